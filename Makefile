@@ -1,0 +1,63 @@
+# tollgate - the entry point. CMake + Ninja underneath.
+#   make          build ./build/tollgate
+#   make test     the whole test suite: normal build, then ASan+UBSan build
+#   make asan     the test suite under AddressSanitizer + UndefinedBehaviorSanitizer only
+#   make fuzz     build the libFuzzer targets and run each for FUZZ_TIME seconds
+#   make bench    the benchmarks in bench/, with their peers
+#   make demo     set up, build and run the example plan end to end
+#   make setup    install missing Debian packages (idempotent)
+
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_TIME ?= 60
+JOBS ?= 2
+
+.PHONY: all build setup test asan check unit fuzz bench demo clean
+
+all: build
+
+setup:
+	@sh scripts/setup.sh
+
+$(BUILD)/build.ninja:
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+build: setup $(BUILD)/build.ninja
+	@cmake --build $(BUILD) -j $(JOBS)
+
+unit: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+$(ASAN_BUILD)/build.ninja:
+	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTOLLGATE_SANITIZE=ON >/dev/null
+
+asan: setup $(ASAN_BUILD)/build.ninja
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --output-on-failure -j $(JOBS)
+
+test: build
+	@echo "== test suite (RelWithDebInfo) =="
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@echo "== test suite (AddressSanitizer + UndefinedBehaviorSanitizer) =="
+	@$(MAKE) --no-print-directory asan
+
+check: test
+
+$(FUZZ_BUILD)/build.ninja:
+	@cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_C_COMPILER=clang -DTOLLGATE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+fuzz: setup $(FUZZ_BUILD)/build.ninja
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	@sh tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME)
+
+bench: build
+	@sh bench/run.sh $(BUILD)
+
+demo: build
+	@sh examples/q1-2026/demo.sh $(BUILD)/tollgate
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,177 @@
+/*
+ * cmd.c - the command table, option lookup, usage text and the printing
+ * helpers shared by every command.
+ */
+#include "cmd/cmd.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <string.h>
+
+/* Each cmd-*.c exports one entry; list them here in the order --help shows. */
+extern const struct cmd_entry cmd_init_entry;
+extern const struct cmd_entry cmd_validate_entry;
+extern const struct cmd_entry cmd_report_entry;
+extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_why_entry;
+extern const struct cmd_entry cmd_next_entry;
+extern const struct cmd_entry cmd_record_entry;
+extern const struct cmd_entry cmd_approve_entry;
+extern const struct cmd_entry cmd_revoke_entry;
+extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_uncheck_entry;
+extern const struct cmd_entry cmd_checklist_entry;
+extern const struct cmd_entry cmd_blocker_entry;
+extern const struct cmd_entry cmd_incident_entry;
+extern const struct cmd_entry cmd_promote_entry;
+extern const struct cmd_entry cmd_soak_entry;
+extern const struct cmd_entry cmd_rollback_entry;
+extern const struct cmd_entry cmd_log_entry;
+
+const struct cmd_entry *const cmd_table[] = {
+	&cmd_init_entry,
+	&cmd_validate_entry,
+	&cmd_report_entry,
+	&cmd_status_entry,
+	&cmd_why_entry,
+	&cmd_next_entry,
+	&cmd_record_entry,
+	&cmd_approve_entry,
+	&cmd_revoke_entry,
+	&cmd_check_entry,
+	&cmd_uncheck_entry,
+	&cmd_checklist_entry,
+	&cmd_blocker_entry,
+	&cmd_incident_entry,
+	&cmd_promote_entry,
+	&cmd_soak_entry,
+	&cmd_rollback_entry,
+	&cmd_log_entry,
+	NULL,
+};
+
+const struct cmd_entry *cmd_find(const char *name)
+{
+	for (size_t i = 0; cmd_table[i]; i++)
+		if (!strcmp(cmd_table[i]->name, name))
+			return cmd_table[i];
+	return NULL;
+}
+
+const char *cmd_opt(const struct cmd_args *a, const char *name)
+{
+	const char *v = NULL;
+	for (size_t i = 0; i < a->nopts; i++)
+		if (!strcmp(a->opts[i].name, name))
+			v = a->opts[i].value;
+	return v;
+}
+
+bool cmd_flag(const struct cmd_args *a, const char *name)
+{
+	for (size_t i = 0; i < a->nopts; i++)
+		if (!strcmp(a->opts[i].name, name))
+			return true;
+	return false;
+}
+
+size_t cmd_opt_all(const struct cmd_args *a, const char *name, const char **out, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < a->nopts; i++)
+		if (!strcmp(a->opts[i].name, name)) {
+			if (k < n)
+				out[k] = a->opts[i].value;
+			k++;
+		}
+	return k;
+}
+
+static const char global_help[] =
+	"Global options (before or after the command):\n"
+	"  --plan FILE     the plan (default ./tollgate.yaml, or TOLLGATE_PLAN)\n"
+	"  --db URL        the store: sqlite:PATH or postgres://... (or TOLLGATE_DB)\n"
+	"  --as PERSON     act as this people id (or TOLLGATE_USER)\n"
+	"  --json          machine output on stdout, nothing else there\n"
+	"  --no-color      no colour (NO_COLOR is honoured too)\n"
+	"  -h, --help      this help\n";
+
+void cmd_print_usage(FILE *f, const struct cmd_entry *e)
+{
+	fprintf(f, "usage: tollgate %s%s%s\n", e->name, *e->usage ? " " : "", e->usage);
+	fprintf(f, "\n%s\n", e->summary);
+	if (e->help)
+		fprintf(f, "\n%s", e->help);
+	if (e->opts && e->opts[0].name) {
+		fputs("\nOptions:\n", f);
+		for (const struct cmd_opt *o = e->opts; o->name; o++) {
+			char left[64];
+			if (o->short_name)
+				snprintf(left, sizeof(left), "-%c, --%s%s", o->short_name, o->name,
+					 o->has_arg ? " ARG" : "");
+			else
+				snprintf(left, sizeof(left), "    --%s%s", o->name,
+					 o->has_arg ? " ARG" : "");
+			fprintf(f, "  %-24s %s\n", left, o->help ? o->help : "");
+		}
+	}
+	fprintf(f, "\n%s", global_help);
+}
+
+void cmd_print_overview(FILE *f)
+{
+	fputs("usage: tollgate [--plan FILE] [--db URL] [--as PERSON] [--json] COMMAND [ARGS]\n\n"
+	      "tollgate runs a release promotion plan (DEV -> SIT -> PROD): readiness,\n"
+	      "approvals, checklists, blockers, promotions, soak, rollback and the report.\n\n"
+	      "Commands:\n", f);
+	for (size_t i = 0; cmd_table[i]; i++)
+		fprintf(f, "  %-12s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
+	fprintf(f, "\n%s\nRun 'tollgate COMMAND --help' for a command's options.\n"
+		   "Exit status: 0 done, 1 an operation failed, 2 usage error or invalid plan,\n"
+		   "3 nothing done because of a readiness rule.\n", global_help);
+}
+
+int cmd_error(int status, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("tollgate: error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+int cmd_err(const struct err *e)
+{
+	int status = e->code ? (int)e->code : EXIT_FAILED;
+	if (e->line > 0)
+		fprintf(stderr, "%s:%d:%d: error: %s\n", e->file, e->line, e->col, e->msg);
+	else
+		fprintf(stderr, "tollgate: error: %s\n", e->msg[0] ? e->msg : "unknown error");
+	return status;
+}
+
+void cmd_warn(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("tollgate: warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+const char *cmd_color(const struct app *app, const char *code)
+{
+	return app->color ? code : "";
+}
+
+int cmd_print_json(void *json)
+{
+	json_t *j = json;
+	int rc = json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII * 0);
+	json_decref(j);
+	fputc('\n', stdout);
+	return rc < 0 ? -1 : 0;
+}

@@ -1,0 +1,111 @@
+/*
+ * cmd.h - the command table and what every command receives.
+ *
+ * A command is one `const struct cmd_entry` in its own cmd-NAME.c, listed in
+ * cmd.c. main.c parses global and command options with getopt_long (global
+ * flags may stand before or after the command name), loads the plan and opens
+ * the store when the entry says it needs them, then calls exec. exec returns
+ * the process exit status (SPEC §5: 0 done, 1 failed, 2 usage, 3 not ready).
+ * Commands print; the domain below them never does.
+ */
+#ifndef TOLLGATE_CMD_H
+#define TOLLGATE_CMD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util/util.h"
+
+struct plan;
+struct plan_diags;
+struct store;
+
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_NOT_READY = 3 };
+
+/* Shared set-up handed down to every command: no globals. */
+struct app {
+	const char *plan_path; /* --plan, TOLLGATE_PLAN or ./tollgate.yaml */
+	const char *db_url;    /* --db, TOLLGATE_DB or NULL (default sqlite beside the plan) */
+	const char *as;        /* --as or TOLLGATE_USER, may be NULL */
+	bool json;
+	bool color; /* stdout is a TTY and neither --no-color nor NO_COLOR */
+	struct plan *plan;   /* loaded when the entry NEEDS_PLAN */
+	struct plan_diags *diags; /* the plan's warnings (validate prints them) */
+	struct store *store; /* opened when the entry NEEDS_STORE */
+	int64_t now;         /* TOLLGATE_NOW or the clock, read once */
+	const char *argv0;
+};
+
+/* One option a command takes, besides the global ones. */
+struct cmd_opt {
+	const char *name; /* long name, without "--" */
+	char short_name;  /* 0 for none */
+	bool has_arg;
+	bool repeat; /* may be given several times (--wave W --wave X) */
+	const char *help;
+};
+
+/* Parsed options and positionals. */
+#define CMD_MAX_OPTS 64
+struct cmd_args {
+	int argc;
+	char **argv; /* positionals after the command name */
+	size_t nopts;
+	struct {
+		const char *name;
+		const char *value; /* NULL for flags */
+	} opts[CMD_MAX_OPTS];
+};
+/* Last value of option `name`, or NULL. */
+const char *cmd_opt(const struct cmd_args *a, const char *name);
+/* Was flag/option `name` given? */
+bool cmd_flag(const struct cmd_args *a, const char *name);
+/* All values of a repeated option, in order; returns the count, fills out (max n). */
+size_t cmd_opt_all(const struct cmd_args *a, const char *name, const char **out, size_t n);
+
+enum {
+	NEEDS_PLAN = 1 << 0,
+	NEEDS_STORE = 1 << 1 | 1 << 0, /* a store needs its plan */
+	NEEDS_PERSON = 1 << 2,         /* --as / TOLLGATE_USER must name a person */
+};
+
+struct cmd_entry {
+	const char *name;
+	const char *usage;   /* "PROJECT ENV [--json]" */
+	const char *summary; /* one line for `tollgate --help` */
+	const char *help;    /* longer text for `tollgate CMD --help`, may be NULL */
+	const struct cmd_opt *opts; /* terminated by {NULL} ; may be NULL */
+	int min_args, max_args;     /* positionals; max -1 = unbounded */
+	unsigned needs;
+	int (*exec)(struct app *app, struct cmd_args *args);
+};
+
+const struct cmd_entry *cmd_find(const char *name);
+extern const struct cmd_entry *const cmd_table[];
+void cmd_print_usage(FILE *f, const struct cmd_entry *e);
+void cmd_print_overview(FILE *f);
+
+/* Printing helpers for commands: each returns the exit status it was given. */
+int cmd_error(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cmd_err(const struct err *e); /* prints e, returns its exit status */
+void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* `validate --json` on a rejected plan: {"valid": false, "errors": [...]} (cmd-validate.c). */
+int cmd_validate_print_failure(const struct plan_diags *d);
+
+/* ANSI colour when app->color. */
+const char *cmd_color(const struct app *app, const char *code); /* "" when off */
+#define C_RESET "\033[0m"
+#define C_BOLD "\033[1m"
+#define C_RED "\033[31m"
+#define C_GREEN "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_BLUE "\033[34m"
+#define C_DIM "\033[2m"
+
+/* Write JSON (a jansson json_t *) to stdout with a newline; steals the reference. */
+struct json_t;
+int cmd_print_json(void *json);
+
+#endif

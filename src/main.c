@@ -1,0 +1,296 @@
+/*
+ * main.c - global flags, identity, plan and store opening, dispatch.
+ *
+ * Global flags may stand before or after the command name; the command's own
+ * options are parsed in the same getopt_long pass. Everything a command needs
+ * is put in one struct app and handed down.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "plan/plan.h"
+#include "store/store.h"
+
+extern const struct cmd_entry cmd_validate_entry;
+
+#ifndef TOLLGATE_VERSION
+#define TOLLGATE_VERSION "0.1.0"
+#endif
+
+enum {
+	OPT_PLAN = 1000,
+	OPT_DB,
+	OPT_AS,
+	OPT_JSON,
+	OPT_NO_COLOR,
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_CMD_BASE = 2000,
+};
+
+static const struct option global_opts[] = {
+	{ "plan", required_argument, NULL, OPT_PLAN },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "as", required_argument, NULL, OPT_AS },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "no-colour", no_argument, NULL, OPT_NO_COLOR },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+};
+
+static bool global_takes_arg(const char *arg)
+{
+	return !strcmp(arg, "--plan") || !strcmp(arg, "--db") || !strcmp(arg, "--as");
+}
+
+/* Index of the command name in argv, or -1. */
+static int find_command(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--"))
+			return i + 1 < argc ? i + 1 : -1;
+		if (a[0] == '-' && a[1]) {
+			if (global_takes_arg(a))
+				i++;
+			continue;
+		}
+		return i;
+	}
+	return -1;
+}
+
+static int print_plan_diags(const struct plan_diags *d, bool errors_only)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const struct plan_diag *g = &d->v[i];
+		if (errors_only && g->kind != DIAG_ERROR)
+			continue;
+		if (g->line > 0)
+			fprintf(stderr, "%s:%d:%d: %s: %s\n", d->file, g->line, g->col,
+				g->kind == DIAG_ERROR ? "error" : "warning", g->msg);
+		else
+			fprintf(stderr, "%s: %s: %s\n", d->file,
+				g->kind == DIAG_ERROR ? "error" : "warning", g->msg);
+	}
+	return 0;
+}
+
+static int check_identity(struct app *app, const struct cmd_entry *e)
+{
+	if (!app->as) {
+		if (e->needs & NEEDS_PERSON)
+			return cmd_error(EXIT_USAGE,
+					 "'%s' needs to know who you are; use --as PERSON or set TOLLGATE_USER",
+					 e->name);
+		return 0;
+	}
+	if (app->plan && plan_person_index(app->plan, app->as) < 0) {
+		const char *s = plan_suggest_person(app->plan, app->as);
+		if (s)
+			return cmd_error(EXIT_USAGE, "unknown person '%s'; did you mean '%s'?", app->as, s);
+		return cmd_error(EXIT_USAGE, "unknown person '%s'; use a 'people' id of the plan",
+				 app->as);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct app app = { 0 };
+	struct cmd_args args = { 0 };
+	struct plan_diags diags;
+	struct option *longopts = NULL;
+	const struct cmd_entry *e;
+	struct strbuf shortopts = STRBUF_INIT;
+	char **nargv = NULL;
+	size_t nglobal = ARRAY_SIZE(global_opts), nlong = 0;
+	int ci, nargc, rc = EXIT_OK, c;
+	bool want_help = false, no_color = false;
+	struct err err;
+
+	err_init(&err);
+	app.argv0 = argv[0];
+	ci = find_command(argc, argv);
+	if (ci < 0) {
+		for (int i = 1; i < argc; i++) {
+			if (!strcmp(argv[i], "--version")) {
+				printf("tollgate %s\n", TOLLGATE_VERSION);
+				return EXIT_OK;
+			}
+			if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+				cmd_print_overview(stdout);
+				return EXIT_OK;
+			}
+		}
+		cmd_print_overview(stderr);
+		return EXIT_USAGE;
+	}
+	e = cmd_find(argv[ci]);
+	if (!e) {
+		struct suggest s;
+		suggest_init(&s, argv[ci]);
+		for (size_t i = 0; cmd_table[i]; i++)
+			suggest_add(&s, cmd_table[i]->name);
+		if (suggest_result(&s))
+			return cmd_error(EXIT_USAGE, "unknown command '%s'; did you mean '%s'?",
+					 argv[ci], suggest_result(&s));
+		return cmd_error(EXIT_USAGE, "unknown command '%s'; see 'tollgate --help'", argv[ci]);
+	}
+
+	/* one argv without the command name, one option table for both kinds */
+	nargv = xcalloc((size_t)argc + 1, sizeof(*nargv));
+	nargc = 0;
+	for (int i = 0; i < argc; i++)
+		if (i != ci)
+			nargv[nargc++] = argv[i];
+	for (const struct cmd_opt *o = e->opts; o && o->name; o++)
+		nlong++;
+	longopts = xcalloc(nglobal + nlong + 1, sizeof(*longopts));
+	memcpy(longopts, global_opts, sizeof(global_opts));
+	/* a command's own option wins over a global of the same name
+	 * (`record --version V` is not `tollgate --version`) */
+	for (size_t g = 0; g < nglobal; g++)
+		for (const struct cmd_opt *o = e->opts; o && o->name; o++)
+			if (!strcmp(longopts[g].name, o->name))
+				longopts[g].name = "\x01shadowed";
+	strbuf_addstr(&shortopts, ":h");
+	for (size_t i = 0; i < nlong; i++) {
+		const struct cmd_opt *o = &e->opts[i];
+		longopts[nglobal + i].name = o->name;
+		longopts[nglobal + i].has_arg = o->has_arg ? required_argument : no_argument;
+		longopts[nglobal + i].val = OPT_CMD_BASE + (int)i;
+		if (o->short_name) {
+			strbuf_addch(&shortopts, o->short_name);
+			if (o->has_arg)
+				strbuf_addch(&shortopts, ':');
+		}
+	}
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(nargc, nargv, shortopts.buf, longopts, NULL)) != -1) {
+		int idx = -1;
+		switch (c) {
+		case OPT_PLAN: app.plan_path = optarg; continue;
+		case OPT_DB: app.db_url = optarg; continue;
+		case OPT_AS: app.as = optarg; continue;
+		case OPT_JSON: app.json = true; continue;
+		case OPT_NO_COLOR: no_color = true; continue;
+		case 'h':
+		case OPT_HELP: want_help = true; continue;
+		case OPT_VERSION: printf("tollgate %s\n", TOLLGATE_VERSION); rc = EXIT_OK; goto out;
+		case ':':
+			rc = cmd_error(EXIT_USAGE, "option '%s' of '%s' needs a value; see 'tollgate %s --help'",
+				       nargv[optind - 1], e->name, e->name);
+			goto out;
+		case '?':
+			if (optopt)
+				rc = cmd_error(EXIT_USAGE, "unknown option '-%c' for '%s'; see 'tollgate %s --help'",
+					       optopt, e->name, e->name);
+			else
+				rc = cmd_error(EXIT_USAGE, "unknown option '%s' for '%s'; see 'tollgate %s --help'",
+					       nargv[optind - 1], e->name, e->name);
+			goto out;
+		default:
+			break;
+		}
+		if (c >= OPT_CMD_BASE)
+			idx = c - OPT_CMD_BASE;
+		else
+			for (size_t i = 0; i < nlong; i++)
+				if (e->opts[i].short_name == c)
+					idx = (int)i;
+		if (idx < 0)
+			BUG("unhandled option %d", c);
+		if (args.nopts >= CMD_MAX_OPTS) {
+			rc = cmd_error(EXIT_USAGE, "too many options");
+			goto out;
+		}
+		args.opts[args.nopts].name = e->opts[idx].name;
+		args.opts[args.nopts].value = e->opts[idx].has_arg ? optarg : NULL;
+		args.nopts++;
+	}
+	if (want_help) {
+		cmd_print_usage(stdout, e);
+		rc = EXIT_OK;
+		goto out;
+	}
+	args.argc = nargc - optind;
+	args.argv = nargv + optind;
+	if (args.argc < e->min_args || (e->max_args >= 0 && args.argc > e->max_args)) {
+		rc = cmd_error(EXIT_USAGE, "usage: tollgate %s %s", e->name, e->usage);
+		goto out;
+	}
+
+	if (!app.plan_path)
+		app.plan_path = getenv("TOLLGATE_PLAN");
+	if (!app.plan_path || !*app.plan_path)
+		app.plan_path = "tollgate.yaml";
+	if (!app.db_url)
+		app.db_url = getenv("TOLLGATE_DB");
+	if (app.db_url && !*app.db_url)
+		app.db_url = NULL;
+	if (!app.as)
+		app.as = getenv("TOLLGATE_USER");
+	if (app.as && !*app.as)
+		app.as = NULL;
+	app.color = !no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO) && !app.json;
+	if (util_now(&app.now, &err) < 0) {
+		rc = cmd_err(&err);
+		goto out;
+	}
+
+	plan_diags_init(&diags, app.plan_path);
+	app.diags = &diags;
+	if (e->needs & NEEDS_PLAN) {
+		/* validate always parses (it reports warnings); the rest may use
+		 * the compiled cache of an unchanged plan */
+		if (e == &cmd_validate_entry)
+			app.plan = plan_load(app.plan_path, &diags);
+		else
+			app.plan = plan_load_cached(app.plan_path, &diags);
+		if (!app.plan) {
+			plan_diags_sort(&diags);
+			if (app.json && e == &cmd_validate_entry)
+				cmd_validate_print_failure(&diags);
+			print_plan_diags(&diags, false);
+			fprintf(stderr, "tollgate: error: %s: %zu error%s; plan rejected\n", app.plan_path,
+				diags.nerrors, diags.nerrors == 1 ? "" : "s");
+			rc = EXIT_USAGE;
+			goto out_diags;
+		}
+		plan_diags_sort(&diags);
+	}
+	rc = check_identity(&app, e);
+	if (rc)
+		goto out_plan;
+	if (e->needs & (1 << 1)) {
+		if (store_open(&app.store, app.plan, app.db_url, &err) < 0) {
+			rc = cmd_err(&err);
+			goto out_plan;
+		}
+	}
+
+	fflush(stdout);
+	rc = e->exec(&app, &args);
+	if (fflush(stdout) != 0 && rc == EXIT_OK)
+		rc = cmd_error(EXIT_FAILED, "could not write the output");
+
+	if (app.store)
+		store_close(app.store);
+out_plan:
+	plan_free(app.plan);
+out_diags:
+	plan_diags_release(&diags);
+out:
+	free(longopts);
+	free(nargv);
+	strbuf_release(&shortopts);
+	return rc;
+}
