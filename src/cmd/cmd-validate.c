@@ -1,0 +1,98 @@
+/*
+ * cmd-validate.c - `tollgate validate`: the plan was loaded (and checked) by
+ * main.c; print its warnings and one summary line, or the same as JSON.
+ * When the plan is rejected main.c prints the errors; with --json it calls
+ * cmd_validate_print_failure() so scripts still get one JSON object.
+ */
+#include "cmd/cmd.h"
+
+#include <jansson.h>
+
+#include "plan/plan.h"
+
+static json_t *diag_array(const struct plan_diags *d, enum diag_kind kind)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < d->n; i++) {
+		const struct plan_diag *g = &d->v[i];
+		if (g->kind != kind)
+			continue;
+		json_array_append_new(a, json_pack("{s:i, s:i, s:s}", "line", g->line, "col", g->col,
+						   "message", g->msg));
+	}
+	return a;
+}
+
+int cmd_validate_print_failure(const struct plan_diags *d)
+{
+	return cmd_print_json(json_pack("{s:b, s:s, s:o, s:o}", "valid", 0, "file", d->file,
+					"errors", diag_array(d, DIAG_ERROR), "warnings",
+					diag_array(d, DIAG_WARNING)));
+}
+
+static size_t count_deps(const struct plan *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nprojects; i++)
+		n += p->projects[i].depends_on.n;
+	return n;
+}
+
+static int validate_exec(struct app *app, struct cmd_args *args)
+{
+	const struct plan *p = app->plan;
+	const struct plan_diags *d = app->diags;
+	size_t nwarn = 0;
+
+	(void)args;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].kind == DIAG_WARNING)
+			nwarn++;
+	if (app->json) {
+		json_t *counts = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+					   "projects", (json_int_t)p->nprojects,
+					   "waves", (json_int_t)p->nwaves,
+					   "environments", (json_int_t)p->nenvs,
+					   "gates", (json_int_t)p->ngates,
+					   "checklist", (json_int_t)p->nitems,
+					   "people", (json_int_t)p->npeople,
+					   "blockers", (json_int_t)p->nblockers,
+					   "risks", (json_int_t)p->nrisks,
+					   "triggers", (json_int_t)p->ntriggers,
+					   "dependencies", (json_int_t)count_deps(p));
+		cmd_print_json(json_pack("{s:b, s:s, s:s, s:o, s:o}", "valid", 1, "plan", p->id,
+					 "file", d->file, "counts", counts, "warnings",
+					 diag_array(d, DIAG_WARNING)));
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < d->n; i++) {
+		const struct plan_diag *g = &d->v[i];
+		if (g->kind != DIAG_WARNING)
+			continue;
+		if (g->line > 0)
+			fprintf(stderr, "%s:%d:%d: warning: %s\n", d->file, g->line, g->col, g->msg);
+		else
+			fprintf(stderr, "%s: warning: %s\n", d->file, g->msg);
+	}
+	printf("%s: %zu project%s, %zu wave%s, %zu environment%s, %zu gate%s, %zu checklist item%s"
+	       " — valid (%zu warning%s)\n",
+	       p->id, p->nprojects, p->nprojects == 1 ? "" : "s", p->nwaves,
+	       p->nwaves == 1 ? "" : "s", p->nenvs, p->nenvs == 1 ? "" : "s", p->ngates,
+	       p->ngates == 1 ? "" : "s", p->nitems, p->nitems == 1 ? "" : "s", nwarn,
+	       nwarn == 1 ? "" : "s");
+	return EXIT_OK;
+}
+
+const struct cmd_entry cmd_validate_entry = {
+	.name = "validate",
+	.usage = "[--json]",
+	.summary = "check the plan; print a summary line when it is valid",
+	.help = "Every problem is listed as FILE:LINE:COL: error: message and the plan is\n"
+		"rejected (exit 2). Warnings do not reject it. With --json: {\"valid\", \"plan\",\n"
+		"\"counts\", \"warnings\"} or, when rejected, {\"valid\": false, \"errors\"}.\n",
+	.opts = NULL,
+	.min_args = 0,
+	.max_args = 0,
+	.needs = NEEDS_PLAN,
+	.exec = validate_exec,
+};

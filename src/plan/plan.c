@@ -1,0 +1,473 @@
+/*
+ * plan.c - loading entry points, diagnostics, id lookups and the small
+ * questions other modules ask of a loaded plan (does this gate cover that
+ * wave, does this item apply there, what is the overall risk).
+ */
+#include "plan/plan-internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* diagnostics */
+
+void plan_diags_init(struct plan_diags *d, const char *file)
+{
+	memset(d, 0, sizeof(*d));
+	d->file = file;
+}
+
+void plan_diags_release(struct plan_diags *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->v[i].msg);
+	free(d->v);
+	d->v = NULL;
+	d->n = d->alloc = d->nerrors = d->nwarnings = 0;
+}
+
+/* A message is one line of valid UTF-8 whatever the plan held (a quoted key
+ * with a newline, an id cut at 80 bytes inside a character): other bytes
+ * become '?'. */
+static void scrub(char *s)
+{
+	unsigned char *u = (unsigned char *)s;
+	while (*u) {
+		size_t len = 0;
+		if (*u < 0x20 || *u == 0x7f) {
+			*u++ = '?';
+			continue;
+		}
+		if (*u < 0x80) {
+			u++;
+			continue;
+		}
+		if ((*u & 0xe0) == 0xc0 && *u >= 0xc2)
+			len = 2;
+		else if ((*u & 0xf0) == 0xe0)
+			len = 3;
+		else if ((*u & 0xf8) == 0xf0 && *u <= 0xf4)
+			len = 4;
+		for (size_t i = 1; i < len; i++)
+			if ((u[i] & 0xc0) != 0x80)
+				len = 0;
+		if (len == 3 && ((u[0] == 0xe0 && u[1] < 0xa0) || (u[0] == 0xed && u[1] >= 0xa0)))
+			len = 0;
+		if (len == 4 && ((u[0] == 0xf0 && u[1] < 0x90) || (u[0] == 0xf4 && u[1] >= 0x90)))
+			len = 0;
+		if (!len) {
+			*u++ = '?';
+			continue;
+		}
+		u += len;
+	}
+}
+
+void plan_diag_add(struct plan_diags *d, enum diag_kind kind, struct plan_loc loc,
+		   const char *fmt, ...)
+{
+	va_list ap;
+	struct plan_diag *g;
+
+	if (kind == DIAG_ERROR)
+		d->nerrors++;
+	else
+		d->nwarnings++;
+	/* keep memory bounded on a hopeless file; the count stays exact */
+	if (d->n >= PLAN_MAX_DIAGS)
+		return;
+	ALLOC_GROW(d->v, d->n + 1, d->alloc);
+	g = &d->v[d->n++];
+	g->kind = kind;
+	g->line = loc.line;
+	g->col = loc.col;
+	va_start(ap, fmt);
+	g->msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (strlen(g->msg) > 1000) /* a megabyte-long key is not worth echoing */
+		memcpy(g->msg + 996, "...", 4);
+	scrub(g->msg);
+}
+
+static int diag_cmp(const void *a, const void *b)
+{
+	const struct plan_diag *x = *(const struct plan_diag *const *)a;
+	const struct plan_diag *y = *(const struct plan_diag *const *)b;
+	if (x->line != y->line) /* file-level notes (line 0) go last */
+		return x->line == 0 ? 1 : y->line == 0 ? -1 : x->line < y->line ? -1 : 1;
+	if (x->col != y->col)
+		return x->col < y->col ? -1 : 1;
+	return x < y ? -1 : x > y; /* stable: original order */
+}
+
+void plan_diags_sort(struct plan_diags *d)
+{
+	struct plan_diag **ptrs, *sorted;
+	if (d->n < 2)
+		return;
+	ptrs = xmalloc(d->n * sizeof(*ptrs));
+	for (size_t i = 0; i < d->n; i++)
+		ptrs[i] = &d->v[i];
+	qsort(ptrs, d->n, sizeof(*ptrs), diag_cmp);
+	sorted = xmalloc(d->alloc * sizeof(*sorted));
+	for (size_t i = 0; i < d->n; i++)
+		sorted[i] = *ptrs[i];
+	free(ptrs);
+	free(d->v);
+	d->v = sorted;
+}
+
+/* string map: open addressing, linear probing, FNV-1a */
+
+static size_t str_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ull;
+	}
+	return (size_t)(h ^ (h >> 29));
+}
+
+void strmap_init(struct strmap *m, struct arena *a, size_t n)
+{
+	size_t cap = 16;
+	while (cap < n * 2 + 1)
+		cap *= 2;
+	m->cap = cap;
+	m->heap = !a;
+	if (a) {
+		m->keys = arena_alloc(a, cap * sizeof(*m->keys));
+		m->vals = arena_alloc(a, cap * sizeof(*m->vals));
+	} else {
+		m->keys = xcalloc(cap, sizeof(*m->keys));
+		m->vals = xcalloc(cap, sizeof(*m->vals));
+	}
+}
+
+void strmap_release(struct strmap *m)
+{
+	if (m->heap) {
+		free(m->keys);
+		free(m->vals);
+	}
+	memset(m, 0, sizeof(*m));
+}
+
+int strmap_get(const struct strmap *m, const char *key)
+{
+	size_t i;
+	if (!m->cap || !key)
+		return -1;
+	for (i = str_hash(key) & (m->cap - 1); m->keys[i]; i = (i + 1) & (m->cap - 1))
+		if (!strcmp(m->keys[i], key))
+			return m->vals[i];
+	return -1;
+}
+
+int strmap_put(struct strmap *m, const char *key, int val)
+{
+	size_t i;
+	for (i = str_hash(key) & (m->cap - 1); m->keys[i]; i = (i + 1) & (m->cap - 1))
+		if (!strcmp(m->keys[i], key))
+			return m->vals[i];
+	m->keys[i] = key;
+	m->vals[i] = val;
+	return -1;
+}
+
+/* loader messages */
+
+void plan_ld_errorl(struct loader *ld, struct plan_loc at, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	plan_diag_add(ld->d, DIAG_ERROR, at, "%s", msg);
+	free(msg);
+}
+
+void plan_ld_error(struct loader *ld, const struct ynode *at, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	plan_diag_add(ld->d, DIAG_ERROR, ynode_loc(at), "%s", msg);
+	free(msg);
+}
+
+void plan_ld_warnl(struct loader *ld, struct plan_loc at, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	plan_diag_add(ld->d, DIAG_WARNING, at, "%s", msg);
+	free(msg);
+}
+
+/* loading */
+
+static char *dir_of(struct arena *a, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return arena_strdup(a, ".");
+	if (slash == path)
+		return arena_strdup(a, "/");
+	return arena_strndup(a, path, (size_t)(slash - path));
+}
+
+static struct plan *load(const char *name, bool from_file, const char *data, size_t len,
+			 struct plan_diags *d)
+{
+	struct plan *p = xcalloc(1, sizeof(*p));
+	struct loader ld;
+	size_t errors_before = d->nerrors;
+
+	arena_init(&p->arena);
+	p->path = arena_strdup(&p->arena, name);
+	p->dir = from_file ? dir_of(&p->arena, name) : arena_strdup(&p->arena, ".");
+	memset(&ld, 0, sizeof(ld));
+	ld.p = p;
+	ld.d = d;
+	ld.a = &p->arena;
+	ld.root = plan_yaml_parse(&p->arena, data, len, d);
+	if (ld.root) {
+		plan_map_tree(&ld);
+		plan_validate(&ld);
+	}
+	if (d->nerrors + d->nwarnings > d->n) {
+		/* past the cap: one closing line, not counted as a problem itself */
+		ALLOC_GROW(d->v, d->n + 1, d->alloc);
+		d->v[d->n].kind = DIAG_ERROR;
+		d->v[d->n].line = 0;
+		d->v[d->n].col = 0;
+		d->v[d->n].msg = xasprintf("%zu more problems not shown",
+					   d->nerrors + d->nwarnings - d->n);
+		d->n++;
+	}
+	if (d->nerrors > errors_before) {
+		plan_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+struct plan *plan_load_buffer(const char *name, const char *data, size_t len,
+			      struct plan_diags *diags)
+{
+	return load(name ? name : "<buffer>", false, data, len, diags);
+}
+
+/* Read at most limit bytes of path; a longer file (or an endless one, such as
+ * /dev/zero) fails with EFBIG after limit + 1 bytes, not at EOF. */
+static int read_bounded(struct strbuf *sb, const char *path, size_t limit)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+		int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > limit) {
+		close(fd);
+		errno = EFBIG;
+		return -1;
+	}
+	for (;;) {
+		ssize_t n;
+		strbuf_grow(sb, 65536);
+		n = read(fd, sb->buf + sb->len, sb->alloc - sb->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		sb->len += (size_t)n;
+		sb->buf[sb->len] = '\0';
+		if (sb->len > limit) {
+			close(fd);
+			errno = EFBIG;
+			return -1;
+		}
+	}
+	close(fd);
+	return 0;
+}
+
+struct plan *plan_load(const char *path, struct plan_diags *diags)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct plan *p;
+	struct plan_loc none = { 0, 0 };
+
+	if (read_bounded(&sb, path, PLAN_MAX_BYTES) < 0) {
+		if (errno == EFBIG)
+			plan_diag_add(diags, DIAG_ERROR, none,
+				      "the file is larger than 32 MiB; a plan may be at most 32 MiB");
+		else if (errno == ENOENT)
+			plan_diag_add(diags, DIAG_ERROR, none,
+				      "no plan file '%s'; create one with 'tollgate init' or use --plan FILE",
+				      path);
+		else if (errno == EISDIR)
+			plan_diag_add(diags, DIAG_ERROR, none,
+				      "'%s' is a folder, not a plan file; use --plan FILE", path);
+		else
+			plan_diag_add(diags, DIAG_ERROR, none, "cannot read '%s': %s", path,
+				      strerror(errno));
+		strbuf_release(&sb);
+		return NULL;
+	}
+	p = load(path, true, sb.buf ? sb.buf : "", sb.len, diags);
+	strbuf_release(&sb);
+	return p;
+}
+
+void plan_free(struct plan *p)
+{
+	if (!p)
+		return;
+	arena_release(&p->arena);
+	if (p->cache_image) {
+		/* a cached plan: p itself lives inside the image */
+		free(p->cache_image);
+		return;
+	}
+	free(p);
+}
+
+/* lookups */
+
+#define LOOKUP(fn, field)                                                      \
+	int fn(const struct plan *p, const char *id)                           \
+	{                                                                      \
+		if (!p || !p->maps || !id)                                     \
+			return -1;                                             \
+		return strmap_get(&p->maps->field, id);                        \
+	}
+LOOKUP(plan_env_index, envs)
+LOOKUP(plan_project_index, projects)
+LOOKUP(plan_wave_index, waves)
+LOOKUP(plan_gate_index, gates)
+LOOKUP(plan_item_index, items)
+LOOKUP(plan_blocker_index, blockers)
+LOOKUP(plan_person_index, people)
+LOOKUP(plan_trigger_index, triggers)
+
+bool plan_is_transposition(const char *a, const char *b)
+{
+	size_t la = strlen(a), i = 0;
+	if (la != strlen(b) || la < 2)
+		return false;
+	while (i < la && a[i] == b[i])
+		i++;
+	if (i + 1 >= la || a[i] != b[i + 1] || a[i + 1] != b[i])
+		return false;
+	return !strcmp(a + i + 2, b + i + 2);
+}
+
+/* closest by edit distance; else a swap of two neighbours ('sti' → 'sit') */
+#define SUGGEST(fn, arr, count, field)                                         \
+	const char *fn(const struct plan *p, const char *id)                   \
+	{                                                                      \
+		struct suggest s;                                              \
+		if (!p || !id)                                                 \
+			return NULL;                                           \
+		suggest_init(&s, id);                                          \
+		for (size_t i = 0; i < p->count; i++)                          \
+			suggest_add(&s, p->arr[i].field);                      \
+		if (suggest_result(&s))                                        \
+			return suggest_result(&s);                             \
+		for (size_t i = 0; i < p->count; i++)                          \
+			if (p->arr[i].field &&                                 \
+			    plan_is_transposition(id, p->arr[i].field))        \
+				return p->arr[i].field;                        \
+		return NULL;                                                   \
+	}
+SUGGEST(plan_suggest_env, envs, nenvs, name)
+SUGGEST(plan_suggest_project, projects, nprojects, id)
+SUGGEST(plan_suggest_wave, waves, nwaves, id)
+SUGGEST(plan_suggest_gate, gates, ngates, id)
+SUGGEST(plan_suggest_item, items, nitems, id)
+SUGGEST(plan_suggest_blocker, blockers, nblockers, id)
+SUGGEST(plan_suggest_person, people, npeople, id)
+
+bool plan_person_has_role(const struct plan_person *who, const char *role)
+{
+	if (!who || !role)
+		return false;
+	for (size_t i = 0; i < who->nroles; i++)
+		if (!strcmp(who->roles[i], role))
+			return true;
+	return false;
+}
+
+static bool refs_has(const struct plan_refs *r, int idx)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->idx[i] == idx)
+			return true;
+	return false;
+}
+
+bool plan_gate_covers_wave(const struct plan_gate *g, int wave)
+{
+	return g->waves.n == 0 || refs_has(&g->waves, wave);
+}
+
+bool plan_item_applies(const struct plan_item *it, int env, int wave)
+{
+	if (!it->has_applies)
+		return false;
+	if (it->applies_env >= 0 && it->applies_env != env)
+		return false;
+	return it->applies_waves.n == 0 || refs_has(&it->applies_waves, wave);
+}
+
+int64_t plan_project_target(const struct plan_project *pr, int env)
+{
+	for (size_t i = 0; i < pr->ntargets; i++)
+		if (pr->targets[i].env == env)
+			return pr->targets[i].date;
+	return 0;
+}
+
+const char *plan_severity_name(enum plan_severity s)
+{
+	switch (s) {
+	case SEV_LOW: return "low";
+	case SEV_MEDIUM: return "medium";
+	case SEV_HIGH: return "high";
+	case SEV_CRITICAL: return "critical";
+	}
+	return "none";
+}
+
+enum plan_severity plan_overall_risk(const struct plan *p)
+{
+	enum plan_severity s = SEV_LOW;
+	if (p->risk_override)
+		return p->risk_override;
+	for (size_t i = 0; i < p->nrisks; i++)
+		if (p->risks[i].severity > s)
+			s = p->risks[i].severity;
+	return s;
+}

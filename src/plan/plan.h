@@ -1,0 +1,344 @@
+/*
+ * plan.h - the promotion plan: the model loaded from YAML, its validation and
+ * its diagnostics.
+ *
+ * A loaded plan lives in one arena and is freed once with plan_free(). Every
+ * reference in the file (a project's wave, a gate's roles, a checklist id …)
+ * is resolved at load time into an index into the matching array; the string
+ * is kept too for messages. Indices are -1 when absent. Every node keeps the
+ * location it came from so later stages (readiness, report) can point back.
+ */
+#ifndef TOLLGATE_PLAN_H
+#define TOLLGATE_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/util.h"
+
+struct plan_loc {
+	int line, col; /* 1-based; 0 when not from the file */
+};
+
+/* A list of references to other plan objects (ids), resolved to indices. */
+struct plan_refs {
+	size_t n;
+	const char **ids;
+	int *idx;              /* idx[i] indexes the target array, -1 if unresolved */
+	struct plan_loc *locs; /* where each id was written */
+};
+
+struct plan_freeze {
+	int64_t from, to; /* [from, to) */
+	const char *why;
+	struct plan_loc loc;
+};
+
+struct plan_env {
+	const char *name;
+	const char *title;   /* display name, default upper-case name */
+	const char *account; /* cloud account, may be NULL */
+	int64_t soak;        /* seconds, 0 = none */
+	bool has_soak;
+	struct plan_refs success; /* checklist ids: the env's sign-off */
+	size_t nfreeze;
+	struct plan_freeze *freeze;
+	const char **freeze_override; /* roles that may promote during a freeze */
+	size_t nfreeze_override;
+	struct plan_loc loc;
+};
+
+struct plan_person {
+	const char *id;
+	const char *name; /* defaults to id */
+	const char *email;
+	size_t nroles;
+	const char **roles;
+	struct plan_loc loc;
+};
+
+struct plan_wave {
+	const char *id;
+	const char *title;
+	int64_t window_from, window_to; /* dates (midnight UTC), 0 = none */
+	bool has_window;
+	struct plan_refs prerequisites; /* checklist ids */
+	int after_wave;                 /* -1 none */
+	int after_env;                  /* env index of the `after` constraint */
+	const char *after_wave_id, *after_env_id;
+	struct plan_loc after_loc;
+	const char *notes;
+	struct plan_loc loc;
+};
+
+struct plan_target {
+	int env; /* env index */
+	int64_t date;
+	struct plan_loc loc;
+};
+
+struct plan_project {
+	const char *id;
+	const char *title; /* optional description */
+	int wave;          /* wave index */
+	const char *wave_id;
+	const char *owner;
+	const char *doc;
+	const char *deploy, *verify, *rollback; /* shell commands, may be NULL */
+	int64_t timeout;                        /* seconds; default 15m */
+	struct plan_refs depends_on;            /* project indices */
+	size_t ntargets;
+	struct plan_target *targets;
+	struct plan_loc loc;
+};
+
+struct plan_gate {
+	const char *id;
+	const char *title;
+	const char *location; /* "After Stage 6 (API Proxy)" */
+	size_t napprovers;
+	const char **approvers; /* role names */
+	struct plan_loc *approver_locs;
+	struct plan_refs criteria; /* checklist ids */
+	int before_env;            /* env index */
+	const char *before_env_id;
+	struct plan_refs waves; /* n == 0: every wave */
+	struct plan_loc loc;
+};
+
+struct plan_item {
+	const char *id;
+	const char *text;
+	const char *category; /* may be NULL */
+	const char *check;    /* command whose exit status is the evidence, may be NULL */
+	int64_t timeout;      /* for check; seconds */
+	bool has_applies;
+	int applies_env;          /* env index, -1 = any */
+	struct plan_refs applies_waves; /* n == 0: any wave */
+	struct plan_loc loc;
+};
+
+struct plan_blocker {
+	const char *id;
+	const char *text;
+	int progress; /* 0..100 as written in the plan (initial) */
+	const char *owner;
+	int64_t due; /* 0 = none */
+	const char *impact, *mitigation;
+	int blocks_env; /* env index, -1 = none */
+	struct plan_refs blocks_waves; /* n == 0: every wave */
+	struct plan_loc loc;
+};
+
+enum plan_severity { SEV_LOW = 1, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
+
+struct plan_risk {
+	const char *id;
+	const char *text;
+	enum plan_severity severity;
+	bool all_projects;
+	const char *scope; /* display label, e.g. "All APIs" */
+	struct plan_refs projects;
+	const char *mitigation;
+	const char *owner;
+	struct plan_loc loc;
+};
+
+struct plan_trigger {
+	const char *id;
+	const char *text;
+	const char *measure; /* command printing a number; NULL = judged by a person */
+	bool has_above, has_below;
+	double above, below;
+	int level;          /* incident level on breach, default 1 */
+	int64_t timeout;    /* seconds */
+	struct plan_refs envs; /* n == 0: every environment after the first */
+	struct plan_loc loc;
+};
+
+struct plan_milestone {
+	int64_t date, until; /* until = 0 unless a range */
+	const char *text;
+	struct plan_loc loc;
+};
+
+struct plan_notify {
+	const char *webhook_env; /* name of the env var holding the URL */
+	size_t nevents;
+	const char **events;
+	struct plan_loc loc;
+};
+
+struct plan_resource {
+	const char *role;
+	const char *person; /* people id or free text; may be NULL ("TBD") */
+	const char *availability;
+	const char *responsibility;
+	struct plan_loc loc;
+};
+
+struct plan_escalation {
+	int level;
+	const char *name;   /* "Minor" */
+	const char *action; /* "DevOps handles, log in tracking sheet" */
+	const char *notify; /* role or person to escalate to */
+	struct plan_loc loc;
+};
+
+struct plan_step {
+	const char *title; /* "Notify" */
+	const char *text;  /* "Alert team via Slack + email" */
+};
+
+struct plan_comm {
+	const char *title; /* "Daily Standup (During Promotion)" */
+	const char *time, *duration, *frequency, *channel;
+	size_t nattendees;
+	const char **attendees;
+	size_t nformat;
+	const char **format;
+	struct plan_loc loc;
+};
+
+struct plan_activity_group {
+	const char *title;     /* "Wave 1 (After SIT)" */
+	int after_env;         /* -1 none */
+	struct plan_refs waves; /* may be empty */
+	struct plan_refs items; /* checklist ids */
+	struct plan_loc loc;
+};
+
+struct plan_change {
+	int64_t date;
+	const char *change, *author;
+};
+
+struct plan_next_steps {
+	const char *title;
+	size_t nitems;
+	const char **items;
+};
+
+struct plan {
+	struct arena arena;
+	const char *path; /* as given */
+	const char *dir;  /* folder holding the plan: commands run there */
+
+	int version;
+	const char *id, *title, *manager, *status, *contact;
+	int64_t created, next_review; /* 0 = none */
+	enum plan_severity risk_override; /* 0 = derive from risks */
+
+	size_t nenvs, npeople, nwaves, nprojects, ngates, nitems, nblockers, nrisks,
+		ntriggers, nmilestones, nnotify, nresources, nescalation, nrollback_steps,
+		ncomms, npost, nchanges, nnext;
+	struct plan_env *envs;
+	struct plan_person *people;
+	struct plan_wave *waves;
+	struct plan_project *projects;
+	struct plan_gate *gates;
+	struct plan_item *items;
+	struct plan_blocker *blockers;
+	struct plan_risk *risks;
+	struct plan_trigger *triggers;
+	struct plan_milestone *milestones;
+	struct plan_notify *notify;
+	struct plan_resource *resources;
+	struct plan_escalation *escalation;
+	struct plan_step *rollback_steps;
+	struct plan_comm *comms;
+	struct plan_activity_group *post;
+	struct plan_change *changes;
+	struct plan_next_steps *next;
+
+	/* Derived at load: projects in a topological order of depends_on. */
+	int *topo;
+
+	/* id -> index maps behind the plan_*_index() lookups (loader-private). */
+	struct plan_maps *maps;
+
+	/* Set when the plan was read from its compiled cache (plan-cache.c):
+	 * the one buffer every pointer above points into. */
+	void *cache_image;
+};
+
+/* One diagnostic: FILE:LINE:COL: error|warning: message */
+enum diag_kind { DIAG_ERROR, DIAG_WARNING };
+struct plan_diag {
+	enum diag_kind kind;
+	int line, col;
+	char *msg;
+};
+struct plan_diags {
+	const char *file;
+	size_t n, alloc, nerrors, nwarnings;
+	struct plan_diag *v;
+};
+void plan_diags_init(struct plan_diags *d, const char *file);
+void plan_diags_release(struct plan_diags *d);
+void plan_diag_add(struct plan_diags *d, enum diag_kind kind, struct plan_loc loc,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Sort by position (stable) for printing. */
+void plan_diags_sort(struct plan_diags *d);
+
+/*
+ * Load and validate a plan file. On success returns a plan (caller frees with
+ * plan_free) and diags may hold warnings. On failure returns NULL with every
+ * problem in diags (diags->nerrors > 0), or, when the file cannot be read at
+ * all, with one error at line 0.
+ */
+struct plan *plan_load(const char *path, struct plan_diags *diags);
+/* The same from memory (tests, fuzzing); name is used in messages and dir = ".". */
+struct plan *plan_load_buffer(const char *name, const char *data, size_t len,
+			      struct plan_diags *diags);
+void plan_free(struct plan *p);
+
+/*
+ * plan_load through a compiled cache kept in .tollgate/ beside the plan: when
+ * the plan file is unchanged (same inode, size, mtime and ctime, same
+ * tollgate binary) the model is read back in a few milliseconds instead of
+ * parsing the YAML again; otherwise the plan is loaded and the cache
+ * rewritten. Warnings are only produced on a real load. The cache is only an
+ * accelerator: any failure to read or write it falls back to plan_load.
+ * TOLLGATE_NO_PLAN_CACHE=1 turns it off.
+ *
+ * NOTE: every pointer field added to the structs above must be listed in
+ * plan-cache.c's walker, or cached plans would point into freed memory
+ * (tests/unit/test-plan-cache.c compares cached and parsed plans).
+ */
+struct plan *plan_load_cached(const char *path, struct plan_diags *diags);
+
+/* Lookups by id: index or -1. */
+int plan_env_index(const struct plan *p, const char *name);
+int plan_project_index(const struct plan *p, const char *id);
+int plan_wave_index(const struct plan *p, const char *id);
+int plan_gate_index(const struct plan *p, const char *id);
+int plan_item_index(const struct plan *p, const char *id);
+int plan_blocker_index(const struct plan *p, const char *id);
+int plan_person_index(const struct plan *p, const char *id);
+int plan_trigger_index(const struct plan *p, const char *id);
+/* "did you mean": the closest id of that kind, or NULL. */
+const char *plan_suggest_env(const struct plan *p, const char *name);
+const char *plan_suggest_project(const struct plan *p, const char *id);
+const char *plan_suggest_wave(const struct plan *p, const char *id);
+const char *plan_suggest_gate(const struct plan *p, const char *id);
+const char *plan_suggest_item(const struct plan *p, const char *id);
+const char *plan_suggest_blocker(const struct plan *p, const char *id);
+const char *plan_suggest_person(const struct plan *p, const char *id);
+
+bool plan_person_has_role(const struct plan_person *who, const char *role);
+/* Does gate g cover wave w? */
+bool plan_gate_covers_wave(const struct plan_gate *g, int wave);
+/* Does item i apply to env e for wave w (its `applies`)? */
+bool plan_item_applies(const struct plan_item *it, int env, int wave);
+/* Target date of project in env, 0 if none. */
+int64_t plan_project_target(const struct plan_project *pr, int env);
+const char *plan_severity_name(enum plan_severity s);
+/* Highest risk severity, or the plan's override. */
+enum plan_severity plan_overall_risk(const struct plan *p);
+
+/* The starter plan written by `tollgate init`. */
+extern const char plan_starter_text[];
+
+#endif
