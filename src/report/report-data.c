@@ -1,0 +1,928 @@
+/*
+ * report-data.c - the report's snapshot of the live state (init, fill,
+ * release), report_render()'s dispatch, and the derivations every renderer
+ * shares: what a state, a gate or a blocker reads as, dependency sentences,
+ * date ranges, checklist groups. No format-specific text lives here.
+ */
+#define _GNU_SOURCE /* strcasestr */
+#include "report/report-int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* --- formats --- */
+
+static const char *const format_names[] = { "md", "html", "json" };
+
+int report_format_parse(const char *name, enum report_format *out)
+{
+	if (!strcmp(name, "md") || !strcmp(name, "markdown"))
+		*out = REPORT_MD;
+	else if (!strcmp(name, "html"))
+		*out = REPORT_HTML;
+	else if (!strcmp(name, "json"))
+		*out = REPORT_JSON;
+	else
+		return -1;
+	return 0;
+}
+
+const char *report_format_suggest(const char *name)
+{
+	static const char *const cands[] = { "md", "markdown", "html", "json" };
+	const char *s = util_suggest(name, cands, ARRAY_SIZE(cands));
+	if (!s && (!strcasecmp(name, "htm") || !strcasecmp(name, "HTML")))
+		s = "html";
+	return s && !strcmp(s, "markdown") ? "md" : s;
+}
+
+const char *report_format_name(enum report_format f)
+{
+	return format_names[f];
+}
+
+/* --- the snapshot --- */
+
+void report_state_init_empty(struct report_state *st, const struct plan *p)
+{
+	memset(st, 0, sizeof(*st));
+	arena_init(&st->arena);
+	st->nprojects = p->nprojects;
+	st->nenvs = p->nenvs;
+	st->ngates = p->ngates;
+	st->nitems = p->nitems;
+	st->nblockers = p->nblockers;
+	st->cells = xcalloc(p->nprojects * p->nenvs + 1, sizeof(*st->cells));
+	for (size_t i = 0; i < p->nprojects * p->nenvs; i++)
+		st->cells[i].state = "none";
+	st->gates = xcalloc(p->ngates + 1, sizeof(*st->gates));
+	st->items = xcalloc(p->nitems + 1, sizeof(*st->items));
+	st->blockers = xcalloc(p->nblockers + 1, sizeof(*st->blockers));
+	for (size_t i = 0; i < p->nblockers; i++)
+		st->blockers[i].progress = p->blockers[i].progress;
+}
+
+void report_state_release(struct report_state *st)
+{
+	for (size_t i = 0; i < st->ngates; i++)
+		free(st->gates[i].v);
+	free(st->cells);
+	free(st->gates);
+	free(st->items);
+	free(st->blockers);
+	free(st->incidents);
+	free(st->changes);
+	arena_release(&st->arena);
+	memset(st, 0, sizeof(*st));
+}
+
+static const char *st_dup(struct report_state *st, const char *s)
+{
+	return s ? arena_strdup(&st->arena, s) : NULL;
+}
+
+void report_state_set_cell(struct report_state *st, int project, int env, const char *state,
+			   const char *version, int64_t since)
+{
+	struct report_cell *c;
+	if (project < 0 || (size_t)project >= st->nprojects || env < 0 || (size_t)env >= st->nenvs)
+		BUG("report cell %d/%d out of range", project, env);
+	c = &st->cells[(size_t)project * st->nenvs + (size_t)env];
+	c->state = st_dup(st, state ? state : "none");
+	c->version = st_dup(st, version);
+	c->since = since;
+	c->log = NULL;
+}
+
+void report_state_set_log(struct report_state *st, int project, int env, const char *path)
+{
+	if (project < 0 || (size_t)project >= st->nprojects || env < 0 || (size_t)env >= st->nenvs)
+		BUG("report cell %d/%d out of range", project, env);
+	st->cells[(size_t)project * st->nenvs + (size_t)env].log = st_dup(st, path);
+}
+
+void report_state_add_approval(struct report_state *st, int gate, const char *role,
+			       const char *person, int64_t at)
+{
+	struct report_gate_state *g;
+	if (gate < 0 || (size_t)gate >= st->ngates)
+		BUG("report gate %d out of range", gate);
+	g = &st->gates[gate];
+	ALLOC_GROW(g->v, g->n + 1, g->alloc);
+	g->v[g->n].role = st_dup(st, role);
+	g->v[g->n].person = st_dup(st, person);
+	g->v[g->n].at = at;
+	g->n++;
+}
+
+void report_state_set_tick(struct report_state *st, int item, bool done, const char *by,
+			   int64_t at, const char *note)
+{
+	struct report_tick *t;
+	if (item < 0 || (size_t)item >= st->nitems)
+		BUG("report item %d out of range", item);
+	t = &st->items[item];
+	t->done = done;
+	t->by = st_dup(st, by);
+	t->at = at;
+	t->note = st_dup(st, note);
+}
+
+void report_state_set_blocker(struct report_state *st, int blocker, int progress, bool resolved,
+			      int64_t updated)
+{
+	if (blocker < 0 || (size_t)blocker >= st->nblockers)
+		BUG("report blocker %d out of range", blocker);
+	st->blockers[blocker].progress = progress < 0 ? 0 : progress > 100 ? 100 : progress;
+	st->blockers[blocker].resolved = resolved;
+	st->blockers[blocker].updated = updated;
+}
+
+void report_state_add_incident(struct report_state *st, const struct report_incident *in)
+{
+	struct report_incident *d;
+	ALLOC_GROW(st->incidents, st->nincidents + 1, st->incidents_alloc);
+	d = &st->incidents[st->nincidents++];
+	*d = *in;
+	d->text = st_dup(st, in->text);
+	d->opened_by = st_dup(st, in->opened_by);
+}
+
+void report_state_add_change(struct report_state *st, int64_t date, const char *text,
+			     const char *author)
+{
+	struct report_change *c;
+	ALLOC_GROW(st->changes, st->nchanges + 1, st->changes_alloc);
+	c = &st->changes[st->nchanges++];
+	c->date = date;
+	c->text = st_dup(st, text);
+	c->author = st_dup(st, author);
+}
+
+int report_render(const struct plan *p, const struct report_state *st, enum report_format f,
+		  int64_t now, struct strbuf *out, struct err *e)
+{
+	if (st->nprojects != p->nprojects || st->nenvs != p->nenvs || st->ngates != p->ngates ||
+	    st->nitems != p->nitems || st->nblockers != p->nblockers)
+		return err_set(e, ERR_FAILED, "the state does not match plan '%s'; reload it", p->id);
+	switch (f) {
+	case REPORT_MD:
+		return rp_render_md(p, st, now, out);
+	case REPORT_HTML:
+		return rp_render_html(p, st, now, out);
+	case REPORT_JSON:
+		return rp_render_json(p, st, now, out, e);
+	}
+	return err_set(e, ERR_USAGE, "unknown report format %d", (int)f);
+}
+
+/* --- states and tones --- */
+
+const char *rp_tone_emoji(enum rp_tone t)
+{
+	switch (t) {
+	case TONE_OK: return "✅";
+	case TONE_PROGRESS: return "🔵";
+	case TONE_WARN: return "🟡";
+	case TONE_BAD: return "🔴";
+	case TONE_NONE: break;
+	}
+	return "⚪";
+}
+
+const char *rp_tone_class(enum rp_tone t)
+{
+	switch (t) {
+	case TONE_OK: return "ok";
+	case TONE_PROGRESS: return "progress";
+	case TONE_WARN: return "warn";
+	case TONE_BAD: return "bad";
+	case TONE_NONE: break;
+	}
+	return "none";
+}
+
+const struct report_cell *rp_cell(const struct report_state *st, int project, int env)
+{
+	return &st->cells[(size_t)project * st->nenvs + (size_t)env];
+}
+
+bool rp_state_none(const char *state)
+{
+	return !state || !*state || !strcmp(state, "none");
+}
+
+const char *rp_state_label(const char *state)
+{
+	if (rp_state_none(state))
+		return "not started";
+	if (!strcmp(state, "rolled-back"))
+		return "rolled back";
+	return state;
+}
+
+enum rp_tone rp_state_tone(const char *state)
+{
+	if (rp_state_none(state))
+		return TONE_NONE;
+	if (!strcmp(state, "healthy"))
+		return TONE_OK;
+	if (!strcmp(state, "deploying") || !strcmp(state, "verifying") || !strcmp(state, "soaking"))
+		return TONE_PROGRESS;
+	if (!strcmp(state, "rolled-back") || !strcmp(state, "interrupted"))
+		return TONE_WARN;
+	return TONE_BAD;
+}
+
+/* Has the project arrived in env (healthy, or soaking on its way)? */
+static bool arrived(const struct report_cell *c)
+{
+	return c->state && (!strcmp(c->state, "healthy") || !strcmp(c->state, "soaking"));
+}
+
+bool rp_target_late(const struct plan *p, const struct report_state *st, int project, int env,
+		    int64_t now)
+{
+	int64_t t = plan_project_target(&p->projects[project], env);
+	/* a target date is met when reached at any time that day */
+	return t > 0 && now >= t + 86400 && !arrived(rp_cell(st, project, env));
+}
+
+/* --- words --- */
+
+const char *rp_env_title(const struct plan_env *env)
+{
+	return env->title && *env->title ? env->title : env->name;
+}
+
+const char *rp_person_name(const struct plan *p, const char *id)
+{
+	int i;
+	if (!id)
+		return "";
+	i = plan_person_index(p, id);
+	if (i >= 0 && p->people[i].name && *p->people[i].name)
+		return p->people[i].name;
+	return id;
+}
+
+void rp_env_chain(const struct plan *p, struct strbuf *sb)
+{
+	for (size_t i = 0; i < p->nenvs; i++)
+		strbuf_addf(sb, "%s%s", i ? " → " : "", rp_env_title(&p->envs[i]));
+}
+
+void rp_date(struct strbuf *sb, int64_t t, bool with_year)
+{
+	char buf[32];
+	strbuf_addstr(sb, util_fmt_short_date(t, with_year, buf, sizeof(buf)));
+}
+
+void rp_datetime(struct strbuf *sb, int64_t t)
+{
+	char buf[32];
+	util_fmt_time(t, buf, sizeof(buf));
+	/* "2026-01-10T09:00:00Z" -> "2026-01-10 09:00 UTC" */
+	if (strlen(buf) >= 16) {
+		buf[10] = ' ';
+		buf[16] = '\0';
+		strbuf_addf(sb, "%s UTC", buf);
+	} else {
+		strbuf_addstr(sb, buf);
+	}
+}
+
+static void ymd(int64_t t, int *y, int *m, int *d)
+{
+	char buf[16];
+	util_fmt_date(t, buf, sizeof(buf));
+	*y = atoi(buf);
+	*m = atoi(buf + 5);
+	*d = atoi(buf + 8);
+}
+
+void rp_date_range(struct strbuf *sb, int64_t from, int64_t to, bool with_year)
+{
+	int y1, m1, d1, y2, m2, d2;
+	ymd(from, &y1, &m1, &d1);
+	ymd(to, &y2, &m2, &d2);
+	if (to <= from || (y1 == y2 && m1 == m2 && d1 == d2)) {
+		rp_date(sb, from, with_year);
+	} else if (y1 == y2 && m1 == m2) {
+		rp_date(sb, from, false);
+		strbuf_addf(sb, "-%d", d2);
+		if (with_year)
+			strbuf_addf(sb, ", %d", y2);
+	} else {
+		rp_date(sb, from, with_year && y1 != y2);
+		strbuf_addstr(sb, " - ");
+		rp_date(sb, to, with_year);
+	}
+}
+
+static void span_add(int64_t t, int64_t *from, int64_t *to, bool *any)
+{
+	if (t <= 0)
+		return;
+	if (!*any || t < *from)
+		*from = t;
+	if (!*any || t > *to)
+		*to = t;
+	*any = true;
+}
+
+/*
+ * The promotion's span, as the seed's summary gives it: it starts when the
+ * first wave opens (or the first target) and ends with the last date of any
+ * kind; milestones only set the start when there is no window or target.
+ */
+bool rp_timeline_span(const struct plan *p, int64_t *from, int64_t *to)
+{
+	int64_t mfrom = 0, mto = 0;
+	bool any = false, many = false;
+	*from = *to = 0;
+	for (size_t i = 0; i < p->nwaves; i++)
+		if (p->waves[i].has_window) {
+			span_add(p->waves[i].window_from, from, to, &any);
+			span_add(p->waves[i].window_to, from, to, &any);
+		}
+	for (size_t i = 0; i < p->nprojects; i++)
+		for (size_t j = 0; j < p->projects[i].ntargets; j++)
+			span_add(p->projects[i].targets[j].date, from, to, &any);
+	for (size_t i = 0; i < p->nmilestones; i++) {
+		span_add(p->milestones[i].date, &mfrom, &mto, &many);
+		span_add(p->milestones[i].until, &mfrom, &mto, &many);
+	}
+	if (!any) {
+		*from = mfrom;
+		*to = mto;
+		return many;
+	}
+	if (many && mto > *to)
+		*to = mto;
+	return true;
+}
+
+void rp_wave_label(const struct plan *p, int w, struct strbuf *sb)
+{
+	const struct plan_wave *wv = &p->waves[w];
+	if (wv->title && *wv->title)
+		strbuf_addf(sb, "%s (%s)", wv->title, wv->id);
+	else
+		strbuf_addstr(sb, wv->id);
+}
+
+size_t rp_wave_nprojects(const struct plan *p, int w)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nprojects; i++)
+		n += p->projects[i].wave == w;
+	return n;
+}
+
+void rp_join_words(struct strbuf *sb, const char *const *words, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strbuf_addstr(sb, i + 1 == n ? " and " : ", ");
+		strbuf_addstr(sb, words[i]);
+	}
+}
+
+void rp_number(struct strbuf *sb, double v)
+{
+	strbuf_addf(sb, "%g", v);
+}
+
+void rp_lines_add(struct rp_lines *l, struct strbuf *sb)
+{
+	ALLOC_GROW(l->v, l->n + 1, l->alloc);
+	l->v[l->n++] = strbuf_detach(sb);
+}
+
+void rp_lines_release(struct rp_lines *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static bool same_refs(const struct plan_refs *a, const struct plan_refs *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->ids[i], b->ids[i]))
+			return false;
+	return true;
+}
+
+void rp_wave_dependencies(const struct plan *p, int w, struct rp_lines *out)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const struct plan_wave *wv = &p->waves[w];
+	size_t before = out->n;
+	const char **names = xcalloc(p->nprojects + 1, sizeof(*names));
+
+	/* projects of this wave sharing one dependency list make one sentence */
+	for (size_t i = 0; i < p->nprojects; i++) {
+		const struct plan_project *pr = &p->projects[i];
+		size_t n = 0;
+		bool seen = false;
+		if (pr->wave != w || !pr->depends_on.n)
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = p->projects[j].wave == w && same_refs(&p->projects[j].depends_on,
+								    &pr->depends_on);
+		if (seen)
+			continue;
+		for (size_t j = i; j < p->nprojects; j++)
+			if (p->projects[j].wave == w && same_refs(&p->projects[j].depends_on,
+								  &pr->depends_on))
+				names[n++] = p->projects[j].id;
+		rp_join_words(&sb, pr->depends_on.ids, pr->depends_on.n);
+		strbuf_addf(&sb, " must be promoted before ");
+		rp_join_words(&sb, names, n);
+		rp_lines_add(out, &sb);
+	}
+	if (wv->after_wave >= 0) {
+		rp_wave_label(p, wv->after_wave, &sb);
+		strbuf_addf(&sb, " must be healthy in %s first",
+			    wv->after_env >= 0 ? rp_env_title(&p->envs[wv->after_env])
+					       : wv->after_env_id);
+		rp_lines_add(out, &sb);
+	}
+	if (out->n == before) {
+		strbuf_addstr(&sb, "None (can proceed immediately)");
+		rp_lines_add(out, &sb);
+	}
+	free(names);
+	strbuf_release(&sb);
+}
+
+/* --- gates --- */
+
+const struct report_approval *rp_gate_approval(const struct report_state *st, int gate,
+					       const char *role)
+{
+	const struct report_gate_state *g = &st->gates[gate];
+	for (size_t i = 0; i < g->n; i++)
+		if (g->v[i].role && !strcmp(g->v[i].role, role))
+			return &g->v[i];
+	return NULL;
+}
+
+size_t rp_gate_napproved(const struct plan *p, const struct report_state *st, int gate)
+{
+	const struct plan_gate *g = &p->gates[gate];
+	size_t n = 0;
+	for (size_t i = 0; i < g->napprovers; i++)
+		n += rp_gate_approval(st, gate, g->approvers[i]) != NULL;
+	return n;
+}
+
+size_t rp_gate_ncriteria_done(const struct plan *p, const struct report_state *st, int gate)
+{
+	const struct plan_gate *g = &p->gates[gate];
+	size_t n = 0;
+	for (size_t i = 0; i < g->criteria.n; i++)
+		if (g->criteria.idx[i] >= 0)
+			n += st->items[g->criteria.idx[i]].done;
+	return n;
+}
+
+enum report_gate_status report_gate_status(const struct plan *p, const struct report_state *st,
+					   int gate)
+{
+	const struct plan_gate *g = &p->gates[gate];
+	size_t a = rp_gate_napproved(p, st, gate), c = rp_gate_ncriteria_done(p, st, gate);
+	if (a == g->napprovers && c == g->criteria.n)
+		return GATE_PASSED;
+	if (a || c)
+		return GATE_IN_PROGRESS;
+	return GATE_PENDING;
+}
+
+const char *report_gate_status_name(enum report_gate_status s)
+{
+	switch (s) {
+	case GATE_PASSED: return "passed";
+	case GATE_IN_PROGRESS: return "in progress";
+	case GATE_PENDING: break;
+	}
+	return "pending";
+}
+
+enum rp_tone rp_gate_tone(enum report_gate_status s)
+{
+	return s == GATE_PASSED ? TONE_OK : s == GATE_IN_PROGRESS ? TONE_WARN : TONE_NONE;
+}
+
+static void waves_words(const struct plan *p, const struct plan_refs *waves, struct strbuf *sb)
+{
+	for (size_t i = 0; i < waves->n; i++) {
+		if (i)
+			strbuf_addstr(sb, i + 1 == waves->n ? " and " : ", ");
+		if (waves->idx[i] >= 0)
+			rp_wave_label(p, waves->idx[i], sb);
+		else
+			strbuf_addstr(sb, waves->ids[i]);
+	}
+}
+
+void rp_gate_required_before(const struct plan *p, int gate, struct strbuf *sb)
+{
+	const struct plan_gate *g = &p->gates[gate];
+	strbuf_addf(sb, "%s promotion of ",
+		    g->before_env >= 0 ? rp_env_title(&p->envs[g->before_env]) : g->before_env_id);
+	if (!g->waves.n)
+		strbuf_addstr(sb, "every wave");
+	else
+		waves_words(p, &g->waves, sb);
+}
+
+void rp_role_holders(const struct plan *p, const char *role, struct strbuf *sb)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->npeople; i++)
+		if (plan_person_has_role(&p->people[i], role))
+			strbuf_addf(sb, "%s%s", n++ ? ", " : "", rp_person_name(p, p->people[i].id));
+}
+
+/* --- checklist --- */
+
+const struct report_tick *rp_tick(const struct report_state *st, int item)
+{
+	return &st->items[item];
+}
+
+void rp_tick_detail(const struct plan *p, const struct report_tick *t, struct strbuf *sb)
+{
+	if (!t->done)
+		return;
+	strbuf_addstr(sb, "done");
+	if (t->by && *t->by)
+		strbuf_addf(sb, " by %s", rp_person_name(p, t->by));
+	if (t->at > 0) {
+		strbuf_addstr(sb, " on ");
+		rp_date(sb, t->at, true);
+	}
+	if (t->note && *t->note)
+		strbuf_addf(sb, " (%s)", t->note);
+}
+
+bool rp_is_external(const struct plan_item *it)
+{
+	return it->category && !strncasecmp(it->category, "external", 8);
+}
+
+static bool refs_have(const struct plan_refs *r, int idx)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->idx[i] == idx)
+			return true;
+	return false;
+}
+
+/* Where an item is shown besides the pre-promotion checklist. */
+static bool item_is_success(const struct plan *p, int i)
+{
+	for (size_t e = 0; e < p->nenvs; e++)
+		if (refs_have(&p->envs[e].success, i))
+			return true;
+	return false;
+}
+
+static bool item_is_post(const struct plan *p, int i)
+{
+	for (size_t g = 0; g < p->npost; g++)
+		if (refs_have(&p->post[g].items, i))
+			return true;
+	return false;
+}
+
+static bool item_is_named(const struct plan *p, int i)
+{
+	for (size_t w = 0; w < p->nwaves; w++)
+		if (refs_have(&p->waves[w].prerequisites, i))
+			return true;
+	for (size_t g = 0; g < p->ngates; g++)
+		if (refs_have(&p->gates[g].criteria, i))
+			return true;
+	return false;
+}
+
+/* Pre-promotion material: not an env's sign-off, a post-promotion activity or
+ * an external dependency (each has its own section). */
+static bool item_is_pre(const struct plan *p, int i)
+{
+	return !rp_is_external(&p->items[i]) && !item_is_success(p, i) && !item_is_post(p, i);
+}
+
+static bool same_category(const char *a, const char *b)
+{
+	return a && *a && b && *b && !strcasecmp(a, b);
+}
+
+/*
+ * The pre-promotion checklist. A category belongs here when one of its items
+ * is named nowhere else (not only a wave's prerequisite or a gate's criterion):
+ * then all its items are listed, so "Environment Setup" keeps the item a wave
+ * also names, while "Wave 1 Prerequisites" stays with its wave. Uncategorised
+ * items named nowhere else form "Other".
+ */
+size_t rp_checklist_groups(const struct plan *p, struct rp_group **out)
+{
+	struct rp_group *g = NULL;
+	size_t n = 0, alloc = 0;
+	for (size_t i = 0; i < p->nitems; i++) {
+		const struct plan_item *it = &p->items[i];
+		const char *cat = it->category;
+		bool shown = false;
+		size_t k;
+		if (!item_is_pre(p, (int)i))
+			continue;
+		if (!cat || !*cat) {
+			if (item_is_named(p, (int)i))
+				continue;
+			cat = "Other";
+		} else {
+			for (size_t j = 0; j < p->nitems && !shown; j++)
+				shown = same_category(p->items[j].category, cat) &&
+					item_is_pre(p, (int)j) && !item_is_named(p, (int)j);
+			if (!shown)
+				continue;
+		}
+		for (k = 0; k < n; k++)
+			if (!strcasecmp(g[k].name, cat))
+				break;
+		if (k == n) {
+			ALLOC_GROW(g, n + 1, alloc);
+			g[n].name = cat;
+			g[n].n = 0;
+			g[n].items = xcalloc(p->nitems, sizeof(int));
+			n++;
+		}
+		g[k].items[g[k].n++] = (int)i;
+	}
+	*out = g;
+	return n;
+}
+
+void rp_groups_free(struct rp_group *g, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(g[i].items);
+	free(g);
+}
+
+size_t rp_external_items(const struct plan *p, int **out)
+{
+	size_t n = 0;
+	*out = xcalloc(p->nitems + 1, sizeof(int));
+	for (size_t i = 0; i < p->nitems; i++)
+		if (rp_is_external(&p->items[i]))
+			(*out)[n++] = (int)i;
+	return n;
+}
+
+/* --- projects, plan --- */
+
+enum rp_tone rp_project_status(const struct plan *p, const struct report_state *st, int project,
+			       struct strbuf *sb)
+{
+	for (size_t e = p->nenvs; e-- > 0;) {
+		const struct report_cell *c = rp_cell(st, project, (int)e);
+		if (rp_state_none(c->state))
+			continue;
+		strbuf_addf(sb, "%s in %s", rp_state_label(c->state), rp_env_title(&p->envs[e]));
+		if (c->version && *c->version)
+			strbuf_addf(sb, " (%s)", c->version);
+		return rp_state_tone(c->state);
+	}
+	strbuf_addstr(sb, "not started");
+	return TONE_NONE;
+}
+
+size_t rp_env_count_state(const struct plan *p, const struct report_state *st, int env,
+			  const char *state)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nprojects; i++) {
+		const char *s = rp_cell(st, (int)i, env)->state;
+		n += rp_state_none(state) ? rp_state_none(s) : (s && !strcmp(s, state));
+	}
+	return n;
+}
+
+enum rp_tone rp_plan_status(const struct plan *p, const struct report_state *st,
+			    struct strbuf *sb)
+{
+	size_t started = 0, bad = 0, done = 0;
+	int last = (int)p->nenvs - 1;
+	for (size_t i = 0; i < p->nprojects; i++) {
+		for (size_t e = 1; e < p->nenvs; e++) {
+			const char *s = rp_cell(st, (int)i, (int)e)->state;
+			started += !rp_state_none(s);
+			bad += rp_state_tone(s) == TONE_BAD;
+		}
+		if (last > 0 && rp_cell(st, (int)i, last)->state &&
+		    !strcmp(rp_cell(st, (int)i, last)->state, "healthy"))
+			done++;
+	}
+	for (size_t i = 0; i < st->nincidents; i++)
+		bad += !st->incidents[i].resolved && st->incidents[i].level >= 2;
+	if (p->status && *p->status) {
+		strbuf_addstr(sb, p->status);
+		if (bad)
+			return TONE_BAD;
+		if (started || strcasestr(p->status, "progress"))
+			return TONE_WARN;
+		if (strcasestr(p->status, "complete") || strcasestr(p->status, "done"))
+			return TONE_OK;
+		if (strcasestr(p->status, "block"))
+			return TONE_BAD;
+		return TONE_NONE;
+	}
+	if (p->nprojects && done == p->nprojects) {
+		strbuf_addstr(sb, "COMPLETE");
+		return TONE_OK;
+	}
+	if (bad) {
+		strbuf_addstr(sb, "ATTENTION NEEDED");
+		return TONE_BAD;
+	}
+	if (started) {
+		strbuf_addstr(sb, "IN PROGRESS");
+		return TONE_WARN;
+	}
+	strbuf_addstr(sb, "NOT STARTED");
+	return TONE_NONE;
+}
+
+enum rp_tone rp_severity_tone(enum plan_severity s)
+{
+	switch (s) {
+	case SEV_CRITICAL:
+	case SEV_HIGH: return TONE_BAD;
+	case SEV_MEDIUM: return TONE_WARN;
+	case SEV_LOW: break;
+	}
+	return TONE_PROGRESS;
+}
+
+void rp_risk_scope(const struct plan_risk *r, struct strbuf *sb)
+{
+	if (r->scope && *r->scope)
+		strbuf_addstr(sb, r->scope);
+	else if (r->all_projects || !r->projects.n)
+		strbuf_addstr(sb, "All");
+	else
+		for (size_t i = 0; i < r->projects.n; i++)
+			strbuf_addf(sb, "%s%s", i ? ", " : "", r->projects.ids[i]);
+}
+
+/* --- triggers --- */
+
+void rp_trigger_envs(const struct plan *p, const struct plan_trigger *t, struct strbuf *sb)
+{
+	if (t->envs.n) {
+		for (size_t i = 0; i < t->envs.n; i++)
+			strbuf_addf(sb, "%s%s", i ? ", " : "",
+				    t->envs.idx[i] >= 0 ? rp_env_title(&p->envs[t->envs.idx[i]])
+							: t->envs.ids[i]);
+		return;
+	}
+	for (size_t e = 1; e < p->nenvs; e++)
+		strbuf_addf(sb, "%s%s", e > 1 ? ", " : "", rp_env_title(&p->envs[e]));
+}
+
+void rp_trigger_rule(const struct plan *p, const struct plan_trigger *t, struct strbuf *sb)
+{
+	if (!t->measure) {
+		strbuf_addf(sb, "judged by a person: raise a level %d incident", t->level ? t->level : 1);
+		if (t->envs.n) {
+			strbuf_addstr(sb, " in ");
+			rp_trigger_envs(p, t, sb);
+		}
+		return;
+	}
+	strbuf_addstr(sb, "measured: rollback when ");
+	if (t->has_above) {
+		strbuf_addstr(sb, "above ");
+		rp_number(sb, t->above);
+	}
+	if (t->has_above && t->has_below)
+		strbuf_addstr(sb, " or ");
+	if (t->has_below) {
+		strbuf_addstr(sb, "below ");
+		rp_number(sb, t->below);
+	}
+	strbuf_addstr(sb, " in ");
+	rp_trigger_envs(p, t, sb);
+	strbuf_addf(sb, " (level %d incident)", t->level ? t->level : 1);
+}
+
+/* --- blockers --- */
+
+int rp_blocker_progress(const struct report_state *st, int b)
+{
+	return st->blockers[b].resolved ? 100 : st->blockers[b].progress;
+}
+
+bool rp_blocker_resolved(const struct report_state *st, int b)
+{
+	return st->blockers[b].resolved;
+}
+
+void rp_blocker_blocks(const struct plan *p, int b, struct strbuf *sb)
+{
+	const struct plan_blocker *bl = &p->blockers[b];
+	if (bl->blocks_env < 0)
+		return;
+	strbuf_addf(sb, "must be resolved before %s promotion of ",
+		    rp_env_title(&p->envs[bl->blocks_env]));
+	if (!bl->blocks_waves.n)
+		strbuf_addstr(sb, "every wave");
+	else
+		waves_words(p, &bl->blocks_waves, sb);
+}
+
+void rp_activity_title(const struct plan *p, const struct plan_activity_group *g,
+		       struct strbuf *sb)
+{
+	if (g->title && *g->title) {
+		strbuf_addstr(sb, g->title);
+		return;
+	}
+	if (g->waves.n) {
+		waves_words(p, &g->waves, sb);
+		strbuf_addch(sb, ' ');
+	}
+	if (g->after_env >= 0)
+		strbuf_addf(sb, "%s %s", g->waves.n ? "(after" : "After",
+			    rp_env_title(&p->envs[g->after_env]));
+	if (g->after_env >= 0 && g->waves.n)
+		strbuf_addch(sb, ')');
+	else if (!g->waves.n)
+		strbuf_addstr(sb, "Activities");
+}
+
+/* --- sorting --- */
+
+size_t rp_sorted_milestones(const struct plan *p, int **out)
+{
+	int *v = xcalloc(p->nmilestones + 1, sizeof(int));
+	/* insertion sort: stable, and a plan has a handful of milestones */
+	for (size_t i = 0; i < p->nmilestones; i++) {
+		size_t j = i;
+		while (j > 0 && p->milestones[v[j - 1]].date > p->milestones[i].date) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = (int)i;
+	}
+	*out = v;
+	return p->nmilestones;
+}
+
+size_t rp_changes(const struct plan *p, const struct report_state *st,
+		  struct report_change **out)
+{
+	size_t n = p->nchanges + st->nchanges, k = 0;
+	struct report_change *v = xcalloc(n + 1, sizeof(*v));
+	for (size_t i = 0; i < p->nchanges; i++) {
+		v[k].date = p->changes[i].date;
+		v[k].text = p->changes[i].change;
+		v[k].author = p->changes[i].author;
+		k++;
+	}
+	for (size_t i = 0; i < st->nchanges; i++)
+		v[k++] = st->changes[i];
+	/* insertion sort: stable, and change logs are short */
+	for (size_t i = 1; i < n; i++) {
+		struct report_change c = v[i];
+		size_t j = i;
+		while (j > 0 && v[j - 1].date > c.date) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = c;
+	}
+	*out = v;
+	return n;
+}
+
+size_t rp_sorted_incidents(const struct report_state *st, int **out)
+{
+	size_t k = 0;
+	int *v = xcalloc(st->nincidents + 1, sizeof(int));
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < st->nincidents; i++)
+			if (st->incidents[i].resolved == (pass == 1))
+				v[k++] = (int)i;
+	*out = v;
+	return k;
+}

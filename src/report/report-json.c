@@ -1,0 +1,546 @@
+/*
+ * report-json.c - the report as JSON (jansson): the same sections as the
+ * Markdown and HTML, one key each, with ids kept next to display text so that
+ * scripts can join them with `status --json` and the plan.
+ * Dates are "2026-01-10", times RFC 3339; absent values are null.
+ */
+#include "report/report-int.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *jstr(const char *s)
+{
+	json_t *j;
+	if (!s)
+		return json_null();
+	j = json_string(s);
+	return j ? j : json_null(); /* not UTF-8: the loader should have said so */
+}
+
+static json_t *jdate(int64_t t)
+{
+	char buf[16];
+	return t ? json_string(util_fmt_date(t, buf, sizeof(buf))) : json_null();
+}
+
+static json_t *jtime(int64_t t)
+{
+	char buf[32];
+	return t ? json_string(util_fmt_time(t, buf, sizeof(buf))) : json_null();
+}
+
+/* Take the scratch buffer's text as a JSON string and reset it. */
+static json_t *jsb(struct strbuf *sb)
+{
+	json_t *j = jstr(sb->len ? sb->buf : "");
+	strbuf_reset(sb);
+	return j;
+}
+
+static json_t *jstrings(const char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, jstr(v[i]));
+	return a;
+}
+
+static json_t *jrefs(const struct plan_refs *r)
+{
+	return jstrings(r->ids, r->n);
+}
+
+static json_t *jenv(const struct plan *p, int env)
+{
+	return env >= 0 && (size_t)env < p->nenvs ? jstr(p->envs[env].name) : json_null();
+}
+
+static json_t *jitem(const struct plan *p, const struct report_state *st, int i)
+{
+	const struct plan_item *it = &p->items[i];
+	const struct report_tick *t = rp_tick(st, i);
+	return json_pack("{s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o}", "id", jstr(it->id), "text",
+			 jstr(it->text), "category", jstr(it->category), "done", t->done, "by",
+			 jstr(t->by), "at", jtime(t->at), "note", jstr(t->note), "check",
+			 jstr(it->check));
+}
+
+static json_t *jitems(const struct plan *p, const struct report_state *st,
+		      const struct plan_refs *r)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < r->n; i++)
+		if (r->idx[i] >= 0)
+			json_array_append_new(a, jitem(p, st, r->idx[i]));
+	return a;
+}
+
+static json_t *jstatus(enum rp_tone tone, struct strbuf *sb)
+{
+	json_t *text = jsb(sb);
+	return json_pack("{s:o, s:s}", "text", text, "tone", rp_tone_class(tone));
+}
+
+static json_t *plan_obj(const struct plan *p)
+{
+	char sev[16] = "";
+	if (p->risk_override)
+		snprintf(sev, sizeof(sev), "%s", plan_severity_name(p->risk_override));
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", jstr(p->id), "title",
+			 jstr(p->title), "created", jdate(p->created), "manager", jstr(p->manager),
+			 "status", jstr(p->status), "contact", jstr(p->contact), "next_review",
+			 jdate(p->next_review), "risk", *sev ? jstr(sev) : json_null());
+}
+
+static json_t *summary_obj(const struct plan *p, const struct report_state *st,
+			   struct strbuf *sb)
+{
+	json_t *o = json_object(), *waves = json_array(), *envs = json_array(),
+	       *progress = json_array();
+	int64_t from, to;
+	size_t open_blockers = 0, open_incidents = 0;
+	enum rp_tone tone;
+
+	json_object_set_new(o, "total_projects", json_integer((json_int_t)p->nprojects));
+	for (size_t i = 0; i < p->nwaves; i++)
+		json_array_append_new(waves, json_pack("{s:o, s:o, s:I}", "id",
+						       jstr(p->waves[i].id), "title",
+						       jstr(p->waves[i].title), "projects",
+						       (json_int_t)rp_wave_nprojects(p, (int)i)));
+	json_object_set_new(o, "waves", waves);
+	for (size_t e = 0; e < p->nenvs; e++) {
+		const struct plan_env *env = &p->envs[e];
+		char buf[32];
+		json_array_append_new(envs, json_pack("{s:o, s:o, s:o, s:o}", "name", jstr(env->name),
+						      "title", jstr(rp_env_title(env)), "account",
+						      jstr(env->account), "soak",
+						      env->has_soak && env->soak > 0
+							      ? jstr(util_fmt_duration(env->soak, buf,
+										       sizeof(buf)))
+							      : json_null()));
+		json_array_append_new(progress,
+				      json_pack("{s:s, s:I, s:I}", "env", env->name, "healthy",
+						(json_int_t)rp_env_count_state(p, st, (int)e, "healthy"),
+						"total", (json_int_t)p->nprojects));
+	}
+	json_object_set_new(o, "environments", envs);
+	rp_env_chain(p, sb);
+	json_object_set_new(o, "chain", jsb(sb));
+	if (rp_timeline_span(p, &from, &to)) {
+		rp_date_range(sb, from, to, true);
+		json_object_set_new(o, "timeline", json_pack("{s:o, s:o, s:o}", "from", jdate(from),
+							     "to", jdate(to), "text", jsb(sb)));
+	} else {
+		json_object_set_new(o, "timeline", json_null());
+	}
+	json_object_set_new(o, "overall_risk", jstr(plan_severity_name(plan_overall_risk(p))));
+	tone = rp_plan_status(p, st, sb);
+	json_object_set_new(o, "status", jstatus(tone, sb));
+	json_object_set_new(o, "progress", progress);
+	for (size_t b = 0; b < p->nblockers; b++)
+		open_blockers += !rp_blocker_resolved(st, (int)b);
+	for (size_t i = 0; i < st->nincidents; i++)
+		open_incidents += !st->incidents[i].resolved;
+	json_object_set_new(o, "open_blockers", json_integer((json_int_t)open_blockers));
+	json_object_set_new(o, "open_incidents", json_integer((json_int_t)open_incidents));
+	return o;
+}
+
+static json_t *project_obj(const struct plan *p, const struct report_state *st, int i,
+			   int number, int64_t now, struct strbuf *sb)
+{
+	const struct plan_project *pr = &p->projects[i];
+	json_t *cells = json_array();
+	enum rp_tone tone;
+	for (size_t e = 0; e < p->nenvs; e++) {
+		const struct report_cell *c = rp_cell(st, i, (int)e);
+		json_array_append_new(
+			cells, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:o}", "env", p->envs[e].name,
+					 "state", rp_state_none(c->state) ? "none" : c->state, "label",
+					 rp_state_label(c->state), "version", jstr(c->version), "since",
+					 jtime(c->since), "target",
+					 jdate(plan_project_target(pr, (int)e)), "late",
+					 rp_target_late(p, st, i, (int)e, now), "log", jstr(c->log)));
+	}
+	tone = rp_project_status(p, st, i, sb);
+	return json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "number", number, "id",
+			 jstr(pr->id), "title", jstr(pr->title), "owner", jstr(pr->owner), "doc",
+			 jstr(pr->doc), "depends_on", jrefs(&pr->depends_on), "status",
+			 jstatus(tone, sb), "cells", cells);
+}
+
+static json_t *waves_arr(const struct plan *p, const struct report_state *st, int64_t now,
+			 struct strbuf *sb)
+{
+	json_t *a = json_array();
+	int number = 0;
+	for (size_t w = 0; w < p->nwaves; w++) {
+		const struct plan_wave *wv = &p->waves[w];
+		json_t *o = json_object(), *projects = json_array(), *deps = json_array();
+		struct rp_lines lines = { 0 };
+		json_object_set_new(o, "id", jstr(wv->id));
+		json_object_set_new(o, "title", jstr(wv->title));
+		if (wv->has_window) {
+			rp_date_range(sb, wv->window_from, wv->window_to, true);
+			json_object_set_new(o, "window",
+					    json_pack("{s:o, s:o, s:o}", "from", jdate(wv->window_from),
+						      "to", jdate(wv->window_to), "text", jsb(sb)));
+		} else {
+			json_object_set_new(o, "window", json_null());
+		}
+		json_object_set_new(o, "after",
+				    wv->after_wave >= 0
+					    ? json_pack("{s:o, s:o}", "wave", jstr(wv->after_wave_id),
+							"env", jstr(wv->after_env_id))
+					    : json_null());
+		json_object_set_new(o, "notes", jstr(wv->notes));
+		json_object_set_new(o, "prerequisites", jitems(p, st, &wv->prerequisites));
+		rp_wave_dependencies(p, (int)w, &lines);
+		for (size_t i = 0; i < lines.n; i++)
+			json_array_append_new(deps, jstr(lines.v[i]));
+		rp_lines_release(&lines);
+		json_object_set_new(o, "dependencies", deps);
+		for (size_t i = 0; i < p->nprojects; i++)
+			if (p->projects[i].wave == (int)w)
+				json_array_append_new(projects, project_obj(p, st, (int)i, ++number,
+									    now, sb));
+		json_object_set_new(o, "projects", projects);
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *milestones_arr(const struct plan *p, int64_t now)
+{
+	json_t *a = json_array();
+	int *order;
+	size_t n = rp_sorted_milestones(p, &order);
+	for (size_t i = 0; i < n; i++) {
+		const struct plan_milestone *m = &p->milestones[order[i]];
+		int64_t end = m->until > m->date ? m->until : m->date;
+		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:b, s:b}", "date",
+						   jdate(m->date), "until", jdate(m->until), "text",
+						   jstr(m->text), "past", now >= end + 86400, "today",
+						   now >= m->date && now < end + 86400));
+	}
+	free(order);
+	return a;
+}
+
+static json_t *freezes_arr(const struct plan *p, int64_t now)
+{
+	json_t *a = json_array();
+	for (size_t e = 0; e < p->nenvs; e++)
+		for (size_t f = 0; f < p->envs[e].nfreeze; f++) {
+			const struct plan_freeze *fz = &p->envs[e].freeze[f];
+			json_array_append_new(a, json_pack("{s:s, s:o, s:o, s:o, s:b}", "env",
+							   p->envs[e].name, "from", jtime(fz->from),
+							   "to", jtime(fz->to), "why", jstr(fz->why),
+							   "active", now >= fz->from && now < fz->to));
+		}
+	return a;
+}
+
+static json_t *checklist_arr(const struct plan *p, const struct report_state *st)
+{
+	json_t *a = json_array();
+	struct rp_group *g;
+	size_t n = rp_checklist_groups(p, &g);
+	for (size_t i = 0; i < n; i++) {
+		json_t *items = json_array();
+		for (size_t j = 0; j < g[i].n; j++)
+			json_array_append_new(items, jitem(p, st, g[i].items[j]));
+		json_array_append_new(a, json_pack("{s:o, s:o}", "category", jstr(g[i].name),
+						   "items", items));
+	}
+	rp_groups_free(g, n);
+	return a;
+}
+
+static json_t *gates_arr(const struct plan *p, const struct report_state *st, struct strbuf *sb)
+{
+	json_t *a = json_array();
+	for (size_t gi = 0; gi < p->ngates; gi++) {
+		const struct plan_gate *g = &p->gates[gi];
+		enum report_gate_status s = report_gate_status(p, st, (int)gi);
+		json_t *approvers = json_array(), *o;
+		for (size_t i = 0; i < g->napprovers; i++) {
+			const struct report_approval *ap = rp_gate_approval(st, (int)gi, g->approvers[i]);
+			json_t *holders = json_array();
+			for (size_t k = 0; k < p->npeople; k++)
+				if (plan_person_has_role(&p->people[k], g->approvers[i]))
+					json_array_append_new(holders, jstr(p->people[k].id));
+			json_array_append_new(
+				approvers,
+				json_pack("{s:o, s:o, s:b, s:o, s:o}", "role", jstr(g->approvers[i]),
+					  "holders", holders, "approved", ap != NULL, "by",
+					  ap ? jstr(ap->person) : json_null(), "at",
+					  ap ? jtime(ap->at) : json_null()));
+		}
+		o = json_pack("{s:o, s:o, s:o, s:s, s:o, s:o}", "id", jstr(g->id), "title",
+			      jstr(g->title), "location", jstr(g->location), "status",
+			      report_gate_status_name(s), "approvers", approvers, "criteria",
+			      jitems(p, st, &g->criteria));
+		json_object_set_new(o, "before", json_pack("{s:o, s:o}", "env", jstr(g->before_env_id),
+							   "waves", jrefs(&g->waves)));
+		rp_gate_required_before(p, (int)gi, sb);
+		json_object_set_new(o, "required_before", jsb(sb));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *risks_arr(const struct plan *p, struct strbuf *sb)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < p->nrisks; i++) {
+		const struct plan_risk *r = &p->risks[i];
+		rp_risk_scope(r, sb);
+		json_array_append_new(
+			a, json_pack("{s:o, s:o, s:s, s:o, s:o, s:o, s:o}", "id", jstr(r->id), "text",
+				     jstr(r->text), "severity", plan_severity_name(r->severity),
+				     "scope", jsb(sb), "projects",
+				     r->all_projects ? json_string("all") : jrefs(&r->projects),
+				     "mitigation", jstr(r->mitigation), "owner", jstr(r->owner)));
+	}
+	return a;
+}
+
+static json_t *comms_arr(const struct plan *p)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < p->ncomms; i++) {
+		const struct plan_comm *c = &p->comms[i];
+		json_array_append_new(
+			a, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "title", jstr(c->title),
+				     "time", jstr(c->time), "duration", jstr(c->duration),
+				     "frequency", jstr(c->frequency), "channel", jstr(c->channel),
+				     "attendees", jstrings(c->attendees, c->nattendees), "format",
+				     jstrings(c->format, c->nformat)));
+	}
+	return a;
+}
+
+static json_t *escalation_arr(const struct plan *p)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < p->nescalation; i++) {
+		const struct plan_escalation *e = &p->escalation[i];
+		json_array_append_new(a, json_pack("{s:i, s:o, s:o, s:o}", "level", e->level, "name",
+						   jstr(e->name), "action", jstr(e->action), "notify",
+						   jstr(e->notify)));
+	}
+	return a;
+}
+
+static json_t *success_arr(const struct plan *p, const struct report_state *st)
+{
+	json_t *a = json_array();
+	for (size_t e = 0; e < p->nenvs; e++) {
+		const struct plan_env *env = &p->envs[e];
+		char buf[32];
+		if (e == 0 && !env->success.n)
+			continue;
+		json_array_append_new(
+			a, json_pack("{s:s, s:o, s:I, s:I, s:o, s:o}", "env", env->name, "title",
+				     jstr(rp_env_title(env)), "healthy",
+				     (json_int_t)rp_env_count_state(p, st, (int)e, "healthy"), "total",
+				     (json_int_t)p->nprojects, "soak",
+				     env->has_soak && env->soak > 0
+					     ? jstr(util_fmt_duration(env->soak, buf, sizeof(buf)))
+					     : json_null(),
+				     "items", jitems(p, st, &env->success)));
+	}
+	return a;
+}
+
+static json_t *triggers_arr(const struct plan *p, struct strbuf *sb)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < p->ntriggers; i++) {
+		const struct plan_trigger *t = &p->triggers[i];
+		json_t *envs = json_array(), *o;
+		if (t->envs.n)
+			for (size_t k = 0; k < t->envs.n; k++)
+				json_array_append_new(envs, jstr(t->envs.ids[k]));
+		else
+			for (size_t e = 1; e < p->nenvs; e++)
+				json_array_append_new(envs, jstr(p->envs[e].name));
+		o = json_pack("{s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:i}", "id", jstr(t->id), "text",
+			      jstr(t->text), "kind", t->measure ? "measured" : "judged", "measure",
+			      jstr(t->measure), "above",
+			      t->has_above ? json_real(t->above) : json_null(), "below",
+			      t->has_below ? json_real(t->below) : json_null(), "envs", envs, "level",
+			      t->level ? t->level : 1);
+		rp_trigger_rule(p, t, sb);
+		json_object_set_new(o, "rule", jsb(sb));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *rollback_arr(const struct plan *p)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < p->nrollback_steps; i++)
+		json_array_append_new(a, json_pack("{s:o, s:o}", "step",
+						   jstr(p->rollback_steps[i].title), "text",
+						   jstr(p->rollback_steps[i].text)));
+	return a;
+}
+
+static json_t *post_arr(const struct plan *p, const struct report_state *st, struct strbuf *sb)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < p->npost; i++) {
+		const struct plan_activity_group *g = &p->post[i];
+		rp_activity_title(p, g, sb);
+		json_array_append_new(
+			a, json_pack("{s:o, s:o, s:o}", "title", jsb(sb), "after",
+				     json_pack("{s:o, s:o}", "env", jenv(p, g->after_env), "waves",
+					       jrefs(&g->waves)),
+				     "items", jitems(p, st, &g->items)));
+	}
+	return a;
+}
+
+static json_t *resources_arr(const struct plan *p)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < p->nresources; i++) {
+		const struct plan_resource *r = &p->resources[i];
+		json_array_append_new(
+			a, json_pack("{s:o, s:o, s:o, s:o, s:o}", "role", jstr(r->role), "person",
+				     jstr(r->person), "name",
+				     jstr(r->person ? rp_person_name(p, r->person) : "TBD"),
+				     "availability", jstr(r->availability), "responsibility",
+				     jstr(r->responsibility)));
+	}
+	return a;
+}
+
+static json_t *external_arr(const struct plan *p, const struct report_state *st)
+{
+	json_t *a = json_array();
+	int *ext;
+	size_t n = rp_external_items(p, &ext);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, jitem(p, st, ext[i]));
+	free(ext);
+	return a;
+}
+
+static json_t *blockers_arr(const struct plan *p, const struct report_state *st, int64_t now)
+{
+	json_t *a = json_array();
+	for (size_t b = 0; b < p->nblockers; b++) {
+		const struct plan_blocker *bl = &p->blockers[b];
+		bool resolved = rp_blocker_resolved(st, (int)b);
+		json_t *o = json_pack(
+			"{s:o, s:o, s:i, s:b, s:o, s:o, s:b, s:o, s:o}", "id", jstr(bl->id), "text",
+			jstr(bl->text), "progress", rp_blocker_progress(st, (int)b), "resolved",
+			resolved, "owner", jstr(bl->owner), "due", jdate(bl->due), "overdue",
+			!resolved && bl->due && now >= bl->due + 86400, "impact", jstr(bl->impact),
+			"mitigation", jstr(bl->mitigation));
+		json_object_set_new(o, "blocks",
+				    bl->blocks_env >= 0
+					    ? json_pack("{s:o, s:o}", "env", jenv(p, bl->blocks_env),
+							"waves", jrefs(&bl->blocks_waves))
+					    : json_null());
+		json_object_set_new(o, "updated", jtime(st->blockers[b].updated));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *incidents_arr(const struct plan *p, const struct report_state *st)
+{
+	json_t *a = json_array();
+	int *order;
+	size_t n = rp_sorted_incidents(st, &order);
+	for (size_t i = 0; i < n; i++) {
+		const struct report_incident *in = &st->incidents[order[i]];
+		json_array_append_new(
+			a, json_pack("{s:I, s:i, s:o, s:o, s:o, s:o, s:o, s:b, s:o}", "id",
+				     (json_int_t)in->id, "level", in->level, "env", jenv(p, in->env),
+				     "project",
+				     in->project >= 0 && (size_t)in->project < p->nprojects
+					     ? jstr(p->projects[in->project].id)
+					     : json_null(),
+				     "text", jstr(in->text), "opened_by", jstr(in->opened_by),
+				     "opened_at", jtime(in->opened_at), "resolved", in->resolved,
+				     "resolved_at", jtime(in->resolved_at)));
+	}
+	free(order);
+	return a;
+}
+
+static json_t *changelog_arr(const struct plan *p, const struct report_state *st)
+{
+	json_t *a = json_array();
+	struct report_change *v;
+	size_t n = rp_changes(p, st, &v);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:o, s:o, s:o}", "date", jdate(v[i].date),
+						   "change", jstr(v[i].text), "author",
+						   jstr(v[i].author)));
+	free(v);
+	return a;
+}
+
+static json_t *next_arr(const struct plan *p)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < p->nnext; i++)
+		json_array_append_new(a, json_pack("{s:o, s:o}", "title", jstr(p->next[i].title),
+						   "items",
+						   jstrings(p->next[i].items, p->next[i].nitems)));
+	return a;
+}
+
+int rp_render_json(const struct plan *p, const struct report_state *st, int64_t now,
+		   struct strbuf *out, struct err *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	json_t *o = json_object();
+	char *text;
+	int rc = 0;
+
+	json_object_set_new(o, "plan", plan_obj(p));
+	json_object_set_new(o, "generated_at", jtime(now));
+	json_object_set_new(o, "live", json_boolean(st->live));
+	json_object_set_new(o, "summary", summary_obj(p, st, &sb));
+	json_object_set_new(o, "waves", waves_arr(p, st, now, &sb));
+	json_object_set_new(o, "milestones", milestones_arr(p, now));
+	json_object_set_new(o, "freezes", freezes_arr(p, now));
+	json_object_set_new(o, "checklist", checklist_arr(p, st));
+	json_object_set_new(o, "gates", gates_arr(p, st, &sb));
+	json_object_set_new(o, "risks", risks_arr(p, &sb));
+	json_object_set_new(o, "communication", comms_arr(p));
+	json_object_set_new(o, "escalation", escalation_arr(p));
+	json_object_set_new(o, "success_criteria", success_arr(p, st));
+	json_object_set_new(o, "triggers", triggers_arr(p, &sb));
+	json_object_set_new(o, "rollback_procedure", rollback_arr(p));
+	json_object_set_new(o, "post_promotion", post_arr(p, st, &sb));
+	json_object_set_new(o, "resources", resources_arr(p));
+	json_object_set_new(o, "external_dependencies", external_arr(p, st));
+	json_object_set_new(o, "blockers", blockers_arr(p, st, now));
+	json_object_set_new(o, "incidents", incidents_arr(p, st));
+	json_object_set_new(o, "changelog", changelog_arr(p, st));
+	json_object_set_new(o, "changelog_omitted", json_integer((json_int_t)st->changes_omitted));
+	json_object_set_new(o, "next_steps", next_arr(p));
+
+	text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (!text) {
+		rc = err_set(e, ERR_FAILED, "could not encode the report of plan '%s' as JSON", p->id);
+	} else {
+		strbuf_addstr(out, text);
+		strbuf_addch(out, '\n');
+		free(text);
+	}
+	json_decref(o);
+	strbuf_release(&sb);
+	return rc;
+}
