@@ -1,0 +1,163 @@
+/*
+ * store-internal.h - what the store's own files share and nobody else sees:
+ * the backend vtable (SQLite's VFS / curl's vtls shape, kept at the level of
+ * SQL primitives), typed parameters and rows, struct store itself, and the
+ * SQL text, written once for both backends with `?` placeholders.
+ */
+#ifndef TOLLGATE_STORE_INTERNAL_H
+#define TOLLGATE_STORE_INTERNAL_H
+
+#include "store/store.h"
+
+enum store_val_type { SV_NULL = 0, SV_INT, SV_TEXT };
+
+/* A parameter or a column value. Text is not necessarily NUL-terminated in
+ * rows (use len); parameters are NUL-terminated C strings. */
+struct store_val {
+	enum store_val_type type;
+	int64_t i;
+	const char *s;
+	size_t len;
+};
+
+static inline struct store_val sv_text(const char *s)
+{
+	struct store_val v = { s ? SV_TEXT : SV_NULL, 0, s, 0 };
+	return v;
+}
+static inline struct store_val sv_int(int64_t i)
+{
+	struct store_val v = { SV_INT, i, NULL, 0 };
+	return v;
+}
+static inline struct store_val sv_null(void)
+{
+	struct store_val v = { SV_NULL, 0, NULL, 0 };
+	return v;
+}
+
+struct store_row {
+	int n;
+	const struct store_val *v; /* valid during the callback only */
+};
+/* Return non-zero to stop the query; that value is returned by query(). */
+typedef int (*store_row_fn)(void *ctx, const struct store_row *row);
+
+/* query() flags */
+enum {
+	SQ_STREAM = 1 << 0, /* a huge result: fetch in batches, constant memory */
+};
+
+struct store_backend {
+	const char *name;
+	/* Connect to target (a file path or a libpq URI). e->msg gets only the
+	 * reason; store_open() words the message. */
+	int (*open)(void **conn, const char *target, struct err *e);
+	void (*close)(void *conn);
+	/* write: take the database-wide write lock for the whole transaction
+	 * (SQLite BEGIN IMMEDIATE, PostgreSQL pg_advisory_xact_lock), so writers
+	 * queue. Read transactions see one consistent snapshot. */
+	int (*begin)(void *conn, bool write, struct err *e);
+	int (*commit)(void *conn, struct err *e);
+	void (*rollback)(void *conn);
+	/* Run a script of statements without parameters (schema, pragmas). */
+	int (*exec)(void *conn, const char *sql, struct err *e);
+	/* Run one statement with `?` placeholders (the backend rewrites them as
+	 * it needs); fn is called per row. sql's address is used as the key of a
+	 * prepared-statement cache, so pass long-lived strings. Returns the
+	 * number of rows changed (>= 0) or fn's non-zero value, -1 on error. */
+	int64_t (*query)(void *conn, const char *sql, const struct store_val *params, int nparams,
+			 unsigned flags, store_row_fn fn, void *ctx, struct err *e);
+	/* The largest number of parameters one statement may take. */
+	int max_params;
+};
+
+extern const struct store_backend store_backend_sqlite;
+extern const struct store_backend store_backend_pg;
+
+struct store {
+	const struct store_backend *be;
+	void *conn;
+	char *display_url;
+	char *log_dir;
+
+	bool in_change;
+	bool in_read; /* a read transaction (snapshot) is open */
+	int64_t change_now;
+	char *change_actor, *change_action, *change_subject;
+	struct strbuf change_detail;
+	/* the audit head read under the write lock when the change began: the
+	 * change's entry will be head_seq + 1, chained to head_hash */
+	int64_t head_seq;
+	char head_hash[65];
+	char *bulk_sql; /* multi-row audit insert, built once (stable address) */
+};
+
+/* Thin wrappers used by store.c and audit.c. */
+int64_t store_q(struct store *s, const char *sql, const struct store_val *p, int np,
+		store_row_fn fn, void *ctx, struct err *e);
+/* Run fn inside a write transaction: the open change's when there is one,
+ * otherwise a fresh one committed (or rolled back on error) here. */
+int store_in_write(struct store *s, int (*fn)(struct store *s, void *ctx, struct err *e), void *ctx,
+		   struct err *e);
+
+/* -1 with ERR_USAGE unless id is a valid id ("invalid <what> '<id>': …"). */
+int store_check_id(const char *what, const char *id, struct err *e);
+void store_lease_from_row(struct store_lease *l, const struct store_row *r);
+
+/* Column helpers */
+int64_t row_int(const struct store_row *r, int i);
+bool row_null(const struct store_row *r, int i);
+/* NUL-terminated copy into the arena; NULL for SQL NULL. */
+const char *row_dup(const struct store_row *r, int i, struct arena *a);
+
+/* audit.c: read the head into s->head_seq/head_hash (inside the write
+ * transaction), and append the open change's entry (store_commit_change). */
+int audit_read_head(struct store *s, struct err *e);
+int audit_append(struct store *s, struct err *e);
+
+/* Free text as stored: valid UTF-8 (bad bytes become '?'), no NUL, at most
+ * max bytes (0: no limit); with tail, the last max bytes are kept. */
+void store_clean_text(struct strbuf *out, const char *s, size_t max, bool tail);
+
+/* The SQL, written once (store-sql.c). */
+extern const char *const sql_schema[]; /* sql_schema[v-1] migrates v-1 -> v */
+extern const char sql_get_version[];
+extern const char sql_set_version[];
+extern const char sql_meta_create[];
+extern const char sql_audit_head[];
+extern const char sql_audit_set_head[];
+extern const char sql_audit_insert[];
+extern const char sql_audit_all[];
+extern const char sql_audit_last[];
+extern const char sql_audit_count[];
+extern const char sql_promotion_get[];
+extern const char sql_promotion_all[];
+extern const char sql_promotion_put[];
+extern const char sql_history_add[];
+extern const char sql_history_get[];
+extern const char sql_approval_add[];
+extern const char sql_approval_del[];
+extern const char sql_approval_del_all[];
+extern const char sql_approval_all[];
+extern const char sql_tick_put[];
+extern const char sql_tick_all[];
+extern const char sql_blocker_put[];
+extern const char sql_blocker_all[];
+extern const char sql_incident_next[];
+extern const char sql_incident_add[];
+extern const char sql_incident_get[];
+extern const char sql_incident_resolve[];
+extern const char sql_incident_all[];
+extern const char sql_incident_open[];
+extern const char sql_lease_get[];
+extern const char sql_lease_put[];
+extern const char sql_lease_renew[];
+extern const char sql_lease_del[];
+extern const char sql_lease_all[];
+extern const char sql_lease_cas[];
+extern const char sql_lease_push[];
+extern const char sql_step_put[];
+extern const char sql_step_list[];
+
+#endif

@@ -1,0 +1,164 @@
+/*
+ * store-sql.c - every SQL statement the store runs, written once for both
+ * backends. The common subset is enough: TEXT and BIGINT columns, `?`
+ * placeholders (the PostgreSQL backend rewrites them to $n), and
+ * INSERT ... ON CONFLICT DO UPDATE, which SQLite (3.24+) and PostgreSQL spell
+ * the same way. Times are BIGINT seconds since the epoch, passed in by the
+ * caller: neither database's clock is ever used.
+ */
+#include "store/store-internal.h"
+
+/* Schema migrations: sql_schema[v-1] takes a store from version v-1 to v.
+ * Add new versions at the end; never edit a released one. */
+static const char schema_v1[] =
+	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE promotion ("
+	" project TEXT NOT NULL, env TEXT NOT NULL, state TEXT NOT NULL,"
+	" version TEXT, previous_version TEXT, since BIGINT NOT NULL, run_id TEXT,"
+	" soak_until BIGINT NOT NULL DEFAULT 0, detail TEXT, seq BIGINT NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (project, env));"
+	"CREATE TABLE promotion_history ("
+	" project TEXT NOT NULL, env TEXT NOT NULL, seq BIGINT NOT NULL, at BIGINT NOT NULL,"
+	" state TEXT NOT NULL, version TEXT, previous_version TEXT, run_id TEXT,"
+	" soak_until BIGINT NOT NULL DEFAULT 0, detail TEXT);"
+	"CREATE INDEX promotion_history_pair ON promotion_history (project, env, seq);"
+	"CREATE TABLE approval ("
+	" gate TEXT NOT NULL, role TEXT NOT NULL, person TEXT NOT NULL, at BIGINT NOT NULL,"
+	" PRIMARY KEY (gate, role, person));"
+	"CREATE TABLE tick ("
+	" item TEXT PRIMARY KEY, done BIGINT NOT NULL, by_person TEXT, at BIGINT NOT NULL,"
+	" note TEXT, source TEXT NOT NULL, exit_status BIGINT NOT NULL DEFAULT -1,"
+	" output_tail TEXT);"
+	"CREATE TABLE blocker ("
+	" id TEXT PRIMARY KEY, progress BIGINT NOT NULL, resolved BIGINT NOT NULL,"
+	" by_person TEXT, at BIGINT NOT NULL, note TEXT);"
+	"CREATE TABLE incident ("
+	" id BIGINT PRIMARY KEY, level BIGINT NOT NULL, env TEXT, project TEXT,"
+	" text TEXT NOT NULL, opened_by TEXT, opened_at BIGINT NOT NULL,"
+	" resolved_at BIGINT NOT NULL DEFAULT 0, resolved_by TEXT);"
+	"CREATE TABLE lease ("
+	" project TEXT NOT NULL, env TEXT NOT NULL, host TEXT NOT NULL, pid BIGINT NOT NULL,"
+	" pgid BIGINT NOT NULL DEFAULT 0, run_id TEXT NOT NULL, acquired BIGINT NOT NULL,"
+	" expires BIGINT NOT NULL, PRIMARY KEY (project, env));"
+	"CREATE TABLE step_run ("
+	" run_id TEXT NOT NULL, project TEXT NOT NULL, env TEXT NOT NULL, step TEXT NOT NULL,"
+	" started BIGINT NOT NULL, ended BIGINT NOT NULL DEFAULT 0,"
+	" exit_status BIGINT NOT NULL DEFAULT -1, log_path TEXT,"
+	" PRIMARY KEY (run_id, project, env, step));"
+	"CREATE INDEX step_run_pair ON step_run (project, env, step, started);"
+	"CREATE TABLE audit ("
+	" seq BIGINT PRIMARY KEY, at BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,"
+	" subject TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL,"
+	" hash TEXT NOT NULL);"
+	"INSERT INTO meta (key, value) VALUES ('audit_seq', '0');"
+	"INSERT INTO meta (key, value) VALUES ('audit_hash',"
+	" '0000000000000000000000000000000000000000000000000000000000000000');";
+
+const char *const sql_schema[] = { schema_v1, NULL };
+
+const char sql_meta_create[] =
+	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
+const char sql_get_version[] = "SELECT value FROM meta WHERE key = 'schema_version'";
+const char sql_set_version[] =
+	"INSERT INTO meta (key, value) VALUES ('schema_version', ?)"
+	" ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
+const char sql_audit_head[] =
+	"SELECT key, value FROM meta WHERE key IN ('audit_seq', 'audit_hash')";
+const char sql_audit_set_head[] = "UPDATE meta SET value = ? WHERE key = ?";
+const char sql_audit_insert[] =
+	"INSERT INTO audit (seq, at, actor, action, subject, detail, prev_hash, hash)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+const char sql_audit_all[] =
+	"SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit ORDER BY seq";
+const char sql_audit_last[] =
+	"SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit"
+	" WHERE seq > (SELECT COALESCE(MAX(seq), 0) FROM audit) - ? ORDER BY seq";
+const char sql_audit_count[] = "SELECT COUNT(*) FROM audit";
+
+#define PROMO_COLS \
+	"project, env, state, version, previous_version, since, run_id, soak_until, detail, seq"
+const char sql_promotion_get[] =
+	"SELECT " PROMO_COLS " FROM promotion WHERE project = ? AND env = ?";
+const char sql_promotion_all[] = "SELECT " PROMO_COLS " FROM promotion ORDER BY project, env";
+const char sql_promotion_put[] =
+	"INSERT INTO promotion (" PROMO_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	" ON CONFLICT (project, env) DO UPDATE SET state = excluded.state,"
+	" version = excluded.version, previous_version = excluded.previous_version,"
+	" since = excluded.since, run_id = excluded.run_id, soak_until = excluded.soak_until,"
+	" detail = excluded.detail, seq = excluded.seq";
+const char sql_history_add[] =
+	"INSERT INTO promotion_history (project, env, seq, at, state, version, previous_version,"
+	" run_id, soak_until, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const char sql_history_get[] =
+	"SELECT project, env, state, version, previous_version, at, run_id, soak_until, detail, seq"
+	" FROM promotion_history WHERE project = ? AND env = ? ORDER BY seq";
+
+const char sql_approval_add[] =
+	"INSERT INTO approval (gate, role, person, at) VALUES (?, ?, ?, ?)"
+	" ON CONFLICT (gate, role, person) DO NOTHING";
+const char sql_approval_del[] =
+	"DELETE FROM approval WHERE gate = ? AND role = ? AND person = ?";
+const char sql_approval_del_all[] = "DELETE FROM approval WHERE gate = ? AND person = ?";
+const char sql_approval_all[] =
+	"SELECT gate, role, person, at FROM approval ORDER BY gate, role, at, person";
+
+const char sql_tick_put[] =
+	"INSERT INTO tick (item, done, by_person, at, note, source, exit_status, output_tail)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+	" ON CONFLICT (item) DO UPDATE SET done = excluded.done, by_person = excluded.by_person,"
+	" at = excluded.at, note = excluded.note, source = excluded.source,"
+	" exit_status = excluded.exit_status, output_tail = excluded.output_tail";
+const char sql_tick_all[] =
+	"SELECT item, done, by_person, at, note, source, exit_status, output_tail FROM tick"
+	" ORDER BY item";
+
+const char sql_blocker_put[] =
+	"INSERT INTO blocker (id, progress, resolved, by_person, at, note) VALUES (?, ?, ?, ?, ?, ?)"
+	" ON CONFLICT (id) DO UPDATE SET progress = excluded.progress,"
+	" resolved = excluded.resolved, by_person = excluded.by_person, at = excluded.at,"
+	" note = excluded.note";
+const char sql_blocker_all[] =
+	"SELECT id, progress, resolved, by_person, at, note FROM blocker ORDER BY id";
+
+#define INCIDENT_COLS \
+	"id, level, env, project, text, opened_by, opened_at, resolved_at, resolved_by"
+const char sql_incident_next[] = "SELECT COALESCE(MAX(id), 0) + 1 FROM incident";
+const char sql_incident_add[] =
+	"INSERT INTO incident (" INCIDENT_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, 0, NULL)";
+const char sql_incident_get[] = "SELECT resolved_at FROM incident WHERE id = ?";
+const char sql_incident_resolve[] =
+	"UPDATE incident SET resolved_at = ?, resolved_by = ? WHERE id = ? AND resolved_at = 0";
+const char sql_incident_all[] = "SELECT " INCIDENT_COLS " FROM incident ORDER BY id";
+const char sql_incident_open[] =
+	"SELECT " INCIDENT_COLS " FROM incident WHERE resolved_at = 0 AND level >= ? ORDER BY id";
+
+#define LEASE_COLS "project, env, host, pid, pgid, run_id, acquired, expires"
+const char sql_lease_get[] =
+	"SELECT " LEASE_COLS " FROM lease WHERE project = ? AND env = ?";
+const char sql_lease_put[] =
+	"INSERT INTO lease (" LEASE_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+	" ON CONFLICT (project, env) DO UPDATE SET host = excluded.host, pid = excluded.pid,"
+	" pgid = excluded.pgid, run_id = excluded.run_id, acquired = excluded.acquired,"
+	" expires = excluded.expires";
+const char sql_lease_renew[] =
+	"UPDATE lease SET expires = ?, pgid = COALESCE(?, pgid)"
+	" WHERE project = ? AND env = ? AND run_id = ?";
+const char sql_lease_del[] = "DELETE FROM lease WHERE project = ? AND env = ? AND run_id = ?";
+const char sql_lease_cas[] =
+	"UPDATE lease SET host = ?, pid = ?, pgid = ?, run_id = ?, acquired = ?, expires = ?"
+	" WHERE project = ? AND env = ? AND run_id = ?";
+const char sql_lease_push[] =
+	"UPDATE lease SET expires = ? WHERE project = ? AND env = ? AND run_id = ?";
+const char sql_lease_all[] = "SELECT " LEASE_COLS " FROM lease ORDER BY project, env";
+
+const char sql_step_put[] =
+	"INSERT INTO step_run (run_id, project, env, step, started, ended, exit_status, log_path)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+	" ON CONFLICT (run_id, project, env, step) DO UPDATE SET started = excluded.started,"
+	" ended = excluded.ended, exit_status = excluded.exit_status, log_path = excluded.log_path";
+const char sql_step_list[] =
+	"SELECT run_id, project, env, step, started, ended, exit_status, log_path FROM step_run"
+	" WHERE (CAST(? AS TEXT) IS NULL OR project = ?) AND (CAST(? AS TEXT) IS NULL OR env = ?)"
+	" AND (CAST(? AS TEXT) IS NULL OR step = ?)"
+	" ORDER BY started DESC, run_id DESC LIMIT ?";

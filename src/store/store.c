@@ -1,0 +1,1057 @@
+/*
+ * store.c - opening a store (URL -> backend, schema migration), changes
+ * (one transaction + one audit entry each) and the domain reads and writes:
+ * promotions, approvals, ticks, blockers, incidents, the snapshot. Leases and
+ * step runs are in store-coord.c.
+ * Each query is written once in store-sql.c; the backend behind s->be only
+ * runs SQL. The audit chain itself lives in audit.c.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "plan/plan.h"
+#include "store/store-internal.h"
+
+#define REQUIRE_CHANGE(s)                                                              \
+	do {                                                                           \
+		if (!(s)->in_change)                                                   \
+			BUG("%s called with no change open", __func__);                \
+	} while (0)
+
+/* ---- rows and small helpers --------------------------------------------- */
+
+int64_t row_int(const struct store_row *r, int i)
+{
+	const struct store_val *v = &r->v[i];
+	if (v->type == SV_INT)
+		return v->i;
+	if (v->type == SV_TEXT)
+		return strtoll(v->s, NULL, 10);
+	return 0;
+}
+
+bool row_null(const struct store_row *r, int i)
+{
+	return r->v[i].type == SV_NULL;
+}
+
+const char *row_dup(const struct store_row *r, int i, struct arena *a)
+{
+	const struct store_val *v = &r->v[i];
+	char buf[32];
+	if (v->type == SV_NULL)
+		return NULL;
+	if (v->type == SV_INT) {
+		snprintf(buf, sizeof(buf), "%" PRId64, v->i);
+		return arena_strdup(a, buf);
+	}
+	return arena_strndup(a, v->s, v->len);
+}
+
+int64_t store_q(struct store *s, const char *sql, const struct store_val *p, int np,
+		store_row_fn fn, void *ctx, struct err *e)
+{
+	return s->be->query(s->conn, sql, p, np, 0, fn, ctx, e);
+}
+
+void store_clean_text(struct strbuf *out, const char *s, size_t max, bool tail)
+{
+	size_t n = strlen(s), i = 0;
+	strbuf_reset(out);
+	if (tail && max && n > max) {
+		i = n - max;
+		while (i < n && ((unsigned char)s[i] & 0xC0) == 0x80)
+			i++; /* start on a character boundary */
+	}
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
+				    : (c & 0xF8) == 0xF0 ? 4 : 0;
+		bool ok = len > 0 && i + len <= n;
+		for (size_t k = 1; ok && k < len; k++)
+			ok = ((unsigned char)s[i + k] & 0xC0) == 0x80;
+		if (ok && len == 2 && c < 0xC2)
+			ok = false; /* overlong */
+		if (max && out->len + (ok ? len : 1) > max)
+			break;
+		if (ok)
+			strbuf_add(out, s + i, len);
+		else
+			strbuf_addch(out, '?');
+		i += ok ? len : 1;
+	}
+}
+
+int store_check_id(const char *what, const char *id, struct err *e)
+{
+	if (!id || !util_valid_id(id))
+		return err_set(e, ERR_USAGE, "invalid %s '%s': use letters, digits, '_', '.' and '-'",
+			       what, id ? id : "");
+	return 0;
+}
+
+static const char *state_names[] = {
+	"none", "deploying", "verifying", "soaking", "healthy", "rolled-back", "failed", "interrupted",
+};
+
+const char *store_state_name(enum store_state st)
+{
+	if ((size_t)st >= ARRAY_SIZE(state_names))
+		return "none";
+	return state_names[st];
+}
+
+int store_state_parse(const char *name, enum store_state *out)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(state_names); i++)
+		if (name && !strcmp(name, state_names[i])) {
+			*out = (enum store_state)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* ---- opening ------------------------------------------------------------ */
+
+/* The URL with any password replaced by "***". */
+static char *mask_url(const char *url)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *scheme = strstr(url, "://");
+	const char *at, *colon, *pw;
+
+	if (scheme) {
+		const char *auth = scheme + 3;
+		size_t hostpart = strcspn(auth, "/?#");
+		at = memchr(auth, '@', hostpart);
+		colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+		if (colon) {
+			strbuf_add(&sb, url, (size_t)(colon + 1 - url));
+			strbuf_addstr(&sb, "***");
+			strbuf_addstr(&sb, at);
+		} else {
+			strbuf_addstr(&sb, url);
+		}
+	} else {
+		strbuf_addstr(&sb, url);
+	}
+	/* password=... in a query string or key/value form */
+	pw = strstr(sb.buf, "password=");
+	if (pw) {
+		size_t off = (size_t)(pw - sb.buf) + 9;
+		size_t end = off + strcspn(sb.buf + off, "& ");
+		struct strbuf m = STRBUF_INIT;
+		strbuf_add(&m, sb.buf, off);
+		strbuf_addstr(&m, "***");
+		strbuf_addstr(&m, sb.buf + end);
+		strbuf_release(&sb);
+		return strbuf_detach(&m);
+	}
+	return strbuf_detach(&sb);
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+struct version_ctx {
+	int64_t v;
+	bool found;
+};
+
+static int version_row(void *ctx, const struct store_row *r)
+{
+	struct version_ctx *c = ctx;
+	c->v = row_int(r, 0);
+	c->found = true;
+	return 0;
+}
+
+static int migrate(struct store *s, struct err *e)
+{
+	struct version_ctx vc = { 0, false };
+	struct err ignored;
+	int64_t known = STORE_SCHEMA_VERSION;
+	char buf[24];
+
+	/* fast path: an up-to-date store needs no write lock */
+	err_init(&ignored);
+	if (s->be->query(s->conn, sql_get_version, NULL, 0, 0, version_row, &vc, &ignored) >= 0 &&
+	    vc.found && vc.v == known)
+		return 0;
+	if (vc.found && vc.v > known)
+		goto newer;
+
+	if (s->be->begin(s->conn, true, e) < 0)
+		return -1;
+	vc.found = false;
+	vc.v = 0;
+	if (s->be->exec(s->conn, sql_meta_create, e) < 0 ||
+	    s->be->query(s->conn, sql_get_version, NULL, 0, 0, version_row, &vc, e) < 0)
+		goto fail;
+	if (vc.v > known) {
+		s->be->rollback(s->conn);
+		goto newer;
+	}
+	for (int64_t v = vc.v; v < known; v++) {
+		struct store_val p;
+		if (s->be->exec(s->conn, sql_schema[v], e) < 0)
+			goto fail;
+		snprintf(buf, sizeof(buf), "%" PRId64, v + 1);
+		p = sv_text(buf);
+		if (s->be->query(s->conn, sql_set_version, &p, 1, 0, NULL, NULL, e) < 0)
+			goto fail;
+	}
+	return s->be->commit(s->conn, e);
+fail:
+	s->be->rollback(s->conn);
+	return -1;
+newer:
+	return err_set(e, ERR_FAILED,
+		       "the store '%s' has schema version %" PRId64
+		       " but this tollgate knows only %" PRId64 "; upgrade tollgate",
+		       s->display_url, vc.v, known);
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+int store_open(struct store **out, const struct plan *plan, const char *url, struct err *e)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+	const char *plan_dir = plan && plan->dir ? plan->dir : ".";
+	char *target = NULL;
+	struct err why;
+
+	*out = NULL;
+	strbuf_init(&s->change_detail);
+	err_init(&why);
+	if (!url || !*url) {
+		char *dir = xasprintf("%s/.tollgate", plan_dir);
+		if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
+			err_set(e, ERR_FAILED, "cannot open the store '%s/state.db': cannot create '%s': %s",
+				dir, dir, strerror(errno));
+			free(dir);
+			goto fail;
+		}
+		target = xasprintf("%s/state.db", dir);
+		free(dir);
+		s->be = &store_backend_sqlite;
+		s->display_url = xstrdup(target);
+	} else if (has_prefix(url, "postgres://") || has_prefix(url, "postgresql://")) {
+		s->be = &store_backend_pg;
+		target = xstrdup(url);
+		s->display_url = mask_url(url);
+	} else if (has_prefix(url, "sqlite:")) {
+		const char *path = url + 7;
+		if (has_prefix(path, "//"))
+			path += 2;
+		if (!*path) {
+			err_set(e, ERR_USAGE, "the store URL '%s' names no file; use sqlite:PATH", url);
+			goto fail;
+		}
+		s->be = &store_backend_sqlite;
+		target = xstrdup(path);
+		s->display_url = xstrdup(url);
+	} else if (strstr(url, "://") || strchr(url, ':')) {
+		char *m = mask_url(url);
+		err_set(e, ERR_USAGE, "unknown store URL '%s'; use sqlite:PATH or postgres://USER@HOST/DB",
+			m);
+		free(m);
+		goto fail;
+	} else {
+		s->be = &store_backend_sqlite; /* a plain file path */
+		target = xstrdup(url);
+		s->display_url = xstrdup(url);
+	}
+	if (s->be == &store_backend_sqlite)
+		s->log_dir = dir_of(target);
+	else
+		s->log_dir = xasprintf("%s/.tollgate", plan_dir);
+
+	if (s->be->open(&s->conn, target, &why) < 0) {
+		err_set(e, ERR_FAILED, "cannot open the store '%s': %s", s->display_url, why.msg);
+		goto fail;
+	}
+	if (migrate(s, &why) < 0) {
+		if (strstr(why.msg, "schema version"))
+			err_set(e, ERR_FAILED, "%s", why.msg);
+		else
+			err_set(e, ERR_FAILED, "cannot open the store '%s': %s", s->display_url,
+				why.msg);
+		goto fail;
+	}
+	free(target);
+	*out = s;
+	return 0;
+fail:
+	free(target);
+	store_close(s);
+	return -1;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	if (s->in_change || s->in_read)
+		s->be->rollback(s->conn);
+	if (s->conn)
+		s->be->close(s->conn);
+	free(s->display_url);
+	free(s->log_dir);
+	free(s->change_actor);
+	free(s->change_action);
+	free(s->change_subject);
+	free(s->bulk_sql);
+	strbuf_release(&s->change_detail);
+	free(s);
+}
+
+const char *store_backend_name(const struct store *s)
+{
+	return s->be->name;
+}
+
+const char *store_display_url(const struct store *s)
+{
+	return s->display_url;
+}
+
+const char *store_log_dir(const struct store *s)
+{
+	return s->log_dir;
+}
+
+/* ---- changes ------------------------------------------------------------ */
+
+static void change_reset(struct store *s)
+{
+	s->in_change = false;
+	free(s->change_actor);
+	free(s->change_action);
+	free(s->change_subject);
+	s->change_actor = s->change_action = s->change_subject = NULL;
+	strbuf_reset(&s->change_detail);
+}
+
+int store_begin_change(struct store *s, int64_t now, const char *actor, const char *action,
+		       const char *subject, const char *detail, struct err *e)
+{
+	if (s->in_change)
+		BUG("store_begin_change: a change is already open");
+	if (!actor || !*actor || !action || !*action)
+		BUG("store_begin_change: actor and action are required");
+	if (s->be->begin(s->conn, true, e) < 0)
+		return -1;
+	if (audit_read_head(s, e) < 0) {
+		s->be->rollback(s->conn);
+		return -1;
+	}
+	s->in_change = true;
+	s->change_now = now;
+	s->change_actor = xstrdup(actor);
+	s->change_action = xstrdup(action);
+	s->change_subject = xstrdup(subject ? subject : "");
+	strbuf_reset(&s->change_detail);
+	if (detail)
+		strbuf_addstr(&s->change_detail, detail);
+	return 0;
+}
+
+void store_change_detail(struct store *s, const char *fmt, ...)
+{
+	va_list ap;
+	REQUIRE_CHANGE(s);
+	strbuf_reset(&s->change_detail);
+	va_start(ap, fmt);
+	strbuf_vaddf(&s->change_detail, fmt, ap);
+	va_end(ap);
+}
+
+int store_commit_change(struct store *s, int64_t *seq_out, struct err *e)
+{
+	REQUIRE_CHANGE(s);
+	if (audit_append(s, e) < 0) {
+		store_abort_change(s);
+		return -1;
+	}
+	if (s->be->commit(s->conn, e) < 0) {
+		change_reset(s);
+		return -1;
+	}
+	if (seq_out)
+		*seq_out = s->head_seq;
+	change_reset(s);
+	return 0;
+}
+
+void store_abort_change(struct store *s)
+{
+	if (!s->in_change)
+		return;
+	s->be->rollback(s->conn);
+	change_reset(s);
+}
+
+bool store_in_change(const struct store *s)
+{
+	return s->in_change;
+}
+
+int store_in_write(struct store *s, int (*fn)(struct store *s, void *ctx, struct err *e), void *ctx,
+		   struct err *e)
+{
+	int rc;
+	if (s->in_change)
+		return fn(s, ctx, e);
+	if (s->be->begin(s->conn, true, e) < 0)
+		return -1;
+	rc = fn(s, ctx, e);
+	if (rc < 0) {
+		s->be->rollback(s->conn);
+		return rc;
+	}
+	if (s->be->commit(s->conn, e) < 0)
+		return -1;
+	return rc;
+}
+
+/* Run fn in a read transaction (or the open change) for one consistent view. */
+static int in_read(struct store *s, int (*fn)(struct store *s, void *ctx, struct err *e), void *ctx,
+		   struct err *e)
+{
+	int rc;
+	if (s->in_change || s->in_read)
+		return fn(s, ctx, e);
+	if (s->be->begin(s->conn, false, e) < 0)
+		return -1;
+	s->in_read = true;
+	rc = fn(s, ctx, e);
+	s->in_read = false;
+	if (rc < 0) {
+		s->be->rollback(s->conn);
+		return rc;
+	}
+	if (s->be->commit(s->conn, e) < 0)
+		return -1;
+	return rc;
+}
+
+/* ---- promotions --------------------------------------------------------- */
+
+struct promo_ctx {
+	struct arena *arena;
+	struct store_promotion *one;
+	struct store_promotion *v;
+	size_t n, alloc;
+};
+
+static void promo_from_row(struct store_promotion *p, const struct store_row *r, struct arena *a)
+{
+	const char *st = row_dup(r, 2, a);
+	p->project = row_dup(r, 0, a);
+	p->env = row_dup(r, 1, a);
+	if (store_state_parse(st, &p->state) < 0)
+		p->state = STATE_NONE;
+	p->version = row_dup(r, 3, a);
+	p->previous_version = row_dup(r, 4, a);
+	p->since = row_int(r, 5);
+	p->run_id = row_dup(r, 6, a);
+	p->soak_until = row_int(r, 7);
+	p->detail = row_dup(r, 8, a);
+	p->seq = row_int(r, 9);
+}
+
+static int promo_row(void *ctx, const struct store_row *r)
+{
+	struct promo_ctx *c = ctx;
+	if (c->one) {
+		promo_from_row(c->one, r, c->arena);
+		return 0;
+	}
+	ALLOC_GROW(c->v, c->n + 1, c->alloc);
+	promo_from_row(&c->v[c->n++], r, c->arena);
+	return 0;
+}
+
+int store_get_promotion(struct store *s, const char *project, const char *env,
+			struct store_promotion *out, struct arena *arena, struct err *e)
+{
+	struct store_val p[] = { sv_text(project), sv_text(env) };
+	struct promo_ctx c = { arena, out, NULL, 0, 0 };
+	memset(out, 0, sizeof(*out));
+	out->project = arena_strdup(arena, project);
+	out->env = arena_strdup(arena, env);
+	out->state = STATE_NONE;
+	return store_q(s, sql_promotion_get, p, 2, promo_row, &c, e) < 0 ? -1 : 0;
+}
+
+static const char *clean_or_null(struct strbuf *sb, const char *s, size_t max, bool tail)
+{
+	if (!s)
+		return NULL;
+	store_clean_text(sb, s, max, tail);
+	return sb->buf ? sb->buf : "";
+}
+
+int store_set_promotion(struct store *s, const struct store_promotion *pr, struct err *e)
+{
+	struct strbuf detail = STRBUF_INIT;
+	int rc = -1;
+	REQUIRE_CHANGE(s);
+	if (store_check_id("project", pr->project, e) < 0 ||
+	    store_check_id("environment", pr->env, e) < 0)
+		return -1;
+	{
+		const char *d = clean_or_null(&detail, pr->detail, 4096, false);
+		int64_t seq = s->head_seq + 1;
+		struct store_val p[] = {
+			sv_text(pr->project), sv_text(pr->env), sv_text(store_state_name(pr->state)),
+			sv_text(pr->version), sv_text(pr->previous_version), sv_int(s->change_now),
+			sv_text(pr->run_id), sv_int(pr->soak_until), sv_text(d), sv_int(seq),
+		};
+		struct store_val h[] = {
+			sv_text(pr->project), sv_text(pr->env), sv_int(seq), sv_int(s->change_now),
+			sv_text(store_state_name(pr->state)), sv_text(pr->version),
+			sv_text(pr->previous_version), sv_text(pr->run_id), sv_int(pr->soak_until),
+			sv_text(d),
+		};
+		if (store_q(s, sql_promotion_put, p, 10, NULL, NULL, e) >= 0 &&
+		    store_q(s, sql_history_add, h, 10, NULL, NULL, e) >= 0)
+			rc = 0;
+	}
+	strbuf_release(&detail);
+	return rc;
+}
+
+static int check_version(const char *v, int line, struct err *e)
+{
+	const char *where = "";
+	char buf[32];
+	if (line > 0) {
+		snprintf(buf, sizeof(buf), "line %d: ", line);
+		where = buf;
+	}
+	if (!v || !*v)
+		return err_set(e, ERR_USAGE, "%san empty version; give the version to record", where);
+	if (strlen(v) > 200)
+		return err_set(e, ERR_USAGE, "%sversion '%.40s…' is longer than 200 characters", where,
+			       v);
+	/* opaque: any printable text, spaces and shell metacharacters included
+	 * (it reaches commands only as TOLLGATE_VERSION); no control characters,
+	 * no surrounding blanks that a reader could not see */
+	for (const unsigned char *c = (const unsigned char *)v; *c; c++)
+		if (*c < ' ' || *c == 0x7f)
+			return err_set(e, ERR_USAGE, "%sversion '%s' holds a control character",
+				       where, v);
+	if (v[0] == ' ' || v[strlen(v) - 1] == ' ')
+		return err_set(e, ERR_USAGE, "%sversion '%s' starts or ends with a space", where, v);
+	return 0;
+}
+
+/* Record one version inside the open change; appends "p=v" to *summary. */
+static int record_one(struct store *s, const char *project, const char *env, const char *version,
+		      struct strbuf *summary, struct err *e)
+{
+	struct arena a;
+	struct store_promotion cur, next;
+	int rc;
+
+	arena_init(&a);
+	rc = store_get_promotion(s, project, env, &cur, &a, e);
+	if (rc == 0) {
+		memset(&next, 0, sizeof(next));
+		next.project = project;
+		next.env = env;
+		next.state = STATE_HEALTHY;
+		next.version = version;
+		next.previous_version = cur.version && strcmp(cur.version, version)
+						? cur.version : cur.previous_version;
+		rc = store_set_promotion(s, &next, e);
+		if (summary) {
+			if (summary->len)
+				strbuf_addstr(summary, ", ");
+			strbuf_addf(summary, "%s=%s", project, version);
+		} else {
+			store_change_detail(s, "version %s%s%s%s", version,
+					    cur.version ? " (was " : "", cur.version ? cur.version : "",
+					    cur.version ? ")" : "");
+		}
+	}
+	arena_release(&a);
+	return rc;
+}
+
+int store_record_version(struct store *s, int64_t now, const char *actor, const char *project,
+			 const char *env, const char *version, struct err *e)
+{
+	char *subject;
+	int rc;
+	if (store_check_id("project", project, e) < 0 ||
+	    store_check_id("environment", env, e) < 0 || check_version(version, 0, e) < 0)
+		return -1;
+	subject = xasprintf("%s@%s", project, env);
+	rc = store_begin_change(s, now, actor, "record", subject, NULL, e);
+	free(subject);
+	if (rc < 0)
+		return -1;
+	if (record_one(s, project, env, version, NULL, e) < 0) {
+		store_abort_change(s);
+		return -1;
+	}
+	return store_commit_change(s, NULL, e);
+}
+
+int store_record_versions(struct store *s, int64_t now, const char *actor, const char *env,
+			  const struct store_record *v, size_t n, struct err *e)
+{
+	struct strbuf summary = STRBUF_INIT;
+	if (store_check_id("environment", env, e) < 0)
+		return -1;
+	if (n == 0)
+		return err_set(e, ERR_USAGE, "no versions to record");
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].project || !util_valid_id(v[i].project)) {
+			if (v[i].line > 0)
+				return err_set(e, ERR_USAGE, "line %d: invalid project '%s'", v[i].line,
+					       v[i].project ? v[i].project : "");
+			return store_check_id("project", v[i].project, e);
+		}
+		if (check_version(v[i].version, v[i].line, e) < 0)
+			return -1;
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(v[j].project, v[i].project)) {
+				if (v[i].line > 0)
+					return err_set(e, ERR_USAGE,
+						       "line %d: project '%s' is listed twice (also line %d)",
+						       v[i].line, v[i].project, v[j].line);
+				return err_set(e, ERR_USAGE, "project '%s' is listed twice",
+					       v[i].project);
+			}
+	}
+	if (store_begin_change(s, now, actor, "record", env, NULL, e) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (record_one(s, v[i].project, env, v[i].version, &summary, e) < 0) {
+			store_abort_change(s);
+			strbuf_release(&summary);
+			return -1;
+		}
+	store_change_detail(s, "%zu version%s: %s", n, n == 1 ? "" : "s", summary.buf);
+	strbuf_release(&summary);
+	return store_commit_change(s, NULL, e);
+}
+
+struct history_ctx {
+	struct store_history *h;
+	size_t alloc;
+};
+
+static int history_row(void *ctx, const struct store_row *r)
+{
+	struct history_ctx *c = ctx;
+	ALLOC_GROW(c->h->v, c->h->n + 1, c->alloc);
+	promo_from_row(&c->h->v[c->h->n++], r, &c->h->arena);
+	return 0;
+}
+
+int store_promotion_history(struct store *s, const char *project, const char *env,
+			    struct store_history *out, struct err *e)
+{
+	struct store_val p[] = { sv_text(project), sv_text(env) };
+	struct history_ctx c = { out, 0 };
+	memset(out, 0, sizeof(*out));
+	arena_init(&out->arena);
+	if (store_q(s, sql_history_get, p, 2, history_row, &c, e) < 0) {
+		store_history_release(out);
+		return -1;
+	}
+	return 0;
+}
+
+void store_history_release(struct store_history *h)
+{
+	free(h->v);
+	arena_release(&h->arena);
+	memset(h, 0, sizeof(*h));
+}
+
+/* ---- approvals, ticks, blockers, incidents ------------------------------ */
+
+int store_approve(struct store *s, const char *gate, const char *role, const char *person,
+		  bool *changed, struct err *e)
+{
+	struct store_val p[] = { sv_text(gate), sv_text(role), sv_text(person),
+				 sv_int(s->change_now) };
+	int64_t n;
+	REQUIRE_CHANGE(s);
+	if (store_check_id("gate", gate, e) < 0 || store_check_id("person", person, e) < 0)
+		return -1;
+	if (!role || !*role)
+		return err_set(e, ERR_USAGE, "an approval needs a role");
+	n = store_q(s, sql_approval_add, p, 4, NULL, NULL, e);
+	if (n < 0)
+		return -1;
+	if (changed)
+		*changed = n > 0;
+	return 0;
+}
+
+int store_revoke(struct store *s, const char *gate, const char *role, const char *person,
+		 bool *changed, struct err *e)
+{
+	int64_t n;
+	REQUIRE_CHANGE(s);
+	if (role) {
+		struct store_val p[] = { sv_text(gate), sv_text(role), sv_text(person) };
+		n = store_q(s, sql_approval_del, p, 3, NULL, NULL, e);
+	} else {
+		struct store_val p[] = { sv_text(gate), sv_text(person) };
+		n = store_q(s, sql_approval_del_all, p, 2, NULL, NULL, e);
+	}
+	if (n < 0)
+		return -1;
+	if (changed)
+		*changed = n > 0;
+	return 0;
+}
+
+int store_set_tick(struct store *s, const struct store_tick *t, struct err *e)
+{
+	struct strbuf note = STRBUF_INIT, tail = STRBUF_INIT;
+	int64_t n;
+	REQUIRE_CHANGE(s);
+	if (store_check_id("checklist item", t->item, e) < 0)
+		return -1;
+	{
+		struct store_val p[] = {
+			sv_text(t->item), sv_int(t->done ? 1 : 0), sv_text(t->by),
+			sv_int(s->change_now), sv_text(clean_or_null(&note, t->note, 4096, false)),
+			sv_text(t->source == TICK_CHECK ? "check" : "manual"),
+			sv_int(t->source == TICK_CHECK ? t->exit_status : -1),
+			sv_text(clean_or_null(&tail, t->output_tail, 4096, true)),
+		};
+		n = store_q(s, sql_tick_put, p, 8, NULL, NULL, e);
+	}
+	strbuf_release(&note);
+	strbuf_release(&tail);
+	return n < 0 ? -1 : 0;
+}
+
+int store_set_blocker(struct store *s, const struct store_blocker *b, struct err *e)
+{
+	struct strbuf note = STRBUF_INIT;
+	int64_t n;
+	REQUIRE_CHANGE(s);
+	if (store_check_id("blocker", b->id, e) < 0)
+		return -1;
+	if (b->progress < 0 || b->progress > 100)
+		return err_set(e, ERR_USAGE, "progress %d of blocker '%s' is not between 0 and 100",
+			       b->progress, b->id);
+	{
+		struct store_val p[] = {
+			sv_text(b->id), sv_int(b->progress), sv_int(b->resolved ? 1 : 0),
+			sv_text(b->by), sv_int(s->change_now),
+			sv_text(clean_or_null(&note, b->note, 4096, false)),
+		};
+		n = store_q(s, sql_blocker_put, p, 6, NULL, NULL, e);
+	}
+	strbuf_release(&note);
+	return n < 0 ? -1 : 0;
+}
+
+static int int_row(void *ctx, const struct store_row *r)
+{
+	*(int64_t *)ctx = row_int(r, 0);
+	return 0;
+}
+
+int store_open_incident(struct store *s, int level, const char *env, const char *project,
+			const char *text, const char *opened_by, int64_t *id_out, struct err *e)
+{
+	struct strbuf t = STRBUF_INIT;
+	int64_t id = 0, n;
+	REQUIRE_CHANGE(s);
+	if (level < 1 || level > 3)
+		return err_set(e, ERR_USAGE, "incident level %d is not 1, 2 or 3", level);
+	if (!text || !*text)
+		return err_set(e, ERR_USAGE, "an incident needs a text saying what happened");
+	if ((env && store_check_id("environment", env, e) < 0) ||
+	    (project && store_check_id("project", project, e) < 0))
+		return -1;
+	if (store_q(s, sql_incident_next, NULL, 0, int_row, &id, e) < 0)
+		return -1;
+	store_clean_text(&t, text, 4096, false);
+	{
+		struct store_val p[] = { sv_int(id), sv_int(level), sv_text(env), sv_text(project),
+					 sv_text(t.buf ? t.buf : ""), sv_text(opened_by),
+					 sv_int(s->change_now) };
+		n = store_q(s, sql_incident_add, p, 7, NULL, NULL, e);
+	}
+	strbuf_release(&t);
+	if (n < 0)
+		return -1;
+	if (id_out)
+		*id_out = id;
+	return 0;
+}
+
+struct resolved_ctx {
+	bool found;
+	int64_t resolved_at;
+};
+
+static int resolved_row(void *ctx, const struct store_row *r)
+{
+	struct resolved_ctx *c = ctx;
+	c->found = true;
+	c->resolved_at = row_int(r, 0);
+	return 0;
+}
+
+int store_resolve_incident(struct store *s, int64_t id, const char *by, struct err *e)
+{
+	struct resolved_ctx c = { false, 0 };
+	struct store_val g = sv_int(id);
+	struct store_val p[] = { sv_int(s->change_now), sv_text(by), sv_int(id) };
+	REQUIRE_CHANGE(s);
+	if (store_q(s, sql_incident_get, &g, 1, resolved_row, &c, e) < 0)
+		return -1;
+	if (!c.found)
+		return 1;
+	if (c.resolved_at)
+		return 2;
+	/* a resolve at the very epoch would read as open: keep it >= 1 */
+	if (s->change_now <= 0)
+		p[0] = sv_int(1);
+	return store_q(s, sql_incident_resolve, p, 3, NULL, NULL, e) < 0 ? -1 : 0;
+}
+
+/* ---- snapshot --------------------------------------------------------------- */
+
+struct snap_ctx {
+	struct store_state_snapshot *st;
+	size_t alloc;
+};
+
+static int snap_approval(void *ctx, const struct store_row *r)
+{
+	struct snap_ctx *c = ctx;
+	struct store_approval *a;
+	ALLOC_GROW(c->st->approvals, c->st->napprovals + 1, c->alloc);
+	a = &c->st->approvals[c->st->napprovals++];
+	a->gate = row_dup(r, 0, &c->st->arena);
+	a->role = row_dup(r, 1, &c->st->arena);
+	a->person = row_dup(r, 2, &c->st->arena);
+	a->at = row_int(r, 3);
+	return 0;
+}
+
+static int snap_tick(void *ctx, const struct store_row *r)
+{
+	struct snap_ctx *c = ctx;
+	struct arena *a = &c->st->arena;
+	struct store_tick *t;
+	const char *src;
+	ALLOC_GROW(c->st->ticks, c->st->nticks + 1, c->alloc);
+	t = &c->st->ticks[c->st->nticks++];
+	t->item = row_dup(r, 0, a);
+	t->done = row_int(r, 1) != 0;
+	t->by = row_dup(r, 2, a);
+	t->at = row_int(r, 3);
+	t->note = row_dup(r, 4, a);
+	src = row_dup(r, 5, a);
+	t->source = src && !strcmp(src, "check") ? TICK_CHECK : TICK_MANUAL;
+	t->exit_status = (int)row_int(r, 6);
+	t->output_tail = row_dup(r, 7, a);
+	return 0;
+}
+
+static int snap_blocker(void *ctx, const struct store_row *r)
+{
+	struct snap_ctx *c = ctx;
+	struct arena *a = &c->st->arena;
+	struct store_blocker *b;
+	ALLOC_GROW(c->st->blockers, c->st->nblockers + 1, c->alloc);
+	b = &c->st->blockers[c->st->nblockers++];
+	b->id = row_dup(r, 0, a);
+	b->progress = (int)row_int(r, 1);
+	b->resolved = row_int(r, 2) != 0;
+	b->by = row_dup(r, 3, a);
+	b->at = row_int(r, 4);
+	b->note = row_dup(r, 5, a);
+	return 0;
+}
+
+static void incident_from_row(struct store_incident *x, const struct store_row *r,
+			      struct arena *a)
+{
+	x->id = row_int(r, 0);
+	x->level = (int)row_int(r, 1);
+	x->env = row_dup(r, 2, a);
+	x->project = row_dup(r, 3, a);
+	x->text = row_dup(r, 4, a);
+	x->opened_by = row_dup(r, 5, a);
+	x->opened_at = row_int(r, 6);
+	x->resolved_at = row_int(r, 7);
+	x->resolved_by = row_dup(r, 8, a);
+}
+
+static int snap_incident(void *ctx, const struct store_row *r)
+{
+	struct snap_ctx *c = ctx;
+	ALLOC_GROW(c->st->incidents, c->st->nincidents + 1, c->alloc);
+	incident_from_row(&c->st->incidents[c->st->nincidents++], r, &c->st->arena);
+	return 0;
+}
+
+struct incidents_ctx {
+	struct store_incidents *l;
+	size_t alloc;
+};
+
+static int incident_row(void *ctx, const struct store_row *r)
+{
+	struct incidents_ctx *c = ctx;
+	ALLOC_GROW(c->l->v, c->l->n + 1, c->alloc);
+	incident_from_row(&c->l->v[c->l->n++], r, &c->l->arena);
+	return 0;
+}
+
+int store_open_incidents(struct store *s, int min_level, struct store_incidents *out,
+			 struct err *e)
+{
+	struct store_val p = sv_int(min_level);
+	struct incidents_ctx c = { out, 0 };
+	memset(out, 0, sizeof(*out));
+	arena_init(&out->arena);
+	if (store_q(s, sql_incident_open, &p, 1, incident_row, &c, e) < 0) {
+		store_incidents_release(out);
+		return -1;
+	}
+	return 0;
+}
+
+void store_incidents_release(struct store_incidents *l)
+{
+	free(l->v);
+	arena_release(&l->arena);
+	memset(l, 0, sizeof(*l));
+}
+
+static int snap_lease(void *ctx, const struct store_row *r)
+{
+	struct snap_ctx *c = ctx;
+	ALLOC_GROW(c->st->leases, c->st->nleases + 1, c->alloc);
+	c->st->leases[c->st->nleases].project = row_dup(r, 0, &c->st->arena);
+	c->st->leases[c->st->nleases].env = row_dup(r, 1, &c->st->arena);
+	store_lease_from_row(&c->st->leases[c->st->nleases].lease, r);
+	c->st->nleases++;
+	return 0;
+}
+
+static int snapshot_fn(struct store *s, void *ctx, struct err *e)
+{
+	struct store_state_snapshot *st = ctx;
+	struct promo_ctx pc = { &st->arena, NULL, NULL, 0, 0 };
+	struct snap_ctx c = { st, 0 };
+
+	if (store_q(s, sql_promotion_all, NULL, 0, promo_row, &pc, e) < 0)
+		goto fail;
+	st->promotions = pc.v;
+	st->npromotions = pc.n;
+	pc.v = NULL;
+	c.alloc = 0;
+	if (store_q(s, sql_approval_all, NULL, 0, snap_approval, &c, e) < 0)
+		goto fail;
+	c.alloc = 0;
+	if (store_q(s, sql_tick_all, NULL, 0, snap_tick, &c, e) < 0)
+		goto fail;
+	c.alloc = 0;
+	if (store_q(s, sql_blocker_all, NULL, 0, snap_blocker, &c, e) < 0)
+		goto fail;
+	c.alloc = 0;
+	if (store_q(s, sql_incident_all, NULL, 0, snap_incident, &c, e) < 0)
+		goto fail;
+	c.alloc = 0;
+	if (store_q(s, sql_lease_all, NULL, 0, snap_lease, &c, e) < 0)
+		goto fail;
+	return 0;
+fail:
+	free(pc.v);
+	return -1;
+}
+
+int store_snapshot(struct store *s, struct store_state_snapshot *out, struct err *e)
+{
+	memset(out, 0, sizeof(*out));
+	arena_init(&out->arena);
+	if (in_read(s, snapshot_fn, out, e) < 0) {
+		store_snapshot_release(out);
+		return -1;
+	}
+	return 0;
+}
+
+void store_snapshot_release(struct store_state_snapshot *st)
+{
+	free(st->promotions);
+	free(st->approvals);
+	free(st->ticks);
+	free(st->blockers);
+	free(st->incidents);
+	free(st->leases);
+	arena_release(&st->arena);
+	memset(st, 0, sizeof(*st));
+}
+
+const struct store_promotion *store_snap_promotion(const struct store_state_snapshot *st,
+						   const char *project, const char *env)
+{
+	for (size_t i = 0; i < st->npromotions; i++)
+		if (!strcmp(st->promotions[i].project, project) && !strcmp(st->promotions[i].env, env))
+			return &st->promotions[i];
+	return NULL;
+}
+
+const struct store_tick *store_snap_tick(const struct store_state_snapshot *st, const char *item)
+{
+	for (size_t i = 0; i < st->nticks; i++)
+		if (!strcmp(st->ticks[i].item, item))
+			return &st->ticks[i];
+	return NULL;
+}
+
+const struct store_blocker *store_snap_blocker(const struct store_state_snapshot *st,
+					       const char *id)
+{
+	for (size_t i = 0; i < st->nblockers; i++)
+		if (!strcmp(st->blockers[i].id, id))
+			return &st->blockers[i];
+	return NULL;
+}
+
+const struct store_approval *store_snap_approval(const struct store_state_snapshot *st,
+						 const char *gate, const char *role,
+						 const char *person)
+{
+	for (size_t i = 0; i < st->napprovals; i++) {
+		const struct store_approval *a = &st->approvals[i];
+		if (!strcmp(a->gate, gate) && !strcmp(a->role, role) &&
+		    (!person || !strcmp(a->person, person)))
+			return a;
+	}
+	return NULL;
+}

@@ -1,0 +1,371 @@
+/*
+ * store.h - the live state of a plan: promotions, approvals, checklist ticks,
+ * blockers, incidents, leases, step runs and the hash-chained audit log,
+ * behind one interface with an SQLite and a PostgreSQL backend chosen by the
+ * --db URL scheme (SPEC §7).
+ *
+ * Rules every caller relies on:
+ *
+ * - Every change of state is ONE transaction and ONE audit entry. Domain code
+ *   opens a change with store_begin_change() (which takes the write lock:
+ *   SQLite BEGIN IMMEDIATE, PostgreSQL an advisory transaction lock, so
+ *   concurrent CLI calls queue rather than fail), calls any number of the
+ *   mutators below, then store_commit_change() (writes the audit entry and
+ *   commits) or store_abort_change() (rolls everything back, no entry).
+ *   Mutators called with no change open are a bug (BUG() aborts): the audit
+ *   row cannot be forgotten. Exceptions, documented on each: leases and step
+ *   runs, which are coordination records and may also run on their own.
+ * - Times are UTC seconds since the epoch and always come from the caller
+ *   (the app's clock: TOLLGATE_NOW honoured); the store never reads a clock.
+ * - Reads never need a change. A returned list/snapshot owns its memory
+ *   (one arena) and is freed with its *_release().
+ * - Errors: functions return 0 (or a documented positive status) on success
+ *   and -1 with `e` filled on failure: ERR_FAILED (exit 1) for an unreachable
+ *   or broken store, ERR_USAGE (exit 2) for a bad URL or bad input (an
+ *   invalid id, an empty version), ERR_NOT_READY never. Nothing prints.
+ * - Ids (project, env, gate, item, blocker, person) are not checked against
+ *   the plan here, only for the id syntax; the domain checks the plan.
+ */
+#ifndef TOLLGATE_STORE_H
+#define TOLLGATE_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/util.h"
+
+struct plan;
+struct store;
+
+/* The schema this binary writes. A store with a higher one is refused. */
+#define STORE_SCHEMA_VERSION 1
+
+/*
+ * Open the store named by url, migrating its schema (in one transaction).
+ *   NULL or ""               sqlite file .tollgate/state.db beside the plan
+ *                            (plan->dir, "." when plan is NULL); the folder
+ *                            is created
+ *   sqlite:PATH, sqlite://PATH, or a plain path ending in .db
+ *   postgres://..., postgresql://...   libpq connection URI
+ * Failure messages name the store with any password masked:
+ *   "cannot open the store 'postgres://tg@db/x': <reason>"           (exit 1)
+ *   "the store 'X' has schema version 7 but this tollgate knows 1; upgrade tollgate" (exit 1)
+ *   "unknown store URL 'mysql://…'; use sqlite:PATH or postgres://…"  (exit 2)
+ */
+int store_open(struct store **out, const struct plan *plan, const char *url, struct err *e);
+void store_close(struct store *s); /* NULL is fine; aborts an open change */
+
+/* "sqlite" or "postgres" */
+const char *store_backend_name(const struct store *s);
+/* The URL as shown to users (password masked). Owned by the store. */
+const char *store_display_url(const struct store *s);
+/* The folder beside which run logs are kept: the sqlite file's folder, or
+ * .tollgate beside the plan for PostgreSQL. Owned by the store. */
+const char *store_log_dir(const struct store *s);
+
+/* ---- changes ------------------------------------------------------------ */
+
+/*
+ * Begin a change made by `actor` (a people id, "ci", "tollgate" for automatic
+ * actions) at time `now`. action is a dotted verb ("record", "approve",
+ * "promotion.deploying", "incident.open" …), subject what it acts on
+ * ("backend_public@sit", "gate-3", "42"), detail free text (may be NULL or
+ * be set later with store_change_detail). Strings are copied.
+ * Only one change may be open per store. -1 on failure (nothing open then).
+ */
+int store_begin_change(struct store *s, int64_t now, const char *actor, const char *action,
+		       const char *subject, const char *detail, struct err *e);
+/* Replace the detail of the open change (printf-style). */
+void store_change_detail(struct store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append the audit entry and commit. On failure the change is rolled back
+ * and closed. *seq_out (may be NULL) gets the entry's seq. */
+int store_commit_change(struct store *s, int64_t *seq_out, struct err *e);
+/* Roll back and close the open change; no audit entry. No-op when none. */
+void store_abort_change(struct store *s);
+bool store_in_change(const struct store *s);
+
+/* ---- promotions (SPEC §2) ---------------------------------------------- */
+
+enum store_state {
+	STATE_NONE = 0,
+	STATE_DEPLOYING,
+	STATE_VERIFYING,
+	STATE_SOAKING,
+	STATE_HEALTHY,
+	STATE_ROLLED_BACK,
+	STATE_FAILED,
+	STATE_INTERRUPTED,
+};
+/* "none", "deploying", … "rolled-back", "interrupted". */
+const char *store_state_name(enum store_state st);
+/* 0 ok, -1 unknown name. */
+int store_state_parse(const char *name, enum store_state *out);
+
+/* The promotion of one project in one environment. A pair never written
+ * reads as state STATE_NONE with every string NULL and times 0. */
+struct store_promotion {
+	const char *project, *env;
+	enum store_state state;
+	const char *version;          /* what is (or is being) deployed; NULL none */
+	const char *previous_version; /* what was live before; NULL none */
+	int64_t since;                /* when it entered this state */
+	const char *run_id;           /* the run that set it; NULL for record */
+	int64_t soak_until;           /* end of soak when soaking; 0 none */
+	const char *detail;           /* last reason (a failure, a rollback) */
+	int64_t seq;                  /* audit seq of the change that set it */
+};
+
+/*
+ * Write the promotion of (p->project, p->env) whole (state, version,
+ * previous_version, run_id, soak_until, detail; since := the change's now)
+ * and append it to that pair's history. Needs an open change.
+ */
+int store_set_promotion(struct store *s, const struct store_promotion *p, struct err *e);
+
+/* Read one promotion. Strings point into `arena`, which the caller owns
+ * (arena_init'ed; freed with arena_release). Never-written pairs read NONE. */
+int store_get_promotion(struct store *s, const char *project, const char *env,
+			struct store_promotion *out, struct arena *arena, struct err *e);
+
+/*
+ * Record `version` healthy in env for project (SPEC `record`): one change,
+ * action "record", subject "PROJECT@ENV". previous_version := the version
+ * that was there (unless it is the same). Recording the version already
+ * healthy there is a no-op change still logged. -1 ERR_USAGE on an invalid
+ * project/env id or an empty version / one with whitespace.
+ */
+int store_record_version(struct store *s, int64_t now, const char *actor, const char *project,
+			 const char *env, const char *version, struct err *e);
+struct store_record {
+	const char *project;
+	const char *version;
+	int line; /* source line for messages, 0 none */
+};
+/* The same for n projects in one env, in ONE transaction and one audit entry
+ * (action "record", subject "ENV", detail "N versions: p=v, …"). If any one
+ * is invalid nothing is written; the message names its line when given. */
+int store_record_versions(struct store *s, int64_t now, const char *actor, const char *env,
+			  const struct store_record *v, size_t n, struct err *e);
+
+/* ---- approvals, ticks, blockers, incidents ------------------------------ */
+
+struct store_approval {
+	const char *gate, *role, *person;
+	int64_t at;
+};
+/* Add (idempotent: an existing one keeps its time) / remove the approval of
+ * gate by person for role. Need an open change. store_revoke with role NULL
+ * removes all of person's approvals of gate. *changed (may be NULL) says
+ * whether a row was added/removed. */
+int store_approve(struct store *s, const char *gate, const char *role, const char *person,
+		  bool *changed, struct err *e);
+int store_revoke(struct store *s, const char *gate, const char *role, const char *person,
+		 bool *changed, struct err *e);
+
+enum store_tick_source { TICK_MANUAL = 0, TICK_CHECK = 1 };
+struct store_tick {
+	const char *item;
+	bool done;
+	const char *by;   /* person id, or "check" */
+	int64_t at;
+	const char *note; /* may be NULL */
+	enum store_tick_source source;
+	int exit_status;  /* for TICK_CHECK: the check's exit status; -1 none */
+	const char *output_tail; /* for TICK_CHECK: last bytes of its output; may be NULL */
+};
+/* Write the tick of t->item (done or not, with its evidence); at := the
+ * change's now. Needs an open change. output_tail is truncated to 4 KiB. */
+int store_set_tick(struct store *s, const struct store_tick *t, struct err *e);
+
+struct store_blocker {
+	const char *id;
+	int progress; /* 0..100 */
+	bool resolved;
+	const char *by;
+	int64_t at;
+	const char *note;
+};
+/* Write blocker state; it overrides the plan's initial progress from now on.
+ * at := the change's now. Needs an open change. ERR_USAGE for progress out
+ * of 0..100. */
+int store_set_blocker(struct store *s, const struct store_blocker *b, struct err *e);
+
+struct store_incident {
+	int64_t id; /* 1, 2, … assigned by the store */
+	int level;  /* 1..3 */
+	const char *env;
+	const char *project; /* NULL: not about one project */
+	const char *text;
+	const char *opened_by;
+	int64_t opened_at;
+	int64_t resolved_at; /* 0: open */
+	const char *resolved_by;
+};
+/* Open an incident (opened_at := the change's now); *id_out gets its id.
+ * Needs an open change. ERR_USAGE for level outside 1..3 or empty text. */
+int store_open_incident(struct store *s, int level, const char *env, const char *project,
+			const char *text, const char *opened_by, int64_t *id_out, struct err *e);
+/* Resolve it. Returns 0 done, 1 no such incident, 2 already resolved (e
+ * untouched for 1 and 2). Needs an open change. */
+int store_resolve_incident(struct store *s, int64_t id, const char *by, struct err *e);
+
+struct store_incidents {
+	struct arena arena;
+	size_t n;
+	struct store_incident *v;
+};
+/* The open incidents of level >= min_level, by id: a cheap read (no
+ * snapshot) for a runner checking for a pause between steps. out is
+ * initialised here; release it. */
+int store_open_incidents(struct store *s, int min_level, struct store_incidents *out,
+			 struct err *e);
+void store_incidents_release(struct store_incidents *l);
+
+/* ---- leases: one runner per (project, env) (SPEC §2, §7) ---------------- */
+
+struct store_lease {
+	char host[256];
+	long pid, pgid; /* pgid: the step's process group, 0 none */
+	char run_id[128];
+	int64_t acquired, expires;
+};
+enum { STORE_LEASE_OK = 0, STORE_LEASE_BUSY = 1 };
+/*
+ * Take the lease on (project, env) for `mine` (host, pid, pgid, run_id,
+ * expires set by the caller; acquired := now). Free when there is no lease,
+ * when the one there expired before `now`, or when it has mine->run_id.
+ * Returns STORE_LEASE_OK (taken; when an expired lease of another run was
+ * replaced, *prev gets it and *had_expired is true: the caller repairs the
+ * interrupted promotion), STORE_LEASE_BUSY (*prev = the live holder), -1 on
+ * error. prev/had_expired may be NULL. Joins the open change if any (so
+ * taking the lease and marking the promotion deploying are one commit),
+ * otherwise runs in its own write transaction with no audit entry.
+ */
+int store_lease_acquire(struct store *s, const char *project, const char *env,
+			const struct store_lease *mine, int64_t now, struct store_lease *prev,
+			bool *had_expired, struct err *e);
+/* Push the expiry (and pgid, when > 0) of our lease. 0 ok, 1 lost (gone or
+ * held by another run). Joins the open change if any. */
+int store_lease_renew(struct store *s, const char *project, const char *env, const char *run_id,
+		      int64_t expires, long pgid, struct err *e);
+/* Drop our lease (no-op when not ours). Joins the open change if any. */
+int store_lease_release(struct store *s, const char *project, const char *env,
+			const char *run_id, struct err *e);
+/* Take over the lease of (project, env) only while old_run_id still holds it
+ * (compare-and-swap, for repairing a dead runner): 0 taken, 1 lost (someone
+ * else changed it first). Joins the open change if any. */
+int store_lease_steal(struct store *s, const char *project, const char *env,
+		      const char *old_run_id, const struct store_lease *mine, int64_t now,
+		      struct err *e);
+/* Push the expiry of run_id's leases on (projects[i], env), i < n, in one
+ * write transaction. Returns how many are still held (n when none was lost),
+ * -1 on error. Joins the open change if any. */
+int store_lease_renew_many(struct store *s, const char *const *projects, size_t n,
+			   const char *env, const char *run_id, int64_t expires, struct err *e);
+/* Read the lease: 1 found (out filled), 0 none, -1 error. */
+int store_lease_get(struct store *s, const char *project, const char *env,
+		    struct store_lease *out, struct err *e);
+
+/* ---- step runs: what ran, how long (for ETAs and logs) ------------------ */
+
+struct store_step_run {
+	const char *run_id, *project, *env, *step; /* step: deploy|verify|rollback|check|measure */
+	int64_t started, ended; /* ended 0: still running / died */
+	int exit_status;        /* -1 unknown */
+	const char *log_path;   /* may be NULL */
+};
+/* Insert or update the row (run_id, project, env, step). Joins the open
+ * change if any, otherwise its own transaction; no audit entry. */
+int store_put_step_run(struct store *s, const struct store_step_run *r, struct err *e);
+/* A step started: put its row and, when pgid > 0, record the step's process
+ * group (and lease_expires) on run_id's lease of (r->project, r->env), in one
+ * write transaction (or the open change); no audit entry. */
+int store_step_started(struct store *s, const struct store_step_run *r, long pgid,
+		       int64_t lease_expires, struct err *e);
+struct store_step_runs {
+	struct arena arena;
+	size_t n;
+	struct store_step_run *v;
+};
+/* The last `limit` (0: all) runs of step for (project, env), newest first;
+ * project/env/step NULL match any. out is initialised here; release it. */
+int store_list_step_runs(struct store *s, const char *project, const char *env, const char *step,
+			 size_t limit, struct store_step_runs *out, struct err *e);
+void store_step_runs_release(struct store_step_runs *l);
+
+/* ---- snapshot: everything the readiness engine and `status` read -------- */
+
+struct store_state_snapshot {
+	struct arena arena;
+	size_t npromotions, napprovals, nticks, nblockers, nincidents, nleases;
+	struct store_promotion *promotions; /* only pairs ever written */
+	struct store_approval *approvals;
+	struct store_tick *ticks;
+	struct store_blocker *blockers; /* only blockers the store changed */
+	struct store_incident *incidents; /* open and resolved, by id */
+	struct {
+		const char *project, *env;
+		struct store_lease lease;
+	} *leases;
+};
+/* Read it all in one read transaction (consistent). out is initialised here;
+ * free with store_snapshot_release. */
+int store_snapshot(struct store *s, struct store_state_snapshot *out, struct err *e);
+void store_snapshot_release(struct store_state_snapshot *st);
+/* Lookups in a snapshot: NULL when the store has nothing for it. */
+const struct store_promotion *store_snap_promotion(const struct store_state_snapshot *st,
+						   const char *project, const char *env);
+const struct store_tick *store_snap_tick(const struct store_state_snapshot *st, const char *item);
+const struct store_blocker *store_snap_blocker(const struct store_state_snapshot *st,
+					       const char *id);
+/* Has person approved gate for role? (person NULL: anyone) Returns the
+ * approval or NULL. */
+const struct store_approval *store_snap_approval(const struct store_state_snapshot *st,
+						 const char *gate, const char *role,
+						 const char *person);
+
+/* History of one pair, oldest first (each entry a promotion as it was set). */
+struct store_history {
+	struct arena arena;
+	size_t n;
+	struct store_promotion *v;
+};
+int store_promotion_history(struct store *s, const char *project, const char *env,
+			    struct store_history *out, struct err *e);
+void store_history_release(struct store_history *h);
+
+/* ---- the audit log ------------------------------------------------------ */
+
+/* hash = hex SHA-256 over the canonical serialisation of (seq, at, actor,
+ * action, subject, detail, prev_hash): each field as "<decimal length>:<bytes>,"
+ * in that order, numbers in decimal; prev_hash of entry 1 is 64 '0's. */
+struct store_log_entry {
+	int64_t seq;
+	int64_t at;
+	const char *actor, *action, *subject, *detail;
+	const char *prev_hash, *hash; /* 64 hex chars */
+};
+/* Call fn for the last `limit` entries (0: all), oldest first. Strings are
+ * valid during the call only. fn returns non-zero to stop (returned as is). */
+typedef int (*store_log_fn)(void *ctx, const struct store_log_entry *entry);
+int store_log_each(struct store *s, int64_t limit, store_log_fn fn, void *ctx, struct err *e);
+/* Compute an entry's hash into hex[65] from its fields (not from entry->hash). */
+void store_log_hash(const struct store_log_entry *entry, char hex[65]);
+
+struct store_verify {
+	int64_t count;   /* entries checked (all of them when ok) */
+	bool ok;
+	int64_t bad_seq; /* the first bad entry's seq (or expected seq when missing) */
+	char why[256];   /* "its hash does not match", "entry 7 is missing", … */
+};
+/* Walk the whole chain in seq order: seq gaps, prev_hash mismatches, hash
+ * mismatches and a head that does not match the last entry (a deleted tail)
+ * all make ok false. Returns 0 when the walk ran (ok tells the outcome), -1
+ * when the store could not be read. Streams rows (constant memory). */
+int store_log_verify(struct store *s, struct store_verify *out, struct err *e);
+
+/* Append n synthetic entries in one transaction (benchmarks and tests only):
+ * actor "bench", action "bench", subject "entry-N". */
+int store_log_append_bulk(struct store *s, int64_t now, int64_t n, struct err *e);
+
+#endif
