@@ -1,0 +1,761 @@
+/*
+ * test-exec.c - the process runner with real child processes: exit codes,
+ * signals, timeouts and the SIGKILL grace, process groups, bounded logs,
+ * captured output, environment values that must not be interpreted, cwd,
+ * descriptor leaks, max_jobs, cancel, and the crash-repair helpers.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "exec/exec.h"
+#include "test.h"
+
+static char dir[PATH_MAX];
+
+static char *path_in(const char *name)
+{
+	return xasprintf("%s/%s", dir, name);
+}
+
+static char *slurp(const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *p = path_in(name);
+	if (strbuf_read_file(&sb, p, 0) < 0) {
+		free(p);
+		strbuf_release(&sb);
+		return NULL;
+	}
+	free(p);
+	return strbuf_detach(&sb);
+}
+
+static bool exists(const char *name)
+{
+	char *p = path_in(name);
+	bool ok = access(p, F_OK) == 0;
+	free(p);
+	return ok;
+}
+
+static int one(struct exec_task t, struct exec_result *r)
+{
+	struct err e;
+	err_init(&e);
+	return exec_run_one(&t, r, &e);
+}
+
+/* Wait up to ms for pid (or group, when group) to be gone. */
+static bool gone_within(pid_t id, bool group, int ms)
+{
+	for (int i = 0; i < ms / 10; i++) {
+		if (group ? !exec_group_alive(id) : !exec_pid_alive(id))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/* ---- a scheduler over a list of commands, recording what it sees ---- */
+
+#define MAXT 400
+struct sched {
+	const char **cmds;
+	int n, next, asked;
+	struct exec_task proto;
+	int started, finished, running, max_running;
+	struct exec_result res[MAXT];
+	volatile sig_atomic_t *cancel;
+	int cancel_after_starts; /* set *cancel when this many have started */
+	int cancel_on_failure;   /* set *cancel to this when a task fails */
+	int ticks;
+};
+
+static int s_next(void *cb, struct exec_task *out)
+{
+	struct sched *s = cb;
+	s->asked++;
+	if (s->next >= s->n)
+		return -1;
+	*out = s->proto;
+	out->cmd = s->cmds[s->next];
+	out->data = (void *)(intptr_t)s->next;
+	s->next++;
+	return 1;
+}
+
+static void s_start(void *cb, const struct exec_task *t, const struct exec_result *r)
+{
+	struct sched *s = cb;
+	(void)t;
+	CHECK(r->pid > 0 && r->pgid == r->pid);
+	s->started++;
+	if (++s->running > s->max_running)
+		s->max_running = s->running;
+	if (s->cancel && s->cancel_after_starts && s->started == s->cancel_after_starts)
+		*s->cancel = 1;
+}
+
+static void s_finish(void *cb, const struct exec_task *t, const struct exec_result *r)
+{
+	struct sched *s = cb;
+	int i = (int)(intptr_t)t->data;
+	s->finished++;
+	if (!r->spawn_errno)
+		s->running--;
+	s->res[i] = *r;
+	s->res[i].tail = xstrdup(r->tail ? r->tail : "");
+	s->res[i].out = r->out ? xstrdup(r->out) : NULL;
+	if (s->cancel && s->cancel_on_failure && !exec_result_ok(r))
+		*s->cancel = s->cancel_on_failure;
+}
+
+static void s_tick(void *cb, int64_t now)
+{
+	struct sched *s = cb;
+	(void)now;
+	s->ticks++;
+}
+
+static int run_sched(struct sched *s, struct exec_opts *o, struct err *e)
+{
+	o->next_task = s_next;
+	o->on_start = s_start;
+	o->on_finish = s_finish;
+	o->cb = s;
+	err_init(e);
+	return exec_run_parallel(o, e);
+}
+
+static void sched_release(struct sched *s)
+{
+	for (int i = 0; i < s->n; i++)
+		exec_result_release(&s->res[i]);
+}
+
+/* ---- tests ---- */
+
+static void test_exit_status(void)
+{
+	struct exec_result r;
+	char d[256];
+
+	CHECK_INT(one((struct exec_task){ .cmd = "true" }, &r), 0);
+	CHECK(exec_result_ok(&r));
+	CHECK_INT(r.exit_code, 0);
+	CHECK(r.pid > 0 && r.pgid == r.pid);
+	CHECK(r.end_mono_ms >= r.start_mono_ms);
+	CHECK(r.start_wall_ms > 1700000000000LL);
+	exec_result_release(&r);
+
+	one((struct exec_task){ .cmd = "echo hello; echo oops >&2; exit 3" }, &r);
+	CHECK(!exec_result_ok(&r));
+	CHECK_INT(r.exit_code, 3);
+	CHECK_INT(r.term_signal, 0);
+	CHECK_STR(r.tail, "hello\noops\n");
+	CHECK_STR(exec_result_describe(&r, NULL, d, sizeof(d)), "exited with status 3");
+	exec_result_release(&r);
+
+	one((struct exec_task){ .cmd = "kill -USR1 $$; sleep 5" }, &r);
+	CHECK_INT(r.term_signal, SIGUSR1);
+	CHECK_INT(r.exit_code, -1);
+	CHECK(!r.timed_out);
+	CHECK(strstr(exec_result_describe(&r, NULL, d, sizeof(d)), "killed by signal 10") != NULL);
+	exec_result_release(&r);
+}
+
+static void test_timeout(void)
+{
+	struct exec_result r;
+	struct exec_task t = { .cmd = "printf partial; sleep 5", .timeout_ms = 200, .grace_ms = 300 };
+	char d[256], *log, *want;
+	int64_t ms;
+
+	one(t, &r);
+	ms = r.end_mono_ms - r.start_mono_ms;
+	CHECK(r.timed_out);
+	CHECK_INT(r.term_signal, SIGTERM);
+	CHECK(ms >= 190 && ms < 1000);
+	CHECK_STR(exec_result_describe(&r, &t, d, sizeof(d)), "timed out after 200 ms");
+	CHECK_STR(r.tail, "partial");
+	exec_result_release(&r);
+	t.timeout_ms = 1000;
+	t.cmd = "exec sleep 3";
+	one(t, &r);
+	CHECK_STR(exec_result_describe(&r, &t, d, sizeof(d)), "timed out after 1s");
+	exec_result_release(&r);
+	t.timeout_ms = 200;
+
+	/* a command that ignores SIGTERM is killed when the grace runs out;
+	 * its log says what the runner did */
+	t.cmd = "trap '' TERM; printf waiting; sleep 5; echo survived";
+	t.log_path = path_in("timeout.log");
+	one(t, &r);
+	log = slurp("timeout.log");
+	want = xasprintf("waiting\n[tollgate: timed out: SIGTERM sent to process group %d]\n"
+			 "[tollgate: still running after 300 ms: SIGKILL sent]\n", (int)r.pgid);
+	CHECK_STR(log, want);
+	free(log);
+	free(want);
+	free((char *)t.log_path);
+	t.log_path = NULL;
+	ms = r.end_mono_ms - r.start_mono_ms;
+	CHECK(r.timed_out);
+	CHECK_INT(r.term_signal, SIGKILL);
+	CHECK(ms >= 490 && ms < 2000);
+	CHECK(strstr(r.tail, "survived") == NULL);
+	exec_result_release(&r);
+}
+
+static void test_group_killed(void)
+{
+	struct exec_result r;
+	struct exec_task t = { .cwd = dir, .timeout_ms = 200, .grace_ms = 300,
+			       .cmd = "sh -c 'trap \"\" TERM; sleep 30' & echo $! > gc.pid; sleep 30" };
+	char *s;
+	pid_t gc;
+
+	one(t, &r);
+	CHECK(r.timed_out);
+	s = slurp("gc.pid");
+	CHECK(s != NULL);
+	gc = s ? (pid_t)atoi(s) : 0;
+	CHECK(gc > 0);
+	/* the grandchild ignored SIGTERM: it dies with the leader's group */
+	CHECK(gone_within(gc, false, 1000));
+	CHECK(gone_within(r.pgid, true, 1000));
+	free(s);
+	exec_result_release(&r);
+}
+
+static void test_log_cap(void)
+{
+	struct exec_result r;
+	struct exec_task t = {
+		.cmd = "echo FIRST-LINE; yes 'a line of output that repeats' | head -n 170000; echo LAST-LINE",
+	};
+	struct stat st;
+	char *log = path_in("big.log"), *s;
+
+	t.log_path = log;
+	one(t, &r);
+	CHECK(exec_result_ok(&r));
+	CHECK(r.output_bytes > 5000000);
+	CHECK(r.log_truncated);
+	CHECK_INT(stat(log, &st), 0);
+	CHECK(st.st_size <= EXEC_LOG_CAP_DEFAULT + 100);
+	CHECK(st.st_size >= EXEC_LOG_CAP_DEFAULT - 100);
+	s = slurp("big.log");
+	CHECK(s && !strncmp(s, "FIRST-LINE\na line", 17));
+	CHECK(s && strstr(s, " bytes of output left out]\na line of output that repeats\n"));
+	CHECK(s && st.st_size > 10 && !strcmp(s + st.st_size - 10, "LAST-LINE\n"));
+	/* the tail in memory: bounded, starting on a line */
+	CHECK(r.tail_len <= EXEC_TAIL_CAP);
+	CHECK(!strncmp(r.tail, "a line of output that repeats\n", 30));
+	CHECK(r.tail_len > 10 && !strcmp(r.tail + r.tail_len - 10, "LAST-LINE\n"));
+	free(s);
+	exec_result_release(&r);
+
+	/* under the cap: everything, appended to what was there */
+	t.cmd = "echo second run";
+	t.log_cap = 1000;
+	one(t, &r);
+	CHECK(!r.log_truncated);
+	s = slurp("big.log");
+	CHECK(s && !strcmp(s + st.st_size, "second run\n"));
+	free(s);
+	exec_result_release(&r);
+
+	/* a small cap, exactly: 500 bytes of head, 500 of tail, one marker */
+	t.log_path = path_in("small.log");
+	t.cmd = "i=0; while [ $i -lt 300 ]; do echo \"line $i\"; i=$((i+1)); done";
+	one(t, &r);
+	s = slurp("small.log");
+	CHECK(s && !strncmp(s, "line 0\nline 1\n", 14));
+	CHECK(s && strstr(s, "line 299\n") && !strstr(s, "line 150\n"));
+	CHECK(s && strlen(s) <= 1000 + 60);
+	free(s);
+	free((char *)t.log_path);
+	t.log_path = NULL;
+	exec_result_release(&r);
+	free(log);
+}
+
+static void test_env_values(void)
+{
+	const char *env[] = {
+		"TOLLGATE_VERSION=1.0;touch pwned1",
+		"TOLLGATE_PROJECT=$(touch pwned2)",
+		"TOLLGATE_ENV=`touch pwned3` \"q\" 'x' | touch pwned4 &&",
+		"HOME=/nowhere",
+		NULL,
+	};
+	struct exec_task t = {
+		.cwd = dir, .env = env,
+		.cmd = "printf '%s\\n' \"$TOLLGATE_VERSION\" \"$TOLLGATE_PROJECT\" "
+		       "\"$TOLLGATE_ENV\" \"$HOME\" \"$TOLLGATE_TEST_OUTER\" > env.out",
+	};
+	struct exec_result r;
+	char *s;
+
+	setenv("TOLLGATE_TEST_OUTER", "kept", 1);
+	one(t, &r);
+	CHECK(exec_result_ok(&r));
+	s = slurp("env.out");
+	CHECK_STR(s, "1.0;touch pwned1\n$(touch pwned2)\n`touch pwned3` \"q\" 'x' | touch pwned4 &&\n"
+		     "/nowhere\nkept\n");
+	CHECK(!exists("pwned1") && !exists("pwned2") && !exists("pwned3") && !exists("pwned4"));
+	free(s);
+	exec_result_release(&r);
+
+	/* the value is replaced, not added twice */
+	env[0] = "TOLLGATE_TEST_OUTER=replaced";
+	env[1] = NULL;
+	t.cmd = "env | grep -c '^TOLLGATE_TEST_OUTER='; echo $TOLLGATE_TEST_OUTER";
+	t.capture_stdout = true;
+	one(t, &r);
+	CHECK_STR(r.out, "1\nreplaced\n");
+	exec_result_release(&r);
+
+	env[0] = "NOT-AN-ASSIGNMENT";
+	CHECK_INT(one(t, &r), -1);
+	CHECK(r.spawn_errno != 0);
+	exec_result_release(&r);
+}
+
+static void test_cwd_and_capture(void)
+{
+	struct exec_result r;
+	struct exec_task t = { .cwd = dir, .cmd = "pwd; echo noise >&2", .capture_stdout = true };
+	char real[PATH_MAX], *want;
+	char d[512];
+
+	CHECK(realpath(dir, real) != NULL);
+	want = xasprintf("%s\n", real);
+	one(t, &r);
+	CHECK_STR(r.out, want);
+	CHECK(strstr(r.tail, "noise\n") != NULL);
+	free(want);
+	exec_result_release(&r);
+
+	t.cwd = "/nonexistent/place";
+	t.log_path = path_in("nocwd.log");
+	CHECK_INT(one(t, &r), -1);
+	want = slurp("nocwd.log");
+	CHECK_STR(want, "[tollgate: could not start: cannot enter directory "
+			"'/nonexistent/place': No such file or directory]\n");
+	free(want);
+	free((char *)t.log_path);
+	t.log_path = NULL;
+	CHECK_INT(r.spawn_errno, ENOENT);
+	CHECK_STR(r.spawn_error, "cannot enter directory '/nonexistent/place': No such file or directory");
+	CHECK_STR(exec_result_describe(&r, &t, d, sizeof(d)),
+		  "could not start: cannot enter directory '/nonexistent/place': No such file or directory");
+	exec_result_release(&r);
+
+	/* a file is no directory */
+	t.cwd = "/dev/null";
+	CHECK_INT(one(t, &r), -1);
+	CHECK_STR(r.spawn_error, "cannot enter directory '/dev/null': Not a directory");
+	exec_result_release(&r);
+
+	/* a measure prints a number */
+	one((struct exec_task){ .cmd = "echo 0.042", .capture_stdout = true }, &r);
+	CHECK_STR(r.out, "0.042\n");
+	CHECK_INT(r.out_len, 6);
+	CHECK(!r.out_truncated);
+	exec_result_release(&r);
+
+	one((struct exec_task){ .cmd = "head -c 100000 /dev/zero | tr '\\0' 7",
+				.capture_stdout = true }, &r);
+	CHECK_INT(r.out_len, EXEC_CAPTURE_CAP_DEFAULT);
+	CHECK(r.out_truncated);
+	CHECK_INT(r.output_bytes, 100000);
+	exec_result_release(&r);
+
+	/* bytes, not strings */
+	one((struct exec_task){ .cmd = "printf 'a\\000b'", .capture_stdout = true }, &r);
+	CHECK_INT(r.out_len, 3);
+	CHECK_INT(r.tail_len, 3);
+	CHECK(!memcmp(r.out, "a\0b", 4) && !memcmp(r.tail, "a\0b", 4));
+	exec_result_release(&r);
+
+	one((struct exec_task){ .cmd = "echo 12345678", .capture_stdout = true,
+				.capture_cap = 4 }, &r);
+	CHECK_STR(r.out, "1234");
+	CHECK(r.out_truncated);
+	exec_result_release(&r);
+}
+
+static void test_max_jobs(void)
+{
+	const char *cmd = "s=$(date +%s%N); sleep 0.3; e=$(date +%s%N); echo \"$s $e\" >> conc.txt";
+	const char *cmds[9];
+	struct sched s = { .cmds = cmds, .n = 9, .proto = { .cwd = dir } };
+	struct exec_opts o = { .max_jobs = 3 };
+	struct err e;
+	long long st[9], en[9];
+	int n = 0, maxc = 0;
+	char *txt, *p;
+
+	for (int i = 0; i < 9; i++)
+		cmds[i] = cmd;
+	CHECK_INT(run_sched(&s, &o, &e), 0);
+	CHECK_INT(s.finished, 9);
+	CHECK_INT(s.max_running, 3);
+	txt = slurp("conc.txt");
+	for (p = txt; p && n < 9 && sscanf(p, "%lld %lld", &st[n], &en[n]) == 2; n++)
+		p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p);
+	CHECK_INT(n, 9);
+	for (int i = 0; i < n; i++) {
+		int c = 0;
+		for (int k = 0; k < n; k++)
+			c += st[k] <= st[i] && st[i] < en[k];
+		if (c > maxc)
+			maxc = c;
+	}
+	/* at most 3 at once, as the commands saw it; and they did overlap */
+	CHECK(maxc <= 3);
+	CHECK(maxc >= 2);
+	free(txt);
+	sched_release(&s);
+}
+
+static void test_no_fd_leak(void)
+{
+	const char *cmds[] = { "sleep 0.3", "sleep 0.3", "exec ls /proc/self/fd",
+			       "readlink /proc/self/fd/0" };
+	struct sched s = { .cmds = cmds, .n = 4, .proto = { .capture_stdout = true } };
+	struct exec_opts o = { .max_jobs = 4 };
+	struct err e;
+	int leak = open("/dev/null", O_RDONLY); /* no O_CLOEXEC on purpose */
+	char *log = path_in("fd.log");
+
+	s.proto.log_path = log;
+	CHECK(leak > 2);
+	CHECK_INT(run_sched(&s, &o, &e), 0);
+	/* ls holds 0-2 and the directory it reads: nothing of ours */
+	CHECK_STR(s.res[2].out, "0\n1\n2\n3\n");
+	CHECK_STR(s.res[3].out, "/dev/null\n");
+	close(leak);
+	free(log);
+	sched_release(&s);
+}
+
+static void test_cancel(void)
+{
+	static volatile sig_atomic_t cancel;
+	const char *sleeps[] = { "sleep 5", "sleep 5", "sleep 5", "sleep 5", "sleep 5" };
+	const char *quick[] = { "sleep 0.2; echo done", "sleep 0.2; echo done",
+				"sleep 0.2; echo done", "sleep 0.2; echo done" };
+	struct err e;
+	int64_t t0;
+
+	/* kill policy: running commands are terminated, nothing new starts */
+	{
+		struct sched s = { .cmds = sleeps, .n = 5, .cancel = &cancel,
+				   .cancel_after_starts = 3 };
+		struct exec_opts o = { .max_jobs = 3, .cancel = &cancel,
+				       .cancel_policy = EXEC_CANCEL_KILL };
+		cancel = 0;
+		t0 = exec_mono_ms();
+		CHECK_INT(run_sched(&s, &o, &e), 1);
+		CHECK(exec_mono_ms() - t0 < 2000);
+		CHECK_INT(s.asked, 3);
+		CHECK_INT(s.finished, 3);
+		for (int i = 0; i < 3; i++) {
+			CHECK(s.res[i].cancelled);
+			CHECK_INT(s.res[i].term_signal, SIGTERM);
+		}
+		sched_release(&s);
+	}
+	/* finish policy: running commands end normally, nothing new starts */
+	{
+		struct sched s = { .cmds = quick, .n = 4, .cancel = &cancel,
+				   .cancel_after_starts = 2 };
+		struct exec_opts o = { .max_jobs = 2, .cancel = &cancel,
+				       .cancel_policy = EXEC_CANCEL_FINISH };
+		cancel = 0;
+		t0 = exec_mono_ms();
+		CHECK_INT(run_sched(&s, &o, &e), 1);
+		CHECK(exec_mono_ms() - t0 >= 190);
+		CHECK_INT(s.asked, 2);
+		CHECK_INT(s.finished, 2);
+		for (int i = 0; i < 2; i++) {
+			CHECK(exec_result_ok(&s.res[i]));
+			CHECK(!s.res[i].cancelled);
+			CHECK_STR(s.res[i].tail, "done\n");
+		}
+		sched_release(&s);
+	}
+	/* a level-2 incident: a failure stops new starts, the others finish */
+	{
+		const char *cmds[] = { "exit 1", "sleep 0.3; echo done", "echo never", "echo never" };
+		struct sched s = { .cmds = cmds, .n = 4, .cancel = &cancel, .cancel_on_failure = 1 };
+		struct exec_opts o = { .max_jobs = 2, .cancel = &cancel,
+				       .cancel_policy = EXEC_CANCEL_FINISH };
+		cancel = 0;
+		CHECK_INT(run_sched(&s, &o, &e), 1);
+		CHECK_INT(s.asked, 2);
+		CHECK_INT(s.res[0].exit_code, 1);
+		CHECK(exec_result_ok(&s.res[1]));
+		CHECK_STR(s.res[1].tail, "done\n");
+		sched_release(&s);
+	}
+}
+
+static volatile sig_atomic_t sig_cancel;
+static void on_usr1(int sig)
+{
+	(void)sig;
+	sig_cancel++;
+}
+
+static void test_cancel_by_signal(void)
+{
+	/* a real signal wakes the wait; the first asks to let it finish, the
+	 * second (a second Ctrl-C) kills */
+	const char *cmds[] = { "sleep 0.1; kill -USR1 $PPID; sleep 0.2; kill -USR1 $PPID; sleep 5; echo survived" };
+	struct sched s = { .cmds = cmds, .n = 1 };
+	struct exec_opts o = { .max_jobs = 1, .cancel = &sig_cancel,
+			       .cancel_policy = EXEC_CANCEL_FINISH };
+	struct sigaction sa, old;
+	struct err e;
+	int64_t t0 = exec_mono_ms();
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, &old);
+	sig_cancel = 0;
+	CHECK_INT(run_sched(&s, &o, &e), 1);
+	CHECK(exec_mono_ms() - t0 < 2000);
+	CHECK(exec_mono_ms() - t0 >= 290);
+	CHECK_INT(sig_cancel, 2);
+	CHECK(s.res[0].cancelled);
+	CHECK_INT(s.res[0].term_signal, SIGTERM);
+	CHECK(strstr(s.res[0].tail, "survived") == NULL);
+	sigaction(SIGUSR1, &old, NULL);
+	sched_release(&s);
+}
+
+static int bug_state;
+static int bug_next(void *cb, struct exec_task *out)
+{
+	(void)cb;
+	if (bug_state++ == 0) {
+		out->cmd = "true";
+		return 1;
+	}
+	return 0; /* waits for something that is not running */
+}
+
+static void test_scheduler_bug(void)
+{
+	struct exec_opts o = { .max_jobs = 2, .next_task = bug_next };
+	struct err e;
+
+	err_init(&e);
+	bug_state = 0;
+	CHECK_INT(exec_run_parallel(&o, &e), -1);
+	CHECK_STR(e.msg, "scheduler bug: no task is ready and none is running");
+	CHECK_INT(bug_state, 3);
+
+	o.max_jobs = 0;
+	err_init(&e);
+	CHECK_INT(exec_run_parallel(&o, &e), -1);
+	CHECK_INT(e.code, ERR_USAGE);
+}
+
+static void test_spawn_failure(void)
+{
+	const char *cmds[] = { "echo never", "echo ran" };
+	struct sched s = { .cmds = cmds, .n = 2 };
+	struct exec_opts o = { .max_jobs = 1 };
+	struct err e;
+
+	s.proto.log_path = "/nonexistent/dir/run.log";
+	CHECK_INT(run_sched(&s, &o, &e), 0);
+	CHECK_INT(s.started, 0);
+	CHECK_INT(s.finished, 2);
+	CHECK_INT(s.res[0].spawn_errno, ENOENT);
+	CHECK_STR(s.res[0].spawn_error,
+		  "cannot open log '/nonexistent/dir/run.log': No such file or directory");
+	CHECK(!exec_result_ok(&s.res[0]));
+	sched_release(&s);
+}
+
+/* Has pid set SIGTERM to ignored (its /proc status SigIgn mask)? Polls up
+ * to ms milliseconds. */
+static bool wait_term_ignored(pid_t pid, int64_t ms)
+{
+	int64_t end = exec_mono_ms() + ms;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	while (exec_mono_ms() < end) {
+		char line[256];
+		FILE *f = fopen(path, "r");
+		if (!f)
+			return false;
+		while (fgets(line, sizeof(line), f)) {
+			unsigned long long mask;
+			if (sscanf(line, "SigIgn: %llx", &mask) == 1 && (mask & (1ull << (SIGTERM - 1)))) {
+				fclose(f);
+				return true;
+			}
+		}
+		fclose(f);
+		usleep(5000);
+	}
+	return false;
+}
+
+static void test_background_and_kill_group(void)
+{
+	struct exec_result r;
+	int64_t t0, started;
+	pid_t bg;
+	char *log = path_in("bg.log"), *s;
+
+	/* a background process holding stdout does not hold the step */
+	t0 = exec_mono_ms();
+	one((struct exec_task){ .cmd = "sleep 3 & echo started", .log_path = log }, &r);
+	CHECK(exec_mono_ms() - t0 < 2000);
+	CHECK(exec_result_ok(&r));
+	CHECK_STR(r.tail, "started\n");
+	s = slurp("bg.log");
+	CHECK_STR(s, "started\n[tollgate: the command exited; output of what it left running in the background is not logged]\n");
+	free(s);
+	free(log);
+	CHECK(exec_group_alive(r.pgid));
+	CHECK_INT(exec_kill_group(r.pgid, 1000), 0);
+	CHECK(!exec_group_alive(r.pgid));
+	exec_result_release(&r);
+
+	/* crash repair: a survivor that ignores SIGTERM, found by its group */
+	one((struct exec_task){ .cmd = "(trap '' TERM; sleep 30) >/dev/null 2>&1 & echo $!",
+				.capture_stdout = true }, &r);
+	bg = (pid_t)atoi(r.out);
+	CHECK(bg > 0 && exec_pid_alive(bg));
+	/* recorded start vs. the process found: the same one */
+	started = exec_pid_start_ms(bg);
+	CHECK(started >= r.start_wall_ms - 1500 && started <= r.end_wall_ms + 1500);
+	/* `echo $!` may run before the subshell has set its trap: wait for
+	 * SIGTERM to be ignored, or the kill below would not need its grace */
+	CHECK(wait_term_ignored(bg, 5000));
+	t0 = exec_mono_ms();
+	CHECK_INT(exec_kill_group(r.pgid, 200), 0);
+	CHECK(exec_mono_ms() - t0 >= 200);
+	CHECK(!exec_pid_alive(bg));
+	CHECK_INT(exec_kill_group(r.pgid, 200), 1);
+	exec_result_release(&r);
+
+	CHECK_INT(exec_kill_group(1, 10), -1);
+	CHECK_INT(exec_kill_group(getpgrp(), 10), -1);
+	CHECK(exec_pid_alive(getpid()));
+	CHECK(exec_pid_start_ms(getpid()) > 0 && exec_pid_start_ms(getpid()) <= exec_wall_ms() + 1500);
+	CHECK_INT(exec_pid_start_ms(0), -1);
+	CHECK(!exec_pid_alive(0));
+}
+
+static void test_ticks_and_many(void)
+{
+	static const char *cmds[MAXT];
+	struct sched s = { .cmds = cmds, .n = 1 };
+	struct exec_opts o = { .max_jobs = 4, .on_tick = s_tick, .tick_ms = 50 };
+	struct err e;
+	int ok = 0;
+	int64_t t0;
+
+	cmds[0] = "sleep 0.35";
+	CHECK_INT(run_sched(&s, &o, &e), 0);
+	CHECK(s.ticks >= 3 && s.ticks <= 40);
+	sched_release(&s);
+
+	memset(&s, 0, sizeof(s));
+	s.cmds = cmds;
+	s.n = 100;
+	for (int i = 0; i < s.n; i++)
+		cmds[i] = "true";
+	o.on_tick = NULL;
+	t0 = exec_mono_ms();
+	CHECK_INT(run_sched(&s, &o, &e), 0);
+	for (int i = 0; i < s.n; i++)
+		ok += exec_result_ok(&s.res[i]);
+	CHECK_INT(ok, 100);
+	CHECK_INT(s.max_running, 4);
+	printf("100 true at -j4: %lld ms\n", (long long)(exec_mono_ms() - t0));
+	sched_release(&s);
+}
+
+static void test_without_pidfd(void)
+{
+	const char *cmds[] = { "exit 7", "exit 7", "echo hi; exit 7", "sleep 5", "exit 7", "exit 7" };
+	struct sched s = { .cmds = cmds, .n = 6, .proto = { .timeout_ms = 150, .grace_ms = 300 } };
+	struct exec_opts o = { .max_jobs = 3, .no_pidfd = true };
+	struct err e;
+
+	CHECK_INT(run_sched(&s, &o, &e), 0);
+	for (int i = 0; i < 6; i++)
+		if (i != 3)
+			CHECK_INT(s.res[i].exit_code, 7);
+	CHECK_STR(s.res[2].tail, "hi\n");
+	CHECK(s.res[3].timed_out);
+	CHECK_INT(s.res[3].term_signal, SIGTERM);
+	sched_release(&s);
+}
+
+static int count_fds(void)
+{
+	int n = 0;
+	for (int fd = 0; fd < 1024; fd++)
+		n += fcntl(fd, F_GETFD) >= 0;
+	return n;
+}
+
+int main(void)
+{
+	char *cmd;
+	int fds = count_fds();
+
+	snprintf(dir, sizeof(dir), "%s/tollgate-exec.XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 2;
+	}
+	if (chdir(dir) < 0) { /* whatever a command leaves lands in dir */
+		perror("chdir");
+		return 2;
+	}
+	RUN(test_exit_status);
+	RUN(test_timeout);
+	RUN(test_group_killed);
+	RUN(test_log_cap);
+	RUN(test_env_values);
+	RUN(test_cwd_and_capture);
+	RUN(test_max_jobs);
+	RUN(test_no_fd_leak);
+	RUN(test_cancel);
+	RUN(test_cancel_by_signal);
+	RUN(test_scheduler_bug);
+	RUN(test_spawn_failure);
+	RUN(test_background_and_kill_group);
+	RUN(test_ticks_and_many);
+	RUN(test_without_pidfd);
+	CHECK_INT(count_fds(), fds); /* nothing of ours left open */
+	if (chdir("/") < 0)
+		perror("chdir");
+	cmd = xasprintf("rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	free(cmd);
+	return TEST_DONE();
+}
