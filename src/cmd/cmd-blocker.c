@@ -1,0 +1,62 @@
+/*
+ * cmd-blocker.c - `tollgate blocker ID --progress N` / `--resolve`: updates
+ * a blocker's progress (0-100; 100 resolves it) as the acting person.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+
+#include "cmd/cmd.h"
+#include "engine/actions.h"
+#include "plan/plan.h"
+
+static int blocker_exec(struct app *app, struct cmd_args *args)
+{
+	struct action_ctx c = { app->plan, app->store, app->now, app->as };
+	const char *ps = cmd_opt(args, "progress");
+	int progress = -1, got = 0;
+	bool resolved = false;
+	struct err e;
+
+	err_init(&e);
+	if (ps) {
+		char *end;
+		long v = strtol(ps, &end, 10);
+		if (end == ps || *end || v < 0 || v > 100)
+			return cmd_error(EXIT_USAGE, "--progress '%s' is not a number from 0 to 100", ps);
+		progress = (int)v;
+	}
+	if (action_blocker(&c, args->argv[0], progress, cmd_flag(args, "resolve"), &got, &resolved,
+			   &e) < 0)
+		return cmd_err(&e);
+	if (app->json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "blocker", json_string(args->argv[0]));
+		json_object_set_new(o, "progress", json_integer(got));
+		json_object_set_new(o, "resolved", json_boolean(resolved));
+		cmd_print_json(o);
+	} else if (resolved) {
+		printf("blocker '%s' resolved\n", args->argv[0]);
+	} else {
+		printf("blocker '%s' at %d%%\n", args->argv[0], got);
+	}
+	return EXIT_OK;
+}
+
+static const struct cmd_opt blocker_opts[] = {
+	{ "progress", 0, true, false, "progress from 0 to 100 (100 resolves it)" },
+	{ "resolve", 0, false, false, "the blocker is gone" },
+	{ NULL, 0, false, false, NULL },
+};
+
+const struct cmd_entry cmd_blocker_entry = {
+	.name = "blocker",
+	.usage = "ID --progress N | --resolve",
+	.summary = "updates a blocker",
+	.help = "A blocker blocks its environment for its waves until resolved: --resolve, or\n"
+		"--progress 100. A lower progress reopens a resolved blocker.\n",
+	.opts = blocker_opts,
+	.min_args = 1,
+	.max_args = 1,
+	.needs = NEEDS_STORE | NEEDS_PERSON,
+	.exec = blocker_exec,
+};

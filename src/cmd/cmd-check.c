@@ -1,0 +1,68 @@
+/*
+ * cmd-check.c - `tollgate check ITEM [--note TEXT]` and `tollgate uncheck
+ * ITEM`: tick or untick a checklist item by hand, as the acting person.
+ */
+#include <jansson.h>
+
+#include "cmd/cmd.h"
+#include "engine/actions.h"
+#include "plan/plan.h"
+
+static int tick(struct app *app, struct cmd_args *args, bool done)
+{
+	struct action_ctx c = { app->plan, app->store, app->now, app->as };
+	const char *note = cmd_opt(args, "note");
+	struct err e;
+
+	err_init(&e);
+	if (action_tick(&c, args->argv[0], done, note, &e) < 0)
+		return cmd_err(&e);
+	if (app->json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "item", json_string(args->argv[0]));
+		json_object_set_new(o, "done", json_boolean(done));
+		json_object_set_new(o, "by", json_string(app->as));
+		json_object_set_new(o, "note", note ? json_string(note) : json_null());
+		cmd_print_json(o);
+	} else {
+		printf("%s '%s' (%s)\n", done ? "ticked" : "unticked", args->argv[0], app->as);
+	}
+	return EXIT_OK;
+}
+
+static int check_exec(struct app *app, struct cmd_args *args)
+{
+	return tick(app, args, true);
+}
+
+static int uncheck_exec(struct app *app, struct cmd_args *args)
+{
+	return tick(app, args, false);
+}
+
+static const struct cmd_opt check_opts[] = {
+	{ "note", 0, true, false, "why it is done (kept with the tick)" },
+	{ NULL, 0, false, false, NULL },
+};
+
+const struct cmd_entry cmd_check_entry = {
+	.name = "check",
+	.usage = "ITEM [--note TEXT]",
+	.summary = "ticks a checklist item by hand",
+	.opts = check_opts,
+	.min_args = 1,
+	.max_args = 1,
+	.needs = NEEDS_STORE | NEEDS_PERSON,
+	.exec = check_exec,
+};
+
+const struct cmd_entry cmd_uncheck_entry = {
+	.name = "uncheck",
+	.usage = "ITEM",
+	.summary = "unticks a checklist item",
+	.opts = NULL,
+	.min_args = 1,
+	.max_args = 1,
+	.needs = NEEDS_STORE | NEEDS_PERSON,
+	.exec = uncheck_exec,
+};

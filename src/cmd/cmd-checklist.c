@@ -1,0 +1,86 @@
+/*
+ * cmd-checklist.c - `tollgate checklist run [ITEM…]`: runs the `check`
+ * commands of the named items (every item with one when none is named) and
+ * records their evidence. Exit 1 when any check failed.
+ */
+#include <jansson.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "engine/actions.h"
+#include "plan/plan.h"
+
+static int checklist_exec(struct app *app, struct cmd_args *args)
+{
+	struct action_ctx c = { app->plan, app->store, app->now, app->as };
+	struct check_outcomes o;
+	struct err e;
+	size_t failed = 0, total;
+	int rc;
+
+	err_init(&e);
+	if (strcmp(args->argv[0], "run"))
+		return cmd_error(EXIT_USAGE, "unknown checklist subcommand '%s'; did you mean 'run'?",
+				 args->argv[0]);
+	rc = action_checklist_run(&c, (const char *const *)args->argv + 1, (size_t)args->argc - 1,
+				  &o, &e);
+	for (size_t i = 0; i < o.n; i++)
+		if (!o.v[i].ok)
+			failed++;
+	if (app->json) {
+		json_t *root = json_object(), *a = json_array();
+		for (size_t i = 0; i < o.n; i++) {
+			json_t *x = json_object();
+			json_object_set_new(x, "item", json_string(app->plan->items[o.v[i].item].id));
+			json_object_set_new(x, "ok", json_boolean(o.v[i].ok));
+			json_object_set_new(x, "exit_status", json_integer(o.v[i].exit_status));
+			json_object_set_new(x, "how", json_string(o.v[i].how));
+			json_object_set_new(x, "output", json_string(o.v[i].tail ? o.v[i].tail : ""));
+			json_array_append_new(a, x);
+		}
+		json_object_set_new(root, "results", a);
+		cmd_print_json(root);
+	} else {
+		for (size_t i = 0; i < o.n; i++) {
+			const struct check_outcome *x = &o.v[i];
+			printf("%s%-6s%s  %s  %s\n", cmd_color(app, x->ok ? C_GREEN : C_RED),
+			       x->ok ? "ok" : "FAILED", cmd_color(app, C_RESET),
+			       app->plan->items[x->item].id, x->how);
+			if (!x->ok && x->tail && *x->tail) {
+				/* the last lines say why; indent them */
+				const char *s = x->tail;
+				while (*s) {
+					const char *nl = strchr(s, '\n');
+					size_t len = nl ? (size_t)(nl - s) : strlen(s);
+					printf("        | %.*s\n", (int)len, s);
+					s += len + (nl ? 1 : 0);
+				}
+			}
+		}
+	}
+	total = o.n;
+	check_outcomes_release(&o);
+	if (rc < 0)
+		return cmd_err(&e);
+	if (failed) {
+		if (!app->json)
+			fprintf(stderr, "tollgate: error: %zu of %zu check%s failed\n", failed,
+				total, total == 1 ? "" : "s");
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
+const struct cmd_entry cmd_checklist_entry = {
+	.name = "checklist",
+	.usage = "run [ITEM...]",
+	.summary = "runs the checklist's check commands and records their evidence",
+	.help = "Each `check` runs by /bin/sh -c in the plan's folder with its timeout; its exit\n"
+		"status, output tail, time and runner (--as, or 'check') are recorded, and\n"
+		"exit status 0 ticks the item. Exit 1 when any check failed.\n",
+	.opts = NULL,
+	.min_args = 1,
+	.max_args = -1,
+	.needs = NEEDS_STORE,
+	.exec = checklist_exec,
+};

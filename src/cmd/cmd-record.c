@@ -1,0 +1,127 @@
+/*
+ * cmd-record.c - `tollgate record PROJECT ENV --version V` and
+ * `tollgate record --env ENV --versions FILE|-`: versions recorded healthy
+ * (CI uses it for the first environment). The bulk form is one transaction:
+ * any bad line and nothing is written.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "engine/actions.h"
+#include "plan/plan.h"
+
+#define VERSIONS_FILE_MAX (64u << 20)
+
+static int record_bulk(struct app *app, const struct action_ctx *c, const char *env,
+		       const char *file)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct action_versions l;
+	struct err e;
+	const char *name = strcmp(file, "-") ? file : "<stdin>";
+	int r;
+
+	err_init(&e);
+	if (action_find_env(app->plan, env, &e) < 0)
+		return cmd_err(&e);
+	if (!strcmp(file, "-"))
+		r = strbuf_read_fd(&sb, STDIN_FILENO);
+	else
+		r = strbuf_read_file(&sb, file, VERSIONS_FILE_MAX);
+	if (r < 0) {
+		int saved = errno;
+		strbuf_release(&sb);
+		return cmd_error(EXIT_USAGE, "cannot read versions file '%s': %s", name,
+				 saved == EFBIG ? "larger than 64 MiB" : strerror(saved));
+	}
+	if (action_parse_versions(app->plan, name, sb.buf ? sb.buf : "", sb.len, &l, &e) < 0) {
+		strbuf_release(&sb);
+		return cmd_err(&e);
+	}
+	strbuf_release(&sb);
+	if (action_record_bulk(c, env, &l, &e) < 0) {
+		action_versions_release(&l);
+		return cmd_err(&e);
+	}
+	if (app->json) {
+		json_t *o = json_object(), *a = json_array();
+		for (size_t i = 0; i < l.n; i++) {
+			json_t *x = json_object();
+			json_object_set_new(x, "project", json_string(l.v[i].project));
+			json_object_set_new(x, "env", json_string(env));
+			json_object_set_new(x, "version", json_string(l.v[i].version));
+			json_array_append_new(a, x);
+		}
+		json_object_set_new(o, "recorded", a);
+		cmd_print_json(o);
+	} else {
+		printf("recorded %zu version%s healthy in %s\n", l.n, l.n == 1 ? "" : "s", env);
+	}
+	action_versions_release(&l);
+	return EXIT_OK;
+}
+
+static int record_exec(struct app *app, struct cmd_args *args)
+{
+	struct action_ctx c = { app->plan, app->store, app->now, app->as };
+	const char *version = cmd_opt(args, "version"), *env = cmd_opt(args, "env");
+	const char *file = cmd_opt(args, "versions");
+	struct err e;
+
+	err_init(&e);
+	if (file) {
+		if (args->argc || version)
+			return cmd_error(EXIT_USAGE, "use either 'record PROJECT ENV --version V' or "
+						     "'record --env ENV --versions FILE', not both");
+		if (!env)
+			return cmd_error(EXIT_USAGE, "'record --versions FILE' needs --env ENV");
+		return record_bulk(app, &c, env, file);
+	}
+	if (args->argc != 2)
+		return cmd_error(EXIT_USAGE, "usage: tollgate record PROJECT ENV --version V, or "
+					     "tollgate record --env ENV --versions FILE");
+	if (env && strcmp(env, args->argv[1]))
+		return cmd_error(EXIT_USAGE, "--env '%s' contradicts ENV '%s'", env, args->argv[1]);
+	if (!version)
+		return cmd_error(EXIT_USAGE, "'record %s %s' needs --version V", args->argv[0],
+				 args->argv[1]);
+	if (action_record(&c, args->argv[0], args->argv[1], version, &e) < 0)
+		return cmd_err(&e);
+	if (app->json) {
+		json_t *o = json_object(), *a = json_array(), *x = json_object();
+		json_object_set_new(x, "project", json_string(args->argv[0]));
+		json_object_set_new(x, "env", json_string(args->argv[1]));
+		json_object_set_new(x, "version", json_string(version));
+		json_array_append_new(a, x);
+		json_object_set_new(o, "recorded", a);
+		cmd_print_json(o);
+	} else {
+		printf("recorded %s %s healthy in %s\n", args->argv[0], version, args->argv[1]);
+	}
+	return EXIT_OK;
+}
+
+static const struct cmd_opt record_opts[] = {
+	{ "version", 0, true, false, "the version to record (one project)" },
+	{ "env", 0, true, false, "the environment (with --versions)" },
+	{ "versions", 0, true, false, "FILE or - : lines 'PROJECT VERSION' (# comments allowed)" },
+	{ NULL, 0, false, false, NULL },
+};
+
+const struct cmd_entry cmd_record_entry = {
+	.name = "record",
+	.usage = "PROJECT ENV --version V | --env ENV --versions FILE|-",
+	.summary = "records a version healthy in an environment (CI uses it for the first one)",
+	.help = "Sets the version healthy at once, with no deploy: the way versions enter the\n"
+		"first environment. The bulk form records every line of FILE in one\n"
+		"transaction; any bad line (named FILE:LINE) and nothing is written.\n"
+		"The actor is --as / TOLLGATE_USER, or 'ci' when none is given.\n",
+	.opts = record_opts,
+	.min_args = 0,
+	.max_args = 2,
+	.needs = NEEDS_STORE,
+	.exec = record_exec,
+};

@@ -1,0 +1,561 @@
+/*
+ * actions.c - the state-changing domain functions: validate ids and
+ * permissions against the plan, then one store change each (one
+ * transaction, one audit entry). `checklist run` is in actions-check.c.
+ */
+#include "engine/actions.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan/plan.h"
+#include "store/store.h"
+
+/* ---- id lookups --------------------------------------------------------- */
+
+static int unknown(struct err *e, const char *kind, const char *id, const char *sugg,
+		   const char *where)
+{
+	if (sugg)
+		return err_set(e, ERR_USAGE, "unknown %s '%s'; did you mean '%s'?", kind, id, sugg);
+	return err_set(e, ERR_USAGE, "unknown %s '%s'; the plan's '%s' lists the ids", kind, id,
+		       where);
+}
+
+#define FINDER(fn, kind, where, index, suggest)                                          \
+	int fn(const struct plan *p, const char *id, struct err *e)                       \
+	{                                                                                 \
+		int i = id ? index(p, id) : -1;                                           \
+		if (i < 0)                                                                \
+			return unknown(e, kind, id ? id : "", id ? suggest(p, id) : NULL, \
+				       where);                                            \
+		return i;                                                                 \
+	}
+
+FINDER(action_find_project, "project", "projects", plan_project_index, plan_suggest_project)
+FINDER(action_find_env, "environment", "environments", plan_env_index, plan_suggest_env)
+FINDER(action_find_wave, "wave", "waves", plan_wave_index, plan_suggest_wave)
+FINDER(action_find_gate, "gate", "gates", plan_gate_index, plan_suggest_gate)
+FINDER(action_find_item, "checklist item", "checklist", plan_item_index, plan_suggest_item)
+FINDER(action_find_blocker, "blocker", "blockers", plan_blocker_index, plan_suggest_blocker)
+
+int action_find_actor(const struct action_ctx *c, struct err *e)
+{
+	int i;
+	if (!c->actor)
+		return err_set(e, ERR_USAGE,
+			       "this needs to know who you are; use --as PERSON or set TOLLGATE_USER");
+	i = plan_person_index(c->plan, c->actor);
+	if (i < 0)
+		return unknown(e, "person", c->actor, plan_suggest_person(c->plan, c->actor),
+			       "people");
+	return i;
+}
+
+static const char *actor_or(const struct action_ctx *c, const char *dflt)
+{
+	return c->actor ? c->actor : dflt;
+}
+
+/* ---- record ------------------------------------------------------------- */
+
+int action_record(const struct action_ctx *c, const char *project, const char *env,
+		  const char *version, struct err *e)
+{
+	if (action_find_project(c->plan, project, e) < 0 || action_find_env(c->plan, env, e) < 0)
+		return -1;
+	if (!version || !*version)
+		return err_set(e, ERR_USAGE, "'record' needs --version V (the version to record)");
+	return store_record_version(c->store, c->now, actor_or(c, "ci"), project, env, version, e);
+}
+
+void action_versions_release(struct action_versions *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].project);
+		free(l->v[i].version);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/* The next whitespace-separated word of [*s, end) or NULL. */
+static const char *word(const char **s, const char *end, size_t *len)
+{
+	const char *p = *s, *start;
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+		p++;
+	if (p >= end) {
+		*s = p;
+		return NULL;
+	}
+	start = p;
+	while (p < end && !(*p == ' ' || *p == '\t' || *p == '\r'))
+		p++;
+	*len = (size_t)(p - start);
+	*s = p;
+	return start;
+}
+
+int action_parse_versions(const struct plan *p, const char *name, const char *text, size_t len,
+			  struct action_versions *l, struct err *e)
+{
+	const char *s = text, *end = text + len;
+	int *seen = xcalloc(p->nprojects + 1, sizeof(int));
+	int line = 0;
+
+	memset(l, 0, sizeof(*l));
+	while (s < end) {
+		const char *eol = memchr(s, '\n', (size_t)(end - s));
+		const char *le = eol ? eol : end, *w1, *w2, *w3;
+		size_t n1 = 0, n2 = 0, n3 = 0;
+		char *project;
+		int pi;
+
+		line++;
+		if (memchr(s, '\0', (size_t)(le - s))) {
+			err_set(e, ERR_USAGE, "%s:%d: a NUL byte; expected 'PROJECT VERSION'", name, line);
+			goto fail;
+		}
+		w1 = word(&s, le, &n1);
+		if (!w1 || *w1 == '#') {
+			s = eol ? eol + 1 : end;
+			continue;
+		}
+		w2 = word(&s, le, &n2);
+		w3 = word(&s, le, &n3);
+		if (w2 && *w2 == '#')
+			w2 = NULL;
+		if (!w2 || (w3 && *w3 != '#')) {
+			err_set(e, ERR_USAGE, "%s:%d: expected 'PROJECT VERSION', got '%.*s'", name,
+				line, (int)(le - w1 > 80 ? 80 : le - w1), w1);
+			goto fail;
+		}
+		project = xstrndup(w1, n1);
+		pi = plan_project_index(p, project);
+		if (pi < 0) {
+			const char *sg = plan_suggest_project(p, project);
+			if (sg)
+				err_set(e, ERR_USAGE, "%s:%d: unknown project '%s'; did you mean '%s'?",
+					name, line, project, sg);
+			else
+				err_set(e, ERR_USAGE, "%s:%d: unknown project '%s'", name, line, project);
+			free(project);
+			goto fail;
+		}
+		if (seen[pi]) {
+			err_set(e, ERR_USAGE, "%s:%d: project '%s' is already on line %d", name, line,
+				project, seen[pi]);
+			free(project);
+			goto fail;
+		}
+		seen[pi] = line;
+		ALLOC_GROW(l->v, l->n + 1, l->alloc);
+		l->v[l->n].project = project;
+		l->v[l->n].version = xstrndup(w2, n2);
+		l->v[l->n].line = line;
+		l->n++;
+		s = eol ? eol + 1 : end;
+	}
+	free(seen);
+	if (!l->n)
+		return err_set(e, ERR_USAGE, "%s: no 'PROJECT VERSION' line; nothing to record", name);
+	return 0;
+fail:
+	free(seen);
+	action_versions_release(l);
+	return -1;
+}
+
+int action_record_bulk(const struct action_ctx *c, const char *env,
+		       const struct action_versions *l, struct err *e)
+{
+	struct store_record *v;
+	int rc;
+	if (action_find_env(c->plan, env, e) < 0)
+		return -1;
+	v = xcalloc(l->n + 1, sizeof(*v));
+	for (size_t i = 0; i < l->n; i++) {
+		v[i].project = l->v[i].project;
+		v[i].version = l->v[i].version;
+		v[i].line = l->v[i].line;
+	}
+	rc = store_record_versions(c->store, c->now, actor_or(c, "ci"), env, v, l->n, e);
+	free(v);
+	return rc;
+}
+
+/* ---- approvals ---------------------------------------------------------- */
+
+/* Does approval a (from the snapshot) still count: person in the plan with the role? */
+static bool counts(const struct plan *p, const struct store_approval *a)
+{
+	int who = plan_person_index(p, a->person);
+	return who >= 0 && plan_person_has_role(&p->people[who], a->role);
+}
+
+static const struct store_approval *role_holder(const struct plan *p,
+						const struct store_state_snapshot *snap,
+						const char *gate, const char *role)
+{
+	for (size_t i = 0; i < snap->napprovals; i++) {
+		const struct store_approval *a = &snap->approvals[i];
+		if (!strcmp(a->gate, gate) && !strcmp(a->role, role) && counts(p, a))
+			return a;
+	}
+	return NULL;
+}
+
+static const struct store_approval *person_approval(const struct store_state_snapshot *snap,
+						    const char *gate, const char *person)
+{
+	for (size_t i = 0; i < snap->napprovals; i++) {
+		const struct store_approval *a = &snap->approvals[i];
+		if (!strcmp(a->gate, gate) && !strcmp(a->person, person))
+			return a;
+	}
+	return NULL;
+}
+
+/* Fill out->needs and out->others after the approval (role recorded). */
+static void describe_gate(const struct plan *p, const struct plan_gate *g,
+			  const struct store_state_snapshot *snap, const struct plan_person *who,
+			  const char *role, struct approve_result *out)
+{
+	out->nneeds = out->nothers = 0;
+	for (size_t r = 0; r < g->napprovers; r++) {
+		const char *gr = g->approvers[r];
+		if (role && !strcmp(gr, role))
+			continue;
+		if (role_holder(p, snap, g->id, gr))
+			continue;
+		if (out->nneeds < APPROVE_MAX_ROLES)
+			out->needs[out->nneeds++] = gr;
+		if (plan_person_has_role(who, gr) && out->nothers < APPROVE_MAX_ROLES)
+			out->others[out->nothers++] = gr;
+	}
+}
+
+int action_approve(const struct action_ctx *c, const char *gate, const char *role,
+		   struct approve_result *out, struct err *e)
+{
+	const struct plan *p = c->plan;
+	const struct plan_gate *g;
+	const struct plan_person *who;
+	struct store_state_snapshot snap;
+	const struct store_approval *mine;
+	const char *pick = NULL;
+	struct strbuf roles = STRBUF_INIT;
+	int gi, pi, rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	gi = action_find_gate(p, gate, e);
+	if (gi < 0)
+		return -1;
+	pi = action_find_actor(c, e);
+	if (pi < 0)
+		return -1;
+	g = &p->gates[gi];
+	who = &p->people[pi];
+	for (size_t r = 0; r < g->napprovers; r++) {
+		if (roles.len)
+			strbuf_addstr(&roles, ", ");
+		strbuf_addstr(&roles, g->approvers[r]);
+	}
+	if (role) {
+		bool listed = false;
+		for (size_t r = 0; r < g->napprovers; r++)
+			if (!strcmp(g->approvers[r], role)) {
+				listed = true;
+				role = g->approvers[r];
+			}
+		if (!listed) {
+			err_set(e, ERR_USAGE, "gate '%s' does not ask for role '%s'; it needs %s",
+				g->id, role, roles.buf);
+			goto out;
+		}
+		if (!plan_person_has_role(who, role)) {
+			err_set(e, ERR_NOT_READY, "'%s' does not hold role '%s' that gate '%s' asks for",
+				who->id, role, g->id);
+			goto out;
+		}
+	} else {
+		bool any = false;
+		for (size_t r = 0; r < g->napprovers; r++)
+			if (plan_person_has_role(who, g->approvers[r]))
+				any = true;
+		if (!any) {
+			err_set(e, ERR_NOT_READY,
+				"'%s' holds none of the roles gate '%s' needs (%s); nothing approved",
+				who->id, g->id, roles.buf);
+			goto out;
+		}
+	}
+
+	/* decide under the write lock, so concurrent approvals queue */
+	if (store_begin_change(c->store, c->now, who->id, "approve", g->id, NULL, e) < 0)
+		goto out;
+	if (store_snapshot(c->store, &snap, e) < 0) {
+		store_abort_change(c->store);
+		goto out;
+	}
+	mine = person_approval(&snap, g->id, who->id);
+	if (mine && counts(p, mine)) {
+		for (size_t r = 0; r < g->napprovers; r++)
+			if (!strcmp(g->approvers[r], mine->role))
+				out->role = g->approvers[r];
+		out->already = true;
+		if (role && strcmp(role, mine->role)) {
+			err_set(e, ERR_NOT_READY,
+				"'%s' already approved gate '%s' as %s; one person fills one role of a "
+				"gate (revoke first to switch)",
+				who->id, g->id, mine->role);
+			goto abort;
+		}
+		describe_gate(p, g, &snap, who, out->role, out);
+		store_abort_change(c->store);
+		rc = 0;
+		goto snap_out;
+	}
+	for (size_t r = 0; r < g->napprovers && !pick; r++) {
+		const char *gr = g->approvers[r];
+		const struct store_approval *h;
+		if (role && strcmp(gr, role))
+			continue;
+		if (!plan_person_has_role(who, gr))
+			continue;
+		h = role_holder(p, &snap, g->id, gr);
+		if (h && strcmp(h->person, who->id)) {
+			if (role) {
+				err_set(e, ERR_NOT_READY,
+					"role '%s' of gate '%s' is already approved by %s; nothing approved",
+					gr, g->id, h->person);
+				goto abort;
+			}
+			continue;
+		}
+		pick = gr;
+	}
+	if (!pick) {
+		err_set(e, ERR_NOT_READY,
+			"every role '%s' holds on gate '%s' is already approved by someone else; "
+			"nothing approved",
+			who->id, g->id);
+		goto abort;
+	}
+	if (mine && store_revoke(c->store, g->id, NULL, who->id, NULL, e) < 0)
+		goto abort; /* a stale approval for a role the person lost */
+	if (store_approve(c->store, g->id, pick, who->id, NULL, e) < 0)
+		goto abort;
+	store_change_detail(c->store, "as %s", pick);
+	if (store_commit_change(c->store, NULL, e) < 0)
+		goto snap_out;
+	out->role = pick;
+	describe_gate(p, g, &snap, who, pick, out);
+	rc = 0;
+	goto snap_out;
+abort:
+	store_abort_change(c->store);
+snap_out:
+	store_snapshot_release(&snap);
+out:
+	strbuf_release(&roles);
+	return rc;
+}
+
+int action_revoke(const struct action_ctx *c, const char *gate, const char **role_out,
+		  struct err *e)
+{
+	const struct plan *p = c->plan;
+	struct store_state_snapshot snap;
+	const struct store_approval *mine;
+	int gi, pi, rc = -1;
+
+	*role_out = NULL;
+	gi = action_find_gate(p, gate, e);
+	if (gi < 0)
+		return -1;
+	pi = action_find_actor(c, e);
+	if (pi < 0)
+		return -1;
+	if (store_begin_change(c->store, c->now, p->people[pi].id, "revoke", p->gates[gi].id, NULL,
+			       e) < 0)
+		return -1;
+	if (store_snapshot(c->store, &snap, e) < 0) {
+		store_abort_change(c->store);
+		return -1;
+	}
+	mine = person_approval(&snap, p->gates[gi].id, p->people[pi].id);
+	if (!mine) {
+		err_set(e, ERR_NOT_READY, "'%s' has no approval on gate '%s'; nothing revoked",
+			p->people[pi].id, p->gates[gi].id);
+		store_abort_change(c->store);
+		goto out;
+	}
+	for (size_t r = 0; r < p->gates[gi].napprovers; r++)
+		if (!strcmp(p->gates[gi].approvers[r], mine->role))
+			*role_out = p->gates[gi].approvers[r];
+	if (!*role_out)
+		*role_out = "a role the gate no longer lists";
+	store_change_detail(c->store, "as %s", mine->role);
+	if (store_revoke(c->store, p->gates[gi].id, NULL, p->people[pi].id, NULL, e) < 0) {
+		store_abort_change(c->store);
+		goto out;
+	}
+	if (store_commit_change(c->store, NULL, e) < 0)
+		goto out;
+	rc = 0;
+out:
+	store_snapshot_release(&snap);
+	return rc;
+}
+
+/* ---- ticks ---------------------------------------------------------------- */
+
+int action_tick(const struct action_ctx *c, const char *item, bool done, const char *note,
+		struct err *e)
+{
+	const struct plan *p = c->plan;
+	struct store_tick t = { 0 };
+	int it, pi;
+
+	it = action_find_item(p, item, e);
+	if (it < 0)
+		return -1;
+	pi = action_find_actor(c, e);
+	if (pi < 0)
+		return -1;
+	t.item = p->items[it].id;
+	t.done = done;
+	t.by = p->people[pi].id;
+	t.note = note;
+	t.source = TICK_MANUAL;
+	t.exit_status = -1;
+	if (store_begin_change(c->store, c->now, t.by, done ? "check" : "uncheck", t.item, note,
+			       e) < 0)
+		return -1;
+	if (store_set_tick(c->store, &t, e) < 0) {
+		store_abort_change(c->store);
+		return -1;
+	}
+	return store_commit_change(c->store, NULL, e);
+}
+
+/* ---- blockers ------------------------------------------------------------- */
+
+int action_blocker(const struct action_ctx *c, const char *id, int progress, bool resolve,
+		   int *progress_out, bool *resolved_out, struct err *e)
+{
+	const struct plan *p = c->plan;
+	struct store_blocker b = { 0 };
+	int bi, pi;
+
+	bi = action_find_blocker(p, id, e);
+	if (bi < 0)
+		return -1;
+	pi = action_find_actor(c, e);
+	if (pi < 0)
+		return -1;
+	if (progress < 0 && !resolve)
+		return err_set(e, ERR_USAGE, "say what changed: --progress N (0-100) or --resolve");
+	if (progress > 100)
+		return err_set(e, ERR_USAGE, "progress %d is out of range; use 0 to 100", progress);
+	if (resolve && progress >= 0 && progress != 100)
+		return err_set(e, ERR_USAGE,
+			       "--resolve means 100%%; drop --progress %d or the --resolve", progress);
+	b.id = p->blockers[bi].id;
+	b.progress = resolve ? 100 : progress;
+	b.resolved = b.progress == 100;
+	b.by = p->people[pi].id;
+	if (store_begin_change(c->store, c->now, b.by, b.resolved ? "blocker.resolve" : "blocker",
+			       b.id, NULL, e) < 0)
+		return -1;
+	if (b.resolved)
+		store_change_detail(c->store, "resolved (100%%)");
+	else
+		store_change_detail(c->store, "progress %d%%", b.progress);
+	if (store_set_blocker(c->store, &b, e) < 0) {
+		store_abort_change(c->store);
+		return -1;
+	}
+	if (store_commit_change(c->store, NULL, e) < 0)
+		return -1;
+	*progress_out = b.progress;
+	*resolved_out = b.resolved;
+	return 0;
+}
+
+/* ---- incidents ------------------------------------------------------------ */
+
+int action_incident_open(const struct action_ctx *c, int level, const char *env,
+			 const char *project, const char *text, int64_t *id_out, struct err *e)
+{
+	const struct plan *p = c->plan;
+	int ei, prj = -1, pi;
+	char *subject;
+	int rc = -1;
+
+	if (level < 1 || level > 3)
+		return err_set(e, ERR_USAGE, "incident level %d is out of range; use 1, 2 or 3", level);
+	ei = action_find_env(p, env, e);
+	if (ei < 0)
+		return -1;
+	if (project) {
+		prj = action_find_project(p, project, e);
+		if (prj < 0)
+			return -1;
+	}
+	pi = action_find_actor(c, e);
+	if (pi < 0)
+		return -1;
+	while (text && isspace((unsigned char)*text))
+		text++;
+	if (!text || !*text)
+		return err_set(e, ERR_USAGE, "say what happened: 'tollgate incident open --level N "
+					     "--env E [--project P] TEXT'");
+	subject = prj >= 0 ? xasprintf("%s@%s", p->projects[prj].id, p->envs[ei].name)
+			   : xstrdup(p->envs[ei].name);
+	if (store_begin_change(c->store, c->now, p->people[pi].id, "incident.open", subject, NULL,
+			       e) < 0)
+		goto out;
+	if (store_open_incident(c->store, level, p->envs[ei].name,
+				prj >= 0 ? p->projects[prj].id : NULL, text, p->people[pi].id, id_out,
+				e) < 0) {
+		store_abort_change(c->store);
+		goto out;
+	}
+	store_change_detail(c->store, "incident %lld, level %d: %s", (long long)*id_out, level, text);
+	if (store_commit_change(c->store, NULL, e) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(subject);
+	return rc;
+}
+
+int action_incident_resolve(const struct action_ctx *c, int64_t id, struct err *e)
+{
+	char subject[32];
+	int pi, r;
+
+	pi = action_find_actor(c, e);
+	if (pi < 0)
+		return -1;
+	snprintf(subject, sizeof(subject), "%lld", (long long)id);
+	if (store_begin_change(c->store, c->now, c->plan->people[pi].id, "incident.resolve",
+			       subject, NULL, e) < 0)
+		return -1;
+	r = store_resolve_incident(c->store, id, c->plan->people[pi].id, e);
+	if (r != 0) {
+		store_abort_change(c->store);
+		if (r == 1)
+			return err_set(e, ERR_USAGE, "unknown incident %lld; 'tollgate status' lists "
+						     "the open ones", (long long)id);
+		if (r == 2)
+			return err_set(e, ERR_USAGE, "incident %lld is already resolved", (long long)id);
+		return -1;
+	}
+	store_change_detail(c->store, "incident %lld resolved", (long long)id);
+	return store_commit_change(c->store, NULL, e);
+}

@@ -1,0 +1,127 @@
+/*
+ * actions.h - the domain functions behind the state commands (and later the
+ * HTTP API): record, approve, revoke, check, uncheck, checklist run, blocker
+ * update, incident open/resolve.
+ *
+ * Each one validates its ids against the plan (unknown → ERR_USAGE with a
+ * "did you mean"), checks who may do it (→ ERR_NOT_READY), then writes ONE
+ * store change: one transaction and one audit entry, or nothing at all.
+ * Nothing here prints; outcomes come back in small structs for the caller to
+ * word.
+ *
+ * People and roles (SPEC §5, issue 3 §4): an approval is given for one role
+ * of the gate that the person holds. A person holding several of a gate's
+ * roles fills one of them per gate (the first, in the gate's order, that is
+ * still open, or the one asked for with `role`); the others need someone
+ * else, since a gate wants approvals from distinct people. A person holding
+ * none of the roles is refused with ERR_NOT_READY.
+ */
+#ifndef TOLLGATE_ENGINE_ACTIONS_H
+#define TOLLGATE_ENGINE_ACTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/util.h"
+
+struct plan;
+struct store;
+
+struct action_ctx {
+	const struct plan *plan;
+	struct store *store;
+	int64_t now;
+	const char *actor; /* a people id; NULL where the action allows no person */
+};
+
+/* Id lookups: the index, or -1 with e = ERR_USAGE "unknown project 'x'; did
+ * you mean 'y'?". */
+int action_find_project(const struct plan *p, const char *id, struct err *e);
+int action_find_env(const struct plan *p, const char *name, struct err *e);
+int action_find_wave(const struct plan *p, const char *id, struct err *e);
+int action_find_gate(const struct plan *p, const char *id, struct err *e);
+int action_find_item(const struct plan *p, const char *id, struct err *e);
+int action_find_blocker(const struct plan *p, const char *id, struct err *e);
+/* The acting person's index; -1 with ERR_USAGE when ctx->actor is NULL or unknown. */
+int action_find_actor(const struct action_ctx *c, struct err *e);
+
+/* record: `version` healthy in env for project. */
+int action_record(const struct action_ctx *c, const char *project, const char *env,
+		  const char *version, struct err *e);
+
+/* A parsed versions file: lines "PROJECT VERSION", '#' comments, blanks. */
+struct action_version {
+	char *project, *version;
+	int line;
+};
+struct action_versions {
+	size_t n, alloc;
+	struct action_version *v;
+};
+void action_versions_release(struct action_versions *l);
+/* Parse text (named `name` in messages) and check every project against the
+ * plan: any bad line → -1 ERR_USAGE "FILE:LINE: …" and l empty. */
+int action_parse_versions(const struct plan *p, const char *name, const char *text, size_t len,
+			  struct action_versions *l, struct err *e);
+/* Record them all in env, in one transaction. */
+int action_record_bulk(const struct action_ctx *c, const char *env,
+		       const struct action_versions *l, struct err *e);
+
+#define APPROVE_MAX_ROLES 32
+struct approve_result {
+	const char *role;    /* the role recorded (or already held), in the plan */
+	bool already;        /* the person had approved before: nothing written */
+	/* the gate's roles nobody has approved yet (pointing into the plan) */
+	size_t nneeds;
+	const char *needs[APPROVE_MAX_ROLES];
+	/* of those, the ones the person holds too: they need someone else */
+	size_t nothers;
+	const char *others[APPROVE_MAX_ROLES];
+};
+/* Approve gate as the acting person (role NULL: pick as described above). */
+int action_approve(const struct action_ctx *c, const char *gate, const char *role,
+		   struct approve_result *out, struct err *e);
+/* Take the acting person's approval of gate back; *role_out gets its role.
+ * ERR_NOT_READY when they have none. */
+int action_revoke(const struct action_ctx *c, const char *gate, const char **role_out,
+		  struct err *e);
+
+/* check / uncheck by hand. */
+int action_tick(const struct action_ctx *c, const char *item, bool done, const char *note,
+		struct err *e);
+
+/* checklist run: one check command's outcome. */
+struct check_outcome {
+	int item;          /* plan index */
+	bool ran;          /* false: could not start */
+	bool ok;           /* exit status 0 */
+	int exit_status;   /* -1 when killed, timed out or not started */
+	char how[160];     /* "exited with status 1", "timed out after 15m" … */
+	char *tail;        /* last lines of its output (owned) */
+	int64_t seconds;   /* how long it ran */
+};
+struct check_outcomes {
+	size_t n;
+	struct check_outcome *v;
+};
+void check_outcomes_release(struct check_outcomes *o);
+/* Run the `check` command of each item named (every item with a check when
+ * n == 0) by /bin/sh -c in the plan's folder with its timeout, and record
+ * each outcome as evidence (done = exit 0) in its own change. Naming an item
+ * without a check → ERR_USAGE before anything runs. Returns 0 when every
+ * outcome was recorded (whatever the checks said), -1 on a store failure. */
+int action_checklist_run(const struct action_ctx *c, const char *const *items, size_t n,
+			 struct check_outcomes *out, struct err *e);
+
+/* blocker: progress (0..100; -1 leaves it) and/or resolve. Progress 100
+ * resolves the blocker too. progress_out and resolved_out get the result. */
+int action_blocker(const struct action_ctx *c, const char *id, int progress, bool resolve,
+		   int *progress_out, bool *resolved_out, struct err *e);
+
+/* incidents */
+int action_incident_open(const struct action_ctx *c, int level, const char *env,
+			 const char *project, const char *text, int64_t *id_out, struct err *e);
+int action_incident_resolve(const struct action_ctx *c, int64_t id, struct err *e);
+
+#endif

@@ -1,0 +1,658 @@
+/*
+ * ready.c - the eight readiness rules of SPEC §3.
+ *
+ * Rules that depend only on (wave, env) — wave order, gates, checklist,
+ * blockers — are computed once per pair and cached in the ctx; freeze once
+ * per env; the global incident pause once. Per project only `source`,
+ * `depends_on` and the project's own incidents are evaluated, so checking
+ * every project of a large plan is linear in its size.
+ */
+#include "engine/ready.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan/plan.h"
+
+#define LIST_MAX 5 /* names listed in one detail before "and N more" */
+
+static const char *const rule_names[RULE_COUNT] = {
+	[RULE_SOURCE] = "source",
+	[RULE_DEPENDS_ON] = "depends_on",
+	[RULE_WAVE_ORDER] = "wave_order",
+	[RULE_GATES] = "gates",
+	[RULE_CHECKLIST] = "checklist",
+	[RULE_BLOCKERS] = "blockers",
+	[RULE_FREEZE] = "freeze",
+	[RULE_INCIDENTS] = "incidents",
+};
+
+const char *ready_rule_name(enum ready_rule r)
+{
+	return (unsigned)r < RULE_COUNT ? rule_names[r] : "?";
+}
+
+struct cached {
+	bool done;
+	bool ok;
+	char *detail;
+};
+
+struct ready_cache {
+	size_t nwaves, nenvs;
+	struct cached *wave_order;    /* [wave] */
+	struct cached *per_wave_env;  /* [(wave * nenvs + env) * 3 + k]: gates, checklist, blockers */
+	struct cached *freeze;        /* [env] */
+	struct cached pause;          /* the global incident pause */
+	int *open_on_cell;            /* [project * nenvs + env]: 1 + first open incident, 0 none */
+	unsigned char *item_mark;     /* scratch, [item] */
+};
+
+enum { K_GATES, K_CHECKLIST, K_BLOCKERS, K_COUNT };
+
+void ready_result_release(struct ready_result *r)
+{
+	for (int i = 0; i < RULE_COUNT; i++) {
+		free(r->rules[i].detail);
+		r->rules[i].detail = NULL;
+	}
+}
+
+bool ready_is_live(enum promo_state s)
+{
+	return s == PROMO_HEALTHY || s == PROMO_SOAKING;
+}
+
+bool ready_is_late(const struct plan *p, const struct state *st, int project, int env,
+		   int64_t now)
+{
+	int64_t target = plan_project_target(&p->projects[project], env);
+	if (!target)
+		return false;
+	if (ready_is_live(state_cell(st, project, env)->state))
+		return false;
+	return now >= target + 86400; /* the whole target day is still on time */
+}
+
+void ready_ctx_init(struct ready_ctx *c, const struct plan *p, const struct state *st, int64_t now)
+{
+	struct ready_cache *k = xcalloc(1, sizeof(*k));
+	c->plan = p;
+	c->st = st;
+	c->now = now;
+	c->cache = k;
+	k->nwaves = p->nwaves;
+	k->nenvs = p->nenvs;
+	k->wave_order = xcalloc(p->nwaves + 1, sizeof(*k->wave_order));
+	k->per_wave_env = xcalloc(p->nwaves * p->nenvs * K_COUNT + 1, sizeof(*k->per_wave_env));
+	k->freeze = xcalloc(p->nenvs + 1, sizeof(*k->freeze));
+	k->item_mark = xcalloc(p->nitems + 1, 1);
+	k->open_on_cell = NULL;
+}
+
+static void cached_release(struct cached *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(c[i].detail);
+}
+
+void ready_ctx_release(struct ready_ctx *c)
+{
+	struct ready_cache *k = c->cache;
+	if (!k)
+		return;
+	cached_release(k->wave_order, k->nwaves);
+	cached_release(k->per_wave_env, k->nwaves * k->nenvs * K_COUNT);
+	cached_release(k->freeze, k->nenvs);
+	free(k->pause.detail);
+	free(k->wave_order);
+	free(k->per_wave_env);
+	free(k->freeze);
+	free(k->open_on_cell);
+	free(k->item_mark);
+	free(k);
+	c->cache = NULL;
+}
+
+static void sep(struct strbuf *sb, const char *s)
+{
+	if (sb->len)
+		strbuf_addstr(sb, s);
+}
+
+/* ---- rules that depend on (wave, env) only ---- */
+
+static void eval_wave_order(struct ready_ctx *c, int wave, struct cached *out)
+{
+	const struct plan *p = c->plan;
+	const struct plan_wave *w = &p->waves[wave];
+	struct strbuf sb = STRBUF_INIT;
+	size_t total = 0, waiting = 0;
+
+	if (w->after_wave < 0) {
+		out->ok = true;
+		out->detail = xasprintf("wave '%s' waits for no other wave", w->id);
+		return;
+	}
+	for (size_t i = 0; i < p->nprojects; i++) {
+		const struct state_cell *cell;
+		if (p->projects[i].wave != w->after_wave)
+			continue;
+		total++;
+		cell = state_cell(c->st, (int)i, w->after_env);
+		if (cell->state == PROMO_HEALTHY)
+			continue;
+		if (waiting < LIST_MAX) {
+			sep(&sb, ", ");
+			strbuf_addf(&sb, "%s (%s)", p->projects[i].id, promo_state_name(cell->state));
+		}
+		waiting++;
+	}
+	if (waiting > LIST_MAX)
+		strbuf_addf(&sb, " and %zu more", waiting - LIST_MAX);
+	out->ok = waiting == 0;
+	if (out->ok)
+		out->detail = xasprintf("wave '%s' is healthy in %s", p->waves[w->after_wave].id,
+					p->envs[w->after_env].name);
+	else
+		out->detail = xasprintf("wave '%s' waits for wave '%s' to be healthy in %s: "
+					"%zu of %zu not yet: %s",
+					w->id, p->waves[w->after_wave].id,
+					p->envs[w->after_env].name, waiting, total, sb.buf);
+	strbuf_release(&sb);
+}
+
+static bool item_done(const struct state *st, int item)
+{
+	return item >= 0 && st->ticks[item].done;
+}
+
+/* Does the person behind approval a still hold its role? */
+static bool approval_counts(const struct plan *p, const struct state_approval *a)
+{
+	return a && a->person >= 0 && (size_t)a->person < p->npeople &&
+	       plan_person_has_role(&p->people[a->person], a->role);
+}
+
+static const struct state_approval *role_approval(const struct ready_ctx *c, int gate,
+						  const char *role)
+{
+	const struct state *st = c->st;
+	for (size_t i = 0; i < st->napprovals; i++) {
+		const struct state_approval *a = &st->approvals[i];
+		if (a->gate == gate && a->role && !strcmp(a->role, role) &&
+		    approval_counts(c->plan, a))
+			return a;
+	}
+	return NULL;
+}
+
+/* One gate: appends what it still needs to sb; true when passed. */
+static bool gate_status(struct ready_ctx *c, int gate, struct strbuf *sb)
+{
+	const struct plan *p = c->plan;
+	const struct plan_gate *g = &p->gates[gate];
+	struct strbuf need = STRBUF_INIT, have = STRBUF_INIT, crit = STRBUF_INIT;
+	size_t nneed = 0, ncrit = 0;
+	bool ok;
+
+	for (size_t r = 0; r < g->napprovers; r++) {
+		const struct state_approval *a = role_approval(c, gate, g->approvers[r]);
+		if (a) {
+			sep(&have, ", ");
+			strbuf_addf(&have, "%s as %s", p->people[a->person].id, a->role);
+		} else {
+			sep(&need, ", ");
+			strbuf_addf(&need, "'%s'", g->approvers[r]);
+			nneed++;
+		}
+	}
+	for (size_t i = 0; i < g->criteria.n; i++) {
+		if (item_done(c->st, g->criteria.idx[i]))
+			continue;
+		sep(&crit, ", ");
+		strbuf_addf(&crit, "'%s'", g->criteria.ids[i]);
+		ncrit++;
+	}
+	ok = !nneed && !ncrit;
+	if (ok) {
+		strbuf_addf(sb, "gate '%s' passed", g->id);
+		if (have.len)
+			strbuf_addf(sb, " (%s)", have.buf);
+	} else {
+		strbuf_addf(sb, "gate '%s'", g->id);
+		if (nneed)
+			strbuf_addf(sb, " still needs role%s %s (%s%s)", nneed > 1 ? "s" : "", need.buf,
+				    have.len ? "approved: " : "no approval yet",
+				    have.len ? have.buf : "");
+		if (ncrit)
+			strbuf_addf(sb, "%s criteri%s %s not done", nneed ? ";" : "",
+				    ncrit > 1 ? "a" : "on", crit.buf);
+	}
+	strbuf_release(&need);
+	strbuf_release(&have);
+	strbuf_release(&crit);
+	return ok;
+}
+
+static void eval_gates(struct ready_ctx *c, int wave, int env, struct cached *out)
+{
+	const struct plan *p = c->plan;
+	struct strbuf okd = STRBUF_INIT, bad = STRBUF_INIT;
+	struct strbuf one = STRBUF_INIT;
+	size_t n = 0;
+
+	for (size_t g = 0; g < p->ngates; g++) {
+		const struct plan_gate *gate = &p->gates[g];
+		if (gate->before_env != env || !plan_gate_covers_wave(gate, wave))
+			continue;
+		n++;
+		strbuf_reset(&one);
+		if (gate_status(c, (int)g, &one)) {
+			sep(&okd, "; ");
+			strbuf_addstr(&okd, one.buf);
+		} else {
+			sep(&bad, "; ");
+			strbuf_addstr(&bad, one.buf);
+		}
+	}
+	out->ok = bad.len == 0;
+	if (!n)
+		out->detail = xasprintf("no gate before %s for wave '%s'", p->envs[env].name,
+					p->waves[wave].id);
+	else if (out->ok)
+		out->detail = strbuf_detach(&okd);
+	else
+		out->detail = strbuf_detach(&bad);
+	strbuf_release(&okd);
+	strbuf_release(&bad);
+	strbuf_release(&one);
+}
+
+static void mark_refs(unsigned char *mark, const struct plan_refs *r, int *order, size_t *n)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		int it = r->idx[i];
+		if (it < 0 || mark[it])
+			continue;
+		mark[it] = 1;
+		order[(*n)++] = it;
+	}
+}
+
+static void eval_checklist(struct ready_ctx *c, int wave, int env, struct cached *out)
+{
+	const struct plan *p = c->plan;
+	unsigned char *mark = c->cache->item_mark;
+	int *order = xcalloc(p->nitems + 1, sizeof(*order));
+	struct strbuf sb = STRBUF_INIT;
+	size_t n = 0, missing = 0;
+
+	/* in the order a person reads them: prerequisites, items for env, sign-off */
+	mark_refs(mark, &p->waves[wave].prerequisites, order, &n);
+	for (size_t i = 0; i < p->nitems; i++) {
+		const struct plan_item *it = &p->items[i];
+		if (mark[i] || !it->has_applies)
+			continue;
+		if (it->applies_env >= 0 && it->applies_env != env)
+			continue;
+		if (!plan_item_applies(it, env, wave))
+			continue;
+		mark[i] = 1;
+		order[n++] = (int)i;
+	}
+	mark_refs(mark, &p->envs[env - 1].success, order, &n);
+
+	for (size_t k = 0; k < n; k++) {
+		int i = order[k];
+		const struct state_tick *t = &c->st->ticks[i];
+		mark[i] = 0;
+		if (t->done)
+			continue;
+		missing++;
+		if (missing > LIST_MAX)
+			continue;
+		sep(&sb, ", ");
+		strbuf_addf(&sb, "'%s'", p->items[i].id);
+		if (t->has_evidence)
+			strbuf_addf(&sb, " (check failed, exit %d)", t->exit_status);
+		else if (p->items[i].text)
+			strbuf_addf(&sb, " (%s)", p->items[i].text);
+	}
+	if (missing > LIST_MAX)
+		strbuf_addf(&sb, " and %zu more", missing - LIST_MAX);
+	out->ok = missing == 0;
+	if (!n)
+		out->detail = xasprintf("no checklist item applies to %s for wave '%s'",
+					p->envs[env].name, p->waves[wave].id);
+	else if (out->ok)
+		out->detail = xasprintf("%zu item%s done", n, n == 1 ? "" : "s");
+	else
+		out->detail = xasprintf("%zu of %zu item%s not done: %s", missing, n,
+					n == 1 ? "" : "s", sb.buf);
+	free(order);
+	strbuf_release(&sb);
+}
+
+static bool blocker_applies(const struct plan_blocker *b, int wave, int env)
+{
+	if (b->blocks_env != env)
+		return false;
+	if (!b->blocks_waves.n)
+		return true;
+	for (size_t i = 0; i < b->blocks_waves.n; i++)
+		if (b->blocks_waves.idx[i] == wave)
+			return true;
+	return false;
+}
+
+static void eval_blockers(struct ready_ctx *c, int wave, int env, struct cached *out)
+{
+	const struct plan *p = c->plan;
+	struct strbuf bad = STRBUF_INIT, resolved = STRBUF_INIT;
+	char date[16];
+
+	for (size_t i = 0; i < p->nblockers; i++) {
+		const struct plan_blocker *b = &p->blockers[i];
+		const struct state_blocker *s = &c->st->blockers[i];
+		if (!blocker_applies(b, wave, env))
+			continue;
+		if (s->resolved) {
+			sep(&resolved, ", ");
+			strbuf_addf(&resolved, "'%s'", b->id);
+			continue;
+		}
+		sep(&bad, "; ");
+		strbuf_addf(&bad, "blocker '%s' at %d%%", b->id, s->progress);
+		if (b->owner)
+			strbuf_addf(&bad, ", owner %s", b->owner);
+		if (b->due)
+			strbuf_addf(&bad, ", due %s", util_fmt_date(b->due, date, sizeof(date)));
+	}
+	out->ok = bad.len == 0;
+	if (!out->ok)
+		out->detail = strbuf_detach(&bad);
+	else if (resolved.len)
+		out->detail = xasprintf("blocker%s %s resolved", strchr(resolved.buf, ',') ? "s" : "",
+					resolved.buf);
+	else
+		out->detail = xasprintf("no blocker for %s", p->envs[env].name);
+	strbuf_release(&bad);
+	strbuf_release(&resolved);
+}
+
+static void eval_freeze(struct ready_ctx *c, int env, struct cached *out)
+{
+	const struct plan_env *e = &c->plan->envs[env];
+	char from[32], to[32];
+	const struct plan_freeze *next = NULL;
+
+	for (size_t i = 0; i < e->nfreeze; i++) {
+		const struct plan_freeze *f = &e->freeze[i];
+		if (c->now >= f->from && c->now < f->to) {
+			out->ok = false;
+			out->detail = xasprintf("%s is frozen until %s%s%s%s", e->name,
+						util_fmt_time(f->to, to, sizeof(to)),
+						f->why ? " (" : "", f->why ? f->why : "",
+						f->why ? ")" : "");
+			return;
+		}
+		if (f->from > c->now && (!next || f->from < next->from))
+			next = f;
+	}
+	out->ok = true;
+	if (next)
+		out->detail = xasprintf("%s is not frozen now; next freeze %s to %s", e->name,
+					util_fmt_time(next->from, from, sizeof(from)),
+					util_fmt_time(next->to, to, sizeof(to)));
+	else
+		out->detail = xasprintf("%s is not frozen now", e->name);
+}
+
+static void describe_incident(struct strbuf *sb, const struct plan *p,
+			      const struct state_incident *in)
+{
+	char at[32];
+	strbuf_addf(sb, "incident %lld (level %d", (long long)in->id, in->level);
+	if (in->project >= 0)
+		strbuf_addf(sb, ", %s", p->projects[in->project].id);
+	if (in->env >= 0)
+		strbuf_addf(sb, " in %s", p->envs[in->env].name);
+	strbuf_addf(sb, ") open since %s: %s", util_fmt_time(in->opened_at, at, sizeof(at)),
+		    in->text ? in->text : "");
+}
+
+static void eval_pause(struct ready_ctx *c, struct cached *out)
+{
+	const struct state *st = c->st;
+	struct strbuf sb = STRBUF_INIT;
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->nincidents; i++) {
+		const struct state_incident *in = &st->incidents[i];
+		if (!in->open || in->level < 2)
+			continue;
+		if (!n)
+			describe_incident(&sb, c->plan, in);
+		n++;
+	}
+	out->ok = n == 0;
+	if (n > 1)
+		strbuf_addf(&sb, " (and %zu more)", n - 1);
+	if (n)
+		strbuf_addstr(&sb, "; every promotion is paused until it is resolved");
+	out->detail = strbuf_detach(&sb);
+}
+
+static struct cached *cache_get(struct ready_ctx *c, int wave, int env, int kind)
+{
+	struct ready_cache *k = c->cache;
+	struct cached *x = &k->per_wave_env[((size_t)wave * k->nenvs + (size_t)env) * K_COUNT +
+					    (size_t)kind];
+	if (x->done)
+		return x;
+	switch (kind) {
+	case K_GATES: eval_gates(c, wave, env, x); break;
+	case K_CHECKLIST: eval_checklist(c, wave, env, x); break;
+	default: eval_blockers(c, wave, env, x); break;
+	}
+	x->done = true;
+	return x;
+}
+
+static void build_open_index(struct ready_ctx *c)
+{
+	struct ready_cache *k = c->cache;
+	const struct state *st = c->st;
+	k->open_on_cell = xcalloc(st->nprojects * st->nenvs + 1, sizeof(int));
+	for (size_t i = st->nincidents; i-- > 0;) {
+		const struct state_incident *in = &st->incidents[i];
+		if (!in->open || in->project < 0 || in->env < 0)
+			continue;
+		k->open_on_cell[(size_t)in->project * st->nenvs + (size_t)in->env] = (int)i + 1;
+	}
+}
+
+/* ---- per project ---- */
+
+static void set(struct ready_verdict *v, bool ok, bool details, char *detail)
+{
+	v->ok = ok;
+	if (details)
+		v->detail = detail;
+	else
+		free(detail);
+}
+
+static void set_cached(struct ready_verdict *v, const struct cached *x, bool details)
+{
+	v->ok = x->ok;
+	v->detail = details && x->detail ? xstrdup(x->detail) : NULL;
+}
+
+static void eval_source(struct ready_ctx *c, int project, int env, bool details,
+			struct ready_result *out)
+{
+	const struct plan *p = c->plan;
+	const char *pid = p->projects[project].id;
+	const char *from = p->envs[env - 1].name, *to = p->envs[env].name;
+	const struct state_cell *src = state_cell(c->st, project, env - 1);
+	const struct state_cell *dst = state_cell(c->st, project, env);
+	struct ready_verdict *v = &out->rules[RULE_SOURCE];
+	char t[32];
+
+	if (src->state == PROMO_HEALTHY && src->version) {
+		out->version = src->version;
+		if (dst->state == PROMO_DEPLOYING || dst->state == PROMO_VERIFYING) {
+			v->ok = false;
+			if (details)
+				v->detail = xasprintf("a promotion of '%s' to %s is in progress (state: %s "
+						      "since %s)",
+						      dst->version ? dst->version : "?", to,
+						      promo_state_name(dst->state),
+						      util_fmt_time(dst->since, t, sizeof(t)));
+			return;
+		}
+		if (dst->version && !strcmp(dst->version, src->version) &&
+		    dst->state != PROMO_NONE && dst->state != PROMO_FAILED &&
+		    dst->state != PROMO_ROLLED_BACK) {
+			v->ok = false;
+			if (details)
+				v->detail = xasprintf("version '%s' is already %s in %s", dst->version,
+						      promo_state_name(dst->state), to);
+			return;
+		}
+		v->ok = true;
+		if (details)
+			v->detail = xasprintf("version '%s' is healthy in %s (since %s)", src->version,
+					      from, util_fmt_time(src->since, t, sizeof(t)));
+		return;
+	}
+	v->ok = false;
+	if (!details)
+		return;
+	if (src->state == PROMO_NONE) {
+		if (env - 1 == 0)
+			v->detail = xasprintf("%s has no version in %s; record one with "
+					      "'tollgate record %s %s --version V'",
+					      pid, from, pid, from);
+		else
+			v->detail = xasprintf("%s is not in %s yet (state: none)", pid, from);
+	} else if (src->state == PROMO_SOAKING && src->soak_until) {
+		v->detail = xasprintf("%s is not healthy in %s (state: soaking, soak ends %s)", pid,
+				      from, util_fmt_time(src->soak_until, t, sizeof(t)));
+	} else {
+		v->detail = xasprintf("%s is not healthy in %s (state: %s)", pid, from,
+				      promo_state_name(src->state));
+	}
+}
+
+static void eval_depends(struct ready_ctx *c, int project, int env, bool details,
+			 struct ready_result *out)
+{
+	const struct plan *p = c->plan;
+	const struct plan_refs *d = &p->projects[project].depends_on;
+	struct strbuf sb = STRBUF_INIT;
+	size_t waiting = 0;
+
+	for (size_t i = 0; i < d->n; i++) {
+		int dep = d->idx[i];
+		enum promo_state s;
+		if (dep < 0)
+			continue;
+		s = state_cell(c->st, dep, env)->state;
+		if (ready_is_live(s))
+			continue;
+		waiting++;
+		if (!details)
+			break;
+		if (waiting <= LIST_MAX) {
+			sep(&sb, ", ");
+			strbuf_addf(&sb, "%s (%s)", p->projects[dep].id, promo_state_name(s));
+		}
+	}
+	if (!details) {
+		out->rules[RULE_DEPENDS_ON].ok = waiting == 0;
+		return;
+	}
+	if (waiting > LIST_MAX)
+		strbuf_addf(&sb, " and %zu more", waiting - LIST_MAX);
+	if (waiting)
+		set(&out->rules[RULE_DEPENDS_ON], false, true,
+		    xasprintf("waiting for %s in %s: %s", waiting == 1 ? "a dependency" : "dependencies",
+			      p->envs[env].name, sb.buf));
+	else if (d->n)
+		set(&out->rules[RULE_DEPENDS_ON], true, true,
+		    xasprintf("every dependency is healthy or soaking in %s", p->envs[env].name));
+	else
+		set(&out->rules[RULE_DEPENDS_ON], true, true, xstrdup("no dependencies"));
+	strbuf_release(&sb);
+}
+
+static void eval_incidents(struct ready_ctx *c, int project, int env, bool details,
+			   struct ready_result *out)
+{
+	struct ready_cache *k = c->cache;
+	struct ready_verdict *v = &out->rules[RULE_INCIDENTS];
+	int own;
+
+	if (!k->pause.done) {
+		eval_pause(c, &k->pause);
+		k->pause.done = true;
+	}
+	if (!k->open_on_cell)
+		build_open_index(c);
+	own = k->open_on_cell[(size_t)project * k->nenvs + (size_t)(env - 1)];
+	if (!k->pause.ok) {
+		set_cached(v, &k->pause, details);
+		return;
+	}
+	if (own) {
+		struct strbuf sb = STRBUF_INIT;
+		v->ok = false;
+		if (details) {
+			describe_incident(&sb, c->plan, &c->st->incidents[own - 1]);
+			strbuf_addstr(&sb, "; resolve it before promoting");
+			v->detail = strbuf_detach(&sb);
+		}
+		return;
+	}
+	v->ok = true;
+	if (details)
+		v->detail = xasprintf("no open incident on %s in %s and no global pause",
+				      c->plan->projects[project].id, c->plan->envs[env - 1].name);
+}
+
+void ready_check(struct ready_ctx *c, int project, int env, bool details, struct ready_result *out)
+{
+	const struct plan *p = c->plan;
+	struct ready_cache *k = c->cache;
+	int wave = p->projects[project].wave;
+
+	memset(out, 0, sizeof(*out));
+	if (env < 1 || (size_t)env >= p->nenvs || project < 0 || (size_t)project >= p->nprojects)
+		BUG("ready_check(%d, %d) out of range", project, env);
+
+	eval_source(c, project, env, details, out);
+	eval_depends(c, project, env, details, out);
+
+	if (!k->wave_order[wave].done) {
+		eval_wave_order(c, wave, &k->wave_order[wave]);
+		k->wave_order[wave].done = true;
+	}
+	set_cached(&out->rules[RULE_WAVE_ORDER], &k->wave_order[wave], details);
+	set_cached(&out->rules[RULE_GATES], cache_get(c, wave, env, K_GATES), details);
+	set_cached(&out->rules[RULE_CHECKLIST], cache_get(c, wave, env, K_CHECKLIST), details);
+	set_cached(&out->rules[RULE_BLOCKERS], cache_get(c, wave, env, K_BLOCKERS), details);
+	if (!k->freeze[env].done) {
+		eval_freeze(c, env, &k->freeze[env]);
+		k->freeze[env].done = true;
+	}
+	set_cached(&out->rules[RULE_FREEZE], &k->freeze[env], details);
+	eval_incidents(c, project, env, details, out);
+
+	out->ready = true;
+	for (int i = 0; i < RULE_COUNT; i++)
+		if (!out->rules[i].ok)
+			out->ready = false;
+}
