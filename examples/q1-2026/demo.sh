@@ -125,6 +125,7 @@ tg log --limit 12
 
 step "the living master plan, after the promotions"
 tg report --format md -o "$OUT/report-after.md"
+tg report --format html -o "$OUT/report-after.html"
 
 printf '\n== done ==\n'
 printf 'plan copy:       %s/tollgate.yaml\n' "$WORK"
@@ -132,4 +133,5 @@ printf 'environments:    %s/.envs/\n' "$WORK"
 printf 'store:           %s/.tollgate/\n' "$WORK"
 printf 'report (start):  %s/report-start.md\n' "$OUT"
 printf 'report (after):  %s/report-after.md\n' "$OUT"
+printf 'report (html):   %s/report-after.html\n' "$OUT"
 printf 'step logs:       %s/.tollgate/runs/\n' "$WORK"

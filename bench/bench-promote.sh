@@ -1,0 +1,111 @@
+#!/bin/sh
+# bench-promote.sh BUILD - the executor against its peer, ninja, on the same
+# DAGs of the same commands (bench/gen-promote.py):
+#   1. 2,000 projects whose deploy is `true` (no verify), -j 8, state and audit
+#      included: promote wall time / ninja -j8 wall time, target <= 1.10;
+#      peak RSS of promote, target < 50 MiB.
+#   2. 400 projects whose deploys sleep 10-200 ms, -j 8: promote wall time
+#      (the makespan, plan and store included) / max(critical path, total
+#      work / 8), target <= 1.05, and no worse than ninja.
+# Each measurement is the best of BENCH_RUNS (default 3) runs, promote and
+# ninja alternating; every promote run starts from a fresh store (the dev
+# versions recorded first, untimed). Prints one table of ratios; exits 1 when
+# a target is missed.
+set -eu
+
+if [ $# -ne 1 ]; then
+	echo "usage: bench-promote.sh BUILD" >&2
+	exit 2
+fi
+BUILD=$(cd "$1" && pwd)
+TG=$BUILD/tollgate
+HERE=$(cd "$(dirname -- "$0")" && pwd)
+RUNS=${BENCH_RUNS:-3}
+BIG=${BENCH_PROMOTE_PROJECTS:-2000}
+SLEEPY=${BENCH_PROMOTE_SLEEPY:-400}
+
+[ -x "$TG" ] || { echo "bench-promote.sh: no binary at $TG; build first" >&2; exit 2; }
+command -v ninja >/dev/null || { echo "bench-promote.sh: ninja is missing (make setup)" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "bench-promote.sh: /usr/bin/time is missing (make setup)" >&2; exit 2; }
+
+DIR=$BUILD/bench/promote
+rm -rf "$DIR"
+mkdir -p "$DIR"
+python3 "$HERE/gen-promote.py" --projects "$BIG" "$DIR/noop"
+python3 "$HERE/gen-promote.py" --projects "$SLEEPY" --sleep-min 10 --sleep-max 200 "$DIR/sleepy"
+
+now() { date +%s.%N; }
+# best_of CMD...: the best wall time of the command run in the current folder
+# tg_run DIR: one promote from a fresh store; prints "seconds max_rss_kib"
+tg_run() {
+	(cd "$1" && rm -rf .tollgate &&
+		"$TG" record --env dev --versions versions >/dev/null &&
+		/usr/bin/time -f "%e %M" -o "$1/time.out" "$TG" promote --to sit -j 8 >"$1/promote.out" 2>&1) || {
+		echo "bench-promote.sh: promote failed in $1:" >&2
+		tail -5 "$1/promote.out" >&2
+		exit 1
+	}
+	# a finer wall time than /usr/bin/time's 10 ms: the runs's own clock
+	cat "$1/time.out"
+}
+tg_wall() {
+	(cd "$1" && rm -rf .tollgate && "$TG" record --env dev --versions versions >/dev/null)
+	s=$(now)
+	(cd "$1" && "$TG" promote --to sit -j 8 >"$1/promote.out" 2>&1) || {
+		echo "bench-promote.sh: promote failed in $1:" >&2
+		tail -5 "$1/promote.out" >&2
+		exit 1
+	}
+	e=$(now)
+	echo "$s $e" | awk '{printf "%.3f\n", $2 - $1}'
+}
+ninja_wall() {
+	(cd "$1" && rm -f .ninja_log .ninja_deps)
+	s=$(now)
+	(cd "$1" && ninja -j8 >/dev/null)
+	e=$(now)
+	echo "$s $e" | awk '{printf "%.3f\n", $2 - $1}'
+}
+min() { awk -v a="$1" -v b="$2" 'BEGIN { print (b == "" || a < b) ? a : b }'; }
+
+tg_big="" ninja_big="" tg_sleepy="" ninja_sleepy=""
+for i in $(seq 1 "$RUNS"); do
+	tg_big=$(min "$(tg_wall "$DIR/noop")" "$tg_big")
+	ninja_big=$(min "$(ninja_wall "$DIR/noop")" "$ninja_big")
+	tg_sleepy=$(min "$(tg_wall "$DIR/sleepy")" "$tg_sleepy")
+	ninja_sleepy=$(min "$(ninja_wall "$DIR/sleepy")" "$ninja_sleepy")
+done
+rss_kib=$(tg_run "$DIR/noop" | awk '{print $2}')
+# the promote must have done the work: every project healthy
+grep -q "$BIG healthy, 0 soaking, 0 rolled back, 0 failed, 0 skipped" "$DIR/noop/promote.out" || {
+	echo "bench-promote.sh: the $BIG-project promote did not end all healthy:" >&2
+	tail -3 "$DIR/noop/promote.out" >&2
+	exit 1
+}
+set -- $(cat "$DIR/sleepy/stats")
+cp_s=$1 work_s=$2
+# the same bound with the durations the commands really took here (process
+# start-up included), from the last ninja run's log
+set -- $(python3 "$HERE/measured-bound.py" "$DIR/sleepy")
+mcp_s=$1 mwork_s=$2
+
+awk -v tb="$tg_big" -v nb="$ninja_big" -v ts="$tg_sleepy" -v ns="$ninja_sleepy" \
+	-v cp="$cp_s" -v work="$work_s" -v mcp="$mcp_s" -v mwork="$mwork_s" -v rss="$rss_kib" -v big="$BIG" -v sleepy="$SLEEPY" 'BEGIN {
+	bound = cp > work / 8 ? cp : work / 8
+	r1 = tb / nb; r2 = ts / bound; r3 = ts / ns; mib = rss / 1024
+	printf "%-52s %10s %10s %8s %8s\n", "benchmark (best of runs)", "tollgate", "peer", "ratio", "target"
+	printf "%-52s %9.3fs %9.3fs %8.3f %8s\n", big " no-op deploys, -j 8, vs ninja -j8", tb, nb, r1, "<= 1.10"
+	printf "%-52s %9.3fs %9.3fs %8.3f %8s\n", sleepy " deploys of 10-200 ms, -j 8, vs max(cp, work/8)", ts, bound, r2, "<= 1.05"
+	mbound = mcp > mwork / 8 ? mcp : mwork / 8
+	printf "%-52s %9.3fs %9.3fs %8.3f %8s\n", sleepy " deploys, vs the bound of measured durations", ts, mbound, ts / mbound, "(info)"
+	printf "%-52s %9.3fs %9.3fs %8.3f %8s\n", sleepy " deploys of 10-200 ms, -j 8, vs ninja -j8", ts, ns, r3, "<= 1.00"
+	printf "%-52s %8.1fMiB %10s %8s %8s\n", big " no-op deploys: peak RSS of promote", mib, "", "", "< 50"
+	printf "(nominal: critical path %.3fs, total work %.3fs, work/8 %.3fs)\n", cp, work, work / 8
+	printf "(measured by ninja: critical path %.3fs, total work %.3fs, work/8 %.3fs)\n", mcp, mwork, mwork / 8
+	bad = 0
+	if (r1 > 1.10) { print "missed: no-op DAG ratio " r1 " > 1.10"; bad = 1 }
+	if (r2 > 1.05) { print "missed: makespan ratio " r2 " > 1.05"; bad = 1 }
+	if (r3 > 1.00) { print "missed: slower than ninja on the sleepy DAG (" r3 ")"; bad = 1 }
+	if (mib >= 50) { print "missed: peak RSS " mib " MiB >= 50"; bad = 1 }
+	exit bad
+}'

@@ -1,0 +1,452 @@
+/*
+ * cmd-promote.c - `tollgate promote --to ENV [--wave W]… [--project P]… [-j N]
+ * [--dry-run]`: runs the ready projects through deploy, verify and the
+ * triggers (engine/promote.h) and shows progress: a live view of the running
+ * steps on a terminal, plain lines otherwise, nothing but JSON with --json.
+ * Also the progress printer shared with `soak` and `rollback`.
+ */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cmd-promote.h"
+#include "cmd/cmd.h"
+#include "engine/actions.h"
+#include "engine/promote.h"
+#include "plan/plan.h"
+
+static volatile sig_atomic_t promote_cancel;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	if (promote_cancel < 2)
+		promote_cancel++;
+}
+
+void cmd_progress_signals(volatile sig_atomic_t **cancel)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	*cancel = &promote_cancel;
+}
+
+/* ---- progress ----------------------------------------------------------------- */
+
+static void live_clear(struct cmd_progress *pg)
+{
+	if (!pg->live || !pg->drawn)
+		return;
+	printf("\033[%dA\033[J", pg->drawn);
+	pg->drawn = 0;
+}
+
+static void print_tail(const char *tail, const char *log)
+{
+	const char *s = tail ? tail : "";
+	size_t len = strlen(s), lines = 0;
+	const char *start = s + len;
+
+	while (len && (s[len - 1] == '\n'))
+		len--;
+	start = s + len;
+	while (start > s && lines < 10) {
+		start--;
+		if (*start == '\n')
+			lines++;
+	}
+	if (*start == '\n')
+		start++;
+	if (log)
+		printf("    last lines of %s:\n", log);
+	while (start < s + len) {
+		const char *nl = memchr(start, '\n', (size_t)(s + len - start));
+		size_t n = nl ? (size_t)(nl - start) : (size_t)(s + len - start);
+		printf("    | %.*s\n", (int)n, start);
+		start += n + (nl ? 1 : 0);
+	}
+}
+
+/* Plain lines are flushed with each tick (every 250 ms) rather than line by
+ * line: a 2,000-project run prints 6,000 lines. */
+static void pg_flush(struct cmd_progress *pg)
+{
+	if (pg->live || pg->eager)
+		fflush(stdout);
+}
+
+static void pg_step_start(void *ctx, const char *project, const char *step)
+{
+	struct cmd_progress *pg = ctx;
+	if (pg->quiet || pg->live)
+		return;
+	printf("%s: %s ...\n", project, step);
+	pg_flush(pg);
+}
+
+static void pg_step_end(void *ctx, const char *project, const char *step, bool ok, const char *how,
+			const char *tail, const char *log, int64_t ms)
+{
+	struct cmd_progress *pg = ctx;
+	if (pg->quiet)
+		return;
+	live_clear(pg);
+	if (ok) {
+		if (!pg->live)
+			printf("%s: %s done (%lld.%01llds)\n", project, step, (long long)(ms / 1000),
+			       (long long)(ms % 1000 / 100));
+	} else {
+		printf("%s%s: %s failed%s: %s\n", cmd_color(pg->app, C_RED), project, step,
+		       cmd_color(pg->app, C_RESET), how);
+		if (tail && *tail)
+			print_tail(tail, log);
+		else
+			printf("    (it printed nothing)\n");
+	}
+	pg_flush(pg);
+}
+
+static void pg_outcome(void *ctx, const struct promote_result *r)
+{
+	struct cmd_progress *pg = ctx;
+	const char *col = "";
+	if (pg->quiet)
+		return;
+	live_clear(pg);
+	switch (r->outcome) {
+	case PROMOTE_HEALTHY:
+	case PROMOTE_SOAKING: col = C_GREEN; break;
+	case PROMOTE_SKIPPED: col = C_YELLOW; break;
+	default: col = C_RED; break;
+	}
+	printf("%s%s %s:%s %s%s%s %s\n", cmd_color(pg->app, C_BOLD),
+	       pg->app->plan->projects[r->project].id, pg->app->plan->envs[r->env].name,
+	       cmd_color(pg->app, C_RESET), cmd_color(pg->app, col), promote_outcome_name(r->outcome),
+	       cmd_color(pg->app, C_RESET), r->version);
+	if (r->detail)
+		printf("    %s\n", r->detail);
+	pg_flush(pg);
+}
+
+static void pg_note(void *ctx, const char *project, const char *text)
+{
+	struct cmd_progress *pg = ctx;
+	if (pg->quiet)
+		return;
+	live_clear(pg);
+	if (project)
+		printf("%s: %s\n", project, text);
+	else
+		printf("%s\n", text);
+	pg_flush(pg);
+}
+
+static void pg_selected(void *ctx, const struct promote_report *rep)
+{
+	struct cmd_progress *pg = ctx;
+	const struct plan *p = pg->app->plan;
+	if (pg->quiet || !rep->nnotready)
+		return;
+	printf("%s not ready:\n", rep->nnotready == 1 ? "1 project is" : "these projects are");
+	for (size_t i = 0; i < rep->nnotready; i++)
+		printf("  %-24s %s\n", p->projects[rep->notready[i].project].id,
+		       rep->notready[i].summary);
+	fflush(stdout);
+}
+
+static void pg_tick(void *ctx, const struct promote_running *run, size_t n, size_t done,
+		    size_t failed, size_t total)
+{
+	struct cmd_progress *pg = ctx;
+	if (pg->quiet)
+		return;
+	if (!pg->live) {
+		fflush(stdout);
+		return;
+	}
+	live_clear(pg);
+	for (size_t i = 0; i < n; i++) {
+		printf("  %s%-28s%s %-18s %5lld.%llds\n", cmd_color(pg->app, C_DIM), run[i].project,
+		       cmd_color(pg->app, C_RESET), run[i].step, (long long)(run[i].elapsed_ms / 1000),
+		       (long long)(run[i].elapsed_ms % 1000 / 100));
+		pg->drawn++;
+	}
+	printf("  %zu/%zu done, %zu failed, %zu running\n", done, total, failed, n);
+	pg->drawn++;
+	fflush(stdout);
+}
+
+void cmd_progress_init(struct cmd_progress *pg, struct app *app)
+{
+	memset(pg, 0, sizeof(*pg));
+	pg->app = app;
+	pg->quiet = app->json;
+	pg->live = !app->json && isatty(STDOUT_FILENO) && !getenv("TOLLGATE_NO_LIVE");
+	pg->obs.ctx = pg;
+	pg->obs.step_start = pg_step_start;
+	pg->obs.step_end = pg_step_end;
+	pg->obs.outcome = pg_outcome;
+	pg->obs.note = pg_note;
+	pg->obs.selected = pg_selected;
+	pg->obs.tick = pg_tick;
+}
+
+void cmd_progress_end(struct cmd_progress *pg)
+{
+	live_clear(pg);
+	fflush(stdout);
+}
+
+json_t *cmd_result_json(const struct plan *p, const struct promote_result *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "project", json_string(p->projects[r->project].id));
+	json_object_set_new(o, "env", json_string(p->envs[r->env].name));
+	json_object_set_new(o, "version", json_string(r->version ? r->version : ""));
+	json_object_set_new(o, "outcome", json_string(promote_outcome_name(r->outcome)));
+	json_object_set_new(o, "previous", r->previous ? json_string(r->previous) : json_null());
+	json_object_set_new(o, "detail", r->detail ? json_string(r->detail) : json_null());
+	if (r->incident)
+		json_object_set_new(o, "incident", json_integer(r->incident));
+	return o;
+}
+
+/* ---- promote ------------------------------------------------------------------- */
+
+static int print_json(struct app *app, const struct promote_report *rep, int env, bool dry)
+{
+	const struct plan *p = app->plan;
+	json_t *o = json_object(), *res = json_array(), *nr = json_array();
+
+	json_object_set_new(o, "run", json_string(rep->run_id));
+	json_object_set_new(o, "env", json_string(p->envs[env].name));
+	if (dry) {
+		json_t *pl = json_array();
+		json_object_set_new(o, "dry_run", json_true());
+		for (size_t i = 0; i < rep->nplanned; i++) {
+			const struct plan_project *pr = &p->projects[rep->planned[i]];
+			json_t *x = json_object();
+			json_object_set_new(x, "project", json_string(pr->id));
+			json_object_set_new(x, "env", json_string(p->envs[env].name));
+			json_object_set_new(x, "version", json_string(rep->planned_version[i]));
+			json_object_set_new(x, "order", json_integer((json_int_t)i + 1));
+			json_object_set_new(x, "deploy", pr->deploy ? json_string(pr->deploy) : json_null());
+			json_object_set_new(x, "verify", pr->verify ? json_string(pr->verify) : json_null());
+			json_array_append_new(pl, x);
+		}
+		json_object_set_new(o, "plan", pl);
+	}
+	for (size_t i = 0; i < rep->nresults; i++)
+		json_array_append_new(res, cmd_result_json(p, &rep->results[i]));
+	json_object_set_new(o, "results", res);
+	for (size_t i = 0; i < rep->nnotready; i++) {
+		json_t *x = json_object();
+		json_object_set_new(x, "project", json_string(p->projects[rep->notready[i].project].id));
+		json_object_set_new(x, "summary", json_string(rep->notready[i].summary));
+		json_array_append_new(nr, x);
+	}
+	json_object_set_new(o, "not_ready", nr);
+	json_object_set_new(o, "repaired", json_integer((json_int_t)rep->nrepaired));
+	json_object_set_new(o, "paused", json_boolean(rep->paused));
+	cmd_print_json(o);
+	return 0;
+}
+
+static void print_dry(struct app *app, const struct promote_report *rep, int env)
+{
+	const struct plan *p = app->plan;
+	printf("would promote to %s, in this order (dry run: nothing runs):\n", p->envs[env].name);
+	for (size_t i = 0; i < rep->nplanned; i++) {
+		const struct plan_project *pr = &p->projects[rep->planned[i]];
+		printf("  %zu. %s %s\n", i + 1, pr->id, rep->planned_version[i]);
+		printf("       deploy: %s\n", pr->deploy ? pr->deploy : "(none)");
+		printf("       verify: %s\n", pr->verify ? pr->verify : "(none)");
+		if (pr->depends_on.n) {
+			printf("       after:");
+			for (size_t k = 0; k < pr->depends_on.n; k++)
+				printf(" %s", pr->depends_on.ids[k]);
+			printf("\n");
+		}
+	}
+	for (size_t t = 0; t < p->ntriggers; t++) {
+		const struct plan_trigger *tr = &p->triggers[t];
+		bool applies = false;
+		if (!tr->measure)
+			continue;
+		if (!tr->envs.n)
+			applies = true;
+		for (size_t k = 0; k < tr->envs.n; k++)
+			if (tr->envs.idx[k] == env)
+				applies = true;
+		if (applies)
+			printf("  then for each: trigger %s: %s\n", tr->id, tr->measure);
+	}
+}
+
+static int parse_ids(struct app *app, struct cmd_args *args, const char *name, int **out,
+		     size_t *n, int (*find)(const struct plan *, const char *, struct err *))
+{
+	const char *vals[256];
+	size_t k = cmd_opt_all(args, name, vals, ARRAY_SIZE(vals));
+	struct err e;
+	if (k > ARRAY_SIZE(vals))
+		return cmd_error(EXIT_USAGE, "too many --%s options", name);
+	*out = xcalloc(k ? k : 1, sizeof(**out));
+	*n = 0;
+	for (size_t i = 0; i < k; i++) {
+		/* also accept "a,b" */
+		char *dup = xstrdup(vals[i]), *save = NULL;
+		for (char *tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			int idx;
+			err_init(&e);
+			idx = find(app->plan, tok, &e);
+			if (idx < 0) {
+				free(dup);
+				return cmd_err(&e);
+			}
+			*out = xrealloc(*out, (*n + 1) * sizeof(**out));
+			(*out)[(*n)++] = idx;
+		}
+		free(dup);
+	}
+	return 0;
+}
+
+static int promote_exec(struct app *app, struct cmd_args *args)
+{
+	const struct plan *p = app->plan;
+	const char *to = cmd_opt(args, "to"), *jobs = cmd_opt(args, "jobs");
+	struct promote_opts o = { 0 };
+	struct promote_report rep;
+	struct cmd_progress pg;
+	int *waves = NULL, *projects = NULL;
+	size_t nwaves = 0, nprojects = 0;
+	struct err e;
+	int rc, env;
+
+	err_init(&e);
+	if (!to)
+		return cmd_error(EXIT_USAGE, "promote needs --to ENV (one of the environments after '%s')",
+				 p->envs[0].name);
+	env = action_find_env(p, to, &e);
+	if (env < 0)
+		return cmd_err(&e);
+	if (env == 0)
+		return cmd_error(EXIT_USAGE, "'%s' is the source environment: versions enter it with "
+					     "'tollgate record'; promote to a later one",
+				 p->envs[0].name);
+	o.jobs = 4;
+	if (jobs) {
+		char *end;
+		long j = strtol(jobs, &end, 10);
+		if (end == jobs || *end || j < 1 || j > 1024)
+			return cmd_error(EXIT_USAGE, "-j '%s': give a number of parallel steps from 1 "
+						     "to 1024", jobs);
+		o.jobs = (int)j;
+	}
+	rc = parse_ids(app, args, "wave", &waves, &nwaves, action_find_wave);
+	if (rc)
+		goto out;
+	rc = parse_ids(app, args, "project", &projects, &nprojects, action_find_project);
+	if (rc)
+		goto out;
+	o.env = env;
+	o.waves = waves;
+	o.nwaves = nwaves;
+	o.projects = projects;
+	o.nprojects = nprojects;
+	o.dry_run = cmd_flag(args, "dry-run");
+	o.actor = app->as;
+	o.override_freeze = cmd_flag(args, "override-freeze");
+	o.reason = cmd_opt(args, "reason");
+	o.retry_held = cmd_flag(args, "retry-held");
+	cmd_progress_init(&pg, app);
+	o.obs = &pg.obs;
+	cmd_progress_signals(&o.cancel);
+
+	if (promote_run(p, app->store, app->now, &o, &rep, &e) < 0) {
+		cmd_progress_end(&pg);
+		if (app->json && rep.nresults)
+			print_json(app, &rep, env, o.dry_run);
+		promote_report_release(&rep);
+		rc = cmd_err(&e);
+		goto out;
+	}
+	cmd_progress_end(&pg);
+	if (app->json) {
+		print_json(app, &rep, env, o.dry_run);
+	} else {
+		if (o.dry_run && rep.nplanned)
+			print_dry(app, &rep, env);
+	}
+	if (rep.nplanned == 0) {
+		rc = cmd_error(EXIT_NOT_READY,
+			       "nothing is ready to promote to '%s'; 'tollgate why PROJECT %s' says "
+			       "what is missing",
+			       p->envs[env].name, p->envs[env].name);
+	} else if (o.dry_run) {
+		rc = EXIT_OK;
+	} else {
+		size_t cnt[PROMOTE_SKIPPED + 1] = { 0 };
+		for (size_t i = 0; i < rep.nresults; i++)
+			cnt[rep.results[i].outcome]++;
+		if (!app->json) {
+			printf("promote to %s (run %s): %zu healthy, %zu soaking, %zu rolled back, "
+			       "%zu failed, %zu skipped\n",
+			       p->envs[env].name, rep.run_id, cnt[PROMOTE_HEALTHY], cnt[PROMOTE_SOAKING],
+			       cnt[PROMOTE_ROLLED_BACK], cnt[PROMOTE_FAILED], cnt[PROMOTE_SKIPPED]);
+			if (rep.paused)
+				printf("paused by an open incident of level 2 or more: nothing new started\n");
+			if (rep.cancelled)
+				printf("cancelled: the running steps finished; the next promote retries what "
+				       "was interrupted\n");
+		}
+		rc = cnt[PROMOTE_ROLLED_BACK] || cnt[PROMOTE_FAILED] || rep.cancelled ? EXIT_FAILED
+										   : EXIT_OK;
+	}
+	promote_report_release(&rep);
+out:
+	free(waves);
+	free(projects);
+	return rc;
+}
+
+static const struct cmd_opt promote_opts[] = {
+	{ "to", 0, true, false, "the environment to promote to" },
+	{ "wave", 0, true, true, "only projects of this wave (repeatable)" },
+	{ "project", 0, true, true, "only this project (repeatable)" },
+	{ "jobs", 'j', true, false, "at most N steps at once (default 4)" },
+	{ "dry-run", 0, false, false, "show the order and what would run; run nothing" },
+	{ "override-freeze", 0, false, false, "promote during a freeze (needs --reason and a role "
+					      "of the environment's freeze_override)" },
+	{ "reason", 0, true, false, "why the freeze is overridden (logged)" },
+	{ "retry-held", 0, false, false, "let a project held after repeated rollbacks run again" },
+	{ NULL, 0, false, false, NULL },
+};
+
+const struct cmd_entry cmd_promote_entry = {
+	.name = "promote",
+	.usage = "--to ENV [--wave W]... [--project P]... [-j N] [--dry-run]",
+	.summary = "promotes every selected project that is ready, in dependency order",
+	.help = "Each project runs deploy, verify, then every trigger of the environment once,\n"
+		"and ends soaking (or healthy when the environment has no soak). A failure runs\n"
+		"its rollback (rolled-back, or failed when that fails too) and skips its\n"
+		"dependents. A dependent starts once its dependencies in the run have verified.\n"
+		"Projects that are not ready are listed with the rules they miss.\n"
+		"A project rolled back 3 times in 24h in an environment is held until a person\n"
+		"passes --retry-held. A freeze is overridden only with --override-freeze --reason\n"
+		"TEXT by a person holding a role of the environment's freeze_override.\n"
+		"Exit status: 0 all healthy or soaking, 1 a rollback or failure, 3 nothing ready.\n",
+	.opts = promote_opts,
+	.min_args = 0,
+	.max_args = 0,
+	.needs = NEEDS_STORE,
+	.exec = promote_exec,
+};

@@ -1,0 +1,310 @@
+/*
+ * promote-common.c - what promote, soak and rollback share: the run context
+ * (a clock that moves on from the app's now, the run id, the host, the log
+ * folder), the environment of a step (SPEC §6: values only through
+ * environment variables), judging a trigger's measure, running one step to
+ * its end, and the one-change writes of a promotion's state and of an
+ * incident opened by a breached trigger.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/promote-internal.h"
+#include "plan/plan.h"
+
+void pclock_init(struct pclock *c, int64_t now)
+{
+	c->base = now;
+	c->mono0_ms = exec_mono_ms();
+}
+
+int64_t pclock_now(const struct pclock *c)
+{
+	return c->base + (exec_mono_ms() - c->mono0_ms) / 1000;
+}
+
+void pctx_init(struct pctx *c, const struct plan *p, struct store *s, int64_t now,
+	       const char *actor, const struct promote_observer *obs)
+{
+	char t[32];
+	unsigned rnd;
+	FILE *f;
+
+	memset(c, 0, sizeof(*c));
+	c->plan = p;
+	c->store = s;
+	pclock_init(&c->clock, now);
+	c->pid = (long)getpid();
+	if (gethostname(c->host, sizeof(c->host) - 1) < 0 || !c->host[0])
+		snprintf(c->host, sizeof(c->host), "localhost");
+	c->actor = actor && *actor ? actor : "tollgate";
+	c->obs = obs;
+	rnd = (unsigned)exec_mono_ms() ^ (unsigned)c->pid << 16;
+	f = fopen("/dev/urandom", "rb");
+	if (f) {
+		if (fread(&rnd, sizeof(rnd), 1, f) != 1)
+			rnd ^= (unsigned)exec_wall_ms();
+		fclose(f);
+	}
+	/* 20260110T090000Z-12345-1a2b: sortable, unique per process */
+	util_fmt_time(now, t, sizeof(t));
+	{
+		char compact[32];
+		size_t k = 0;
+		for (const char *q = t; *q && k + 1 < sizeof(compact); q++)
+			if (*q != '-' && *q != ':')
+				compact[k++] = *q;
+		compact[k] = '\0';
+		snprintf(c->run_id, sizeof(c->run_id), "%s-%ld-%04x", compact, c->pid,
+			 rnd & 0xffff);
+	}
+	c->log_dir = xasprintf("%s/runs/%s", store_log_dir(s), c->run_id);
+}
+
+void pctx_release(struct pctx *c)
+{
+	free(c->log_dir);
+	c->log_dir = NULL;
+}
+
+static int mkdir_p(const char *path)
+{
+	char *p = xstrdup(path);
+	int rc = 0;
+	for (char *q = p + 1; *q; q++) {
+		if (*q != '/')
+			continue;
+		*q = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			rc = -1;
+		*q = '/';
+	}
+	if (mkdir(p, 0755) < 0 && errno != EEXIST)
+		rc = -1;
+	free(p);
+	return rc;
+}
+
+char *pctx_log_path(struct pctx *c, int project, int env, const char *step)
+{
+	if (!c->log_dir_made) {
+		if (mkdir_p(c->log_dir) < 0)
+			return NULL;
+		c->log_dir_made = true;
+	}
+	return xasprintf("%s/%s.%s.%s.log", c->log_dir, c->plan->projects[project].id,
+			 c->plan->envs[env].name, step);
+}
+
+void pctx_lease(const struct pctx *c, struct store_lease *l, long pgid)
+{
+	memset(l, 0, sizeof(*l));
+	snprintf(l->host, sizeof(l->host), "%s", c->host);
+	l->pid = c->pid;
+	l->pgid = pgid;
+	snprintf(l->run_id, sizeof(l->run_id), "%s", c->run_id);
+	l->expires = pclock_now(&c->clock) + PROMOTE_LEASE_TTL;
+}
+
+void penv_build(struct penv *pe, const struct pctx *c, int project, int env, const char *version,
+		const char *previous, const char *step)
+{
+	const struct plan *p = c->plan;
+	size_t k = 0;
+
+	memset(pe, 0, sizeof(*pe));
+	pe->owned[k++] = xasprintf("TOLLGATE_PROJECT=%s", p->projects[project].id);
+	pe->owned[k++] = xasprintf("TOLLGATE_ENV=%s", p->envs[env].name);
+	pe->owned[k++] = xasprintf("TOLLGATE_VERSION=%s", version ? version : "");
+	pe->owned[k++] = xasprintf("TOLLGATE_PREVIOUS_VERSION=%s", previous ? previous : "");
+	pe->owned[k++] = xasprintf("TOLLGATE_ACCOUNT=%s",
+				   p->envs[env].account ? p->envs[env].account : "");
+	pe->owned[k++] = xasprintf("TOLLGATE_PLAN_ID=%s", p->id ? p->id : "");
+	pe->owned[k++] = xasprintf("TOLLGATE_RUN_ID=%s", c->run_id);
+	pe->owned[k++] = xasprintf("TOLLGATE_STEP=%s", step);
+	for (size_t i = 0; i < k; i++)
+		pe->v[i] = pe->owned[i];
+	pe->v[k] = NULL;
+}
+
+void penv_release(struct penv *pe)
+{
+	for (size_t i = 0; i < PENV_MAX; i++)
+		free(pe->owned[i]);
+	memset(pe, 0, sizeof(*pe));
+}
+
+const char *promote_live_version(enum store_state st, const char *version, const char *previous)
+{
+	switch (st) {
+	case STATE_HEALTHY:
+	case STATE_SOAKING:
+		return version;
+	case STATE_NONE:
+		return NULL;
+	default:
+		/* rolled-back: the restored one; deploying, verifying, interrupted,
+		 * failed: the one a rollback would restore */
+		return previous;
+	}
+}
+
+bool promote_trigger_applies(const struct plan_trigger *t, int env)
+{
+	if (!t->measure)
+		return false;
+	if (t->envs.n == 0)
+		return env > 0;
+	for (size_t i = 0; i < t->envs.n; i++)
+		if (t->envs.idx[i] == env)
+			return true;
+	return false;
+}
+
+bool promote_measure_breached(const struct plan_trigger *t, const struct exec_task *task,
+			      const struct exec_result *r, char *why, size_t n)
+{
+	char how[200];
+	const char *s;
+	char *end;
+	double v;
+
+	if (!exec_result_ok(r)) {
+		snprintf(why, n, "trigger '%s': the measure %s", t->id,
+			 exec_result_describe(r, task, how, sizeof(how)));
+		return true;
+	}
+	s = r->out ? r->out : "";
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || isnan(v)) {
+		snprintf(why, n, "trigger '%s': the measure printed no number", t->id);
+		return true;
+	}
+	while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r' || *end == '%')
+		end++;
+	if (*end) {
+		snprintf(why, n, "trigger '%s': the measure printed no number", t->id);
+		return true;
+	}
+	if (t->has_above && v > t->above) {
+		snprintf(why, n, "trigger '%s' breached: measured %g, above %g", t->id, v, t->above);
+		return true;
+	}
+	if (t->has_below && v < t->below) {
+		snprintf(why, n, "trigger '%s' breached: measured %g, below %g", t->id, v, t->below);
+		return true;
+	}
+	snprintf(why, n, "trigger '%s': measured %g", t->id, v);
+	return false;
+}
+
+int promote_step_sync(struct pctx *c, int project, int env, const char *step, const char *cmd,
+		      int64_t timeout_s, const char *version, const char *previous, bool capture,
+		      struct exec_result *r, char **log_path, struct err *e)
+{
+	struct exec_task t = { 0 };
+	struct store_step_run sr = { 0 };
+	struct penv pe;
+	char *log = pctx_log_path(c, project, env, step);
+	struct err ig;
+	int rc;
+
+	penv_build(&pe, c, project, env, version, previous, step);
+	t.cmd = cmd;
+	t.cwd = c->plan->dir;
+	t.env = pe.v;
+	t.timeout_ms = timeout_s > 0 ? timeout_s * 1000 : 15 * 60 * 1000;
+	t.log_path = log;
+	t.log_lazy = true;
+	t.capture_stdout = capture;
+	if (c->obs && c->obs->step_start)
+		c->obs->step_start(c->obs->ctx, c->plan->projects[project].id, step);
+	rc = exec_run_one(&t, r, e);
+	sr.run_id = c->run_id;
+	sr.project = c->plan->projects[project].id;
+	sr.env = c->plan->envs[env].name;
+	sr.step = step;
+	sr.started = r->start_wall_ms ? r->start_wall_ms / 1000 : pclock_now(&c->clock);
+	sr.ended = r->end_wall_ms ? r->end_wall_ms / 1000 : sr.started;
+	sr.exit_status = r->exit_code;
+	sr.log_path = log && access(log, F_OK) == 0 ? log : NULL;
+	err_init(&ig);
+	store_put_step_run(c->store, &sr, &ig);
+	if (c->obs && c->obs->step_end) {
+		char how[200];
+		bool ok = rc == 0 && exec_result_ok(r);
+		exec_result_describe(r, &t, how, sizeof(how));
+		c->obs->step_end(c->obs->ctx, c->plan->projects[project].id, step, ok, how,
+				 r->tail ? r->tail : "", log, r->end_mono_ms - r->start_mono_ms);
+	}
+	penv_release(&pe);
+	if (log_path)
+		*log_path = log;
+	else
+		free(log);
+	return rc;
+}
+
+int promote_open_incident(struct pctx *c, int level, int env, int project, const char *text,
+			  int64_t *id_out, struct err *e)
+{
+	const struct plan *p = c->plan;
+	char *subject = xasprintf("%s@%s", p->projects[project].id, p->envs[env].name);
+	int rc = -1;
+
+	if (store_begin_change(c->store, pclock_now(&c->clock), "tollgate", "incident.open", subject,
+			       NULL, e) < 0)
+		goto out;
+	if (store_open_incident(c->store, level, p->envs[env].name, p->projects[project].id, text,
+				"tollgate", id_out, e) < 0) {
+		store_abort_change(c->store);
+		goto out;
+	}
+	store_change_detail(c->store, "incident %lld, level %d: %s", (long long)*id_out, level, text);
+	rc = store_commit_change(c->store, NULL, e);
+out:
+	free(subject);
+	return rc;
+}
+
+int promote_set_state(struct pctx *c, int project, int env, enum store_state st,
+		      const char *version, const char *previous, int64_t soak_until,
+		      const char *detail, const char *action, bool release, struct err *e)
+{
+	const struct plan *p = c->plan;
+	struct store_promotion pr = { 0 };
+	char act[64], subject[300];
+
+	if (!action) {
+		snprintf(act, sizeof(act), "promotion.%s", store_state_name(st));
+		action = act;
+	}
+	snprintf(subject, sizeof(subject), "%s@%s", p->projects[project].id, p->envs[env].name);
+	if (store_begin_change(c->store, pclock_now(&c->clock), c->actor, action, subject, NULL, e) < 0)
+		return -1;
+	pr.project = p->projects[project].id;
+	pr.env = p->envs[env].name;
+	pr.state = st;
+	pr.version = version;
+	pr.previous_version = previous;
+	pr.run_id = c->run_id;
+	pr.soak_until = soak_until;
+	pr.detail = detail;
+	if (store_set_promotion(c->store, &pr, e) < 0 ||
+	    (release && store_lease_release(c->store, pr.project, pr.env, c->run_id, e) < 0)) {
+		store_abort_change(c->store);
+		return -1;
+	}
+	store_change_detail(c->store, "version %s%s%s%s%s (run %s)", version ? version : "none",
+			    previous ? ", previous " : "", previous ? previous : "",
+			    detail ? ": " : "", detail ? detail : "", c->run_id);
+	return store_commit_change(c->store, NULL, e);
+}

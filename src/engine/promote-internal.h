@@ -1,0 +1,100 @@
+/*
+ * promote-internal.h - what the executor's files (promote.c, promote-repair.c,
+ * soak.c, rollback.c) share: the run context (clock, run id, host, logs), the
+ * environment handed to every step and the crash repair of a pair. Store
+ * access goes through store.h only.
+ */
+#ifndef TOLLGATE_ENGINE_PROMOTE_INTERNAL_H
+#define TOLLGATE_ENGINE_PROMOTE_INTERNAL_H
+
+#include "engine/promote.h"
+#include "exec/exec.h"
+#include "store/store.h"
+
+struct plan_trigger;
+
+/* The run's clock: starts at the app's now (TOLLGATE_NOW honoured) and
+ * moves on with the monotonic clock, so leases expire and soaks end even
+ * when the start is pinned. */
+struct pclock {
+	int64_t base;
+	int64_t mono0_ms;
+};
+void pclock_init(struct pclock *c, int64_t now);
+int64_t pclock_now(const struct pclock *c);
+
+struct pctx {
+	const struct plan *plan;
+	struct store *store;
+	struct pclock clock;
+	char run_id[64];
+	char host[256];
+	long pid;
+	const char *actor; /* people id or "tollgate" */
+	char *log_dir;     /* store_log_dir/runs/RUN_ID, created on first use */
+	bool log_dir_made;
+	const struct promote_observer *obs;
+};
+void pctx_init(struct pctx *c, const struct plan *p, struct store *s, int64_t now,
+	       const char *actor, const struct promote_observer *obs);
+void pctx_release(struct pctx *c);
+/* The log of a step: LOGDIR/PROJECT.ENV.STEP.log (the folder is created).
+ * Owned by the caller; NULL when the folder cannot be made. */
+char *pctx_log_path(struct pctx *c, int project, int env, const char *step);
+/* A lease of ours on a pair, expiring TTL from now. */
+void pctx_lease(const struct pctx *c, struct store_lease *l, long pgid);
+
+/* The environment of a step (SPEC §6), NULL-terminated. */
+#define PENV_MAX 12
+struct penv {
+	char *owned[PENV_MAX];
+	const char *v[PENV_MAX + 1];
+};
+void penv_build(struct penv *pe, const struct pctx *c, int project, int env, const char *version,
+		const char *previous, const char *step);
+void penv_release(struct penv *pe);
+
+/* The version live in a pair, by its state (rolled-back: the restored one). */
+const char *promote_live_version(enum store_state st, const char *version, const char *previous);
+/* Does trigger t watch env (its `envs`, or every env after the first)? */
+bool promote_trigger_applies(const struct plan_trigger *t, int env);
+/* Judge a measure: true when breached; why gets "measured 0.09, above 0.05"
+ * or "the measure failed: …" / "printed no number". */
+bool promote_measure_breached(const struct plan_trigger *t, const struct exec_task *task,
+			      const struct exec_result *r, char *why, size_t n);
+
+/* Run one step to its end (soak, rollback by hand). The step run is
+ * recorded; *log_path (may be NULL) gets the log (caller frees). 0 ran,
+ * -1 when it could not start (r says why; e filled). */
+int promote_step_sync(struct pctx *c, int project, int env, const char *step, const char *cmd,
+		      int64_t timeout_s, const char *version, const char *previous, bool capture,
+		      struct exec_result *r, char **log_path, struct err *e);
+
+/* Open an incident as tollgate (a breached trigger): its own change. */
+int promote_open_incident(struct pctx *c, int level, int env, int project, const char *text,
+			  int64_t *id_out, struct err *e);
+
+/* Write a pair's promotion in one change (action "promotion.STATE" unless
+ * given), releasing our lease when release is set. */
+int promote_set_state(struct pctx *c, int project, int env, enum store_state st,
+		      const char *version, const char *previous, int64_t soak_until,
+		      const char *detail, const char *action, bool release, struct err *e);
+
+/* ---- crash repair (promote-repair.c) ---------------------------------------- */
+
+/* Is the holder of lease l alive: same host → its pid runs and the lease has
+ * not expired; another host → the lease has not expired. */
+bool promote_lease_alive(const struct pctx *c, const struct store_lease *l, int64_t now);
+enum { REPAIR_NONE = 0, REPAIR_DONE = 1, REPAIR_BUSY = 2 };
+/*
+ * Repair (project, env) if a runner died on it: a lease whose holder is
+ * dead, or a pair left deploying/verifying with no lease. The dead runner's
+ * processes are killed (its recorded process group, and on this host every
+ * process carrying its run id), the pair is set `interrupted` (one change,
+ * audit "promotion.interrupted") and the lease dropped. REPAIR_BUSY: a live
+ * holder (why says who). -1 on a store failure.
+ */
+int promote_repair_pair(struct pctx *c, int project, int env, char *why, size_t n,
+			struct err *e);
+
+#endif
