@@ -268,58 +268,13 @@ struct plan *plan_load_buffer(const char *name, const char *data, size_t len,
 	return load(name ? name : "<buffer>", false, data, len, diags);
 }
 
-/* Read at most limit bytes of path; a longer file (or an endless one, such as
- * /dev/zero) fails with EFBIG after limit + 1 bytes, not at EOF. */
-static int read_bounded(struct strbuf *sb, const char *path, size_t limit)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
-		int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > limit) {
-		close(fd);
-		errno = EFBIG;
-		return -1;
-	}
-	for (;;) {
-		ssize_t n;
-		strbuf_grow(sb, 65536);
-		n = read(fd, sb->buf + sb->len, sb->alloc - sb->len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		sb->len += (size_t)n;
-		sb->buf[sb->len] = '\0';
-		if (sb->len > limit) {
-			close(fd);
-			errno = EFBIG;
-			return -1;
-		}
-	}
-	close(fd);
-	return 0;
-}
-
 struct plan *plan_load(const char *path, struct plan_diags *diags)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct plan *p;
 	struct plan_loc none = { 0, 0 };
 
-	if (read_bounded(&sb, path, PLAN_MAX_BYTES) < 0) {
+	if (strbuf_read_file(&sb, path, PLAN_MAX_BYTES) < 0) {
 		if (errno == EFBIG)
 			plan_diag_add(diags, DIAG_ERROR, none,
 				      "the file is larger than 32 MiB; a plan may be at most 32 MiB");

@@ -173,7 +173,9 @@ char *strbuf_detach(struct strbuf *sb)
 	return p;
 }
 
-int strbuf_read_fd(struct strbuf *sb, int fd)
+/* Read fd to EOF; with a limit, stop with EFBIG once more than limit bytes
+ * came (an endless input such as /dev/zero or a FIFO ends there). */
+static int read_fd_bounded(struct strbuf *sb, int fd, size_t limit)
 {
 	for (;;) {
 		ssize_t n;
@@ -188,8 +190,17 @@ int strbuf_read_fd(struct strbuf *sb, int fd)
 			break;
 		sb->len += (size_t)n;
 		sb->buf[sb->len] = '\0';
+		if (limit && sb->len > limit) {
+			errno = EFBIG;
+			return -1;
+		}
 	}
 	return 0;
+}
+
+int strbuf_read_fd(struct strbuf *sb, int fd)
+{
+	return read_fd_bounded(sb, fd, 0);
 }
 
 int strbuf_read_file(struct strbuf *sb, const char *path, size_t limit)
@@ -214,31 +225,7 @@ int strbuf_read_file(struct strbuf *sb, const char *path, size_t limit)
 		errno = EFBIG;
 		return -1;
 	}
-	if (limit) {
-		/* bounded read: endless inputs (/dev/zero, a FIFO) stop at the limit */
-		for (;;) {
-			ssize_t n;
-			strbuf_grow(sb, 65536);
-			n = read(fd, sb->buf + sb->len, sb->alloc - sb->len - 1);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				int e = errno;
-				close(fd);
-				errno = e;
-				return -1;
-			}
-			if (n == 0)
-				break;
-			sb->len += (size_t)n;
-			sb->buf[sb->len] = '\0';
-			if (sb->len > limit) {
-				close(fd);
-				errno = EFBIG;
-				return -1;
-			}
-		}
-	} else if (strbuf_read_fd(sb, fd) < 0) {
+	if (read_fd_bounded(sb, fd, limit) < 0) {
 		int e = errno;
 		close(fd);
 		errno = e;

@@ -28,6 +28,23 @@ static bool is_pg(void)
 }
 
 /* A URL to a new, empty store. Returned string is leaked on purpose (tests). */
+/* Every URL handed out, freed at exit (tests keep them to the end). */
+static char *urls[64];
+static size_t nurls;
+
+static char *keep_url(char *url)
+{
+	if (nurls < sizeof(urls) / sizeof(urls[0]))
+		urls[nurls++] = url;
+	return url;
+}
+
+static void free_urls(void)
+{
+	while (nurls)
+		free(urls[--nurls]);
+}
+
 static char *new_url(const char *tag)
 {
 	ndb++;
@@ -44,9 +61,9 @@ static char *new_url(const char *tag)
 		url = xasprintf("%.*s/%s", (int)(slash - base_url), base_url, name);
 		free(cmd);
 		free(name);
-		return url;
+		return keep_url(url);
 	}
-	return xasprintf("sqlite:%s/%s-%d.db", sqlite_dir, tag, ndb);
+	return keep_url(xasprintf("sqlite:%s/%s-%d.db", sqlite_dir, tag, ndb));
 }
 
 /* Run SQL on the store's database behind tollgate's back. */
@@ -137,11 +154,12 @@ static void test_bad_urls(void)
 static void test_default_location(void)
 {
 	char cwd[4096];
-	char *dir = xasprintf("%s/default", sqlite_dir);
+	char *dir;
 	struct store *s;
 	struct stat st;
 	if (is_pg())
 		return;
+	dir = xasprintf("%s/default", sqlite_dir);
 	CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
 	mkdir(dir, 0777);
 	CHECK_INT(chdir(dir), 0);
@@ -735,5 +753,7 @@ int main(void)
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tmpl);
 	free(cmd);
+	free_urls();
+	free((char *)base_url);
 	return TEST_DONE();
 }
