@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench-store.sh [N] - audit log throughput on both backends.
+# bench-store.sh [BUILD] - audit log throughput on both backends.
 #
 # For SQLite and for a throw-away PostgreSQL (tests/pg/pg-start.sh, which runs
 # with fsync off: this measures tollgate, not the disk), appends N chained
@@ -9,12 +9,12 @@
 # the second is the stable figure; for PostgreSQL the server's work is only in
 # the wall clock). Target: verify >= 500,000 entries/s.
 #
-# Needs a build: BUILD=build-NAME (default ./build) holding tollgate and
-# libtollgate_core.a.
+# BUILD (argument or environment, default ./build) holds tollgate and
+# libtollgate_core.a; ENTRIES overrides N.
 set -eu
-N=${1:-1000000}
+N=${ENTRIES:-1000000}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=$(cd "${BUILD:-$SRC/build}" && pwd)
+BUILD=$(cd "${1:-${BUILD:-$SRC/build}}" && pwd)
 [ -x "$BUILD/tollgate" ] && [ -f "$BUILD/libtollgate_core.a" ] || {
 	echo "bench-store: error: build first: cmake -S . -B build -G Ninja && cmake --build build" >&2
 	exit 1
