@@ -27,39 +27,47 @@ fi
 [ -f "$DIR/url" ] && bash "$HERE/pg-stop.sh" "$DIR" || true
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)
-rm -rf "$DIR/data" "$DIR/sock" "$DIR/url" "$DIR/log"
-mkdir -p "$DIR/sock"
+rm -rf "$DIR/data" "$DIR/sock" "$DIR/url" "$DIR/log" "$DIR/rundir"
 
+# The server's files live in RUN: DIR itself when we are not root; as root,
+# a fresh folder under /tmp owned by nobody, since DIR may sit in a tree
+# nobody cannot enter (a clone under /root); DIR/rundir says where.
 as_user=()
+RUN=$DIR
 if [ "$(id -u)" -eq 0 ]; then
-	chown -R nobody:nogroup "$DIR"
+	RUN=$(mktemp -d /tmp/tollgate-pg.XXXXXX)
+	chmod 755 "$RUN"
+	chown nobody:nogroup "$RUN"
+	echo "$RUN" >"$DIR/rundir"
 	as_user=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
 fi
-run() { (cd "$DIR" && env HOME="$DIR" "${as_user[@]}" "$@"); }
+mkdir -p "$RUN/sock"
+[ "$RUN" = "$DIR" ] || chown nobody:nogroup "$RUN/sock"
+run() { (cd "$RUN" && env HOME="$RUN" "${as_user[@]}" "$@"); }
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-run "$bindir/initdb" -D "$DIR/data" -U tollgate --auth=trust -E UTF8 --no-locale >"$DIR/initdb.log" 2>&1 || {
+run "$bindir/initdb" -D "$RUN/data" -U tollgate --auth=trust -E UTF8 --no-locale >"$DIR/initdb.log" 2>&1 || {
 	cat "$DIR/initdb.log" >&2
-	echo "pg-start: error: initdb failed in $DIR/data" >&2
+	echo "pg-start: error: initdb failed in $RUN/data" >&2
 	exit 1
 }
 
 # a port can be taken between the probe and the start: try a few
 for attempt in 1 2 3 4 5; do
 	port=$(free_port)
-	if run "$bindir/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w -t 60 \
-		-o "-p $port -k $DIR/sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+	if run "$bindir/pg_ctl" -D "$RUN/data" -l "$RUN/log" -w -t 60 \
+		-o "-p $port -k $RUN/sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
 		start >/dev/null 2>&1; then
 		break
 	fi
 	port=""
 done
 if [ -z "$port" ]; then
-	tail -n 20 "$DIR/log" >&2 || true
-	echo "pg-start: error: the PostgreSQL server would not start (see $DIR/log)" >&2
+	tail -n 20 "$RUN/log" >&2 || true
+	echo "pg-start: error: the PostgreSQL server would not start (see $RUN/log)" >&2
 	exit 1
 fi
 run "$bindir/psql" -h 127.0.0.1 -p "$port" -U tollgate -d postgres -qAt \

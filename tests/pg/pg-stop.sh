@@ -13,9 +13,16 @@ else
 fi
 as_user=()
 [ "$(id -u)" -eq 0 ] && as_user=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
-if [ -f "$DIR/data/postmaster.pid" ] && [ -n "$bindir" ]; then
-	(cd "$DIR" && "${as_user[@]}" "$bindir/pg_ctl" -D "$DIR/data" -m fast -w -t 60 stop >/dev/null 2>&1) ||
-		(cd "$DIR" && "${as_user[@]}" "$bindir/pg_ctl" -D "$DIR/data" -m immediate -w stop >/dev/null 2>&1) || true
+# where pg-start.sh put the server's files (see there)
+RUN=$DIR
+[ -f "$DIR/rundir" ] && RUN=$(cat "$DIR/rundir")
+if [ -f "$RUN/data/postmaster.pid" ] && [ -n "$bindir" ]; then
+	(cd "$RUN" && "${as_user[@]}" "$bindir/pg_ctl" -D "$RUN/data" -m fast -w -t 60 stop >/dev/null 2>&1) ||
+		(cd "$RUN" && "${as_user[@]}" "$bindir/pg_ctl" -D "$RUN/data" -m immediate -w stop >/dev/null 2>&1) || true
 fi
-rm -rf "$DIR/data" "$DIR/sock" "$DIR/url" "$DIR/log" "$DIR/initdb.log"
+rm -rf "$RUN/data" "$RUN/sock" "$RUN/log" "$DIR/data" "$DIR/sock" "$DIR/url" "$DIR/log" "$DIR/initdb.log"
+if [ "$RUN" != "$DIR" ]; then
+	case $RUN in /tmp/tollgate-pg.*) rm -rf "$RUN" ;; esac
+	rm -f "$DIR/rundir"
+fi
 echo "pg-stop: stopped"
