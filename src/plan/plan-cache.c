@@ -1,32 +1,35 @@
 /*
  * plan-cache.c - a compiled copy of a loaded plan, kept in .tollgate/ beside
  * the plan, so that commands other than `validate` skip the YAML parse when
- * the file has not changed (a 10,000-project plan parses in ~150 ms and is
- * read back from here in a few).
+ * the file has not changed (a 10,000-project plan parses in ~150 ms).
  *
- * The image is the plan model laid out in one buffer with every pointer
- * replaced by an offset. One walker lists every pointer of the model; it is
- * run three ways: to size the image, to copy the plan into it, and to turn
- * the offsets of a read image back into pointers (checking each stays inside
- * the image, so a damaged cache cannot send us astray). The id maps are
- * rebuilt after reading rather than stored.
+ * The image is the plan model laid out in one buffer, id maps included, with
+ * every pointer written as the address it will have when the image is mapped
+ * at CACHE_BASE. Reading it back is one mmap of the file at that address: no
+ * copy, no relocation, and only the pages a command touches are ever read
+ * (`why` on one project reads a few of them). One walker lists every pointer
+ * of the model; it is run twice when writing: to size the image, then to
+ * copy the plan into it.
  *
  * The cache is keyed by the plan file's identity (device, inode, size,
- * mtime, ctime) and the tollgate binary's (size, mtime), and carries a
- * checksum of the image. Any doubt means a normal load.
+ * mtime, ctime) and the tollgate binary's (size, mtime); it is replaced by
+ * rename, never rewritten in place, so a mapped image cannot change under a
+ * reader. When the address is taken, or anything is in doubt, the plan is
+ * parsed as usual.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "plan/plan-internal.h"
 #include "plan/plan.h"
 
-#define CACHE_MAGIC "TGPLANC1"
+#define CACHE_MAGIC "TGPLANC2"
 
 struct cache_header {
 	char magic[8];
@@ -36,17 +39,22 @@ struct cache_header {
 	uint64_t exe_size;
 	int64_t exe_mtime_s, exe_mtime_ns;
 	uint64_t image_size;
-	uint64_t checksum;
+	uint64_t base;
 };
 
-enum walk_mode { WALK_SIZE, WALK_COPY, WALK_THAW };
+/* Where images are mapped: in the user half of the address space, clear of
+ * where Linux puts programs, heaps, libraries and stacks, and inside
+ * AddressSanitizer's high application range. */
+#define CACHE_BASE ((uint64_t)0x5a0000000000)
+/* The image starts at this file offset (mmap wants a page boundary). */
+#define CACHE_IMAGE_OFFSET 4096
+
+enum walk_mode { WALK_SIZE, WALK_COPY };
 
 struct walk {
 	enum walk_mode mode;
-	char *image; /* COPY, THAW */
-	size_t off;  /* SIZE, COPY: next free byte */
-	size_t size; /* THAW: image size */
-	bool bad;    /* THAW: an offset pointed outside the image */
+	char *image; /* COPY */
+	size_t off;  /* next free byte */
 	/* SIZE, COPY: strings already placed (ids repeat a lot: every reference
 	 * to a project names it again), so each distinct string is stored once */
 	struct {
@@ -101,37 +109,18 @@ static size_t align16(size_t n)
 }
 
 /*
- * Visit the pointer stored at slot, pointing to `size` bytes (for strings,
- * size 0: the length is taken from the string). Returns where the walk goes
- * on into the pointee: the original (SIZE), the copy (COPY) or the thawed
- * data (THAW); NULL when the pointer is NULL or bad.
+ * Visit the pointer stored at slot, pointing to `size` bytes (strings: the
+ * length is taken from the string). Returns where the walk goes on into the
+ * pointee: the original (SIZE) or its copy in the image (COPY), whose own
+ * pointers are still the originals; NULL for a NULL pointer or a string. In
+ * COPY the slot gets the pointee's address in the mapped image.
  */
 static void *visit(struct walk *w, void *slot, size_t size, bool is_string)
 {
 	void *ptr;
-	uint64_t off;
+	uint64_t addr;
 
 	memcpy(&ptr, slot, sizeof(ptr));
-	if (w->bad)
-		return NULL;
-	if (w->mode == WALK_THAW) {
-		memcpy(&off, slot, sizeof(off));
-		if (off == 0)
-			return NULL;
-		off--;
-		if (off > w->size || (is_string && off == w->size) ||
-		    (!is_string && size > w->size - off)) {
-			w->bad = true;
-			return NULL;
-		}
-		if (is_string && !memchr(w->image + off, '\0', w->size - off)) {
-			w->bad = true;
-			return NULL;
-		}
-		ptr = w->image + off;
-		memcpy(slot, &ptr, sizeof(ptr));
-		return ptr;
-	}
 	if (!ptr)
 		return NULL;
 	if (is_string) {
@@ -145,8 +134,8 @@ static void *visit(struct walk *w, void *slot, size_t size, bool is_string)
 			w->off += size;
 		}
 		if (w->mode == WALK_COPY) {
-			off = (uint64_t)at + 1;
-			memcpy(slot, &off, sizeof(off));
+			addr = CACHE_BASE + at;
+			memcpy(slot, &addr, sizeof(addr));
 		}
 		return NULL; /* nothing to walk into */
 	}
@@ -155,10 +144,9 @@ static void *visit(struct walk *w, void *slot, size_t size, bool is_string)
 		w->off += size;
 		return ptr;
 	}
-	/* WALK_COPY */
 	memcpy(w->image + w->off, ptr, size);
-	off = (uint64_t)w->off + 1;
-	memcpy(slot, &off, sizeof(off));
+	addr = CACHE_BASE + w->off;
+	memcpy(slot, &addr, sizeof(addr));
 	ptr = w->image + w->off;
 	w->off += size;
 	return ptr;
@@ -181,8 +169,17 @@ static void walk_refs(struct walk *w, struct plan_refs *r)
 	ARR(w, r->locs, r->n);
 }
 
+static void walk_map(struct walk *w, struct strmap *m)
+{
+	const char **keys = ARR(w, m->keys, m->cap);
+	for (size_t i = 0; keys && i < m->cap; i++)
+		STR(w, keys[i]);
+	ARR(w, m->vals, m->cap);
+}
+
 static void walk_plan(struct walk *w, struct plan *p)
 {
+	struct plan_maps *maps;
 	struct plan_env *envs;
 	struct plan_person *people;
 	struct plan_wave *waves;
@@ -352,54 +349,17 @@ static void walk_plan(struct walk *w, struct plan *p)
 		STR(w, next[i].title);
 		walk_strv(w, &next[i].items, next[i].nitems);
 	}
-}
-
-/* FNV-style over four lanes of eight bytes: catches a damaged file (an
- * attacker who can write .tollgate/ can write the store too). */
-static uint64_t checksum(const char *buf, size_t n)
-{
-	uint64_t h[4] = { 1469598103934665603ull, 2, 3, 4 };
-	size_t i = 0;
-	for (; i + 32 <= n; i += 32) {
-		for (int k = 0; k < 4; k++) {
-			uint64_t v;
-			memcpy(&v, buf + i + 8 * k, 8);
-			h[k] = (h[k] ^ v) * 1099511628211ull;
-		}
+	maps = ARR(w, p->maps, 1);
+	if (maps) {
+		walk_map(w, &maps->envs);
+		walk_map(w, &maps->people);
+		walk_map(w, &maps->waves);
+		walk_map(w, &maps->projects);
+		walk_map(w, &maps->gates);
+		walk_map(w, &maps->items);
+		walk_map(w, &maps->blockers);
+		walk_map(w, &maps->triggers);
 	}
-	for (; i < n; i++)
-		h[0] = (h[0] ^ (unsigned char)buf[i]) * 1099511628211ull;
-	return h[0] ^ (h[1] * 3) ^ (h[2] * 5) ^ (h[3] * 7);
-}
-
-static void rebuild_maps(struct plan *p)
-{
-	struct plan_maps *m = arena_alloc(&p->arena, sizeof(*m));
-	strmap_init(&m->envs, &p->arena, p->nenvs);
-	for (size_t i = 0; i < p->nenvs; i++)
-		strmap_put(&m->envs, p->envs[i].name, (int)i);
-	strmap_init(&m->people, &p->arena, p->npeople);
-	for (size_t i = 0; i < p->npeople; i++)
-		strmap_put(&m->people, p->people[i].id, (int)i);
-	strmap_init(&m->waves, &p->arena, p->nwaves);
-	for (size_t i = 0; i < p->nwaves; i++)
-		strmap_put(&m->waves, p->waves[i].id, (int)i);
-	strmap_init(&m->projects, &p->arena, p->nprojects);
-	for (size_t i = 0; i < p->nprojects; i++)
-		strmap_put(&m->projects, p->projects[i].id, (int)i);
-	strmap_init(&m->gates, &p->arena, p->ngates);
-	for (size_t i = 0; i < p->ngates; i++)
-		strmap_put(&m->gates, p->gates[i].id, (int)i);
-	strmap_init(&m->items, &p->arena, p->nitems);
-	for (size_t i = 0; i < p->nitems; i++)
-		strmap_put(&m->items, p->items[i].id, (int)i);
-	strmap_init(&m->blockers, &p->arena, p->nblockers);
-	for (size_t i = 0; i < p->nblockers; i++)
-		strmap_put(&m->blockers, p->blockers[i].id, (int)i);
-	strmap_init(&m->triggers, &p->arena, p->ntriggers);
-	for (size_t i = 0; i < p->ntriggers; i++)
-		strmap_put(&m->triggers, p->triggers[i].id, (int)i);
-	p->maps = m;
 }
 
 /* .tollgate/NAME.cache beside the plan, for plan file NAME. */
@@ -450,48 +410,34 @@ static bool same_key(const struct cache_header *a, const struct cache_header *b)
 static struct plan *cache_read(const char *cache, const struct cache_header *key)
 {
 	struct cache_header h;
-	struct walk w = { .mode = WALK_THAW };
+	struct stat st;
 	struct plan *p;
-	char *image;
-	ssize_t n;
+	void *image;
 	int fd = open(cache, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return NULL;
-	n = read(fd, &h, sizeof(h));
-	if (n != (ssize_t)sizeof(h) || !same_key(&h, key) || h.image_size < sizeof(struct plan) ||
-	    h.image_size > (uint64_t)256 << 20) {
+	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) || !same_key(&h, key) ||
+	    h.base != CACHE_BASE || h.image_size < sizeof(struct plan) ||
+	    h.image_size > (uint64_t)1 << 30 || fstat(fd, &st) < 0 ||
+	    (uint64_t)st.st_size != CACHE_IMAGE_OFFSET + h.image_size) {
 		close(fd);
 		return NULL;
 	}
-	image = xmalloc(h.image_size);
-	for (size_t got = 0; got < h.image_size;) {
-		n = read(fd, image + got, h.image_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			free(image);
-			return NULL;
-		}
-		got += (size_t)n;
-	}
+	image = mmap((void *)(uintptr_t)CACHE_BASE, h.image_size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, CACHE_IMAGE_OFFSET);
 	close(fd);
-	if (checksum(image, h.image_size) != h.checksum) {
-		free(image);
+	if (image == MAP_FAILED)
+		return NULL;
+	if (image != (void *)(uintptr_t)CACHE_BASE) {
+		/* a kernel before 4.17 took the address as a hint only */
+		munmap(image, h.image_size);
 		return NULL;
 	}
-	w.image = image;
-	w.size = h.image_size;
-	p = (struct plan *)image;
-	walk_plan(&w, p);
-	if (w.bad) {
-		free(image);
-		return NULL;
-	}
+	p = image;
 	arena_init(&p->arena);
 	p->cache_image = image;
-	rebuild_maps(p);
+	p->cache_image_size = h.image_size;
 	return p;
 }
 
@@ -516,8 +462,8 @@ static void cache_write(const struct plan *p, const char *dir, const char *cache
 	w.mode = WALK_COPY;
 	img = (struct plan *)w.image;
 	*img = *p;
-	img->maps = NULL;
 	img->cache_image = NULL;
+	img->cache_image_size = 0;
 	memset(&img->arena, 0, sizeof(img->arena));
 	w.off = align16(sizeof(struct plan));
 	walk_plan(&w, img);
@@ -525,7 +471,7 @@ static void cache_write(const struct plan *p, const char *dir, const char *cache
 	free(w.strs);
 	if (w.off != key->image_size)
 		BUG("plan cache: sized %zu bytes, wrote %zu", (size_t)key->image_size, w.off);
-	key->checksum = checksum(w.image, w.off);
+	key->base = CACHE_BASE;
 
 	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
 		free(w.image);
@@ -538,8 +484,8 @@ static void cache_write(const struct plan *p, const char *dir, const char *cache
 		free(w.image);
 		return;
 	}
-	ok = write(fd, key, sizeof(*key)) == (ssize_t)sizeof(*key) &&
-	     write(fd, w.image, w.off) == (ssize_t)w.off;
+	ok = pwrite(fd, key, sizeof(*key), 0) == (ssize_t)sizeof(*key) &&
+	     pwrite(fd, w.image, w.off, CACHE_IMAGE_OFFSET) == (ssize_t)w.off;
 	ok = close(fd) == 0 && ok;
 	if (!ok || rename(tmp, cache) < 0)
 		unlink(tmp);

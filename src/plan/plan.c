@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -303,7 +304,7 @@ void plan_free(struct plan *p)
 	arena_release(&p->arena);
 	if (p->cache_image) {
 		/* a cached plan: p itself lives inside the image */
-		free(p->cache_image);
+		munmap(p->cache_image, p->cache_image_size);
 		return;
 	}
 	free(p);

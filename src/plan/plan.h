@@ -261,6 +261,7 @@ struct plan {
 	/* Set when the plan was read from its compiled cache (plan-cache.c):
 	 * the one buffer every pointer above points into. */
 	void *cache_image;
+	size_t cache_image_size;
 };
 
 /* One diagnostic: FILE:LINE:COL: error|warning: message */
