@@ -72,7 +72,7 @@ out:
 const struct cmd_entry cmd_init_entry = {
 	.name = "init",
 	.usage = "[DIR]",
-	.summary = "write a commented starter plan tollgate.yaml into DIR (default: here)",
+	.summary = "writes a commented starter plan tollgate.yaml into DIR (default: here)",
 	.help = "The starter plan shows every kind of key once and validates as it stands.\n"
 		"An existing tollgate.yaml is never overwritten.\n",
 	.opts = NULL,

@@ -141,7 +141,7 @@ out:
 const struct cmd_entry cmd_report_entry = {
 	.name = "report",
 	.usage = "[--format md|html|json] [-o FILE]",
-	.summary = "render the living master plan from the plan and the live state",
+	.summary = "renders the living master plan from the plan and the live state",
 	.help = "The report has the sections of the master promotion plan: summary, waves,\n"
 		"timeline, project plans, checklist, gates, risks, communication, success\n"
 		"criteria, rollback, post-promotion, resources, blockers, change log and next\n"

@@ -86,7 +86,7 @@ static int validate_exec(struct app *app, struct cmd_args *args)
 const struct cmd_entry cmd_validate_entry = {
 	.name = "validate",
 	.usage = "[--json]",
-	.summary = "check the plan; print a summary line when it is valid",
+	.summary = "checks the plan; prints a summary line when it is valid",
 	.help = "Every problem is listed as FILE:LINE:COL: error: message and the plan is\n"
 		"rejected (exit 2). Warnings do not reject it. With --json: {\"valid\", \"plan\",\n"
 		"\"counts\", \"warnings\"} or, when rejected, {\"valid\": false, \"errors\"}.\n",
