@@ -64,16 +64,6 @@ struct walk {
 	size_t nstrs, strs_cap;
 };
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ull;
-	}
-	return h ^ (h >> 31);
-}
-
 /* The offset of an equal string placed before, or (size_t)-1 after noting
  * that s goes at `off`. */
 static size_t intern(struct walk *w, const char *s, size_t off)
@@ -88,13 +78,13 @@ static size_t intern(struct walk *w, const char *s, size_t off)
 		for (size_t j = 0; j < oldcap; j++) {
 			if (!old[j].str)
 				continue;
-			for (i = hash_str(old[j].str) & (cap - 1); w->strs[i].str; i = (i + 1) & (cap - 1))
+			for (i = plan_str_hash(old[j].str) & (cap - 1); w->strs[i].str; i = (i + 1) & (cap - 1))
 				;
 			w->strs[i] = old[j];
 		}
 		free(old);
 	}
-	for (i = hash_str(s) & (w->strs_cap - 1); w->strs[i].str; i = (i + 1) & (w->strs_cap - 1))
+	for (i = plan_str_hash(s) & (w->strs_cap - 1); w->strs[i].str; i = (i + 1) & (w->strs_cap - 1))
 		if (!strcmp(w->strs[i].str, s))
 			return w->strs[i].off;
 	w->strs[i].str = s;
@@ -506,14 +496,8 @@ struct plan *plan_load_cached(const char *path, struct plan_diags *diags)
 	p = cache_read(cache, &key);
 	if (p) {
 		/* the path as given this time, not as given when cached */
-		const char *slash = strrchr(path, '/');
 		p->path = arena_strdup(&p->arena, path);
-		if (!slash)
-			p->dir = ".";
-		else if (slash == path)
-			p->dir = "/";
-		else
-			p->dir = arena_strndup(&p->arena, path, (size_t)(slash - path));
+		p->dir = plan_dir_of(&p->arena, path);
 		free(cache);
 		free(dir);
 		return p;

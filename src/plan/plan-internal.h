@@ -50,6 +50,11 @@ const char *ynode_describe(const struct ynode *n);
 /* a and b differ by one swap of neighbouring characters. */
 bool plan_is_transposition(const char *a, const char *b);
 
+/* FNV-1a of a NUL-terminated string, folded (the strmap's and the cache's hash). */
+size_t plan_str_hash(const char *s);
+/* The folder holding the file at path ("." for a bare name), in a. */
+char *plan_dir_of(struct arena *a, const char *path);
+
 /* String → int map with a fixed capacity chosen at init (no growth). */
 struct strmap {
 	size_t cap; /* power of two */

@@ -123,7 +123,7 @@ void plan_diags_sort(struct plan_diags *d)
 
 /* string map: open addressing, linear probing, FNV-1a */
 
-static size_t str_hash(const char *s)
+size_t plan_str_hash(const char *s)
 {
 	uint64_t h = 1469598103934665603ull;
 	for (; *s; s++) {
@@ -163,7 +163,7 @@ int strmap_get(const struct strmap *m, const char *key)
 	size_t i;
 	if (!m->cap || !key)
 		return -1;
-	for (i = str_hash(key) & (m->cap - 1); m->keys[i]; i = (i + 1) & (m->cap - 1))
+	for (i = plan_str_hash(key) & (m->cap - 1); m->keys[i]; i = (i + 1) & (m->cap - 1))
 		if (!strcmp(m->keys[i], key))
 			return m->vals[i];
 	return -1;
@@ -172,7 +172,7 @@ int strmap_get(const struct strmap *m, const char *key)
 int strmap_put(struct strmap *m, const char *key, int val)
 {
 	size_t i;
-	for (i = str_hash(key) & (m->cap - 1); m->keys[i]; i = (i + 1) & (m->cap - 1))
+	for (i = plan_str_hash(key) & (m->cap - 1); m->keys[i]; i = (i + 1) & (m->cap - 1))
 		if (!strcmp(m->keys[i], key))
 			return m->vals[i];
 	m->keys[i] = key;
@@ -217,7 +217,7 @@ void plan_ld_warnl(struct loader *ld, struct plan_loc at, const char *fmt, ...)
 
 /* loading */
 
-static char *dir_of(struct arena *a, const char *path)
+char *plan_dir_of(struct arena *a, const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	if (!slash)
@@ -236,7 +236,7 @@ static struct plan *load(const char *name, bool from_file, const char *data, siz
 
 	arena_init(&p->arena);
 	p->path = arena_strdup(&p->arena, name);
-	p->dir = from_file ? dir_of(&p->arena, name) : arena_strdup(&p->arena, ".");
+	p->dir = from_file ? plan_dir_of(&p->arena, name) : arena_strdup(&p->arena, ".");
 	memset(&ld, 0, sizeof(ld));
 	ld.p = p;
 	ld.d = d;
