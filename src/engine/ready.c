@@ -623,6 +623,31 @@ static void eval_incidents(struct ready_ctx *c, int project, int env, bool detai
 				      c->plan->projects[project].id, c->plan->envs[env - 1].name);
 }
 
+size_t ready_cells_needed(const struct plan *p, int project, int env, int **out)
+{
+	const struct plan_refs *d = &p->projects[project].depends_on;
+	int after = p->waves[p->projects[project].wave].after_wave;
+	size_t n = 0, alloc = 0;
+	int *v = NULL;
+
+	(void)env; /* every environment of a listed project is read */
+	ALLOC_GROW(v, n + 1, alloc);
+	v[n++] = project;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->idx[i] >= 0) {
+			ALLOC_GROW(v, n + 1, alloc);
+			v[n++] = d->idx[i];
+		}
+	if (after >= 0)
+		for (size_t i = 0; i < p->nprojects; i++)
+			if (p->projects[i].wave == after) {
+				ALLOC_GROW(v, n + 1, alloc);
+				v[n++] = (int)i;
+			}
+	*out = v;
+	return n;
+}
+
 void ready_check(struct ready_ctx *c, int project, int env, bool details, struct ready_result *out)
 {
 	const struct plan *p = c->plan;

@@ -63,6 +63,13 @@ void ready_ctx_release(struct ready_ctx *c);
  */
 void ready_check(struct ready_ctx *c, int project, int env, bool details, struct ready_result *out);
 
+/*
+ * The projects whose cells ready_check(project, env) reads: the project, its
+ * depends_on, and the projects of the wave its wave waits for. Returns how
+ * many were stored in *out (malloc'ed; free it); for state_load_of.
+ */
+size_t ready_cells_needed(const struct plan *p, int project, int env, int **out);
+
 /* Is the project's live state in env "there" (healthy or soaking)? */
 bool ready_is_live(enum promo_state s);
 /* Is the target date of project in env passed while it is not there yet? */

@@ -27,13 +27,27 @@ static void snapshot_free(void *p)
 	free(p);
 }
 
-int state_load(struct state *st, const struct plan *p, struct store *s, struct err *e)
+static int load(struct state *st, const struct plan *p, struct store *s, const int *projects,
+		size_t n, struct err *e)
 {
 	struct store_state_snapshot *keep = xcalloc(1, sizeof(*keep));
 	struct store_state_snapshot snap;
+	int rc;
 
 	state_init_empty(st, p);
-	if (store_snapshot(s, keep, e) < 0) {
+	if (projects) {
+		const char **ids = xcalloc(n + 1, sizeof(*ids));
+		st->loaded = xcalloc(p->nprojects + 1, 1);
+		for (size_t i = 0; i < n; i++) {
+			ids[i] = p->projects[projects[i]].id;
+			st->loaded[projects[i]] = 1;
+		}
+		rc = store_snapshot_of(s, ids, n, keep, e);
+		free(ids);
+	} else {
+		rc = store_snapshot(s, keep, e);
+	}
+	if (rc < 0) {
 		free(keep);
 		state_release(st);
 		return -1;
@@ -95,4 +109,15 @@ int state_load(struct state *st, const struct plan *p, struct store *s, struct e
 		state_add_incident(st, &in);
 	}
 	return 0;
+}
+
+int state_load(struct state *st, const struct plan *p, struct store *s, struct err *e)
+{
+	return load(st, p, s, NULL, 0, e);
+}
+
+int state_load_of(struct state *st, const struct plan *p, struct store *s, const int *projects,
+		  size_t n, struct err *e)
+{
+	return load(st, p, s, projects, n, e);
 }

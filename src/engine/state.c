@@ -67,6 +67,7 @@ void state_release(struct state *st)
 	free(st->blockers);
 	free(st->approvals);
 	free(st->incidents);
+	free(st->loaded);
 	if (st->backing_release)
 		st->backing_release(st->backing);
 	arena_release(&st->arena);

@@ -11,6 +11,7 @@
 #ifndef TOLLGATE_ENGINE_STATE_H
 #define TOLLGATE_ENGINE_STATE_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -94,6 +95,9 @@ struct state {
 	struct state_blocker *blockers; /* [blocker] */
 	size_t nincidents, incidents_alloc;
 	struct state_incident *incidents;
+	/* state_load_of: which projects' cells were read ([project] != 0);
+	 * NULL: all of them */
+	unsigned char *loaded;
 	/* what state_load read, when the strings above point into it */
 	void *backing;
 	void (*backing_release)(void *backing);
@@ -106,6 +110,7 @@ void state_release(struct state *st);
 
 static inline struct state_cell *state_cell(const struct state *st, int project, int env)
 {
+	assert(!st->loaded || st->loaded[project]);
 	return &st->cells[(size_t)project * st->nenvs + (size_t)env];
 }
 
@@ -131,5 +136,10 @@ const struct state_approval *state_find_role(const struct state *st, int gate, c
  * (ERR_FAILED when the store cannot be read). st is released on failure.
  */
 int state_load(struct state *st, const struct plan *p, struct store *s, struct err *e);
+/* The same with only the cells of the n listed projects read from the store
+ * (see ready_cells_needed); reading another project's cell is a bug
+ * (asserted). For one readiness check on a large plan. */
+int state_load_of(struct state *st, const struct plan *p, struct store *s, const int *projects,
+		  size_t n, struct err *e);
 
 #endif

@@ -71,8 +71,13 @@ static int pq_load(struct err *e)
 #define PG_FETCH_BATCH "400"
 #define PG_MAX_COLS 32
 
+/* A statement seen on this connection: the first run goes as one
+ * parse-bind-execute round trip (PQexecParams); only a statement run again is
+ * prepared, so a short command pays one round trip per query, not two. */
 struct pg_stmt {
 	const char *sql;
+	char *text; /* with $n placeholders */
+	bool prepared;
 	char name[16];
 };
 
@@ -120,17 +125,20 @@ static void pg_close(void *conn)
 	if (!c)
 		return;
 	PQfinish(c->conn);
+	for (size_t i = 0; i < c->nstmts; i++)
+		free(c->stmts[i].text);
 	free(c->stmts);
 	free(c);
 }
 
 static int pg_open(void **out, const char *uri, struct err *e)
 {
-	/* connect_timeout comes first so that one in the URI wins */
+	/* these come first so that the URI's own values win (NOTICEs, such as
+	 * "already exists, skipping", are dropped by pg_quiet: no SET round
+	 * trip, and no startup option a pooler such as pgbouncer may refuse) */
 	const char *keys[] = { "connect_timeout", "application_name", "dbname", NULL };
 	const char *vals[] = { "10", "tollgate", uri, NULL };
 	struct pg_conn *c = xcalloc(1, sizeof(*c));
-	PGresult *r;
 
 	*out = NULL;
 	if (pq_load(e) < 0) {
@@ -149,13 +157,6 @@ static int pg_open(void **out, const char *uri, struct err *e)
 		return -1;
 	}
 	PQsetNoticeProcessor(c->conn, pg_quiet, NULL);
-	r = PQexec(c->conn, "SET client_min_messages = warning");
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		pg_res_err(c, r, e);
-		pg_close(c);
-		return -1;
-	}
-	PQclear(r);
 	*out = c;
 	return 0;
 }
@@ -219,29 +220,36 @@ static char *pg_rewrite(const char *sql)
 	return strbuf_detach(&sb);
 }
 
-static const char *pg_prepare(struct pg_conn *c, const char *sql, struct err *e)
+/* Run sql: unprepared the first time, prepared from the second on. */
+static PGresult *pg_run(struct pg_conn *c, const char *sql, int nparams, const char *const *vals,
+			struct err *e)
 {
+	struct pg_stmt *st = NULL;
 	PGresult *r;
-	char *text;
-	struct pg_stmt *st;
 
-	for (size_t i = 0; i < c->nstmts; i++)
+	for (size_t i = 0; i < c->nstmts && !st; i++)
 		if (c->stmts[i].sql == sql)
-			return c->stmts[i].name;
-	ALLOC_GROW(c->stmts, c->nstmts + 1, c->alloc);
-	st = &c->stmts[c->nstmts];
-	snprintf(st->name, sizeof(st->name), "tg%zu", c->nstmts);
-	text = pg_rewrite(sql);
-	r = PQprepare(c->conn, st->name, text, 0, NULL);
-	free(text);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		pg_res_err(c, r, e);
-		return NULL;
+			st = &c->stmts[i];
+	if (!st) {
+		ALLOC_GROW(c->stmts, c->nstmts + 1, c->alloc);
+		st = &c->stmts[c->nstmts];
+		memset(st, 0, sizeof(*st));
+		st->sql = sql;
+		st->text = pg_rewrite(sql);
+		snprintf(st->name, sizeof(st->name), "tg%zu", c->nstmts);
+		c->nstmts++;
+		return PQexecParams(c->conn, st->text, nparams, NULL, vals, NULL, NULL, 0);
 	}
-	PQclear(r);
-	st->sql = sql;
-	c->nstmts++;
-	return st->name;
+	if (!st->prepared) {
+		r = PQprepare(c->conn, st->name, st->text, 0, NULL);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			pg_res_err(c, r, e);
+			return NULL;
+		}
+		PQclear(r);
+		st->prepared = true;
+	}
+	return PQexecPrepared(c->conn, st->name, nparams, vals, NULL, NULL, 0);
 }
 
 /* Call fn for each row of r; its non-zero value stops. */
@@ -328,7 +336,6 @@ static int64_t pg_query(void *conn, const char *sql, const struct store_val *par
 	char small_nums[32][24];
 	const char **vals = small_vals;
 	char (*nums)[24] = small_nums;
-	const char *name;
 	int64_t ret = 0;
 	PGresult *r;
 
@@ -348,12 +355,11 @@ static int64_t pg_query(void *conn, const char *sql, const struct store_val *par
 		ret = pg_stream(c, sql, nparams, vals, fn, ctx, e);
 		goto out;
 	}
-	name = pg_prepare(c, sql, e);
-	if (!name) {
+	r = pg_run(c, sql, nparams, vals, e);
+	if (!r) {
 		ret = -1;
 		goto out;
 	}
-	r = PQexecPrepared(c->conn, name, nparams, vals, NULL, NULL, 0);
 	switch (PQresultStatus(r)) {
 	case PGRES_TUPLES_OK:
 		ret = pg_rows(r, fn, ctx);

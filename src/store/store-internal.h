@@ -133,6 +133,8 @@ extern const char sql_audit_last[];
 extern const char sql_audit_count[];
 extern const char sql_promotion_get[];
 extern const char sql_promotion_all[];
+extern const char sql_promotion_of[];
+#define SQL_PROMOTION_OF_N 256 /* the places of sql_promotion_of */
 extern const char sql_promotion_put[];
 extern const char sql_history_add[];
 extern const char sql_history_get[];

@@ -81,6 +81,14 @@ const char sql_audit_count[] = "SELECT COUNT(*) FROM audit";
 const char sql_promotion_get[] =
 	"SELECT " PROMO_COLS " FROM promotion WHERE project = ? AND env = ?";
 const char sql_promotion_all[] = "SELECT " PROMO_COLS " FROM promotion ORDER BY project, env";
+/* the rows of up to SQL_PROMOTION_OF_N projects; unused places are NULL */
+#define P8 "?, ?, ?, ?, ?, ?, ?, ?"
+#define P32 P8 ", " P8 ", " P8 ", " P8
+const char sql_promotion_of[] =
+	"SELECT " PROMO_COLS " FROM promotion WHERE project IN (" P32 ", " P32 ", " P32 ", " P32
+	", " P32 ", " P32 ", " P32 ", " P32 ")";
+#undef P32
+#undef P8
 const char sql_promotion_put[] =
 	"INSERT INTO promotion (" PROMO_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	" ON CONFLICT (project, env) DO UPDATE SET state = excluded.state,"

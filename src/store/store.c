@@ -962,13 +962,36 @@ static int snap_lease(void *ctx, const struct store_row *r)
 	return 0;
 }
 
+struct snapshot_args {
+	struct store_state_snapshot *st;
+	const char *const *projects; /* NULL: every project */
+	size_t nprojects;
+};
+
+/* The promotion rows of the listed projects, SQL_PROMOTION_OF_N per query. */
+static int promotions_of(struct store *s, const char *const *projects, size_t n,
+			 struct promo_ctx *pc, struct err *e)
+{
+	struct store_val p[SQL_PROMOTION_OF_N];
+
+	for (size_t at = 0; at < n; at += SQL_PROMOTION_OF_N) {
+		for (size_t i = 0; i < SQL_PROMOTION_OF_N; i++)
+			p[i] = at + i < n ? sv_text(projects[at + i]) : sv_null();
+		if (store_q(s, sql_promotion_of, p, SQL_PROMOTION_OF_N, promo_row, pc, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int snapshot_fn(struct store *s, void *ctx, struct err *e)
 {
-	struct store_state_snapshot *st = ctx;
+	struct snapshot_args *a = ctx;
+	struct store_state_snapshot *st = a->st;
 	struct promo_ctx pc = { &st->arena, NULL, NULL, 0, 0 };
 	struct snap_ctx c = { st, 0 };
 
-	if (store_q(s, sql_promotion_all, NULL, 0, promo_row, &pc, e) < 0)
+	if (a->projects ? promotions_of(s, a->projects, a->nprojects, &pc, e) < 0
+			: store_q(s, sql_promotion_all, NULL, 0, promo_row, &pc, e) < 0)
 		goto fail;
 	st->promotions = pc.v;
 	st->npromotions = pc.n;
@@ -994,15 +1017,28 @@ fail:
 	return -1;
 }
 
-int store_snapshot(struct store *s, struct store_state_snapshot *out, struct err *e)
+static int snapshot(struct store *s, struct snapshot_args *a, struct err *e)
 {
-	memset(out, 0, sizeof(*out));
-	arena_init(&out->arena);
-	if (in_read(s, snapshot_fn, out, e) < 0) {
-		store_snapshot_release(out);
+	memset(a->st, 0, sizeof(*a->st));
+	arena_init(&a->st->arena);
+	if (in_read(s, snapshot_fn, a, e) < 0) {
+		store_snapshot_release(a->st);
 		return -1;
 	}
 	return 0;
+}
+
+int store_snapshot(struct store *s, struct store_state_snapshot *out, struct err *e)
+{
+	struct snapshot_args a = { out, NULL, 0 };
+	return snapshot(s, &a, e);
+}
+
+int store_snapshot_of(struct store *s, const char *const *projects, size_t n,
+		      struct store_state_snapshot *out, struct err *e)
+{
+	struct snapshot_args a = { out, projects, n };
+	return snapshot(s, &a, e);
 }
 
 void store_snapshot_release(struct store_state_snapshot *st)

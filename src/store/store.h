@@ -311,6 +311,11 @@ struct store_state_snapshot {
 /* Read it all in one read transaction (consistent). out is initialised here;
  * free with store_snapshot_release. */
 int store_snapshot(struct store *s, struct store_state_snapshot *out, struct err *e);
+/* The same with the promotions of the n listed projects only (in no
+ * particular order): for a command that reads a few projects of a large
+ * plan. */
+int store_snapshot_of(struct store *s, const char *const *projects, size_t n,
+		      struct store_state_snapshot *out, struct err *e);
 void store_snapshot_release(struct store_state_snapshot *st);
 /* Lookups in a snapshot: NULL when the store has nothing for it. */
 const struct store_promotion *store_snap_promotion(const struct store_state_snapshot *st,

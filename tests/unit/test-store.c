@@ -416,6 +416,67 @@ static void test_approvals_ticks_blockers_incidents(void)
 	store_close(s);
 }
 
+/* store_snapshot_of: the promotions of the listed projects only, across
+ * the query's chunks of places, and the same result when run again (on
+ * PostgreSQL the second run goes through a prepared statement). */
+static void test_snapshot_of(void)
+{
+	enum { N = 600, ASK = 530 };
+	char *url = new_url("snapof");
+	struct store *s = open_ok(url);
+	struct store_record *recs = xcalloc(N, sizeof(*recs));
+	char (*ids)[16] = xcalloc(N, sizeof(*ids));
+	char (*vers)[16] = xcalloc(N, sizeof(*vers));
+	const char *ask[ASK];
+	struct store_state_snapshot sn;
+	struct err e;
+
+	err_init(&e);
+	for (int i = 0; i < N; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "p%03d", i);
+		snprintf(vers[i], sizeof(vers[i]), "v%d", i);
+		recs[i].project = ids[i];
+		recs[i].version = vers[i];
+		recs[i].line = i + 1;
+	}
+	CHECK_INT(store_record_versions(s, T0, "ci", "dev", recs, N, &e), 0);
+	CHECK_INT(store_record_versions(s, T0, "ci", "sit", recs, N / 2, &e), 0);
+	/* every odd project from p001 on, then ids the store never saw */
+	for (int i = 0; i < ASK; i++)
+		ask[i] = i < N / 2 ? ids[2 * i + 1] : (i % 2 ? "ghost-a" : "ghost-b");
+	for (int run = 0; run < 2; run++) {
+		size_t dev = 0, sit = 0, odd = 0;
+		CHECK_INT(store_snapshot_of(s, ask, ASK, &sn, &e), 0);
+		for (size_t i = 0; i < sn.npromotions; i++) {
+			const struct store_promotion *p = &sn.promotions[i];
+			int n = atoi(p->project + 1);
+			odd += n % 2;
+			dev += !strcmp(p->env, "dev");
+			sit += !strcmp(p->env, "sit");
+			if (!strcmp(p->env, "dev") && n == 599)
+				CHECK_STR(p->version, "v599");
+		}
+		CHECK_INT(sn.npromotions, N / 2 + N / 4);
+		CHECK_INT(dev, N / 2);
+		CHECK_INT(sit, N / 4);
+		CHECK_INT(odd, sn.npromotions);
+		store_snapshot_release(&sn);
+	}
+	CHECK_INT(store_snapshot_of(s, ask, 1, &sn, &e), 0);
+	CHECK_INT(sn.npromotions, 2);
+	store_snapshot_release(&sn);
+	CHECK_INT(store_snapshot_of(s, ask, 0, &sn, &e), 0);
+	CHECK_INT(sn.npromotions, 0);
+	store_snapshot_release(&sn);
+	CHECK_INT(store_snapshot(s, &sn, &e), 0);
+	CHECK_INT(sn.npromotions, N + N / 2);
+	store_snapshot_release(&sn);
+	free(recs);
+	free(ids);
+	free(vers);
+	store_close(s);
+}
+
 static void test_leases_and_steps(void)
 {
 	char *url = new_url("lease");
@@ -744,6 +805,7 @@ int main(void)
 	RUN(test_default_location);
 	RUN(test_record);
 	RUN(test_approvals_ticks_blockers_incidents);
+	RUN(test_snapshot_of);
 	RUN(test_leases_and_steps);
 	RUN(test_audit_chain);
 	RUN(test_bulk_append);
