@@ -5,9 +5,12 @@
  * cost does not grow with our address space): /bin/sh -c CMD, its own
  * process group, stdin from /dev/null, stdout and stderr into a pipe, every
  * other descriptor closed (closefrom in the child, and O_CLOEXEC on all of
- * ours besides). The parent then waits in one ppoll() over the pipes and a
- * pidfd per child; deadlines (timeouts, the SIGTERM→SIGKILL grace, ticks)
- * set the ppoll timeout, so nothing ever sleeps or spins.
+ * ours besides). With more than one slot the spawns run on a thread of
+ * their own (posix_spawn waits for the child's exec, which on a loaded
+ * machine is milliseconds the caller can use). The parent waits in one
+ * ppoll() over the pipes, a pidfd per child and the spawner's wake pipe;
+ * deadlines (timeouts, the SIGTERM→SIGKILL grace, ticks) set the ppoll
+ * timeout, so nothing ever sleeps or spins.
  *
  * Output goes three ways as it arrives: to the log (the first half of
  * log_cap written through at once, the rest kept in a ring and written when
@@ -178,6 +181,17 @@ struct job {
 	char tail_buf[EXEC_TAIL_CAP];
 	struct strbuf out;
 	size_t capture_cap;
+	/* the start (job_prepare → job_spawn → job_started) */
+	bool spawning;       /* in the spawner thread's hands */
+	bool cancel_pending; /* cancelled while spawning: terminate once started */
+	bool prepared;       /* attr and fa initialised */
+	posix_spawnattr_t attr;
+	posix_spawn_file_actions_t fa;
+	char **envp;
+	char *argv[4];
+	int child_fd[2]; /* the pipes' write ends, ours until the spawn is done */
+	int spawn_rc;
+	pid_t spawn_pid;
 };
 
 struct runner {
@@ -190,8 +204,17 @@ struct runner {
 	int64_t fallback_ms;
 	struct pollfd *pfd;
 	struct job **pjob; /* pfd[i] belongs to pjob[i] */
-	int *pkind;        /* 0, 1: fd[k]; 2: pidfd */
+	int *pkind;        /* 0, 1: fd[k]; 2: pidfd; 3: the spawner's wake pipe */
 	char buf[READ_CHUNK];
+	/* the spawner thread (with max_jobs > 1) */
+	bool threaded;
+	pthread_t spawner;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct job **todo, **done; /* guarded by mu */
+	size_t ntodo, ndone;
+	bool quit;
+	int wake[2];
 };
 
 static void close_fd(int *fd)
@@ -319,6 +342,10 @@ static void job_signal(struct job *j, int sig)
  * SIGKILL when the grace runs out. */
 static void job_terminate(struct job *j, int64_t now, bool cancelled)
 {
+	if (j->spawning) {
+		j->cancel_pending = true;
+		return;
+	}
 	if (j->exited || j->phase != PH_RUNNING)
 		return;
 	if (cancelled)
@@ -413,8 +440,11 @@ static void job_flush_log(struct job *j)
 	close_fd(&j->log_fd);
 }
 
+static void job_unprepare(struct job *j);
+
 static void job_release(struct job *j)
 {
+	job_unprepare(j);
 	close_fd(&j->fd[0]);
 	close_fd(&j->fd[1]);
 	close_fd(&j->pidfd);
@@ -424,6 +454,7 @@ static void job_release(struct job *j)
 	exec_result_release(&j->res);
 	memset(j, 0, sizeof(*j));
 	j->fd[0] = j->fd[1] = j->pidfd = j->log_fd = -1;
+	j->child_fd[0] = j->child_fd[1] = -1;
 }
 
 /* Hand the result to on_finish and free the slot. */
@@ -526,17 +557,14 @@ static int spawn_fail(struct job *j, int errnum, const char *fmt, ...)
 	return -1;
 }
 
-static int job_start(struct runner *r, struct job *j)
+/* Everything posix_spawn needs, into j (log, pipes, environment, spawn
+ * attributes). 0 ok; -1 with the reason in j->res (nothing left to undo but
+ * what job_release frees). */
+static int job_prepare(struct job *j)
 {
 	const struct exec_task *t = &j->task;
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	posix_spawnattr_t attr;
-	posix_spawn_file_actions_t fa;
 	sigset_t none, dfl;
-	char **envp = NULL;
-	char *argv[4];
-	pid_t pid;
-	int rc, ret = -1;
 
 	j->grace_ms = t->grace_ms > 0 ? t->grace_ms : EXEC_GRACE_MS_DEFAULT;
 	j->capture_cap = t->capture_cap ? t->capture_cap : EXEC_CAPTURE_CAP_DEFAULT;
@@ -550,37 +578,38 @@ static int job_start(struct runner *r, struct job *j)
 		if (!t->log_lazy)
 			j->log_fd = fd_high(open(t->log_path,
 						 O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-		if (!t->log_lazy && j->log_fd < 0) {
-			spawn_fail(j, errno, "cannot open log '%s': %s", t->log_path,
-				   strerror(errno));
-			goto out;
-		}
+		if (!t->log_lazy && j->log_fd < 0)
+			return spawn_fail(j, errno, "cannot open log '%s': %s", t->log_path,
+					  strerror(errno));
 		j->log_head_left = cap / 2;
 		j->log_ring.cap = cap - cap / 2;
 	}
-	if (!t->cmd || !*t->cmd) {
-		spawn_fail(j, EINVAL, "no command to run");
-		goto out;
-	}
-	envp = build_env(t->env);
-	if (!envp) {
-		spawn_fail(j, EINVAL, "an environment entry is not NAME=VALUE");
-		goto out;
-	}
-	if (pipe_cloexec(outp) < 0 ||
-	    (t->capture_stdout && pipe_cloexec(errp) < 0)) {
-		spawn_fail(j, errno, "cannot create a pipe: %s", strerror(errno));
-		goto out;
+	if (!t->cmd || !*t->cmd)
+		return spawn_fail(j, EINVAL, "no command to run");
+	j->envp = build_env(t->env);
+	if (!j->envp)
+		return spawn_fail(j, EINVAL, "an environment entry is not NAME=VALUE");
+	if (pipe_cloexec(outp) < 0 || (t->capture_stdout && pipe_cloexec(errp) < 0)) {
+		int err = errno;
+		close_fd(&outp[0]);
+		close_fd(&outp[1]);
+		return spawn_fail(j, err, "cannot create a pipe: %s", strerror(err));
 	}
 	j->split = t->capture_stdout;
+	/* the read ends are polled only once the command has started */
+	j->fd[0] = outp[0];
+	j->fd[1] = errp[0];
+	j->child_fd[0] = outp[1];
+	j->child_fd[1] = errp[1];
 
-	posix_spawnattr_init(&attr);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-					       POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_init(&j->attr);
+	posix_spawn_file_actions_init(&j->fa);
+	j->prepared = true;
+	posix_spawnattr_setflags(&j->attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+						   POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setpgroup(&j->attr, 0);
 	sigemptyset(&none);
-	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigmask(&j->attr, &none);
 	/* What the caller ignores stays ignored across exec: undo it. */
 	sigemptyset(&dfl);
 	static const int dfl_sigs[] = { SIGPIPE, SIGINT,  SIGQUIT, SIGTERM, SIGHUP,
@@ -588,23 +617,51 @@ static int job_start(struct runner *r, struct job *j)
 					SIGUSR2, SIGALRM, SIGXFSZ, SIGXCPU };
 	for (size_t i = 0; i < ARRAY_SIZE(dfl_sigs); i++)
 		sigaddset(&dfl, dfl_sigs[i]);
-	posix_spawnattr_setsigdefault(&attr, &dfl);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, t->capture_stdout ? errp[1] : outp[1], 2);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	posix_spawnattr_setsigdefault(&j->attr, &dfl);
+	posix_spawn_file_actions_addopen(&j->fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&j->fa, outp[1], 1);
+	posix_spawn_file_actions_adddup2(&j->fa, t->capture_stdout ? errp[1] : outp[1], 2);
+	posix_spawn_file_actions_addclosefrom_np(&j->fa, 3);
 	if (t->cwd)
-		posix_spawn_file_actions_addchdir_np(&fa, t->cwd);
+		posix_spawn_file_actions_addchdir_np(&j->fa, t->cwd);
+	j->argv[0] = "sh";
+	j->argv[1] = "-c";
+	j->argv[2] = (char *)t->cmd;
+	j->argv[3] = NULL;
+	return 0;
+}
 
-	argv[0] = "sh";
-	argv[1] = "-c";
-	argv[2] = (char *)t->cmd;
-	argv[3] = NULL;
+/* The spawn itself: touches only what job_prepare set up and the result's
+ * start times and spawn answer (it may run on the spawner thread). */
+static void job_spawn(struct job *j)
+{
 	j->res.start_mono_ms = exec_mono_ms();
 	j->res.start_wall_ms = exec_wall_ms();
-	rc = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
+	j->spawn_rc = posix_spawn(&j->spawn_pid, "/bin/sh", &j->fa, &j->attr, j->argv, j->envp);
+}
+
+static void job_unprepare(struct job *j)
+{
+	if (j->prepared) {
+		posix_spawn_file_actions_destroy(&j->fa);
+		posix_spawnattr_destroy(&j->attr);
+		j->prepared = false;
+	}
+	free(j->envp);
+	j->envp = NULL;
+	close_fd(&j->child_fd[0]);
+	close_fd(&j->child_fd[1]);
+}
+
+/* After job_spawn: the child runs (0) or never started (-1, the reason in
+ * j->res). */
+static int job_started(struct runner *r, struct job *j)
+{
+	const struct exec_task *t = &j->task;
+	int rc = j->spawn_rc;
+	pid_t pid = j->spawn_pid;
+
+	job_unprepare(j);
 	if (rc) {
 		/* posix_spawn says only errno: was it the chdir or the exec? */
 		struct stat sb;
@@ -615,12 +672,12 @@ static int job_start(struct runner *r, struct job *j)
 			why = ENOTDIR;
 		else if (t->cwd && access(t->cwd, X_OK) < 0)
 			why = errno;
+		close_fd(&j->fd[0]);
+		close_fd(&j->fd[1]);
 		if (why)
-			spawn_fail(j, why, "cannot enter directory '%s': %s", t->cwd,
-				   strerror(why));
-		else
-			spawn_fail(j, rc, "cannot run /bin/sh: %s", strerror(rc));
-		goto out;
+			return spawn_fail(j, why, "cannot enter directory '%s': %s", t->cwd,
+					  strerror(why));
+		return spawn_fail(j, rc, "cannot run /bin/sh: %s", strerror(rc));
 	}
 	/* The child set its group before exec, and posix_spawn returns after
 	 * the exec; this only matters for a libc that does otherwise, and fails
@@ -639,21 +696,153 @@ static int job_start(struct runner *r, struct job *j)
 #else
 	r->no_pidfd = true;
 #endif
-	j->fd[0] = outp[0];
-	j->fd[1] = errp[0];
-	outp[0] = errp[0] = -1;
 	j->deadline = t->timeout_ms > 0 ? j->res.start_mono_ms + t->timeout_ms : INT64_MAX;
 	j->linger_until = INT64_MAX;
 	j->phase = PH_RUNNING;
 	r->fallback_ms = 1;
-	ret = 0;
-out:
-	close_fd(&outp[0]);
-	close_fd(&outp[1]);
-	close_fd(&errp[0]);
-	close_fd(&errp[1]);
-	free(envp);
-	return ret;
+	return 0;
+}
+
+/* ---- the spawner thread ----
+ *
+ * posix_spawn returns only once the child has exec'd, and on a busy machine
+ * that is milliseconds of waiting for a CPU: done inline, it would hold up
+ * everything else the runner's caller does between commands (promote writes
+ * the state of each step). With more than one slot the spawns run on a
+ * thread of their own; a finished spawn is handed back through `done` and a
+ * byte on a pipe that wait_events polls.
+ */
+
+static void spawner_release(struct runner *r);
+
+static void *spawner_main(void *arg)
+{
+	struct runner *r = arg;
+
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		struct job *j;
+		while (!r->ntodo && !r->quit)
+			pthread_cond_wait(&r->cv, &r->mu);
+		if (r->quit)
+			break;
+		j = r->todo[0];
+		memmove(r->todo, r->todo + 1, --r->ntodo * sizeof(*r->todo));
+		pthread_mutex_unlock(&r->mu);
+		job_spawn(j);
+		pthread_mutex_lock(&r->mu);
+		r->done[r->ndone++] = j;
+		if (write(r->wake[1], "", 1) < 0) {
+			/* full: the main loop has wake-ups enough pending */
+		}
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+static int spawner_start(struct runner *r, struct err *e)
+{
+	int rc;
+
+	if (pipe_cloexec(r->wake) < 0)
+		return err_set(e, ERR_FAILED, "cannot create a pipe: %s", strerror(errno));
+	fcntl(r->wake[1], F_SETFL, O_NONBLOCK);
+	r->todo = xcalloc((size_t)r->njobs, sizeof(*r->todo));
+	r->done = xcalloc((size_t)r->njobs, sizeof(*r->done));
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	rc = pthread_create(&r->spawner, NULL, spawner_main, r);
+	if (rc) {
+		spawner_release(r);
+		return err_set(e, ERR_FAILED, "cannot start a thread: %s", strerror(rc));
+	}
+	r->threaded = true;
+	return 0;
+}
+
+/* Stop the thread (a spawn under way completes first). */
+static void spawner_stop(struct runner *r)
+{
+	if (!r->threaded)
+		return;
+	pthread_mutex_lock(&r->mu);
+	r->quit = true;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	pthread_join(r->spawner, NULL);
+	r->threaded = false;
+}
+
+static void spawner_release(struct runner *r)
+{
+	if (!r->todo)
+		return;
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->mu);
+	close_fd(&r->wake[0]);
+	close_fd(&r->wake[1]);
+	free(r->todo);
+	free(r->done);
+	r->todo = r->done = NULL;
+}
+
+/* The start is over for j (started or not): tell the caller. */
+static void job_start_done(struct runner *r, struct job *j, int64_t now)
+{
+	j->spawning = false;
+	if (job_started(r, j) < 0) {
+		job_finish(r, j);
+		r->running--;
+		r->idle = false;
+		return;
+	}
+	if (r->o->on_start)
+		r->o->on_start(r->o->cb, &j->task, &j->res);
+	if (j->cancel_pending)
+		job_terminate(j, now, true);
+}
+
+/* Take in the spawns the thread has finished. */
+static void collect_spawns(struct runner *r, int64_t now)
+{
+	struct job *got[64];
+	size_t n;
+	char drain[64];
+
+	if (!r->todo)
+		return;
+	while (read(r->wake[0], drain, sizeof(drain)) > 0)
+		;
+	do {
+		pthread_mutex_lock(&r->mu);
+		n = r->ndone < ARRAY_SIZE(got) ? r->ndone : ARRAY_SIZE(got);
+		memcpy(got, r->done, n * sizeof(*got));
+		memmove(r->done, r->done + n, (r->ndone - n) * sizeof(*r->done));
+		r->ndone -= n;
+		pthread_mutex_unlock(&r->mu);
+		for (size_t i = 0; i < n; i++)
+			job_start_done(r, got[i], now);
+	} while (n == ARRAY_SIZE(got));
+}
+
+/* Start j: at once (-1: it could not start, 0: it runs), or handed to the
+ * spawner thread (1). */
+static int job_start(struct runner *r, struct job *j)
+{
+	if (job_prepare(j) < 0) {
+		job_unprepare(j);
+		return -1;
+	}
+	if (r->threaded) {
+		j->spawning = true;
+		pthread_mutex_lock(&r->mu);
+		r->todo[r->ntodo++] = j;
+		pthread_cond_signal(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		return 1;
+	}
+	job_spawn(j);
+	return job_started(r, j);
 }
 
 /* ---- the loop ---- */
@@ -668,6 +857,7 @@ static void job_slot_init(struct job *j)
 	memset(j, 0, sizeof(*j));
 	j->used = true;
 	j->fd[0] = j->fd[1] = j->pidfd = j->log_fd = -1;
+	j->child_fd[0] = j->child_fd[1] = -1;
 	exec_result_init(&j->res);
 }
 
@@ -677,7 +867,7 @@ static void job_slot_init(struct job *j)
  */
 static int fill(struct runner *r, bool *no_more)
 {
-	int got = 2;
+	int got = 2, rc;
 
 	while (r->running < r->njobs && !*no_more && !r->idle && !cancel_set(r)) {
 		struct job *j = NULL;
@@ -696,12 +886,13 @@ static int fill(struct runner *r, bool *no_more)
 			break;
 		}
 		got = 1;
-		if (job_start(r, j) < 0) {
+		rc = job_start(r, j);
+		if (rc < 0) {
 			job_finish(r, j);
 			continue;
 		}
 		r->running++;
-		if (r->o->on_start)
+		if (rc == 0 && r->o->on_start)
 			r->o->on_start(r->o->cb, &j->task, &j->res);
 	}
 	return got;
@@ -710,6 +901,21 @@ static int fill(struct runner *r, bool *no_more)
 /* The runner cannot go on: kill what runs, reap it, report it. */
 static void abort_all(struct runner *r)
 {
+	/* no more spawns; take in those done, drop those not begun */
+	spawner_stop(r);
+	collect_spawns(r, exec_mono_ms());
+	for (int i = 0; i < r->njobs; i++) {
+		struct job *j = &r->jobs[i];
+		if (!j->used || !j->spawning)
+			continue;
+		j->spawning = false;
+		j->res.cancelled = true;
+		spawn_fail(j, ECANCELED, "cancelled before it started");
+		close_fd(&j->fd[0]);
+		close_fd(&j->fd[1]);
+		job_finish(r, j);
+		r->running--;
+	}
 	for (int i = 0; i < r->njobs; i++) {
 		struct job *j = &r->jobs[i];
 		if (!j->used)
@@ -731,9 +937,10 @@ static void abort_all(struct runner *r)
  * say should happen now. */
 static void step_jobs(struct runner *r, int64_t now)
 {
+	collect_spawns(r, now);
 	for (int i = 0; i < r->njobs; i++) {
 		struct job *j = &r->jobs[i];
-		if (!j->used)
+		if (!j->used || j->spawning)
 			continue;
 		if (!j->exited) {
 			if (j->pidfd < 0 && job_poll_exit(j))
@@ -775,9 +982,11 @@ static int wait_events(struct runner *r, int64_t now, int64_t next_tick,
 	struct timespec ts, *tsp = NULL;
 	int n = 0, pr;
 
+	if (r->threaded)
+		add_pfd(r, &n, NULL, r->wake[0], 3);
 	for (int i = 0; i < r->njobs; i++) {
 		struct job *j = &r->jobs[i];
-		if (!j->used)
+		if (!j->used || j->spawning)
 			continue;
 		if (!j->exited) {
 			if (j->deadline < wake)
@@ -809,8 +1018,8 @@ static int wait_events(struct runner *r, int64_t now, int64_t next_tick,
 	now = exec_mono_ms();
 	for (int i = 0; i < n && pr > 0; i++) {
 		struct job *j = r->pjob[i];
-		if (!r->pfd[i].revents)
-			continue;
+		if (!r->pfd[i].revents || r->pkind[i] == 3)
+			continue; /* the wake pipe: collect_spawns reads it */
 		if (r->pkind[i] == 2) {
 			if (!j->exited)
 				job_exited(r, j, now);
@@ -843,9 +1052,10 @@ int exec_run_parallel(const struct exec_opts *o, struct err *e)
 	r->o = o;
 	r->njobs = o->max_jobs;
 	r->jobs = xcalloc((size_t)r->njobs, sizeof(*r->jobs));
-	r->pfd = xcalloc((size_t)r->njobs * 3, sizeof(*r->pfd));
-	r->pjob = xcalloc((size_t)r->njobs * 3, sizeof(*r->pjob));
-	r->pkind = xcalloc((size_t)r->njobs * 3, sizeof(*r->pkind));
+	r->pfd = xcalloc((size_t)r->njobs * 3 + 1, sizeof(*r->pfd));
+	r->pjob = xcalloc((size_t)r->njobs * 3 + 1, sizeof(*r->pjob));
+	r->pkind = xcalloc((size_t)r->njobs * 3 + 1, sizeof(*r->pkind));
+	r->wake[0] = r->wake[1] = -1;
 	r->no_pidfd = o->no_pidfd;
 	r->fallback_ms = 1;
 	tick = o->tick_ms > 0 ? o->tick_ms : TICK_MS_DEFAULT;
@@ -859,6 +1069,13 @@ int exec_run_parallel(const struct exec_opts *o, struct err *e)
 	 * blocked, it would wake ppoll once for every child that ends. */
 	sigdelset(&block, SIGCHLD);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
+	/* started with the signals blocked, the thread keeps them so; without
+	 * it (it could not be made) every spawn is done inline */
+	if (r->njobs > 1) {
+		struct err ignored;
+		err_init(&ignored);
+		spawner_start(r, &ignored);
+	}
 
 	next_tick = o->on_tick ? exec_mono_ms() + tick : INT64_MAX;
 	for (;;) {
@@ -901,6 +1118,8 @@ int exec_run_parallel(const struct exec_opts *o, struct err *e)
 	}
 	if (ret < 0)
 		abort_all(r);
+	spawner_stop(r);
+	spawner_release(r);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	free(r->pfd);
 	free(r->pjob);
