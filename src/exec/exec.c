@@ -2,7 +2,8 @@
  * exec.c - the parallel process runner (see exec.h for the contracts).
  *
  * A child is started with posix_spawn (a vfork-style clone in glibc, so the
- * cost does not grow with our address space): /bin/sh -c CMD, its own
+ * cost does not grow with our address space): /bin/sh -c CMD, or the
+ * program itself for a plain one-program command (see plain_argv), its own
  * process group, stdin from /dev/null, stdout and stderr into a pipe, every
  * other descriptor closed (closefrom in the child, and O_CLOEXEC on all of
  * ours besides). With more than one slot the spawns run on a thread of
@@ -188,7 +189,9 @@ struct job {
 	posix_spawnattr_t attr;
 	posix_spawn_file_actions_t fa;
 	char **envp;
-	char *argv[4];
+	char *argv[4];   /* sh -c CMD */
+	char **direct;   /* the program and its words, when started directly */
+	char *pwd;       /* "PWD=…" added to envp, or NULL */
 	int child_fd[2]; /* the pipes' write ends, ours until the spawn is done */
 	int spawn_rc;
 	pid_t spawn_pid;
@@ -513,9 +516,19 @@ static size_t env_name_len(const char *s)
 	return eq ? (size_t)(eq - s) : strlen(s);
 }
 
-/* environ with the task's NAME=VALUE entries added or replacing; the
- * strings are shared, only the array is ours. NULL when an entry is bad. */
-static char **build_env(const char *const *extra)
+static bool replaced_by(const char *entry, const char *const *extra, size_t m, const char *more)
+{
+	size_t len = env_name_len(entry);
+	for (size_t x = 0; x < m; x++)
+		if (env_name_len(extra[x]) == len && !strncmp(entry, extra[x], len))
+			return true;
+	return more && env_name_len(more) == len && !strncmp(entry, more, len);
+}
+
+/* environ with the task's NAME=VALUE entries (and more, when not NULL)
+ * added or replacing; the strings are shared, only the array is ours. NULL
+ * when an entry is bad. */
+static char **build_env(const char *const *extra, const char *more)
 {
 	size_t n = 0, m = 0, k = 0;
 	char **envp;
@@ -528,20 +541,105 @@ static char **build_env(const char *const *extra)
 			return NULL;
 		m++;
 	}
-	envp = xmalloc((n + m + 1) * sizeof(*envp));
-	for (size_t i = 0; i < n; i++) {
-		size_t len = env_name_len(environ[i]);
-		bool replaced = false;
-		for (size_t x = 0; x < m && !replaced; x++)
-			replaced = env_name_len(extra[x]) == len &&
-				   !strncmp(environ[i], extra[x], len);
-		if (!replaced)
+	envp = xmalloc((n + m + 2) * sizeof(*envp));
+	for (size_t i = 0; i < n; i++)
+		if (!replaced_by(environ[i], extra, m, more))
 			envp[k++] = environ[i];
-	}
 	for (size_t x = 0; x < m; x++)
 		envp[k++] = (char *)extra[x];
+	if (more)
+		envp[k++] = (char *)more;
 	envp[k] = NULL;
 	return envp;
+}
+
+/*
+ * The direct start. A command that is one program and plain words (letters,
+ * digits and _-./,:+@%= only, separated by blanks; the first word neither an
+ * assignment nor a word the shell keeps for itself) means to /bin/sh -c
+ * exactly "run this program with these arguments": it is exec'd directly,
+ * as make does, saving a shell's start-up per step. The program sees what
+ * it would under the shell, PWD included (the shell would set it for the
+ * folder it runs in). When the exec fails (not found, not executable, no
+ * #! line), /bin/sh -c runs the command after all and says what it always
+ * says.
+ */
+static const char *const shell_words[] = {
+	".", ":", "alias", "bg", "break", "case", "cd", "chdir", "command", "continue",
+	"do", "done", "echo", "elif", "else", "esac", "eval", "exec", "exit", "export",
+	"false", "fc", "fg", "fi", "for", "getopts", "hash", "if", "in", "jobs", "kill",
+	"local", "printf", "pwd", "read", "readonly", "return", "set", "shift", "test",
+	"then", "times", "trap", "true", "type", "ulimit", "umask", "unalias", "unset",
+	"until", "wait", "while",
+};
+
+static bool plain_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("_-./,:+@%=", c));
+}
+
+/* cmd's words as an argv (one allocation: the pointers, then the text), or
+ * NULL when the command needs the shell. */
+static char **plain_argv(const char *cmd)
+{
+	size_t len = strlen(cmd), nwords = 0, first_len = 0;
+	const char *first = NULL;
+	char **argv, *text, *save = NULL;
+	bool in_word = false;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)cmd[i];
+		if (c == ' ' || c == '\t') {
+			in_word = false;
+			continue;
+		}
+		if (!plain_byte(c))
+			return NULL;
+		if (!in_word) {
+			nwords++;
+			if (!first)
+				first = cmd + i;
+		}
+		if (nwords == 1)
+			first_len++;
+		in_word = true;
+	}
+	if (!nwords || memchr(first, '=', first_len))
+		return NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(shell_words); i++)
+		if (strlen(shell_words[i]) == first_len && !memcmp(first, shell_words[i], first_len))
+			return NULL;
+	argv = xmalloc((nwords + 1) * sizeof(*argv) + len + 1);
+	text = (char *)(argv + nwords + 1);
+	memcpy(text, cmd, len + 1);
+	nwords = 0;
+	for (char *w = strtok_r(text, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
+		argv[nwords++] = w;
+	argv[nwords] = NULL;
+	return argv;
+}
+
+/* "PWD=…" for a program started directly in cwd (NULL: the caller's), as
+ * the shell would set it: the inherited PWD when it names that folder,
+ * else its physical path. NULL when the inherited one is right. */
+static char *pwd_entry(const char *cwd)
+{
+	const char *dir = cwd ? cwd : ".", *pwd = getenv("PWD");
+	struct stat a, b;
+	char *real, *entry;
+
+	if (stat(dir, &a) < 0)
+		return NULL; /* the start fails, and the shell says why */
+	if (pwd && pwd[0] == '/' && stat(pwd, &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino)
+		return NULL;
+	real = realpath(dir, NULL);
+	if (!real)
+		return NULL;
+	entry = xasprintf("PWD=%s", real);
+	free(real);
+	return entry;
 }
 
 static int spawn_fail(struct job *j, int errnum, const char *fmt, ...)
@@ -586,7 +684,10 @@ static int job_prepare(struct job *j)
 	}
 	if (!t->cmd || !*t->cmd)
 		return spawn_fail(j, EINVAL, "no command to run");
-	j->envp = build_env(t->env);
+	j->direct = plain_argv(t->cmd);
+	if (j->direct)
+		j->pwd = pwd_entry(t->cwd);
+	j->envp = build_env(t->env, j->pwd);
 	if (!j->envp)
 		return spawn_fail(j, EINVAL, "an environment entry is not NAME=VALUE");
 	if (pipe_cloexec(outp) < 0 || (t->capture_stdout && pipe_cloexec(errp) < 0)) {
@@ -637,6 +738,12 @@ static void job_spawn(struct job *j)
 {
 	j->res.start_mono_ms = exec_mono_ms();
 	j->res.start_wall_ms = exec_wall_ms();
+	if (j->direct) {
+		j->spawn_rc = posix_spawnp(&j->spawn_pid, j->direct[0], &j->fa, &j->attr,
+					   j->direct, j->envp);
+		if (!j->spawn_rc)
+			return;
+	}
 	j->spawn_rc = posix_spawn(&j->spawn_pid, "/bin/sh", &j->fa, &j->attr, j->argv, j->envp);
 }
 
@@ -649,6 +756,10 @@ static void job_unprepare(struct job *j)
 	}
 	free(j->envp);
 	j->envp = NULL;
+	free(j->direct);
+	j->direct = NULL;
+	free(j->pwd);
+	j->pwd = NULL;
 	close_fd(&j->child_fd[0]);
 	close_fd(&j->child_fd[1]);
 }

@@ -43,7 +43,9 @@
  * timeout or a cancel, what remains of the group is killed with the shell.
  */
 struct exec_task {
-	const char *cmd;        /* run as /bin/sh -c CMD */
+	const char *cmd;        /* run as /bin/sh -c CMD (a plain one-program
+	                         * command is exec'd directly, as the shell
+	                         * would: see plain_argv in exec.c) */
 	const char *cwd;        /* NULL: the caller's working directory */
 	const char *const *env; /* NULL-terminated "NAME=VALUE" added to (or
 	                         * replacing in) the caller's environment; NULL: none */

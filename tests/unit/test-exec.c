@@ -395,6 +395,97 @@ static void test_cwd_and_capture(void)
 	exec_result_release(&r);
 }
 
+static void write_file(const char *name, const char *text, mode_t mode)
+{
+	char *p = path_in(name);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	CHECK(fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	if (fd >= 0)
+		close(fd);
+	free(p);
+}
+
+/* A plain command (one program, plain words) is started directly, as make
+ * does; anything else, or a program the exec refuses, by /bin/sh -c, with
+ * the same output, status and environment a user would see either way. */
+static void test_direct_start(void)
+{
+	struct exec_result r;
+	struct exec_task t = { .cwd = dir, .capture_stdout = true };
+	char real[PATH_MAX], *p, *want, *old_pwd;
+	long ppid = 0;
+
+	/* the program is our child: no shell in between */
+	t.cmd = "cat /proc/self/stat";
+	one(t, &r);
+	CHECK(exec_result_ok(&r));
+	p = r.out ? strrchr(r.out, ')') : NULL;
+	CHECK(p && sscanf(p, ") %*c %ld", &ppid) == 1);
+	CHECK_INT(ppid, (long)getpid());
+	exec_result_release(&r);
+	/* with a pipe, the shell runs it */
+	t.cmd = "cat /proc/self/stat | cat";
+	one(t, &r);
+	p = r.out ? strrchr(r.out, ')') : NULL;
+	CHECK(p && sscanf(p, ") %*c %ld", &ppid) == 1);
+	CHECK(ppid != (long)getpid());
+	exec_result_release(&r);
+
+	/* what the exec refuses, the shell runs or explains */
+	write_file("noshebang", "echo ran by the shell\n", 0755);
+	write_file("notexec", "echo never\n", 0644);
+	t.cmd = "./noshebang";
+	one(t, &r);
+	CHECK(exec_result_ok(&r));
+	CHECK_STR(r.out, "ran by the shell\n");
+	exec_result_release(&r);
+	t.cmd = "./notexec";
+	one(t, &r);
+	CHECK_INT(r.exit_code, 126);
+	CHECK(strstr(r.tail, "Permission denied") != NULL);
+	exec_result_release(&r);
+	t.cmd = "no-such-program-here --flag";
+	one(t, &r);
+	CHECK_INT(r.exit_code, 127);
+	CHECK(strstr(r.tail, "no-such-program-here: not found") != NULL);
+	exec_result_release(&r);
+
+	/* PWD names the folder the program runs in, as the shell would set it */
+	CHECK(realpath(dir, real) != NULL);
+	old_pwd = getenv("PWD") ? xstrdup(getenv("PWD")) : NULL;
+	setenv("PWD", "/", 1);
+	want = xasprintf("PWD=%s\n", real);
+	t.cmd = "env";
+	one(t, &r);
+	CHECK(r.out && strstr(r.out, want) != NULL);
+	exec_result_release(&r);
+	t.cmd = "env | grep ^PWD=";
+	one(t, &r);
+	CHECK_STR(r.out, want);
+	exec_result_release(&r);
+	free(want);
+	if (old_pwd)
+		setenv("PWD", old_pwd, 1);
+	else
+		unsetenv("PWD");
+	free(old_pwd);
+
+	/* an assignment first is the shell's; later it is a plain word */
+	t.cmd = "env TG_DIRECT_X=1";
+	one(t, &r);
+	CHECK(r.out && strstr(r.out, "\nTG_DIRECT_X=1\n") != NULL);
+	exec_result_release(&r);
+	t.cmd = "TG_DIRECT_X=2 env";
+	one(t, &r);
+	CHECK(r.out && strstr(r.out, "\nTG_DIRECT_X=2\n") != NULL);
+	exec_result_release(&r);
+	/* words the shell keeps for itself stay with it */
+	t.cmd = "exit 4";
+	one(t, &r);
+	CHECK_INT(r.exit_code, 4);
+	exec_result_release(&r);
+}
+
 static void test_max_jobs(void)
 {
 	const char *cmd = "s=$(date +%s%N); sleep 0.3; e=$(date +%s%N); echo \"$s $e\" >> conc.txt";
@@ -741,6 +832,7 @@ int main(void)
 	RUN(test_log_cap);
 	RUN(test_env_values);
 	RUN(test_cwd_and_capture);
+	RUN(test_direct_start);
 	RUN(test_max_jobs);
 	RUN(test_no_fd_leak);
 	RUN(test_cancel);
