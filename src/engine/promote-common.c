@@ -236,6 +236,7 @@ int promote_step_sync(struct pctx *c, int project, int env, const char *step, co
 	sr.ended = r->end_wall_ms ? r->end_wall_ms / 1000 : sr.started;
 	sr.exit_status = r->exit_code;
 	sr.log_path = log && access(log, F_OK) == 0 ? log : NULL;
+	sr.duration_ms = r->pid ? r->end_mono_ms - r->start_mono_ms : 0;
 	err_init(&ig);
 	store_put_step_run(c->store, &sr, &ig);
 	if (c->obs && c->obs->step_end) {

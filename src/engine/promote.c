@@ -342,6 +342,7 @@ static void put_step_end(struct prun *r, struct rp *rp, const struct exec_result
 	sr.started = rp->step_wall_s;
 	sr.ended = pclock_now(&r->c.clock);
 	sr.exit_status = res->exit_code;
+	sr.duration_ms = res->pid ? res->end_mono_ms - res->start_mono_ms : 0;
 	/* logs are created lazily: a step that printed nothing has none */
 	sr.log_path = rp->log && access(rp->log, F_OK) == 0 ? rp->log : NULL;
 	if (store_put_step_run(r->c.store, &sr, &e) < 0)
@@ -967,7 +968,9 @@ static void past_durations(struct prun *r, double *dur)
 			pi = plan_project_index(r->plan, l.v[i].project);
 			if (pi < 0 || cnt[pi] >= 5 * (int)(k + 1))
 				continue;
-			sum[pi] += (double)(l.v[i].ended - l.v[i].started);
+			/* milliseconds when the store has them (schema 2) */
+			sum[pi] += l.v[i].duration_ms > 0 ? (double)l.v[i].duration_ms / 1000.0
+							   : (double)(l.v[i].ended - l.v[i].started);
 			cnt[pi]++;
 		}
 		store_step_runs_release(&l);
@@ -986,9 +989,9 @@ static void plan_priorities(struct prun *r)
 	past_durations(r, dur);
 	for (size_t i = 0; i < r->n; i++) {
 		double d = dur[r->v[i].project];
-		/* known: the average in seconds (at least 0.1: a step costs
-		 * something); unknown: 1 */
-		r->v[i].weight = d < 0 ? 1.0 : (d < 0.1 ? 0.1 : d);
+		/* known: the average in seconds (at least 10 ms: starting a
+		 * step costs something); unknown: 1 */
+		r->v[i].weight = d < 0 ? 1.0 : (d < 0.01 ? 0.01 : d);
 	}
 	free(dur);
 	/* v is in topological order: walk it backwards */

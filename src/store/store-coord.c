@@ -210,8 +210,9 @@ static int step_put_fn(struct store *s, void *ctx, struct err *e)
 	const struct store_step_run *r = ctx;
 	struct store_val p[] = { sv_text(r->run_id), sv_text(r->project), sv_text(r->env),
 				 sv_text(r->step), sv_int(r->started), sv_int(r->ended),
-				 sv_int(r->exit_status), sv_text(r->log_path) };
-	return store_q(s, sql_step_put, p, 8, NULL, NULL, e) < 0 ? -1 : 0;
+				 sv_int(r->exit_status), sv_text(r->log_path),
+				 sv_int(r->duration_ms > 0 ? r->duration_ms : 0) };
+	return store_q(s, sql_step_put, p, 9, NULL, NULL, e) < 0 ? -1 : 0;
 }
 
 int store_put_step_run(struct store *s, const struct store_step_run *r, struct err *e)
@@ -273,6 +274,7 @@ static int step_row(void *ctx, const struct store_row *r)
 	x->ended = row_int(r, 5);
 	x->exit_status = (int)row_int(r, 6);
 	x->log_path = row_dup(r, 7, a);
+	x->duration_ms = row_int(r, 8);
 	return 0;
 }
 

@@ -54,7 +54,12 @@ static const char schema_v1[] =
 	"INSERT INTO meta (key, value) VALUES ('audit_hash',"
 	" '0000000000000000000000000000000000000000000000000000000000000000');";
 
-const char *const sql_schema[] = { schema_v1, NULL };
+/* v2: how long a step ran, in milliseconds (0: unknown), for the critical
+ * path weights (started/ended are whole seconds) */
+static const char schema_v2[] =
+	"ALTER TABLE step_run ADD COLUMN duration_ms BIGINT NOT NULL DEFAULT 0;";
+
+const char *const sql_schema[] = { schema_v1, schema_v2, NULL };
 
 const char sql_meta_create[] =
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
@@ -161,12 +166,14 @@ const char sql_lease_push[] =
 const char sql_lease_all[] = "SELECT " LEASE_COLS " FROM lease ORDER BY project, env";
 
 const char sql_step_put[] =
-	"INSERT INTO step_run (run_id, project, env, step, started, ended, exit_status, log_path)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+	"INSERT INTO step_run (run_id, project, env, step, started, ended, exit_status, log_path,"
+	" duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	" ON CONFLICT (run_id, project, env, step) DO UPDATE SET started = excluded.started,"
-	" ended = excluded.ended, exit_status = excluded.exit_status, log_path = excluded.log_path";
+	" ended = excluded.ended, exit_status = excluded.exit_status, log_path = excluded.log_path,"
+	" duration_ms = excluded.duration_ms";
 const char sql_step_list[] =
-	"SELECT run_id, project, env, step, started, ended, exit_status, log_path FROM step_run"
+	"SELECT run_id, project, env, step, started, ended, exit_status, log_path, duration_ms"
+	" FROM step_run"
 	" WHERE (CAST(? AS TEXT) IS NULL OR project = ?) AND (CAST(? AS TEXT) IS NULL OR env = ?)"
 	" AND (CAST(? AS TEXT) IS NULL OR step = ?)"
 	" ORDER BY started DESC, run_id DESC LIMIT ?";

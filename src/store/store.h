@@ -38,7 +38,7 @@ struct plan;
 struct store;
 
 /* The schema this binary writes. A store with a higher one is refused. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /*
  * Open the store named by url, migrating its schema (in one transaction).
@@ -273,6 +273,7 @@ struct store_step_run {
 	int64_t started, ended; /* ended 0: still running / died */
 	int exit_status;        /* -1 unknown */
 	const char *log_path;   /* may be NULL */
+	int64_t duration_ms;    /* how long it ran; 0 unknown */
 };
 /* Insert or update the row (run_id, project, env, step). Joins the open
  * change if any, otherwise its own transaction; no audit entry. */

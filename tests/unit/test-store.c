@@ -122,10 +122,38 @@ static void test_open_and_migrate(void)
 	CHECK(store_open(&s, NULL, url, &e) < 0);
 	CHECK(s == NULL);
 	CHECK_INT(e.code, ERR_FAILED);
-	CHECK(strstr(e.msg, "has schema version 99 but this tollgate knows only 1; upgrade tollgate") != NULL);
-	CHECK_INT(raw_sql(url, "UPDATE meta SET value = '1' WHERE key = 'schema_version'"), 0);
+	CHECK(strstr(e.msg, "has schema version 99 but this tollgate knows only 2; upgrade tollgate") != NULL);
+	CHECK_INT(raw_sql(url, "UPDATE meta SET value = '2' WHERE key = 'schema_version'"), 0);
 	s = open_ok(url);
 	store_close(s);
+
+	/* a version-1 store (no step_run.duration_ms) is migrated on open,
+	 * its rows kept */
+	{
+		struct store_step_run sr = { .run_id = "r1", .project = "api", .env = "sit",
+					     .step = "deploy", .started = T0, .ended = T0 + 2,
+					     .exit_status = 0, .duration_ms = 1500 };
+		struct store_step_runs l;
+		s = open_ok(url);
+		CHECK_INT(store_put_step_run(s, &sr, &e), 0);
+		store_close(s);
+		CHECK_INT(raw_sql(url, "ALTER TABLE step_run DROP COLUMN duration_ms"), 0);
+		CHECK_INT(raw_sql(url, "UPDATE meta SET value = '1' WHERE key = 'schema_version'"), 0);
+		s = open_ok(url);
+		CHECK_INT(store_list_step_runs(s, "api", "sit", "deploy", 0, &l, &e), 0);
+		CHECK_INT(l.n, 1);
+		if (l.n == 1) {
+			CHECK_INT(l.v[0].ended, T0 + 2);
+			CHECK_INT(l.v[0].duration_ms, 0); /* unknown before version 2 */
+		}
+		store_step_runs_release(&l);
+		sr.run_id = "r2";
+		CHECK_INT(store_put_step_run(s, &sr, &e), 0);
+		CHECK_INT(store_list_step_runs(s, "api", "sit", "deploy", 1, &l, &e), 0);
+		CHECK(l.n == 1 && l.v[0].duration_ms == 1500);
+		store_step_runs_release(&l);
+		store_close(s);
+	}
 }
 
 static void test_bad_urls(void)
@@ -536,7 +564,7 @@ static void test_leases_and_steps(void)
 	CHECK_INT(store_lease_get(s1, "api", "sit", &got, &e), 0);
 	/* a step start records the step and the process group on the lease */
 	{
-		struct store_step_run r = { "run-b", "web", "sit", "verify", T0 + 5, 0, -1, NULL };
+		struct store_step_run r = { "run-b", "web", "sit", "verify", T0 + 5, 0, -1, NULL, 0 };
 		CHECK_INT(store_step_started(s1, &r, 777, T0 + 2000, &e), 0);
 		CHECK_INT(store_lease_get(s1, "web", "sit", &got, &e), 1);
 		CHECK_INT(got.pgid, 777);
@@ -548,8 +576,8 @@ static void test_leases_and_steps(void)
 
 	/* step runs */
 	{
-		struct store_step_run r1 = { "run-a", "api", "sit", "deploy", T0, 0, -1, "/tmp/x.log" };
-		struct store_step_run r2 = { "run-b", "api", "sit", "deploy", T0 + 100, T0 + 130, 0, NULL };
+		struct store_step_run r1 = { "run-a", "api", "sit", "deploy", T0, 0, -1, "/tmp/x.log", 0 };
+		struct store_step_run r2 = { "run-b", "api", "sit", "deploy", T0 + 100, T0 + 130, 0, NULL, 30000 };
 		CHECK_INT(store_put_step_run(s1, &r1, &e), 0);
 		r1.ended = T0 + 42;
 		r1.exit_status = 1;
