@@ -2,13 +2,14 @@
  * backend-pg.c - the store on a PostgreSQL server, through libpq.
  *
  * The shared SQL is written with `?` placeholders; this backend rewrites them
- * to $1, $2 … once, when it prepares a statement (cached by the address of
- * the SQL text). Write transactions are READ COMMITTED and begin by taking one
+ * to $1, $2 … once per statement (cached by the address of the SQL text),
+ * sends its first run unprepared and prepares it when it runs again. Write transactions are READ COMMITTED and begin by taking one
  * transaction-scoped advisory lock, so writers from any number of machines
  * queue exactly like SQLite's BEGIN IMMEDIATE: no serialization failures to
  * retry, no deadlocks, and each statement sees what the previous writer
  * committed. Read transactions are REPEATABLE READ READ ONLY: one snapshot.
- * Huge results (the audit log) are read through a cursor in batches.
+ * Huge results (the audit log) are read in single-row mode: one query, the
+ * rows streamed as the server sends them.
  */
 #include <libpq-fe.h>
 #include <inttypes.h>
@@ -24,7 +25,7 @@
  * pulls in some twenty libraries (Kerberos, LDAP, GnuTLS …) whose loading
  * would double the start-up time of every command on the SQLite default.
  */
-#define PQ_FUNCS(X) X(PQclear) X(PQresultStatus) X(PQexec) X(PQtransactionStatus) X(PQntuples) X(PQerrorMessage) X(PQstatus) X(PQsetNoticeProcessor) X(PQresultErrorMessage) X(PQprepare) X(PQnfields) X(PQgetvalue) X(PQgetlength) X(PQgetisnull) X(PQfinish) X(PQexecPrepared) X(PQexecParams) X(PQconnectdbParams) X(PQcmdTuples)
+#define PQ_FUNCS(X) X(PQclear) X(PQresultStatus) X(PQexec) X(PQtransactionStatus) X(PQntuples) X(PQerrorMessage) X(PQstatus) X(PQsetNoticeProcessor) X(PQresultErrorMessage) X(PQprepare) X(PQnfields) X(PQgetvalue) X(PQgetlength) X(PQgetisnull) X(PQfinish) X(PQexecPrepared) X(PQexecParams) X(PQconnectdbParams) X(PQcmdTuples) X(PQsendQueryParams) X(PQsetSingleRowMode) X(PQgetResult) X(PQgetCancel) X(PQcancel) X(PQfreeCancel)
 #define PQ_DECLARE(f) static __typeof__(f) *pq_##f;
 PQ_FUNCS(PQ_DECLARE)
 #define PQclear pq_PQclear
@@ -46,6 +47,12 @@ PQ_FUNCS(PQ_DECLARE)
 #define PQexecParams pq_PQexecParams
 #define PQconnectdbParams pq_PQconnectdbParams
 #define PQcmdTuples pq_PQcmdTuples
+#define PQsendQueryParams pq_PQsendQueryParams
+#define PQsetSingleRowMode pq_PQsetSingleRowMode
+#define PQgetResult pq_PQgetResult
+#define PQgetCancel pq_PQgetCancel
+#define PQcancel pq_PQcancel
+#define PQfreeCancel pq_PQfreeCancel
 
 static int pq_load(struct err *e)
 {
@@ -66,9 +73,6 @@ static int pq_load(struct err *e)
 }
 
 #define PG_WRITE_LOCK_KEY "7308604939123195904" /* "tollgate" */
-/* Rows per FETCH. Measured: 250-500 rows per batch cost about half the CPU
- * of 1,000 or more, whose larger PGresults go through malloc's slow paths. */
-#define PG_FETCH_BATCH "400"
 #define PG_MAX_COLS 32
 
 /* A statement seen on this connection: the first run goes as one
@@ -281,51 +285,53 @@ static int64_t pg_rows(PGresult *r, store_row_fn fn, void *ctx)
 	return 0;
 }
 
+/*
+ * A huge result (the audit log): one query in single-row mode, so the server
+ * keeps sending while we hash, with no round trip per batch and constant
+ * memory. When fn stops early, the rest is cancelled and drained.
+ */
 static int64_t pg_stream(struct pg_conn *c, const char *sql, int nparams, const char *const *vals,
 			 store_row_fn fn, void *ctx, struct err *e)
 {
-	bool own = PQtransactionStatus(c->conn) == PQTRANS_IDLE;
 	char *text = pg_rewrite(sql);
-	char *decl = xasprintf("DECLARE tg_stream NO SCROLL CURSOR FOR %s", text);
 	int64_t ret = 0;
+	bool failed = false;
 	PGresult *r;
 
+	if (!PQsendQueryParams(c->conn, text, nparams, NULL, vals, NULL, NULL, 0)) {
+		free(text);
+		return pg_set_err(e, PQerrorMessage(c->conn));
+	}
 	free(text);
-	if (own && pg_begin(c, false, e) < 0) {
-		free(decl);
-		return -1;
-	}
-	r = PQexecParams(c->conn, decl, nparams, NULL, vals, NULL, NULL, 0);
-	free(decl);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		ret = pg_res_err(c, r, e);
-		goto out;
-	}
-	PQclear(r);
-	for (;;) {
-		r = PQexec(c->conn, "FETCH FORWARD " PG_FETCH_BATCH " FROM tg_stream");
-		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-			ret = pg_res_err(c, r, e);
-			goto out;
-		}
-		if (PQntuples(r) == 0) {
-			PQclear(r);
+	PQsetSingleRowMode(c->conn);
+	while ((r = PQgetResult(c->conn))) {
+		switch (PQresultStatus(r)) {
+		case PGRES_SINGLE_TUPLE:
+			if (!ret && !failed) {
+				ret = pg_rows(r, fn, ctx);
+				if (ret) {
+					PGcancel *cn = PQgetCancel(c->conn);
+					char buf[256];
+					if (cn) {
+						PQcancel(cn, buf, sizeof(buf));
+						PQfreeCancel(cn);
+					}
+				}
+			}
+			break;
+		case PGRES_TUPLES_OK:
+			break;
+		default:
+			/* after a cancel we asked for, the error is ours */
+			if (!ret && !failed) {
+				pg_set_err(e, PQresultErrorMessage(r));
+				failed = true;
+			}
 			break;
 		}
-		ret = pg_rows(r, fn, ctx);
 		PQclear(r);
-		if (ret)
-			break;
 	}
-	PQclear(PQexec(c->conn, "CLOSE tg_stream"));
-out:
-	if (own) {
-		if (ret < 0)
-			pg_rollback(c);
-		else if (pg_commit(c, e) < 0)
-			ret = -1;
-	}
-	return ret;
+	return failed ? -1 : ret;
 }
 
 static int64_t pg_query(void *conn, const char *sql, const struct store_val *params, int nparams,
