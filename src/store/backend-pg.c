@@ -25,7 +25,7 @@
  * pulls in some twenty libraries (Kerberos, LDAP, GnuTLS …) whose loading
  * would double the start-up time of every command on the SQLite default.
  */
-#define PQ_FUNCS(X) X(PQclear) X(PQresultStatus) X(PQexec) X(PQtransactionStatus) X(PQntuples) X(PQerrorMessage) X(PQstatus) X(PQsetNoticeProcessor) X(PQresultErrorMessage) X(PQprepare) X(PQnfields) X(PQgetvalue) X(PQgetlength) X(PQgetisnull) X(PQfinish) X(PQexecPrepared) X(PQexecParams) X(PQconnectdbParams) X(PQcmdTuples) X(PQsendQueryParams) X(PQsetSingleRowMode) X(PQgetResult) X(PQgetCancel) X(PQcancel) X(PQfreeCancel)
+#define PQ_FUNCS(X) X(PQclear) X(PQresultStatus) X(PQexec) X(PQtransactionStatus) X(PQntuples) X(PQerrorMessage) X(PQstatus) X(PQsetNoticeProcessor) X(PQresultErrorMessage) X(PQprepare) X(PQnfields) X(PQgetvalue) X(PQgetlength) X(PQgetisnull) X(PQfinish) X(PQexecPrepared) X(PQexecParams) X(PQconnectdbParams) X(PQcmdTuples) X(PQsendQueryParams) X(PQsetSingleRowMode) X(PQgetResult) X(PQgetCancel) X(PQcancel) X(PQfreeCancel) X(PQenterPipelineMode) X(PQexitPipelineMode) X(PQpipelineSync)
 #define PQ_DECLARE(f) static __typeof__(f) *pq_##f;
 PQ_FUNCS(PQ_DECLARE)
 #define PQclear pq_PQclear
@@ -53,6 +53,9 @@ PQ_FUNCS(PQ_DECLARE)
 #define PQgetCancel pq_PQgetCancel
 #define PQcancel pq_PQcancel
 #define PQfreeCancel pq_PQfreeCancel
+#define PQenterPipelineMode pq_PQenterPipelineMode
+#define PQexitPipelineMode pq_PQexitPipelineMode
+#define PQpipelineSync pq_PQpipelineSync
 
 static int pq_load(struct err *e)
 {
@@ -224,26 +227,35 @@ static char *pg_rewrite(const char *sql)
 	return strbuf_detach(&sb);
 }
 
+/* sql's cache entry; *fresh set when it was just made. */
+static struct pg_stmt *pg_stmt_of(struct pg_conn *c, const char *sql, bool *fresh)
+{
+	struct pg_stmt *st;
+	*fresh = false;
+	for (size_t i = 0; i < c->nstmts; i++)
+		if (c->stmts[i].sql == sql)
+			return &c->stmts[i];
+	ALLOC_GROW(c->stmts, c->nstmts + 1, c->alloc);
+	st = &c->stmts[c->nstmts];
+	memset(st, 0, sizeof(*st));
+	st->sql = sql;
+	st->text = pg_rewrite(sql);
+	snprintf(st->name, sizeof(st->name), "tg%zu", c->nstmts);
+	c->nstmts++;
+	*fresh = true;
+	return st;
+}
+
 /* Run sql: unprepared the first time, prepared from the second on. */
 static PGresult *pg_run(struct pg_conn *c, const char *sql, int nparams, const char *const *vals,
 			struct err *e)
 {
-	struct pg_stmt *st = NULL;
+	bool fresh;
+	struct pg_stmt *st = pg_stmt_of(c, sql, &fresh);
 	PGresult *r;
 
-	for (size_t i = 0; i < c->nstmts && !st; i++)
-		if (c->stmts[i].sql == sql)
-			st = &c->stmts[i];
-	if (!st) {
-		ALLOC_GROW(c->stmts, c->nstmts + 1, c->alloc);
-		st = &c->stmts[c->nstmts];
-		memset(st, 0, sizeof(*st));
-		st->sql = sql;
-		st->text = pg_rewrite(sql);
-		snprintf(st->name, sizeof(st->name), "tg%zu", c->nstmts);
-		c->nstmts++;
+	if (fresh)
 		return PQexecParams(c->conn, st->text, nparams, NULL, vals, NULL, NULL, 0);
-	}
 	if (!st->prepared) {
 		r = PQprepare(c->conn, st->name, st->text, 0, NULL);
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -334,29 +346,51 @@ static int64_t pg_stream(struct pg_conn *c, const char *sql, int nparams, const 
 	return failed ? -1 : ret;
 }
 
+/* Parameters as libpq takes them: text, NULL for SQL NULL. */
+struct pg_params {
+	const char *small_vals[32];
+	char small_nums[32][24];
+	const char **vals;
+	char (*nums)[24];
+};
+
+static void pg_params_set(struct pg_params *pp, const struct store_val *params, int nparams)
+{
+	pp->vals = pp->small_vals;
+	pp->nums = pp->small_nums;
+	if (nparams > 32) {
+		pp->vals = xcalloc((size_t)nparams, sizeof(*pp->vals));
+		pp->nums = xcalloc((size_t)nparams, sizeof(*pp->nums));
+	}
+	for (int i = 0; i < nparams; i++) {
+		if (params[i].type == SV_INT) {
+			snprintf(pp->nums[i], sizeof(pp->nums[i]), "%" PRId64, params[i].i);
+			pp->vals[i] = pp->nums[i];
+		} else {
+			pp->vals[i] = params[i].type == SV_TEXT ? params[i].s : NULL;
+		}
+	}
+}
+
+static void pg_params_release(struct pg_params *pp)
+{
+	if (pp->vals != pp->small_vals) {
+		free(pp->vals);
+		free(pp->nums);
+	}
+}
+
 static int64_t pg_query(void *conn, const char *sql, const struct store_val *params, int nparams,
 			unsigned flags, store_row_fn fn, void *ctx, struct err *e)
 {
 	struct pg_conn *c = conn;
-	const char *small_vals[32];
-	char small_nums[32][24];
-	const char **vals = small_vals;
-	char (*nums)[24] = small_nums;
+	struct pg_params pp;
+	const char **vals;
 	int64_t ret = 0;
 	PGresult *r;
 
-	if (nparams > 32) {
-		vals = xcalloc((size_t)nparams, sizeof(*vals));
-		nums = xcalloc((size_t)nparams, sizeof(*nums));
-	}
-	for (int i = 0; i < nparams; i++) {
-		if (params[i].type == SV_INT) {
-			snprintf(nums[i], sizeof(nums[i]), "%" PRId64, params[i].i);
-			vals[i] = nums[i];
-		} else {
-			vals[i] = params[i].type == SV_TEXT ? params[i].s : NULL;
-		}
-	}
+	pg_params_set(&pp, params, nparams);
+	vals = pp.vals;
 	if (flags & SQ_STREAM) {
 		ret = pg_stream(c, sql, nparams, vals, fn, ctx, e);
 		goto out;
@@ -380,11 +414,85 @@ static int64_t pg_query(void *conn, const char *sql, const struct store_val *par
 		break;
 	}
 out:
-	if (vals != small_vals) {
-		free(vals);
-		free(nums);
-	}
+	pg_params_release(&pp);
 	return ret;
+}
+
+/*
+ * Read queries in one pipeline: every query sent, then one sync, then the
+ * results read in order, so a snapshot of many tables costs one round trip
+ * instead of one per query (plus BEGIN and COMMIT when it is its own
+ * transaction).
+ */
+static int pg_batch(void *conn, const struct store_batch_q *q, size_t n, bool snapshot,
+		    struct err *e)
+{
+	struct pg_conn *c = conn;
+	size_t nsent = 0, total = n + (snapshot ? 2 : 0);
+	bool failed = false;
+	PGresult *r;
+
+	if (PQtransactionStatus(c->conn) != (snapshot ? PQTRANS_IDLE : PQTRANS_INTRANS) ||
+	    !PQenterPipelineMode(c->conn))
+		return 1;
+	for (size_t k = 0; k < total && !failed; k++) {
+		const char *text;
+		struct pg_params pp;
+		int ok;
+		if (snapshot && k == 0) {
+			text = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+			ok = PQsendQueryParams(c->conn, text, 0, NULL, NULL, NULL, NULL, 0);
+		} else if (snapshot && k == total - 1) {
+			ok = PQsendQueryParams(c->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
+		} else {
+			const struct store_batch_q *x = &q[k - (snapshot ? 1 : 0)];
+			bool fresh;
+			pg_params_set(&pp, x->params, x->nparams);
+			ok = PQsendQueryParams(c->conn, pg_stmt_of(c, x->sql, &fresh)->text,
+					       x->nparams, NULL, pp.vals, NULL, NULL, 0);
+			pg_params_release(&pp);
+		}
+		if (!ok) {
+			pg_set_err(e, PQerrorMessage(c->conn));
+			failed = true;
+			break;
+		}
+		nsent++;
+	}
+	if (!PQpipelineSync(c->conn) && !failed) {
+		pg_set_err(e, PQerrorMessage(c->conn));
+		failed = true;
+	}
+	/* each query's results, then NULL; then the sync */
+	for (size_t k = 0; k < nsent; k++) {
+		const struct store_batch_q *x =
+			snapshot && (k == 0 || k == total - 1) ? NULL : &q[k - (snapshot ? 1 : 0)];
+		while ((r = PQgetResult(c->conn))) {
+			ExecStatusType st = PQresultStatus(r);
+			if (st == PGRES_TUPLES_OK) {
+				if (x && !failed)
+					pg_rows(r, x->fn, x->ctx);
+			} else if (st != PGRES_COMMAND_OK && !failed) {
+				pg_set_err(e, st == PGRES_PIPELINE_ABORTED ? PQerrorMessage(c->conn)
+									   : PQresultErrorMessage(r));
+				failed = true;
+			}
+			PQclear(r);
+		}
+	}
+	while ((r = PQgetResult(c->conn))) {
+		ExecStatusType st = PQresultStatus(r);
+		PQclear(r);
+		if (st == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	if (!PQexitPipelineMode(c->conn) && !failed) {
+		pg_set_err(e, PQerrorMessage(c->conn));
+		failed = true;
+	}
+	if (failed && snapshot)
+		pg_rollback(c);
+	return failed ? -1 : 0;
 }
 
 const struct store_backend store_backend_pg = {
@@ -396,5 +504,6 @@ const struct store_backend store_backend_pg = {
 	.rollback = pg_rollback,
 	.exec = pg_exec,
 	.query = pg_query,
+	.batch = pg_batch,
 	.max_params = 65535,
 };

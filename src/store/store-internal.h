@@ -48,6 +48,15 @@ enum {
 	SQ_STREAM = 1 << 0, /* a huge result: fetch in batches, constant memory */
 };
 
+/* One read query of a batch (store_backend.batch, store_read_batch). */
+struct store_batch_q {
+	const char *sql;
+	const struct store_val *params;
+	int nparams;
+	store_row_fn fn; /* each row, in order; its return value is ignored */
+	void *ctx;
+};
+
 struct store_backend {
 	const char *name;
 	/* Connect to target (a file path or a libpq URI). e->msg gets only the
@@ -68,6 +77,13 @@ struct store_backend {
 	 * number of rows changed (>= 0) or fn's non-zero value, -1 on error. */
 	int64_t (*query)(void *conn, const char *sql, const struct store_val *params, int nparams,
 			 unsigned flags, store_row_fn fn, void *ctx, struct err *e);
+	/* Optional: run n read queries in order with as few round trips as the
+	 * backend can (PostgreSQL: one pipeline); with snapshot, inside a
+	 * read-only snapshot transaction of its own, else inside the open one.
+	 * 0 ok, -1 error, 1 not possible here (the caller runs them one by
+	 * one). NULL: the same as 1. */
+	int (*batch)(void *conn, const struct store_batch_q *q, size_t n, bool snapshot,
+		     struct err *e);
 	/* The largest number of parameters one statement may take. */
 	int max_params;
 };

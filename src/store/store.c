@@ -962,67 +962,76 @@ static int snap_lease(void *ctx, const struct store_row *r)
 	return 0;
 }
 
-struct snapshot_args {
-	struct store_state_snapshot *st;
-	const char *const *projects; /* NULL: every project */
-	size_t nprojects;
+/* ---- read batches ------------------------------------------------------- */
+
+struct batch_args {
+	const struct store_batch_q *q;
+	size_t n;
 };
 
-/* The promotion rows of the listed projects, SQL_PROMOTION_OF_N per query. */
-static int promotions_of(struct store *s, const char *const *projects, size_t n,
-			 struct promo_ctx *pc, struct err *e)
+static int batch_fn(struct store *s, void *ctx, struct err *e)
 {
-	struct store_val p[SQL_PROMOTION_OF_N];
-
-	for (size_t at = 0; at < n; at += SQL_PROMOTION_OF_N) {
-		for (size_t i = 0; i < SQL_PROMOTION_OF_N; i++)
-			p[i] = at + i < n ? sv_text(projects[at + i]) : sv_null();
-		if (store_q(s, sql_promotion_of, p, SQL_PROMOTION_OF_N, promo_row, pc, e) < 0)
+	struct batch_args *a = ctx;
+	for (size_t i = 0; i < a->n; i++)
+		if (store_q(s, a->q[i].sql, a->q[i].params, a->q[i].nparams, a->q[i].fn,
+			    a->q[i].ctx, e) < 0)
 			return -1;
-	}
 	return 0;
 }
 
-static int snapshot_fn(struct store *s, void *ctx, struct err *e)
+/* Run the queries in one consistent view (the open transaction's, or a read
+ * snapshot), in as few round trips as the backend can. */
+static int store_read_batch(struct store *s, const struct store_batch_q *q, size_t n,
+			    struct err *e)
 {
-	struct snapshot_args *a = ctx;
-	struct store_state_snapshot *st = a->st;
-	struct promo_ctx pc = { &st->arena, NULL, NULL, 0, 0 };
-	struct snap_ctx c = { st, 0 };
+	struct batch_args a = { q, n };
+	if (s->be->batch) {
+		int rc = s->be->batch(s->conn, q, n, !s->in_change && !s->in_read, e);
+		if (rc <= 0)
+			return rc;
+	}
+	return in_read(s, batch_fn, &a, e);
+}
 
-	if (a->projects ? promotions_of(s, a->projects, a->nprojects, &pc, e) < 0
-			: store_q(s, sql_promotion_all, NULL, 0, promo_row, &pc, e) < 0)
-		goto fail;
+static int snapshot(struct store *s, struct store_state_snapshot *st, const char *const *projects,
+		    size_t nprojects, struct err *e)
+{
+	struct promo_ctx pc = { &st->arena, NULL, NULL, 0, 0 };
+	struct snap_ctx c[5];
+	size_t nchunks = projects ? (nprojects + SQL_PROMOTION_OF_N - 1) / SQL_PROMOTION_OF_N : 1;
+	struct store_val *p = NULL;
+	struct store_batch_q *q = xcalloc(nchunks + 5, sizeof(*q));
+	size_t n = 0;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	arena_init(&st->arena);
+	pc.arena = &st->arena;
+	for (int k = 0; k < 5; k++)
+		c[k] = (struct snap_ctx){ st, 0 };
+	if (projects) {
+		/* the promotions of the listed projects, SQL_PROMOTION_OF_N a query */
+		p = xcalloc(nchunks * SQL_PROMOTION_OF_N, sizeof(*p));
+		for (size_t i = 0; i < nchunks * SQL_PROMOTION_OF_N; i++)
+			p[i] = i < nprojects ? sv_text(projects[i]) : sv_null();
+		for (size_t k = 0; k < nchunks; k++)
+			q[n++] = (struct store_batch_q){ sql_promotion_of, p + k * SQL_PROMOTION_OF_N,
+							 SQL_PROMOTION_OF_N, promo_row, &pc };
+	} else {
+		q[n++] = (struct store_batch_q){ sql_promotion_all, NULL, 0, promo_row, &pc };
+	}
+	q[n++] = (struct store_batch_q){ sql_approval_all, NULL, 0, snap_approval, &c[0] };
+	q[n++] = (struct store_batch_q){ sql_tick_all, NULL, 0, snap_tick, &c[1] };
+	q[n++] = (struct store_batch_q){ sql_blocker_all, NULL, 0, snap_blocker, &c[2] };
+	q[n++] = (struct store_batch_q){ sql_incident_all, NULL, 0, snap_incident, &c[3] };
+	q[n++] = (struct store_batch_q){ sql_lease_all, NULL, 0, snap_lease, &c[4] };
+	rc = store_read_batch(s, q, n, e);
+	free(q);
+	free(p);
 	st->promotions = pc.v;
 	st->npromotions = pc.n;
-	pc.v = NULL;
-	c.alloc = 0;
-	if (store_q(s, sql_approval_all, NULL, 0, snap_approval, &c, e) < 0)
-		goto fail;
-	c.alloc = 0;
-	if (store_q(s, sql_tick_all, NULL, 0, snap_tick, &c, e) < 0)
-		goto fail;
-	c.alloc = 0;
-	if (store_q(s, sql_blocker_all, NULL, 0, snap_blocker, &c, e) < 0)
-		goto fail;
-	c.alloc = 0;
-	if (store_q(s, sql_incident_all, NULL, 0, snap_incident, &c, e) < 0)
-		goto fail;
-	c.alloc = 0;
-	if (store_q(s, sql_lease_all, NULL, 0, snap_lease, &c, e) < 0)
-		goto fail;
-	return 0;
-fail:
-	free(pc.v);
-	return -1;
-}
-
-static int snapshot(struct store *s, struct snapshot_args *a, struct err *e)
-{
-	memset(a->st, 0, sizeof(*a->st));
-	arena_init(&a->st->arena);
-	if (in_read(s, snapshot_fn, a, e) < 0) {
-		store_snapshot_release(a->st);
+	if (rc < 0) {
+		store_snapshot_release(st);
 		return -1;
 	}
 	return 0;
@@ -1030,15 +1039,13 @@ static int snapshot(struct store *s, struct snapshot_args *a, struct err *e)
 
 int store_snapshot(struct store *s, struct store_state_snapshot *out, struct err *e)
 {
-	struct snapshot_args a = { out, NULL, 0 };
-	return snapshot(s, &a, e);
+	return snapshot(s, out, NULL, 0, e);
 }
 
 int store_snapshot_of(struct store *s, const char *const *projects, size_t n,
 		      struct store_state_snapshot *out, struct err *e)
 {
-	struct snapshot_args a = { out, projects, n };
-	return snapshot(s, &a, e);
+	return snapshot(s, out, projects ? projects : (const char *const[]){ NULL }, n, e);
 }
 
 void store_snapshot_release(struct store_state_snapshot *st)

@@ -499,6 +499,20 @@ static void test_snapshot_of(void)
 	CHECK_INT(store_snapshot(s, &sn, &e), 0);
 	CHECK_INT(sn.npromotions, N + N / 2);
 	store_snapshot_release(&sn);
+
+	/* a query of the snapshot failing (a table gone behind our back): a
+	 * clear error, nothing half-read, and the same connection reads again
+	 * once the table is back (PostgreSQL: an aborted pipeline) */
+	CHECK_INT(raw_sql(url, "ALTER TABLE tick RENAME TO tick_gone"), 0);
+	err_init(&e);
+	CHECK(store_snapshot(s, &sn, &e) < 0);
+	CHECK(strstr(e.msg, "tick") != NULL);
+	CHECK_INT(sn.npromotions, 0);
+	CHECK_INT(raw_sql(url, "ALTER TABLE tick_gone RENAME TO tick"), 0);
+	err_init(&e);
+	CHECK_INT(store_snapshot_of(s, ask, 3, &sn, &e), 0);
+	CHECK_INT(sn.npromotions, 6);
+	store_snapshot_release(&sn);
 	free(recs);
 	free(ids);
 	free(vers);
