@@ -947,12 +947,14 @@ static char *readiness_summary(struct ready_ctx *rc, int project, int env, const
 	return strbuf_detach(&sb);
 }
 
-/* Past durations of deploy + verify per project in env, seconds; -1 unknown. */
+/* Past duration of deploy + verify per project in env, seconds (the average
+ * deploy plus the average verify of its last runs); -1 unknown. */
 static void past_durations(struct prun *r, double *dur)
 {
 	static const char *const steps[] = { "deploy", "verify" };
-	double *sum = xcalloc(r->plan->nprojects, sizeof(*sum));
-	int *cnt = xcalloc(r->plan->nprojects, sizeof(*cnt));
+	size_t np = r->plan->nprojects;
+	double *sum = xcalloc(np * ARRAY_SIZE(steps) + 1, sizeof(*sum));
+	int *cnt = xcalloc(np * ARRAY_SIZE(steps) + 1, sizeof(*cnt));
 
 	for (size_t k = 0; k < ARRAY_SIZE(steps); k++) {
 		struct store_step_runs l;
@@ -963,20 +965,30 @@ static void past_durations(struct prun *r, double *dur)
 			continue;
 		for (size_t i = 0; i < l.n; i++) {
 			int pi;
+			size_t at;
 			if (!l.v[i].ended || l.v[i].ended < l.v[i].started || l.v[i].exit_status != 0)
 				continue;
 			pi = plan_project_index(r->plan, l.v[i].project);
-			if (pi < 0 || cnt[pi] >= 5 * (int)(k + 1))
+			if (pi < 0)
+				continue;
+			at = (size_t)pi * ARRAY_SIZE(steps) + k;
+			if (cnt[at] >= 5)
 				continue;
 			/* milliseconds when the store has them (schema 2) */
-			sum[pi] += l.v[i].duration_ms > 0 ? (double)l.v[i].duration_ms / 1000.0
-							   : (double)(l.v[i].ended - l.v[i].started);
-			cnt[pi]++;
+			sum[at] += l.v[i].duration_ms > 0 ? (double)l.v[i].duration_ms / 1000.0
+							  : (double)(l.v[i].ended - l.v[i].started);
+			cnt[at]++;
 		}
 		store_step_runs_release(&l);
 	}
-	for (size_t i = 0; i < r->plan->nprojects; i++)
-		dur[i] = cnt[i] ? sum[i] / cnt[i] : -1;
+	for (size_t i = 0; i < np; i++) {
+		dur[i] = -1;
+		for (size_t k = 0; k < ARRAY_SIZE(steps); k++) {
+			size_t at = i * ARRAY_SIZE(steps) + k;
+			if (cnt[at])
+				dur[i] = (dur[i] < 0 ? 0 : dur[i]) + sum[at] / cnt[at];
+		}
+	}
 	free(sum);
 	free(cnt);
 }

@@ -1,8 +1,8 @@
 #!/bin/bash
 # promote-order.sh - the critical path weighted by past durations: with no
 # history, independent projects of equal chain length start in plan order;
-# once the store knows how long each deploy took in that environment (to the
-# millisecond), the longest starts first.
+# once the store knows how long each deploy and verify took in that
+# environment (to the millisecond), the longest deploy + verify starts first.
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
 
 cat >tollgate.yaml <<'EOF'
@@ -15,7 +15,7 @@ waves:
   - {id: w1}
 projects:
   - {id: quick1, wave: w1, deploy: "sleep 0.1"}
-  - {id: quick2, wave: w1, deploy: "sleep 0.3"}
+  - {id: both, wave: w1, deploy: "sleep 0.3", verify: "sleep 0.5"}
   - {id: slow, wave: w1, deploy: "sleep 0.6"}
   - {id: quick3, wave: w1, deploy: "sleep 0.01"}
 EOF
@@ -26,7 +26,7 @@ starts() {
 }
 
 for v in 1 2; do
-	for p in quick1 quick2 slow quick3; do
+	for p in quick1 both slow quick3; do
 		run record $p dev --version "$v.0"
 		expect_rc 0
 	done
@@ -35,11 +35,12 @@ for v in 1 2; do
 	order=$(starts)
 	checks=$((checks + 1))
 	if [ $v = 1 ]; then
-		[ "$order" = "quick1 quick2 slow quick3 " ] ||
+		[ "$order" = "quick1 both slow quick3 " ] ||
 			fail "first run (no history) started in '$order', not plan order"
 	else
-		[ "$order" = "slow quick2 quick1 quick3 " ] ||
-			fail "second run started in '$order', not longest past deploy first"
+		# both: 0.3 + 0.5 s, slow: 0.6 s, quick1: 0.1 s, quick3: 0.01 s
+		[ "$order" = "both slow quick1 quick3 " ] ||
+			fail "second run started in '$order', not longest past deploy + verify first"
 	fi
 done
 
