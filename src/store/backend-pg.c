@@ -25,7 +25,7 @@
  * pulls in some twenty libraries (Kerberos, LDAP, GnuTLS …) whose loading
  * would double the start-up time of every command on the SQLite default.
  */
-#define PQ_FUNCS(X) X(PQclear) X(PQresultStatus) X(PQexec) X(PQtransactionStatus) X(PQntuples) X(PQerrorMessage) X(PQstatus) X(PQsetNoticeProcessor) X(PQresultErrorMessage) X(PQprepare) X(PQnfields) X(PQgetvalue) X(PQgetlength) X(PQgetisnull) X(PQfinish) X(PQexecPrepared) X(PQexecParams) X(PQconnectdbParams) X(PQcmdTuples) X(PQsendQueryParams) X(PQsetSingleRowMode) X(PQgetResult) X(PQgetCancel) X(PQcancel) X(PQfreeCancel) X(PQenterPipelineMode) X(PQexitPipelineMode) X(PQpipelineSync)
+#define PQ_FUNCS(X) X(PQclear) X(PQresultStatus) X(PQexec) X(PQtransactionStatus) X(PQntuples) X(PQerrorMessage) X(PQstatus) X(PQsetNoticeProcessor) X(PQresultErrorMessage) X(PQprepare) X(PQnfields) X(PQgetvalue) X(PQgetlength) X(PQgetisnull) X(PQfinish) X(PQexecPrepared) X(PQexecParams) X(PQconnectdbParams) X(PQcmdTuples) X(PQsendQueryParams) X(PQsetSingleRowMode) X(PQgetResult) X(PQgetCancel) X(PQcancel) X(PQfreeCancel) X(PQenterPipelineMode) X(PQexitPipelineMode) X(PQpipelineSync) X(PQreset)
 #define PQ_DECLARE(f) static __typeof__(f) *pq_##f;
 PQ_FUNCS(PQ_DECLARE)
 #define PQclear pq_PQclear
@@ -56,6 +56,7 @@ PQ_FUNCS(PQ_DECLARE)
 #define PQenterPipelineMode pq_PQenterPipelineMode
 #define PQexitPipelineMode pq_PQexitPipelineMode
 #define PQpipelineSync pq_PQpipelineSync
+#define PQreset pq_PQreset
 
 static int pq_load(struct err *e)
 {
@@ -179,12 +180,38 @@ static int pg_exec(void *conn, const char *sql, struct err *e)
 	return 0;
 }
 
+/*
+ * The server went away while we held no transaction (a restart, a failover,
+ * an idle connection cut during a long deploy): nothing is lost, so connect
+ * again, once. The old session's prepared statements went with it.
+ */
+static bool pg_reconnect(struct pg_conn *c)
+{
+	if (PQstatus(c->conn) != CONNECTION_BAD)
+		return false;
+	PQreset(c->conn);
+	if (PQstatus(c->conn) != CONNECTION_OK)
+		return false;
+	for (size_t i = 0; i < c->nstmts; i++)
+		c->stmts[i].prepared = false;
+	return true;
+}
+
 static int pg_begin(void *conn, bool write, struct err *e)
 {
-	if (write)
-		return pg_exec(conn, "BEGIN ISOLATION LEVEL READ COMMITTED;"
-				     " SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK_KEY ")", e);
-	return pg_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", e);
+	struct pg_conn *c = conn;
+	const char *sql = write ? "BEGIN ISOLATION LEVEL READ COMMITTED;"
+				  " SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK_KEY ")"
+				: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+	struct err first;
+
+	err_init(&first);
+	if (pg_exec(c, sql, &first) == 0)
+		return 0;
+	if (pg_reconnect(c))
+		return pg_exec(c, sql, e);
+	*e = first;
+	return -1;
 }
 
 static int pg_commit(void *conn, struct err *e)
@@ -305,20 +332,26 @@ static int64_t pg_rows(PGresult *r, store_row_fn fn, void *ctx)
 static int64_t pg_stream(struct pg_conn *c, const char *sql, int nparams, const char *const *vals,
 			 store_row_fn fn, void *ctx, struct err *e)
 {
+	bool own = PQtransactionStatus(c->conn) == PQTRANS_IDLE;
 	char *text = pg_rewrite(sql);
 	int64_t ret = 0;
-	bool failed = false;
+	bool failed = false, delivered = false;
 	PGresult *r;
 
+again:
 	if (!PQsendQueryParams(c->conn, text, nparams, NULL, vals, NULL, NULL, 0)) {
+		if (own && pg_reconnect(c)) {
+			own = false;
+			goto again;
+		}
 		free(text);
 		return pg_set_err(e, PQerrorMessage(c->conn));
 	}
-	free(text);
 	PQsetSingleRowMode(c->conn);
 	while ((r = PQgetResult(c->conn))) {
 		switch (PQresultStatus(r)) {
 		case PGRES_SINGLE_TUPLE:
+			delivered = true;
 			if (!ret && !failed) {
 				ret = pg_rows(r, fn, ctx);
 				if (ret) {
@@ -343,6 +376,13 @@ static int64_t pg_stream(struct pg_conn *c, const char *sql, int nparams, const 
 		}
 		PQclear(r);
 	}
+	/* a query of its own that found the server gone: once more, anew */
+	if (failed && own && !delivered && pg_reconnect(c)) {
+		own = false;
+		failed = false;
+		goto again;
+	}
+	free(text);
 	return failed ? -1 : ret;
 }
 
@@ -429,7 +469,7 @@ static int pg_batch(void *conn, const struct store_batch_q *q, size_t n, bool sn
 {
 	struct pg_conn *c = conn;
 	size_t nsent = 0, total = n + (snapshot ? 2 : 0);
-	bool failed = false;
+	bool failed = false, delivered = false;
 	PGresult *r;
 
 	if (PQtransactionStatus(c->conn) != (snapshot ? PQTRANS_IDLE : PQTRANS_INTRANS) ||
@@ -470,8 +510,10 @@ static int pg_batch(void *conn, const struct store_batch_q *q, size_t n, bool sn
 		while ((r = PQgetResult(c->conn))) {
 			ExecStatusType st = PQresultStatus(r);
 			if (st == PGRES_TUPLES_OK) {
-				if (x && !failed)
+				if (x && !failed) {
+					delivered = delivered || PQntuples(r) > 0;
 					pg_rows(r, x->fn, x->ctx);
+				}
 			} else if (st != PGRES_COMMAND_OK && !failed) {
 				pg_set_err(e, st == PGRES_PIPELINE_ABORTED ? PQerrorMessage(c->conn)
 									   : PQresultErrorMessage(r));
@@ -490,6 +532,8 @@ static int pg_batch(void *conn, const struct store_batch_q *q, size_t n, bool sn
 		pg_set_err(e, PQerrorMessage(c->conn));
 		failed = true;
 	}
+	if (failed && snapshot && !delivered && pg_reconnect(c))
+		return 1; /* the caller runs them again, one by one, on the new session */
 	if (failed && snapshot)
 		pg_rollback(c);
 	return failed ? -1 : 0;

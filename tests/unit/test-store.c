@@ -519,6 +519,47 @@ static void test_snapshot_of(void)
 	store_close(s);
 }
 
+/* PostgreSQL: the server ends our session while we hold no transaction (a
+ * restart, a failover, an idle connection cut during a long deploy): the
+ * next change, snapshot and log read connect again and go on. */
+static void test_reconnect(void)
+{
+	static const char kill_ours[] =
+		"SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+		" WHERE application_name = 'tollgate' AND datname = current_database()";
+	char *url;
+	struct store *s;
+	struct store_state_snapshot sn;
+	struct store_verify v;
+	struct err e;
+
+	if (!is_pg())
+		return; /* SQLite has no session to lose */
+	url = new_url("reconnect");
+	s = open_ok(url);
+	err_init(&e);
+	CHECK_INT(store_record_version(s, T0, "ci", "api", "dev", "v1", &e), 0);
+	CHECK_INT(raw_sql(url, kill_ours), 0);
+	CHECK_INT(store_record_version(s, T0 + 1, "ci", "web", "dev", "w1", &e), 0);
+	CHECK_INT(raw_sql(url, kill_ours), 0);
+	CHECK_INT(store_snapshot(s, &sn, &e), 0);
+	CHECK_INT(sn.npromotions, 2);
+	store_snapshot_release(&sn);
+	CHECK_INT(raw_sql(url, kill_ours), 0);
+	memset(&v, 0, sizeof(v));
+	CHECK_INT(store_log_verify(s, &v, &e), 0);
+	CHECK(v.ok);
+	CHECK_INT(v.count, 2);
+	/* a statement prepared on the old session is prepared again */
+	CHECK_INT(store_record_version(s, T0 + 2, "ci", "api", "dev", "v2", &e), 0);
+	CHECK_INT(raw_sql(url, kill_ours), 0);
+	CHECK_INT(store_record_version(s, T0 + 3, "ci", "api", "dev", "v3", &e), 0);
+	CHECK_INT(store_snapshot(s, &sn, &e), 0);
+	CHECK(sn.npromotions == 2 && !strcmp(store_snap_promotion(&sn, "api", "dev")->version, "v3"));
+	store_snapshot_release(&sn);
+	store_close(s);
+}
+
 static void test_leases_and_steps(void)
 {
 	char *url = new_url("lease");
@@ -848,6 +889,7 @@ int main(void)
 	RUN(test_record);
 	RUN(test_approvals_ticks_blockers_incidents);
 	RUN(test_snapshot_of);
+	RUN(test_reconnect);
 	RUN(test_leases_and_steps);
 	RUN(test_audit_chain);
 	RUN(test_bulk_append);
