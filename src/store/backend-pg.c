@@ -187,14 +187,26 @@ static int pg_exec(void *conn, const char *sql, struct err *e)
  */
 static bool pg_reconnect(struct pg_conn *c)
 {
-	if (PQstatus(c->conn) != CONNECTION_BAD)
-		return false;
+	if (PQstatus(c->conn) == CONNECTION_OK) {
+		/* after a failure only: a session the server ended may not look
+		 * closed yet (its FATAL read, not the end of the socket), so ask */
+		PGresult *r = PQexec(c->conn, "");
+		ExecStatusType st = PQresultStatus(r);
+		PQclear(r);
+		if (st == PGRES_EMPTY_QUERY || PQstatus(c->conn) == CONNECTION_OK)
+			return false;
+	}
 	PQreset(c->conn);
 	if (PQstatus(c->conn) != CONNECTION_OK)
 		return false;
 	for (size_t i = 0; i < c->nstmts; i++)
 		c->stmts[i].prepared = false;
 	return true;
+}
+
+static bool pg_reconnect_op(void *conn)
+{
+	return pg_reconnect(conn);
 }
 
 static int pg_begin(void *conn, bool write, struct err *e)
@@ -427,15 +439,23 @@ static int64_t pg_query(void *conn, const char *sql, const struct store_val *par
 	struct pg_params pp;
 	const char **vals;
 	int64_t ret = 0;
+	bool own;
 	PGresult *r;
 
 	pg_params_set(&pp, params, nparams);
 	vals = pp.vals;
+	/* outside a transaction every statement of ours is a read */
+	own = PQtransactionStatus(c->conn) == PQTRANS_IDLE;
 	if (flags & SQ_STREAM) {
 		ret = pg_stream(c, sql, nparams, vals, fn, ctx, e);
 		goto out;
 	}
 	r = pg_run(c, sql, nparams, vals, e);
+	if (own && PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK &&
+	    pg_reconnect(c)) {
+		PQclear(r); /* the session was gone: once more on a new one */
+		r = pg_run(c, sql, nparams, vals, e);
+	}
 	if (!r) {
 		ret = -1;
 		goto out;
@@ -549,5 +569,6 @@ const struct store_backend store_backend_pg = {
 	.exec = pg_exec,
 	.query = pg_query,
 	.batch = pg_batch,
+	.reconnect = pg_reconnect_op,
 	.max_params = 65535,
 };

@@ -84,6 +84,9 @@ struct store_backend {
 	 * one). NULL: the same as 1. */
 	int (*batch)(void *conn, const struct store_batch_q *q, size_t n, bool snapshot,
 		     struct err *e);
+	/* Optional: after a failure, was the session lost, and is a new one
+	 * open now? (A client-server backend; NULL: sessions are never lost.) */
+	bool (*reconnect)(void *conn);
 	/* The largest number of parameters one statement may take. */
 	int max_params;
 };

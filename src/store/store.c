@@ -416,12 +416,19 @@ int store_in_write(struct store *s, int (*fn)(struct store *s, void *ctx, struct
 	int rc;
 	if (s->in_change)
 		return fn(s, ctx, e);
-	if (s->be->begin(s->conn, true, e) < 0)
-		return -1;
-	rc = fn(s, ctx, e);
-	if (rc < 0) {
+	for (int attempt = 0;; attempt++) {
+		if (s->be->begin(s->conn, true, e) < 0)
+			return -1;
+		rc = fn(s, ctx, e);
+		if (rc >= 0)
+			break;
 		s->be->rollback(s->conn);
-		return rc;
+		/* the session was lost under fn, so nothing of it was written
+		 * (these fns only overwrite what they hand back): once more on a
+		 * new session. A failed COMMIT is not retried: it may have landed. */
+		if (attempt || !s->be->reconnect || !s->be->reconnect(s->conn))
+			return rc;
+		err_init(e);
 	}
 	if (s->be->commit(s->conn, e) < 0)
 		return -1;
