@@ -81,7 +81,7 @@ static void run_one(const struct action_ctx *c, int item, const char *logdir,
 		o->exit_status = r.exit_code;
 		exec_result_describe(&r, &t, o->how, sizeof(o->how));
 		o->tail = xstrdup(r.tail ? r.tail : "");
-		o->seconds = (r.end_mono_ms - r.start_mono_ms) / 1000;
+		o->seconds = exec_result_ms(&r) / 1000;
 	}
 	exec_result_release(&r);
 	for (int i = 0; envv[i]; i++)

@@ -236,7 +236,7 @@ int promote_step_sync(struct pctx *c, int project, int env, const char *step, co
 	sr.ended = r->end_wall_ms ? r->end_wall_ms / 1000 : sr.started;
 	sr.exit_status = r->exit_code;
 	sr.log_path = log && access(log, F_OK) == 0 ? log : NULL;
-	sr.duration_ms = r->pid ? r->end_mono_ms - r->start_mono_ms : 0;
+	sr.duration_ms = exec_result_ms(r);
 	err_init(&ig);
 	store_put_step_run(c->store, &sr, &ig);
 	if (c->obs && c->obs->step_end) {
@@ -244,7 +244,7 @@ int promote_step_sync(struct pctx *c, int project, int env, const char *step, co
 		bool ok = rc == 0 && exec_result_ok(r);
 		exec_result_describe(r, &t, how, sizeof(how));
 		c->obs->step_end(c->obs->ctx, c->plan->projects[project].id, step, ok, how,
-				 r->tail ? r->tail : "", log, r->end_mono_ms - r->start_mono_ms);
+				 r->tail ? r->tail : "", log, exec_result_ms(r));
 	}
 	penv_release(&pe);
 	if (log_path)

@@ -342,7 +342,7 @@ static void put_step_end(struct prun *r, struct rp *rp, const struct exec_result
 	sr.started = rp->step_wall_s;
 	sr.ended = pclock_now(&r->c.clock);
 	sr.exit_status = res->exit_code;
-	sr.duration_ms = res->pid ? res->end_mono_ms - res->start_mono_ms : 0;
+	sr.duration_ms = exec_result_ms(res);
 	/* logs are created lazily: a step that printed nothing has none */
 	sr.log_path = rp->log && access(rp->log, F_OK) == 0 ? rp->log : NULL;
 	if (store_put_step_run(r->c.store, &sr, &e) < 0)
@@ -777,8 +777,7 @@ static void on_finish(void *cb, const struct exec_task *t, const struct exec_res
 	}
 	if (r->o->obs && r->o->obs->step_end)
 		r->o->obs->step_end(r->o->obs->ctx, pid_of(r, rp), rp->step_name, ok, how,
-				    ok ? "" : res->tail ? res->tail : "", rp->log,
-				    res->end_mono_ms - res->start_mono_ms);
+				    ok ? "" : res->tail ? res->tail : "", rp->log, exec_result_ms(res));
 
 	if (rp->step == STEP_ROLLBACK) {
 		finish_failed(r, i, res, true, ok, how);

@@ -122,6 +122,11 @@ void exec_result_release(struct exec_result *r)
 	exec_result_init(r);
 }
 
+int64_t exec_result_ms(const struct exec_result *r)
+{
+	return r->pid ? r->end_mono_ms - r->start_mono_ms : 0;
+}
+
 bool exec_result_ok(const struct exec_result *r)
 {
 	return !r->spawn_errno && !r->timed_out && !r->cancelled &&
@@ -851,24 +856,21 @@ static void *spawner_main(void *arg)
 	return NULL;
 }
 
-static int spawner_start(struct runner *r, struct err *e)
+/* Without a pipe or a thread, every spawn is simply done inline. */
+static void spawner_start(struct runner *r)
 {
-	int rc;
-
 	if (pipe_cloexec(r->wake) < 0)
-		return err_set(e, ERR_FAILED, "cannot create a pipe: %s", strerror(errno));
+		return;
 	fcntl(r->wake[1], F_SETFL, O_NONBLOCK);
 	r->todo = xcalloc((size_t)r->njobs, sizeof(*r->todo));
 	r->done = xcalloc((size_t)r->njobs, sizeof(*r->done));
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cv, NULL);
-	rc = pthread_create(&r->spawner, NULL, spawner_main, r);
-	if (rc) {
+	if (pthread_create(&r->spawner, NULL, spawner_main, r)) {
 		spawner_release(r);
-		return err_set(e, ERR_FAILED, "cannot start a thread: %s", strerror(rc));
+		return;
 	}
 	r->threaded = true;
-	return 0;
 }
 
 /* Stop the thread (a spawn under way completes first). */
@@ -936,8 +938,8 @@ static void collect_spawns(struct runner *r, int64_t now)
 	} while (n == ARRAY_SIZE(got));
 }
 
-/* Start j: at once (-1: it could not start, 0: it runs), or handed to the
- * spawner thread (1). */
+/* Start j: spawned at once (0: job_start_done is next), handed to the
+ * spawner thread (1), or not at all (-1: it could not be prepared). */
 static int job_start(struct runner *r, struct job *j)
 {
 	if (job_prepare(j) < 0) {
@@ -953,7 +955,7 @@ static int job_start(struct runner *r, struct job *j)
 		return 1;
 	}
 	job_spawn(j);
-	return job_started(r, j);
+	return 0;
 }
 
 /* ---- the loop ---- */
@@ -1003,8 +1005,8 @@ static int fill(struct runner *r, bool *no_more)
 			continue;
 		}
 		r->running++;
-		if (rc == 0 && r->o->on_start)
-			r->o->on_start(r->o->cb, &j->task, &j->res);
+		if (rc == 0)
+			job_start_done(r, j, exec_mono_ms());
 	}
 	return got;
 }
@@ -1022,8 +1024,6 @@ static void abort_all(struct runner *r)
 		j->spawning = false;
 		j->res.cancelled = true;
 		spawn_fail(j, ECANCELED, "cancelled before it started");
-		close_fd(&j->fd[0]);
-		close_fd(&j->fd[1]);
 		job_finish(r, j);
 		r->running--;
 	}
@@ -1180,13 +1180,9 @@ int exec_run_parallel(const struct exec_opts *o, struct err *e)
 	 * blocked, it would wake ppoll once for every child that ends. */
 	sigdelset(&block, SIGCHLD);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
-	/* started with the signals blocked, the thread keeps them so; without
-	 * it (it could not be made) every spawn is done inline */
-	if (r->njobs > 1) {
-		struct err ignored;
-		err_init(&ignored);
-		spawner_start(r, &ignored);
-	}
+	/* started with the signals blocked, the thread keeps them so */
+	if (r->njobs > 1)
+		spawner_start(r);
 
 	next_tick = o->on_tick ? exec_mono_ms() + tick : INT64_MAX;
 	for (;;) {

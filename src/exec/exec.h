@@ -93,6 +93,9 @@ void exec_result_init(struct exec_result *r);
 void exec_result_release(struct exec_result *r);
 /* Exited with status 0. */
 bool exec_result_ok(const struct exec_result *r);
+/* How long the command ran, in milliseconds (monotonic); 0 when it never
+ * started. */
+int64_t exec_result_ms(const struct exec_result *r);
 /* "exited with status 3", "killed by signal 9 (Killed)", "timed out after
  * 15m0s", "cancelled", "could not start: …" into buf; returns buf. */
 char *exec_result_describe(const struct exec_result *r, const struct exec_task *t,
