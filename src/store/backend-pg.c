@@ -3,7 +3,8 @@
  *
  * The shared SQL is written with `?` placeholders; this backend rewrites them
  * to $1, $2 … once per statement (cached by the address of the SQL text),
- * sends its first run unprepared and prepares it when it runs again. Write transactions are READ COMMITTED and begin by taking one
+ * sends its first run unprepared and prepares it when it runs again. Write
+ * transactions are READ COMMITTED and begin by taking one
  * transaction-scoped advisory lock, so writers from any number of machines
  * queue exactly like SQLite's BEGIN IMMEDIATE: no serialization failures to
  * retry, no deadlocks, and each statement sees what the previous writer
@@ -185,8 +186,10 @@ static int pg_exec(void *conn, const char *sql, struct err *e)
  * an idle connection cut during a long deploy): nothing is lost, so connect
  * again, once. The old session's prepared statements went with it.
  */
-static bool pg_reconnect(struct pg_conn *c)
+static bool pg_reconnect(void *conn)
 {
+	struct pg_conn *c = conn;
+
 	if (PQstatus(c->conn) == CONNECTION_OK) {
 		/* after a failure only: a session the server ended may not look
 		 * closed yet (its FATAL read, not the end of the socket), so ask */
@@ -202,11 +205,6 @@ static bool pg_reconnect(struct pg_conn *c)
 	for (size_t i = 0; i < c->nstmts; i++)
 		c->stmts[i].prepared = false;
 	return true;
-}
-
-static bool pg_reconnect_op(void *conn)
-{
-	return pg_reconnect(conn);
 }
 
 static int pg_begin(void *conn, bool write, struct err *e)
@@ -266,11 +264,13 @@ static char *pg_rewrite(const char *sql)
 	return strbuf_detach(&sb);
 }
 
-/* sql's cache entry; *fresh set when it was just made. */
+/* sql's cache entry (with its $n text); *fresh, when asked, says whether it
+ * was just made. */
 static struct pg_stmt *pg_stmt_of(struct pg_conn *c, const char *sql, bool *fresh)
 {
 	struct pg_stmt *st;
-	*fresh = false;
+	if (fresh)
+		*fresh = false;
 	for (size_t i = 0; i < c->nstmts; i++)
 		if (c->stmts[i].sql == sql)
 			return &c->stmts[i];
@@ -281,7 +281,8 @@ static struct pg_stmt *pg_stmt_of(struct pg_conn *c, const char *sql, bool *fres
 	st->text = pg_rewrite(sql);
 	snprintf(st->name, sizeof(st->name), "tg%zu", c->nstmts);
 	c->nstmts++;
-	*fresh = true;
+	if (fresh)
+		*fresh = true;
 	return st;
 }
 
@@ -345,7 +346,7 @@ static int64_t pg_stream(struct pg_conn *c, const char *sql, int nparams, const 
 			 store_row_fn fn, void *ctx, struct err *e)
 {
 	bool own = PQtransactionStatus(c->conn) == PQTRANS_IDLE;
-	char *text = pg_rewrite(sql);
+	const char *text = pg_stmt_of(c, sql, NULL)->text;
 	int64_t ret = 0;
 	bool failed = false, delivered = false;
 	PGresult *r;
@@ -356,7 +357,6 @@ again:
 			own = false;
 			goto again;
 		}
-		free(text);
 		return pg_set_err(e, PQerrorMessage(c->conn));
 	}
 	PQsetSingleRowMode(c->conn);
@@ -394,7 +394,6 @@ again:
 		failed = false;
 		goto again;
 	}
-	free(text);
 	return failed ? -1 : ret;
 }
 
@@ -506,9 +505,8 @@ static int pg_batch(void *conn, const struct store_batch_q *q, size_t n, bool sn
 			ok = PQsendQueryParams(c->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
 		} else {
 			const struct store_batch_q *x = &q[k - (snapshot ? 1 : 0)];
-			bool fresh;
 			pg_params_set(&pp, x->params, x->nparams);
-			ok = PQsendQueryParams(c->conn, pg_stmt_of(c, x->sql, &fresh)->text,
+			ok = PQsendQueryParams(c->conn, pg_stmt_of(c, x->sql, NULL)->text,
 					       x->nparams, NULL, pp.vals, NULL, NULL, 0);
 			pg_params_release(&pp);
 		}
@@ -569,6 +567,6 @@ const struct store_backend store_backend_pg = {
 	.exec = pg_exec,
 	.query = pg_query,
 	.batch = pg_batch,
-	.reconnect = pg_reconnect_op,
+	.reconnect = pg_reconnect,
 	.max_params = 65535,
 };

@@ -45,7 +45,7 @@ typedef int (*store_row_fn)(void *ctx, const struct store_row *row);
 
 /* query() flags */
 enum {
-	SQ_STREAM = 1 << 0, /* a huge result: fetch in batches, constant memory */
+	SQ_STREAM = 1 << 0, /* a huge result: streamed, constant memory */
 };
 
 /* One read query of a batch (store_backend.batch, store_read_batch). */

@@ -1013,7 +1013,6 @@ static int snapshot(struct store *s, struct store_state_snapshot *st, const char
 
 	memset(st, 0, sizeof(*st));
 	arena_init(&st->arena);
-	pc.arena = &st->arena;
 	for (int k = 0; k < 5; k++)
 		c[k] = (struct snap_ctx){ st, 0 };
 	if (projects) {
