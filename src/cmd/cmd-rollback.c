@@ -101,7 +101,7 @@ int cmd_rollback_for_incident(struct app *app, const char *project, const char *
 			return e.code == ERR_NOT_READY ? EXIT_OK : EXIT_FAILED;
 		if (e.code == ERR_NOT_READY) {
 			printf("no rollback run: %s\n", e.msg);
-			if (strstr(e.msg, "being worked on"))
+			if (err_is(&e, REASON_BUSY))
 				printf("the running promote rolls it back when its current step ends\n");
 			return EXIT_OK;
 		}

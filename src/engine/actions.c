@@ -18,8 +18,8 @@ static int unknown(struct err *e, const char *kind, const char *id, const char *
 		   const char *where)
 {
 	if (sugg)
-		return err_set(e, ERR_USAGE, "unknown %s '%s'; did you mean '%s'?", kind, id, sugg);
-	return err_set(e, ERR_USAGE, "unknown %s '%s'; the plan's '%s' lists the ids", kind, id,
+		return err_setr(e, ERR_USAGE, REASON_NOT_FOUND, "unknown %s '%s'; did you mean '%s'?", kind, id, sugg);
+	return err_setr(e, ERR_USAGE, REASON_NOT_FOUND, "unknown %s '%s'; the plan's '%s' lists the ids", kind, id,
 		       where);
 }
 
@@ -137,10 +137,10 @@ int action_parse_versions(const struct plan *p, const char *name, const char *te
 		if (pi < 0) {
 			const char *sg = plan_suggest_project(p, project);
 			if (sg)
-				err_set(e, ERR_USAGE, "%s:%d: unknown project '%s'; did you mean '%s'?",
+				err_setr(e, ERR_USAGE, REASON_NOT_FOUND, "%s:%d: unknown project '%s'; did you mean '%s'?",
 					name, line, project, sg);
 			else
-				err_set(e, ERR_USAGE, "%s:%d: unknown project '%s'", name, line, project);
+				err_setr(e, ERR_USAGE, REASON_NOT_FOUND, "%s:%d: unknown project '%s'", name, line, project);
 			free(project);
 			goto fail;
 		}
@@ -550,7 +550,7 @@ int action_incident_resolve(const struct action_ctx *c, int64_t id, struct err *
 	if (r != 0) {
 		store_abort_change(c->store);
 		if (r == 1)
-			return err_set(e, ERR_USAGE, "unknown incident %lld; 'tollgate status' lists "
+			return err_setr(e, ERR_USAGE, REASON_NOT_FOUND, "unknown incident %lld; 'tollgate status' lists "
 						     "the open ones", (long long)id);
 		if (r == 2)
 			return err_set(e, ERR_USAGE, "incident %lld is already resolved", (long long)id);

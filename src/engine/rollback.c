@@ -48,8 +48,9 @@ int rollback_run(const struct plan *p, struct store *s, int64_t now, int project
 			break;
 		}
 		if (promote_lease_alive(&c, &prev, pclock_now(&c.clock))) {
-			err_set(e, ERR_NOT_READY, "%s in %s is being worked on by run %s (host %s, pid "
-						  "%ld); wait for it, or stop it first",
+			err_setr(e, ERR_NOT_READY, REASON_BUSY,
+				 "%s in %s is being worked on by run %s (host %s, pid "
+				 "%ld); wait for it, or stop it first",
 				pr->id, env_s, prev.run_id, prev.host, prev.pid);
 			goto out;
 		}
@@ -57,7 +58,7 @@ int rollback_run(const struct plan *p, struct store *s, int64_t now, int project
 			goto out;
 	}
 	if (!taken) {
-		err_set(e, ERR_NOT_READY, "could not take the lease of %s in %s; try again", pr->id,
+		err_setr(e, ERR_NOT_READY, REASON_BUSY, "could not take the lease of %s in %s; try again", pr->id,
 			env_s);
 		goto out;
 	}

@@ -159,7 +159,7 @@ static int read_head(struct store *s, struct head_ctx *c, struct err *e)
 	if (store_q(s, sql_audit_head, NULL, 0, head_row, c, e) < 0)
 		return -1;
 	if (c->found != 3)
-		return err_set(e, ERR_FAILED, "the audit log head is missing from the store's meta table");
+		return err_setr(e, ERR_FAILED, REASON_IO, "the audit log head is missing from the store's meta table");
 	return 0;
 }
 

@@ -66,12 +66,12 @@ static int pq_load(struct err *e)
 		return 0;
 	lib = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
 	if (!lib)
-		return err_set(e, ERR_FAILED,
+		return err_setr(e, ERR_FAILED, REASON_IO,
 			       "cannot load libpq for a postgres:// store: %s; install libpq5",
 			       dlerror());
 #define PQ_RESOLVE(f)                                                          \
 	if (!(pq_##f = (__typeof__(pq_##f))dlsym(lib, #f)))                    \
-		return err_set(e, ERR_FAILED, "libpq lacks %s; install a newer libpq5", #f);
+		return err_setr(e, ERR_FAILED, REASON_IO, "libpq lacks %s; install a newer libpq5", #f);
 	PQ_FUNCS(PQ_RESOLVE)
 #undef PQ_RESOLVE
 	return 0;
@@ -115,7 +115,7 @@ static int pg_set_err(struct err *e, const char *msg)
 	n = strcspn(msg, "\n");
 	while (n > 0 && (msg[n - 1] == ' ' || msg[n - 1] == '\r'))
 		n--;
-	return err_set(e, ERR_FAILED, "%.*s", (int)n, msg);
+	return err_setr(e, ERR_FAILED, REASON_IO, "%.*s", (int)n, msg);
 }
 
 static int pg_res_err(struct pg_conn *c, PGresult *r, struct err *e)
@@ -220,7 +220,7 @@ static int pg_begin(void *conn, bool write, struct err *e)
 		return 0;
 	if (pg_reconnect(c))
 		return pg_exec(c, sql, e);
-	*e = first;
+	err_copy(e, &first);
 	return -1;
 }
 

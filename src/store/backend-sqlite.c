@@ -56,7 +56,7 @@ static int sq_busy(void *arg, int tries)
 
 static int sq_fail(struct sq_conn *c, struct err *e)
 {
-	return err_set(e, ERR_FAILED, "%s", sqlite3_errmsg(c->db));
+	return err_setr(e, ERR_FAILED, REASON_IO, "%s", sqlite3_errmsg(c->db));
 }
 
 static void sq_close(void *conn)
@@ -76,7 +76,7 @@ static int sq_exec(void *conn, const char *sql, struct err *e)
 	struct sq_conn *c = conn;
 	char *msg = NULL;
 	if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		err_set(e, ERR_FAILED, "%s", msg ? msg : sqlite3_errmsg(c->db));
+		err_setr(e, ERR_FAILED, REASON_IO, "%s", msg ? msg : sqlite3_errmsg(c->db));
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -93,9 +93,9 @@ static int sq_open(void **out, const char *path, struct err *e)
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		if (c->db)
-			err_set(e, ERR_FAILED, "%s", sqlite3_errmsg(c->db));
+			err_setr(e, ERR_FAILED, REASON_IO, "%s", sqlite3_errmsg(c->db));
 		else
-			err_set(e, ERR_FAILED, "out of memory");
+			err_setr(e, ERR_FAILED, REASON_IO, "out of memory");
 		sq_close(c);
 		return -1;
 	}

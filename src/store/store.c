@@ -216,7 +216,7 @@ fail:
 	s->be->rollback(s->conn);
 	return -1;
 newer:
-	return err_set(e, ERR_FAILED,
+	return err_setr(e, ERR_FAILED, REASON_CONFLICT,
 		       "the store '%s' has schema version %" PRId64
 		       " but this tollgate knows only %" PRId64 "; upgrade tollgate",
 		       s->display_url, vc.v, known);
@@ -240,7 +240,7 @@ int store_open(struct store **out, const struct plan *plan, const char *url, str
 	if (!url || !*url) {
 		char *dir = xasprintf("%s/.tollgate", plan_dir);
 		if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
-			err_set(e, ERR_FAILED, "cannot open the store '%s/state.db': cannot create '%s': %s",
+			err_setr(e, ERR_FAILED, REASON_IO, "cannot open the store '%s/state.db': cannot create '%s': %s",
 				dir, dir, strerror(errno));
 			free(dir);
 			goto fail;
@@ -281,14 +281,14 @@ int store_open(struct store **out, const struct plan *plan, const char *url, str
 		s->log_dir = xasprintf("%s/.tollgate", plan_dir);
 
 	if (s->be->open(&s->conn, target, &why) < 0) {
-		err_set(e, ERR_FAILED, "cannot open the store '%s': %s", s->display_url, why.msg);
+		err_setr(e, ERR_FAILED, REASON_IO, "cannot open the store '%s': %s", s->display_url, why.msg);
 		goto fail;
 	}
 	if (migrate(s, &why) < 0) {
-		if (strstr(why.msg, "schema version"))
-			err_set(e, ERR_FAILED, "%s", why.msg);
+		if (err_is(&why, REASON_CONFLICT))
+			err_copy(e, &why);
 		else
-			err_set(e, ERR_FAILED, "cannot open the store '%s': %s", s->display_url,
+			err_setr(e, ERR_FAILED, REASON_IO, "cannot open the store '%s': %s", s->display_url,
 				why.msg);
 		goto fail;
 	}

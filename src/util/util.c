@@ -316,22 +316,67 @@ void err_init(struct err *e)
 	memset(e, 0, sizeof(*e));
 }
 
-int err_setv(struct err *e, enum err_code code, const char *fmt, va_list ap)
+static enum err_reason default_reason(enum err_code code)
 {
-	if (!e)
+	switch (code) {
+	case ERR_NONE: return REASON_NONE;
+	case ERR_FAILED: return REASON_FAILED;
+	case ERR_USAGE: return REASON_INVALID;
+	case ERR_NOT_READY: return REASON_NOT_READY;
+	}
+	return REASON_FAILED;
+}
+
+const char *err_reason_name(enum err_reason r)
+{
+	static const char *const names[] = {
+		[REASON_NONE] = "none",           [REASON_FAILED] = "failed",
+		[REASON_IO] = "io",               [REASON_INVALID] = "invalid",
+		[REASON_NOT_FOUND] = "not_found", [REASON_NOT_READY] = "not_ready",
+		[REASON_FORBIDDEN] = "forbidden", [REASON_BUSY] = "busy",
+		[REASON_CONFLICT] = "conflict",   [REASON_CANCELLED] = "cancelled",
+	};
+	return (size_t)r < ARRAY_SIZE(names) && names[r] ? names[r] : "failed";
+}
+
+int err_setrv(struct err *e, enum err_code code, enum err_reason reason, const char *fmt,
+	      va_list ap)
+{
+	if (!e || e->code != ERR_NONE)
 		return -1;
 	e->code = code;
+	e->reason = reason == REASON_NONE ? default_reason(code) : reason;
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	return -1;
+}
+
+int err_setv(struct err *e, enum err_code code, const char *fmt, va_list ap)
+{
+	return err_setrv(e, code, REASON_NONE, fmt, ap);
 }
 
 int err_set(struct err *e, enum err_code code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	err_setv(e, code, fmt, ap);
+	err_setrv(e, code, REASON_NONE, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+int err_setr(struct err *e, enum err_code code, enum err_reason reason, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	err_setrv(e, code, reason, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void err_copy(struct err *dst, const struct err *src)
+{
+	if (dst && src && dst->code == ERR_NONE && src->code != ERR_NONE)
+		*dst = *src;
 }
 
 /* time */

@@ -8,6 +8,7 @@
 #define TOLLGATE_UTIL_H
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -78,6 +79,11 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 /*
  * An error record filled by library code. Only main.c and cmd/ print it.
  * file/line/col are set (line > 0) when the error points into a plan file.
+ *
+ * code picks the exit status; reason says why, for callers that must branch
+ * (the CLI's level-3 response, the HTTP layer's status table): test the
+ * reason, never the message text. The first error set wins: later err_set
+ * calls on a filled record change nothing (err_init clears it).
  */
 enum err_code {
 	ERR_NONE = 0,
@@ -85,17 +91,72 @@ enum err_code {
 	ERR_USAGE = 2,    /* bad input, bad plan, unknown id: exit 2 */
 	ERR_NOT_READY = 3 /* refused by a readiness rule or a permission: exit 3 */
 };
+enum err_reason {
+	REASON_NONE = 0,
+	REASON_FAILED,    /* an operation ran and failed (a step, a check, a rollback) */
+	REASON_IO,        /* the store or a file could not be read or written */
+	REASON_INVALID,   /* bad input: a flag, a value, a plan */
+	REASON_NOT_FOUND, /* an id that the plan or the store does not have */
+	REASON_NOT_READY, /* a readiness rule stops it */
+	REASON_FORBIDDEN, /* the acting person may not do it */
+	REASON_BUSY,      /* another run holds what it needs (a lease) */
+	REASON_CONFLICT,  /* the state does not allow it (nothing to roll back, resolved) */
+	REASON_CANCELLED, /* the run was cancelled */
+};
+/* "failed", "io", "invalid", "not_found", … ("none" for REASON_NONE). */
+const char *err_reason_name(enum err_reason r);
 struct err {
 	enum err_code code;
+	enum err_reason reason;
 	char msg[1024];
 	char file[512];
 	int line, col;
 };
 void err_init(struct err *e);
-/* Set e (first error wins unless e is reset); returns -1 for `return err_set(...)`. */
+/* Set e unless it already holds an error (first error wins); the reason is
+ * the code's default (FAILED, INVALID, NOT_READY). Returns -1 for
+ * `return err_set(...)`. e may be NULL. */
 int err_set(struct err *e, enum err_code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int err_setv(struct err *e, enum err_code code, const char *fmt, va_list ap);
+/* The same with an explicit reason. */
+int err_setr(struct err *e, enum err_code code, enum err_reason reason, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int err_setrv(struct err *e, enum err_code code, enum err_reason reason, const char *fmt,
+	      va_list ap);
+/* Copy src into dst unless dst already holds an error. */
+void err_copy(struct err *dst, const struct err *src);
+static inline bool err_is(const struct err *e, enum err_reason r)
+{
+	return e && e->code != ERR_NONE && e->reason == r;
+}
+
+/*
+ * A run's cancellation token: whoever stops a run (the CLI's signal handler,
+ * the server's shutdown) raises its level; the run reads it between steps.
+ * 0 running, 1 let running steps finish and start nothing new, 2 stop the
+ * running steps now. Lock-free, so cancel_raise is safe in a signal handler
+ * and across threads. Each run has its own; nothing here is process-wide.
+ */
+struct cancel_token {
+	atomic_int level;
+};
+static inline void cancel_init(struct cancel_token *t)
+{
+	atomic_init(&t->level, 0);
+}
+/* Raise the level to at least `level` (never lowers it). */
+static inline void cancel_raise(struct cancel_token *t, int level)
+{
+	int cur = atomic_load(&t->level);
+	while (cur < level && !atomic_compare_exchange_weak(&t->level, &cur, level))
+		;
+}
+/* 0 when t is NULL. */
+static inline int cancel_level(const struct cancel_token *t)
+{
+	return t ? atomic_load(&((struct cancel_token *)t)->level) : 0;
+}
 
 /* Time. All times are UTC seconds since the epoch. */
 /* now(): TOLLGATE_NOW (RFC 3339) when set and valid, else the real clock.

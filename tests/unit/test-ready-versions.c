@@ -49,6 +49,7 @@ static void test_bad(void)
 	CHECK_STR(e.msg, "v.txt:3: project 'db' is already on line 1");
 	CHECK_INT(parse("# nothing\n\n", &l, &e), -1);
 	CHECK_STR(e.msg, "v.txt: no 'PROJECT VERSION' line; nothing to record");
+	err_init(&e);
 	CHECK_INT(action_parse_versions(plan, "v.txt", "api v1\n\0x y\n", 12, &l, &e), -1);
 	CHECK_STR(e.msg, "v.txt:2: a NUL byte; expected 'PROJECT VERSION'");
 }
