@@ -100,6 +100,10 @@ static int check_identity(struct app *app, const struct cmd_entry *e)
 	return 0;
 }
 
+/* environment variables tollgate reads as text */
+static const char *const utf8_env[] = { "TOLLGATE_USER", "TOLLGATE_NOW", "TOLLGATE_PLAN",
+					"TOLLGATE_DB" };
+
 int main(int argc, char **argv)
 {
 	struct app app = { 0 };
@@ -116,6 +120,25 @@ int main(int argc, char **argv)
 
 	err_init(&err);
 	app.argv0 = argv[0];
+	/* text enters as UTF-8 or not at all: a stray Latin-1 byte would end
+	 * up in the store, the audit log and every JSON answer */
+	for (int i = 1; i < argc; i++) {
+		size_t bad;
+		if (!util_utf8_valid(argv[i], strlen(argv[i]), &bad))
+			return cmd_error(EXIT_USAGE,
+					 "argument %d is not valid UTF-8 (byte 0x%02x at offset %zu); "
+					 "give text as UTF-8",
+					 i, (unsigned char)argv[i][bad], bad);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(utf8_env); i++) {
+		const char *v = getenv(utf8_env[i]);
+		size_t bad;
+		if (v && !util_utf8_valid(v, strlen(v), &bad))
+			return cmd_error(EXIT_USAGE,
+					 "%s is not valid UTF-8 (byte 0x%02x at offset %zu); "
+					 "give text as UTF-8",
+					 utf8_env[i], (unsigned char)v[bad], bad);
+	}
 	ci = find_command(argc, argv);
 	if (ci < 0) {
 		for (int i = 1; i < argc; i++) {

@@ -118,6 +118,15 @@ int action_parse_versions(const struct plan *p, const char *name, const char *te
 			err_set(e, ERR_USAGE, "%s:%d: a NUL byte; expected 'PROJECT VERSION'", name, line);
 			goto fail;
 		}
+		{
+			size_t bad;
+			if (!util_utf8_valid(s, (size_t)(le - s), &bad)) {
+				err_set(e, ERR_USAGE,
+					"%s:%d:%zu: not valid UTF-8 (byte 0x%02x); save the file as UTF-8",
+					name, line, bad + 1, (unsigned char)s[bad]);
+				goto fail;
+			}
+		}
 		w1 = word(&s, le, &n1);
 		if (!w1 || *w1 == '#') {
 			s = eol ? eol + 1 : end;

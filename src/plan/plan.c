@@ -30,43 +30,6 @@ void plan_diags_release(struct plan_diags *d)
 	d->n = d->alloc = d->nerrors = d->nwarnings = 0;
 }
 
-/* A message is one line of valid UTF-8 whatever the plan held (a quoted key
- * with a newline, an id cut at 80 bytes inside a character): other bytes
- * become '?'. */
-static void scrub(char *s)
-{
-	unsigned char *u = (unsigned char *)s;
-	while (*u) {
-		size_t len = 0;
-		if (*u < 0x20 || *u == 0x7f) {
-			*u++ = '?';
-			continue;
-		}
-		if (*u < 0x80) {
-			u++;
-			continue;
-		}
-		if ((*u & 0xe0) == 0xc0 && *u >= 0xc2)
-			len = 2;
-		else if ((*u & 0xf0) == 0xe0)
-			len = 3;
-		else if ((*u & 0xf8) == 0xf0 && *u <= 0xf4)
-			len = 4;
-		for (size_t i = 1; i < len; i++)
-			if ((u[i] & 0xc0) != 0x80)
-				len = 0;
-		if (len == 3 && ((u[0] == 0xe0 && u[1] < 0xa0) || (u[0] == 0xed && u[1] >= 0xa0)))
-			len = 0;
-		if (len == 4 && ((u[0] == 0xf0 && u[1] < 0x90) || (u[0] == 0xf4 && u[1] >= 0x90)))
-			len = 0;
-		if (!len) {
-			*u++ = '?';
-			continue;
-		}
-		u += len;
-	}
-}
-
 void plan_diag_add(struct plan_diags *d, enum diag_kind kind, struct plan_loc loc,
 		   const char *fmt, ...)
 {
@@ -90,7 +53,7 @@ void plan_diag_add(struct plan_diags *d, enum diag_kind kind, struct plan_loc lo
 	va_end(ap);
 	if (strlen(g->msg) > 1000) /* a megabyte-long key is not worth echoing */
 		memcpy(g->msg + 996, "...", 4);
-	scrub(g->msg);
+	util_scrub(g->msg, false);
 }
 
 static int diag_cmp(const void *a, const void *b)

@@ -684,3 +684,82 @@ bool util_valid_id(const char *s)
 			return false;
 	return true;
 }
+
+/* text from outside */
+
+size_t util_utf8_seq(const unsigned char *u, size_t avail)
+{
+	size_t len;
+	if (!avail)
+		return 0;
+	if (u[0] < 0x80)
+		return 1;
+	if (u[0] >= 0xc2 && u[0] <= 0xdf)
+		len = 2;
+	else if ((u[0] & 0xf0) == 0xe0)
+		len = 3;
+	else if (u[0] >= 0xf0 && u[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (len > avail)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((u[i] & 0xc0) != 0x80)
+			return 0;
+	if (len == 3 && ((u[0] == 0xe0 && u[1] < 0xa0) || (u[0] == 0xed && u[1] >= 0xa0)))
+		return 0;
+	if (len == 4 && ((u[0] == 0xf0 && u[1] < 0x90) || (u[0] == 0xf4 && u[1] >= 0x90)))
+		return 0;
+	return len;
+}
+
+bool util_utf8_valid(const char *s, size_t n, size_t *bad)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n) {
+		size_t len = util_utf8_seq(u + i, n - i);
+		if (!len) {
+			if (bad)
+				*bad = i;
+			return false;
+		}
+		i += len;
+	}
+	return true;
+}
+
+static bool scrub_keeps(unsigned char c, bool keep_newlines)
+{
+	return keep_newlines && (c == '\n' || c == '\t');
+}
+
+void util_scrub(char *s, bool keep_newlines)
+{
+	unsigned char *u = (unsigned char *)s;
+	size_t n = strlen(s);
+	size_t i = 0;
+	while (i < n) {
+		size_t len = util_utf8_seq(u + i, n - i);
+		if (len == 1 && (u[i] < 0x20 || u[i] == 0x7f) && !scrub_keeps(u[i], keep_newlines))
+			len = 0;
+		else if (len == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0) /* C1 */
+			len = 0;
+		if (!len) {
+			u[i++] = '?';
+			continue;
+		}
+		i += len;
+	}
+}
+
+void strbuf_add_scrubbed(struct strbuf *sb, const char *s, bool keep_newlines)
+{
+	size_t at;
+	if (!s)
+		return;
+	at = sb->len;
+	strbuf_addstr(sb, s);
+	util_scrub(sb->buf + at, keep_newlines);
+}

@@ -191,6 +191,24 @@ void suggest_init(struct suggest *s, const char *word);
 void suggest_add(struct suggest *s, const char *cand);
 const char *suggest_result(const struct suggest *s); /* NULL: nothing close */
 
+/*
+ * Text from outside (a plan, an argument, a file, a step's output) is UTF-8
+ * or refused at the door; text that reaches a terminal or a report is
+ * neutralised, so that no escape sequence, bell or forged line gets through.
+ */
+/* The length (1..4) of the valid UTF-8 sequence at s (avail bytes there),
+ * or 0 when it is not one (overlong, surrogate, past U+10FFFF, cut short). */
+size_t util_utf8_seq(const unsigned char *s, size_t avail);
+/* Is s[0..n) valid UTF-8? When not and bad is non-NULL, *bad gets the
+ * offset of the first bad byte. */
+bool util_utf8_valid(const char *s, size_t n, size_t *bad);
+/* Neutralise s in place: C0 controls, DEL, C1 controls (U+0080..U+009F)
+ * and bytes that are not valid UTF-8 become '?', byte for byte; with keep_newlines, '\n'
+ * and '\t' stay (multi-line text such as a step's output tail). */
+void util_scrub(char *s, bool keep_newlines);
+/* Append s to sb neutralised as util_scrub does (NULL appends nothing). */
+void strbuf_add_scrubbed(struct strbuf *sb, const char *s, bool keep_newlines);
+
 /* An id is [A-Za-z0-9_.-]+ */
 bool util_valid_id(const char *s);
 

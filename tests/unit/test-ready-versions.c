@@ -52,6 +52,9 @@ static void test_bad(void)
 	err_init(&e);
 	CHECK_INT(action_parse_versions(plan, "v.txt", "api v1\n\0x y\n", 12, &l, &e), -1);
 	CHECK_STR(e.msg, "v.txt:2: a NUL byte; expected 'PROJECT VERSION'");
+	CHECK_INT(parse("api v1\ndb caf\xe9\n", &l, &e), -1);
+	CHECK_STR(e.msg, "v.txt:2:7: not valid UTF-8 (byte 0xe9); save the file as UTF-8");
+	CHECK_INT(l.n, 0);
 }
 
 static void test_lookups(void)
