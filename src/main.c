@@ -100,9 +100,16 @@ static int check_identity(struct app *app, const struct cmd_entry *e)
 	return 0;
 }
 
+/* A write has waited a second for another writer: say so, once. */
+static void store_waiting(void *ctx, const char *holder)
+{
+	(void)ctx;
+	fprintf(stderr, "tollgate: waiting for the store: locked by %s\n", holder);
+}
+
 /* environment variables tollgate reads as text */
 static const char *const utf8_env[] = { "TOLLGATE_USER", "TOLLGATE_NOW", "TOLLGATE_PLAN",
-					"TOLLGATE_DB" };
+					"TOLLGATE_DB", "TOLLGATE_STORE_WAIT" };
 
 int main(int argc, char **argv)
 {
@@ -294,7 +301,20 @@ int main(int argc, char **argv)
 	if (rc)
 		goto out_plan;
 	if (e->needs & (1 << 1)) {
-		if (store_open(&app.store, app.plan, app.db_url, &err) < 0) {
+		struct store_open_opts so = { .waiting = store_waiting };
+		const char *wait = getenv("TOLLGATE_STORE_WAIT");
+		if (wait && *wait) {
+			int64_t secs;
+			if (util_parse_duration(wait, &secs) < 0 || secs <= 0) {
+				rc = cmd_error(EXIT_USAGE,
+					       "TOLLGATE_STORE_WAIT='%s' is not a duration such as 30s or "
+					       "5m",
+					       wait);
+				goto out_plan;
+			}
+			so.wait_ms = secs * 1000;
+		}
+		if (store_open_with(&app.store, app.plan, app.db_url, &so, &err) < 0) {
 			rc = cmd_err(&err);
 			goto out_plan;
 		}

@@ -26,7 +26,7 @@
  * pulls in some twenty libraries (Kerberos, LDAP, GnuTLS …) whose loading
  * would double the start-up time of every command on the SQLite default.
  */
-#define PQ_FUNCS(X) X(PQclear) X(PQresultStatus) X(PQexec) X(PQtransactionStatus) X(PQntuples) X(PQerrorMessage) X(PQstatus) X(PQsetNoticeProcessor) X(PQresultErrorMessage) X(PQprepare) X(PQnfields) X(PQgetvalue) X(PQgetlength) X(PQgetisnull) X(PQfinish) X(PQexecPrepared) X(PQexecParams) X(PQconnectdbParams) X(PQcmdTuples) X(PQsendQueryParams) X(PQsetSingleRowMode) X(PQgetResult) X(PQgetCancel) X(PQcancel) X(PQfreeCancel) X(PQenterPipelineMode) X(PQexitPipelineMode) X(PQpipelineSync) X(PQreset)
+#define PQ_FUNCS(X) X(PQclear) X(PQresultStatus) X(PQexec) X(PQtransactionStatus) X(PQntuples) X(PQerrorMessage) X(PQstatus) X(PQsetNoticeProcessor) X(PQresultErrorMessage) X(PQprepare) X(PQnfields) X(PQgetvalue) X(PQgetlength) X(PQgetisnull) X(PQfinish) X(PQexecPrepared) X(PQexecParams) X(PQconnectdbParams) X(PQcmdTuples) X(PQsendQueryParams) X(PQsetSingleRowMode) X(PQgetResult) X(PQgetCancel) X(PQcancel) X(PQfreeCancel) X(PQenterPipelineMode) X(PQexitPipelineMode) X(PQpipelineSync) X(PQreset) X(PQresultErrorField)
 #define PQ_DECLARE(f) static __typeof__(f) *pq_##f;
 PQ_FUNCS(PQ_DECLARE)
 #define PQclear pq_PQclear
@@ -58,6 +58,7 @@ PQ_FUNCS(PQ_DECLARE)
 #define PQexitPipelineMode pq_PQexitPipelineMode
 #define PQpipelineSync pq_PQpipelineSync
 #define PQreset pq_PQreset
+#define PQresultErrorField pq_PQresultErrorField
 
 static int pq_load(struct err *e)
 {
@@ -92,6 +93,9 @@ struct pg_stmt {
 
 struct pg_conn {
 	PGconn *conn;
+	int64_t wait_ms; /* lock_timeout of a write transaction */
+	void (*waiting)(void *ctx, const char *holder);
+	void *waiting_ctx;
 	struct pg_stmt *stmts;
 	size_t nstmts, alloc;
 };
@@ -118,9 +122,25 @@ static int pg_set_err(struct err *e, const char *msg)
 	return err_setr(e, ERR_FAILED, REASON_IO, "%.*s", (int)n, msg);
 }
 
+/* SQLSTATE 55P03: a lock wait ran past lock_timeout */
+static bool pg_lock_timeout(PGresult *r)
+{
+	const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	return st && !strcmp(st, "55P03");
+}
+
 static int pg_res_err(struct pg_conn *c, PGresult *r, struct err *e)
 {
 	const char *m = r ? PQresultErrorMessage(r) : NULL;
+	if (pg_lock_timeout(r)) {
+		char d[32];
+		util_fmt_duration((c->wait_ms + 999) / 1000, d, sizeof(d));
+		err_setr(e, ERR_FAILED, REASON_BUSY,
+			 "a lock in the store was held by another session for more than %s; "
+			 "find it in pg_locks, or wait longer with TOLLGATE_STORE_WAIT", d);
+		PQclear(r);
+		return -1;
+	}
 	if (!m || !*m)
 		m = PQerrorMessage(c->conn);
 	pg_set_err(e, m);
@@ -140,7 +160,8 @@ static void pg_close(void *conn)
 	free(c);
 }
 
-static int pg_open(void **out, const char *uri, struct err *e)
+static int pg_open(void **out, const char *uri, const struct store_open_opts *o,
+		   struct err *e)
 {
 	/* these come first so that the URI's own values win (NOTICEs, such as
 	 * "already exists, skipping", are dropped by pg_quiet: no SET round
@@ -166,6 +187,9 @@ static int pg_open(void **out, const char *uri, struct err *e)
 		return -1;
 	}
 	PQsetNoticeProcessor(c->conn, pg_quiet, NULL);
+	c->wait_ms = o->wait_ms > 0 ? o->wait_ms : STORE_WAIT_DEFAULT_MS;
+	c->waiting = o->waiting;
+	c->waiting_ctx = o->ctx;
 	*out = c;
 	return 0;
 }
@@ -207,19 +231,107 @@ static bool pg_reconnect(void *conn)
 	return true;
 }
 
+static void pg_rollback(void *conn);
+
+/*
+ * The other sessions in a transaction on this database, oldest first: one of
+ * them holds what we wait for (the write lock or a row). "session 4242
+ * (tollgate, user tg, local, in a transaction for 45 s: LOCK TABLE …)".
+ * Runs outside any transaction of ours.
+ */
+static void pg_holders(struct pg_conn *c, struct strbuf *out)
+{
+	PGresult *r = PQexec(c->conn,
+			     "SELECT pid, application_name, usename, coalesce(host(client_addr), 'local'),"
+			     " extract(epoch FROM now() - xact_start)::bigint, left(query, 80)"
+			     " FROM pg_stat_activity WHERE datname = current_database()"
+			     " AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"
+			     " ORDER BY xact_start LIMIT 3");
+	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+		for (int i = 0; i < PQntuples(r); i++) {
+			strbuf_addf(out, "%ssession %s (", i ? ", " : "", PQgetvalue(r, i, 0));
+			strbuf_add_scrubbed(out, PQgetvalue(r, i, 1), false);
+			strbuf_addstr(out, ", user ");
+			strbuf_add_scrubbed(out, PQgetvalue(r, i, 2), false);
+			strbuf_addf(out, ", %s, in a transaction for %s s: ", PQgetvalue(r, i, 3),
+				    PQgetvalue(r, i, 4));
+			strbuf_add_scrubbed(out, PQgetvalue(r, i, 5), false);
+			strbuf_addch(out, ')');
+		}
+	}
+	PQclear(r);
+}
+
+/* BEGIN a write transaction whose lock waits end after ms. */
+static int pg_begin_write(struct pg_conn *c, int64_t ms, struct err *e)
+{
+	char sql[256];
+	snprintf(sql, sizeof(sql),
+		 "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = %lld;"
+		 " SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK_KEY ")",
+		 (long long)ms);
+	return pg_exec(c, sql, e);
+}
+
+#define PG_NOTICE_MS 1000
+
+/*
+ * A write takes the advisory write lock, waiting at most wait_ms (and so do
+ * the row locks it meets later: lock_timeout stays set for the transaction).
+ * With a listener, the first second is waited apart so that a longer wait
+ * can be reported once, naming the sessions that may hold the lock.
+ */
 static int pg_begin(void *conn, bool write, struct err *e)
 {
 	struct pg_conn *c = conn;
-	const char *sql = write ? "BEGIN ISOLATION LEVEL READ COMMITTED;"
-				  " SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK_KEY ")"
-				: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+	const char *sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+	int64_t first_ms = c->wait_ms;
 	struct err first;
 
 	err_init(&first);
-	if (pg_exec(c, sql, &first) == 0)
+	if (!write) {
+		if (pg_exec(c, sql, &first) == 0)
+			return 0;
+		if (pg_reconnect(c))
+			return pg_exec(c, sql, e);
+		err_copy(e, &first);
+		return -1;
+	}
+	if (c->waiting && c->wait_ms > PG_NOTICE_MS)
+		first_ms = PG_NOTICE_MS;
+	if (pg_begin_write(c, first_ms, &first) == 0)
 		return 0;
+	if (err_is(&first, REASON_BUSY)) {
+		struct strbuf who = STRBUF_INIT;
+		char d[32];
+		pg_rollback(c);
+		if (first_ms < c->wait_ms) {
+			pg_holders(c, &who);
+			c->waiting(c->waiting_ctx, who.len ? who.buf : "another session");
+			strbuf_reset(&who);
+			err_init(&first);
+			if (pg_begin_write(c, c->wait_ms - first_ms, &first) == 0) {
+				strbuf_release(&who);
+				return 0;
+			}
+			if (!err_is(&first, REASON_BUSY)) {
+				strbuf_release(&who);
+				err_copy(e, &first);
+				return -1;
+			}
+			pg_rollback(c);
+		}
+		pg_holders(c, &who);
+		util_fmt_duration((c->wait_ms + 999) / 1000, d, sizeof(d));
+		err_setr(e, ERR_FAILED, REASON_BUSY,
+			 "the store's write lock is held by %s and stayed held for %s; wait for it "
+			 "to finish, or wait longer with TOLLGATE_STORE_WAIT",
+			 who.len ? who.buf : "another session", d);
+		strbuf_release(&who);
+		return -1;
+	}
 	if (pg_reconnect(c))
-		return pg_exec(c, sql, e);
+		return pg_begin_write(c, c->wait_ms, e);
 	err_copy(e, &first);
 	return -1;
 }

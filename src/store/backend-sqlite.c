@@ -1,12 +1,17 @@
 /*
  * backend-sqlite.c - the store on an embedded SQLite file.
  *
- * WAL journal, a long busy wait (30 s) and BEGIN IMMEDIATE for every write
- * transaction: concurrent tollgate processes on one machine queue for the
- * write lock instead of failing with "database is locked", and readers never
- * wait for writers. Prepared statements are cached by the address of their
- * (static) SQL text.
+ * WAL journal, a bounded busy wait (30 s unless the caller says otherwise)
+ * and BEGIN IMMEDIATE for every write transaction: concurrent tollgate
+ * processes on one machine queue for the write lock instead of failing with
+ * "database is locked", and readers never wait for writers. A wait that
+ * passes a second is reported once (who has the file open); one that runs
+ * out says who and what to do. Prepared statements are cached by the address
+ * of their (static) SQL text.
  */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +20,7 @@
 
 #include "store/store-internal.h"
 
-#define SQ_BUSY_MS 30000
+#define SQ_NOTICE_MS 1000
 #define SQ_MAX_COLS 32
 
 struct sq_stmt {
@@ -25,6 +30,11 @@ struct sq_stmt {
 
 struct sq_conn {
 	sqlite3 *db;
+	char *path; /* the database file, resolved */
+	int64_t wait_ms;
+	void (*waiting)(void *ctx, const char *holder);
+	void *waiting_ctx;
+	bool noticed; /* this wait was reported */
 	struct timespec busy_since;
 	unsigned seed;
 	struct sq_stmt *stmts;
@@ -32,9 +42,89 @@ struct sq_conn {
 };
 
 /*
+ * The processes other than us that have the database (or its WAL) open: one
+ * of them holds the lock. "pid 4242 (tollgate promote --to sit), pid 77
+ * (sqlite3 state.db)"; empty when none can be seen (another user's process,
+ * another machine on a shared folder). Bounded: the first 4 are named.
+ */
+static void sq_holders(const struct sq_conn *c, struct strbuf *out)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *d;
+	size_t named = 0, more = 0;
+	size_t plen = c->path ? strlen(c->path) : 0;
+
+	if (!proc || !plen) {
+		if (proc)
+			closedir(proc);
+		return;
+	}
+	while ((d = readdir(proc))) {
+		char fddir[64], link[PATH_MAX], target[PATH_MAX];
+		DIR *fds;
+		struct dirent *f;
+		bool hit = false;
+		long pid = strtol(d->d_name, NULL, 10);
+
+		if (pid <= 0 || pid == (long)getpid())
+			continue;
+		snprintf(fddir, sizeof(fddir), "/proc/%ld/fd", pid);
+		if (!(fds = opendir(fddir)))
+			continue;
+		while (!hit && (f = readdir(fds))) {
+			ssize_t n;
+			if (f->d_name[0] == '.')
+				continue;
+			snprintf(link, sizeof(link), "%s/%s", fddir, f->d_name);
+			n = readlink(link, target, sizeof(target) - 1);
+			if (n <= 0)
+				continue;
+			target[n] = '\0';
+			hit = !strncmp(target, c->path, plen) &&
+			      (!target[plen] || !strcmp(target + plen, "-wal") ||
+			       !strcmp(target + plen, "-shm"));
+		}
+		closedir(fds);
+		if (!hit)
+			continue;
+		if (named == 4) {
+			more++;
+			continue;
+		}
+		{
+			char cmd[160] = "";
+			int fd;
+			snprintf(link, sizeof(link), "/proc/%ld/cmdline", pid);
+			fd = open(link, O_RDONLY | O_CLOEXEC);
+			if (fd >= 0) {
+				ssize_t n = read(fd, cmd, sizeof(cmd) - 1);
+				close(fd);
+				if (n < 0)
+					n = 0;
+				cmd[n] = '\0';
+				for (ssize_t i = 0; i + 1 < n; i++)
+					if (!cmd[i])
+						cmd[i] = ' ';
+			}
+			strbuf_addf(out, "%spid %ld", named ? ", " : "", pid);
+			if (cmd[0]) {
+				strbuf_addstr(out, " (");
+				strbuf_add_scrubbed(out, cmd, false);
+				strbuf_addch(out, ')');
+			}
+			named++;
+		}
+	}
+	closedir(proc);
+	if (more)
+		strbuf_addf(out, " and %zu more", more);
+}
+
+/*
  * SQLite's own busy timeout sleeps up to 100 ms between tries, so a queue of
  * writers moves in 100 ms steps. Retry every 0.5-2 ms instead (with jitter so
- * waiters do not move in lockstep), up to SQ_BUSY_MS in all.
+ * waiters do not move in lockstep), up to wait_ms in all; say once who holds
+ * the file when the wait passes a second.
  */
 static int sq_busy(void *arg, int tries)
 {
@@ -43,12 +133,21 @@ static int sq_busy(void *arg, int tries)
 	long waited_ms;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (tries == 0)
+	if (tries == 0) {
 		c->busy_since = now;
+		c->noticed = false;
+	}
 	waited_ms = (now.tv_sec - c->busy_since.tv_sec) * 1000 +
 		    (now.tv_nsec - c->busy_since.tv_nsec) / 1000000;
-	if (waited_ms >= SQ_BUSY_MS)
+	if (waited_ms >= c->wait_ms)
 		return 0;
+	if (waited_ms >= SQ_NOTICE_MS && !c->noticed && c->waiting) {
+		struct strbuf who = STRBUF_INIT;
+		c->noticed = true;
+		sq_holders(c, &who);
+		c->waiting(c->waiting_ctx, who.len ? who.buf : "another writer");
+		strbuf_release(&who);
+	}
 	c->seed = c->seed * 1103515245u + 12345u;
 	usleep(500 + (c->seed >> 16) % 1500);
 	return 1;
@@ -56,6 +155,18 @@ static int sq_busy(void *arg, int tries)
 
 static int sq_fail(struct sq_conn *c, struct err *e)
 {
+	if (sqlite3_errcode(c->db) == SQLITE_BUSY) {
+		struct strbuf who = STRBUF_INIT;
+		char d[32];
+		sq_holders(c, &who);
+		util_fmt_duration((c->wait_ms + 999) / 1000, d, sizeof(d));
+		err_setr(e, ERR_FAILED, REASON_BUSY,
+			 "the store is locked by another writer%s%s and stayed locked for %s; "
+			 "wait for it to finish, or wait longer with TOLLGATE_STORE_WAIT",
+			 who.len ? ": " : "", who.buf ? who.buf : "", d);
+		strbuf_release(&who);
+		return -1;
+	}
 	return err_setr(e, ERR_FAILED, REASON_IO, "%s", sqlite3_errmsg(c->db));
 }
 
@@ -68,6 +179,7 @@ static void sq_close(void *conn)
 		sqlite3_finalize(c->stmts[i].st);
 	free(c->stmts);
 	sqlite3_close_v2(c->db);
+	free(c->path);
 	free(c);
 }
 
@@ -76,19 +188,26 @@ static int sq_exec(void *conn, const char *sql, struct err *e)
 	struct sq_conn *c = conn;
 	char *msg = NULL;
 	if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		err_setr(e, ERR_FAILED, REASON_IO, "%s", msg ? msg : sqlite3_errmsg(c->db));
+		if (sqlite3_errcode(c->db) == SQLITE_BUSY)
+			sq_fail(c, e);
+		else
+			err_setr(e, ERR_FAILED, REASON_IO, "%s", msg ? msg : sqlite3_errmsg(c->db));
 		sqlite3_free(msg);
 		return -1;
 	}
 	return 0;
 }
 
-static int sq_open(void **out, const char *path, struct err *e)
+static int sq_open(void **out, const char *path, const struct store_open_opts *o,
+		   struct err *e)
 {
 	struct sq_conn *c = xcalloc(1, sizeof(*c));
 	int rc;
 
 	*out = NULL;
+	c->wait_ms = o->wait_ms > 0 ? o->wait_ms : STORE_WAIT_DEFAULT_MS;
+	c->waiting = o->waiting;
+	c->waiting_ctx = o->ctx;
 	rc = sqlite3_open_v2(path, &c->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -100,6 +219,11 @@ static int sq_open(void **out, const char *path, struct err *e)
 		return -1;
 	}
 	sqlite3_extended_result_codes(c->db, 0);
+	{
+		const char *f = sqlite3_db_filename(c->db, "main");
+		char *real = f && *f ? realpath(f, NULL) : NULL;
+		c->path = real ? real : f && *f ? xstrdup(f) : NULL;
+	}
 	c->seed = (unsigned)getpid() ^ (unsigned)(uintptr_t)c;
 	sqlite3_busy_handler(c->db, sq_busy, c);
 	/* journal_mode=WAL is persistent; switching needs a lock, so it waits

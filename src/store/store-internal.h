@@ -61,7 +61,8 @@ struct store_backend {
 	const char *name;
 	/* Connect to target (a file path or a libpq URI). e->msg gets only the
 	 * reason; store_open() words the message. */
-	int (*open)(void **conn, const char *target, struct err *e);
+	int (*open)(void **conn, const char *target, const struct store_open_opts *o,
+		    struct err *e);
 	void (*close)(void *conn);
 	/* write: take the database-wide write lock for the whole transaction
 	 * (SQLite BEGIN IMMEDIATE, PostgreSQL pg_advisory_xact_lock), so writers

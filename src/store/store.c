@@ -229,6 +229,13 @@ static bool has_prefix(const char *s, const char *prefix)
 
 int store_open(struct store **out, const struct plan *plan, const char *url, struct err *e)
 {
+	return store_open_with(out, plan, url, NULL, e);
+}
+
+int store_open_with(struct store **out, const struct plan *plan, const char *url,
+		    const struct store_open_opts *o, struct err *e)
+{
+	struct store_open_opts defaults = { 0 };
 	struct store *s = xcalloc(1, sizeof(*s));
 	const char *plan_dir = plan && plan->dir ? plan->dir : ".";
 	char *target = NULL;
@@ -280,16 +287,19 @@ int store_open(struct store **out, const struct plan *plan, const char *url, str
 	else
 		s->log_dir = xasprintf("%s/.tollgate", plan_dir);
 
-	if (s->be->open(&s->conn, target, &why) < 0) {
-		err_setr(e, ERR_FAILED, REASON_IO, "cannot open the store '%s': %s", s->display_url, why.msg);
+	if (!o)
+		o = &defaults;
+	if (s->be->open(&s->conn, target, o, &why) < 0) {
+		err_setr(e, ERR_FAILED, why.reason, "cannot open the store '%s': %s", s->display_url,
+			 why.msg);
 		goto fail;
 	}
 	if (migrate(s, &why) < 0) {
 		if (err_is(&why, REASON_CONFLICT))
 			err_copy(e, &why);
 		else
-			err_setr(e, ERR_FAILED, REASON_IO, "cannot open the store '%s': %s", s->display_url,
-				why.msg);
+			err_setr(e, ERR_FAILED, why.reason, "cannot open the store '%s': %s",
+				 s->display_url, why.msg);
 		goto fail;
 	}
 	free(target);

@@ -53,6 +53,22 @@ struct store;
  *   "unknown store URL 'mysql://…'; use sqlite:PATH or postgres://…"  (exit 2)
  */
 int store_open(struct store **out, const struct plan *plan, const char *url, struct err *e);
+
+/*
+ * Waiting for another writer. A write waits for the store's write lock (and
+ * PostgreSQL row locks) at most wait_ms; once a wait passes a second,
+ * waiting() (may be NULL) is called once with what holds the lock, so that
+ * the command can say so; past wait_ms the write fails with REASON_BUSY and
+ * a message naming the holder and what to do.
+ */
+#define STORE_WAIT_DEFAULT_MS 30000
+struct store_open_opts {
+	int64_t wait_ms; /* 0: STORE_WAIT_DEFAULT_MS */
+	void (*waiting)(void *ctx, const char *holder);
+	void *ctx;
+};
+int store_open_with(struct store **out, const struct plan *plan, const char *url,
+		    const struct store_open_opts *o, struct err *e);
 void store_close(struct store *s); /* NULL is fine; aborts an open change */
 
 /* "sqlite" or "postgres" */
