@@ -28,14 +28,16 @@ static int record_bulk(struct app *app, const struct action_ctx *c, const char *
 	if (action_find_env(app->plan, env, &e) < 0)
 		return cmd_err(&e);
 	if (!strcmp(file, "-"))
-		r = strbuf_read_fd(&sb, STDIN_FILENO);
+		r = strbuf_read_fd_limit(&sb, STDIN_FILENO, VERSIONS_FILE_MAX);
 	else
 		r = strbuf_read_file(&sb, file, VERSIONS_FILE_MAX);
 	if (r < 0) {
 		int saved = errno;
 		strbuf_release(&sb);
 		return cmd_error(EXIT_USAGE, "cannot read versions file '%s': %s", name,
-				 saved == EFBIG ? "larger than 64 MiB" : strerror(saved));
+				 saved == EFBIG	   ? "larger than 64 MiB"
+				 : saved == ENODEV ? "not a regular file (a FIFO, a device or a socket)"
+						   : strerror(saved));
 	}
 	if (action_parse_versions(app->plan, name, sb.buf ? sb.buf : "", sb.len, &l, &e) < 0) {
 		strbuf_release(&sb);

@@ -249,6 +249,11 @@ struct plan *plan_load(const char *path, struct plan_diags *diags)
 		else if (errno == EISDIR)
 			plan_diag_add(diags, DIAG_ERROR, none,
 				      "'%s' is a folder, not a plan file; use --plan FILE", path);
+		else if (errno == ENODEV)
+			plan_diag_add(diags, DIAG_ERROR, none,
+				      "'%s' is not a regular file (a FIFO, a device or a socket); "
+				      "a plan is a file",
+				      path);
 		else
 			plan_diag_add(diags, DIAG_ERROR, none, "cannot read '%s': %s", path,
 				      strerror(errno));

@@ -203,10 +203,17 @@ int strbuf_read_fd(struct strbuf *sb, int fd)
 	return read_fd_bounded(sb, fd, 0);
 }
 
+int strbuf_read_fd_limit(struct strbuf *sb, int fd, size_t limit)
+{
+	return read_fd_bounded(sb, fd, limit);
+}
+
 int strbuf_read_file(struct strbuf *sb, const char *path, size_t limit)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; it is
+	 * refused below, and a regular file reads the same either way */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) < 0) {
@@ -218,6 +225,11 @@ int strbuf_read_file(struct strbuf *sb, const char *path, size_t limit)
 	if (S_ISDIR(st.st_mode)) {
 		close(fd);
 		errno = EISDIR;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = ENODEV;
 		return -1;
 	}
 	if (limit && S_ISREG(st.st_mode) && (size_t)st.st_size > limit) {

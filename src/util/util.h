@@ -59,11 +59,15 @@ void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 void strbuf_reset(struct strbuf *sb);
 /* Give the buffer to the caller (never NULL); sb is reset. */
 char *strbuf_detach(struct strbuf *sb);
-/* Read a whole file; limit caps its size (0: none). -1 with errno on failure,
- * errno EFBIG when it exceeds limit. */
+/* Read a whole regular file; limit caps its size (0: none). -1 with errno on
+ * failure: EFBIG when it exceeds limit, EISDIR for a folder, ENODEV for
+ * anything else that is not a regular file (a FIFO, a device, a socket:
+ * refused, never waited on). */
 int strbuf_read_file(struct strbuf *sb, const char *path, size_t limit);
 /* Read all of fd until EOF. */
 int strbuf_read_fd(struct strbuf *sb, int fd);
+/* The same, -1 with errno EFBIG once more than limit bytes came (0: none). */
+int strbuf_read_fd_limit(struct strbuf *sb, int fd, size_t limit);
 
 /* A bump arena: load, use, free once. */
 struct arena_block;
