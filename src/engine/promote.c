@@ -291,12 +291,10 @@ static int give(struct prun *r, size_t i, struct exec_task *out)
 	rp->task.cwd = r->plan->dir;
 	rp->task.env = rp->pe.v;
 	if (rp->step == STEP_MEASURE) {
-		int64_t t = r->plan->triggers[r->trigs[rp->trig]].timeout;
-		rp->task.timeout_ms = (t > 0 ? t : 15 * 60) * 1000;
+		rp->task.timeout_ms = promote_timeout_ms(r->plan->triggers[r->trigs[rp->trig]].timeout);
 		rp->task.capture_stdout = true;
 	} else {
-		int64_t t = proj(r, rp)->timeout;
-		rp->task.timeout_ms = (t > 0 ? t : 15 * 60) * 1000;
+		rp->task.timeout_ms = promote_timeout_ms(proj(r, rp)->timeout);
 	}
 	rp->task.log_path = rp->log;
 	rp->task.log_lazy = true;
@@ -1251,7 +1249,7 @@ int promote_run(const struct plan *p, struct store *s, int64_t now, const struct
 	r.o = o;
 	r.rep = out;
 	r.env = o->env;
-	pctx_init(&r.c, p, s, now, o->actor, o->obs);
+	pctx_init(&r.c, p, s, now, o->actor, o->obs, o->cancel);
 	snprintf(out->run_id, sizeof(out->run_id), "%s", r.c.run_id);
 	r.rp_of = xmalloc((p->nprojects ? p->nprojects : 1) * sizeof(*r.rp_of));
 	for (size_t i = 0; i < p->nprojects; i++)
