@@ -1,26 +1,71 @@
 /*
  * cmd-incident.c - `tollgate incident open --level N --env E [--project P]
  * TEXT` and `tollgate incident resolve ID`. A level 2 or 3 incident pauses
- * every promotion until resolved (readiness rule `incidents`).
+ * every promotion until resolved (readiness rule `incidents`); a level 3 on
+ * a project also rolls it back (incident_respond in the engine; this file
+ * only prints what it did).
  */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/cmd-promote.h"
+#include "cmd/cmd-progress.h"
 #include "cmd/cmd.h"
 #include "engine/actions.h"
+#include "engine/promote.h"
 #include "plan/plan.h"
 
-static int incident_open(struct app *app, struct cmd_args *args, const struct action_ctx *c)
+/* The rollback part of the response, as text; the exit status. */
+static int print_rollback(struct app *app, const struct incident_response *r)
+{
+	const struct plan *p = app->plan;
+	const char *project = r->project >= 0 ? p->projects[r->project].id : "";
+	const char *env = p->envs[r->env].name;
+
+	switch (r->rollback) {
+	case INCIDENT_ROLLBACK_NONE:
+		return EXIT_OK;
+	case INCIDENT_ROLLBACK_NO_COMMAND:
+		if (!app->json)
+			printf("%s has no rollback command: roll it back by hand\n", project);
+		return EXIT_OK;
+	case INCIDENT_ROLLBACK_NOTHING:
+		if (!app->json)
+			printf("no rollback run: %s\n", r->detail ? r->detail : "");
+		return EXIT_OK;
+	case INCIDENT_ROLLBACK_BY_RUNNER:
+		if (!app->json) {
+			printf("no rollback run: %s\n", r->detail ? r->detail : "");
+			printf("the running promote rolls it back when its current step ends\n");
+		}
+		return EXIT_OK;
+	case INCIDENT_ROLLBACK_RAN:
+		break;
+	}
+	if (!app->json) {
+		if (r->result.outcome == PROMOTE_ROLLED_BACK)
+			printf("%s %s: rolled back from %s to %s\n", project, env, r->result.version,
+			       r->result.previous ? r->result.previous : "nothing (no previous version)");
+		else
+			printf("%s %s: the rollback failed: %s\n", project, env,
+			       r->result.detail ? r->result.detail : "");
+	}
+	return r->result.outcome == PROMOTE_ROLLED_BACK ? EXIT_OK : EXIT_FAILED;
+}
+
+static int incident_open(struct app *app, struct cmd_args *args)
 {
 	const char *ls = cmd_opt(args, "level"), *env = cmd_opt(args, "env");
 	const char *project = cmd_opt(args, "project");
 	struct strbuf text = STRBUF_INIT;
+	struct incident_opts o = { 0 };
+	struct incident_response r;
+	struct cmd_progress pg;
+	struct cancel_token cancel;
 	struct err e;
-	int64_t id = 0;
 	long level;
 	char *end;
+	int rc;
 
 	err_init(&e);
 	if (!ls || !env)
@@ -35,32 +80,48 @@ static int incident_open(struct app *app, struct cmd_args *args, const struct ac
 			strbuf_addch(&text, ' ');
 		strbuf_addstr(&text, args->argv[i]);
 	}
-	if (action_incident_open(c, (int)level, env, project, text.buf ? text.buf : "", &id, &e) < 0) {
+	o.level = (int)level;
+	o.env = env;
+	o.project = project;
+	o.text = text.buf ? text.buf : "";
+	o.actor = app->as;
+	cmd_progress_init(&pg, app);
+	pg.eager = true;
+	o.obs = &pg.obs;
+	cancel_init(&cancel);
+	cmd_progress_signals(&cancel);
+	o.cancel = &cancel;
+	rc = incident_respond(app->plan, app->store, app->now, &o, &r, &e);
+	cmd_progress_end(&pg);
+	cmd_progress_signals(NULL);
+	if (rc < 0 && !r.id) {
 		strbuf_release(&text);
+		incident_response_release(&r);
 		return cmd_err(&e);
 	}
 	if (app->json) {
-		json_t *o = json_object();
-		json_object_set_new(o, "id", json_integer(id));
-		json_object_set_new(o, "level", json_integer(level));
-		json_object_set_new(o, "env", json_string(env));
-		json_object_set_new(o, "project", project ? json_string(project) : json_null());
-		json_object_set_new(o, "text", json_string(text.buf));
-		cmd_print_json(o);
+		json_t *j = json_object();
+		json_object_set_new(j, "id", json_integer(r.id));
+		json_object_set_new(j, "level", json_integer(level));
+		json_object_set_new(j, "env", json_string(env));
+		json_object_set_new(j, "project", project ? json_string(project) : json_null());
+		json_object_set_new(j, "text", json_string(text.buf ? text.buf : ""));
+		cmd_print_json(j);
 	} else {
-		printf("opened incident %lld (level %ld)%s\n", (long long)id, level,
+		printf("opened incident %lld (level %ld)%s\n", (long long)r.id, level,
 		       level >= 2 ? ": every promotion is paused until it is resolved" : "");
 	}
-	if (level >= 3 && project) { /* level 3 also rolls the project back (cmd-rollback.c) */
-		int rrc = cmd_rollback_for_incident(app, project, env, id, text.buf);
-		strbuf_release(&text);
-		return rrc;
-	}
 	strbuf_release(&text);
-	return EXIT_OK;
+	if (rc < 0) {
+		incident_response_release(&r);
+		return cmd_err(&e);
+	}
+	rc = print_rollback(app, &r);
+	incident_response_release(&r);
+	return rc;
 }
 
-static int incident_resolve(struct app *app, struct cmd_args *args, const struct action_ctx *c)
+static int incident_resolve(struct app *app, struct cmd_args *args)
 {
 	struct err e;
 	long long id;
@@ -73,7 +134,8 @@ static int incident_resolve(struct app *app, struct cmd_args *args, const struct
 	if (end == args->argv[1] || *end || id < 1)
 		return cmd_error(EXIT_USAGE, "incident id '%s' is not a number; 'tollgate status' "
 					     "lists the open ones", args->argv[1]);
-	if (action_incident_resolve(c, id, &e) < 0)
+	struct action_ctx c = { app->plan, app->store, app->now, app->as };
+	if (action_incident_resolve(&c, id, &e) < 0)
 		return cmd_err(&e);
 	if (app->json) {
 		json_t *o = json_object();
@@ -88,13 +150,12 @@ static int incident_resolve(struct app *app, struct cmd_args *args, const struct
 
 static int incident_exec(struct app *app, struct cmd_args *args)
 {
-	struct action_ctx c = { app->plan, app->store, app->now, app->as };
 	const char *sub = args->argv[0];
 
 	if (!strcmp(sub, "open"))
-		return incident_open(app, args, &c);
+		return incident_open(app, args);
 	if (!strcmp(sub, "resolve"))
-		return incident_resolve(app, args, &c);
+		return incident_resolve(app, args);
 	{
 		static const char *const subs[] = { "open", "resolve" };
 		const char *s = util_suggest(sub, subs, 2);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/cmd-promote.h"
+#include "cmd/cmd-progress.h"
 #include "cmd/cmd.h"
 #include "engine/actions.h"
 #include "engine/promote.h"
@@ -16,7 +16,9 @@ static int rollback_exec(struct app *app, struct cmd_args *args)
 {
 	const struct plan *p = app->plan;
 	struct promote_result res;
+	struct rollback_opts o = { 0 };
 	struct cmd_progress pg;
+	struct cancel_token cancel;
 	struct err e;
 	int pi, ei, rc;
 
@@ -29,17 +31,24 @@ static int rollback_exec(struct app *app, struct cmd_args *args)
 		return cmd_err(&e);
 	cmd_progress_init(&pg, app);
 	pg.eager = true;
-	if (rollback_run(p, app->store, app->now, pi, ei, app->as, cmd_opt(args, "reason"), &pg.obs,
-			 &res, &e) < 0) {
-		cmd_progress_end(&pg);
-		return cmd_err(&e);
-	}
+	cancel_init(&cancel);
+	cmd_progress_signals(&cancel);
+	o.project = pi;
+	o.env = ei;
+	o.actor = app->as;
+	o.reason = cmd_opt(args, "reason");
+	o.cancel = &cancel;
+	o.obs = &pg.obs;
+	rc = rollback_run(p, app->store, app->now, &o, &res, &e);
 	cmd_progress_end(&pg);
+	cmd_progress_signals(NULL);
+	if (rc < 0)
+		return cmd_err(&e);
 	if (app->json) {
-		json_t *o = json_object(), *arr = json_array();
+		json_t *j = json_object(), *arr = json_array();
 		json_array_append_new(arr, cmd_result_json(p, &res));
-		json_object_set_new(o, "results", arr);
-		cmd_print_json(o);
+		json_object_set_new(j, "results", arr);
+		cmd_print_json(j);
 	} else if (res.outcome == PROMOTE_ROLLED_BACK) {
 		printf("%s %s: rolled back from %s to %s\n", p->projects[pi].id, p->envs[ei].name,
 		       res.version, res.previous ? res.previous : "nothing (no previous version)");
@@ -71,50 +80,3 @@ const struct cmd_entry cmd_rollback_entry = {
 	.needs = NEEDS_STORE,
 	.exec = rollback_exec,
 };
-
-int cmd_rollback_for_incident(struct app *app, const char *project, const char *env, int64_t id,
-			      const char *text)
-{
-	const struct plan *p = app->plan;
-	struct promote_result res;
-	struct cmd_progress pg;
-	char *reason;
-	struct err e;
-	int pi, ei, rc;
-
-	err_init(&e);
-	pi = plan_project_index(p, project);
-	ei = plan_env_index(p, env);
-	if (pi < 0 || ei < 1 || !p->projects[pi].rollback) {
-		if (!app->json && pi >= 0 && ei >= 1)
-			printf("%s has no rollback command: roll it back by hand\n", project);
-		return EXIT_OK;
-	}
-	reason = xasprintf("incident %lld (level 3): %s", (long long)id, text ? text : "");
-	cmd_progress_init(&pg, app);
-	pg.eager = true;
-	rc = rollback_run(p, app->store, app->now, pi, ei, app->as, reason, &pg.obs, &res, &e);
-	cmd_progress_end(&pg);
-	free(reason);
-	if (rc < 0) {
-		if (app->json)
-			return e.code == ERR_NOT_READY ? EXIT_OK : EXIT_FAILED;
-		if (e.code == ERR_NOT_READY) {
-			printf("no rollback run: %s\n", e.msg);
-			if (err_is(&e, REASON_BUSY))
-				printf("the running promote rolls it back when its current step ends\n");
-			return EXIT_OK;
-		}
-		return cmd_err(&e);
-	}
-	if (!app->json) {
-		if (res.outcome == PROMOTE_ROLLED_BACK)
-			printf("%s %s: rolled back from %s to %s\n", project, env, res.version,
-			       res.previous ? res.previous : "nothing (no previous version)");
-		else
-			printf("%s %s: the rollback failed: %s\n", project, env, res.detail ? res.detail : "");
-	}
-	rc = res.outcome == PROMOTE_ROLLED_BACK ? EXIT_OK : EXIT_FAILED;
-	promote_result_release(&res);
-	return rc;
-}

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/promote-internal.h"
 #include "exec/exec.h"
 #include "plan/plan.h"
 #include "store/store.h"
@@ -49,22 +50,24 @@ static void run_one(const struct action_ctx *c, int item, const char *logdir,
 	struct exec_task t = { 0 };
 	struct exec_result r;
 	struct err e;
-	char *envv[4];
+	struct penv pe;
+	char run_id[64];
 	char *log = NULL;
 
 	err_init(&e);
-	envv[0] = xasprintf("TOLLGATE_PLAN_ID=%s", p->id ? p->id : "");
-	envv[1] = xasprintf("TOLLGATE_ITEM=%s", it->id);
-	envv[2] = xasprintf("TOLLGATE_RUN_ID=check-%lld-%ld", (long long)c->now, (long)getpid());
-	envv[3] = NULL;
+	snprintf(run_id, sizeof(run_id), "check-%lld-%ld", (long long)c->now, (long)getpid());
+	penv_init(&pe);
+	penv_add(&pe, "TOLLGATE_PLAN_ID", p->id);
+	penv_add(&pe, "TOLLGATE_ITEM", it->id);
+	penv_add(&pe, "TOLLGATE_RUN_ID", run_id);
 	if (logdir) {
 		log = xasprintf("%s/%s.log", logdir, it->id);
 		unlink(log); /* the latest run only: bounded */
 	}
 	t.cmd = it->check;
 	t.cwd = p->dir;
-	t.env = (const char *const *)envv;
-	t.timeout_ms = (it->timeout > 0 ? it->timeout : 15 * 60) * 1000;
+	t.env = pe.v;
+	t.timeout_ms = promote_timeout_ms(it->timeout);
 	t.log_path = log;
 
 	o->item = item;
@@ -84,8 +87,7 @@ static void run_one(const struct action_ctx *c, int item, const char *logdir,
 		o->seconds = exec_result_ms(&r) / 1000;
 	}
 	exec_result_release(&r);
-	for (int i = 0; envv[i]; i++)
-		free(envv[i]);
+	penv_release(&pe);
 	free(log);
 }
 

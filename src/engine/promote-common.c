@@ -9,8 +9,10 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,12 +30,17 @@ int64_t pclock_now(const struct pclock *c)
 	return c->base + (exec_mono_ms() - c->mono0_ms) / 1000;
 }
 
+/* Runs started by this process: with the random part, keeps run ids of one
+ * process distinct even when many start in the same second. */
+static atomic_uint run_seq;
+
 void pctx_init(struct pctx *c, const struct plan *p, struct store *s, int64_t now,
-	       const char *actor, const struct promote_observer *obs)
+	       const char *actor, const struct promote_observer *obs,
+	       const struct cancel_token *cancel)
 {
-	char t[32];
-	unsigned rnd;
-	FILE *f;
+	char t[32], compact[32];
+	unsigned rnd = 0;
+	size_t k = 0;
 
 	memset(c, 0, sizeof(*c));
 	c->plan = p;
@@ -44,32 +51,37 @@ void pctx_init(struct pctx *c, const struct plan *p, struct store *s, int64_t no
 		snprintf(c->host, sizeof(c->host), "localhost");
 	c->actor = actor && *actor ? actor : "tollgate";
 	c->obs = obs;
-	rnd = (unsigned)exec_mono_ms() ^ (unsigned)c->pid << 16;
-	f = fopen("/dev/urandom", "rb");
-	if (f) {
-		if (fread(&rnd, sizeof(rnd), 1, f) != 1)
-			rnd ^= (unsigned)exec_wall_ms();
-		fclose(f);
-	}
-	/* 20260110T090000Z-12345-1a2b: sortable, unique per process */
+	c->cancel = cancel;
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
+		rnd = (unsigned)exec_wall_ms() ^ (unsigned)c->pid << 16;
+	/* 20260110T090000Z-12345-1a2b3c: sortable, unique per process */
 	util_fmt_time(now, t, sizeof(t));
-	{
-		char compact[32];
-		size_t k = 0;
-		for (const char *q = t; *q && k + 1 < sizeof(compact); q++)
-			if (*q != '-' && *q != ':')
-				compact[k++] = *q;
-		compact[k] = '\0';
-		snprintf(c->run_id, sizeof(c->run_id), "%s-%ld-%04x", compact, c->pid,
-			 rnd & 0xffff);
-	}
+	for (const char *q = t; *q && k + 1 < sizeof(compact); q++)
+		if (*q != '-' && *q != ':')
+			compact[k++] = *q;
+	compact[k] = '\0';
+	do {
+		unsigned n = atomic_fetch_add(&run_seq, 1);
+		snprintf(c->run_id, sizeof(c->run_id), "%s-%ld-%04x%02x", compact, c->pid,
+			 rnd & 0xffff, n & 0xff);
+		rnd += n >> 8;
+	} while (promote_runs_live(c->run_id));
+	promote_runs_add(c->run_id);
 	c->log_dir = xasprintf("%s/runs/%s", store_log_dir(s), c->run_id);
 }
 
 void pctx_release(struct pctx *c)
 {
+	if (c->run_id[0])
+		promote_runs_remove(c->run_id);
+	c->run_id[0] = '\0';
 	free(c->log_dir);
 	c->log_dir = NULL;
+}
+
+int64_t promote_timeout_ms(int64_t seconds)
+{
+	return (seconds > 0 ? seconds : 15 * 60) * 1000;
 }
 
 static int mkdir_p(const char *path)
@@ -111,30 +123,40 @@ void pctx_lease(const struct pctx *c, struct store_lease *l, long pgid)
 	l->expires = pclock_now(&c->clock) + PROMOTE_LEASE_TTL;
 }
 
+void penv_init(struct penv *pe)
+{
+	memset(pe, 0, sizeof(*pe));
+}
+
+void penv_add(struct penv *pe, const char *name, const char *value)
+{
+	if (pe->n >= PENV_MAX)
+		BUG("a step environment holds at most %d variables", PENV_MAX);
+	pe->owned[pe->n] = xasprintf("%s=%s", name, value ? value : "");
+	pe->v[pe->n] = pe->owned[pe->n];
+	pe->n++;
+	pe->v[pe->n] = NULL;
+}
+
 void penv_build(struct penv *pe, const struct pctx *c, int project, int env, const char *version,
 		const char *previous, const char *step)
 {
 	const struct plan *p = c->plan;
-	size_t k = 0;
 
-	memset(pe, 0, sizeof(*pe));
-	pe->owned[k++] = xasprintf("TOLLGATE_PROJECT=%s", p->projects[project].id);
-	pe->owned[k++] = xasprintf("TOLLGATE_ENV=%s", p->envs[env].name);
-	pe->owned[k++] = xasprintf("TOLLGATE_VERSION=%s", version ? version : "");
-	pe->owned[k++] = xasprintf("TOLLGATE_PREVIOUS_VERSION=%s", previous ? previous : "");
-	pe->owned[k++] = xasprintf("TOLLGATE_ACCOUNT=%s",
-				   p->envs[env].account ? p->envs[env].account : "");
-	pe->owned[k++] = xasprintf("TOLLGATE_PLAN_ID=%s", p->id ? p->id : "");
-	pe->owned[k++] = xasprintf("TOLLGATE_RUN_ID=%s", c->run_id);
-	pe->owned[k++] = xasprintf("TOLLGATE_STEP=%s", step);
-	for (size_t i = 0; i < k; i++)
-		pe->v[i] = pe->owned[i];
-	pe->v[k] = NULL;
+	penv_init(pe);
+	penv_add(pe, "TOLLGATE_PROJECT", p->projects[project].id);
+	penv_add(pe, "TOLLGATE_ENV", p->envs[env].name);
+	penv_add(pe, "TOLLGATE_VERSION", version);
+	penv_add(pe, "TOLLGATE_PREVIOUS_VERSION", previous);
+	penv_add(pe, "TOLLGATE_ACCOUNT", p->envs[env].account);
+	penv_add(pe, "TOLLGATE_PLAN_ID", p->id);
+	penv_add(pe, "TOLLGATE_RUN_ID", c->run_id);
+	penv_add(pe, "TOLLGATE_STEP", step);
 }
 
 void penv_release(struct penv *pe)
 {
-	for (size_t i = 0; i < PENV_MAX; i++)
+	for (size_t i = 0; i < pe->n; i++)
 		free(pe->owned[i]);
 	memset(pe, 0, sizeof(*pe));
 }
@@ -206,6 +228,33 @@ bool promote_measure_breached(const struct plan_trigger *t, const struct exec_ta
 	return false;
 }
 
+/* One task through the parallel runner, so the run's cancel token reaches it. */
+struct one_step {
+	const struct exec_task *task;
+	struct exec_result *res;
+	bool given;
+};
+
+static int one_next(void *cb, struct exec_task *out)
+{
+	struct one_step *o = cb;
+	if (o->given)
+		return -1;
+	o->given = true;
+	*out = *o->task;
+	return 1;
+}
+
+static void one_finish(void *cb, const struct exec_task *t, const struct exec_result *r)
+{
+	struct one_step *o = cb;
+	(void)t;
+	*o->res = *r;
+	/* the runner releases its copy: keep ours */
+	o->res->tail = r->tail ? xstrndup(r->tail, r->tail_len) : NULL;
+	o->res->out = r->out ? xstrndup(r->out, r->out_len) : NULL;
+}
+
 int promote_step_sync(struct pctx *c, int project, int env, const char *step, const char *cmd,
 		      int64_t timeout_s, const char *version, const char *previous, bool capture,
 		      struct exec_result *r, char **log_path, struct err *e)
@@ -214,6 +263,8 @@ int promote_step_sync(struct pctx *c, int project, int env, const char *step, co
 	struct store_step_run sr = { 0 };
 	struct penv pe;
 	char *log = pctx_log_path(c, project, env, step);
+	struct one_step one = { &t, r, false };
+	struct exec_opts eo = { 0 };
 	struct err ig;
 	int rc;
 
@@ -221,13 +272,29 @@ int promote_step_sync(struct pctx *c, int project, int env, const char *step, co
 	t.cmd = cmd;
 	t.cwd = c->plan->dir;
 	t.env = pe.v;
-	t.timeout_ms = timeout_s > 0 ? timeout_s * 1000 : 15 * 60 * 1000;
+	t.timeout_ms = promote_timeout_ms(timeout_s);
 	t.log_path = log;
 	t.log_lazy = true;
 	t.capture_stdout = capture;
+	eo.max_jobs = 1;
+	eo.next_task = one_next;
+	eo.on_finish = one_finish;
+	eo.cancel = c->cancel;
+	eo.cancel_policy = EXEC_CANCEL_FINISH;
+	eo.cb = &one;
+	exec_result_init(r);
 	if (c->obs && c->obs->step_start)
 		c->obs->step_start(c->obs->ctx, c->plan->projects[project].id, step);
-	rc = exec_run_one(&t, r, e);
+	rc = exec_run_parallel(&eo, e) < 0 ? -1 : 0;
+	if (rc == 0 && !one.given) {
+		/* cancelled before it started */
+		r->cancelled = true;
+		snprintf(r->spawn_error, sizeof(r->spawn_error), "cancelled before it started");
+		r->spawn_errno = ECANCELED;
+	}
+	if (rc == 0 && r->spawn_errno)
+		rc = err_setr(e, ERR_FAILED, r->cancelled ? REASON_CANCELLED : REASON_FAILED, "%s",
+			      r->spawn_error);
 	sr.run_id = c->run_id;
 	sr.project = c->plan->projects[project].id;
 	sr.env = c->plan->envs[env].name;

@@ -34,22 +34,43 @@ struct pctx {
 	char *log_dir;     /* store_log_dir/runs/RUN_ID, created on first use */
 	bool log_dir_made;
 	const struct promote_observer *obs;
+	const struct cancel_token *cancel; /* may be NULL */
 };
+/* Start a run: a fresh run id, live in this process (the registry below)
+ * until pctx_release. */
 void pctx_init(struct pctx *c, const struct plan *p, struct store *s, int64_t now,
-	       const char *actor, const struct promote_observer *obs);
+	       const char *actor, const struct promote_observer *obs,
+	       const struct cancel_token *cancel);
 void pctx_release(struct pctx *c);
+
+/* The runs live in this process (promote-repair.c): a lease whose host and
+ * pid are ours is held by a live run only when its run id is registered
+ * here. Thread-safe. */
+void promote_runs_add(const char *run_id);
+void promote_runs_remove(const char *run_id);
+bool promote_runs_live(const char *run_id);
+
+/* A step's timeout in milliseconds: the plan's seconds, 0 meaning the
+ * default of 15 minutes (the one place that default is applied here). */
+int64_t promote_timeout_ms(int64_t seconds);
 /* The log of a step: LOGDIR/PROJECT.ENV.STEP.log (the folder is created).
  * Owned by the caller; NULL when the folder cannot be made. */
 char *pctx_log_path(struct pctx *c, int project, int env, const char *step);
 /* A lease of ours on a pair, expiring TTL from now. */
 void pctx_lease(const struct pctx *c, struct store_lease *l, long pgid);
 
-/* The environment of a step (SPEC §6), NULL-terminated. */
+/* The environment of a step (SPEC §6): NAME=VALUE strings, NULL-terminated
+ * in v. The one builder for promotion steps and checklist checks. */
 #define PENV_MAX 12
 struct penv {
 	char *owned[PENV_MAX];
 	const char *v[PENV_MAX + 1];
+	size_t n;
 };
+void penv_init(struct penv *pe);
+/* Add NAME=VALUE (value NULL: empty). BUG() past PENV_MAX. */
+void penv_add(struct penv *pe, const char *name, const char *value);
+/* A promotion step's: project, env, versions, account, plan id, run id, step. */
 void penv_build(struct penv *pe, const struct pctx *c, int project, int env, const char *version,
 		const char *previous, const char *step);
 void penv_release(struct penv *pe);
@@ -96,5 +117,25 @@ enum { REPAIR_NONE = 0, REPAIR_DONE = 1, REPAIR_BUSY = 2 };
  */
 int promote_repair_pair(struct pctx *c, int project, int env, char *why, size_t n,
 			struct err *e);
+
+/*
+ * Take the lease of (project, env) for c's run, the one take-or-repair loop
+ * of promote, soak and rollback: a lease held by a live run is busy; one
+ * left by a dead run, or a pair left deploying/verifying, is repaired
+ * (promote_repair_pair: counted in *nrepaired, told to c->obs->note) and
+ * the lease taken again, at most three times.
+ *
+ * With action (an audit action such as "promotion.deploying"), the lease is
+ * taken inside a change of that action on "PROJECT@ENV" which is LEFT OPEN
+ * when taken: the caller writes the rest and commits (or aborts) it. Without
+ * action it is taken in a transaction of its own. cur (may be NULL) gets the
+ * pair's promotion as read under the lease, its strings in arena a.
+ * Returns LEASE_TAKEN, LEASE_BUSY (why says who holds it), -1 on a store
+ * failure (no change open then).
+ */
+enum { LEASE_BUSY = 0, LEASE_TAKEN = 1 };
+int promote_lease_take(struct pctx *c, int project, int env, const char *action,
+		       struct store_promotion *cur, struct arena *a, char *why, size_t n,
+		       size_t *nrepaired, struct err *e);
 
 #endif

@@ -8,10 +8,16 @@
  * step started in the instant before its group was recorded), takes the
  * lease over atomically, and sets the pair `interrupted` in one logged
  * change. The promotion is then retried like any other.
+ *
+ * The holder of a lease is a run, not a process: a lease whose host and pid
+ * are ours belongs to a live run only while that run is registered in this
+ * process (a server thread whose run ended without releasing it left a dead
+ * lease behind, repaired like any other).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,11 +25,55 @@
 #include "engine/promote-internal.h"
 #include "plan/plan.h"
 
+/* The registry of live runs: process-wide by nature (it answers "is this
+ * run of my process alive"), so it is the one mutable global here, under a
+ * lock. A handful of entries: a linear scan. */
+static pthread_mutex_t runs_lock = PTHREAD_MUTEX_INITIALIZER;
+static char (*runs)[64];
+static size_t nruns, runs_alloc;
+
+void promote_runs_add(const char *run_id)
+{
+	pthread_mutex_lock(&runs_lock);
+	ALLOC_GROW(runs, nruns + 1, runs_alloc);
+	snprintf(runs[nruns++], sizeof(runs[0]), "%s", run_id);
+	pthread_mutex_unlock(&runs_lock);
+}
+
+void promote_runs_remove(const char *run_id)
+{
+	pthread_mutex_lock(&runs_lock);
+	for (size_t i = 0; i < nruns; i++) {
+		if (strcmp(runs[i], run_id))
+			continue;
+		memmove(runs[i], runs[nruns - 1], sizeof(runs[0]));
+		nruns--;
+		break;
+	}
+	if (!nruns) {
+		free(runs);
+		runs = NULL;
+		runs_alloc = 0;
+	}
+	pthread_mutex_unlock(&runs_lock);
+}
+
+bool promote_runs_live(const char *run_id)
+{
+	bool live = false;
+	pthread_mutex_lock(&runs_lock);
+	for (size_t i = 0; i < nruns && !live; i++)
+		live = !strcmp(runs[i], run_id);
+	pthread_mutex_unlock(&runs_lock);
+	return live;
+}
+
 bool promote_lease_alive(const struct pctx *c, const struct store_lease *l, int64_t now)
 {
 	if (!strcmp(l->host, c->host)) {
+		/* ours: alive while the run is (it renews its own leases) */
 		if (l->pid == c->pid)
-			return true;
+			return promote_runs_live(l->run_id);
 		return l->pid > 0 && exec_pid_alive((pid_t)l->pid) && l->expires > now;
 	}
 	return l->expires > now;
@@ -211,4 +261,87 @@ int promote_repair_pair(struct pctx *c, int project, int env, char *why, size_t 
 out:
 	arena_release(&a);
 	return rc;
+}
+
+static void say_busy(const struct store_lease *l, bool promoting, char *why, size_t n)
+{
+	snprintf(why, n, "being %s by run %s (host %s, pid %ld)",
+		 promoting ? "promoted" : "worked on", l->run_id, l->host, l->pid);
+}
+
+int promote_lease_take(struct pctx *c, int project, int env, const char *action,
+		       struct store_promotion *cur, struct arena *a, char *why, size_t n,
+		       size_t *nrepaired, struct err *e)
+{
+	const char *pid_s = c->plan->projects[project].id, *env_s = c->plan->envs[env].name;
+	char subject[300];
+	struct store_promotion here;
+	struct arena own;
+
+	if (!cur)
+		cur = &here;
+	if (!a) {
+		arena_init(&own);
+		a = &own;
+	}
+	snprintf(subject, sizeof(subject), "%s@%s", pid_s, env_s);
+	for (int attempt = 0; attempt < 3; attempt++) {
+		struct store_lease mine, prev;
+		bool expired = false, stuck;
+		int la, rr;
+
+		if (action && store_begin_change(c->store, pclock_now(&c->clock), c->actor, action,
+						 subject, NULL, e) < 0)
+			goto fail;
+		pctx_lease(c, &mine, 0);
+		la = store_lease_acquire(c->store, pid_s, env_s, &mine, pclock_now(&c->clock), &prev,
+					 &expired, e);
+		if (la < 0)
+			goto fail_change;
+		if (la == STORE_LEASE_BUSY && promote_lease_alive(c, &prev, pclock_now(&c->clock))) {
+			store_abort_change(c->store);
+			say_busy(&prev, action != NULL, why, n);
+			goto busy;
+		}
+		stuck = false;
+		if (la == STORE_LEASE_OK) {
+			if (store_get_promotion(c->store, pid_s, env_s, cur, a, e) < 0)
+				goto fail_change;
+			stuck = cur->state == STATE_DEPLOYING || cur->state == STATE_VERIFYING;
+			if (!stuck && !expired)
+				goto taken;
+		}
+		/* a dead run's leftovers: repair (outside any change), then again */
+		store_abort_change(c->store);
+		rr = promote_repair_pair(c, project, env, why, n, e);
+		if (rr < 0)
+			goto fail;
+		if (rr == REPAIR_BUSY)
+			goto busy;
+		if (rr == REPAIR_DONE) {
+			if (nrepaired)
+				(*nrepaired)++;
+			if (c->obs && c->obs->note)
+				c->obs->note(c->obs->ctx, pid_s, why);
+		} else if (!action && la == STORE_LEASE_OK && !stuck) {
+			/* an expired lease taken over in its own transaction, the
+			 * pair not stuck: it is ours now */
+			goto taken;
+		}
+	}
+	snprintf(why, n, "could not take its lease after repairing it; try again");
+busy:
+	if (a == &own)
+		arena_release(&own);
+	return LEASE_BUSY;
+taken:
+	if (a == &own)
+		arena_release(&own);
+	return LEASE_TAKEN;
+fail_change:
+	store_abort_change(c->store);
+fail:
+	if (a == &own)
+		arena_release(&own);
+	return -1;
 }

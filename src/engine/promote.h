@@ -6,13 +6,21 @@
  * rollback. `soak` finishes soaking promotions or rolls them back on a
  * breached trigger, and `rollback` does it by hand.
  *
- * Every change of state is one store change (one transaction, one audit
- * entry), written on the calling thread from the runner's callbacks. A
+ * Every change of state is one store change (one audit entry), written on
+ * the calling thread from the runner's callbacks; the changes that are ready
+ * at the same scheduler tick share one transaction (group commit). A
  * promotion of a project to an environment holds a lease in the store (host,
  * pid, process group, run id; renewed while it runs): two runners never
  * deploy the same pair at once, and a runner that died is repaired by the
  * next one (its leftover processes killed, the pair marked `interrupted` and
  * retried).
+ *
+ * Runs are reentrant: a process may hold several at once, on threads, each
+ * with its own store connection (a struct store is not shared between
+ * threads; a loaded plan may be). The holder of a lease is the run: a run
+ * that died inside a live process (a thread of a server) is repaired like
+ * one whose process died. Each run is stopped through its own
+ * cancel_token (util.h).
  *
  * Nothing here prints: progress reaches the caller through a
  * promote_observer, outcomes through a promote_report.
@@ -20,7 +28,6 @@
 #ifndef TOLLGATE_ENGINE_PROMOTE_H
 #define TOLLGATE_ENGINE_PROMOTE_H
 
-#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,11 +46,13 @@ struct store;
 
 /* Leases last this long and are renewed every PROMOTE_LEASE_RENEW seconds
  * while their holder runs. A holder on this host is known dead at once
- * (its pid is gone); one on another host when its lease has expired. */
+ * (its pid is gone, or the pid is ours and the run is not live in this
+ * process); one on another host when its lease has expired. */
 #define PROMOTE_LEASE_TTL 120
 #define PROMOTE_LEASE_RENEW 20
 
-/* How often `soak --wait` looks again when no soak ends sooner (seconds). */
+/* How often a caller that keeps soaking (`soak --wait`, the server's loop)
+ * should look again when no soak ends sooner (seconds). */
 #define SOAK_POLL_DEFAULT 30
 
 enum promote_outcome {
@@ -111,7 +120,9 @@ struct promote_opts {
 	                            * the env's freeze_override, and reason */
 	const char *reason;
 	bool retry_held;           /* --retry-held: a person lets held projects run */
-	volatile sig_atomic_t *cancel; /* SIGINT: 1 let running steps finish, 2 kill */
+	/* this run's cancellation (may be NULL): level 1 lets running steps
+	 * finish and starts nothing new, 2 kills them */
+	const struct cancel_token *cancel;
 	const struct promote_observer *obs; /* may be NULL */
 };
 
@@ -142,10 +153,8 @@ int promote_run(const struct plan *p, struct store *s, int64_t now, const struct
 /* ---- soak ---------------------------------------------------------------- */
 
 struct soak_opts {
-	bool wait;          /* keep going until nothing is soaking */
-	int64_t poll;       /* seconds between looks with wait; 0: SOAK_POLL_DEFAULT */
 	const char *actor;
-	volatile sig_atomic_t *cancel;
+	const struct cancel_token *cancel; /* stops the pass between pairs; 2 kills a measure */
 	const struct promote_observer *obs;
 };
 struct soak_report {
@@ -155,23 +164,70 @@ struct soak_report {
 	int64_t next_end;               /* the earliest soak end still ahead, 0 none */
 };
 void soak_report_release(struct soak_report *r);
-/* Evaluate every soaking promotion (one pass, or until none is left with
- * wait). 0 ran (see out), -1 on a store failure. */
+/* Evaluate every soaking promotion once (one pass; a caller that waits for
+ * the soaks to end calls it again by out->next_end, see SOAK_POLL_DEFAULT).
+ * 0 ran (see out), -1 on a store failure. */
 int soak_run(const struct plan *p, struct store *s, int64_t now, const struct soak_opts *o,
 	     struct soak_report *out, struct err *e);
 
 /* ---- rollback by hand ------------------------------------------------------ */
 
+struct rollback_opts {
+	int project, env;
+	const char *actor;  /* a people id, or NULL ("tollgate") */
+	const char *reason; /* logged; may be NULL */
+	const struct cancel_token *cancel; /* 2 kills the rollback command */
+	const struct promote_observer *obs;
+};
 /*
  * Roll project back in env: run its rollback with TOLLGATE_VERSION = the
  * version there and TOLLGATE_PREVIOUS_VERSION = the one restored, then set
  * rolled-back (or failed when the rollback fails). out gets the outcome.
- * ERR_NOT_READY when nothing there can be rolled back or another runner holds
- * the pair; ERR_USAGE for an unknown id or a project without a rollback.
+ * ERR_NOT_READY with REASON_BUSY when another run holds the pair,
+ * REASON_CONFLICT when nothing there can be rolled back; ERR_USAGE for the
+ * source environment or a project without a rollback.
  */
-int rollback_run(const struct plan *p, struct store *s, int64_t now, int project, int env,
-		 const char *actor, const char *reason, const struct promote_observer *obs,
+int rollback_run(const struct plan *p, struct store *s, int64_t now, const struct rollback_opts *o,
 		 struct promote_result *out, struct err *e);
+
+/* ---- the response to an incident ------------------------------------------------- */
+
+/* What was done about the rollback a level-3 incident on a project asks for. */
+enum incident_rollback {
+	INCIDENT_ROLLBACK_NONE = 0,   /* none asked: level < 3, or no project */
+	INCIDENT_ROLLBACK_RAN,        /* it ran: see result (rolled-back or failed) */
+	INCIDENT_ROLLBACK_NO_COMMAND, /* the project has no rollback command: by hand */
+	INCIDENT_ROLLBACK_NOTHING,    /* nothing there to roll back (detail says why) */
+	INCIDENT_ROLLBACK_BY_RUNNER,  /* a running promote holds the pair; it rolls it back
+	                               * when its current step ends (detail: who) */
+};
+struct incident_opts {
+	int level;           /* 1..3 */
+	const char *env;     /* ids, as typed (validated here) */
+	const char *project; /* may be NULL */
+	const char *text;
+	const char *actor;   /* a people id (required) */
+	const struct cancel_token *cancel;
+	const struct promote_observer *obs; /* the rollback's progress */
+};
+struct incident_response {
+	int64_t id;                   /* the incident opened */
+	int project, env;             /* plan indices; project -1 when none */
+	enum incident_rollback rollback;
+	struct promote_result result; /* with INCIDENT_ROLLBACK_RAN */
+	char *detail;                 /* NOTHING / BY_RUNNER: why (owned); else NULL */
+};
+void incident_response_release(struct incident_response *r);
+/*
+ * Open an incident and, at level 3 on a project, roll the project back in
+ * the environment (rollback_run). Returns 0 when the incident is open (out
+ * says what happened to the rollback; a rollback that ran and failed is
+ * result.outcome == PROMOTE_FAILED, not an error), -1 with e filled when it
+ * could not be opened (bad input, unknown person) or the store failed while
+ * rolling back (out->id is then set: the incident is open).
+ */
+int incident_respond(const struct plan *p, struct store *s, int64_t now,
+		     const struct incident_opts *o, struct incident_response *out, struct err *e);
 void promote_result_release(struct promote_result *r);
 
 /* Is project held in env (PROMOTE_HOLD_COUNT rollbacks in the window)?

@@ -1,100 +1,82 @@
 /*
- * rollback.c - `tollgate rollback PROJECT ENV` by hand (and the rollback a
- * level-3 incident asks for): under the pair's lease, run the project's
- * rollback with TOLLGATE_VERSION = the version there and
- * TOLLGATE_PREVIOUS_VERSION = the one restored, then write rolled-back (or
- * failed when the rollback fails too) in one change.
+ * rollback.c - `tollgate rollback PROJECT ENV` by hand, and the response to
+ * an incident (the rollback a level-3 incident on a project asks for):
+ * under the pair's lease, run the project's rollback with TOLLGATE_VERSION =
+ * the version there and TOLLGATE_PREVIOUS_VERSION = the one restored, then
+ * write rolled-back (or failed when the rollback fails too) in one change.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/actions.h"
 #include "engine/promote-internal.h"
 #include "plan/plan.h"
 
-int rollback_run(const struct plan *p, struct store *s, int64_t now, int project, int env,
-		 const char *actor, const char *reason, const struct promote_observer *obs,
+int rollback_run(const struct plan *p, struct store *s, int64_t now, const struct rollback_opts *o,
 		 struct promote_result *out, struct err *e)
 {
-	const struct plan_project *pr = &p->projects[project];
-	const char *env_s = p->envs[env].name;
+	const struct plan_project *pr;
+	const char *env_s;
 	struct store_promotion cur;
-	struct store_lease mine, prev;
 	struct exec_result res;
 	struct arena a;
 	struct pctx c;
 	char how[300], why[512];
-	bool ok, taken = false;
+	bool ok;
 	char *detail = NULL;
-	int rc = -1;
+	int rc = -1, taken;
 
 	memset(out, 0, sizeof(*out));
-	if (env < 1)
+	if (o->project < 0 || (size_t)o->project >= p->nprojects || o->env < 0 ||
+	    (size_t)o->env >= p->nenvs)
+		return err_setr(e, ERR_USAGE, REASON_NOT_FOUND, "no such project or environment");
+	pr = &p->projects[o->project];
+	env_s = p->envs[o->env].name;
+	if (o->env < 1)
 		return err_set(e, ERR_USAGE, "'%s' is the source environment; nothing is promoted "
 					     "to it, so nothing rolls back there", env_s);
 	if (!pr->rollback)
 		return err_set(e, ERR_USAGE, "project '%s' has no rollback command; add "
 					     "'rollback:' to it in the plan", pr->id);
-	pctx_init(&c, p, s, now, actor, obs);
+	pctx_init(&c, p, s, now, o->actor, o->obs, o->cancel);
 	arena_init(&a);
-	for (int attempt = 0; attempt < 2 && !taken; attempt++) {
-		int la;
-		pctx_lease(&c, &mine, 0);
-		la = store_lease_acquire(s, pr->id, env_s, &mine, pclock_now(&c.clock), &prev, NULL, e);
-		if (la < 0)
-			goto out;
-		if (la == STORE_LEASE_OK) {
-			taken = true;
-			break;
-		}
-		if (promote_lease_alive(&c, &prev, pclock_now(&c.clock))) {
-			err_setr(e, ERR_NOT_READY, REASON_BUSY,
-				 "%s in %s is being worked on by run %s (host %s, pid "
-				 "%ld); wait for it, or stop it first",
-				pr->id, env_s, prev.run_id, prev.host, prev.pid);
-			goto out;
-		}
-		if (promote_repair_pair(&c, project, env, why, sizeof(why), e) < 0)
-			goto out;
-	}
-	if (!taken) {
-		err_setr(e, ERR_NOT_READY, REASON_BUSY, "could not take the lease of %s in %s; try again", pr->id,
-			env_s);
+	taken = promote_lease_take(&c, o->project, o->env, NULL, &cur, &a, why, sizeof(why), NULL, e);
+	if (taken < 0)
+		goto out;
+	if (taken == LEASE_BUSY) {
+		err_setr(e, ERR_NOT_READY, REASON_BUSY, "%s in %s is %s; wait for it, or stop it first",
+			 pr->id, env_s, why);
 		goto out;
 	}
-	if (store_get_promotion(s, pr->id, env_s, &cur, &a, e) < 0)
-		goto out_release;
-	if (cur.state == STATE_DEPLOYING || cur.state == STATE_VERIFYING) {
-		/* we hold the lease now, so whoever set this is gone */
-		cur.state = STATE_INTERRUPTED;
-	}
 	if (cur.state == STATE_NONE || cur.state == STATE_ROLLED_BACK || !cur.version) {
-		err_set(e, ERR_NOT_READY, "%s has nothing to roll back in %s (state: %s)", pr->id,
-			env_s, store_state_name(cur.state));
+		err_setr(e, ERR_NOT_READY, REASON_CONFLICT, "%s has nothing to roll back in %s (state: %s)",
+			 pr->id, env_s, store_state_name(cur.state));
 		goto out_release;
 	}
-	promote_step_sync(&c, project, env, "rollback", pr->rollback, pr->timeout, cur.version,
-			  cur.previous_version, false, &res, NULL, e);
-	err_init(e);
-	ok = exec_result_ok(&res);
 	{
+		struct err se;
 		struct exec_task t = { 0 };
-		t.timeout_ms = (pr->timeout > 0 ? pr->timeout : 900) * 1000;
+		err_init(&se);
+		promote_step_sync(&c, o->project, o->env, "rollback", pr->rollback, pr->timeout,
+				  cur.version, cur.previous_version, false, &res, NULL, &se);
+		ok = exec_result_ok(&res);
+		t.timeout_ms = promote_timeout_ms(pr->timeout);
 		exec_result_describe(&res, &t, how, sizeof(how));
+		exec_result_release(&res);
 	}
-	exec_result_release(&res);
 	if (ok)
 		detail = xasprintf("rolled back by %s to %s%s%s", c.actor,
 				   cur.previous_version ? cur.previous_version : "nothing",
-				   reason ? ": " : "", reason ? reason : "");
+				   o->reason ? ": " : "", o->reason ? o->reason : "");
 	else
 		detail = xasprintf("the rollback by %s failed (%s): needs a person%s%s", c.actor, how,
-				   reason ? "; reason: " : "", reason ? reason : "");
-	if (promote_set_state(&c, project, env, ok ? STATE_ROLLED_BACK : STATE_FAILED, cur.version,
-			      cur.previous_version, 0, detail, "rollback", true, e) < 0)
+				   o->reason ? "; reason: " : "", o->reason ? o->reason : "");
+	if (promote_set_state(&c, o->project, o->env, ok ? STATE_ROLLED_BACK : STATE_FAILED,
+			      cur.version, cur.previous_version, 0, detail, "rollback", true, e) < 0)
 		goto out_release;
-	out->project = project;
-	out->env = env;
+	out->project = o->project;
+	out->env = o->env;
 	out->version = xstrdup(cur.version);
 	out->previous = cur.previous_version ? xstrdup(cur.previous_version) : NULL;
 	out->outcome = ok ? PROMOTE_ROLLED_BACK : PROMOTE_FAILED;
@@ -113,4 +95,78 @@ out:
 	arena_release(&a);
 	pctx_release(&c);
 	return rc;
+}
+
+/* ---- the response to an incident ---------------------------------------------- */
+
+void incident_response_release(struct incident_response *r)
+{
+	promote_result_release(&r->result);
+	free(r->detail);
+	memset(r, 0, sizeof(*r));
+	r->project = -1;
+}
+
+int incident_respond(const struct plan *p, struct store *s, int64_t now,
+		     const struct incident_opts *o, struct incident_response *out, struct err *e)
+{
+	struct action_ctx ac = { p, s, now, o->actor };
+	struct rollback_opts ro = { 0 };
+	struct err re;
+	char *reason;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->project = -1;
+	if (action_incident_open(&ac, o->level, o->env, o->project, o->text, &out->id, e) < 0)
+		return -1;
+	out->env = plan_env_index(p, o->env);
+	if (o->project)
+		out->project = plan_project_index(p, o->project);
+	if (o->level < 3 || out->project < 0)
+		return 0;
+	if (out->env < 1) {
+		out->rollback = INCIDENT_ROLLBACK_NOTHING;
+		out->detail = xasprintf("'%s' is the source environment: nothing rolls back there",
+					p->envs[out->env].name);
+		return 0;
+	}
+	if (!p->projects[out->project].rollback) {
+		out->rollback = INCIDENT_ROLLBACK_NO_COMMAND;
+		return 0;
+	}
+	if (o->obs && o->obs->note) {
+		char note[300];
+		snprintf(note, sizeof(note), "incident %lld (level 3) opened: rolling it back in %s",
+			 (long long)out->id, p->envs[out->env].name);
+		o->obs->note(o->obs->ctx, p->projects[out->project].id, note);
+	}
+	reason = xasprintf("incident %lld (level 3): %s", (long long)out->id, o->text ? o->text : "");
+	ro.project = out->project;
+	ro.env = out->env;
+	ro.actor = o->actor;
+	ro.reason = reason;
+	ro.cancel = o->cancel;
+	ro.obs = o->obs;
+	err_init(&re);
+	rc = rollback_run(p, s, now, &ro, &out->result, &re);
+	free(reason);
+	if (rc == 0) {
+		out->rollback = INCIDENT_ROLLBACK_RAN;
+		return 0;
+	}
+	if (err_is(&re, REASON_BUSY)) {
+		/* a running promote holds it: it sees the incident when its
+		 * current step ends and rolls the project back itself */
+		out->rollback = INCIDENT_ROLLBACK_BY_RUNNER;
+		out->detail = xstrdup(re.msg);
+		return 0;
+	}
+	if (err_is(&re, REASON_CONFLICT)) {
+		out->rollback = INCIDENT_ROLLBACK_NOTHING;
+		out->detail = xstrdup(re.msg);
+		return 0;
+	}
+	err_copy(e, &re);
+	return -1;
 }

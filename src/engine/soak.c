@@ -3,14 +3,13 @@
  * of its environment measured once; a breach (or a measure that fails or
  * prints no number) opens an incident on the project at the trigger's level
  * and runs the rollback; otherwise a promotion whose soak has passed, with no
- * incident open on it there, becomes healthy. With wait, passes repeat
- * (sleeping until the next soak end or the poll interval) until nothing is
- * soaking. Each pair is worked on under its lease, like promote.
+ * incident open on it there, becomes healthy. One pass: the caller that
+ * waits for soaks to end (`soak --wait`, the server's loop) sleeps and calls
+ * again. Each pair is worked on under its lease, like promote.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "engine/promote-internal.h"
 #include "engine/state.h"
@@ -43,32 +42,6 @@ static void soak_result(struct pctx *c, struct soak_report *out, int project, in
 		c->obs->outcome(c->obs->ctx, x);
 }
 
-/* Take the pair's lease (repairing a dead holder once). 1 taken, 0 busy. */
-static int take_lease(struct pctx *c, int project, int env, struct err *e)
-{
-	const char *pid_s = c->plan->projects[project].id, *env_s = c->plan->envs[env].name;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		struct store_lease mine, prev;
-		char why[512];
-		int la, rr;
-		pctx_lease(c, &mine, 0);
-		la = store_lease_acquire(c->store, pid_s, env_s, &mine, pclock_now(&c->clock), &prev,
-					 NULL, e);
-		if (la < 0)
-			return -1;
-		if (la == STORE_LEASE_OK)
-			return 1;
-		if (promote_lease_alive(c, &prev, pclock_now(&c->clock)))
-			return 0;
-		rr = promote_repair_pair(c, project, env, why, sizeof(why), e);
-		if (rr < 0)
-			return -1;
-		if (rr == REPAIR_BUSY)
-			return 0;
-	}
-	return 0;
-}
-
 /* An open incident on project in env: its level, 0 none. */
 static int open_incident_level(const struct state *st, int project, int env)
 {
@@ -94,16 +67,15 @@ static int soak_pair(struct pctx *c, const struct state *st, int project, int en
 	int64_t incident = 0, now;
 	int taken, level, rc = -1;
 
-	taken = take_lease(c, project, env, e);
-	if (taken < 0)
-		return -1;
-	if (!taken) {
-		out->still_soaking++;
-		return 0;
-	}
 	arena_init(&a);
-	if (store_get_promotion(c->store, pid_s, env_s, &cur, &a, e) < 0)
-		goto release;
+	taken = promote_lease_take(c, project, env, NULL, &cur, &a, why, sizeof(why), NULL, e);
+	if (taken < 0)
+		goto out;
+	if (taken == LEASE_BUSY) {
+		out->still_soaking++;
+		rc = 0;
+		goto out;
+	}
 	if (cur.state != STATE_SOAKING) {
 		rc = 0;
 		goto release;
@@ -125,8 +97,15 @@ static int soak_pair(struct pctx *c, const struct state *st, int project, int en
 		err_init(&se);
 		promote_step_sync(c, project, env, step, tr->measure, tr->timeout, cur.version,
 				  cur.previous_version, true, &res, NULL, &se);
+		if (res.cancelled) {
+			/* stopped by the run's cancel: no verdict, left soaking */
+			exec_result_release(&res);
+			out->still_soaking++;
+			rc = 0;
+			goto release;
+		}
 		task.cmd = tr->measure;
-		task.timeout_ms = tr->timeout * 1000;
+		task.timeout_ms = promote_timeout_ms(tr->timeout);
 		if (promote_measure_breached(tr, &task, &res, why, sizeof(why))) {
 			int lv = tr->level > 0 ? tr->level : 1;
 			breached = true;
@@ -206,41 +185,28 @@ int soak_run(const struct plan *p, struct store *s, int64_t now, const struct so
 	     struct soak_report *out, struct err *e)
 {
 	struct pctx c;
+	struct state st;
 	int rc = -1;
-	int64_t poll = o->poll > 0 ? o->poll : SOAK_POLL_DEFAULT;
 
 	memset(out, 0, sizeof(*out));
-	pctx_init(&c, p, s, now, o->actor, o->obs);
-	for (;;) {
-		struct state st;
-		int64_t wake, t;
-		out->still_soaking = 0;
-		out->next_end = 0;
-		if (state_load(&st, p, s, e) < 0)
-			goto done;
-		for (size_t pi = 0; pi < p->nprojects; pi++)
-			for (size_t ei = 1; ei < p->nenvs; ei++) {
-				if (state_cell(&st, (int)pi, (int)ei)->state != PROMO_SOAKING)
-					continue;
-				if (soak_pair(&c, &st, (int)pi, (int)ei, out, e) < 0) {
-					state_release(&st);
-					goto done;
-				}
+	pctx_init(&c, p, s, now, o->actor, o->obs, o->cancel);
+	if (state_load(&st, p, s, e) < 0)
+		goto done;
+	for (size_t pi = 0; pi < p->nprojects; pi++)
+		for (size_t ei = 1; ei < p->nenvs; ei++) {
+			if (state_cell(&st, (int)pi, (int)ei)->state != PROMO_SOAKING)
+				continue;
+			if (cancel_level(o->cancel)) {
+				/* left for the next pass */
+				out->still_soaking++;
+				continue;
 			}
-		state_release(&st);
-		if (!o->wait || !out->still_soaking || (o->cancel && *o->cancel))
-			break;
-		t = pclock_now(&c.clock);
-		wake = t + poll;
-		if (out->next_end && out->next_end < wake)
-			wake = out->next_end;
-		while (pclock_now(&c.clock) < wake && !(o->cancel && *o->cancel)) {
-			struct timespec ts = { 0, 200 * 1000 * 1000 };
-			nanosleep(&ts, NULL);
+			if (soak_pair(&c, &st, (int)pi, (int)ei, out, e) < 0) {
+				state_release(&st);
+				goto done;
+			}
 		}
-		if (o->cancel && *o->cancel)
-			break;
-	}
+	state_release(&st);
 	rc = 0;
 done:
 	pctx_release(&c);

@@ -962,7 +962,7 @@ static int job_start(struct runner *r, struct job *j)
 
 static bool cancel_set(const struct runner *r)
 {
-	return r->o->cancel && *r->o->cancel;
+	return cancel_level(r->o->cancel) > 0;
 }
 
 static void job_slot_init(struct job *j)
@@ -1193,7 +1193,7 @@ int exec_run_parallel(const struct exec_opts *o, struct err *e)
 			if (!stopping)
 				ret = 1;
 			stopping = true;
-			if (o->cancel_policy == EXEC_CANCEL_KILL || *o->cancel >= 2)
+			if (o->cancel_policy == EXEC_CANCEL_KILL || cancel_level(o->cancel) >= 2)
 				for (int i = 0; i < r->njobs; i++)
 					if (r->jobs[i].used)
 						job_terminate(&r->jobs[i], now, true);

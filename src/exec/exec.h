@@ -125,17 +125,18 @@ struct exec_opts {
 	void (*on_tick)(void *cb, int64_t now_ms);
 	int64_t tick_ms; /* 0: 250 */
 	/*
-	 * Set by the caller (typically from a SIGINT/SIGTERM handler). When
+	 * The run's cancellation token (util.h), raised by the caller
+	 * (typically from a SIGINT/SIGTERM handler). When its level is
 	 * non-zero no new task starts and running ones are treated per
 	 * cancel_policy; a value >= 2 (a second Ctrl-C) kills them whatever the
 	 * policy. Signals are blocked while the runner works and delivered while
 	 * it waits, so a handler's store is never missed. NULL: no cancel.
 	 * The caller must handle SIGINT and SIGTERM while running: children
 	 * live in their own process groups, so a terminal's Ctrl-C reaches
-	 * tollgate alone. A level-2 incident is *cancel = 1 set from on_finish
-	 * with EXEC_CANCEL_FINISH; a Ctrl-C handler may then store 2 to kill.
+	 * tollgate alone. A level-2 incident raises the token to 1 from
+	 * on_finish with EXEC_CANCEL_FINISH; a Ctrl-C handler may then raise 2.
 	 */
-	volatile sig_atomic_t *cancel;
+	const struct cancel_token *cancel;
 	enum exec_cancel_policy cancel_policy;
 	bool no_pidfd; /* wait without pidfds, as on kernels before 5.3 (tests) */
 	void *cb;      /* handed to every callback */

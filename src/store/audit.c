@@ -190,6 +190,11 @@ static int set_head(struct store *s, int64_t seq, const char *hash, struct err *
 	return 0;
 }
 
+int audit_write_head(struct store *s, struct err *e)
+{
+	return set_head(s, s->head_seq, s->head_hash, e);
+}
+
 int audit_append(struct store *s, struct err *e)
 {
 	struct strbuf detail = STRBUF_INIT, subject = STRBUF_INIT;
@@ -212,7 +217,7 @@ int audit_append(struct store *s, struct err *e)
 					 sv_text(en.action), sv_text(en.subject),
 					 sv_text(en.detail), sv_text(en.prev_hash), sv_text(hex) };
 		if (store_q(s, sql_audit_insert, p, 8, NULL, NULL, e) < 0 ||
-		    set_head(s, en.seq, hex, e) < 0)
+		    (!s->in_batch && set_head(s, en.seq, hex, e) < 0))
 			goto out;
 	}
 	s->head_seq = en.seq;
@@ -371,7 +376,7 @@ int store_log_verify(struct store *s, struct store_verify *out, struct err *e)
 {
 	int rc;
 	memset(out, 0, sizeof(*out));
-	if (s->in_change)
+	if (store_in_tx(s))
 		return verify_fn(s, out, e);
 	if (s->be->begin(s->conn, false, e) < 0)
 		return -1;
@@ -411,7 +416,7 @@ int store_log_append_bulk(struct store *s, int64_t now, int64_t n, struct err *e
 	int64_t done = 0;
 	int rc = -1;
 
-	if (s->in_change)
+	if (s->in_change || s->in_batch)
 		BUG("store_log_append_bulk inside a change");
 	hasher_init(&h);
 	if (s->be->begin(s->conn, true, e) < 0)

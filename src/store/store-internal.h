@@ -102,7 +102,10 @@ struct store {
 	char *log_dir;
 
 	bool in_change;
-	bool in_read; /* a read transaction (snapshot) is open */
+	bool in_read;     /* a read transaction (snapshot) is open */
+	bool in_batch;    /* a batch's write transaction is open (store_begin_batch) */
+	bool batch_dirty; /* a change of the batch appended an entry: the head moves */
+	bool batch_failed; /* a write outside a change failed: the batch cannot commit */
 	int64_t change_now;
 	char *change_actor, *change_action, *change_subject;
 	struct strbuf change_detail;
@@ -112,6 +115,12 @@ struct store {
 	char head_hash[65];
 	char *bulk_sql; /* multi-row audit insert, built once (stable address) */
 };
+
+/* Is a transaction open that a read or a coordination write joins? */
+static inline bool store_in_tx(const struct store *s)
+{
+	return s->in_change || s->in_read || s->in_batch;
+}
 
 /* Thin wrappers used by store.c and audit.c. */
 int64_t store_q(struct store *s, const char *sql, const struct store_val *p, int np,
@@ -132,9 +141,12 @@ bool row_null(const struct store_row *r, int i);
 const char *row_dup(const struct store_row *r, int i, struct arena *a);
 
 /* audit.c: read the head into s->head_seq/head_hash (inside the write
- * transaction), and append the open change's entry (store_commit_change). */
+ * transaction), and append the open change's entry (store_commit_change).
+ * Inside a batch the head in meta is written once, at the batch's commit
+ * (audit_write_head). */
 int audit_read_head(struct store *s, struct err *e);
 int audit_append(struct store *s, struct err *e);
+int audit_write_head(struct store *s, struct err *e);
 
 /* Free text as stored: valid UTF-8 (bad bytes become '?'), no NUL, at most
  * max bytes (0: no limit); with tail, the last max bytes are kept. */

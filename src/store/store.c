@@ -54,7 +54,13 @@ const char *row_dup(const struct store_row *r, int i, struct arena *a)
 int64_t store_q(struct store *s, const char *sql, const struct store_val *p, int np,
 		store_row_fn fn, void *ctx, struct err *e)
 {
-	return s->be->query(s->conn, sql, p, np, 0, fn, ctx, e);
+	int64_t rc = s->be->query(s->conn, sql, p, np, 0, fn, ctx, e);
+	/* a failure inside a batch but outside a change has no savepoint to
+	 * undo it (and leaves a PostgreSQL transaction aborted): the batch
+	 * must not commit */
+	if (rc < 0 && s->in_batch && !s->in_change)
+		s->batch_failed = true;
+	return rc;
 }
 
 void store_clean_text(struct strbuf *out, const char *s, size_t max, bool tail)
@@ -315,7 +321,7 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
-	if (s->in_change || s->in_read)
+	if (store_in_tx(s))
 		s->be->rollback(s->conn);
 	if (s->conn)
 		s->be->close(s->conn);
@@ -356,6 +362,12 @@ static void change_reset(struct store *s)
 	strbuf_reset(&s->change_detail);
 }
 
+/* Inside a batch each change is a savepoint: an aborted one undoes only its
+ * own writes. */
+static const char sql_change_savepoint[] = "SAVEPOINT tg_change";
+static const char sql_change_release[] = "RELEASE SAVEPOINT tg_change";
+static const char sql_change_undo[] = "ROLLBACK TO SAVEPOINT tg_change";
+
 int store_begin_change(struct store *s, int64_t now, const char *actor, const char *action,
 		       const char *subject, const char *detail, struct err *e)
 {
@@ -363,11 +375,16 @@ int store_begin_change(struct store *s, int64_t now, const char *actor, const ch
 		BUG("store_begin_change: a change is already open");
 	if (!actor || !*actor || !action || !*action)
 		BUG("store_begin_change: actor and action are required");
-	if (s->be->begin(s->conn, true, e) < 0)
-		return -1;
-	if (audit_read_head(s, e) < 0) {
-		s->be->rollback(s->conn);
-		return -1;
+	if (s->in_batch) {
+		if (s->be->exec(s->conn, sql_change_savepoint, e) < 0)
+			return -1;
+	} else {
+		if (s->be->begin(s->conn, true, e) < 0)
+			return -1;
+		if (audit_read_head(s, e) < 0) {
+			s->be->rollback(s->conn);
+			return -1;
+		}
 	}
 	s->in_change = true;
 	s->change_now = now;
@@ -397,7 +414,16 @@ int store_commit_change(struct store *s, int64_t *seq_out, struct err *e)
 		store_abort_change(s);
 		return -1;
 	}
-	if (s->be->commit(s->conn, e) < 0) {
+	if (s->in_batch) {
+		if (s->be->exec(s->conn, sql_change_release, e) < 0) {
+			/* the entry is appended but the savepoint is unusable: the
+			 * batch cannot commit in a known state */
+			change_reset(s);
+			store_abort_batch(s);
+			return -1;
+		}
+		s->batch_dirty = true;
+	} else if (s->be->commit(s->conn, e) < 0) {
 		change_reset(s);
 		return -1;
 	}
@@ -411,7 +437,18 @@ void store_abort_change(struct store *s)
 {
 	if (!s->in_change)
 		return;
-	s->be->rollback(s->conn);
+	if (s->in_batch) {
+		struct err ig;
+		err_init(&ig);
+		if (s->be->exec(s->conn, sql_change_undo, &ig) < 0 ||
+		    s->be->exec(s->conn, sql_change_release, &ig) < 0) {
+			change_reset(s);
+			store_abort_batch(s);
+			return;
+		}
+	} else {
+		s->be->rollback(s->conn);
+	}
 	change_reset(s);
 }
 
@@ -420,11 +457,65 @@ bool store_in_change(const struct store *s)
 	return s->in_change;
 }
 
+int store_begin_batch(struct store *s, struct err *e)
+{
+	if (store_in_tx(s))
+		BUG("store_begin_batch: a change, batch or read is already open");
+	if (s->be->begin(s->conn, true, e) < 0)
+		return -1;
+	if (audit_read_head(s, e) < 0) {
+		s->be->rollback(s->conn);
+		return -1;
+	}
+	s->in_batch = true;
+	s->batch_dirty = false;
+	s->batch_failed = false;
+	return 0;
+}
+
+int store_commit_batch(struct store *s, struct err *e)
+{
+	if (s->in_change)
+		BUG("store_commit_batch: a change is still open");
+	if (!s->in_batch)
+		return err_setr(e, ERR_FAILED, REASON_IO,
+				"the batch of changes was rolled back after a failed write");
+	if (s->batch_failed) {
+		store_abort_batch(s);
+		return err_setr(e, ERR_FAILED, REASON_IO,
+				"the batch of changes was rolled back after a failed write");
+	}
+	if (s->batch_dirty && audit_write_head(s, e) < 0) {
+		store_abort_batch(s);
+		return -1;
+	}
+	s->in_batch = false;
+	s->batch_dirty = false;
+	return s->be->commit(s->conn, e);
+}
+
+void store_abort_batch(struct store *s)
+{
+	if (!s->in_batch)
+		return;
+	if (s->in_change)
+		change_reset(s);
+	s->be->rollback(s->conn);
+	s->in_batch = false;
+	s->batch_dirty = false;
+	s->batch_failed = false;
+}
+
+bool store_in_batch(const struct store *s)
+{
+	return s->in_batch;
+}
+
 int store_in_write(struct store *s, int (*fn)(struct store *s, void *ctx, struct err *e), void *ctx,
 		   struct err *e)
 {
 	int rc;
-	if (s->in_change)
+	if (s->in_change || s->in_batch)
 		return fn(s, ctx, e);
 	for (int attempt = 0;; attempt++) {
 		if (s->be->begin(s->conn, true, e) < 0)
@@ -450,7 +541,7 @@ static int in_read(struct store *s, int (*fn)(struct store *s, void *ctx, struct
 		   struct err *e)
 {
 	int rc;
-	if (s->in_change || s->in_read)
+	if (store_in_tx(s))
 		return fn(s, ctx, e);
 	if (s->be->begin(s->conn, false, e) < 0)
 		return -1;
@@ -1003,7 +1094,7 @@ static int store_read_batch(struct store *s, const struct store_batch_q *q, size
 {
 	struct batch_args a = { q, n };
 	if (s->be->batch) {
-		int rc = s->be->batch(s->conn, q, n, !s->in_change && !s->in_read, e);
+		int rc = s->be->batch(s->conn, q, n, !store_in_tx(s), e);
 		if (rc <= 0)
 			return rc;
 	}

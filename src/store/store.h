@@ -88,17 +88,37 @@ const char *store_log_dir(const struct store *s);
  * ("backend_public@sit", "gate-3", "42"), detail free text (may be NULL or
  * be set later with store_change_detail). Strings are copied.
  * Only one change may be open per store. -1 on failure (nothing open then).
+ * Inside a batch (below) the change joins the batch's transaction.
  */
 int store_begin_change(struct store *s, int64_t now, const char *actor, const char *action,
 		       const char *subject, const char *detail, struct err *e);
 /* Replace the detail of the open change (printf-style). */
 void store_change_detail(struct store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Append the audit entry and commit. On failure the change is rolled back
- * and closed. *seq_out (may be NULL) gets the entry's seq. */
+/* Append the audit entry and commit (inside a batch: append only; the batch
+ * commits). On failure the change is rolled back and closed. *seq_out (may
+ * be NULL) gets the entry's seq. */
 int store_commit_change(struct store *s, int64_t *seq_out, struct err *e);
 /* Roll back and close the open change; no audit entry. No-op when none. */
 void store_abort_change(struct store *s);
 bool store_in_change(const struct store *s);
+
+/*
+ * A batch: several changes in ONE transaction (group commit). Between
+ * store_begin_batch and store_commit_batch every change still makes its own
+ * audit entry, chained in order, but nothing of them is durable (or seen by
+ * others) before store_commit_batch; the write lock is held throughout. Inside
+ * a batch, store_commit_change only appends its entry, and store_abort_change
+ * undoes only that change's writes (a savepoint). Leases and step runs
+ * written outside a change join the batch. One batch at a time per store;
+ * no change may be open when it begins or commits (BUG()).
+ * store_begin_batch: -1 on failure (nothing open then).
+ * store_commit_batch: -1 on failure, and then none of the batch is written.
+ * store_abort_batch: undo the whole batch (no-op when none is open).
+ */
+int store_begin_batch(struct store *s, struct err *e);
+int store_commit_batch(struct store *s, struct err *e);
+void store_abort_batch(struct store *s);
+bool store_in_batch(const struct store *s);
 
 /* ---- promotions (SPEC §2) ---------------------------------------------- */
 

@@ -4,7 +4,8 @@
 # (times written by the fixture scripts), a failed verify rolled back with its
 # dependents skipped, versions that try shell injection reaching deploy
 # intact, nothing ready (exit 3), freeze override, the rollback-loop hold and
-# a level-2 incident pausing a run.
+# a level-2 incident pausing a run. Order and overlap are proven from the
+# order of the events the fixture scripts append, never from times.
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
 
 cp "$FIXTURES/exec-dag.yaml" tollgate.yaml
@@ -27,8 +28,11 @@ checks=$((checks + 1))
 run promote --to sit --dry-run --json
 expect_json 'j["dry_run"] and [x["project"] for x in j["plan"]][0] == "a" and [x["project"] for x in j["plan"]].index("d") > [x["project"] for x in j["plan"]].index("b")'
 
-# --- dependency order and parallelism: every deploy sleeps 0.4 s
-echo 0.4 >.fx/sleep-a; echo 0.4 >.fx/sleep-b; echo 0.4 >.fx/sleep-c; echo 0.4 >.fx/sleep-d; echo 0.4 >.fx/sleep-e
+# --- dependency order and parallelism, from the order of recorded events.
+# Barriers prove overlap: a's deploy ends only once e's has started, b's only
+# once c's has started and c's only once b's has (a run that serialised them
+# would fail those deploys after 30 s).
+echo "start e" >.fx/await-a; echo "start c" >.fx/await-b; echo "start b" >.fx/await-c
 run promote --to sit -j 4 --json
 expect_rc 0
 expect_json 'sorted((r["project"], r["outcome"]) for r in j["results"]) == [(p, "healthy") for p in "abcde"]'
@@ -36,26 +40,26 @@ expect_json 'all(r["env"] == "sit" and r["version"] == "1." + r["project"] for r
 checks=$((checks + 1))
 python3 - .fx/timeline <<'PY' || fail "dependency order / parallelism (timeline below)"
 import sys
-t = {}
-for line in open(sys.argv[1]):
-    kind, p, ts = line.split()
-    t[(kind, p)] = float(ts)
+at = {}
+for n, line in enumerate(open(sys.argv[1])):
+    kind, p = line.split()[:2]
+    at.setdefault((kind, p), n)
 ok = True
 def need(cond, what):
     global ok
     if not cond:
         print("timeline:", what, file=sys.stderr); ok = False
 # a dependent starts only after its dependency verified
-need(t[("start", "b")] > t[("verify", "a")], "b started before a verified")
-need(t[("start", "c")] > t[("verify", "a")], "c started before a verified")
-need(t[("start", "d")] > max(t[("verify", "b")], t[("verify", "c")]), "d started before b and c verified")
-# independent ones overlap: a with e, b with c
-need(t[("start", "e")] < t[("end", "a")], "a and e did not run at once")
-need(max(t[("start", "b")], t[("start", "c")]) < min(t[("end", "b")], t[("end", "c")]), "b and c did not run at once")
+need(at[("start", "b")] > at[("verify", "a")], "b started before a verified")
+need(at[("start", "c")] > at[("verify", "a")], "c started before a verified")
+need(at[("start", "d")] > max(at[("verify", "b")], at[("verify", "c")]), "d started before b and c verified")
+# independent ones overlapped: a with e, b with c
+need(at[("start", "e")] < at[("end", "a")], "a and e did not run at once")
+need(max(at[("start", "b")], at[("start", "c")]) < min(at[("end", "b")], at[("end", "c")]), "b and c did not run at once")
 sys.exit(0 if ok else 1)
 PY
 [ "$fails" -eq 0 ] || cat .fx/timeline >&2
-rm -f .fx/sleep-*
+rm -f .fx/await-*
 
 # logs per run and step, beside the store
 checks=$((checks + 1))
@@ -135,13 +139,18 @@ expect_out_has "hotfix for the checkout"
 # --- a level-2 incident opened during a run: the running step ends, nothing new starts
 export TOLLGATE_NOW=2026-03-05T12:00:00Z
 for p in a b c d e; do run record $p dev --version "2.$p" --as sam; done
+# every deploy waits for the event "incident" (the barrier below): the
+# first one is still running when the incident opens, however slow the host
+for p in a b c d e; do echo incident >.fx/await-$p; done
 starts=$(grep -c '^start' .fx/timeline)
-FX_SLEEP=1.5 "$TOLLGATE_BIN" promote --to sit -j 1 --json >"$T/bg.json" 2>"$T/bg.err" &
+"$TOLLGATE_BIN" promote --to sit -j 1 --json >"$T/bg.json" 2>"$T/bg.err" &
 bg=$!
-for _ in $(seq 1 100); do [ "$(grep -c '^start' .fx/timeline)" -gt "$starts" ] && break; sleep 0.05; done
+for _ in $(seq 1 600); do [ "$(grep -c '^start' .fx/timeline)" -gt "$starts" ] && break; sleep 0.05; done
 run incident open --level 2 --env sit --as olga "error budget burnt"
 expect_rc 0
+echo "incident opened" >>.fx/timeline
 set +e; wait $bg; bgrc=$?; set -e
+rm -f .fx/await-*
 checks=$((checks + 1))
 [ "$bgrc" -eq 0 ] || fail "the paused run exited $bgrc"
 cp "$T/bg.json" "$T/out"

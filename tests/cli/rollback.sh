@@ -68,14 +68,19 @@ run record e dev --version 3.e --as sam
 run promote --to sit --project e
 expect_rc 0
 run record e dev --version 4.e --as sam
+# e's deploy waits for the event "incident" (deploy.sh's barrier): it is
+# still running when the incident opens, however slow the host
 starts=$(grep -c '^start e' .fx/timeline)
-FX_SLEEP=1.5 "$TOLLGATE_BIN" promote --to sit --project e --json >"$T/bg.json" 2>"$T/bg.err" &
+echo incident >.fx/await-e
+"$TOLLGATE_BIN" promote --to sit --project e --json >"$T/bg.json" 2>"$T/bg.err" &
 bg=$!
-for _ in $(seq 1 100); do [ "$(grep -c '^start e' .fx/timeline)" -gt "$starts" ] && break; sleep 0.05; done
+for _ in $(seq 1 600); do [ "$(grep -c '^start e' .fx/timeline)" -gt "$starts" ] && break; sleep 0.05; done
 run incident open --level 3 --env sit --project e --as olga "e corrupts orders"
 expect_rc 0
 expect_out_has "the running promote rolls it back when its current step ends"
+echo "incident opened" >>.fx/timeline
 set +e; wait $bg; bgrc=$?; set -e
+rm -f .fx/await-e
 checks=$((checks + 1))
 [ "$bgrc" -eq 1 ] || fail "the run with a level-3 incident exited $bgrc: $(cat "$T/bg.err")"
 cp "$T/bg.json" "$T/out"

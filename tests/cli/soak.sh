@@ -69,6 +69,23 @@ TOLLGATE_NOW=2026-02-01T10:59:59Z run soak --wait --poll 1s --json
 expect_rc 0
 expect_json '[(r["project"], r["outcome"]) for r in j["results"]] == [("e", "healthy")] and j["soaking"] == 0'
 
+# soak --wait stops on SIGINT: the handler raises the command's cancel token
+# (once the first pass has measured, so the handler is in place)
+run record e dev --version 9.e --as sam
+run promote --to sit --project e
+expect_rc 0
+run promote --to prod --project e
+expect_rc 0
+"$TOLLGATE_BIN" soak --wait --poll 1s >"$T/wait.out" 2>&1 &
+bg=$!
+for _ in $(seq 1 600); do grep -q "measure-error-rate done" "$T/wait.out" && break; sleep 0.05; done
+kill -INT $bg
+set +e; wait $bg; bgrc=$?; set -e
+checks=$((checks + 1))
+[ "$bgrc" -eq 0 ] || fail "soak --wait after SIGINT exited $bgrc: $(cat "$T/wait.out")"
+checks=$((checks + 1))
+grep -q "1 still soaking" "$T/wait.out" || fail "soak --wait after SIGINT: $(cat "$T/wait.out")"
+
 run log --verify
 expect_rc 0
 done_tests

@@ -73,7 +73,7 @@ struct sched {
 	struct exec_task proto;
 	int started, finished, running, max_running;
 	struct exec_result res[MAXT];
-	volatile sig_atomic_t *cancel;
+	struct cancel_token *cancel;
 	int cancel_after_starts; /* set *cancel when this many have started */
 	int cancel_on_failure;   /* set *cancel to this when a task fails */
 	int ticks;
@@ -101,7 +101,7 @@ static void s_start(void *cb, const struct exec_task *t, const struct exec_resul
 	if (++s->running > s->max_running)
 		s->max_running = s->running;
 	if (s->cancel && s->cancel_after_starts && s->started == s->cancel_after_starts)
-		*s->cancel = 1;
+		cancel_raise(s->cancel, 1);
 }
 
 static void s_finish(void *cb, const struct exec_task *t, const struct exec_result *r)
@@ -115,7 +115,7 @@ static void s_finish(void *cb, const struct exec_task *t, const struct exec_resu
 	s->res[i].tail = xstrdup(r->tail ? r->tail : "");
 	s->res[i].out = r->out ? xstrdup(r->out) : NULL;
 	if (s->cancel && s->cancel_on_failure && !exec_result_ok(r))
-		*s->cancel = s->cancel_on_failure;
+		cancel_raise(s->cancel, s->cancel_on_failure);
 }
 
 static void s_tick(void *cb, int64_t now)
@@ -543,7 +543,7 @@ static void test_no_fd_leak(void)
 
 static void test_cancel(void)
 {
-	static volatile sig_atomic_t cancel;
+	static struct cancel_token cancel;
 	const char *sleeps[] = { "sleep 5", "sleep 5", "sleep 5", "sleep 5", "sleep 5" };
 	const char *quick[] = { "sleep 0.2; echo done", "sleep 0.2; echo done",
 				"sleep 0.2; echo done", "sleep 0.2; echo done" };
@@ -556,7 +556,7 @@ static void test_cancel(void)
 				   .cancel_after_starts = 3 };
 		struct exec_opts o = { .max_jobs = 3, .cancel = &cancel,
 				       .cancel_policy = EXEC_CANCEL_KILL };
-		cancel = 0;
+		cancel_init(&cancel);
 		t0 = exec_mono_ms();
 		CHECK_INT(run_sched(&s, &o, &e), 1);
 		CHECK(exec_mono_ms() - t0 < 2000);
@@ -574,7 +574,7 @@ static void test_cancel(void)
 				   .cancel_after_starts = 2 };
 		struct exec_opts o = { .max_jobs = 2, .cancel = &cancel,
 				       .cancel_policy = EXEC_CANCEL_FINISH };
-		cancel = 0;
+		cancel_init(&cancel);
 		t0 = exec_mono_ms();
 		CHECK_INT(run_sched(&s, &o, &e), 1);
 		CHECK(exec_mono_ms() - t0 >= 190);
@@ -593,7 +593,7 @@ static void test_cancel(void)
 		struct sched s = { .cmds = cmds, .n = 4, .cancel = &cancel, .cancel_on_failure = 1 };
 		struct exec_opts o = { .max_jobs = 2, .cancel = &cancel,
 				       .cancel_policy = EXEC_CANCEL_FINISH };
-		cancel = 0;
+		cancel_init(&cancel);
 		CHECK_INT(run_sched(&s, &o, &e), 1);
 		CHECK_INT(s.asked, 2);
 		CHECK_INT(s.res[0].exit_code, 1);
@@ -603,11 +603,11 @@ static void test_cancel(void)
 	}
 }
 
-static volatile sig_atomic_t sig_cancel;
+static struct cancel_token sig_cancel;
 static void on_usr1(int sig)
 {
 	(void)sig;
-	sig_cancel++;
+	cancel_raise(&sig_cancel, cancel_level(&sig_cancel) + 1);
 }
 
 static void test_cancel_by_signal(void)
@@ -625,11 +625,11 @@ static void test_cancel_by_signal(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_usr1;
 	sigaction(SIGUSR1, &sa, &old);
-	sig_cancel = 0;
+	cancel_init(&sig_cancel);
 	CHECK_INT(run_sched(&s, &o, &e), 1);
 	CHECK(exec_mono_ms() - t0 < 2000);
 	CHECK(exec_mono_ms() - t0 >= 290);
-	CHECK_INT(sig_cancel, 2);
+	CHECK_INT(cancel_level(&sig_cancel), 2);
 	CHECK(s.res[0].cancelled);
 	CHECK_INT(s.res[0].term_signal, SIGTERM);
 	CHECK(strstr(s.res[0].tail, "survived") == NULL);

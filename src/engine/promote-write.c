@@ -1,0 +1,392 @@
+/*
+ * promote-write.c - the write path of a promote run, and its group commit.
+ *
+ * What the runner's callbacks learn (a step ended, a project verified,
+ * failed or was rolled back) is queued here and committed at the next
+ * scheduler tick: before anything new starts (next_task), on the runner's
+ * tick, on a cancel and when the run ends. The changes ready at the same
+ * tick go in ONE transaction (store_begin_batch): each is still its own
+ * change with its own audit entry, chained in order. Nothing that was
+ * durable before is less durable now: an outcome is reported, and a
+ * dependent unlocked, only after the change that ends its dependency is
+ * committed; starting N projects is one transaction in which each takes its
+ * lease and is set deploying before any of their steps runs. After a SIGKILL
+ * at any moment a queued change is simply not there: the pair is still
+ * deploying or verifying under a dead run's lease and the next run repairs
+ * it to `interrupted`, as it would have had the kill come before a
+ * one-change commit.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/promote-run.h"
+#include "plan/plan.h"
+
+void prun_step_ended(struct prun *r, size_t i, const struct exec_result *res)
+{
+	struct rp *rp = &r->v[i];
+	struct pstep *ps;
+
+	ALLOC_GROW(r->steps, r->nsteps + 1, r->steps_alloc);
+	ps = &r->steps[r->nsteps++];
+	memset(ps, 0, sizeof(*ps));
+	ps->i = i;
+	snprintf(ps->step, sizeof(ps->step), "%s", rp->step_name);
+	/* logs are created lazily: a step that printed nothing has none */
+	ps->log = rp->log && access(rp->log, F_OK) == 0 ? xstrdup(rp->log) : NULL;
+	ps->started = rp->step_wall_s;
+	ps->ended = pclock_now(&r->c.clock);
+	ps->exit_status = res->exit_code;
+	ps->duration_ms = exec_result_ms(res);
+}
+
+void prun_queue_state(struct prun *r, size_t i, enum store_state st, int64_t soak_until,
+		      const char *pdetail, const char *audit, bool final,
+		      enum promote_outcome outcome, const char *rdetail, const char *skip_why)
+{
+	struct pwrite *w;
+
+	ALLOC_GROW(r->writes, r->nwrites + 1, r->writes_alloc);
+	w = &r->writes[r->nwrites++];
+	memset(w, 0, sizeof(*w));
+	w->i = i;
+	w->st = st;
+	w->soak_until = soak_until;
+	w->pdetail = pdetail ? xstrdup(pdetail) : NULL;
+	w->audit = xstrdup(audit ? audit : "");
+	w->final = final;
+	w->outcome = outcome;
+	w->rdetail = rdetail ? xstrdup(rdetail) : NULL;
+	w->skip_why = skip_why ? xstrdup(skip_why) : NULL;
+}
+
+static void pwrite_release(struct pwrite *w)
+{
+	free(w->pdetail);
+	free(w->audit);
+	free(w->rdetail);
+	free(w->skip_why);
+}
+
+/* Record the process groups of the steps started since the last commit in
+ * their leases (crash repair kills them by it). A step killed with its
+ * runner before this ran is still found on this host by its run id. */
+static int flush_pgids(struct prun *r, struct err *e)
+{
+	for (size_t k = 0; k < r->npending; k++) {
+		struct rp *rp = &r->v[r->pending[k]];
+		if (!rp->pgid_pending)
+			continue;
+		rp->pgid_pending = false;
+		if (!rp->has_lease || !rp->running)
+			continue;
+		if (store_lease_renew(r->c.store, rp_id(r, rp), r->plan->envs[r->env].name,
+				      r->c.run_id, pclock_now(&r->c.clock) + PROMOTE_LEASE_TTL, rp->pgid,
+				      e) < 0)
+			return -1;
+	}
+	r->npending = 0;
+	return 0;
+}
+
+static int flush_steps(struct prun *r, struct err *e)
+{
+	for (size_t k = 0; k < r->nsteps; k++) {
+		const struct pstep *ps = &r->steps[k];
+		struct store_step_run sr = { 0 };
+		sr.run_id = r->c.run_id;
+		sr.project = rp_id(r, &r->v[ps->i]);
+		sr.env = r->plan->envs[r->env].name;
+		sr.step = ps->step;
+		sr.started = ps->started;
+		sr.ended = ps->ended;
+		sr.exit_status = ps->exit_status;
+		sr.duration_ms = ps->duration_ms;
+		sr.log_path = ps->log;
+		if (store_put_step_run(r->c.store, &sr, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Write the promotion of rp inside the open change (its action and subject
+ * set by the caller), dropping our lease when release is set. On failure
+ * the change is aborted. */
+static int put_promotion(struct prun *r, struct rp *rp, enum store_state st, int64_t soak_until,
+			 const char *pdetail, bool release, struct err *e)
+{
+	struct store_promotion pr = { 0 };
+
+	pr.project = rp_id(r, rp);
+	pr.env = r->plan->envs[r->env].name;
+	pr.state = st;
+	pr.version = rp->version;
+	pr.previous_version = rp->previous;
+	pr.run_id = r->c.run_id;
+	pr.soak_until = soak_until;
+	pr.detail = pdetail;
+	if (store_set_promotion(r->c.store, &pr, e) < 0 ||
+	    (release && store_lease_release(r->c.store, pr.project, pr.env, r->c.run_id, e) < 0)) {
+		store_abort_change(r->c.store);
+		return -1;
+	}
+	return 0;
+}
+
+/* One queued state change: its own change (and audit entry) in the batch. */
+static int write_one(struct prun *r, const struct pwrite *w, struct err *e)
+{
+	struct rp *rp = &r->v[w->i];
+	char action[64], subject[300];
+
+	snprintf(action, sizeof(action), "promotion.%s", store_state_name(w->st));
+	snprintf(subject, sizeof(subject), "%s@%s", rp_id(r, rp), r->plan->envs[r->env].name);
+	if (store_begin_change(r->c.store, pclock_now(&r->c.clock), r->c.actor, action, subject,
+			       w->audit, e) < 0)
+		return -1;
+	if (put_promotion(r, rp, w->st, w->soak_until, w->pdetail, w->final, e) < 0)
+		return -1;
+	return store_commit_change(r->c.store, NULL, e);
+}
+
+/* What follows a committed (ok) or lost (!ok) state change. A success has
+ * unlocked its dependents already (tick_write): they start in the same
+ * transaction at the earliest, so never before it is committed. */
+static void after_write(struct prun *r, const struct pwrite *w, bool ok, const struct err *e)
+{
+	struct rp *rp = &r->v[w->i];
+	bool success = w->outcome == PROMOTE_SOAKING || w->outcome == PROMOTE_HEALTHY;
+
+	if (!w->final)
+		return;
+	rp->has_lease = false;
+	if (success && ok) {
+		prun_result(r, rp, w->outcome, NULL);
+	} else if (success) {
+		prun_result(r, rp, PROMOTE_FAILED, e->msg);
+		prun_skip_dependents(r, rp, NULL);
+	} else {
+		/* the rollback ran (or could not): that is the outcome even
+		 * when the store lost its record */
+		prun_result(r, rp, w->outcome, w->rdetail ? w->rdetail : w->pdetail);
+		prun_skip_dependents(r, rp, w->skip_why);
+	}
+}
+
+/* Open the tick's transaction if it is not, and write what is queued into
+ * it; the queued state changes move to r->inflight until tick_end. */
+static void tick_write(struct prun *r)
+{
+	bool have = r->npending || r->nsteps || r->nwrites;
+
+	if (!have && !r->tick_open)
+		return;
+	if (!r->tick_open) {
+		r->tick_open = true;
+		r->tick_ok = store_begin_batch(r->c.store, &r->tick_err) == 0;
+	}
+	if (r->tick_ok && (flush_pgids(r, &r->tick_err) < 0 || flush_steps(r, &r->tick_err) < 0))
+		r->tick_ok = false;
+	r->npending = 0;
+	for (size_t k = 0; k < r->nsteps; k++)
+		free(r->steps[k].log);
+	r->nsteps = 0;
+	for (size_t k = 0; k < r->nwrites; k++) {
+		struct pwrite *w = &r->writes[k];
+		if (r->tick_ok && write_one(r, w, &r->tick_err) < 0)
+			r->tick_ok = false;
+		if (r->tick_ok && w->final &&
+		    (w->outcome == PROMOTE_SOAKING || w->outcome == PROMOTE_HEALTHY))
+			prun_unlock_dependents(r, &r->v[w->i]);
+		ALLOC_GROW(r->inflight, r->ninflight + 1, r->inflight_alloc);
+		r->inflight[r->ninflight++] = *w;
+	}
+	r->nwrites = 0;
+}
+
+/* Commit the tick's transaction, then report what it held. */
+static void tick_end(struct prun *r)
+{
+	size_t n = r->ninflight;
+
+	if (!r->tick_open)
+		return;
+	r->tick_open = false;
+	if (r->tick_ok && store_commit_batch(r->c.store, &r->tick_err) < 0)
+		r->tick_ok = false;
+	if (!r->tick_ok) {
+		store_abort_batch(r->c.store);
+		prun_store_fail(r, &r->tick_err);
+	}
+	for (size_t k = 0; k < r->nstarting; k++) {
+		struct rp *rp = &r->v[r->starting[k]];
+		if (r->tick_ok && rp->st == RP_ACTIVE && !rp->has_lease) {
+			rp->has_lease = true;
+			continue;
+		}
+		if (rp->st == RP_ACTIVE) {
+			rp->st = RP_QUEUED;
+			prun_skip(r, rp, r->tick_err.msg);
+		}
+	}
+	r->nstarting = 0;
+	r->ninflight = 0;
+	for (size_t k = 0; k < n; k++) {
+		after_write(r, &r->inflight[k], r->tick_ok, &r->tick_err);
+		pwrite_release(&r->inflight[k]);
+	}
+	err_init(&r->tick_err);
+}
+
+void prun_flush(struct prun *r)
+{
+	tick_write(r);
+	tick_end(r);
+}
+
+void prun_tick_begin(struct prun *r)
+{
+	tick_write(r);
+}
+
+void prun_tick_end(struct prun *r)
+{
+	tick_write(r);
+	tick_end(r);
+}
+
+/* ---- starting projects ------------------------------------------------------ */
+
+/* Take rp's lease and set it deploying: one change inside the open batch.
+ * 1 started, 0 not (its outcome reported: busy, or already promoted). */
+static int start_one(struct prun *r, size_t i, struct arena *a, struct err *e)
+{
+	struct rp *rp = &r->v[i];
+	const char *env_s = r->plan->envs[r->env].name;
+	struct store_promotion cur;
+	struct strbuf d = STRBUF_INIT;
+	char why[512];
+	int taken;
+
+	taken = promote_lease_take(&r->c, rp->project, r->env, "promotion.deploying", &cur, a, why,
+				   sizeof(why), &r->rep->nrepaired, e);
+	if (taken < 0)
+		return -1;
+	if (taken == LEASE_BUSY) {
+		prun_skip(r, rp, why);
+		return 0;
+	}
+	if (cur.version && !strcmp(cur.version, rp->version) &&
+	    (cur.state == STATE_SOAKING || cur.state == STATE_HEALTHY)) {
+		/* another run promoted it since our snapshot */
+		snprintf(why, sizeof(why), "version %s is already %s in %s (run %s)", rp->version,
+			 store_state_name(cur.state), env_s, cur.run_id ? cur.run_id : "?");
+		store_abort_change(r->c.store);
+		prun_result(r, rp, PROMOTE_SKIPPED, why);
+		prun_unlock_dependents(r, rp);
+		return 0;
+	}
+	free(rp->previous);
+	{
+		const char *live = promote_live_version(cur.state, cur.version, cur.previous_version);
+		rp->previous = live ? xstrdup(live) : NULL;
+	}
+	if (put_promotion(r, rp, STATE_DEPLOYING, 0, NULL, false, e) < 0)
+		return -1;
+	strbuf_addf(&d, "version %s", rp->version);
+	if (rp->previous)
+		strbuf_addf(&d, " (was %s)", rp->previous);
+	if (cur.state == STATE_INTERRUPTED)
+		strbuf_addstr(&d, "; retry of an interrupted promotion");
+	if (r->o->retry_held && cur.state == STATE_ROLLED_BACK)
+		strbuf_addf(&d, "; retry of a held project allowed by %s", r->c.actor);
+	strbuf_addf(&d, " (run %s, host %s, pid %ld)", r->c.run_id, r->c.host, r->c.pid);
+	store_change_detail(r->c.store, "%s", d.buf);
+	strbuf_release(&d);
+	if (store_commit_change(r->c.store, NULL, e) < 0)
+		return -1;
+	return 1;
+}
+
+bool prun_tick_start(struct prun *r, size_t i)
+{
+	struct arena a;
+	int rc;
+
+	if (!r->tick_open) {
+		r->tick_open = true;
+		r->tick_ok = store_begin_batch(r->c.store, &r->tick_err) == 0;
+	}
+	if (!r->tick_ok) {
+		prun_skip(r, &r->v[i], r->tick_err.msg);
+		return false;
+	}
+	arena_init(&a);
+	rc = start_one(r, i, &a, &r->tick_err);
+	arena_release(&a);
+	if (rc < 0) {
+		r->tick_ok = false;
+		prun_skip(r, &r->v[i], r->tick_err.msg);
+		return false;
+	}
+	if (rc == 0)
+		return false;
+	/* active from now; its lease is ours once the tick commits */
+	r->v[i].st = RP_ACTIVE;
+	r->v[i].has_lease = false;
+	ALLOC_GROW(r->starting, r->nstarting + 1, r->starting_alloc);
+	r->starting[r->nstarting++] = i;
+	return true;
+}
+
+/* ---- the end of a run ---------------------------------------------------------- */
+
+void prun_settle(struct prun *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct rp *rp = &r->v[i];
+		if (rp->st == RP_DONE)
+			continue;
+		if (rp->st != RP_ACTIVE) {
+			prun_result(r, rp, PROMOTE_SKIPPED,
+				    r->rep->cancelled ? "not started: cancelled" : "not started");
+			continue;
+		}
+		{
+			const char *why = r->rep->cancelled
+						  ? "cancelled while running; promote again to retry"
+						  : "stopped; promote again to retry";
+			char *audit = xasprintf("version %s%s%s: %s (run %s)", rp->version,
+						rp->previous ? ", previous " : "",
+						rp->previous ? rp->previous : "", why, r->c.run_id);
+			prun_queue_state(r, i, STATE_INTERRUPTED, 0, why, audit, true, PROMOTE_FAILED,
+					 r->rep->cancelled ? "interrupted: cancelled while running"
+							   : "interrupted: stopped while running",
+					 NULL);
+			free(audit);
+		}
+	}
+	prun_flush(r);
+}
+
+void prun_renew(struct prun *r, int64_t now_ms)
+{
+	const char **names;
+	size_t m = 0;
+	struct err e;
+
+	if (now_ms - r->last_renew_ms < PROMOTE_LEASE_RENEW * 1000)
+		return;
+	names = xcalloc(r->n ? r->n : 1, sizeof(*names));
+	err_init(&e);
+	r->last_renew_ms = now_ms;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].has_lease)
+			names[m++] = rp_id(r, &r->v[i]);
+	if (store_lease_renew_many(r->c.store, names, m, r->plan->envs[r->env].name, r->c.run_id,
+				   pclock_now(&r->c.clock) + PROMOTE_LEASE_TTL, &e) < 0)
+		prun_store_fail(r, &e);
+	free(names);
+}
