@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -269,6 +268,12 @@ struct plan *plan_load_buffer(const char *name, const char *data, size_t len,
 	return load(name ? name : "<buffer>", false, data, len, diags);
 }
 
+struct plan *plan_load_file_bytes(const char *path, const char *data, size_t len,
+				  struct plan_diags *diags)
+{
+	return load(path, true, data, len, diags);
+}
+
 struct plan *plan_load(const char *path, struct plan_diags *diags)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -301,12 +306,8 @@ void plan_free(struct plan *p)
 {
 	if (!p)
 		return;
+	/* a cached plan lives at the start of its image: one block either way */
 	arena_release(&p->arena);
-	if (p->cache_image) {
-		/* a cached plan: p itself lives inside the image */
-		munmap(p->cache_image, p->cache_image_size);
-		return;
-	}
 	free(p);
 }
 
