@@ -30,6 +30,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -666,20 +667,62 @@ static bool checksum_of(const struct cache_header *h, const void *image, unsigne
 	return ok;
 }
 
-/* The key of the plan bytes data (magic, layout, binary, plan hash). */
-static bool fill_key(struct cache_header *h, const char *data, size_t len)
+/* The key of a plan whose SHA-256 is sum (magic, layout, binary, plan hash). */
+static bool fill_key(struct cache_header *h, const unsigned char sum[32])
 {
 	struct stat ex;
 	memset(h, 0, sizeof(*h));
-	if (stat("/proc/self/exe", &ex) < 0 || !sha256(data, len, h->plan_sha256))
+	if (stat("/proc/self/exe", &ex) < 0)
 		return false;
 	memcpy(h->magic, CACHE_MAGIC, sizeof(h->magic));
 	h->header_size = sizeof(*h);
 	h->layout = layout_of();
+	memcpy(h->plan_sha256, sum, 32);
 	h->exe_size = (uint64_t)ex.st_size;
 	h->exe_mtime_s = ex.st_mtim.tv_sec;
 	h->exe_mtime_ns = ex.st_mtim.tv_nsec;
 	return true;
+}
+
+/*
+ * The SHA-256 of the plan file as read now, through a small buffer (a cache
+ * hit never needs the bytes themselves: reading them into fresh memory costs
+ * as much as hashing them). False when it is not a regular file one can read
+ * whole, or is larger than a plan may be.
+ */
+static bool hash_file(const char *path, unsigned char out[32])
+{
+	static const size_t chunk = 128 << 10;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	char *buf = xmalloc(chunk);
+	unsigned int n = 0;
+	uint64_t total = 0;
+	struct stat st;
+	bool ok = false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0 || !ctx || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		goto out;
+	for (;;) {
+		ssize_t k = read(fd, buf, chunk);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			goto out;
+		if (k == 0)
+			break;
+		total += (uint64_t)k;
+		if (total > PLAN_MAX_BYTES || EVP_DigestUpdate(ctx, buf, (size_t)k) != 1)
+			goto out;
+	}
+	ok = EVP_DigestFinal_ex(ctx, out, &n) == 1 && n == 32;
+out:
+	if (fd >= 0)
+		close(fd);
+	EVP_MD_CTX_free(ctx);
+	free(buf);
+	return ok;
 }
 
 static bool same_key(const struct cache_header *a, const struct cache_header *b)
@@ -724,7 +767,14 @@ static struct plan *cache_read(const char *cache, const struct cache_header *key
 	    h.strings_off < align16(sizeof(struct plan)) || h.strings_off % 16 ||
 	    h.strings_off >= h.image_size)
 		goto fail;
-	image = xmalloc(h.image_size);
+	/* populated in one go: faulting 1,000 pages in one by one costs as much
+	 * as reading them */
+	image = mmap(NULL, h.image_size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (image == MAP_FAILED) {
+		image = NULL;
+		goto fail;
+	}
 	if (!read_all(fd, image, h.image_size, sizeof(h)) || !checksum_of(&h, image, sum) ||
 	    memcmp(sum, h.checksum, sizeof(sum)) || image[h.image_size - 1] != '\0')
 		goto fail;
@@ -740,11 +790,13 @@ static struct plan *cache_read(const char *cache, const struct cache_header *key
 	walk_plan(&w, (struct plan *)image);
 	if (w.bad || align16(w.off) != h.strings_off || !model_ok((struct plan *)image))
 		goto fail;
+	((struct plan *)image)->cache_image_size = h.image_size;
 	return (struct plan *)image;
 fail:
 	if (fd >= 0)
 		close(fd);
-	free(image);
+	if (image)
+		munmap(image, h.image_size);
 	return NULL;
 }
 
@@ -773,6 +825,7 @@ static void cache_write(const struct plan *p, const char *dir, const char *cache
 	img = (struct plan *)w.image;
 	*img = *p;
 	img->cache_image = NULL;
+	img->cache_image_size = 0;
 	memset(&img->arena, 0, sizeof(img->arena));
 	img->path = img->dir = NULL; /* set when read back */
 	w.off = align16(sizeof(struct plan));
@@ -808,21 +861,13 @@ struct plan *plan_load_cached(const char *path, struct plan_diags *diags)
 	struct cache_header key;
 	struct strbuf sb = STRBUF_INIT;
 	const char *off = getenv("TOLLGATE_NO_PLAN_CACHE");
-	struct plan *p;
-	struct stat st;
+	unsigned char sum[32];
+	struct plan *p = NULL;
 	char *dir, *cache;
 
 	/* anything unusual (no file, a folder, too big): the loader says what */
-	if ((off && *off && strcmp(off, "0")) || stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    strbuf_read_file(&sb, path, PLAN_MAX_BYTES) < 0) {
-		strbuf_release(&sb);
+	if ((off && *off && strcmp(off, "0")) || !hash_file(path, sum) || !fill_key(&key, sum))
 		return plan_load(path, diags);
-	}
-	if (!fill_key(&key, sb.buf ? sb.buf : "", sb.len)) {
-		p = plan_load_file_bytes(path, sb.buf ? sb.buf : "", sb.len, diags);
-		strbuf_release(&sb);
-		return p;
-	}
 	cache = cache_path_for(path, &dir);
 	p = cache_read(cache, &key);
 	if (p) {
@@ -831,12 +876,22 @@ struct plan *plan_load_cached(const char *path, struct plan_diags *diags)
 		/* the path as given this time */
 		p->path = arena_strdup(&p->arena, path);
 		p->dir = plan_dir_of(&p->arena, path);
-	} else {
-		/* the very bytes hashed are parsed: the key is theirs */
-		p = plan_load_file_bytes(path, sb.buf ? sb.buf : "", sb.len, diags);
-		if (p)
-			cache_write(p, dir, cache, &key);
+		goto out;
 	}
+	/* a miss: the bytes parsed are the bytes hashed for the new key (the
+	 * file may have changed since it was hashed above) */
+	if (strbuf_read_file(&sb, path, PLAN_MAX_BYTES) < 0) {
+		p = plan_load(path, diags);
+		goto out;
+	}
+	if (!sha256(sb.buf ? sb.buf : "", sb.len, sum) || !fill_key(&key, sum)) {
+		p = plan_load_file_bytes(path, sb.buf ? sb.buf : "", sb.len, diags);
+		goto out;
+	}
+	p = plan_load_file_bytes(path, sb.buf ? sb.buf : "", sb.len, diags);
+	if (p)
+		cache_write(p, dir, cache, &key);
+out:
 	strbuf_release(&sb);
 	free(cache);
 	free(dir);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -306,8 +307,12 @@ void plan_free(struct plan *p)
 {
 	if (!p)
 		return;
-	/* a cached plan lives at the start of its image: one block either way */
 	arena_release(&p->arena);
+	if (p->cache_image) {
+		/* a cached plan lives at the start of its image */
+		munmap(p->cache_image, p->cache_image_size);
+		return;
+	}
 	free(p);
 }
 

@@ -265,8 +265,9 @@ struct plan {
 
 	/* Set when the plan was read from its compiled cache (plan-cache.c):
 	 * the one block (starting with this struct) every pointer above
-	 * points into. */
+	 * points into, mapped by itself. */
 	void *cache_image;
+	size_t cache_image_size;
 };
 
 /* One diagnostic: FILE:LINE:COL: error|warning: message */
