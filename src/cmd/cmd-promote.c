@@ -18,16 +18,16 @@
 #include "engine/promote.h"
 #include "plan/plan.h"
 
-static volatile sig_atomic_t promote_cancel;
+static struct cancel_token promote_cancel;
 
 static void on_sigint(int sig)
 {
 	(void)sig;
-	if (promote_cancel < 2)
-		promote_cancel++;
+	cancel_raise(&promote_cancel, cancel_level(&promote_cancel) + 1 > 2 ? 2
+						 : cancel_level(&promote_cancel) + 1);
 }
 
-void cmd_progress_signals(volatile sig_atomic_t **cancel)
+void cmd_progress_signals(const struct cancel_token **cancel)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));

@@ -26,7 +26,7 @@ struct cmd_progress {
 void cmd_progress_init(struct cmd_progress *pg, struct app *app);
 void cmd_progress_end(struct cmd_progress *pg);
 /* SIGINT/SIGTERM: the first lets running steps finish, the second kills them. */
-void cmd_progress_signals(volatile sig_atomic_t **cancel);
+void cmd_progress_signals(const struct cancel_token **cancel);
 /* {"project", "env", "version", "outcome", "previous", "detail"[, "incident"]} */
 struct json_t *cmd_result_json(const struct plan *p, const struct promote_result *r);
 

@@ -111,7 +111,7 @@ struct promote_opts {
 	                            * the env's freeze_override, and reason */
 	const char *reason;
 	bool retry_held;           /* --retry-held: a person lets held projects run */
-	volatile sig_atomic_t *cancel; /* SIGINT: 1 let running steps finish, 2 kill */
+	const struct cancel_token *cancel; /* SIGINT: 1 let running steps finish, 2 kill */
 	const struct promote_observer *obs; /* may be NULL */
 };
 
@@ -145,7 +145,7 @@ struct soak_opts {
 	bool wait;          /* keep going until nothing is soaking */
 	int64_t poll;       /* seconds between looks with wait; 0: SOAK_POLL_DEFAULT */
 	const char *actor;
-	volatile sig_atomic_t *cancel;
+	const struct cancel_token *cancel;
 	const struct promote_observer *obs;
 };
 struct soak_report {

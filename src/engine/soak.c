@@ -228,17 +228,17 @@ int soak_run(const struct plan *p, struct store *s, int64_t now, const struct so
 				}
 			}
 		state_release(&st);
-		if (!o->wait || !out->still_soaking || (o->cancel && *o->cancel))
+		if (!o->wait || !out->still_soaking || cancel_level(o->cancel))
 			break;
 		t = pclock_now(&c.clock);
 		wake = t + poll;
 		if (out->next_end && out->next_end < wake)
 			wake = out->next_end;
-		while (pclock_now(&c.clock) < wake && !(o->cancel && *o->cancel)) {
+		while (pclock_now(&c.clock) < wake && !cancel_level(o->cancel)) {
 			struct timespec ts = { 0, 200 * 1000 * 1000 };
 			nanosleep(&ts, NULL);
 		}
-		if (o->cancel && *o->cancel)
+		if (cancel_level(o->cancel))
 			break;
 	}
 	rc = 0;
