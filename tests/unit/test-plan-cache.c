@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 
+#include "plan/plan-internal.h"
 #include "plan/plan.h"
 #include "report/report.h"
 #include "test.h"
@@ -149,21 +149,15 @@ static void write_whole(const char *path, const unsigned char *buf, size_t len)
 }
 
 /* The cache's layout as plan-cache.c writes it: header, then the image; the
- * checksum (last 32 bytes of the header) is a SHA-256 of the header with a
- * zero checksum, then the image. */
-static size_t HEADER_SIZE = 120; /* checked against the file's own */
+ * checksum (8 bytes, 16 before the header's end) is plan_cache_checksum of
+ * the header with a zero checksum, then the image. */
+static size_t HEADER_SIZE = 104; /* checked against the file's own */
 static void fix_checksum(unsigned char *buf, size_t len)
 {
-	unsigned char md[32];
-	unsigned int n;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	memset(buf + HEADER_SIZE - 32, 0, 32);
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	EVP_DigestUpdate(ctx, buf, HEADER_SIZE);
-	EVP_DigestUpdate(ctx, buf + HEADER_SIZE, len - HEADER_SIZE);
-	EVP_DigestFinal_ex(ctx, md, &n);
-	EVP_MD_CTX_free(ctx);
-	memcpy(buf + HEADER_SIZE - 32, md, 32);
+	uint64_t sum;
+	memset(buf + HEADER_SIZE - 16, 0, 8);
+	sum = plan_cache_checksum(buf, HEADER_SIZE, buf + HEADER_SIZE, len - HEADER_SIZE);
+	memcpy(buf + HEADER_SIZE - 16, &sum, 8);
 }
 
 /*
@@ -186,7 +180,7 @@ static void test_flipped_bytes(void)
 	orig = read_whole(cache_path, &len);
 	CHECK(len > HEADER_SIZE + sizeof(struct plan));
 	CHECK_INT(orig[8] | orig[9] << 8, HEADER_SIZE);
-	memcpy(&strings_off, orig + HEADER_SIZE - 40, 8);
+	memcpy(&strings_off, orig + HEADER_SIZE - 24, 8);
 	CHECK(strings_off > sizeof(struct plan) && strings_off < len - HEADER_SIZE);
 	buf = xmalloc(len);
 	for (size_t off = 0; off < len; off += (off < HEADER_SIZE ? 1 : 23)) {
