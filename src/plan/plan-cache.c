@@ -911,8 +911,9 @@ static void cache_write(const struct plan *p, const char *dir, const char *cache
 		free(w.image);
 		return;
 	}
-	tmp = xasprintf("%s.%ld.tmp", cache, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+	/* a name of its own (threads of one process may write at once), 0600 */
+	tmp = xasprintf("%s.XXXXXX", cache);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		free(tmp);
 		free(w.image);

@@ -313,8 +313,9 @@ void plan_free(struct plan *p);
  * TOLLGATE_NO_PLAN_CACHE=1 turns it off.
  *
  * NOTE: every pointer field added to the structs above must be listed in
- * plan-cache.c's walker, or cached plans would point into freed memory
- * (tests/unit/test-plan-cache.c compares cached and parsed plans).
+ * plan-cache.c's walker, and every index, enum or bool in its model_ok, or
+ * cached plans would be wrong or unchecked (tests/unit/test-plan-cache.c
+ * compares cached and parsed plans).
  */
 struct plan *plan_load_cached(const char *path, struct plan_diags *diags);
 
