@@ -1,9 +1,11 @@
 /*
- * exec.c - the parallel process runner (see exec.h for the contracts).
+ * exec.c - the parallel process runner (see exec.h for the contracts): the
+ * wait loop, a job from its start to on_finish, results. The other parts are
+ * listed in exec-internal.h (log ring, start, spawner thread, /proc).
  *
  * A child is started with posix_spawn (a vfork-style clone in glibc, so the
  * cost does not grow with our address space): /bin/sh -c CMD, or the
- * program itself for a plain one-program command (see plain_argv), its own
+ * program itself for a plain one-program command (see exec-start.c), its own
  * process group, stdin from /dev/null, stdout and stderr into a pipe, every
  * other descriptor closed (closefrom in the child, and O_CLOEXEC on all of
  * ours besides). With more than one slot the spawns run on a thread of
@@ -11,7 +13,8 @@
  * machine is milliseconds the caller can use). The parent waits in one
  * ppoll() over the pipes, a pidfd per child and the spawner's wake pipe;
  * deadlines (timeouts, the SIGTERM→SIGKILL grace, ticks) set the ppoll
- * timeout, so nothing ever sleeps or spins.
+ * timeout, so nothing ever sleeps or spins (with a cancel token, the wait
+ * also ends every 50 ms to look at it: another thread may raise it).
  *
  * Output goes three ways as it arrives: to the log (the first half of
  * log_cap written through at once, the rest kept in a ring and written when
