@@ -81,7 +81,11 @@ void pctx_release(struct pctx *c)
 
 int64_t promote_timeout_ms(int64_t seconds)
 {
-	return (seconds > 0 ? seconds : 15 * 60) * 1000;
+	/* the loader gives every step a timeout (PLAN_TIMEOUT_DEFAULT when the
+	 * plan names none), and the plan cache refuses one <= 0 */
+	if (seconds <= 0)
+		BUG("a step without a timeout (%lld s)", (long long)seconds);
+	return seconds * 1000;
 }
 
 static int mkdir_p(const char *path)

@@ -50,8 +50,8 @@ void promote_runs_add(const char *run_id);
 void promote_runs_remove(const char *run_id);
 bool promote_runs_live(const char *run_id);
 
-/* A step's timeout in milliseconds: the plan's seconds, 0 meaning the
- * default of 15 minutes (the one place that default is applied here). */
+/* A step's timeout in milliseconds from the plan's seconds. The 15-minute
+ * default is the loader's (PLAN_TIMEOUT_DEFAULT); a timeout <= 0 is a bug. */
 int64_t promote_timeout_ms(int64_t seconds);
 /* The log of a step: LOGDIR/PROJECT.ENV.STEP.log (the folder is created).
  * Owned by the caller; NULL when the folder cannot be made. */

@@ -10,12 +10,13 @@
  *
  * Waiting is event driven: one ppoll() over the output pipes and a pidfd per
  * child (Linux 5.3+), with signals blocked outside ppoll so that a signal
- * that sets *cancel always wakes the loop. Nothing here prints or exits.
+ * that raises the cancel token always wakes the loop. Nothing here prints or
+ * exits, and nothing keeps state outside a run: any number of runs may go on
+ * at once on threads of one process.
  */
 #ifndef TOLLGATE_EXEC_H
 #define TOLLGATE_EXEC_H
 
-#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,7 +50,8 @@ struct exec_task {
 	const char *cwd;        /* NULL: the caller's working directory */
 	const char *const *env; /* NULL-terminated "NAME=VALUE" added to (or
 	                         * replacing in) the caller's environment; NULL: none */
-	int64_t timeout_ms;     /* 0: no timeout */
+	int64_t timeout_ms;     /* 0: no timeout (the plan's steps always have
+	                         * one: the loader sets the default) */
 	int64_t grace_ms;       /* SIGTERM to SIGKILL; 0: EXEC_GRACE_MS_DEFAULT */
 	const char *log_path;   /* stdout+stderr appended here; NULL: no log */
 	size_t log_cap;         /* at most this much is added to the log: the
@@ -97,7 +99,8 @@ bool exec_result_ok(const struct exec_result *r);
  * started. */
 int64_t exec_result_ms(const struct exec_result *r);
 /* "exited with status 3", "killed by signal 9 (Killed)", "timed out after
- * 15m0s", "cancelled", "could not start: …" into buf; returns buf. */
+ * 15m0s", "cancelled", "could not start: …" into buf; returns buf.
+ * Reentrant (no strsignal). */
 char *exec_result_describe(const struct exec_result *r, const struct exec_task *t,
 			   char *buf, size_t n);
 
@@ -125,16 +128,18 @@ struct exec_opts {
 	void (*on_tick)(void *cb, int64_t now_ms);
 	int64_t tick_ms; /* 0: 250 */
 	/*
-	 * The run's cancellation token (util.h), raised by the caller
-	 * (typically from a SIGINT/SIGTERM handler). When its level is
-	 * non-zero no new task starts and running ones are treated per
-	 * cancel_policy; a value >= 2 (a second Ctrl-C) kills them whatever the
-	 * policy. Signals are blocked while the runner works and delivered while
-	 * it waits, so a handler's store is never missed. NULL: no cancel.
-	 * The caller must handle SIGINT and SIGTERM while running: children
-	 * live in their own process groups, so a terminal's Ctrl-C reaches
-	 * tollgate alone. A level-2 incident raises the token to 1 from
-	 * on_finish with EXEC_CANCEL_FINISH; a Ctrl-C handler may then raise 2.
+	 * The run's cancellation token (util.h), raised by the caller: from a
+	 * SIGINT/SIGTERM handler, another thread, or a callback. At level 1 no
+	 * new task starts and running ones are treated per cancel_policy; at
+	 * level 2 (a second Ctrl-C) they are killed whatever the policy.
+	 * Signals are blocked on the runner's thread while it works and
+	 * delivered while it waits, so a handler's raise on this thread wakes
+	 * it at once; a raise from elsewhere is seen within 50 ms. NULL: no
+	 * cancel. The caller must handle SIGINT and SIGTERM while running:
+	 * children live in their own process groups, so a terminal's Ctrl-C
+	 * reaches tollgate alone. A level-2 incident is a raise to 1 from
+	 * on_finish with EXEC_CANCEL_FINISH; a Ctrl-C handler may then raise
+	 * it to 2 to kill.
 	 */
 	const struct cancel_token *cancel;
 	enum exec_cancel_policy cancel_policy;
@@ -145,7 +150,7 @@ struct exec_opts {
 /*
  * Run tasks from opts->next_task, at most opts->max_jobs at a time, until
  * next_task returns -1 and every started task has finished. Returns 0 then;
- * 1 when *cancel stopped it (every started task has finished, too); -1 with
+ * 1 when the cancel token stopped it (every started task has finished, too); -1 with
  * e filled when the runner could not go on (next_task returned 0 while
  * nothing was running: a scheduler bug; a failing poll), after terminating
  * what still ran. A command that fails is not an error of the runner: its

@@ -1,21 +1,31 @@
 /*
  * plan-cache.c - a compiled copy of a loaded plan, kept in .tollgate/ beside
  * the plan, so that commands other than `validate` skip the YAML parse when
- * the file has not changed (a 10,000-project plan parses in ~150 ms).
+ * the plan has not changed (a 10,000-project plan parses in ~85 ms and reads
+ * back in a few).
  *
- * The image is the plan model laid out in one buffer, id maps included, with
- * every pointer written as the address it will have when the image is mapped
- * at CACHE_BASE. Reading it back is one mmap of the file at that address: no
- * copy, no relocation, and only the pages a command touches are ever read
- * (`why` on one project reads a few of them). One walker lists every pointer
- * of the model; it is run twice when writing: to size the image, then to
- * copy the plan into it.
+ * The image is the plan model laid out in one buffer, id maps included: the
+ * structures first, each array right after the one before it in the order
+ * of one walk of the model, then every distinct string once. A pointer is
+ * written as its offset in the image (0 for NULL), so an image can be read
+ * anywhere and several plans can be open in one process. One walker lists
+ * every pointer of the model; it runs to size the image, to copy a plan
+ * into it, and to read one back: there it checks each offset (an array must
+ * start exactly where the walk expects it and end before the strings; a
+ * string must lie among the strings, which end with a NUL) and turns it into
+ * an address. Then every index, enum and required string is checked against
+ * the counts, and the id maps against the ids.
  *
- * The cache is keyed by the plan file's identity (device, inode, size,
- * mtime, ctime) and the tollgate binary's (size, mtime); it is replaced by
- * rename, never rewritten in place, so a mapped image cannot change under a
- * reader. When the address is taken, or anything is in doubt, the plan is
- * parsed as usual.
+ * The cache is keyed by a SHA-256 of the exact bytes of the plan that were
+ * read (and parsed, when the cache is written), by the layout of the model
+ * and by the tollgate binary (size, mtime); it carries a checksum of itself
+ * (a 64-bit xxHash: it finds damage, at ten times SHA-256's speed; against a
+ * forger no unkeyed sum would do more).
+ * It is read into private memory and replaced by rename, never rewritten in
+ * place. Anything that does not verify, or is out of bounds, means a normal
+ * parse. The checksum is no signature: whoever may write .tollgate/ may
+ * write a cache that verifies, as they may edit the plan beside it; what the
+ * checks guarantee is that no cache makes tollgate read out of bounds.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,35 +36,35 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "plan/plan-internal.h"
 #include "plan/plan.h"
 
-#define CACHE_MAGIC "TGPLANC2"
+#define CACHE_MAGIC "TGPLANC3"
+#define CACHE_MAX_IMAGE ((uint64_t)1 << 30)
 
 struct cache_header {
 	char magic[8];
-	uint32_t header_size, plan_size;
-	uint64_t plan_dev, plan_ino, plan_size_bytes;
-	int64_t plan_mtime_s, plan_mtime_ns, plan_ctime_s, plan_ctime_ns;
+	uint32_t header_size, layout;
+	unsigned char plan_sha256[32]; /* of the plan's bytes */
 	uint64_t exe_size;
 	int64_t exe_mtime_s, exe_mtime_ns;
-	uint64_t image_size;
-	uint64_t base;
+	uint64_t image_size;  /* bytes after the header */
+	uint64_t strings_off; /* where the strings start in the image */
+	uint64_t checksum; /* plan_cache_checksum of this header and the image */
+	uint64_t reserved;
 };
 
-/* Where images are mapped: in the user half of the address space, clear of
- * where Linux puts programs, heaps, libraries and stacks, and inside
- * AddressSanitizer's high application range. */
-#define CACHE_BASE ((uint64_t)0x5a0000000000)
-/* The image starts at this file offset (mmap wants a page boundary). */
-#define CACHE_IMAGE_OFFSET 4096
-
-enum walk_mode { WALK_SIZE, WALK_COPY };
+enum walk_mode { WALK_SIZE, WALK_COPY, WALK_LOAD };
 
 struct walk {
 	enum walk_mode mode;
-	char *image; /* COPY */
-	size_t off;  /* next free byte */
+	char *image;     /* COPY, LOAD */
+	size_t off;      /* next free byte for structures */
+	size_t soff;     /* SIZE, COPY: next free byte among the strings, from strings_off */
+	size_t strings_off, image_size; /* COPY, LOAD */
+	bool bad;        /* LOAD: an offset out of place; the image is not used */
 	/* SIZE, COPY: strings already placed (ids repeat a lot: every reference
 	 * to a project names it again), so each distinct string is stored once */
 	struct {
@@ -98,56 +108,103 @@ static size_t align16(size_t n)
 	return (n + 15) & ~(size_t)15;
 }
 
+/* LOAD: an offset that is not where it must be; the slot becomes NULL so the
+ * rest of the walk goes on harmlessly, and the image is thrown away. */
+static void *reject(struct walk *w, void *slot)
+{
+	void *null = NULL;
+	w->bad = true;
+	memcpy(slot, &null, sizeof(null));
+	return NULL;
+}
+
+/* The string pointer stored at slot. */
+static void visit_str(struct walk *w, void *slot)
+{
+	const char *ptr;
+	uint64_t v;
+	size_t at, size;
+
+	if (w->mode == WALK_LOAD) {
+		memcpy(&v, slot, sizeof(v));
+		if (!v)
+			return;
+		/* the strings end with a NUL: any offset among them is a string */
+		if (v < w->strings_off || v >= w->image_size) {
+			reject(w, slot);
+			return;
+		}
+		ptr = w->image + v;
+		memcpy(slot, &ptr, sizeof(ptr));
+		return;
+	}
+	memcpy(&ptr, slot, sizeof(ptr));
+	if (!ptr)
+		return;
+	size = strlen(ptr) + 1;
+	at = intern(w, ptr, w->soff);
+	if (at == (size_t)-1) {
+		at = w->soff;
+		if (w->mode == WALK_COPY)
+			memcpy(w->image + w->strings_off + at, ptr, size);
+		w->soff += size;
+	}
+	if (w->mode == WALK_COPY) {
+		v = w->strings_off + at;
+		memcpy(slot, &v, sizeof(v));
+	}
+}
+
 /*
- * Visit the pointer stored at slot, pointing to `size` bytes (strings: the
- * length is taken from the string). Returns where the walk goes on into the
- * pointee: the original (SIZE) or its copy in the image (COPY), whose own
- * pointers are still the originals; NULL for a NULL pointer or a string. In
- * COPY the slot gets the pointee's address in the mapped image.
+ * The pointer stored at slot, to n elements of `size` bytes. Returns where
+ * the walk goes on into the array: the original (SIZE) or its copy in the
+ * image (COPY, LOAD), whose own pointers are still the originals (COPY) or
+ * offsets (LOAD); NULL for a NULL pointer or a rejected one. In COPY the
+ * slot gets the array's offset, in LOAD its address.
  */
-static void *visit(struct walk *w, void *slot, size_t size, bool is_string)
+static void *visit_arr(struct walk *w, void *slot, size_t n, size_t size)
 {
 	void *ptr;
-	uint64_t addr;
+	uint64_t v;
+	size_t bytes;
 
+	if (__builtin_mul_overflow(n, size, &bytes))
+		return w->mode == WALK_LOAD ? reject(w, slot) : NULL;
+	w->off = align16(w->off);
+	if (w->mode == WALK_LOAD) {
+		memcpy(&v, slot, sizeof(v));
+		if (!v)
+			return NULL;
+		/* exactly where the writer put it: arrays never overlap one
+		 * another, the plan struct or the strings */
+		if (v != w->off || bytes > w->strings_off - w->off)
+			return reject(w, slot);
+		ptr = w->image + v;
+		memcpy(slot, &ptr, sizeof(ptr));
+		w->off += bytes;
+		return ptr;
+	}
 	memcpy(&ptr, slot, sizeof(ptr));
 	if (!ptr)
 		return NULL;
-	if (is_string) {
-		/* strings: stored once each, unaligned */
-		size_t at = intern(w, ptr, w->off);
-		size = strlen(ptr) + 1;
-		if (at == (size_t)-1) {
-			at = w->off;
-			if (w->mode == WALK_COPY)
-				memcpy(w->image + at, ptr, size);
-			w->off += size;
-		}
-		if (w->mode == WALK_COPY) {
-			addr = CACHE_BASE + at;
-			memcpy(slot, &addr, sizeof(addr));
-		}
-		return NULL; /* nothing to walk into */
-	}
-	w->off = align16(w->off);
 	if (w->mode == WALK_SIZE) {
-		w->off += size;
+		w->off += bytes;
 		return ptr;
 	}
-	memcpy(w->image + w->off, ptr, size);
-	addr = CACHE_BASE + w->off;
-	memcpy(slot, &addr, sizeof(addr));
+	memcpy(w->image + w->off, ptr, bytes);
+	v = w->off;
+	memcpy(slot, &v, sizeof(v));
 	ptr = w->image + w->off;
-	w->off += size;
+	w->off += bytes;
 	return ptr;
 }
 
-#define STR(w, field) visit((w), &(field), 0, true)
-#define ARR(w, field, n) visit((w), &(field), (n) * sizeof(*(field)), false)
+#define STR(w, field) visit_str((w), &(field))
+#define ARR(w, field, n) visit_arr((w), &(field), (n), sizeof(*(field)))
 
 static void walk_strv(struct walk *w, const char ***field, size_t n)
 {
-	const char **v = visit(w, field, n * sizeof(**field), false);
+	const char **v = visit_arr(w, field, n, sizeof(**field));
 	for (size_t i = 0; v && i < n; i++)
 		STR(w, v[i]);
 }
@@ -352,6 +409,210 @@ static void walk_plan(struct walk *w, struct plan *p)
 	}
 }
 
+/*
+ * After LOAD: what the walk cannot see. Every index must point into its
+ * array, every enum and bool hold one of its values, every string the rest
+ * of tollgate takes as present be there, the topological order be one, and
+ * each id map give back the entry of each id. Anything else: the image is
+ * not used.
+ */
+static bool in_range(int v, int lo, size_t n)
+{
+	return v >= lo && (v < 0 || (size_t)v < n);
+}
+
+/* A bool read as a byte: anything but 0 or 1 is not a value C allows. */
+static bool is_bool(const bool *b)
+{
+	unsigned char c;
+	memcpy(&c, b, 1);
+	return c <= 1;
+}
+
+/* What the loader can produce: dates of years 0000-9999 (0 is "none"),
+ * durations of at most 100,000,000 days. */
+static bool date_ok(int64_t t)
+{
+	return t >= -62167219200 && t < 253402300800;
+}
+
+static bool duration_ok(int64_t s)
+{
+	return s >= 0 && s <= (int64_t)100000000 * 86400;
+}
+
+static bool refs_ok(const struct plan_refs *r, size_t n)
+{
+	if (r->n && (!r->ids || !r->idx || !r->locs))
+		return false;
+	for (size_t i = 0; i < r->n; i++)
+		if (!r->ids[i] || !in_range(r->idx[i], 0, n))
+			return false;
+	return true;
+}
+
+static bool strv_ok(const char *const *v, size_t n)
+{
+	if (n && !v)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!v[i])
+			return false;
+	return true;
+}
+
+/* Every entry's id is a key mapped to that entry, and nothing else is. */
+static bool map_ok(const struct strmap *m, const void *table, size_t n, size_t stride,
+		   size_t id_off)
+{
+	size_t keys = 0;
+	if (!is_bool(&m->heap) || m->heap || m->cap < 2 || (m->cap & (m->cap - 1)) || !m->keys ||
+	    !m->vals)
+		return false;
+	for (size_t i = 0; i < m->cap; i++) {
+		const char *id;
+		if (!m->keys[i])
+			continue;
+		keys++;
+		if (!in_range(m->vals[i], 0, n))
+			return false;
+		memcpy(&id, (const char *)table + (size_t)m->vals[i] * stride + id_off, sizeof(id));
+		if (!id || strcmp(id, m->keys[i]))
+			return false;
+	}
+	/* n distinct ids, each found above; a free slot ends every probe */
+	return keys == n && keys < m->cap;
+}
+
+#define MAP_OK(m, arr, n, idfield) \
+	map_ok(&(m), (arr), (n), sizeof(*(arr)), offsetof(__typeof__(*(arr)), idfield))
+
+static bool model_ok(const struct plan *p)
+{
+	const struct plan_maps *m = p->maps;
+	unsigned char *seen;
+	size_t *pos;
+	bool ok = false;
+
+	if (!m || !p->id || (p->nprojects && !p->topo) || p->nprojects > INT32_MAX ||
+	    p->risk_override < 0 || p->risk_override > SEV_CRITICAL || !date_ok(p->created) ||
+	    !date_ok(p->next_review))
+		return false;
+	for (size_t i = 0; i < p->nenvs; i++) {
+		const struct plan_env *e = &p->envs[i];
+		if (!e->name || !e->title || !is_bool(&e->has_soak) || !duration_ok(e->soak) ||
+		    !refs_ok(&e->success, p->nitems) || (e->nfreeze && !e->freeze) ||
+		    !strv_ok(e->freeze_override, e->nfreeze_override))
+			return false;
+		for (size_t j = 0; j < e->nfreeze; j++)
+			if (!date_ok(e->freeze[j].from) || !date_ok(e->freeze[j].to))
+				return false;
+	}
+	for (size_t i = 0; i < p->npeople; i++)
+		if (!p->people[i].id || !p->people[i].name ||
+		    !strv_ok(p->people[i].roles, p->people[i].nroles))
+			return false;
+	for (size_t i = 0; i < p->nwaves; i++) {
+		const struct plan_wave *w = &p->waves[i];
+		if (!w->id || !is_bool(&w->has_window) || !date_ok(w->window_from) ||
+		    !date_ok(w->window_to) || !refs_ok(&w->prerequisites, p->nitems) ||
+		    !in_range(w->after_wave, -1, p->nwaves) || !in_range(w->after_env, -1, p->nenvs))
+			return false;
+	}
+	for (size_t i = 0; i < p->nprojects; i++) {
+		const struct plan_project *pr = &p->projects[i];
+		if (!pr->id || !pr->wave_id || !in_range(pr->wave, 0, p->nwaves) || pr->timeout <= 0 ||
+		    !duration_ok(pr->timeout) ||
+		    !refs_ok(&pr->depends_on, p->nprojects) || (pr->ntargets && !pr->targets))
+			return false;
+		for (size_t j = 0; j < pr->ntargets; j++)
+			if (!in_range(pr->targets[j].env, 0, p->nenvs) || !date_ok(pr->targets[j].date))
+				return false;
+	}
+	for (size_t i = 0; i < p->ngates; i++) {
+		const struct plan_gate *g = &p->gates[i];
+		if (!g->id || !strv_ok(g->approvers, g->napprovers) || (g->napprovers && !g->approver_locs) ||
+		    !refs_ok(&g->criteria, p->nitems) || !in_range(g->before_env, -1, p->nenvs) ||
+		    !refs_ok(&g->waves, p->nwaves))
+			return false;
+	}
+	for (size_t i = 0; i < p->nitems; i++) {
+		const struct plan_item *it = &p->items[i];
+		if (!it->id || !is_bool(&it->has_applies) || !in_range(it->applies_env, -1, p->nenvs) ||
+		    !refs_ok(&it->applies_waves, p->nwaves) || it->timeout <= 0 || !duration_ok(it->timeout))
+			return false;
+	}
+	for (size_t i = 0; i < p->nblockers; i++) {
+		const struct plan_blocker *b = &p->blockers[i];
+		if (!b->id || b->progress < 0 || b->progress > 100 || !date_ok(b->due) ||
+		    !in_range(b->blocks_env, -1, p->nenvs) || !refs_ok(&b->blocks_waves, p->nwaves))
+			return false;
+	}
+	for (size_t i = 0; i < p->nrisks; i++) {
+		const struct plan_risk *r = &p->risks[i];
+		if (!r->id || r->severity < 0 || r->severity > SEV_CRITICAL || !is_bool(&r->all_projects) ||
+		    !refs_ok(&r->projects, p->nprojects))
+			return false;
+	}
+	for (size_t i = 0; i < p->ntriggers; i++) {
+		const struct plan_trigger *t = &p->triggers[i];
+		if (!t->id || !is_bool(&t->has_above) || !is_bool(&t->has_below) || t->level < 0 ||
+		    t->level > 3 || t->timeout <= 0 || !duration_ok(t->timeout) ||
+		    !refs_ok(&t->envs, p->nenvs))
+			return false;
+	}
+	for (size_t i = 0; i < p->nmilestones; i++)
+		if (!date_ok(p->milestones[i].date) || !date_ok(p->milestones[i].until))
+			return false;
+	for (size_t i = 0; i < p->nchanges; i++)
+		if (!date_ok(p->changes[i].date))
+			return false;
+	for (size_t i = 0; i < p->nnotify; i++)
+		if (!strv_ok(p->notify[i].events, p->notify[i].nevents))
+			return false;
+	for (size_t i = 0; i < p->nescalation; i++)
+		if (p->escalation[i].level < 0 || p->escalation[i].level > 3)
+			return false;
+	for (size_t i = 0; i < p->ncomms; i++)
+		if (!strv_ok(p->comms[i].attendees, p->comms[i].nattendees) ||
+		    !strv_ok(p->comms[i].format, p->comms[i].nformat))
+			return false;
+	for (size_t i = 0; i < p->npost; i++)
+		if (!in_range(p->post[i].after_env, -1, p->nenvs) || !refs_ok(&p->post[i].waves, p->nwaves) ||
+		    !refs_ok(&p->post[i].items, p->nitems))
+			return false;
+	for (size_t i = 0; i < p->nnext; i++)
+		if (!strv_ok(p->next[i].items, p->next[i].nitems))
+			return false;
+	/* the maps of every kind a lookup may ask for */
+	if (!MAP_OK(m->envs, p->envs, p->nenvs, name) || !MAP_OK(m->people, p->people, p->npeople, id) ||
+	    !MAP_OK(m->waves, p->waves, p->nwaves, id) ||
+	    !MAP_OK(m->projects, p->projects, p->nprojects, id) ||
+	    !MAP_OK(m->gates, p->gates, p->ngates, id) || !MAP_OK(m->items, p->items, p->nitems, id) ||
+	    !MAP_OK(m->blockers, p->blockers, p->nblockers, id) ||
+	    !MAP_OK(m->triggers, p->triggers, p->ntriggers, id))
+		return false;
+	/* topo: each project once, each after every project it depends on */
+	seen = xcalloc(p->nprojects ? p->nprojects : 1, 1);
+	pos = xcalloc(p->nprojects ? p->nprojects : 1, sizeof(*pos));
+	for (size_t i = 0; i < p->nprojects; i++) {
+		int t = p->topo[i];
+		if (!in_range(t, 0, p->nprojects) || seen[t])
+			goto out;
+		seen[t] = 1;
+		pos[t] = i;
+	}
+	for (size_t i = 0; i < p->nprojects; i++)
+		for (size_t j = 0; j < p->projects[i].depends_on.n; j++)
+			if (pos[p->projects[i].depends_on.idx[j]] >= pos[i])
+				goto out;
+	ok = true;
+out:
+	free(seen);
+	free(pos);
+	return ok;
+}
+
 /* .tollgate/NAME.cache beside the plan, for plan file NAME. */
 static char *cache_path_for(const char *plan_path, char **dir_out)
 {
@@ -364,71 +625,249 @@ static char *cache_path_for(const char *plan_path, char **dir_out)
 	return path;
 }
 
-static bool fill_key(struct cache_header *h, const char *plan_path)
+/* What the structs look like in this build: a cache from a build whose
+ * model differs is not read even when the binary's size and mtime match. */
+static uint32_t layout_of(void)
 {
-	struct stat st, ex;
-	if (stat(plan_path, &st) < 0 || !S_ISREG(st.st_mode) || stat("/proc/self/exe", &ex) < 0)
-		return false;
+	static const size_t sizes[] = {
+		sizeof(struct plan), sizeof(struct plan_env), sizeof(struct plan_person),
+		sizeof(struct plan_wave), sizeof(struct plan_project), sizeof(struct plan_gate),
+		sizeof(struct plan_item), sizeof(struct plan_blocker), sizeof(struct plan_risk),
+		sizeof(struct plan_trigger), sizeof(struct plan_milestone), sizeof(struct plan_notify),
+		sizeof(struct plan_resource), sizeof(struct plan_escalation), sizeof(struct plan_step),
+		sizeof(struct plan_comm), sizeof(struct plan_activity_group), sizeof(struct plan_change),
+		sizeof(struct plan_next_steps), sizeof(struct plan_maps), sizeof(struct plan_refs),
+		sizeof(struct strmap), sizeof(struct plan_target), sizeof(struct plan_freeze),
+	};
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		h ^= (uint32_t)sizes[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static bool sha256(const void *data, size_t len, unsigned char out[32])
+{
+	unsigned int n = 0;
+	return EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) == 1 && n == 32;
+}
+
+/* XXH64 (Yann Collet's xxHash, 64-bit), written out: four lanes of 8 bytes. */
+#define XXP1 0x9E3779B185EBCA87ull
+#define XXP2 0xC2B2AE3D27D4EB4Full
+#define XXP3 0x165667B19E3779F9ull
+#define XXP4 0x85EBCA77C2B2AE63ull
+#define XXP5 0x27D4EB2F165667C5ull
+
+static inline uint64_t xx_rotl(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+static inline uint64_t xx_round(uint64_t acc, uint64_t in)
+{
+	return xx_rotl(acc + in * XXP2, 31) * XXP1;
+}
+
+static inline uint64_t xx_merge(uint64_t acc, uint64_t v)
+{
+	return (acc ^ xx_round(0, v)) * XXP1 + XXP4;
+}
+
+static inline uint64_t xx_read64(const unsigned char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static uint64_t xxh64(const void *data, size_t len, uint64_t seed)
+{
+	const unsigned char *p = data, *end = p + len;
+	uint64_t h;
+
+	if (len >= 32) {
+		uint64_t v1 = seed + XXP1 + XXP2, v2 = seed + XXP2, v3 = seed, v4 = seed - XXP1;
+		const unsigned char *limit = end - 32;
+		do {
+			v1 = xx_round(v1, xx_read64(p));
+			v2 = xx_round(v2, xx_read64(p + 8));
+			v3 = xx_round(v3, xx_read64(p + 16));
+			v4 = xx_round(v4, xx_read64(p + 24));
+			p += 32;
+		} while (p <= limit);
+		h = xx_rotl(v1, 1) + xx_rotl(v2, 7) + xx_rotl(v3, 12) + xx_rotl(v4, 18);
+		h = xx_merge(h, v1);
+		h = xx_merge(h, v2);
+		h = xx_merge(h, v3);
+		h = xx_merge(h, v4);
+	} else {
+		h = seed + XXP5;
+	}
+	h += (uint64_t)len;
+	for (; p + 8 <= end; p += 8)
+		h = xx_rotl(h ^ xx_round(0, xx_read64(p)), 27) * XXP1 + XXP4;
+	if (p + 4 <= end) {
+		uint32_t v;
+		memcpy(&v, p, 4);
+		h = xx_rotl(h ^ ((uint64_t)v * XXP1), 23) * XXP2 + XXP3;
+		p += 4;
+	}
+	for (; p < end; p++)
+		h = xx_rotl(h ^ (*p * XXP5), 11) * XXP1;
+	h ^= h >> 33;
+	h *= XXP2;
+	h ^= h >> 29;
+	h *= XXP3;
+	h ^= h >> 32;
+	return h;
+}
+
+uint64_t plan_cache_checksum(const void *header, size_t header_len, const void *image,
+			     size_t image_len)
+{
+	return xxh64(image, image_len, xxh64(header, header_len, 0));
+}
+
+/* The header's checksum: of the header with a zero checksum, then the image. */
+static uint64_t checksum_of(const struct cache_header *h, const void *image)
+{
+	struct cache_header z = *h;
+	z.checksum = 0;
+	return plan_cache_checksum(&z, sizeof(z), image, h->image_size);
+}
+
+/* The key of a plan whose SHA-256 is sum (magic, layout, binary, plan hash). */
+static bool fill_key(struct cache_header *h, const unsigned char sum[32])
+{
+	struct stat ex;
 	memset(h, 0, sizeof(*h));
+	if (stat("/proc/self/exe", &ex) < 0)
+		return false;
 	memcpy(h->magic, CACHE_MAGIC, sizeof(h->magic));
 	h->header_size = sizeof(*h);
-	h->plan_size = sizeof(struct plan);
-	h->plan_dev = st.st_dev;
-	h->plan_ino = st.st_ino;
-	h->plan_size_bytes = (uint64_t)st.st_size;
-	h->plan_mtime_s = st.st_mtim.tv_sec;
-	h->plan_mtime_ns = st.st_mtim.tv_nsec;
-	h->plan_ctime_s = st.st_ctim.tv_sec;
-	h->plan_ctime_ns = st.st_ctim.tv_nsec;
+	h->layout = layout_of();
+	memcpy(h->plan_sha256, sum, 32);
 	h->exe_size = (uint64_t)ex.st_size;
 	h->exe_mtime_s = ex.st_mtim.tv_sec;
 	h->exe_mtime_ns = ex.st_mtim.tv_nsec;
 	return true;
 }
 
+/*
+ * The SHA-256 of the plan file as read now, through a small buffer (a cache
+ * hit never needs the bytes themselves: reading them into fresh memory costs
+ * as much as hashing them). False when it is not a regular file one can read
+ * whole, or is larger than a plan may be.
+ */
+static bool hash_file(const char *path, unsigned char out[32])
+{
+	static const size_t chunk = 128 << 10;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	char *buf = xmalloc(chunk);
+	unsigned int n = 0;
+	uint64_t total = 0;
+	struct stat st;
+	bool ok = false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0 || !ctx || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		goto out;
+	for (;;) {
+		ssize_t k = read(fd, buf, chunk);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			goto out;
+		if (k == 0)
+			break;
+		total += (uint64_t)k;
+		if (total > PLAN_MAX_BYTES || EVP_DigestUpdate(ctx, buf, (size_t)k) != 1)
+			goto out;
+	}
+	ok = EVP_DigestFinal_ex(ctx, out, &n) == 1 && n == 32;
+out:
+	if (fd >= 0)
+		close(fd);
+	EVP_MD_CTX_free(ctx);
+	free(buf);
+	return ok;
+}
+
 static bool same_key(const struct cache_header *a, const struct cache_header *b)
 {
-	return !memcmp(a->magic, b->magic, sizeof(a->magic)) &&
-	       a->header_size == b->header_size && a->plan_size == b->plan_size &&
-	       a->plan_dev == b->plan_dev && a->plan_ino == b->plan_ino &&
-	       a->plan_size_bytes == b->plan_size_bytes && a->plan_mtime_s == b->plan_mtime_s &&
-	       a->plan_mtime_ns == b->plan_mtime_ns && a->plan_ctime_s == b->plan_ctime_s &&
-	       a->plan_ctime_ns == b->plan_ctime_ns && a->exe_size == b->exe_size &&
-	       a->exe_mtime_s == b->exe_mtime_s && a->exe_mtime_ns == b->exe_mtime_ns;
+	return !memcmp(a->magic, b->magic, sizeof(a->magic)) && a->header_size == b->header_size &&
+	       a->layout == b->layout && !memcmp(a->plan_sha256, b->plan_sha256, 32) &&
+	       a->exe_size == b->exe_size && a->exe_mtime_s == b->exe_mtime_s &&
+	       a->exe_mtime_ns == b->exe_mtime_ns;
+}
+
+/* Read everything of fd at offset, or fail. */
+static bool read_all(int fd, void *buf, size_t len, off_t at)
+{
+	char *p = buf;
+	while (len) {
+		ssize_t k = pread(fd, p, len, at);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		p += k;
+		at += k;
+		len -= (size_t)k;
+	}
+	return true;
 }
 
 static struct plan *cache_read(const char *cache, const struct cache_header *key)
 {
 	struct cache_header h;
 	struct stat st;
-	struct plan *p;
-	void *image;
-	int fd = open(cache, O_RDONLY | O_CLOEXEC);
+	struct walk w;
+	char *image = NULL;
+	int fd = open(cache, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 
 	if (fd < 0)
 		return NULL;
-	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) || !same_key(&h, key) ||
-	    h.base != CACHE_BASE || h.image_size < sizeof(struct plan) ||
-	    h.image_size > (uint64_t)1 << 30 || fstat(fd, &st) < 0 ||
-	    (uint64_t)st.st_size != CACHE_IMAGE_OFFSET + h.image_size) {
-		close(fd);
-		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !read_all(fd, &h, sizeof(h), 0) ||
+	    !same_key(&h, key) || h.image_size > CACHE_MAX_IMAGE ||
+	    (uint64_t)st.st_size != sizeof(h) + h.image_size ||
+	    h.strings_off < align16(sizeof(struct plan)) || h.strings_off % 16 ||
+	    h.strings_off >= h.image_size)
+		goto fail;
+	/* populated in one go: faulting 1,000 pages in one by one costs as much
+	 * as reading them */
+	image = mmap(NULL, h.image_size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (image == MAP_FAILED) {
+		image = NULL;
+		goto fail;
 	}
-	image = mmap((void *)(uintptr_t)CACHE_BASE, h.image_size, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, CACHE_IMAGE_OFFSET);
+	if (!read_all(fd, image, h.image_size, sizeof(h)) || checksum_of(&h, image) != h.checksum ||
+	    image[h.image_size - 1] != '\0')
+		goto fail;
 	close(fd);
-	if (image == MAP_FAILED)
-		return NULL;
-	if (image != (void *)(uintptr_t)CACHE_BASE) {
-		/* a kernel before 4.17 took the address as a hint only */
+	fd = -1;
+
+	memset(&w, 0, sizeof(w));
+	w.mode = WALK_LOAD;
+	w.image = image;
+	w.image_size = h.image_size;
+	w.strings_off = h.strings_off;
+	w.off = align16(sizeof(struct plan));
+	walk_plan(&w, (struct plan *)image);
+	if (w.bad || align16(w.off) != h.strings_off || !model_ok((struct plan *)image))
+		goto fail;
+	((struct plan *)image)->cache_image_size = h.image_size;
+	return (struct plan *)image;
+fail:
+	if (fd >= 0)
+		close(fd);
+	if (image)
 		munmap(image, h.image_size);
-		return NULL;
-	}
-	p = image;
-	arena_init(&p->arena);
-	p->cache_image = image;
-	p->cache_image_size = h.image_size;
-	return p;
+	return NULL;
 }
 
 static void cache_write(const struct plan *p, const char *dir, const char *cache,
@@ -437,45 +876,51 @@ static void cache_write(const struct plan *p, const char *dir, const char *cache
 	struct walk w = { .mode = WALK_SIZE };
 	struct plan copy = *p;
 	struct plan *img;
+	size_t strings_off, strings_size;
 	char *tmp;
 	int fd;
 	bool ok;
 
+	copy.path = copy.dir = NULL; /* set when read back */
 	w.off = align16(sizeof(struct plan));
 	walk_plan(&w, &copy);
-	w.off = align16(w.off);
-	key->image_size = w.off;
+	strings_off = align16(w.off);
+	strings_size = w.soff + 1; /* the final NUL every string offset relies on */
 	free(w.strs);
-	w.strs = NULL;
-	w.nstrs = w.strs_cap = 0;
-	w.image = xcalloc(1, w.off);
+	memset(&w, 0, sizeof(w));
 	w.mode = WALK_COPY;
+	w.strings_off = strings_off;
+	w.image_size = strings_off + strings_size;
+	w.image = xcalloc(1, w.image_size);
 	img = (struct plan *)w.image;
 	*img = *p;
 	img->cache_image = NULL;
 	img->cache_image_size = 0;
 	memset(&img->arena, 0, sizeof(img->arena));
+	img->path = img->dir = NULL; /* set when read back */
 	w.off = align16(sizeof(struct plan));
 	walk_plan(&w, img);
-	w.off = align16(w.off);
 	free(w.strs);
-	if (w.off != key->image_size)
-		BUG("plan cache: sized %zu bytes, wrote %zu", (size_t)key->image_size, w.off);
-	key->base = CACHE_BASE;
-
+	if (align16(w.off) != strings_off || w.soff + 1 != strings_size)
+		BUG("plan cache: sized %zu+%zu bytes, wrote %zu+%zu", strings_off, strings_size,
+		    align16(w.off), w.soff + 1);
+	key->image_size = w.image_size;
+	key->strings_off = strings_off;
+	key->checksum = checksum_of(key, w.image);
 	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
 		free(w.image);
 		return;
 	}
-	tmp = xasprintf("%s.%ld.tmp", cache, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	/* a name of its own (threads of one process may write at once), 0600 */
+	tmp = xasprintf("%s.XXXXXX", cache);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		free(tmp);
 		free(w.image);
 		return;
 	}
 	ok = pwrite(fd, key, sizeof(*key), 0) == (ssize_t)sizeof(*key) &&
-	     pwrite(fd, w.image, w.off, CACHE_IMAGE_OFFSET) == (ssize_t)w.off;
+	     pwrite(fd, w.image, w.image_size, sizeof(*key)) == (ssize_t)w.image_size;
 	ok = close(fd) == 0 && ok;
 	if (!ok || rename(tmp, cache) < 0)
 		unlink(tmp);
@@ -486,29 +931,40 @@ static void cache_write(const struct plan *p, const char *dir, const char *cache
 struct plan *plan_load_cached(const char *path, struct plan_diags *diags)
 {
 	struct cache_header key;
+	struct strbuf sb = STRBUF_INIT;
 	const char *off = getenv("TOLLGATE_NO_PLAN_CACHE");
-	struct plan *p;
+	unsigned char sum[32];
+	struct plan *p = NULL;
 	char *dir, *cache;
 
-	if ((off && *off && strcmp(off, "0")) || !fill_key(&key, path))
+	/* anything unusual (no file, a folder, too big): the loader says what */
+	if ((off && *off && strcmp(off, "0")) || !hash_file(path, sum) || !fill_key(&key, sum))
 		return plan_load(path, diags);
 	cache = cache_path_for(path, &dir);
 	p = cache_read(cache, &key);
 	if (p) {
-		/* the path as given this time, not as given when cached */
+		arena_init(&p->arena);
+		p->cache_image = p;
+		/* the path as given this time */
 		p->path = arena_strdup(&p->arena, path);
 		p->dir = plan_dir_of(&p->arena, path);
-		free(cache);
-		free(dir);
-		return p;
+		goto out;
 	}
-	p = plan_load(path, diags);
-	if (p) {
-		struct cache_header again;
-		/* only cache what was read from the file as it still is */
-		if (fill_key(&again, path) && same_key(&again, &key))
-			cache_write(p, dir, cache, &key);
+	/* a miss: the bytes parsed are the bytes hashed for the new key (the
+	 * file may have changed since it was hashed above) */
+	if (strbuf_read_file(&sb, path, PLAN_MAX_BYTES) < 0) {
+		p = plan_load(path, diags);
+		goto out;
 	}
+	if (!sha256(sb.buf ? sb.buf : "", sb.len, sum) || !fill_key(&key, sum)) {
+		p = plan_load_file_bytes(path, sb.buf ? sb.buf : "", sb.len, diags);
+		goto out;
+	}
+	p = plan_load_file_bytes(path, sb.buf ? sb.buf : "", sb.len, diags);
+	if (p)
+		cache_write(p, dir, cache, &key);
+out:
+	strbuf_release(&sb);
 	free(cache);
 	free(dir);
 	return p;

@@ -52,6 +52,14 @@ bool plan_is_transposition(const char *a, const char *b);
 
 /* FNV-1a of a NUL-terminated string, folded (the strmap's and the cache's hash). */
 size_t plan_str_hash(const char *s);
+/* plan_load of bytes already read from the file at path (the plan cache
+ * hashes and parses the same bytes). */
+struct plan *plan_load_file_bytes(const char *path, const char *data, size_t len,
+				  struct plan_diags *diags);
+/* The plan cache's checksum of a header (its checksum field zero) and an
+ * image (plan-cache.c; tests forge caches with it). */
+uint64_t plan_cache_checksum(const void *header, size_t header_len, const void *image,
+			     size_t image_len);
 /* The folder holding the file at path ("." for a bare name), in a. */
 char *plan_dir_of(struct arena *a, const char *path);
 

@@ -171,6 +171,15 @@ static bool get_duration(struct loader *ld, const struct ynode *n, const char *k
 	return true;
 }
 
+/* A step's timeout: the one place its default is applied (exec and the
+ * engine take the plan's value as it is); `0s` means the default too. */
+static void get_step_timeout(struct loader *ld, const struct ynode *n, int64_t *out)
+{
+	*out = PLAN_TIMEOUT_DEFAULT;
+	if (get_duration(ld, n, "timeout", out) && *out <= 0)
+		*out = PLAN_TIMEOUT_DEFAULT;
+}
+
 static bool get_int(struct loader *ld, const struct ynode *n, const char *key, long lo,
 		    long hi, int *out)
 {
@@ -648,7 +657,7 @@ static void load_projects(struct loader *ld)
 			continue;
 		pr->loc = ynode_loc(m);
 		pr->wave = -1;
-		pr->timeout = 15 * 60;
+		pr->timeout = PLAN_TIMEOUT_DEFAULT;
 		pr->id = entry_id(ld, m, "id", "project", &p->maps->projects, (int)p->nprojects);
 		entry_name(where, sizeof(where), "project", "projects", pr->id, i);
 		check_keys(ld, m, KEYS("id", "title", "wave", "owner", "depends_on", "targets", "doc",
@@ -662,7 +671,7 @@ static void load_projects(struct loader *ld)
 		get_string(ld, field(m, "deploy"), "deploy", &pr->deploy);
 		get_string(ld, field(m, "verify"), "verify", &pr->verify);
 		get_string(ld, field(m, "rollback"), "rollback", &pr->rollback);
-		get_duration(ld, field(m, "timeout"), "timeout", &pr->timeout);
+		get_step_timeout(ld, field(m, "timeout"), &pr->timeout);
 		get_refs(ld, field(m, "depends_on"), "depends_on", &pr->depends_on);
 		f = field(m, "wave");
 		if (!f) {
@@ -763,7 +772,7 @@ static void load_items(struct loader *ld)
 			continue;
 		it->loc = ynode_loc(m);
 		it->applies_env = -1;
-		it->timeout = 15 * 60;
+		it->timeout = PLAN_TIMEOUT_DEFAULT;
 		it->id = entry_id(ld, m, "id", "checklist item", &p->maps->items, (int)p->nitems);
 		entry_name(where, sizeof(where), "checklist item", "checklist", it->id, i);
 		check_keys(ld, m, KEYS("id", "text", "category", "applies", "check", "timeout"), where);
@@ -774,7 +783,7 @@ static void load_items(struct loader *ld)
 		get_string(ld, field(m, "text"), "text", &it->text);
 		get_string(ld, field(m, "category"), "category", &it->category);
 		get_string(ld, field(m, "check"), "check", &it->check);
-		get_duration(ld, field(m, "timeout"), "timeout", &it->timeout);
+		get_step_timeout(ld, field(m, "timeout"), &it->timeout);
 		f = field(m, "applies");
 		if (f) {
 			it->has_applies = true;
@@ -875,7 +884,7 @@ static void load_triggers(struct loader *ld)
 			continue;
 		t->loc = ynode_loc(m);
 		t->level = 1;
-		t->timeout = 15 * 60;
+		t->timeout = PLAN_TIMEOUT_DEFAULT;
 		t->id = entry_id(ld, m, "id", "trigger", &p->maps->triggers, (int)p->ntriggers);
 		entry_name(where, sizeof(where), "trigger", "triggers", t->id, i);
 		check_keys(ld, m, KEYS("id", "text", "measure", "above", "below", "envs", "level",
@@ -889,7 +898,7 @@ static void load_triggers(struct loader *ld)
 		t->has_above = get_number(ld, field(m, "above"), "above", &t->above);
 		t->has_below = get_number(ld, field(m, "below"), "below", &t->below);
 		get_int(ld, field(m, "level"), "level", 1, 3, &t->level);
-		get_duration(ld, field(m, "timeout"), "timeout", &t->timeout);
+		get_step_timeout(ld, field(m, "timeout"), &t->timeout);
 		env_refs(ld, field(m, "envs"), "envs", where, &t->envs);
 		if (t->measure && !field(m, "above") && !field(m, "below"))
 			plan_ld_error(ld, field(m, "measure"),

@@ -232,6 +232,12 @@ struct plan *plan_load_buffer(const char *name, const char *data, size_t len,
 	return load(name ? name : "<buffer>", false, data, len, diags);
 }
 
+struct plan *plan_load_file_bytes(const char *path, const char *data, size_t len,
+				  struct plan_diags *diags)
+{
+	return load(path, true, data, len, diags);
+}
+
 struct plan *plan_load(const char *path, struct plan_diags *diags)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -271,7 +277,7 @@ void plan_free(struct plan *p)
 		return;
 	arena_release(&p->arena);
 	if (p->cache_image) {
-		/* a cached plan: p itself lives inside the image */
+		/* a cached plan lives at the start of its image */
 		munmap(p->cache_image, p->cache_image_size);
 		return;
 	}

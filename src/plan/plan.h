@@ -17,6 +17,11 @@
 
 #include "util/util.h"
 
+/* A project's, check's or measure's timeout when the plan gives none (or
+ * 0s), in seconds: set by the loader, so every timeout in a loaded plan is
+ * positive and nothing downstream has a default of its own. */
+#define PLAN_TIMEOUT_DEFAULT (15 * 60)
+
 struct plan_loc {
 	int line, col; /* 1-based; 0 when not from the file */
 };
@@ -86,7 +91,7 @@ struct plan_project {
 	const char *owner;
 	const char *doc;
 	const char *deploy, *verify, *rollback; /* shell commands, may be NULL */
-	int64_t timeout;                        /* seconds; default 15m */
+	int64_t timeout;                        /* seconds, > 0 (PLAN_TIMEOUT_DEFAULT) */
 	struct plan_refs depends_on;            /* project indices */
 	size_t ntargets;
 	struct plan_target *targets;
@@ -112,7 +117,7 @@ struct plan_item {
 	const char *text;
 	const char *category; /* may be NULL */
 	const char *check;    /* command whose exit status is the evidence, may be NULL */
-	int64_t timeout;      /* for check; seconds */
+	int64_t timeout;      /* for check; seconds, > 0 */
 	bool has_applies;
 	int applies_env;          /* env index, -1 = any */
 	struct plan_refs applies_waves; /* n == 0: any wave */
@@ -152,7 +157,7 @@ struct plan_trigger {
 	bool has_above, has_below;
 	double above, below;
 	int level;          /* incident level on breach, default 1 */
-	int64_t timeout;    /* seconds */
+	int64_t timeout;    /* seconds, > 0 */
 	struct plan_refs envs; /* n == 0: every environment after the first */
 	struct plan_loc loc;
 };
@@ -259,7 +264,8 @@ struct plan {
 	struct plan_maps *maps;
 
 	/* Set when the plan was read from its compiled cache (plan-cache.c):
-	 * the one buffer every pointer above points into. */
+	 * the one block (starting with this struct) every pointer above
+	 * points into, mapped by itself. */
 	void *cache_image;
 	size_t cache_image_size;
 };
@@ -297,16 +303,19 @@ void plan_free(struct plan *p);
 
 /*
  * plan_load through a compiled cache kept in .tollgate/ beside the plan: when
- * the plan file is unchanged (same inode, size, mtime and ctime, same
- * tollgate binary) the model is read back in a few milliseconds instead of
- * parsing the YAML again; otherwise the plan is loaded and the cache
- * rewritten. Warnings are only produced on a real load. The cache is only an
- * accelerator: any failure to read or write it falls back to plan_load.
+ * a cache of these very bytes (SHA-256 of the file as read now) made by this
+ * tollgate binary verifies (its checksum, every offset, index and id map),
+ * the model is read back in a few milliseconds instead of parsing the YAML
+ * again; otherwise the bytes read are parsed and the cache rewritten.
+ * Warnings are only produced on a real load. The cache is only an
+ * accelerator: any failure to read, verify or write it falls back to a parse.
+ * Thread-safe; any number of plans may be open at once.
  * TOLLGATE_NO_PLAN_CACHE=1 turns it off.
  *
  * NOTE: every pointer field added to the structs above must be listed in
- * plan-cache.c's walker, or cached plans would point into freed memory
- * (tests/unit/test-plan-cache.c compares cached and parsed plans).
+ * plan-cache.c's walker, and every index, enum or bool in its model_ok, or
+ * cached plans would be wrong or unchecked (tests/unit/test-plan-cache.c
+ * compares cached and parsed plans).
  */
 struct plan *plan_load_cached(const char *path, struct plan_diags *diags);
 

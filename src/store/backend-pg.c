@@ -20,6 +20,9 @@
 #include "store/store-internal.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 /*
  * libpq is loaded when a postgres:// store is opened, not at start-up: it
@@ -60,21 +63,53 @@ PQ_FUNCS(PQ_DECLARE)
 #define PQreset pq_PQreset
 #define PQresultErrorField pq_PQresultErrorField
 
-static int pq_load(struct err *e)
+/*
+ * The outcome of loading libpq, decided once per process (pthread_once: any
+ * number of threads may open stores at once) and reported to every open
+ * after it: a failed load is never retried half-way, never a success with
+ * null functions. TOLLGATE_LIBPQ names another library (tests load one that
+ * is missing, or one without libpq's functions).
+ */
+static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
+static char pq_failure[400]; /* written once inside pq_once; empty: loaded */
+
+static void pq_load_once(void)
 {
-	static void *lib;
-	if (lib)
-		return 0;
-	lib = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
-	if (!lib)
-		return err_setr(e, ERR_FAILED, REASON_IO,
-			       "cannot load libpq for a postgres:// store: %s; install libpq5",
-			       dlerror());
+	const char *name = getenv("TOLLGATE_LIBPQ");
+	void *lib;
+
+	if (!name || !*name)
+		name = "libpq.so.5";
+	lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+	if (!lib) {
+		const char *why = dlerror();
+		snprintf(pq_failure, sizeof(pq_failure),
+			 "cannot load libpq for a postgres:// store: %s; install libpq5",
+			 why ? why : name);
+		return;
+	}
 #define PQ_RESOLVE(f)                                                          \
-	if (!(pq_##f = (__typeof__(pq_##f))dlsym(lib, #f)))                    \
-		return err_setr(e, ERR_FAILED, REASON_IO, "libpq lacks %s; install a newer libpq5", #f);
+	if (!(pq_##f = (__typeof__(pq_##f))dlsym(lib, #f))) {                  \
+		snprintf(pq_failure, sizeof(pq_failure),                       \
+			 "%s lacks %s; install a newer libpq5", name, #f);      \
+		goto fail;                                                     \
+	}
 	PQ_FUNCS(PQ_RESOLVE)
 #undef PQ_RESOLVE
+	return;
+fail:
+	/* not one function of a library that failed is ever called */
+#define PQ_CLEAR(f) pq_##f = NULL;
+	PQ_FUNCS(PQ_CLEAR)
+#undef PQ_CLEAR
+	dlclose(lib);
+}
+
+static int pq_load(struct err *e)
+{
+	pthread_once(&pq_once, pq_load_once);
+	if (pq_failure[0])
+		return err_setr(e, ERR_FAILED, REASON_IO, "%s", pq_failure);
 	return 0;
 }
 

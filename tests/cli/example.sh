@@ -1,7 +1,8 @@
 #!/bin/bash
 # example.sh - the real binary accepts the example plan (examples/q1-2026) and
 # the SPEC-only encoding of the seed (tests/fixtures/spec-seed.yaml): exit 0,
-# a summary line, no diagnostic. The example's demo runs to its end.
+# a summary line, no diagnostic. (The example's demo is run once, by
+# promote-demo.sh.)
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
 
 EXAMPLE="$TOLLGATE_SRC/examples/q1-2026/tollgate.yaml"
@@ -47,15 +48,5 @@ grep -Eq "broken\.yaml:$dep_line:[0-9]+: error: .*'s3_schema'" "$T/err" ||
 checks=$((checks + 1))
 grep -Eq "broken\.yaml:$wave_line:[0-9]+: error: .*'wave-one'" "$T/err" ||
 	fail "expected a FILE:LINE:COL error on line $wave_line naming 'wave-one'"
-
-# the demo: validate and report on a copy, into DEMO_OUT
-set +e
-DEMO_OUT="$T/demo" sh "$TOLLGATE_SRC/examples/q1-2026/demo.sh" "$TOLLGATE_BIN" >"$T/out" 2>"$T/err"
-rc=$?
-set -e
-expect_rc 0
-expect_out_has "== done =="
-checks=$((checks + 1))
-grep -q 'PROM-2026-Q1-001' "$T/demo/report-start.md" || fail "the demo's report lacks the plan id"
 
 done_tests

@@ -2,14 +2,19 @@
  * test-plan-cache.c - a plan read back from its compiled cache must be the
  * plan parsed from YAML: the JSON report (which prints every part of the
  * model) and the markdown report are compared byte for byte; a cut-short,
- * foreign, stale or disabled cache, or the address being taken, falls back
- * to parsing.
+ * foreign, stale, disabled or damaged cache (a byte changed at each of many
+ * offsets) falls back to parsing; a forged cache whose checksum was made to
+ * match is either refused or read without a read out of bounds (run under
+ * ASan); two plans are open from their caches at once.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+
+#include "plan/plan-internal.h"
 #include "plan/plan.h"
 #include "report/report.h"
 #include "test.h"
@@ -104,9 +109,9 @@ static void test_damaged_cache(void)
 	p = load(true); /* rewritten by the load above */
 	CHECK(p->cache_image != NULL);
 
-	/* a second plan while the first is mapped: parsed, not mapped over it */
+	/* the same plan twice at once: two images, anywhere */
 	q = load(true);
-	CHECK(q->cache_image == NULL);
+	CHECK(q->cache_image != NULL && q->cache_image != p->cache_image);
 	CHECK(plan_project_index(q, "order_lambda") == plan_project_index(p, "order_lambda"));
 	plan_free(q);
 	plan_free(p);
@@ -123,6 +128,245 @@ static void test_damaged_cache(void)
 	plan_free(p);
 	p = load(true);
 	CHECK(p->cache_image != NULL);
+	plan_free(p);
+}
+
+
+static unsigned char *read_whole(const char *path, size_t *len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	if (strbuf_read_file(&sb, path, 64 << 20) < 0)
+		BUG("read %s", path);
+	*len = sb.len;
+	return (unsigned char *)strbuf_detach(&sb);
+}
+
+static void write_whole(const char *path, const unsigned char *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(buf, 1, len, f) != len || fclose(f) != 0)
+		BUG("write %s", path);
+}
+
+/* The cache's layout as plan-cache.c writes it: header, then the image; the
+ * checksum (8 bytes, 16 before the header's end) is plan_cache_checksum of
+ * the header with a zero checksum, then the image. */
+static size_t HEADER_SIZE = 104; /* checked against the file's own */
+static void fix_checksum(unsigned char *buf, size_t len)
+{
+	uint64_t sum;
+	memset(buf + HEADER_SIZE - 16, 0, 8);
+	sum = plan_cache_checksum(buf, HEADER_SIZE, buf + HEADER_SIZE, len - HEADER_SIZE);
+	memcpy(buf + HEADER_SIZE - 16, &sum, 8);
+}
+
+/*
+ * A byte changed at each of many offsets (same length): the checksum no
+ * longer matches and the plan is parsed, so what every report shows is the
+ * parsed plan's. Then the same with the checksum made to match again (a
+ * forged cache): every such cache is refused or read in bounds; a change to
+ * a pointer, count, index or id is refused; a changed text byte may be read
+ * (the checksum is no signature: docs/plan.md).
+ */
+static void test_flipped_bytes(void)
+{
+	struct plan *parsed = load(false), *p;
+	char *want = render(parsed, REPORT_JSON), *got;
+	unsigned char *orig, *buf;
+	size_t len, tried = 0, fallbacks = 0, forged_refused = 0, forged_read = 0;
+	uint64_t strings_off;
+
+	plan_free(load(true)); /* make sure the cache is there */
+	orig = read_whole(cache_path, &len);
+	CHECK(len > HEADER_SIZE + sizeof(struct plan));
+	CHECK_INT(orig[8] | orig[9] << 8, HEADER_SIZE);
+	memcpy(&strings_off, orig + HEADER_SIZE - 24, 8);
+	CHECK(strings_off > sizeof(struct plan) && strings_off < len - HEADER_SIZE);
+	buf = xmalloc(len);
+	for (size_t off = 0; off < len; off += (off < HEADER_SIZE ? 1 : 23)) {
+		memcpy(buf, orig, len);
+		buf[off] ^= (unsigned char)(0x01 << (off % 8)) | 0x10;
+		write_whole(cache_path, buf, len);
+		p = load(true);
+		tried++;
+		fallbacks += p->cache_image == NULL;
+		got = render(p, REPORT_JSON);
+		if (strcmp(got, want)) {
+			CHECK_STR(got, want);
+			fprintf(stderr, "  a byte changed at offset %zu\n", off);
+			free(got);
+			plan_free(p);
+			break;
+		}
+		free(got);
+		plan_free(p);
+
+		if (off < HEADER_SIZE)
+			continue;
+		/* forged: the checksum matches again */
+		fix_checksum(buf, len);
+		write_whole(cache_path, buf, len);
+		p = load(true);
+		if (p->cache_image) {
+			forged_read++;
+			/* whatever it says, it can be read and rendered */
+			free(render(p, REPORT_JSON));
+			free(render(p, REPORT_MD));
+		} else {
+			forged_refused++;
+		}
+		plan_free(p);
+	}
+	printf("  %zu damaged caches, %zu parsed instead; %zu forged: %zu refused, %zu read\n",
+	       tried, fallbacks, forged_refused + forged_read, forged_refused, forged_read);
+	CHECK_INT(fallbacks, tried);
+	CHECK(forged_refused > 0);
+	write_whole(cache_path, orig, len);
+	p = load(true);
+	CHECK(p->cache_image != NULL);
+	plan_free(p);
+	free(orig);
+	free(buf);
+	free(want);
+	plan_free(parsed);
+}
+
+/* A forged cache whose project array pointer, count or a depends_on index
+ * was changed (checksum fixed) is refused: found by looking the values up
+ * in the image. */
+static void test_forged_fields(void)
+{
+	struct plan *parsed = load(false), *p;
+	unsigned char *orig, *buf, *img;
+	size_t len;
+	uint64_t v;
+	struct plan hdr;
+
+	plan_free(load(true));
+	orig = read_whole(cache_path, &len);
+	img = orig + HEADER_SIZE;
+	memcpy(&hdr, img, sizeof(hdr));
+	buf = xmalloc(len);
+
+	struct {
+		const char *what;
+		size_t at;
+		uint64_t value;
+	} cases[] = {
+		{ "nprojects + 1", offsetof(struct plan, nprojects), parsed->nprojects + 1 },
+		{ "nprojects huge", offsetof(struct plan, nprojects), (uint64_t)1 << 61 },
+		{ "projects one element on", offsetof(struct plan, projects),
+		  (uint64_t)(uintptr_t)hdr.projects + sizeof(struct plan_project) },
+		{ "projects to the strings", offsetof(struct plan, projects),
+		  (uint64_t)len - HEADER_SIZE - 1 },
+		{ "projects far out", offsetof(struct plan, projects), (uint64_t)1 << 40 },
+		{ "title out of the image", offsetof(struct plan, title), (uint64_t)len },
+		{ "title into the structures", offsetof(struct plan, title), sizeof(struct plan) + 8 },
+		{ "maps dropped", offsetof(struct plan, maps), 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memcpy(buf, orig, len);
+		v = cases[i].value;
+		memcpy(buf + HEADER_SIZE + cases[i].at, &v, sizeof(v));
+		fix_checksum(buf, len);
+		write_whole(cache_path, buf, len);
+		p = load(true);
+		if (p->cache_image)
+			fprintf(stderr, "  forged cache read: %s\n", cases[i].what);
+		CHECK(p->cache_image == NULL);
+		CHECK_INT(p->nprojects, parsed->nprojects);
+		plan_free(p);
+	}
+	/* a project's wave index past the waves, and a dependency on itself */
+	{
+		size_t proj = (size_t)(uintptr_t)hdr.projects;
+		int bad = (int)parsed->nwaves;
+		memcpy(buf, orig, len);
+		memcpy(buf + HEADER_SIZE + proj + offsetof(struct plan_project, wave), &bad, sizeof(bad));
+		fix_checksum(buf, len);
+		write_whole(cache_path, buf, len);
+		p = load(true);
+		CHECK(p->cache_image == NULL);
+		plan_free(p);
+	}
+	write_whole(cache_path, orig, len);
+	free(orig);
+	free(buf);
+	plan_free(parsed);
+}
+
+/* Two different plans read from their caches at once, each equal to its
+ * parse. */
+static void test_two_plans(void)
+{
+	const char *src = getenv("TOLLGATE_SRC");
+	char *other = xasprintf("%s/other.yaml", dir), *cmd;
+	struct plan_diags d;
+	struct plan *a, *b, *pa, *pb;
+	char *ra, *rb, *rpa, *rpb;
+
+	cmd = xasprintf("cp '%s/tests/fixtures/report-small.yaml' '%s'", src ? src : ".", other);
+	CHECK(system(cmd) == 0);
+	free(cmd);
+	plan_diags_init(&d, other);
+	plan_free(plan_load_cached(other, &d)); /* writes its cache */
+	pb = plan_load(other, &d);
+	b = plan_load_cached(other, &d);
+	CHECK_INT(d.nerrors, 0);
+	plan_diags_release(&d);
+	plan_free(load(true));
+	a = load(true);
+	pa = load(false);
+	CHECK(a && b && pb && a->cache_image && b->cache_image);
+	if (!a || !b || !pb) {
+		free(other);
+		return;
+	}
+	CHECK(strcmp(a->id, b->id) != 0);
+	ra = render(a, REPORT_JSON);
+	rb = render(b, REPORT_JSON);
+	rpa = render(pa, REPORT_JSON);
+	rpb = render(pb, REPORT_JSON);
+	CHECK_STR(ra, rpa);
+	CHECK_STR(rb, rpb);
+	CHECK_STR(b->path, other);
+	free(ra), free(rb), free(rpa), free(rpb);
+	plan_free(a);
+	plan_free(b);
+	plan_free(pa);
+	plan_free(pb);
+	free(other);
+}
+
+/* The default timeout is the loader's: every project, check and measure has
+ * one, from the cache too; `0s` is the default. */
+static void test_default_timeout(void)
+{
+	static const char text[] =
+		"version: 1\nplan: {id: t}\nenvironments: [{name: dev}]\n"
+		"waves: [{id: w1}]\n"
+		"projects:\n  - {id: a, wave: w1, deploy: 'true'}\n"
+		"  - {id: b, wave: w1, deploy: 'true', timeout: 0s}\n"
+		"  - {id: c, wave: w1, deploy: 'true', timeout: 90s}\n";
+	struct plan_diags d;
+	struct plan *p;
+	plan_diags_init(&d, "t.yaml");
+	p = plan_load_buffer("t.yaml", text, sizeof(text) - 1, &d);
+	CHECK(p != NULL);
+	if (!p) {
+		plan_diags_release(&d);
+		return;
+	}
+	CHECK_INT(p->projects[0].timeout, PLAN_TIMEOUT_DEFAULT);
+	CHECK_INT(p->projects[1].timeout, PLAN_TIMEOUT_DEFAULT);
+	CHECK_INT(p->projects[2].timeout, 90);
+	plan_free(p);
+	plan_diags_release(&d);
+	p = load(true);
+	for (size_t i = 0; i < p->nprojects; i++)
+		CHECK(p->projects[i].timeout > 0);
+	for (size_t i = 0; i < p->nitems; i++)
+		CHECK(p->items[i].timeout > 0);
 	plan_free(p);
 }
 
@@ -158,6 +402,10 @@ int main(void)
 	copy_example();
 	RUN(test_same_plan);
 	RUN(test_damaged_cache);
+	RUN(test_flipped_bytes);
+	RUN(test_forged_fields);
+	RUN(test_two_plans);
+	RUN(test_default_timeout);
 	RUN(test_changed_plan);
 	RUN(test_disabled);
 	cmd = xasprintf("rm -rf '%s'", dir);

@@ -185,8 +185,6 @@ static void test_default_location(void)
 	char *dir;
 	struct store *s;
 	struct stat st;
-	if (is_pg())
-		return;
 	dir = xasprintf("%s/default", sqlite_dir);
 	CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
 	mkdir(dir, 0777);
@@ -533,8 +531,6 @@ static void test_reconnect(void)
 	struct store_verify v;
 	struct err e;
 
-	if (!is_pg())
-		return; /* SQLite has no session to lose */
 	url = new_url("reconnect");
 	s = open_ok(url);
 	err_init(&e);
@@ -885,11 +881,13 @@ int main(void)
 
 	RUN(test_open_and_migrate);
 	RUN(test_bad_urls);
-	RUN(test_default_location);
+	if (!is_pg()) /* the default store is a SQLite file */
+		RUN(test_default_location);
 	RUN(test_record);
 	RUN(test_approvals_ticks_blockers_incidents);
 	RUN(test_snapshot_of);
-	RUN(test_reconnect);
+	if (is_pg()) /* SQLite has no session to lose */
+		RUN(test_reconnect);
 	RUN(test_leases_and_steps);
 	RUN(test_audit_chain);
 	RUN(test_bulk_append);

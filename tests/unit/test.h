@@ -1,7 +1,7 @@
 /*
  * test.h - a tiny harness for the unit tests: each test file is one process,
- * each CHECK failure is printed with file:line and counted; main() returns
- * non-zero when any check failed.
+ * each CHECK failure is printed with file:line and counted; a test that ran
+ * no check fails; main() returns non-zero when any check failed.
  */
 #ifndef TOLLGATE_TEST_H
 #define TOLLGATE_TEST_H
@@ -44,10 +44,16 @@ static int test_checks;
 		}                                                              \
 	} while (0)
 
+/* A test that ran no check proves nothing: it fails (a test whose checks
+ * were all skipped by an early return, or a renamed RUN target). */
 #define RUN(fn)                                                                \
 	do {                                                                   \
-		int before_ = test_failures;                                   \
+		int before_ = test_failures, checks_ = test_checks;            \
 		fn();                                                          \
+		if (test_checks == checks_) {                                  \
+			test_failures++;                                       \
+			fprintf(stderr, "%s: ran no check\n", #fn);            \
+		}                                                              \
 		printf("%s %s\n", test_failures == before_ ? "ok" : "FAIL", #fn); \
 	} while (0)
 
