@@ -51,7 +51,7 @@ static struct ready_result eval(const struct state *st, const char *project, int
 /* Wave 1 ready for sit: dev healthy, prerequisites and sit item done, blocker resolved. */
 static void wave1_ready(struct state *st)
 {
-	state_set_cell(st, P("api"), DEV, PROMO_HEALTHY, "v1", NULL, t0 - 3600, 0);
+	state_set_cell(st, P("api"), DEV, STATE_HEALTHY, "v1", NULL, t0 - 3600, 0);
 	state_set_tick(st, I("api-tests"), true, "tom", t0 - 60, NULL);
 	state_set_tick(st, I("sit-ready"), true, "dana", t0 - 60, NULL);
 	state_set_blocker(st, plan_blocker_index(plan, "api_infra"), 100, true, t0 - 10, "dana");
@@ -67,7 +67,7 @@ static void test_names(void)
 	CHECK_STR(ready_rule_name(RULE_BLOCKERS), "blockers");
 	CHECK_STR(ready_rule_name(RULE_FREEZE), "freeze");
 	CHECK_STR(ready_rule_name(RULE_INCIDENTS), "incidents");
-	CHECK_STR(promo_state_name(PROMO_ROLLED_BACK), "rolled-back");
+	CHECK_STR(store_state_name(STATE_ROLLED_BACK), "rolled-back");
 }
 
 static void test_nothing_happened(void)
@@ -140,31 +140,31 @@ static void test_already_live(void)
 	struct ready_result r;
 	state_init_empty(&st, plan);
 	wave1_ready(&st);
-	state_set_cell(&st, P("api"), SIT, PROMO_HEALTHY, "v1", NULL, t0, 0);
+	state_set_cell(&st, P("api"), SIT, STATE_HEALTHY, "v1", NULL, t0, 0);
 	r = eval(&st, "api", SIT, t0);
 	CHECK(!r.rules[RULE_SOURCE].ok);
 	CHECK_STR(r.rules[RULE_SOURCE].detail, "version 'v1' is already healthy in sit");
 	ready_result_release(&r);
 
 	/* nothing starts while a promotion to that env is under way */
-	state_set_cell(&st, P("api"), DEV, PROMO_HEALTHY, "v2", "v1", t0, 0);
-	state_set_cell(&st, P("api"), SIT, PROMO_VERIFYING, "v2", "v1", t0, 0);
+	state_set_cell(&st, P("api"), DEV, STATE_HEALTHY, "v2", "v1", t0, 0);
+	state_set_cell(&st, P("api"), SIT, STATE_VERIFYING, "v2", "v1", t0, 0);
 	r = eval(&st, "api", SIT, t0);
 	CHECK(!r.rules[RULE_SOURCE].ok);
 	CHECK_STR(r.rules[RULE_SOURCE].detail,
 		  "a promotion of 'v2' to sit is in progress (state: verifying since 2026-01-10T09:00:00Z)");
 	ready_result_release(&r);
-	state_set_cell(&st, P("api"), SIT, PROMO_HEALTHY, "v1", NULL, t0, 0);
+	state_set_cell(&st, P("api"), SIT, STATE_HEALTHY, "v1", NULL, t0, 0);
 
 	/* a new version in dev may move again */
-	state_set_cell(&st, P("api"), DEV, PROMO_HEALTHY, "v2", "v1", t0, 0);
+	state_set_cell(&st, P("api"), DEV, STATE_HEALTHY, "v2", "v1", t0, 0);
 	r = eval(&st, "api", SIT, t0);
 	CHECK(r.ready);
 	CHECK_STR(r.version, "v2");
 	ready_result_release(&r);
 
 	/* a rolled-back v2 may be tried again */
-	state_set_cell(&st, P("api"), SIT, PROMO_ROLLED_BACK, "v2", "v1", t0, 0);
+	state_set_cell(&st, P("api"), SIT, STATE_ROLLED_BACK, "v2", "v1", t0, 0);
 	r = eval(&st, "api", SIT, t0);
 	CHECK(r.rules[RULE_SOURCE].ok);
 	ready_result_release(&r);
@@ -178,7 +178,7 @@ static void test_soaking_source(void)
 	int64_t soak_end;
 	state_init_empty(&st, plan);
 	util_parse_time("2026-01-11T09:00:00Z", &soak_end);
-	state_set_cell(&st, P("api"), SIT, PROMO_SOAKING, "v1", NULL, t0, soak_end);
+	state_set_cell(&st, P("api"), SIT, STATE_SOAKING, "v1", NULL, t0, soak_end);
 	r = eval(&st, "api", PROD, t0);
 	CHECK(!r.rules[RULE_SOURCE].ok);
 	CHECK_STR(r.rules[RULE_SOURCE].detail,
@@ -197,8 +197,8 @@ static void test_wave_order_and_depends(void)
 	struct state st;
 	struct ready_result r;
 	state_init_empty(&st, plan);
-	state_set_cell(&st, P("db"), DEV, PROMO_HEALTHY, "d1", NULL, t0, 0);
-	state_set_cell(&st, P("web"), DEV, PROMO_HEALTHY, "w1", NULL, t0, 0);
+	state_set_cell(&st, P("db"), DEV, STATE_HEALTHY, "d1", NULL, t0, 0);
+	state_set_cell(&st, P("web"), DEV, STATE_HEALTHY, "w1", NULL, t0, 0);
 	r = eval(&st, "web", SIT, t0);
 	CHECK(r.rules[RULE_SOURCE].ok);
 	CHECK(!r.rules[RULE_DEPENDS_ON].ok);
@@ -213,15 +213,15 @@ static void test_wave_order_and_depends(void)
 	ready_result_release(&r);
 
 	/* soaking counts for depends_on, not for wave_order */
-	state_set_cell(&st, P("db"), SIT, PROMO_SOAKING, "d1", NULL, t0, t0 + 86400);
-	state_set_cell(&st, P("api"), SIT, PROMO_SOAKING, "v1", NULL, t0, t0 + 86400);
+	state_set_cell(&st, P("db"), SIT, STATE_SOAKING, "d1", NULL, t0, t0 + 86400);
+	state_set_cell(&st, P("api"), SIT, STATE_SOAKING, "v1", NULL, t0, t0 + 86400);
 	r = eval(&st, "web", SIT, t0);
 	CHECK(r.rules[RULE_DEPENDS_ON].ok);
 	CHECK_STR(r.rules[RULE_DEPENDS_ON].detail, "every dependency is healthy or soaking in sit");
 	CHECK(!r.rules[RULE_WAVE_ORDER].ok);
 	ready_result_release(&r);
 
-	state_set_cell(&st, P("api"), SIT, PROMO_HEALTHY, "v1", NULL, t0, 0);
+	state_set_cell(&st, P("api"), SIT, STATE_HEALTHY, "v1", NULL, t0, 0);
 	state_add_approval(&st, plan_gate_index(plan, "gate-3"), plan_person_index(plan, "dana"),
 			   "devops-lead", t0);
 	r = eval(&st, "web", SIT, t0);
@@ -364,7 +364,7 @@ static void test_late(void)
 	CHECK(!ready_is_late(plan, &st, P("api"), SIT, t0)); /* on the target day */
 	CHECK(ready_is_late(plan, &st, P("api"), SIT, day_after));
 	CHECK(!ready_is_late(plan, &st, P("api"), DEV, day_after)); /* no target */
-	state_set_cell(&st, P("api"), SIT, PROMO_SOAKING, "v1", NULL, t0, 0);
+	state_set_cell(&st, P("api"), SIT, STATE_SOAKING, "v1", NULL, t0, 0);
 	CHECK(!ready_is_late(plan, &st, P("api"), SIT, day_after));
 	state_release(&st);
 }
