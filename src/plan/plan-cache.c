@@ -29,7 +29,7 @@
 #include "plan/plan-internal.h"
 #include "plan/plan.h"
 
-#define CACHE_MAGIC "TGPLANC2"
+#define CACHE_MAGIC "TGPLANC3"
 
 struct cache_header {
 	char magic[8];
@@ -287,8 +287,12 @@ static void walk_plan(struct walk *w, struct plan *p)
 		walk_refs(w, &triggers[i].envs);
 	}
 	milestones = ARR(w, p->milestones, p->nmilestones);
-	for (size_t i = 0; milestones && i < p->nmilestones; i++)
+	for (size_t i = 0; milestones && i < p->nmilestones; i++) {
 		STR(w, milestones[i].text);
+		STR(w, milestones[i].env_id);
+		walk_refs(w, &milestones[i].waves);
+		walk_refs(w, &milestones[i].projects);
+	}
 	notify = ARR(w, p->notify, p->nnotify);
 	for (size_t i = 0; notify && i < p->nnotify; i++) {
 		STR(w, notify[i].webhook_env);
