@@ -127,19 +127,35 @@ static void cell_format(const struct status_cell *c, size_t vmax, struct date_ca
 	f->width = (uint32_t)(width_of(pool->buf + off, f->len) + (c->late ? 5 : 0));
 }
 
-static void cell_print(const struct app *app, const struct strbuf *pool,
+/* The board is written into one buffer and out at once: tens of thousands
+ * of cells through stdio calls cost more than building the text. */
+static void add_pad(struct strbuf *out, size_t n)
+{
+	static const char spaces[] = "                                ";
+	while (n) {
+		size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+		strbuf_add(out, spaces, k);
+		n -= k;
+	}
+}
+
+static void cell_print(const struct app *app, struct strbuf *out, const struct strbuf *pool,
 		       const struct status_cell *c, const struct cell_fmt *f, size_t width)
 {
 	const char *t = pool->buf + f->off;
-	fputs("  ", stdout);
-	fputs(cmd_color(app, state_color(c->state)), stdout);
-	fwrite(t, 1, f->state_len, stdout);
-	fputs(cmd_color(app, C_RESET), stdout);
-	fwrite(t + f->state_len, 1, f->len - f->state_len, stdout);
-	if (c->late)
-		printf(" %sLATE%s", cmd_color(app, C_RED), cmd_color(app, C_RESET));
-	for (size_t i = f->width; i < width; i++)
-		putchar(' ');
+	strbuf_addstr(out, "  ");
+	strbuf_addstr(out, cmd_color(app, state_color(c->state)));
+	strbuf_add(out, t, f->state_len);
+	strbuf_addstr(out, cmd_color(app, C_RESET));
+	strbuf_add(out, t + f->state_len, f->len - f->state_len);
+	if (c->late) {
+		strbuf_addch(out, ' ');
+		strbuf_addstr(out, cmd_color(app, C_RED));
+		strbuf_addstr(out, "LATE");
+		strbuf_addstr(out, cmd_color(app, C_RESET));
+	}
+	if (f->width < width)
+		add_pad(out, width - f->width);
 }
 
 static void print_footer(const struct app *app, const struct status_board *b)
@@ -232,7 +248,7 @@ static void print_board(const struct app *app, const struct status_board *b)
 {
 	const struct plan *p = b->plan;
 	size_t idw = 7, cols = terminal_width();
-	struct strbuf pool = STRBUF_INIT;
+	struct strbuf pool = STRBUF_INIT, out = STRBUF_INIT;
 	struct cell_fmt *fmt = xcalloc(b->ncells + 1, sizeof(*fmt));
 	size_t *widths = xcalloc(b->nenvs_shown + 1, sizeof(*widths));
 	char now[32];
@@ -284,18 +300,24 @@ static void print_board(const struct app *app, const struct status_board *b)
 		}
 		printf("%s\n", cmd_color(app, C_RESET));
 		for (size_t k = sw->first_project; k < sw->first_project + sw->nprojects; k++) {
-			printf("  %-*s", (int)idw, p->projects[b->projects[k]].id);
+			const char *id = p->projects[b->projects[k]].id;
+			strbuf_addstr(&out, "  ");
+			strbuf_addstr(&out, id);
+			add_pad(&out, idw > width_of_str(id) ? idw - width_of_str(id) : 0);
 			for (size_t j = 0; j < b->nenvs_shown; j++) {
 				size_t i = k * b->nenvs_shown + j;
 				/* no padding after the last column */
-				cell_print(app, &pool, &b->cells[i], &fmt[i],
+				cell_print(app, &out, &pool, &b->cells[i], &fmt[i],
 					   j + 1 == b->nenvs_shown ? 0 : widths[j]);
 			}
-			putchar('\n');
+			strbuf_addch(&out, '\n');
 		}
+		fwrite(out.buf, 1, out.len, stdout);
+		strbuf_reset(&out);
 	}
 	print_footer(app, b);
 	strbuf_release(&pool);
+	strbuf_release(&out);
 	free(fmt);
 	free(widths);
 }

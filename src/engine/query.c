@@ -132,6 +132,9 @@ int ready_why(struct ready_why *out, const struct plan *p, struct store *s, int6
 	/* only the cells this check reads: on a large plan, loading them all
 	 * would be most of the time */
 	lo.now = now;
+	lo.hold_one = true;
+	lo.hold_project = project;
+	lo.hold_env = env;
 	lo.nprojects = ready_cells_needed(p, project, env, &need);
 	lo.projects = need;
 	rc = state_load_opts(&out->st, p, s, &lo, e);

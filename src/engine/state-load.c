@@ -60,6 +60,10 @@ int state_load_opts(struct state *st, const struct plan *p, struct store *s,
 	}
 	so.rollbacks = o->now > 0;
 	so.rollbacks_after = o->now - READY_HOLD_WINDOW;
+	if (o->hold_one) {
+		so.rollbacks_project = p->projects[o->hold_project].id;
+		so.rollbacks_env = p->envs[o->hold_env].name;
+	}
 	so.logs = (o->what & STATE_LOAD_LOGS) != 0;
 	if (o->what & STATE_LOAD_AUDIT)
 		so.audit_tail = (int64_t)(o->audit_tail ? o->audit_tail : STATE_AUDIT_TAIL);

@@ -179,6 +179,10 @@ struct state_load_opts {
 	 * project's cell is a bug (asserted). NULL: every project */
 	const int *projects;
 	size_t nprojects;
+	/* hold_one: the hold rule needs the pair (hold_project, hold_env)
+	 * only (why): counted by a cheap read of its history */
+	bool hold_one;
+	int hold_project, hold_env;
 	unsigned what;      /* STATE_LOAD_ bits */
 	size_t audit_tail;  /* with STATE_LOAD_AUDIT: this many entries (0: 200) */
 };
@@ -192,7 +196,7 @@ struct state_load_opts {
 int state_load_opts(struct state *st, const struct plan *p, struct store *s,
 		    const struct state_load_opts *o, struct err *e);
 /* state_load_opts with every project, nothing extra and no hold count
- * (now 0). */
+ * (a zeroed state_load_opts). */
 int state_load(struct state *st, const struct plan *p, struct store *s, struct err *e);
 /* The same with only the cells of the n listed projects. */
 int state_load_of(struct state *st, const struct plan *p, struct store *s, const int *projects,

@@ -117,6 +117,12 @@ const char sql_promotion_snap_of[] = "SELECT " PROMO_COLS SNAP_EXTRA " FROM prom
 #undef P32
 #undef P8
 #undef SNAP_EXTRA
+/* The hold count of one pair (params: project, env, after, project, env). */
+const char sql_rollbacks_pair[] =
+	"SELECT COUNT(*) FROM promotion_history h WHERE h.project = ? AND h.env = ?"
+	" AND h.state = 'rolled-back' AND h.at > CAST(? AS BIGINT)"
+	" AND h.seq > COALESCE((SELECT MAX(l.seq) FROM promotion_history l"
+	" WHERE l.project = ? AND l.env = ? AND l.state IN ('soaking', 'healthy')), -1)";
 const char sql_promotion_put[] =
 	"INSERT INTO promotion (" PROMO_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	" ON CONFLICT (project, env) DO UPDATE SET state = excluded.state,"

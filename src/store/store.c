@@ -1019,6 +1019,12 @@ struct audit_ctx {
 	size_t alloc;
 };
 
+static int count_row(void *ctx, const struct store_row *r)
+{
+	*(int64_t *)ctx = row_int(r, 0);
+	return 0;
+}
+
 static int snap_audit(void *ctx, const struct store_row *r)
 {
 	struct audit_ctx *c = ctx;
@@ -1047,12 +1053,15 @@ int store_snapshot_opts(struct store *s, const struct store_snapshot_opts *o,
 	size_t nprojects = o->nprojects;
 	size_t nchunks = projects ? (nprojects + SQL_PROMOTION_OF_N - 1) / SQL_PROMOTION_OF_N : 1;
 	/* the extra columns cost a little on a large plan: only when asked */
-	bool extra = o->rollbacks || o->logs;
+	bool one_pair = o->rollbacks && o->rollbacks_project && o->rollbacks_env;
+	bool extra = (o->rollbacks && !one_pair) || o->logs;
+	struct store_val pair[5];
+	int64_t pair_count = 0;
 	size_t nextra = extra ? 3 : 0;
 	size_t per = nextra + (projects ? SQL_PROMOTION_OF_N : 0);
 	struct store_val *p = xcalloc(nchunks * per + 1, sizeof(*p));
 	struct store_val tail = sv_int(o->audit_tail);
-	struct store_batch_q *q = xcalloc(nchunks + 6, sizeof(*q));
+	struct store_batch_q *q = xcalloc(nchunks + 7, sizeof(*q));
 	size_t n = 0;
 	int rc;
 
@@ -1063,7 +1072,7 @@ int store_snapshot_opts(struct store *s, const struct store_snapshot_opts *o,
 	for (size_t k = 0; k < nchunks; k++) {
 		struct store_val *x = p + k * per;
 		if (extra) {
-			x[0] = sv_int(o->rollbacks ? 1 : 0);
+			x[0] = sv_int(o->rollbacks && !one_pair ? 1 : 0);
 			x[1] = sv_int(o->rollbacks_after);
 			x[2] = sv_int(o->logs ? 1 : 0);
 		}
@@ -1088,6 +1097,14 @@ int store_snapshot_opts(struct store *s, const struct store_snapshot_opts *o,
 	q[n++] = (struct store_batch_q){ sql_lease_all, NULL, 0, snap_lease, &c[4] };
 	if (o->audit_tail > 0)
 		q[n++] = (struct store_batch_q){ sql_audit_last, &tail, 1, snap_audit, &ac };
+	if (one_pair) {
+		pair[0] = sv_text(o->rollbacks_project);
+		pair[1] = sv_text(o->rollbacks_env);
+		pair[2] = sv_int(o->rollbacks_after);
+		pair[3] = pair[0];
+		pair[4] = pair[1];
+		q[n++] = (struct store_batch_q){ sql_rollbacks_pair, pair, 5, count_row, &pair_count };
+	}
 	rc = store_read_batch(s, q, n, e);
 	free(q);
 	free(p);
@@ -1096,6 +1113,12 @@ int store_snapshot_opts(struct store *s, const struct store_snapshot_opts *o,
 	if (rc < 0) {
 		store_snapshot_release(st);
 		return -1;
+	}
+	for (size_t i = 0; one_pair && i < st->npromotions; i++) {
+		struct store_promotion *pr = &st->promotions[i];
+		if (pr->state == STATE_ROLLED_BACK && !strcmp(pr->project, o->rollbacks_project) &&
+		    !strcmp(pr->env, o->rollbacks_env))
+			pr->rollbacks = (int)pair_count;
 	}
 	return 0;
 }

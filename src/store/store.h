@@ -323,6 +323,9 @@ struct store_snapshot_opts {
 	 * (store_promotion.rollbacks) */
 	bool rollbacks;
 	int64_t rollbacks_after;
+	/* with rollbacks: only this pair's (a cheap read of its history), when
+	 * set; its promotion must be among those read */
+	const char *rollbacks_project, *rollbacks_env;
 	bool logs;          /* each run's pair: its last step log (log_path) */
 	int64_t audit_tail; /* > 0: the last audit_tail audit entries too */
 };
