@@ -3,6 +3,7 @@
  * tests/fixtures/state-small.yaml, with snapshots built by hand.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine/ready.h"
 #include "engine/state.h"
@@ -369,6 +370,92 @@ static void test_late(void)
 	state_release(&st);
 }
 
+/* The hold rule: three rollbacks in the window hold the pair until
+ * --retry-held; an interrupted promotion of the same version is ready (promote
+ * retries it). why, next and promote all decide here. */
+static void test_held_and_interrupted(void)
+{
+	struct state st;
+	struct ready_result r;
+	struct ready_ctx c;
+	bool ok[RULE_COUNT];
+	char *sum;
+
+	state_init_empty(&st, plan);
+	wave1_ready(&st);
+	state_set_cell(&st, P("api"), SIT, STATE_ROLLED_BACK, "v1", NULL, t0, 0);
+	state_set_rollbacks(&st, P("api"), SIT, 2);
+	CHECK_INT(ready_held(&st, P("api"), SIT), 0);
+	r = eval(&st, "api", SIT, t0);
+	CHECK(r.ready);
+	ready_result_release(&r);
+
+	state_set_rollbacks(&st, P("api"), SIT, 3);
+	CHECK_INT(ready_held(&st, P("api"), SIT), 3);
+	r = eval(&st, "api", SIT, t0);
+	CHECK(!r.ready);
+	CHECK(!r.rules[RULE_SOURCE].ok);
+	CHECK_STR(r.rules[RULE_SOURCE].detail,
+		  "held: api was rolled back 3 times in sit in the last 24h; look at it, then let "
+		  "it run with 'tollgate promote --to sit --project api --retry-held --as PERSON'");
+	for (int i = 0; i < RULE_COUNT; i++)
+		ok[i] = r.rules[i].ok;
+	ready_result_release(&r);
+	ready_ctx_init(&c, plan, &st, t0);
+	sum = ready_summary(&c, P("api"), SIT, ok);
+	CHECK(!strncmp(sum, "source: held: api was rolled back 3 times", 41));
+	free(sum);
+	/* --retry-held lets it run, with the same verdict fast and detailed */
+	c.retry_held = true;
+	ready_check(&c, P("api"), SIT, true, &r);
+	CHECK(r.ready);
+	CHECK_STR(r.version, "v1");
+	ready_result_release(&r);
+	ready_check(&c, P("api"), SIT, false, &r);
+	CHECK(r.ready);
+	ready_result_release(&r);
+	ready_ctx_release(&c);
+	/* the count matters only while the pair is rolled back */
+	state_set_cell(&st, P("api"), SIT, STATE_FAILED, "v1", NULL, t0, 0);
+	state_set_rollbacks(&st, P("api"), SIT, 3);
+	CHECK_INT(ready_held(&st, P("api"), SIT), 0);
+
+	/* interrupted with the version dev has: ready, promote retries it */
+	state_set_cell(&st, P("api"), SIT, STATE_INTERRUPTED, "v1", NULL, t0, 0);
+	r = eval(&st, "api", SIT, t0);
+	CHECK(r.ready);
+	CHECK(r.rules[RULE_SOURCE].ok);
+	CHECK_STR(r.rules[RULE_SOURCE].detail,
+		  "version 'v1' is healthy in dev; its promotion to sit was interrupted (since "
+		  "2026-01-10T09:00:00Z) and will be retried");
+	ready_result_release(&r);
+	state_release(&st);
+}
+
+/* What runs in a pair, and what failed there. */
+static void test_live_version(void)
+{
+	struct state st;
+	const struct state_cell *c;
+	state_init_empty(&st, plan);
+	c = state_cell(&st, P("api"), SIT);
+	CHECK(state_live_version(c) == NULL && state_failed_version(c) == NULL);
+	state_set_cell(&st, P("api"), SIT, STATE_SOAKING, "v2", "v1", t0, t0 + 3600);
+	CHECK_STR(state_live_version(c), "v2");
+	CHECK(state_failed_version(c) == NULL);
+	state_set_cell(&st, P("api"), SIT, STATE_ROLLED_BACK, "v2", "v1", t0, 0);
+	CHECK_STR(state_live_version(c), "v1");
+	CHECK_STR(state_failed_version(c), "v2");
+	state_set_cell(&st, P("api"), SIT, STATE_DEPLOYING, "v3", "v1", t0, 0);
+	CHECK_STR(state_live_version(c), "v1");
+	CHECK(state_failed_version(c) == NULL);
+	/* a failed rollback leaves it unknown */
+	state_set_cell(&st, P("api"), SIT, STATE_FAILED, "v3", "v1", t0, 0);
+	CHECK(state_live_version(c) == NULL);
+	CHECK_STR(state_failed_version(c), "v3");
+	state_release(&st);
+}
+
 int main(void)
 {
 	struct plan_diags d;
@@ -394,6 +481,8 @@ int main(void)
 	RUN(test_freeze);
 	RUN(test_incidents);
 	RUN(test_late);
+	RUN(test_held_and_interrupted);
+	RUN(test_live_version);
 
 	plan_free(plan);
 	plan_diags_release(&d);
