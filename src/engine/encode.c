@@ -80,28 +80,47 @@ static void add_field(struct strbuf *out, const char *key, const char *s)
 	add_str(out, s);
 }
 
-static void add_time(struct strbuf *out, const char *key, int64_t t, bool date)
+/* The last time and date formatted: a board repeats a few of each, and
+ * formatting one costs more than the rest of its cell. */
+struct time_memo {
+	int64_t t[2];
+	char text[2][32];
+};
+
+static void add_time(struct strbuf *out, struct time_memo *m, const char *key, int64_t t,
+		     bool date)
 {
-	char buf[32];
-	add_field(out, key, !t ? NULL : date ? util_fmt_date(t, buf, sizeof(buf))
-					     : util_fmt_time(t, buf, sizeof(buf)));
+	int k = date ? 1 : 0;
+	if (!t) {
+		add_field(out, key, NULL);
+		return;
+	}
+	if (m->t[k] != t) {
+		if (date)
+			util_fmt_date(t, m->text[k], sizeof(m->text[k]));
+		else
+			util_fmt_time(t, m->text[k], sizeof(m->text[k]));
+		m->t[k] = t;
+	}
+	add_field(out, key, m->text[k]);
 }
 
-static void cell_line(const struct plan *p, const struct status_cell *c, struct strbuf *out)
+static void cell_line(const struct plan *p, const struct status_cell *c, struct time_memo *m,
+		      struct strbuf *out)
 {
 	strbuf_addstr(out, "{\"project\": ");
 	add_str(out, p->projects[c->project].id);
 	add_field(out, "env", p->envs[c->env].name);
 	add_field(out, "state", store_state_name(c->state));
 	add_field(out, "version", c->version);
-	add_time(out, "since", c->since, false);
-	add_time(out, "target", c->target, true);
+	add_time(out, m, "since", c->since, false);
+	add_time(out, m, "target", c->target, true);
 	strbuf_addstr(out, c->late ? ", \"late\": true" : ", \"late\": false");
 	add_field(out, "wave", p->waves[p->projects[c->project].wave].id);
 	add_field(out, "live_version", c->live_version);
 	if (c->failed_version)
 		add_field(out, "failed_version", c->failed_version);
-	add_time(out, "soak_until", c->soak_until, false);
+	add_time(out, m, "soak_until", c->soak_until, false);
 	strbuf_addch(out, '}');
 }
 
@@ -157,6 +176,7 @@ int encode_status_board(const struct status_board *b, struct strbuf *out)
 {
 	const struct plan *p = b->plan;
 	json_t *inc = json_array(), *bl = json_array();
+	struct time_memo memo = { { 0, 0 }, { "", "" } };
 	int rc = 0;
 
 	strbuf_addstr(out, "{\n");
@@ -165,7 +185,7 @@ int encode_status_board(const struct status_board *b, struct strbuf *out)
 	strbuf_addstr(out, ",\n  \"cells\": [");
 	for (size_t i = 0; i < b->ncells; i++) {
 		strbuf_addstr(out, i ? ",\n    " : "\n    ");
-		cell_line(p, &b->cells[i], out);
+		cell_line(p, &b->cells[i], &memo, out);
 	}
 	strbuf_addstr(out, b->ncells ? "\n  ]" : "]");
 	for (size_t i = 0; i < b->nincidents; i++)
