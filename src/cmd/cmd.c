@@ -171,17 +171,23 @@ void cmd_print_overview(FILE *f)
 
 int cmd_error(int status, const char *fmt, ...)
 {
-	struct err e;
 	va_list ap;
-	err_init(&e);
+	fputs("tollgate: error: ", stderr);
 	va_start(ap, fmt);
-	err_setv(&e, status == EXIT_USAGE	  ? ERR_USAGE
-		     : status == EXIT_NOT_READY ? ERR_NOT_READY
-						: ERR_FAILED,
-		 fmt, ap);
+	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "tollgate: error: %s\n", e.msg);
-	json_error(&e);
+	fputc('\n', stderr);
+	if (cmd_stdout.json && !cmd_stdout.written) {
+		struct err e;
+		err_init(&e);
+		va_start(ap, fmt);
+		err_setv(&e, status == EXIT_USAGE       ? ERR_USAGE
+			     : status == EXIT_NOT_READY ? ERR_NOT_READY
+							: ERR_FAILED,
+			 fmt, ap);
+		va_end(ap);
+		json_error(&e);
+	}
 	return status;
 }
 
