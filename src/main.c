@@ -251,6 +251,7 @@ int main(int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
+	cmd_output_init(app.json);
 	args.argc = nargc - optind;
 	args.argv = nargv + optind;
 	if (args.argc < e->min_args || (e->max_args >= 0 && args.argc > e->max_args)) {
@@ -290,8 +291,8 @@ int main(int argc, char **argv)
 			if (app.json && e == &cmd_validate_entry)
 				cmd_validate_print_failure(&diags);
 			print_plan_diags(&diags, false);
-			fprintf(stderr, "tollgate: error: %s: %zu error%s; plan rejected\n", app.plan_path,
-				diags.nerrors, diags.nerrors == 1 ? "" : "s");
+			rc = cmd_error(EXIT_USAGE, "%s: %zu error%s; plan rejected", app.plan_path,
+				       diags.nerrors, diags.nerrors == 1 ? "" : "s");
 			rc = EXIT_USAGE;
 			goto out_diags;
 		}

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "engine/encode.h"
 #include "store/store.h"
 
 struct print_ctx {
@@ -33,24 +34,24 @@ static int print_human(void *ctx, const struct store_log_entry *en)
 	return ferror(stdout) ? 1 : 0;
 }
 
+/* {"entries": [encode_log_entry …]} laid out as encode_text does, one entry
+ * a line, written as the entries stream in. */
 static int print_json(void *ctx, const struct store_log_entry *en)
 {
 	struct print_ctx *c = ctx;
-	json_t *o = json_object();
-	char at[32];
+	struct strbuf sb = STRBUF_INIT;
+	json_t *o = encode_log_entry(en);
+	char *line;
 
-	util_fmt_time(en->at, at, sizeof(at));
-	json_object_set_new(o, "seq", json_integer(en->seq));
-	json_object_set_new(o, "at", json_string(at));
-	json_object_set_new(o, "actor", json_string(en->actor));
-	json_object_set_new(o, "action", json_string(en->action));
-	json_object_set_new(o, "subject", json_string(en->subject));
-	json_object_set_new(o, "detail", json_string(en->detail));
-	json_object_set_new(o, "prev_hash", json_string(en->prev_hash));
-	json_object_set_new(o, "hash", json_string(en->hash));
-	fputs(c->n ? ",\n    " : "\n    ", stdout);
-	json_dumpf(o, stdout, JSON_PRESERVE_ORDER | JSON_COMPACT);
+	line = json_dumps(o, JSON_PRESERVE_ORDER);
 	json_decref(o);
+	if (!line)
+		return 1;
+	strbuf_addstr(&sb, c->n ? ",\n    " : "\n    ");
+	strbuf_addstr(&sb, line);
+	free(line);
+	fwrite(sb.buf, 1, sb.len, stdout);
+	strbuf_release(&sb);
 	c->n++;
 	return ferror(stdout) ? 1 : 0;
 }
@@ -105,6 +106,7 @@ static int log_exec(struct app *app, struct cmd_args *args)
 	err_init(&e);
 	if (app->json) {
 		fputs("{\n  \"entries\": [", stdout);
+		cmd_output_written();
 		rc = store_log_each(app->store, limit, print_json, &c, &e);
 		if (rc < 0) {
 			fputs("]\n}\n", stdout);

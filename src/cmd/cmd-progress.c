@@ -15,6 +15,7 @@
 
 #include "cmd/cmd-progress.h"
 #include "cmd/cmd.h"
+#include "engine/encode.h"
 #include "engine/promote.h"
 #include "plan/plan.h"
 
@@ -209,14 +210,5 @@ void cmd_progress_end(struct cmd_progress *pg)
 
 json_t *cmd_result_json(const struct plan *p, const struct promote_result *r)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "project", json_string(p->projects[r->project].id));
-	json_object_set_new(o, "env", json_string(p->envs[r->env].name));
-	json_object_set_new(o, "version", json_string(r->version ? r->version : ""));
-	json_object_set_new(o, "outcome", json_string(promote_outcome_name(r->outcome)));
-	json_object_set_new(o, "previous", r->previous ? json_string(r->previous) : json_null());
-	json_object_set_new(o, "detail", r->detail ? json_string(r->detail) : json_null());
-	if (r->incident)
-		json_object_set_new(o, "incident", json_integer(r->incident));
-	return o;
+	return encode_promote_result(p, r);
 }

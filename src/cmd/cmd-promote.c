@@ -13,6 +13,7 @@
 #include "cmd/cmd-progress.h"
 #include "cmd/cmd.h"
 #include "engine/actions.h"
+#include "engine/encode.h"
 #include "engine/promote.h"
 #include "plan/plan.h"
 
@@ -20,41 +21,7 @@
 
 static int print_json(struct app *app, const struct promote_report *rep, int env, bool dry)
 {
-	const struct plan *p = app->plan;
-	json_t *o = json_object(), *res = json_array(), *nr = json_array();
-
-	json_object_set_new(o, "run", json_string(rep->run_id));
-	json_object_set_new(o, "env", json_string(p->envs[env].name));
-	if (dry) {
-		json_t *pl = json_array();
-		json_object_set_new(o, "dry_run", json_true());
-		for (size_t i = 0; i < rep->nplanned; i++) {
-			const struct plan_project *pr = &p->projects[rep->planned[i]];
-			json_t *x = json_object();
-			json_object_set_new(x, "project", json_string(pr->id));
-			json_object_set_new(x, "env", json_string(p->envs[env].name));
-			json_object_set_new(x, "version", json_string(rep->planned_version[i]));
-			json_object_set_new(x, "order", json_integer((json_int_t)i + 1));
-			json_object_set_new(x, "deploy", pr->deploy ? json_string(pr->deploy) : json_null());
-			json_object_set_new(x, "verify", pr->verify ? json_string(pr->verify) : json_null());
-			json_array_append_new(pl, x);
-		}
-		json_object_set_new(o, "plan", pl);
-	}
-	for (size_t i = 0; i < rep->nresults; i++)
-		json_array_append_new(res, cmd_result_json(p, &rep->results[i]));
-	json_object_set_new(o, "results", res);
-	for (size_t i = 0; i < rep->nnotready; i++) {
-		json_t *x = json_object();
-		json_object_set_new(x, "project", json_string(p->projects[rep->notready[i].project].id));
-		json_object_set_new(x, "summary", json_string(rep->notready[i].summary));
-		json_array_append_new(nr, x);
-	}
-	json_object_set_new(o, "not_ready", nr);
-	json_object_set_new(o, "repaired", json_integer((json_int_t)rep->nrepaired));
-	json_object_set_new(o, "paused", json_boolean(rep->paused));
-	cmd_print_json(o);
-	return 0;
+	return cmd_print_json(encode_promote_report(app->plan, rep, env, dry));
 }
 
 static void print_dry(struct app *app, const struct promote_report *rep, int env)

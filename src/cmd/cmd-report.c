@@ -1,7 +1,7 @@
 /*
  * cmd-report.c - `tollgate report [--format md|html|json] [-o FILE]`: the
- * living master plan. The plan and a snapshot of the live state (read from
- * the store in one transaction) are rendered in memory first; -o then
+ * living master plan. The plan and the live state (read from the store in
+ * one transaction, report_state_load) are rendered in memory first; -o then
  * replaces FILE atomically (a temporary file in the same folder, fsync,
  * rename), so a reader never sees half a report and a failure leaves the old
  * file as it was.
@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/state.h"
 #include "plan/plan.h"
 #include "report/report.h"
 
@@ -109,7 +110,7 @@ static int pick_format(const struct app *app, const struct cmd_args *args,
 static int report_exec(struct app *app, struct cmd_args *args)
 {
 	struct strbuf out = STRBUF_INIT;
-	struct report_state st;
+	struct state st;
 	enum report_format format;
 	const char *path = cmd_opt(args, "output");
 	struct err e;
@@ -119,8 +120,8 @@ static int report_exec(struct app *app, struct cmd_args *args)
 	rc = pick_format(app, args, &format);
 	if (rc)
 		return rc;
-	/* the live state: the store's snapshot and the audit log's tail */
-	if (report_state_load(&st, app->plan, app->store, &e) < 0)
+	/* the live state, its logs and the audit log's tail: one store read */
+	if (report_state_load(&st, app->plan, app->store, app->now, &e) < 0)
 		return cmd_err(&e);
 	if (report_render(app->plan, &st, format, app->now, &out, &e) < 0) {
 		rc = cmd_err(&e);
@@ -133,7 +134,7 @@ static int report_exec(struct app *app, struct cmd_args *args)
 		rc = cmd_error(EXIT_FAILED, "could not write the report to stdout");
 	}
 out:
-	report_state_release(&st);
+	state_release(&st);
 	strbuf_release(&out);
 	return rc;
 }

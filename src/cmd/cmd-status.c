@@ -1,30 +1,37 @@
 /*
- * cmd-status.c - `tollgate status [--env E] [--wave W]`: the projects ×
- * environments board, grouped by wave: state, version, since, target date
- * and a LATE mark when the target date passed and the project is not there.
- * Open incidents and unresolved blockers follow the board.
+ * cmd-status.c - `tollgate status [--env E] [--wave W]`: prints the board
+ * that engine/query.h builds (status_board): projects × environments grouped
+ * by wave, each cell's state, the version live there (and beside it what
+ * failed, after a rollback), since when, the target date and a LATE mark;
+ * the open incidents and unresolved blockers follow. --json is
+ * encode_status_board.
+ *
+ * Versions are shown whole when stdout is not a terminal; on a terminal they
+ * are cut (with "…") only as much as the board needs to fit its width.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "engine/actions.h"
-#include "engine/ready.h"
-#include "engine/state.h"
+#include "engine/encode.h"
+#include "engine/query.h"
 #include "plan/plan.h"
 
-#define VERSION_SHOWN 12 /* characters of a version on the board */
+#define VERSION_MIN 12 /* a terminal never cuts a version shorter than this */
 
-static const char *state_color(enum promo_state s)
+static const char *state_color(enum store_state s)
 {
 	switch (s) {
-	case PROMO_HEALTHY: return C_GREEN;
-	case PROMO_SOAKING:
-	case PROMO_DEPLOYING:
-	case PROMO_VERIFYING: return C_YELLOW;
-	case PROMO_FAILED:
-	case PROMO_ROLLED_BACK:
-	case PROMO_INTERRUPTED: return C_RED;
+	case STATE_HEALTHY: return C_GREEN;
+	case STATE_SOAKING:
+	case STATE_DEPLOYING:
+	case STATE_VERIFYING: return C_YELLOW;
+	case STATE_FAILED:
+	case STATE_ROLLED_BACK:
+	case STATE_INTERRUPTED: return C_RED;
 	default: return C_DIM;
 	}
 }
@@ -63,75 +70,102 @@ static const char *short_date(struct date_cache *dc, int64_t t)
 	return dc->text[slot];
 }
 
-/* One board cell, formatted once: its text lives in a shared pool. */
+/* One board cell, formatted: its text lives in a shared pool. */
 struct cell_fmt {
-	size_t off, len; /* of the plain text in the pool */
-	size_t state_len; /* the leading state word, coloured */
-	size_t width;     /* display width, LATE included */
-	enum promo_state state;
-	bool late;
+	uint32_t off, len;  /* of the plain text in the pool */
+	uint32_t state_len; /* the leading state word, coloured */
+	uint32_t width;     /* display width, LATE included */
 };
 
-static void cell_format(const struct app *app, const struct plan *p, const struct state *st,
-			int pi, int ei, struct date_cache *dc, struct strbuf *pool,
-			struct cell_fmt *f)
+/* A version, cut to at most max display columns ("…" included); 0: whole. */
+static void add_version(struct strbuf *pool, const char *v, size_t max)
 {
-	const struct state_cell *c = state_cell(st, pi, ei);
-	int64_t target = plan_project_target(&p->projects[pi], ei);
-	const char *word = c->state == PROMO_NONE ? "-" : promo_state_name(c->state);
-
-	f->off = pool->len;
-	f->state = c->state;
-	f->late = ready_is_late(p, st, pi, ei, app->now);
-	strbuf_addstr(pool, word);
-	f->state_len = pool->len - f->off;
-	if (c->version) {
-		size_t vl = strlen(c->version);
-		strbuf_addch(pool, ' ');
-		strbuf_add(pool, c->version, vl > VERSION_SHOWN ? VERSION_SHOWN : vl);
-		if (vl > VERSION_SHOWN)
-			strbuf_addstr(pool, "…");
+	size_t len = strlen(v), cols = 0, i;
+	if (!max || width_of(v, len) <= max) {
+		strbuf_add(pool, v, len);
+		return;
 	}
-	if (c->since && c->state != PROMO_NONE) {
+	for (i = 0; i < len; i++) {
+		if (((unsigned char)v[i] & 0xC0) != 0x80 && ++cols > max - 1)
+			break;
+	}
+	strbuf_add(pool, v, i);
+	strbuf_addstr(pool, "…");
+}
+
+/*
+ * "healthy v3 Jan 10", "rolled-back v2 (v3 failed) Jan 12",
+ * "- target Jan 20": the state, the version live there and what failed, since
+ * when, and for a project not there yet its target date.
+ */
+static void cell_format(const struct status_cell *c, size_t vmax, struct date_cache *dc,
+			struct strbuf *pool, struct cell_fmt *f)
+{
+	const char *shown = c->state == STATE_ROLLED_BACK ? c->live_version : c->version;
+	size_t off = pool->len;
+	f->off = (uint32_t)off;
+	strbuf_addstr(pool, c->state == STATE_NONE ? "-" : store_state_name(c->state));
+	f->state_len = (uint32_t)(pool->len - off);
+	if (shown) {
+		strbuf_addch(pool, ' ');
+		add_version(pool, shown, vmax);
+	}
+	if (c->state == STATE_ROLLED_BACK && c->failed_version) {
+		strbuf_addstr(pool, " (");
+		add_version(pool, c->failed_version, vmax);
+		strbuf_addstr(pool, " failed)");
+	}
+	if (c->since) {
 		strbuf_addch(pool, ' ');
 		strbuf_addstr(pool, short_date(dc, c->since));
 	}
-	if (target && !ready_is_live(c->state)) {
+	if (c->target && !ready_is_live(c->state)) {
 		strbuf_addstr(pool, " target ");
-		strbuf_addstr(pool, short_date(dc, target));
+		strbuf_addstr(pool, short_date(dc, c->target));
 	}
-	f->len = pool->len - f->off;
-	f->width = width_of(pool->buf + f->off, f->len) + (f->late ? 5 : 0);
+	f->len = (uint32_t)(pool->len - off);
+	f->width = (uint32_t)(width_of(pool->buf + off, f->len) + (c->late ? 5 : 0));
 }
 
-static void cell_print(const struct app *app, const struct strbuf *pool, const struct cell_fmt *f,
-		       size_t width)
+/* The board is written into one buffer and out at once: tens of thousands
+ * of cells through stdio calls cost more than building the text. */
+static void add_pad(struct strbuf *out, size_t n)
+{
+	static const char spaces[] = "                                ";
+	while (n) {
+		size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+		strbuf_add(out, spaces, k);
+		n -= k;
+	}
+}
+
+static void cell_print(const struct app *app, struct strbuf *out, const struct strbuf *pool,
+		       const struct status_cell *c, const struct cell_fmt *f, size_t width)
 {
 	const char *t = pool->buf + f->off;
-	fputs("  ", stdout);
-	fputs(cmd_color(app, state_color(f->state)), stdout);
-	fwrite(t, 1, f->state_len, stdout);
-	fputs(cmd_color(app, C_RESET), stdout);
-	fwrite(t + f->state_len, 1, f->len - f->state_len, stdout);
-	if (f->late)
-		printf(" %sLATE%s", cmd_color(app, C_RED), cmd_color(app, C_RESET));
-	for (size_t i = f->width; i < width; i++)
-		putchar(' ');
+	strbuf_addstr(out, "  ");
+	strbuf_addstr(out, cmd_color(app, state_color(c->state)));
+	strbuf_add(out, t, f->state_len);
+	strbuf_addstr(out, cmd_color(app, C_RESET));
+	strbuf_add(out, t + f->state_len, f->len - f->state_len);
+	if (c->late) {
+		strbuf_addch(out, ' ');
+		strbuf_addstr(out, cmd_color(app, C_RED));
+		strbuf_addstr(out, "LATE");
+		strbuf_addstr(out, cmd_color(app, C_RESET));
+	}
+	if (f->width < width)
+		add_pad(out, width - f->width);
 }
 
-
-
-static void print_footer(const struct app *app, const struct plan *p, const struct state *st)
+static void print_footer(const struct app *app, const struct status_board *b)
 {
+	const struct plan *p = b->plan;
 	char d[32];
-	bool head = false;
-	for (size_t i = 0; i < st->nincidents; i++) {
-		const struct state_incident *in = &st->incidents[i];
-		if (!in->open)
-			continue;
-		if (!head)
-			printf("\n%sOpen incidents%s\n", cmd_color(app, C_BOLD), cmd_color(app, C_RESET));
-		head = true;
+	if (b->nincidents)
+		printf("\n%sOpen incidents%s\n", cmd_color(app, C_BOLD), cmd_color(app, C_RESET));
+	for (size_t i = 0; i < b->nincidents; i++) {
+		const struct state_incident *in = b->incidents[i];
 		printf("  %s%lld%s  level %d  %s%s%s  since %s  %s\n",
 		       cmd_color(app, in->level >= 2 ? C_RED : C_YELLOW), (long long)in->id,
 		       cmd_color(app, C_RESET), in->level,
@@ -139,234 +173,180 @@ static void print_footer(const struct app *app, const struct plan *p, const stru
 		       in->project >= 0 ? "@" : "", in->env >= 0 ? p->envs[in->env].name : "",
 		       util_fmt_time(in->opened_at, d, sizeof(d)), in->text ? in->text : "");
 	}
-	head = false;
-	for (size_t i = 0; i < p->nblockers; i++) {
-		const struct plan_blocker *b = &p->blockers[i];
-		if (st->blockers[i].resolved)
-			continue;
-		if (!head)
-			printf("\n%sOpen blockers%s\n", cmd_color(app, C_BOLD), cmd_color(app, C_RESET));
-		head = true;
-		printf("  %s  %d%%", b->id, st->blockers[i].progress);
-		if (b->blocks_env >= 0)
-			printf("  blocks %s", p->envs[b->blocks_env].name);
-		if (b->owner)
-			printf("  owner %s", b->owner);
-		if (b->due)
-			printf("  due %s", util_fmt_date(b->due, d, sizeof(d)));
+	if (b->nblockers)
+		printf("\n%sOpen blockers%s\n", cmd_color(app, C_BOLD), cmd_color(app, C_RESET));
+	for (size_t i = 0; i < b->nblockers; i++) {
+		const struct plan_blocker *bl = &p->blockers[b->blockers[i]];
+		printf("  %s  %d%%", bl->id, b->st.blockers[b->blockers[i]].progress);
+		if (bl->blocks_env >= 0)
+			printf("  blocks %s", p->envs[bl->blocks_env].name);
+		if (bl->owner)
+			printf("  owner %s", bl->owner);
+		if (bl->due)
+			printf("  due %s", util_fmt_date(bl->due, d, sizeof(d)));
 		putchar('\n');
 	}
 }
 
-/* A JSON string, escaped (the store keeps text valid UTF-8). */
-static void json_str(struct strbuf *sb, const char *s)
+/* The terminal's width when stdout is one, else 0 (no limit). */
+static size_t terminal_width(void)
 {
-	static const char hex[] = "0123456789abcdef";
-	const char *run = s;
-	strbuf_addch(sb, '"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch >= 0x20 && ch != '"' && ch != '\\')
-			continue;
-		strbuf_add(sb, run, (size_t)(s - run));
-		run = s + 1;
-		switch (ch) {
-		case '"': strbuf_addstr(sb, "\\\""); break;
-		case '\\': strbuf_addstr(sb, "\\\\"); break;
-		case '\n': strbuf_addstr(sb, "\\n"); break;
-		case '\t': strbuf_addstr(sb, "\\t"); break;
-		case '\r': strbuf_addstr(sb, "\\r"); break;
-		default:
-			strbuf_addstr(sb, "\\u00");
-			strbuf_addch(sb, hex[ch >> 4]);
-			strbuf_addch(sb, hex[ch & 15]);
-		}
-	}
-	strbuf_add(sb, run, (size_t)(s - run));
-	strbuf_addch(sb, '"');
+	struct winsize ws;
+	const char *cols;
+	if (!isatty(STDOUT_FILENO))
+		return 0;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	cols = getenv("COLUMNS");
+	if (cols && atoi(cols) > 0)
+		return (size_t)atoi(cols);
+	return 80;
 }
 
-/*
- * status --json, written directly: a large board has tens of thousands of
- * cells and building a jansson tree for them costs more than the rest of the
- * command. One cell per line, the document indented like cmd_print_json's.
- */
-static void status_json(const struct app *app, const struct state *st, int only_env,
-			int only_wave, const size_t *order, const size_t *start)
+/* The board's layout with versions cut at vmax (0: whole): each cell
+ * formatted into pool, widths[j] the width of shown column j; returns the
+ * widest line. */
+static size_t layout(const struct status_board *b, size_t vmax, size_t idw, struct strbuf *pool,
+		     struct cell_fmt *fmt, size_t *widths)
 {
-	const struct plan *p = app->plan;
-	struct strbuf sb = STRBUF_INIT;
-	char buf[32];
-	bool first = true;
+	const struct plan *p = b->plan;
+	struct date_cache dc;
+	size_t total = 2 + idw;
 
-	strbuf_addstr(&sb, "{\n  \"plan\": ");
-	json_str(&sb, p->id);
-	strbuf_addf(&sb, ",\n  \"now\": \"%s\",\n  \"cells\": [",
-		    util_fmt_time(app->now, buf, sizeof(buf)));
-	for (size_t w = 0; w < p->nwaves; w++) {
-		if (only_wave >= 0 && (int)w != only_wave)
-			continue;
-		for (size_t k = start[w]; k < start[w + 1]; k++) {
-			int pi = (int)order[k];
-			for (size_t ei = 0; ei < p->nenvs; ei++) {
-				const struct state_cell *c = state_cell(st, pi, (int)ei);
-				int64_t target;
-				if (only_env >= 0 && (int)ei != only_env)
-					continue;
-				strbuf_addstr(&sb, first ? "\n    {\"project\": " : ",\n    {\"project\": ");
-				first = false;
-				json_str(&sb, p->projects[pi].id);
-				strbuf_addstr(&sb, ", \"env\": ");
-				json_str(&sb, p->envs[ei].name);
-				strbuf_addstr(&sb, ", \"state\": \"");
-				strbuf_addstr(&sb, promo_state_name(c->state));
-				strbuf_addstr(&sb, "\", \"version\": ");
-				if (c->version)
-					json_str(&sb, c->version);
-				else
-					strbuf_addstr(&sb, "null");
-				strbuf_addstr(&sb, ", \"since\": ");
-				if (c->since)
-					strbuf_addf(&sb, "\"%s\"", util_fmt_time(c->since, buf, sizeof(buf)));
-				else
-					strbuf_addstr(&sb, "null");
-				strbuf_addstr(&sb, ", \"target\": ");
-				target = plan_project_target(&p->projects[pi], (int)ei);
-				if (target)
-					strbuf_addf(&sb, "\"%s\"", util_fmt_date(target, buf, sizeof(buf)));
-				else
-					strbuf_addstr(&sb, "null");
-				strbuf_addstr(&sb, ready_is_late(p, st, pi, (int)ei, app->now)
-							   ? ", \"late\": true, \"wave\": "
-							   : ", \"late\": false, \"wave\": ");
-				json_str(&sb, p->waves[w].id);
-				strbuf_addch(&sb, '}');
-			}
-		}
+	memset(&dc, 0, sizeof(dc));
+	strbuf_reset(pool);
+	for (size_t j = 0; j < b->nenvs_shown; j++) {
+		const struct plan_env *e = &p->envs[b->envs[j]];
+		widths[j] = width_of_str(e->title ? e->title : e->name);
 	}
-	strbuf_addstr(&sb, first ? "]\n}\n" : "\n  ]\n}\n");
-	fwrite(sb.buf, 1, sb.len, stdout);
-	strbuf_release(&sb);
+	for (size_t i = 0; i < b->ncells; i++) {
+		size_t j = i % b->nenvs_shown;
+		cell_format(&b->cells[i], vmax, &dc, pool, &fmt[i]);
+		if (fmt[i].width > widths[j])
+			widths[j] = fmt[i].width;
+	}
+	for (size_t j = 0; j < b->nenvs_shown; j++)
+		total += 2 + widths[j];
+	return total;
+}
+
+/* The longest version on the board, in columns. */
+static size_t longest_version(const struct status_board *b)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < b->ncells; i++) {
+		const struct status_cell *c = &b->cells[i];
+		const char *v[2] = { c->version, c->live_version };
+		for (int k = 0; k < 2; k++)
+			if (v[k] && width_of_str(v[k]) > m)
+				m = width_of_str(v[k]);
+	}
+	return m;
+}
+
+static void print_board(const struct app *app, const struct status_board *b)
+{
+	const struct plan *p = b->plan;
+	size_t idw = 7, cols = terminal_width();
+	struct strbuf pool = STRBUF_INIT, out = STRBUF_INIT;
+	struct cell_fmt *fmt = xcalloc(b->ncells + 1, sizeof(*fmt));
+	size_t *widths = xcalloc(b->nenvs_shown + 1, sizeof(*widths));
+	char now[32];
+
+	for (size_t k = 0; k < b->nprojects; k++) {
+		size_t l = width_of_str(p->projects[b->projects[k]].id);
+		if (l > idw)
+			idw = l;
+	}
+	if (layout(b, 0, idw, &pool, fmt, widths) > cols && cols) {
+		/* the widest cut that fits, never below VERSION_MIN */
+		size_t lo = VERSION_MIN, hi = longest_version(b);
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo + 1) / 2;
+			if (layout(b, mid, idw, &pool, fmt, widths) <= cols)
+				lo = mid;
+			else
+				hi = mid - 1;
+		}
+		layout(b, lo, idw, &pool, fmt, widths);
+	}
+
+	printf("%s%s%s  %s", cmd_color(app, C_BOLD), p->id, cmd_color(app, C_RESET),
+	       p->title ? p->title : "");
+	printf("  (now %s)\n", util_fmt_time(b->now, now, sizeof(now)));
+	for (size_t wi = 0; wi < b->nwaves; wi++) {
+		const struct status_wave *sw = &b->waves[wi];
+		const struct plan_wave *wv = &p->waves[sw->wave];
+		char a[32], c[32];
+		printf("\n%s%s%s", cmd_color(app, C_BOLD), wv->id, cmd_color(app, C_RESET));
+		if (wv->title)
+			printf("  %s", wv->title);
+		if (wv->has_window)
+			printf("  (%s to %s)", util_fmt_date(wv->window_from, a, sizeof(a)),
+			       util_fmt_date(wv->window_to, c, sizeof(c)));
+		if (wv->after_wave >= 0)
+			printf("  after %s in %s", p->waves[wv->after_wave].id, p->envs[wv->after_env].name);
+		putchar('\n');
+		if (!sw->nprojects) {
+			printf("  (no project)\n");
+			continue;
+		}
+		printf("  %s%-*s", cmd_color(app, C_DIM), (int)idw, "PROJECT");
+		for (size_t j = 0; j < b->nenvs_shown; j++) {
+			const struct plan_env *e = &p->envs[b->envs[j]];
+			const char *t = e->title ? e->title : e->name;
+			printf("  %s%*s", t,
+			       j + 1 == b->nenvs_shown ? 0 : (int)(widths[j] - width_of_str(t)), "");
+		}
+		printf("%s\n", cmd_color(app, C_RESET));
+		for (size_t k = sw->first_project; k < sw->first_project + sw->nprojects; k++) {
+			const char *id = p->projects[b->projects[k]].id;
+			strbuf_addstr(&out, "  ");
+			strbuf_addstr(&out, id);
+			add_pad(&out, idw > width_of_str(id) ? idw - width_of_str(id) : 0);
+			for (size_t j = 0; j < b->nenvs_shown; j++) {
+				size_t i = k * b->nenvs_shown + j;
+				/* no padding after the last column */
+				cell_print(app, &out, &pool, &b->cells[i], &fmt[i],
+					   j + 1 == b->nenvs_shown ? 0 : widths[j]);
+			}
+			strbuf_addch(&out, '\n');
+		}
+		fwrite(out.buf, 1, out.len, stdout);
+		strbuf_reset(&out);
+	}
+	print_footer(app, b);
+	strbuf_release(&pool);
+	strbuf_release(&out);
+	free(fmt);
+	free(widths);
 }
 
 static int status_exec(struct app *app, struct cmd_args *args)
 {
 	const struct plan *p = app->plan;
 	const char *env_opt = cmd_opt(args, "env"), *wave_opt = cmd_opt(args, "wave");
-	struct state st;
+	struct status_board b;
 	struct err e;
-	int only_env = -1, only_wave = -1, last;
-	size_t *order = NULL, *start = NULL, *widths = NULL, idw = 7;
-	struct strbuf pool = STRBUF_INIT;
-	struct cell_fmt *fmt = NULL;
-	struct date_cache dc;
-	char now[32];
+	int only_env = -1, only_wave = -1;
 
 	err_init(&e);
 	if (env_opt && (only_env = action_find_env(p, env_opt, &e)) < 0)
 		return cmd_err(&e);
 	if (wave_opt && (only_wave = action_find_wave(p, wave_opt, &e)) < 0)
 		return cmd_err(&e);
-	if (state_load(&st, p, app->store, &e) < 0)
+	if (status_board(&b, p, app->store, app->now, only_env, only_wave, &e) < 0)
 		return cmd_err(&e);
-
-	/* projects bucketed by wave, in plan order: O(n) */
-	order = xcalloc(p->nprojects + 1, sizeof(*order));
-	start = xcalloc(p->nwaves + 2, sizeof(*start));
-	for (size_t i = 0; i < p->nprojects; i++)
-		start[p->projects[i].wave + 1]++;
-	for (size_t w = 0; w < p->nwaves; w++)
-		start[w + 1] += start[w];
-	{
-		size_t *fill = xcalloc(p->nwaves + 1, sizeof(*fill));
-		for (size_t i = 0; i < p->nprojects; i++) {
-			int w = p->projects[i].wave;
-			order[start[w] + fill[w]++] = i;
-		}
-		free(fill);
-	}
-
 	if (app->json) {
-		status_json(app, &st, only_env, only_wave, order, start);
-		goto out;
+		struct strbuf sb = STRBUF_INIT;
+		encode_status_board(&b, &sb);
+		fwrite(sb.buf, 1, sb.len, stdout);
+		cmd_output_written();
+		strbuf_release(&sb);
+	} else {
+		print_board(app, &b);
 	}
-
-	/* column widths over the shown rows, so every wave lines up */
-	last = only_env >= 0 ? only_env : (int)p->nenvs - 1;
-	memset(&dc, 0, sizeof(dc));
-	fmt = xcalloc(p->nprojects * p->nenvs + 1, sizeof(*fmt));
-	widths = xcalloc(p->nenvs + 1, sizeof(*widths));
-	for (size_t ei = 0; ei < p->nenvs; ei++)
-		widths[ei] = width_of_str(p->envs[ei].title ? p->envs[ei].title : p->envs[ei].name);
-	for (size_t w = 0; w < p->nwaves; w++) {
-		if (only_wave >= 0 && (int)w != only_wave)
-			continue;
-		for (size_t k = start[w]; k < start[w + 1]; k++) {
-			int pi = (int)order[k];
-			size_t l = width_of_str(p->projects[pi].id);
-			if (l > idw)
-				idw = l;
-			for (size_t ei = 0; ei < p->nenvs; ei++) {
-				struct cell_fmt *f = &fmt[(size_t)pi * p->nenvs + ei];
-				if (only_env >= 0 && (int)ei != only_env)
-					continue;
-				cell_format(app, p, &st, pi, (int)ei, &dc, &pool, f);
-				if (f->width > widths[ei])
-					widths[ei] = f->width;
-			}
-		}
-	}
-
-	printf("%s%s%s  %s", cmd_color(app, C_BOLD), p->id, cmd_color(app, C_RESET),
-	       p->title ? p->title : "");
-	printf("  (now %s)\n", util_fmt_time(app->now, now, sizeof(now)));
-	for (size_t w = 0; w < p->nwaves; w++) {
-		const struct plan_wave *wv = &p->waves[w];
-		char a[32], b[32];
-		if (only_wave >= 0 && (int)w != only_wave)
-			continue;
-		printf("\n%s%s%s", cmd_color(app, C_BOLD), wv->id, cmd_color(app, C_RESET));
-		if (wv->title)
-			printf("  %s", wv->title);
-		if (wv->has_window)
-			printf("  (%s to %s)", util_fmt_date(wv->window_from, a, sizeof(a)),
-			       util_fmt_date(wv->window_to, b, sizeof(b)));
-		if (wv->after_wave >= 0)
-			printf("  after %s in %s", p->waves[wv->after_wave].id, p->envs[wv->after_env].name);
-		putchar('\n');
-		if (start[w] == start[w + 1]) {
-			printf("  (no project)\n");
-			continue;
-		}
-		printf("  %s%-*s", cmd_color(app, C_DIM), (int)idw, "PROJECT");
-		for (size_t ei = 0; ei < p->nenvs; ei++) {
-			const char *t = p->envs[ei].title ? p->envs[ei].title : p->envs[ei].name;
-			if (only_env >= 0 && (int)ei != only_env)
-				continue;
-			printf("  %s%*s", t, (int)ei == last ? 0 : (int)(widths[ei] - width_of_str(t)), "");
-		}
-		printf("%s\n", cmd_color(app, C_RESET));
-		for (size_t k = start[w]; k < start[w + 1]; k++) {
-			int pi = (int)order[k];
-			printf("  %-*s", (int)idw, p->projects[pi].id);
-			for (size_t ei = 0; ei < p->nenvs; ei++) {
-				if (only_env >= 0 && (int)ei != only_env)
-					continue;
-				/* no padding after the last column */
-				cell_print(app, &pool, &fmt[(size_t)pi * p->nenvs + ei],
-					   (int)ei == last ? 0 : widths[ei]);
-			}
-			putchar('\n');
-		}
-	}
-	print_footer(app, p, &st);
-out:
-	strbuf_release(&pool);
-	free(fmt);
-	free(order);
-	free(start);
-	free(widths);
-	state_release(&st);
+	status_board_release(&b);
 	return EXIT_OK;
 }
 
@@ -380,9 +360,11 @@ const struct cmd_entry cmd_status_entry = {
 	.name = "status",
 	.usage = "[--env E] [--wave W]",
 	.summary = "the projects × environments board: state, version, since, target, late marks",
-	.help = "Each cell shows the state, the version, since when, and for a project not yet\n"
-		"there its target date; LATE when the target date has passed (TOLLGATE_NOW\n"
-		"overrides the clock). Open incidents and blockers follow the board.\n",
+	.help = "Each cell shows the state, the version live there (after a rollback, the one\n"
+		"restored and beside it the one that failed), since when, and for a project not\n"
+		"yet there its target date; LATE when the target date has passed (TOLLGATE_NOW\n"
+		"overrides the clock). Open incidents and blockers follow the board. Versions\n"
+		"are cut only on a terminal too narrow for them.\n",
 	.opts = status_opts,
 	.min_args = 0,
 	.max_args = 0,

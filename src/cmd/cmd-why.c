@@ -2,25 +2,19 @@
  * cmd-why.c - `tollgate why PROJECT ENV`: every readiness rule of SPEC §3
  * with ok / not ok and what is missing. Exit 0 when ready, 3 when not.
  */
-#include <jansson.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "cmd/cmd.h"
 #include "engine/actions.h"
-#include "engine/ready.h"
-#include "engine/state.h"
+#include "engine/encode.h"
+#include "engine/query.h"
 #include "plan/plan.h"
 
 static int why_exec(struct app *app, struct cmd_args *args)
 {
 	const struct plan *p = app->plan;
-	struct state st;
-	struct ready_ctx ctx;
-	struct ready_result r;
+	struct ready_why w;
+	const struct ready_result *r;
 	struct err e;
-	int pi, ei, rc, *need;
-	size_t nneed;
+	int pi, ei, rc;
 
 	err_init(&e);
 	pi = action_find_project(p, args->argv[0], &e);
@@ -34,50 +28,28 @@ static int why_exec(struct app *app, struct cmd_args *args)
 				 "'%s' is the first environment: nothing is promoted into it; versions "
 				 "enter it with 'tollgate record %s %s --version V'",
 				 p->envs[0].name, p->projects[pi].id, p->envs[0].name);
-	/* only the cells this check reads: on a large plan, loading them all
-	 * would be most of the command's time */
-	nneed = ready_cells_needed(p, pi, ei, &need);
-	rc = state_load_of(&st, p, app->store, need, nneed, &e);
-	free(need);
-	if (rc < 0)
+	if (ready_why(&w, p, app->store, app->now, pi, ei, NULL, &e) < 0)
 		return cmd_err(&e);
-	ready_ctx_init(&ctx, p, &st, app->now);
-	ready_check(&ctx, pi, ei, true, &r);
-
+	r = &w.result;
 	if (app->json) {
-		json_t *o = json_object(), *rules = json_array();
-		json_object_set_new(o, "project", json_string(p->projects[pi].id));
-		json_object_set_new(o, "env", json_string(p->envs[ei].name));
-		json_object_set_new(o, "ready", json_boolean(r.ready));
-		json_object_set_new(o, "version", r.version ? json_string(r.version) : json_null());
-		for (int i = 0; i < RULE_COUNT; i++) {
-			json_t *x = json_object();
-			json_object_set_new(x, "rule", json_string(ready_rule_name((enum ready_rule)i)));
-			json_object_set_new(x, "ok", json_boolean(r.rules[i].ok));
-			json_object_set_new(x, "detail", json_string(r.rules[i].detail ? r.rules[i].detail : ""));
-			json_array_append_new(rules, x);
-		}
-		json_object_set_new(o, "rules", rules);
-		cmd_print_json(o);
+		cmd_print_json(encode_why(p, &w));
 	} else {
 		printf("%s%s%s → %s: %s%s%s", cmd_color(app, C_BOLD), p->projects[pi].id,
 		       cmd_color(app, C_RESET), p->envs[ei].name,
-		       cmd_color(app, r.ready ? C_GREEN : C_RED), r.ready ? "ready" : "not ready",
+		       cmd_color(app, r->ready ? C_GREEN : C_RED), r->ready ? "ready" : "not ready",
 		       cmd_color(app, C_RESET));
-		if (r.ready && r.version)
-			printf(" (version %s)", r.version);
+		if (r->ready && r->version)
+			printf(" (version %s)", r->version);
 		putchar('\n');
 		for (int i = 0; i < RULE_COUNT; i++)
 			printf("  %s%-6s%s  %-10s  %s\n",
-			       cmd_color(app, r.rules[i].ok ? C_GREEN : C_RED),
-			       r.rules[i].ok ? "ok" : "not ok", cmd_color(app, C_RESET),
+			       cmd_color(app, r->rules[i].ok ? C_GREEN : C_RED),
+			       r->rules[i].ok ? "ok" : "not ok", cmd_color(app, C_RESET),
 			       ready_rule_name((enum ready_rule)i),
-			       r.rules[i].detail ? r.rules[i].detail : "");
+			       r->rules[i].detail ? r->rules[i].detail : "");
 	}
-	rc = r.ready ? EXIT_OK : EXIT_NOT_READY;
-	ready_result_release(&r);
-	ready_ctx_release(&ctx);
-	state_release(&st);
+	rc = r->ready ? EXIT_OK : EXIT_NOT_READY;
+	ready_why_release(&w);
 	return rc;
 }
 

@@ -8,6 +8,44 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "engine/encode.h"
+
+/*
+ * What stdout carries, for the error printers: with --json an error is also
+ * written there as {"error": …} (encode_error), unless the command already
+ * wrote its document. The CLI has one stdout, so this is the process's,
+ * set once by main.c before the command runs.
+ */
+static struct {
+	bool json;
+	bool written;
+} cmd_stdout;
+
+void cmd_output_init(bool json)
+{
+	cmd_stdout.json = json;
+	cmd_stdout.written = false;
+}
+
+void cmd_output_written(void)
+{
+	cmd_stdout.written = true;
+}
+
+static void json_error(const struct err *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	json_t *j;
+	if (!cmd_stdout.json || cmd_stdout.written)
+		return;
+	j = encode_error(e);
+	if (encode_text(j, &sb) == 0)
+		fwrite(sb.buf, 1, sb.len, stdout);
+	json_decref(j);
+	strbuf_release(&sb);
+	cmd_stdout.written = true;
+}
+
 /* Each cmd-*.c exports one entry; list them here in the order --help shows. */
 extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_validate_entry;
@@ -139,6 +177,17 @@ int cmd_error(int status, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	if (cmd_stdout.json && !cmd_stdout.written) {
+		struct err e;
+		err_init(&e);
+		va_start(ap, fmt);
+		err_setv(&e, status == EXIT_USAGE       ? ERR_USAGE
+			     : status == EXIT_NOT_READY ? ERR_NOT_READY
+							: ERR_FAILED,
+			 fmt, ap);
+		va_end(ap);
+		json_error(&e);
+	}
 	return status;
 }
 
@@ -149,6 +198,7 @@ int cmd_err(const struct err *e)
 		fprintf(stderr, "%s:%d:%d: error: %s\n", e->file, e->line, e->col, e->msg);
 	else
 		fprintf(stderr, "tollgate: error: %s\n", e->msg[0] ? e->msg : "unknown error");
+	json_error(e);
 	return status;
 }
 
@@ -169,9 +219,12 @@ const char *cmd_color(const struct app *app, const char *code)
 
 int cmd_print_json(void *json)
 {
-	json_t *j = json;
-	int rc = json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII * 0);
-	json_decref(j);
-	fputc('\n', stdout);
-	return rc < 0 ? -1 : 0;
+	struct strbuf sb = STRBUF_INIT;
+	int rc = encode_text(json, &sb);
+	if (rc == 0)
+		fwrite(sb.buf, 1, sb.len, stdout);
+	json_decref(json);
+	strbuf_release(&sb);
+	cmd_stdout.written = true;
+	return rc;
 }

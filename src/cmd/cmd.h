@@ -86,7 +86,9 @@ extern const struct cmd_entry *const cmd_table[];
 void cmd_print_usage(FILE *f, const struct cmd_entry *e);
 void cmd_print_overview(FILE *f);
 
-/* Printing helpers for commands: each returns the exit status it was given. */
+/* Printing helpers for commands: each returns the exit status it was given.
+ * With --json, an error is also written to stdout as {"error": {"code",
+ * "message"}} (engine/encode.h) when the command wrote nothing there yet. */
 int cmd_error(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cmd_err(const struct err *e); /* prints e, returns its exit status */
 void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -104,8 +106,14 @@ const char *cmd_color(const struct app *app, const char *code); /* "" when off *
 #define C_BLUE "\033[34m"
 #define C_DIM "\033[2m"
 
-/* Write JSON (a jansson json_t *) to stdout with a newline; steals the reference. */
+/* Write JSON (a jansson json_t *) to stdout as encode_text lays it out;
+ * steals the reference. */
 struct json_t;
 int cmd_print_json(void *json);
+/* main.c: say whether stdout carries JSON (--json), before the command runs. */
+void cmd_output_init(bool json);
+/* A command that writes JSON to stdout by itself says so (no error document
+ * is added after it). */
+void cmd_output_written(void);
 
 #endif

@@ -106,7 +106,7 @@ bool promote_may_override_freeze(const struct plan *p, const struct promote_opts
  * marks those a live run holds). */
 int promote_repair_pass(struct prun *r, const struct state *st, bool *busy, struct err *e);
 /* Pick the selected projects that are ready into r->v (topological order). */
-int promote_choose(struct prun *r, struct state *st, const bool *busy, struct err *e);
+void promote_choose(struct prun *r, struct state *st, const bool *busy);
 /* Critical-path priorities, weighted by past step durations. */
 void promote_priorities(struct prun *r);
 /* The start order one at a time (rep->planned, for --dry-run). */

@@ -53,29 +53,6 @@ static void add_notready(struct promote_report *rep, int project, char *summary)
 	rep->nnotready++;
 }
 
-/* "gates, checklist: <first detail>" */
-static char *readiness_summary(struct ready_ctx *rc, int project, int env, const bool *ok)
-{
-	struct ready_result full;
-	struct strbuf sb = STRBUF_INIT;
-	const char *first = NULL;
-
-	ready_check(rc, project, env, true, &full);
-	for (int k = 0; k < RULE_COUNT; k++) {
-		if (ok[k])
-			continue;
-		if (sb.len)
-			strbuf_addstr(&sb, ", ");
-		strbuf_addstr(&sb, ready_rule_name((enum ready_rule)k));
-		if (!first && full.rules[k].detail)
-			first = full.rules[k].detail;
-	}
-	if (first)
-		strbuf_addf(&sb, ": %s", first);
-	ready_result_release(&full);
-	return strbuf_detach(&sb);
-}
-
 /* Past duration of deploy + verify per project in env, seconds (the average
  * deploy plus the average verify of its last runs); -1 unknown. */
 static void past_durations(struct prun *r, double *dur)
@@ -187,7 +164,7 @@ int promote_repair_pass(struct prun *r, const struct state *st, bool *busy, stru
 		int rr;
 		if (!promote_selected(p, r->o, (int)pi))
 			continue;
-		if (cell->state != PROMO_DEPLOYING && cell->state != PROMO_VERIFYING)
+		if (cell->state != STATE_DEPLOYING && cell->state != STATE_VERIFYING)
 			continue;
 		rr = promote_repair_pair(&r->c, (int)pi, r->env, why, sizeof(why), e);
 		if (rr < 0)
@@ -204,34 +181,26 @@ int promote_repair_pass(struct prun *r, const struct state *st, bool *busy, stru
 	return 0;
 }
 
-int promote_choose(struct prun *r, struct state *st, const bool *busy, struct err *e)
+void promote_choose(struct prun *r, struct state *st, const bool *busy)
 {
 	const struct plan *p = r->plan;
 	struct ready_ctx rc;
 	bool override = promote_may_override_freeze(p, r->o, r->env);
-	int rc_out = 0;
 
 	ready_ctx_init(&rc, p, st, pclock_now(&r->c.clock));
+	rc.retry_held = r->o->retry_held;
 	r->v = xcalloc(p->nprojects ? p->nprojects : 1, sizeof(*r->v));
 	for (size_t k = 0; k < p->nprojects; k++) {
 		int pi = p->topo ? p->topo[k] : (int)k;
 		struct ready_result res;
 		bool ok[RULE_COUNT], all = true;
 		const struct state_cell *dst = state_cell(st, pi, r->env);
-		const struct state_cell *src = state_cell(st, pi, r->env - 1);
 
 		if (!promote_selected(p, r->o, pi) || busy[pi])
 			continue;
 		ready_check(&rc, pi, r->env, false, &res);
 		for (int j = 0; j < RULE_COUNT; j++)
 			ok[j] = res.rules[j].ok;
-		/* an interrupted promotion of the same version is retried */
-		if (!ok[RULE_SOURCE] && dst->state == PROMO_INTERRUPTED &&
-		    src->state == PROMO_HEALTHY && src->version && dst->version &&
-		    !strcmp(src->version, dst->version)) {
-			ok[RULE_SOURCE] = true;
-			res.version = src->version;
-		}
 		if (!ok[RULE_FREEZE] && override)
 			ok[RULE_FREEZE] = true;
 		if (!ok[RULE_DEPENDS_ON]) {
@@ -248,26 +217,8 @@ int promote_choose(struct prun *r, struct state *st, const bool *busy, struct er
 		}
 		for (int j = 0; j < RULE_COUNT; j++)
 			all = all && ok[j];
-		if (all && dst->state == PROMO_ROLLED_BACK && !r->o->retry_held) {
-			int held = promote_held(r->c.store, p->projects[pi].id, p->envs[r->env].name,
-						pclock_now(&r->c.clock), e);
-			if (held < 0) {
-				ready_result_release(&res);
-				rc_out = -1;
-				break;
-			}
-			if (held > 0) {
-				add_notready(r->rep, pi,
-					     xasprintf("held: rolled back %d times in the last %dh; "
-						       "look at it, then let it run with "
-						       "'promote --retry-held --as PERSON'",
-						       held, PROMOTE_HOLD_WINDOW / 3600));
-				ready_result_release(&res);
-				continue;
-			}
-		}
 		if (!all) {
-			add_notready(r->rep, pi, readiness_summary(&rc, pi, r->env, ok));
+			add_notready(r->rep, pi, ready_summary(&rc, pi, r->env, ok));
 			ready_result_release(&res);
 			continue;
 		}
@@ -296,5 +247,4 @@ int promote_choose(struct prun *r, struct state *st, const bool *busy, struct er
 		ready_result_release(&res);
 	}
 	ready_ctx_release(&rc);
-	return rc_out;
 }

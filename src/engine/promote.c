@@ -128,7 +128,7 @@ int promote_run(const struct plan *p, struct store *s, int64_t now, const struct
 		r.rp_of[i] = -1;
 	busy = xcalloc(p->nprojects ? p->nprojects : 1, sizeof(*busy));
 
-	if (state_load(&st, p, s, e) < 0)
+	if (state_load_opts(&st, p, s, &(struct state_load_opts){ .now = now }, e) < 0)
 		goto out;
 	if (!o->dry_run) {
 		size_t before = out->nrepaired;
@@ -138,14 +138,11 @@ int promote_run(const struct plan *p, struct store *s, int64_t now, const struct
 		}
 		if (out->nrepaired != before) {
 			state_release(&st);
-			if (state_load(&st, p, s, e) < 0)
+			if (state_load_opts(&st, p, s, &(struct state_load_opts){ .now = now }, e) < 0)
 				goto out;
 		}
 	}
-	if (promote_choose(&r, &st, busy, e) < 0) {
-		state_release(&st);
-		goto out;
-	}
+	promote_choose(&r, &st, busy);
 	state_release(&st);
 
 	r.trigs = xcalloc(p->ntriggers ? p->ntriggers : 1, sizeof(*r.trigs));
@@ -192,25 +189,4 @@ out:
 	free(busy);
 	run_release(&r);
 	return rc;
-}
-
-/* ---- the hold rule ------------------------------------------------------------ */
-
-int promote_held(struct store *s, const char *project, const char *env, int64_t now,
-		 struct err *e)
-{
-	struct store_history h;
-	int count = 0;
-
-	if (store_promotion_history(s, project, env, &h, e) < 0)
-		return -1;
-	/* rollbacks in the window since the pair was last soaking or healthy */
-	for (size_t i = 0; i < h.n; i++) {
-		if (h.v[i].state == STATE_SOAKING || h.v[i].state == STATE_HEALTHY)
-			count = 0;
-		else if (h.v[i].state == STATE_ROLLED_BACK && h.v[i].since > now - PROMOTE_HOLD_WINDOW)
-			count++;
-	}
-	store_history_release(&h);
-	return count >= PROMOTE_HOLD_COUNT ? count : 0;
 }

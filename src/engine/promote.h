@@ -37,12 +37,9 @@
 struct plan;
 struct store;
 
-/* No rollback loops: a project rolled back this many times in this window
- * in one environment, with no soaking/healthy promotion there in between, is
- * held; promote refuses it until a person passes --retry-held (each retry
- * needs it again while the count holds). */
-#define PROMOTE_HOLD_COUNT 3
-#define PROMOTE_HOLD_WINDOW (24 * 3600)
+/* No rollback loops: the hold rule (READY_HOLD_COUNT rollbacks within
+ * READY_HOLD_WINDOW, ready.h) makes the source rule refuse a project until a
+ * person passes --retry-held; promote, why and next apply the same rule. */
 
 /* Leases last this long and are renewed every PROMOTE_LEASE_RENEW seconds
  * while their holder runs. A holder on this host is known dead at once
@@ -230,9 +227,5 @@ int incident_respond(const struct plan *p, struct store *s, int64_t now,
 		     const struct incident_opts *o, struct incident_response *out, struct err *e);
 void promote_result_release(struct promote_result *r);
 
-/* Is project held in env (PROMOTE_HOLD_COUNT rollbacks in the window)?
- * Returns the count of recent rollbacks when held, 0 when not, -1 on error. */
-int promote_held(struct store *s, const char *project, const char *env, int64_t now,
-		 struct err *e);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/promote.h"
 #include "plan/plan.h"
 
 #define LIST_MAX 5 /* names listed in one detail before "and N more" */
@@ -58,20 +59,29 @@ void ready_result_release(struct ready_result *r)
 	}
 }
 
-bool ready_is_live(enum promo_state s)
+bool ready_is_live(enum store_state s)
 {
-	return s == PROMO_HEALTHY || s == PROMO_SOAKING;
+	return s == STATE_HEALTHY || s == STATE_SOAKING;
+}
+
+int ready_held(const struct state *st, int project, int env)
+{
+	const struct state_cell *c = state_cell(st, project, env);
+	return c->state == STATE_ROLLED_BACK && c->rollbacks >= READY_HOLD_COUNT ? c->rollbacks
+										    : 0;
+}
+
+bool ready_target_late(int64_t target, enum store_state s, int64_t now)
+{
+	/* the whole target day is still on time */
+	return target && !ready_is_live(s) && now >= target + 86400;
 }
 
 bool ready_is_late(const struct plan *p, const struct state *st, int project, int env,
 		   int64_t now)
 {
-	int64_t target = plan_project_target(&p->projects[project], env);
-	if (!target)
-		return false;
-	if (ready_is_live(state_cell(st, project, env)->state))
-		return false;
-	return now >= target + 86400; /* the whole target day is still on time */
+	return ready_target_late(plan_project_target(&p->projects[project], env),
+				 state_cell(st, project, env)->state, now);
 }
 
 void ready_ctx_init(struct ready_ctx *c, const struct plan *p, const struct state *st, int64_t now)
@@ -80,6 +90,7 @@ void ready_ctx_init(struct ready_ctx *c, const struct plan *p, const struct stat
 	c->plan = p;
 	c->st = st;
 	c->now = now;
+	c->retry_held = false;
 	c->cache = k;
 	k->nwaves = p->nwaves;
 	k->nenvs = p->nenvs;
@@ -140,11 +151,11 @@ static void eval_wave_order(struct ready_ctx *c, int wave, struct cached *out)
 			continue;
 		total++;
 		cell = state_cell(c->st, (int)i, w->after_env);
-		if (cell->state == PROMO_HEALTHY)
+		if (cell->state == STATE_HEALTHY)
 			continue;
 		if (waiting < LIST_MAX) {
 			sep(&sb, ", ");
-			strbuf_addf(&sb, "%s (%s)", p->projects[i].id, promo_state_name(cell->state));
+			strbuf_addf(&sb, "%s (%s)", p->projects[i].id, store_state_name(cell->state));
 		}
 		waiting++;
 	}
@@ -174,17 +185,54 @@ static bool approval_counts(const struct plan *p, const struct state_approval *a
 	       plan_person_has_role(&p->people[a->person], a->role);
 }
 
-static const struct state_approval *role_approval(const struct ready_ctx *c, int gate,
-						  const char *role)
+const struct state_approval *ready_gate_approval(const struct plan *p, const struct state *st,
+						 int gate, const char *role)
 {
-	const struct state *st = c->st;
 	for (size_t i = 0; i < st->napprovals; i++) {
 		const struct state_approval *a = &st->approvals[i];
-		if (a->gate == gate && a->role && !strcmp(a->role, role) &&
-		    approval_counts(c->plan, a))
+		if (a->gate == gate && a->role && !strcmp(a->role, role) && approval_counts(p, a))
 			return a;
 	}
 	return NULL;
+}
+
+size_t ready_gate_napproved(const struct plan *p, const struct state *st, int gate)
+{
+	const struct plan_gate *g = &p->gates[gate];
+	size_t n = 0;
+	for (size_t i = 0; i < g->napprovers; i++)
+		n += ready_gate_approval(p, st, gate, g->approvers[i]) != NULL;
+	return n;
+}
+
+size_t ready_gate_ncriteria_done(const struct plan *p, const struct state *st, int gate)
+{
+	const struct plan_gate *g = &p->gates[gate];
+	size_t n = 0;
+	for (size_t i = 0; i < g->criteria.n; i++)
+		n += item_done(st, g->criteria.idx[i]);
+	return n;
+}
+
+enum ready_gate_status ready_gate_status(const struct plan *p, const struct state *st, int gate)
+{
+	const struct plan_gate *g = &p->gates[gate];
+	size_t a = ready_gate_napproved(p, st, gate), c = ready_gate_ncriteria_done(p, st, gate);
+	if (a == g->napprovers && c == g->criteria.n)
+		return GATE_PASSED;
+	if (a || c)
+		return GATE_IN_PROGRESS;
+	return GATE_PENDING;
+}
+
+const char *ready_gate_status_name(enum ready_gate_status s)
+{
+	switch (s) {
+	case GATE_PASSED: return "passed";
+	case GATE_IN_PROGRESS: return "in progress";
+	case GATE_PENDING: break;
+	}
+	return "pending";
 }
 
 /* One gate: appends what it still needs to sb; true when passed. */
@@ -197,7 +245,7 @@ static bool gate_status(struct ready_ctx *c, int gate, struct strbuf *sb)
 	bool ok;
 
 	for (size_t r = 0; r < g->napprovers; r++) {
-		const struct state_approval *a = role_approval(c, gate, g->approvers[r]);
+		const struct state_approval *a = ready_gate_approval(p, c->st, gate, g->approvers[r]);
 		if (a) {
 			sep(&have, ", ");
 			strbuf_addf(&have, "%s as %s", p->people[a->person].id, a->role);
@@ -214,7 +262,7 @@ static bool gate_status(struct ready_ctx *c, int gate, struct strbuf *sb)
 		strbuf_addf(&crit, "'%s'", g->criteria.ids[i]);
 		ncrit++;
 	}
-	ok = !nneed && !ncrit;
+	ok = ready_gate_status(p, c->st, gate) == GATE_PASSED;
 	if (ok) {
 		strbuf_addf(sb, "gate '%s' passed", g->id);
 		if (have.len)
@@ -501,49 +549,79 @@ static void eval_source(struct ready_ctx *c, int project, int env, bool details,
 	struct ready_verdict *v = &out->rules[RULE_SOURCE];
 	char t[32];
 
-	if (src->state == PROMO_HEALTHY && src->version) {
+	if (src->state == STATE_HEALTHY && src->version) {
+		int held;
 		out->version = src->version;
-		if (dst->state == PROMO_DEPLOYING || dst->state == PROMO_VERIFYING) {
+		if (dst->state == STATE_DEPLOYING || dst->state == STATE_VERIFYING) {
 			v->ok = false;
 			if (details)
 				v->detail = xasprintf("a promotion of '%s' to %s is in progress (state: %s "
 						      "since %s)",
 						      dst->version ? dst->version : "?", to,
-						      promo_state_name(dst->state),
+						      store_state_name(dst->state),
+						      util_fmt_time(dst->since, t, sizeof(t)));
+			return;
+		}
+		held = ready_held(c->st, project, env);
+		if (held && !c->retry_held) {
+			v->ok = false;
+			if (details)
+				v->detail = xasprintf("held: %s was rolled back %d times in %s in the last "
+						      "%dh; look at it, then let it run with 'tollgate "
+						      "promote --to %s --project %s --retry-held --as PERSON'",
+						      pid, held, to, READY_HOLD_WINDOW / 3600, to, pid);
+			return;
+		}
+		if (dst->state == STATE_INTERRUPTED && dst->version &&
+		    !strcmp(dst->version, src->version)) {
+			/* a runner died promoting it: promote retries it */
+			v->ok = true;
+			if (details)
+				v->detail = xasprintf("version '%s' is healthy in %s; its promotion to %s "
+						      "was interrupted (since %s) and will be retried",
+						      src->version, from, to,
 						      util_fmt_time(dst->since, t, sizeof(t)));
 			return;
 		}
 		if (dst->version && !strcmp(dst->version, src->version) &&
-		    dst->state != PROMO_NONE && dst->state != PROMO_FAILED &&
-		    dst->state != PROMO_ROLLED_BACK) {
+		    dst->state != STATE_NONE && dst->state != STATE_FAILED &&
+		    dst->state != STATE_ROLLED_BACK) {
 			v->ok = false;
 			if (details)
 				v->detail = xasprintf("version '%s' is already %s in %s", dst->version,
-						      promo_state_name(dst->state), to);
+						      store_state_name(dst->state), to);
 			return;
 		}
 		v->ok = true;
-		if (details)
-			v->detail = xasprintf("version '%s' is healthy in %s (since %s)", src->version,
-					      from, util_fmt_time(src->since, t, sizeof(t)));
+		if (details) {
+			if (held)
+				v->detail = xasprintf("version '%s' is healthy in %s (since %s); held after "
+						      "%d rollbacks in %s, let run by --retry-held",
+						      src->version, from,
+						      util_fmt_time(src->since, t, sizeof(t)), held, to);
+			else
+				v->detail = xasprintf("version '%s' is healthy in %s (since %s)",
+						      src->version, from,
+						      util_fmt_time(src->since, t, sizeof(t)));
+		}
 		return;
 	}
 	v->ok = false;
 	if (!details)
 		return;
-	if (src->state == PROMO_NONE) {
+	if (src->state == STATE_NONE) {
 		if (env - 1 == 0)
 			v->detail = xasprintf("%s has no version in %s; record one with "
 					      "'tollgate record %s %s --version V'",
 					      pid, from, pid, from);
 		else
 			v->detail = xasprintf("%s is not in %s yet (state: none)", pid, from);
-	} else if (src->state == PROMO_SOAKING && src->soak_until) {
+	} else if (src->state == STATE_SOAKING && src->soak_until) {
 		v->detail = xasprintf("%s is not healthy in %s (state: soaking, soak ends %s)", pid,
 				      from, util_fmt_time(src->soak_until, t, sizeof(t)));
 	} else {
 		v->detail = xasprintf("%s is not healthy in %s (state: %s)", pid, from,
-				      promo_state_name(src->state));
+				      store_state_name(src->state));
 	}
 }
 
@@ -557,7 +635,7 @@ static void eval_depends(struct ready_ctx *c, int project, int env, bool details
 
 	for (size_t i = 0; i < d->n; i++) {
 		int dep = d->idx[i];
-		enum promo_state s;
+		enum store_state s;
 		if (dep < 0)
 			continue;
 		s = state_cell(c->st, dep, env)->state;
@@ -568,7 +646,7 @@ static void eval_depends(struct ready_ctx *c, int project, int env, bool details
 			break;
 		if (waiting <= LIST_MAX) {
 			sep(&sb, ", ");
-			strbuf_addf(&sb, "%s (%s)", p->projects[dep].id, promo_state_name(s));
+			strbuf_addf(&sb, "%s (%s)", p->projects[dep].id, store_state_name(s));
 		}
 	}
 	if (!details) {
@@ -621,6 +699,27 @@ static void eval_incidents(struct ready_ctx *c, int project, int env, bool detai
 	if (details)
 		v->detail = xasprintf("no open incident on %s in %s and no global pause",
 				      c->plan->projects[project].id, c->plan->envs[env - 1].name);
+}
+
+char *ready_summary(struct ready_ctx *c, int project, int env, const bool ok[RULE_COUNT])
+{
+	struct ready_result full;
+	struct strbuf sb = STRBUF_INIT;
+	const char *first = NULL;
+
+	ready_check(c, project, env, true, &full);
+	for (int k = 0; k < RULE_COUNT; k++) {
+		if (ok[k])
+			continue;
+		sep(&sb, ", ");
+		strbuf_addstr(&sb, ready_rule_name((enum ready_rule)k));
+		if (!first && full.rules[k].detail)
+			first = full.rules[k].detail;
+	}
+	if (first)
+		strbuf_addf(&sb, ": %s", first);
+	ready_result_release(&full);
+	return strbuf_detach(&sb);
 }
 
 size_t ready_cells_needed(const struct plan *p, int project, int env, int **out)

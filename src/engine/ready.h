@@ -2,7 +2,9 @@
  * ready.h - readiness (SPEC §3): may project P go to environment E (E > 0)
  * now? Eight rules, each ok / not ok with a detail a person can act on.
  *
- * Pure: plan + state snapshot + now in, verdicts out; no store, no I/O.
+ * Pure: plan + state + now in, verdicts out; no store, no I/O. `why`,
+ * `next`, `promote` (and --dry-run), `status` and the report all decide here:
+ * one rule set, one gate status, one "late".
  * A ready_ctx caches what does not depend on the project (gates, checklist,
  * blockers and wave order per wave × environment, freeze per environment,
  * the global incident pause) so that evaluating every project stays O(n).
@@ -43,11 +45,24 @@ struct ready_result {
 };
 void ready_result_release(struct ready_result *r);
 
+/*
+ * The hold rule (part of `source`): a project rolled back READY_HOLD_COUNT
+ * times in one environment within READY_HOLD_WINDOW seconds, with no
+ * soaking/healthy promotion there in between, is held until a person lets it
+ * run with --retry-held (state_cell.rollbacks counts them; the state must be
+ * loaded with `now` for that, state_load_opts). The one definition.
+ */
+#define READY_HOLD_COUNT 3
+#define READY_HOLD_WINDOW (24 * 3600)
+
 struct ready_cache;
 struct ready_ctx {
 	const struct plan *plan;
 	const struct state *st;
 	int64_t now;
+	/* --retry-held: a person lets held projects run (false after init;
+	 * set it before the first ready_check) */
+	bool retry_held;
 	struct ready_cache *cache;
 };
 
@@ -70,10 +85,36 @@ void ready_check(struct ready_ctx *c, int project, int env, bool details, struct
  */
 size_t ready_cells_needed(const struct plan *p, int project, int env, int **out);
 
+/*
+ * A one-line summary of what stops project → env: the names of the rules not
+ * ok (ok[] as ready_check gave them, or as a caller relaxed them) and the
+ * first of their details: "source, gates: …". Owned by the caller. For
+ * `promote`'s not-ready list, so that it reads as `why`.
+ */
+char *ready_summary(struct ready_ctx *c, int project, int env, const bool ok[RULE_COUNT]);
+
 /* Is the project's live state in env "there" (healthy or soaking)? */
-bool ready_is_live(enum promo_state s);
-/* Is the target date of project in env passed while it is not there yet? */
+bool ready_is_live(enum store_state s);
+/* THE lateness rule (status, report): project has a target date in env, the
+ * whole target day has passed, and it is not there (healthy or soaking). */
 bool ready_is_late(const struct plan *p, const struct state *st, int project, int env,
 		   int64_t now);
+/* The same rule from the target date (0: none) and the pair's state. */
+bool ready_target_late(int64_t target, enum store_state s, int64_t now);
+/* Recent rollbacks when the hold rule holds the pair (project, env): the
+ * count, else 0. */
+int ready_held(const struct state *st, int project, int env);
+
+/* THE gate status (why's `gates` rule, the report's gate table). An approval
+ * counts while its person still holds the role it was given for. */
+enum ready_gate_status { GATE_PENDING, GATE_IN_PROGRESS, GATE_PASSED };
+const char *ready_gate_status_name(enum ready_gate_status s); /* "pending" "in progress" "passed" */
+enum ready_gate_status ready_gate_status(const struct plan *p, const struct state *st, int gate);
+/* The approval that counts for role on gate, or NULL. */
+const struct state_approval *ready_gate_approval(const struct plan *p, const struct state *st,
+						 int gate, const char *role);
+/* How many of the gate's roles have an approval that counts / criteria are done. */
+size_t ready_gate_napproved(const struct plan *p, const struct state *st, int gate);
+size_t ready_gate_ncriteria_done(const struct plan *p, const struct state *st, int gate);
 
 #endif

@@ -194,7 +194,7 @@ int soak_run(const struct plan *p, struct store *s, int64_t now, const struct so
 		goto done;
 	for (size_t pi = 0; pi < p->nprojects; pi++)
 		for (size_t ei = 1; ei < p->nenvs; ei++) {
-			if (state_cell(&st, (int)pi, (int)ei)->state != PROMO_SOAKING)
+			if (state_cell(&st, (int)pi, (int)ei)->state != STATE_SOAKING)
 				continue;
 			if (cancel_level(o->cancel)) {
 				/* left for the next pass */

@@ -1,25 +1,22 @@
 /*
- * state-load.c - fill a state snapshot from the store: one read transaction
- * (store_snapshot), then every row mapped from ids to plan indices. Rows for
- * ids the plan no longer has (a project removed from the YAML) are skipped.
+ * state-load.c - fill the live state from the store: one read transaction
+ * (store_snapshot_opts: promotions with their hold counts and logs,
+ * approvals, ticks, blockers, incidents and the audit tail), then every row
+ * mapped from ids to plan indices. Rows for ids the plan no longer has (a
+ * project removed from the YAML) are skipped.
  */
 #include "engine/state.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/ready.h"
 #include "plan/plan.h"
 #include "store/store.h"
 
-/* The two enums are the same list; keep them so. */
-_Static_assert((int)PROMO_NONE == (int)STATE_NONE && (int)PROMO_DEPLOYING == (int)STATE_DEPLOYING &&
-		       (int)PROMO_VERIFYING == (int)STATE_VERIFYING &&
-		       (int)PROMO_SOAKING == (int)STATE_SOAKING &&
-		       (int)PROMO_HEALTHY == (int)STATE_HEALTHY &&
-		       (int)PROMO_ROLLED_BACK == (int)STATE_ROLLED_BACK &&
-		       (int)PROMO_FAILED == (int)STATE_FAILED &&
-		       (int)PROMO_INTERRUPTED == (int)STATE_INTERRUPTED,
-	       "enum promo_state and enum store_state differ");
+/* How much of the audit log a load with STATE_LOAD_AUDIT reads by default;
+ * `tollgate log` has it all. */
+#define STATE_AUDIT_TAIL 200
 
 static void snapshot_free(void *p)
 {
@@ -27,26 +24,51 @@ static void snapshot_free(void *p)
 	free(p);
 }
 
-static int load(struct state *st, const struct plan *p, struct store *s, const int *projects,
-		size_t n, struct err *e)
+static void add_change(struct state *st, const struct store_log_entry *en)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addstr(&sb, en->action && *en->action ? en->action : "change");
+	if (en->subject && *en->subject)
+		strbuf_addf(&sb, " %s", en->subject);
+	if (en->detail && *en->detail)
+		strbuf_addf(&sb, ": %s", en->detail);
+	state_add_change(st, en->at, sb.buf, en->actor);
+	strbuf_release(&sb);
+}
+
+int state_load_opts(struct state *st, const struct plan *p, struct store *s,
+		    const struct state_load_opts *o, struct err *e)
 {
 	struct store_state_snapshot *keep = xcalloc(1, sizeof(*keep));
-	struct store_state_snapshot snap;
+	struct store_snapshot_opts so = { 0 };
+	const char **ids = NULL;
+	const struct store_state_snapshot *snap;
 	int rc;
 
 	state_init_empty(st, p);
-	if (projects) {
-		const char **ids = xcalloc(n + 1, sizeof(*ids));
+	st->now = o->now;
+	st->live = true;
+	if (o->projects) {
+		ids = xcalloc(o->nprojects + 1, sizeof(*ids));
 		st->loaded = xcalloc(p->nprojects + 1, 1);
-		for (size_t i = 0; i < n; i++) {
-			ids[i] = p->projects[projects[i]].id;
-			st->loaded[projects[i]] = 1;
+		for (size_t i = 0; i < o->nprojects; i++) {
+			ids[i] = p->projects[o->projects[i]].id;
+			st->loaded[o->projects[i]] = 1;
 		}
-		rc = store_snapshot_of(s, ids, n, keep, e);
-		free(ids);
-	} else {
-		rc = store_snapshot(s, keep, e);
+		so.projects = ids;
+		so.nprojects = o->nprojects;
 	}
+	so.rollbacks = o->now > 0;
+	so.rollbacks_after = o->now - READY_HOLD_WINDOW;
+	if (o->hold_one) {
+		so.rollbacks_project = p->projects[o->hold_project].id;
+		so.rollbacks_env = p->envs[o->hold_env].name;
+	}
+	so.logs = (o->what & STATE_LOAD_LOGS) != 0;
+	if (o->what & STATE_LOAD_AUDIT)
+		so.audit_tail = (int64_t)(o->audit_tail ? o->audit_tail : STATE_AUDIT_TAIL);
+	rc = store_snapshot_opts(s, &so, keep, e);
+	free(ids);
 	if (rc < 0) {
 		free(keep);
 		state_release(st);
@@ -56,29 +78,31 @@ static int load(struct state *st, const struct plan *p, struct store *s, const i
 	 * alive with the state; the few other rows are copied */
 	st->backing = keep;
 	st->backing_release = snapshot_free;
-	snap = *keep;
-	for (size_t i = 0; i < snap.npromotions; i++) {
-		const struct store_promotion *sp = &snap.promotions[i];
+	snap = keep;
+	for (size_t i = 0; i < snap->npromotions; i++) {
+		const struct store_promotion *sp = &snap->promotions[i];
 		int pi = plan_project_index(p, sp->project), ei = plan_env_index(p, sp->env);
 		struct state_cell *c;
 		if (pi < 0 || ei < 0)
 			continue;
 		c = state_cell(st, pi, ei);
-		c->state = (enum promo_state)sp->state;
+		c->state = sp->state;
+		c->rollbacks = sp->rollbacks;
 		c->version = sp->version;
 		c->previous = sp->previous_version;
 		c->since = sp->since;
 		c->soak_until = sp->soak_until;
+		c->log = sp->log_path;
 	}
-	for (size_t i = 0; i < snap.napprovals; i++) {
-		const struct store_approval *a = &snap.approvals[i];
+	for (size_t i = 0; i < snap->napprovals; i++) {
+		const struct store_approval *a = &snap->approvals[i];
 		int gi = plan_gate_index(p, a->gate), who = plan_person_index(p, a->person);
 		if (gi < 0 || who < 0)
 			continue;
 		state_add_approval(st, gi, who, a->role, a->at);
 	}
-	for (size_t i = 0; i < snap.nticks; i++) {
-		const struct store_tick *t = &snap.ticks[i];
+	for (size_t i = 0; i < snap->nticks; i++) {
+		const struct store_tick *t = &snap->ticks[i];
 		int it = plan_item_index(p, t->item);
 		if (it < 0)
 			continue;
@@ -86,15 +110,15 @@ static int load(struct state *st, const struct plan *p, struct store *s, const i
 		if (t->source == TICK_CHECK)
 			state_set_evidence(st, it, t->exit_status, t->output_tail);
 	}
-	for (size_t i = 0; i < snap.nblockers; i++) {
-		const struct store_blocker *b = &snap.blockers[i];
+	for (size_t i = 0; i < snap->nblockers; i++) {
+		const struct store_blocker *b = &snap->blockers[i];
 		int bi = plan_blocker_index(p, b->id);
 		if (bi < 0)
 			continue;
 		state_set_blocker(st, bi, b->progress, b->resolved, b->at, b->by);
 	}
-	for (size_t i = 0; i < snap.nincidents; i++) {
-		const struct store_incident *si = &snap.incidents[i];
+	for (size_t i = 0; i < snap->nincidents; i++) {
+		const struct store_incident *si = &snap->incidents[i];
 		struct state_incident in = { 0 };
 		in.id = si->id;
 		in.level = si->level;
@@ -108,16 +132,24 @@ static int load(struct state *st, const struct plan *p, struct store *s, const i
 		in.resolved_by = si->resolved_by;
 		state_add_incident(st, &in);
 	}
+	if (snap->naudit && snap->audit[0].seq > 1)
+		st->changes_omitted = (size_t)(snap->audit[0].seq - 1);
+	for (size_t i = 0; i < snap->naudit; i++)
+		add_change(st, &snap->audit[i]);
 	return 0;
 }
 
 int state_load(struct state *st, const struct plan *p, struct store *s, struct err *e)
 {
-	return load(st, p, s, NULL, 0, e);
+	struct state_load_opts o = { 0 };
+	return state_load_opts(st, p, s, &o, e);
 }
 
 int state_load_of(struct state *st, const struct plan *p, struct store *s, const int *projects,
 		  size_t n, struct err *e)
 {
-	return load(st, p, s, projects, n, e);
+	struct state_load_opts o = { 0 };
+	o.projects = projects;
+	o.nprojects = n;
+	return state_load_opts(st, p, s, &o, e);
 }

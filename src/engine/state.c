@@ -1,6 +1,6 @@
 /*
- * state.c - the in-memory snapshot of the live state: construction, setters
- * and lookups. Loading it from the store is in state-load.c.
+ * state.c - the live state model in memory: construction, setters, lookups
+ * and what a pair runs. Loading it from the store is in state-load.c.
  */
 #include "engine/state.h"
 
@@ -9,34 +9,27 @@
 
 #include "plan/plan.h"
 
-static const char *const promo_names[] = {
-	[PROMO_NONE] = "none",
-	[PROMO_DEPLOYING] = "deploying",
-	[PROMO_VERIFYING] = "verifying",
-	[PROMO_SOAKING] = "soaking",
-	[PROMO_HEALTHY] = "healthy",
-	[PROMO_ROLLED_BACK] = "rolled-back",
-	[PROMO_FAILED] = "failed",
-	[PROMO_INTERRUPTED] = "interrupted",
-};
-
-const char *promo_state_name(enum promo_state s)
+const char *state_live_version(const struct state_cell *c)
 {
-	if ((size_t)s >= ARRAY_SIZE(promo_names))
-		return "none";
-	return promo_names[s];
+	switch (c->state) {
+	case STATE_HEALTHY:
+	case STATE_SOAKING:
+		return c->version;
+	case STATE_ROLLED_BACK:
+	case STATE_DEPLOYING:
+	case STATE_VERIFYING:
+	case STATE_INTERRUPTED:
+		return c->previous;
+	case STATE_NONE:
+	case STATE_FAILED:
+		break;
+	}
+	return NULL;
 }
 
-int promo_state_parse(const char *name, enum promo_state *out)
+const char *state_failed_version(const struct state_cell *c)
 {
-	if (!name)
-		return -1;
-	for (size_t i = 0; i < ARRAY_SIZE(promo_names); i++)
-		if (!strcmp(promo_names[i], name)) {
-			*out = (enum promo_state)i;
-			return 0;
-		}
-	return -1;
+	return c->state == STATE_ROLLED_BACK || c->state == STATE_FAILED ? c->version : NULL;
 }
 
 static const char *dup(struct state *st, const char *s)
@@ -67,6 +60,7 @@ void state_release(struct state *st)
 	free(st->blockers);
 	free(st->approvals);
 	free(st->incidents);
+	free(st->changes);
 	free(st->loaded);
 	if (st->backing_release)
 		st->backing_release(st->backing);
@@ -74,18 +68,32 @@ void state_release(struct state *st)
 	memset(st, 0, sizeof(*st));
 }
 
-void state_set_cell(struct state *st, int project, int env, enum promo_state s,
-		    const char *version, const char *previous, int64_t since, int64_t soak_until)
+static struct state_cell *cell_at(struct state *st, int project, int env)
 {
-	struct state_cell *c;
 	if (project < 0 || (size_t)project >= st->nprojects || env < 0 || (size_t)env >= st->nenvs)
 		BUG("cell %d/%d out of range", project, env);
-	c = state_cell(st, project, env);
+	return state_cell(st, project, env);
+}
+
+void state_set_cell(struct state *st, int project, int env, enum store_state s,
+		    const char *version, const char *previous, int64_t since, int64_t soak_until)
+{
+	struct state_cell *c = cell_at(st, project, env);
 	c->state = s;
 	c->version = dup(st, version);
 	c->previous = dup(st, previous);
 	c->since = since;
 	c->soak_until = soak_until;
+}
+
+void state_set_rollbacks(struct state *st, int project, int env, int rollbacks)
+{
+	cell_at(st, project, env)->rollbacks = rollbacks;
+}
+
+void state_set_log(struct state *st, int project, int env, const char *path)
+{
+	cell_at(st, project, env)->log = dup(st, path);
 }
 
 void state_add_approval(struct state *st, int gate, int person, const char *role, int64_t at)
@@ -125,7 +133,7 @@ void state_set_blocker(struct state *st, int blocker, int progress, bool resolve
 		       int64_t updated, const char *by)
 {
 	struct state_blocker *b = &st->blockers[blocker];
-	b->progress = progress;
+	b->progress = progress < 0 ? 0 : progress > 100 ? 100 : progress;
 	b->resolved = resolved;
 	b->updated = updated;
 	b->by = dup(st, by);
@@ -141,6 +149,16 @@ struct state_incident *state_add_incident(struct state *st, const struct state_i
 	n->opened_by = dup(st, in->opened_by);
 	n->resolved_by = dup(st, in->resolved_by);
 	return n;
+}
+
+void state_add_change(struct state *st, int64_t date, const char *text, const char *author)
+{
+	struct state_change *c;
+	ALLOC_GROW(st->changes, st->nchanges + 1, st->changes_alloc);
+	c = &st->changes[st->nchanges++];
+	c->date = date;
+	c->text = dup(st, text);
+	c->author = dup(st, author);
 }
 
 const struct state_approval *state_find_approval(const struct state *st, int gate, int person)

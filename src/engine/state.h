@@ -1,12 +1,19 @@
 /*
- * state.h - a snapshot of a plan's live state, indexed by plan indices: what
- * is deployed where, who approved which gate, which checklist items are done,
- * each blocker's progress and the incidents.
+ * state.h - the live state of a plan, indexed by plan indices: what is
+ * deployed where (with each pair's recent rollbacks and, for the report, its
+ * last run's log), who approved which gate, which checklist items are done,
+ * each blocker's progress, the incidents and, for the report, the tail of the
+ * audit log.
  *
- * A command loads one snapshot from the store in one read (state_load) and
- * hands it to the readiness rules (ready.h), which never touch the store.
- * Tests build snapshots by hand with state_init_empty and the setters.
- * Everything a snapshot points at lives in its arena; state_release frees it.
+ * This is the one model of the live state: `status`, `why`, `next`,
+ * `promote`, `soak` and the report all read it, loaded from the store in ONE
+ * read (state_load_opts), and the questions every front end asks of it are
+ * answered here once: what a state is called (the store's table,
+ * store_state_name), what runs in a pair (state_live_version), what failed
+ * there (state_failed_version). Readiness, gates and lateness are in ready.h.
+ * Tests build states by hand with state_init_empty and the setters.
+ * Everything a state points at lives in its arena or in the store snapshot
+ * it keeps; state_release frees it.
  */
 #ifndef TOLLGATE_ENGINE_STATE_H
 #define TOLLGATE_ENGINE_STATE_H
@@ -16,33 +23,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/store.h"
 #include "util/util.h"
 
 struct plan;
-struct store;
 
-/* SPEC §2: the state of a project in an environment. */
-enum promo_state {
-	PROMO_NONE = 0,
-	PROMO_DEPLOYING,
-	PROMO_VERIFYING,
-	PROMO_SOAKING,
-	PROMO_HEALTHY,
-	PROMO_ROLLED_BACK,
-	PROMO_FAILED,
-	PROMO_INTERRUPTED,
-};
-const char *promo_state_name(enum promo_state s); /* "none", "rolled-back" … */
-/* 0 and *out set, or -1 for an unknown name. */
-int promo_state_parse(const char *name, enum promo_state *out);
+/* SPEC §2 states are enum store_state (store.h): one enum, one table of
+ * names (store_state_name / store_state_parse). */
 
 /* One project in one environment. */
 struct state_cell {
-	enum promo_state state;
-	const char *version;  /* NULL: none */
+	enum store_state state;
+	/* rollbacks of the pair since it was last soaking or healthy, within
+	 * the hold window before the state's `now` (the hold rule, ready.h);
+	 * counted for rolled-back pairs only, 0 otherwise */
+	int rollbacks;
+	const char *version;  /* NULL: none; for rolled-back/failed the one that failed */
 	const char *previous; /* the version live before, NULL: none */
 	int64_t since;        /* when the cell entered its state, 0 = never */
 	int64_t soak_until;   /* end of the soak when soaking, 0 = none */
+	const char *log;      /* the last step's log (loaded with STATE_LOAD_LOGS), NULL none */
 };
 
 struct state_approval {
@@ -84,9 +84,18 @@ struct state_incident {
 	const char *resolved_by;
 };
 
+/* An audit entry as the report's change log shows it (STATE_LOAD_AUDIT). */
+struct state_change {
+	int64_t date;
+	const char *text;   /* "action subject: detail" */
+	const char *author; /* the actor */
+};
+
 struct state {
 	struct arena arena;
 	const struct plan *plan;
+	int64_t now; /* the time the hold window was counted back from */
+	bool live;   /* read from a store (false: built by hand, or nothing loaded) */
 	size_t nprojects, nenvs;
 	struct state_cell *cells; /* [project * nenvs + env] */
 	size_t napprovals, approvals_alloc;
@@ -95,6 +104,10 @@ struct state {
 	struct state_blocker *blockers; /* [blocker] */
 	size_t nincidents, incidents_alloc;
 	struct state_incident *incidents;
+	/* the audit log's tail, oldest first (STATE_LOAD_AUDIT) */
+	size_t nchanges, changes_alloc;
+	struct state_change *changes;
+	size_t changes_omitted; /* older entries left out */
 	/* state_load_of: which projects' cells were read ([project] != 0);
 	 * NULL: all of them */
 	unsigned char *loaded;
@@ -114,9 +127,19 @@ static inline struct state_cell *state_cell(const struct state *st, int project,
 	return &st->cells[(size_t)project * st->nenvs + (size_t)env];
 }
 
+/* What runs in the pair as far as tollgate knows: the version when healthy or
+ * soaking; the one restored when rolled back; the one still there while a
+ * new one is deployed, verified or was interrupted; NULL when none or when a
+ * failed rollback left it unknown. */
+const char *state_live_version(const struct state_cell *c);
+/* The version that failed there (rolled-back or failed), or NULL. */
+const char *state_failed_version(const struct state_cell *c);
+
 /* Setters (strings are copied into the arena). */
-void state_set_cell(struct state *st, int project, int env, enum promo_state s,
+void state_set_cell(struct state *st, int project, int env, enum store_state s,
 		    const char *version, const char *previous, int64_t since, int64_t soak_until);
+void state_set_rollbacks(struct state *st, int project, int env, int rollbacks);
+void state_set_log(struct state *st, int project, int env, const char *path);
 void state_add_approval(struct state *st, int gate, int person, const char *role, int64_t at);
 void state_set_tick(struct state *st, int item, bool done, const char *by, int64_t at,
 		    const char *note);
@@ -124,21 +147,47 @@ void state_set_evidence(struct state *st, int item, int exit_status, const char 
 void state_set_blocker(struct state *st, int blocker, int progress, bool resolved,
 		       int64_t updated, const char *by);
 struct state_incident *state_add_incident(struct state *st, const struct state_incident *in);
+void state_add_change(struct state *st, int64_t date, const char *text, const char *author);
 
 /* The approval person gave on gate, or NULL. */
 const struct state_approval *state_find_approval(const struct state *st, int gate, int person);
-/* The approval given for role on gate, or NULL. */
+/* The approval given for role on gate, or NULL (whether it still counts is
+ * ready_approval_counts). */
 const struct state_approval *state_find_role(const struct state *st, int gate, const char *role);
 
+/* What a load reads besides the state readiness needs. */
+enum {
+	STATE_LOAD_LOGS = 1 << 0,  /* each pair's last step log (state_cell.log) */
+	STATE_LOAD_AUDIT = 1 << 1, /* the audit log's tail (state.changes) */
+};
+struct state_load_opts {
+	/* the hold rule counts rollbacks back from this time (the caller's
+	 * clock); 0: the cells' rollbacks stay 0 and nothing is held */
+	int64_t now;
+	/* only these projects' cells (see ready_cells_needed); reading another
+	 * project's cell is a bug (asserted). NULL: every project */
+	const int *projects;
+	size_t nprojects;
+	/* hold_one: the hold rule needs the pair (hold_project, hold_env)
+	 * only (why): counted by a cheap read of its history */
+	bool hold_one;
+	int hold_project, hold_env;
+	unsigned what;      /* STATE_LOAD_ bits */
+	size_t audit_tail;  /* with STATE_LOAD_AUDIT: this many entries (0: 200) */
+};
+
 /*
- * Load the snapshot of plan p from the store in one read transaction.
- * Rows naming ids the plan no longer has are skipped. 0 ok; -1 with e filled
- * (ERR_FAILED when the store cannot be read). st is released on failure.
+ * Load the state of plan p from the store in ONE read transaction (one
+ * consistent snapshot, logs and audit tail included when asked). Rows naming
+ * ids the plan no longer has are skipped. 0 ok; -1 with e filled (ERR_FAILED
+ * when the store cannot be read). st is released on failure.
  */
+int state_load_opts(struct state *st, const struct plan *p, struct store *s,
+		    const struct state_load_opts *o, struct err *e);
+/* state_load_opts with every project, nothing extra and no hold count
+ * (a zeroed state_load_opts). */
 int state_load(struct state *st, const struct plan *p, struct store *s, struct err *e);
-/* The same with only the cells of the n listed projects read from the store
- * (see ready_cells_needed); reading another project's cell is a bug
- * (asserted). For one readiness check on a large plan. */
+/* The same with only the cells of the n listed projects. */
 int state_load_of(struct state *st, const struct plan *p, struct store *s, const int *projects,
 		  size_t n, struct err *e);
 

@@ -42,7 +42,7 @@
 #include "plan/plan-internal.h"
 #include "plan/plan.h"
 
-#define CACHE_MAGIC "TGPLANC3"
+#define CACHE_MAGIC "TGPLANC4"
 #define CACHE_MAX_IMAGE ((uint64_t)1 << 30)
 
 struct cache_header {
@@ -345,8 +345,12 @@ static void walk_plan(struct walk *w, struct plan *p)
 		walk_refs(w, &triggers[i].envs);
 	}
 	milestones = ARR(w, p->milestones, p->nmilestones);
-	for (size_t i = 0; milestones && i < p->nmilestones; i++)
+	for (size_t i = 0; milestones && i < p->nmilestones; i++) {
 		STR(w, milestones[i].text);
+		STR(w, milestones[i].env_id);
+		walk_refs(w, &milestones[i].waves);
+		walk_refs(w, &milestones[i].projects);
+	}
 	notify = ARR(w, p->notify, p->nnotify);
 	for (size_t i = 0; notify && i < p->nnotify; i++) {
 		STR(w, notify[i].webhook_env);
@@ -563,7 +567,11 @@ static bool model_ok(const struct plan *p)
 			return false;
 	}
 	for (size_t i = 0; i < p->nmilestones; i++)
-		if (!date_ok(p->milestones[i].date) || !date_ok(p->milestones[i].until))
+		if (!date_ok(p->milestones[i].date) || !date_ok(p->milestones[i].until) ||
+		    !in_range(p->milestones[i].env, -1, p->nenvs) ||
+		    (p->milestones[i].env >= 0 && !p->milestones[i].env_id) ||
+		    !refs_ok(&p->milestones[i].waves, p->nwaves) ||
+		    !refs_ok(&p->milestones[i].projects, p->nprojects))
 			return false;
 	for (size_t i = 0; i < p->nchanges; i++)
 		if (!date_ok(p->changes[i].date))

@@ -921,10 +921,18 @@ static void load_milestones(struct loader *ld)
 		if (!m)
 			continue;
 		entry_name(where, sizeof(where), "milestone", "milestones", NULL, i);
-		check_keys(ld, m, KEYS("date", "until", "text"), where);
+		check_keys(ld, m, KEYS("date", "until", "text", "env", "wave", "projects"), where);
 		required(ld, m, "date", where);
 		required(ld, m, "text", where);
 		ms->loc = ynode_loc(m);
+		ms->env = -1;
+		if (field(m, "env"))
+			ms->env = env_ref(ld, field(m, "env"), "env", where, &ms->env_id);
+		get_refs(ld, field(m, "wave"), "wave", &ms->waves);
+		get_refs(ld, field(m, "projects"), "projects", &ms->projects);
+		if (!field(m, "env") && (ms->waves.n || ms->projects.n))
+			plan_ld_error(ld, m, "%s names promotions ('wave' or 'projects') but no 'env'",
+				      where);
 		get_date(ld, field(m, "date"), "date", &ms->date);
 		if (get_date(ld, field(m, "until"), "until", &ms->until) && ms->date &&
 		    ms->until < ms->date)

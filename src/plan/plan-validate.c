@@ -139,6 +139,11 @@ static void resolve_all(struct loader *ld)
 		resolve(ld, &p->post[i].waves, REF_WAVE, whose, "waves");
 		resolve(ld, &p->post[i].items, REF_ITEM, whose, "items");
 	}
+	for (size_t i = 0; i < p->nmilestones; i++) {
+		snprintf(whose, sizeof(whose), "'milestones' entry %zu", i + 1);
+		resolve(ld, &p->milestones[i].waves, REF_WAVE, whose, "wave");
+		resolve(ld, &p->milestones[i].projects, REF_PROJECT, whose, "projects");
+	}
 }
 
 /* Kuhn's augmenting path: can role j get a person not already used? */

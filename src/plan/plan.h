@@ -165,6 +165,12 @@ struct plan_trigger {
 struct plan_milestone {
 	int64_t date, until; /* until = 0 unless a range */
 	const char *text;
+	/* the promotions it names, optional: every project (of `wave`, or the
+	 * listed `projects`) in env; the report ticks it when they happened */
+	int env; /* -1: names no promotion */
+	const char *env_id;
+	struct plan_refs waves;    /* key `wave`: an id or a list */
+	struct plan_refs projects; /* key `projects` */
 	struct plan_loc loc;
 };
 

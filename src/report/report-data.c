@@ -1,8 +1,9 @@
 /*
- * report-data.c - the report's snapshot of the live state (init, fill,
- * release), report_render()'s dispatch, and the derivations every renderer
- * shares: what a state, a gate or a blocker reads as, dependency sentences,
- * date ranges, checklist groups. No format-specific text lives here.
+ * report-data.c - report_render()'s dispatch and the derivations every
+ * renderer shares: what a state, a gate or a blocker reads as, dependency
+ * sentences, date ranges, checklist groups, where a milestone stands. The
+ * live state is engine/state.h's; gates and lateness are decided by ready.h.
+ * No format-specific text lives here.
  */
 #define _GNU_SOURCE /* strcasestr */
 #include "report/report-int.h"
@@ -42,129 +43,10 @@ const char *report_format_name(enum report_format f)
 	return format_names[f];
 }
 
-/* --- the snapshot --- */
-
-void report_state_init_empty(struct report_state *st, const struct plan *p)
-{
-	memset(st, 0, sizeof(*st));
-	arena_init(&st->arena);
-	st->nprojects = p->nprojects;
-	st->nenvs = p->nenvs;
-	st->ngates = p->ngates;
-	st->nitems = p->nitems;
-	st->nblockers = p->nblockers;
-	st->cells = xcalloc(p->nprojects * p->nenvs + 1, sizeof(*st->cells));
-	for (size_t i = 0; i < p->nprojects * p->nenvs; i++)
-		st->cells[i].state = "none";
-	st->gates = xcalloc(p->ngates + 1, sizeof(*st->gates));
-	st->items = xcalloc(p->nitems + 1, sizeof(*st->items));
-	st->blockers = xcalloc(p->nblockers + 1, sizeof(*st->blockers));
-	for (size_t i = 0; i < p->nblockers; i++)
-		st->blockers[i].progress = p->blockers[i].progress;
-}
-
-void report_state_release(struct report_state *st)
-{
-	for (size_t i = 0; i < st->ngates; i++)
-		free(st->gates[i].v);
-	free(st->cells);
-	free(st->gates);
-	free(st->items);
-	free(st->blockers);
-	free(st->incidents);
-	free(st->changes);
-	arena_release(&st->arena);
-	memset(st, 0, sizeof(*st));
-}
-
-static const char *st_dup(struct report_state *st, const char *s)
-{
-	return s ? arena_strdup(&st->arena, s) : NULL;
-}
-
-void report_state_set_cell(struct report_state *st, int project, int env, const char *state,
-			   const char *version, int64_t since)
-{
-	struct report_cell *c;
-	if (project < 0 || (size_t)project >= st->nprojects || env < 0 || (size_t)env >= st->nenvs)
-		BUG("report cell %d/%d out of range", project, env);
-	c = &st->cells[(size_t)project * st->nenvs + (size_t)env];
-	c->state = st_dup(st, state ? state : "none");
-	c->version = st_dup(st, version);
-	c->since = since;
-	c->log = NULL;
-}
-
-void report_state_set_log(struct report_state *st, int project, int env, const char *path)
-{
-	if (project < 0 || (size_t)project >= st->nprojects || env < 0 || (size_t)env >= st->nenvs)
-		BUG("report cell %d/%d out of range", project, env);
-	st->cells[(size_t)project * st->nenvs + (size_t)env].log = st_dup(st, path);
-}
-
-void report_state_add_approval(struct report_state *st, int gate, const char *role,
-			       const char *person, int64_t at)
-{
-	struct report_gate_state *g;
-	if (gate < 0 || (size_t)gate >= st->ngates)
-		BUG("report gate %d out of range", gate);
-	g = &st->gates[gate];
-	ALLOC_GROW(g->v, g->n + 1, g->alloc);
-	g->v[g->n].role = st_dup(st, role);
-	g->v[g->n].person = st_dup(st, person);
-	g->v[g->n].at = at;
-	g->n++;
-}
-
-void report_state_set_tick(struct report_state *st, int item, bool done, const char *by,
-			   int64_t at, const char *note)
-{
-	struct report_tick *t;
-	if (item < 0 || (size_t)item >= st->nitems)
-		BUG("report item %d out of range", item);
-	t = &st->items[item];
-	t->done = done;
-	t->by = st_dup(st, by);
-	t->at = at;
-	t->note = st_dup(st, note);
-}
-
-void report_state_set_blocker(struct report_state *st, int blocker, int progress, bool resolved,
-			      int64_t updated)
-{
-	if (blocker < 0 || (size_t)blocker >= st->nblockers)
-		BUG("report blocker %d out of range", blocker);
-	st->blockers[blocker].progress = progress < 0 ? 0 : progress > 100 ? 100 : progress;
-	st->blockers[blocker].resolved = resolved;
-	st->blockers[blocker].updated = updated;
-}
-
-void report_state_add_incident(struct report_state *st, const struct report_incident *in)
-{
-	struct report_incident *d;
-	ALLOC_GROW(st->incidents, st->nincidents + 1, st->incidents_alloc);
-	d = &st->incidents[st->nincidents++];
-	*d = *in;
-	d->text = st_dup(st, in->text);
-	d->opened_by = st_dup(st, in->opened_by);
-}
-
-void report_state_add_change(struct report_state *st, int64_t date, const char *text,
-			     const char *author)
-{
-	struct report_change *c;
-	ALLOC_GROW(st->changes, st->nchanges + 1, st->changes_alloc);
-	c = &st->changes[st->nchanges++];
-	c->date = date;
-	c->text = st_dup(st, text);
-	c->author = st_dup(st, author);
-}
-
-int report_render(const struct plan *p, const struct report_state *st, enum report_format f,
+int report_render(const struct plan *p, const struct state *st, enum report_format f,
 		  int64_t now, struct strbuf *out, struct err *e)
 {
-	if (st->nprojects != p->nprojects || st->nenvs != p->nenvs || st->ngates != p->ngates ||
-	    st->nitems != p->nitems || st->nblockers != p->nblockers)
+	if (st->plan != p || st->nprojects != p->nprojects || st->nenvs != p->nenvs || st->loaded)
 		return err_set(e, ERR_FAILED, "the state does not match plan '%s'; reload it", p->id);
 	switch (f) {
 	case REPORT_MD:
@@ -203,50 +85,33 @@ const char *rp_tone_class(enum rp_tone t)
 	return "none";
 }
 
-const struct report_cell *rp_cell(const struct report_state *st, int project, int env)
+const char *rp_state_label(enum store_state s)
 {
-	return &st->cells[(size_t)project * st->nenvs + (size_t)env];
+	switch (s) {
+	case STATE_NONE: return "not started";
+	case STATE_ROLLED_BACK: return "rolled back";
+	default: return store_state_name(s);
+	}
 }
 
-bool rp_state_none(const char *state)
+enum rp_tone rp_state_tone(enum store_state s)
 {
-	return !state || !*state || !strcmp(state, "none");
-}
-
-const char *rp_state_label(const char *state)
-{
-	if (rp_state_none(state))
-		return "not started";
-	if (!strcmp(state, "rolled-back"))
-		return "rolled back";
-	return state;
-}
-
-enum rp_tone rp_state_tone(const char *state)
-{
-	if (rp_state_none(state))
-		return TONE_NONE;
-	if (!strcmp(state, "healthy"))
-		return TONE_OK;
-	if (!strcmp(state, "deploying") || !strcmp(state, "verifying") || !strcmp(state, "soaking"))
-		return TONE_PROGRESS;
-	if (!strcmp(state, "rolled-back") || !strcmp(state, "interrupted"))
-		return TONE_WARN;
+	switch (s) {
+	case STATE_NONE: return TONE_NONE;
+	case STATE_HEALTHY: return TONE_OK;
+	case STATE_DEPLOYING:
+	case STATE_VERIFYING:
+	case STATE_SOAKING: return TONE_PROGRESS;
+	case STATE_ROLLED_BACK:
+	case STATE_INTERRUPTED: return TONE_WARN;
+	case STATE_FAILED: break;
+	}
 	return TONE_BAD;
 }
 
-/* Has the project arrived in env (healthy, or soaking on its way)? */
-static bool arrived(const struct report_cell *c)
+const char *rp_cell_version(const struct state_cell *c)
 {
-	return c->state && (!strcmp(c->state, "healthy") || !strcmp(c->state, "soaking"));
-}
-
-bool rp_target_late(const struct plan *p, const struct report_state *st, int project, int env,
-		    int64_t now)
-{
-	int64_t t = plan_project_target(&p->projects[project], env);
-	/* a target date is met when reached at any time that day */
-	return t > 0 && now >= t + 86400 && !arrived(rp_cell(st, project, env));
+	return c->state == STATE_ROLLED_BACK ? state_live_version(c) : c->version;
 }
 
 /* --- words --- */
@@ -464,58 +329,7 @@ void rp_wave_dependencies(const struct plan *p, int w, struct rp_lines *out)
 
 /* --- gates --- */
 
-const struct report_approval *rp_gate_approval(const struct report_state *st, int gate,
-					       const char *role)
-{
-	const struct report_gate_state *g = &st->gates[gate];
-	for (size_t i = 0; i < g->n; i++)
-		if (g->v[i].role && !strcmp(g->v[i].role, role))
-			return &g->v[i];
-	return NULL;
-}
-
-size_t rp_gate_napproved(const struct plan *p, const struct report_state *st, int gate)
-{
-	const struct plan_gate *g = &p->gates[gate];
-	size_t n = 0;
-	for (size_t i = 0; i < g->napprovers; i++)
-		n += rp_gate_approval(st, gate, g->approvers[i]) != NULL;
-	return n;
-}
-
-size_t rp_gate_ncriteria_done(const struct plan *p, const struct report_state *st, int gate)
-{
-	const struct plan_gate *g = &p->gates[gate];
-	size_t n = 0;
-	for (size_t i = 0; i < g->criteria.n; i++)
-		if (g->criteria.idx[i] >= 0)
-			n += st->items[g->criteria.idx[i]].done;
-	return n;
-}
-
-enum report_gate_status report_gate_status(const struct plan *p, const struct report_state *st,
-					   int gate)
-{
-	const struct plan_gate *g = &p->gates[gate];
-	size_t a = rp_gate_napproved(p, st, gate), c = rp_gate_ncriteria_done(p, st, gate);
-	if (a == g->napprovers && c == g->criteria.n)
-		return GATE_PASSED;
-	if (a || c)
-		return GATE_IN_PROGRESS;
-	return GATE_PENDING;
-}
-
-const char *report_gate_status_name(enum report_gate_status s)
-{
-	switch (s) {
-	case GATE_PASSED: return "passed";
-	case GATE_IN_PROGRESS: return "in progress";
-	case GATE_PENDING: break;
-	}
-	return "pending";
-}
-
-enum rp_tone rp_gate_tone(enum report_gate_status s)
+enum rp_tone rp_gate_tone(enum ready_gate_status s)
 {
 	return s == GATE_PASSED ? TONE_OK : s == GATE_IN_PROGRESS ? TONE_WARN : TONE_NONE;
 }
@@ -553,12 +367,7 @@ void rp_role_holders(const struct plan *p, const char *role, struct strbuf *sb)
 
 /* --- checklist --- */
 
-const struct report_tick *rp_tick(const struct report_state *st, int item)
-{
-	return &st->items[item];
-}
-
-void rp_tick_detail(const struct plan *p, const struct report_tick *t, struct strbuf *sb)
+void rp_tick_detail(const struct plan *p, const struct state_tick *t, struct strbuf *sb)
 {
 	if (!t->done)
 		return;
@@ -690,50 +499,47 @@ size_t rp_external_items(const struct plan *p, int **out)
 
 /* --- projects, plan --- */
 
-enum rp_tone rp_project_status(const struct plan *p, const struct report_state *st, int project,
+enum rp_tone rp_project_status(const struct plan *p, const struct state *st, int project,
 			       struct strbuf *sb)
 {
 	for (size_t e = p->nenvs; e-- > 0;) {
-		const struct report_cell *c = rp_cell(st, project, (int)e);
-		if (rp_state_none(c->state))
+		const struct state_cell *c = state_cell(st, project, (int)e);
+		const char *v = rp_cell_version(c);
+		if (c->state == STATE_NONE)
 			continue;
 		strbuf_addf(sb, "%s in %s", rp_state_label(c->state), rp_env_title(&p->envs[e]));
-		if (c->version && *c->version)
-			strbuf_addf(sb, " (%s)", c->version);
+		if (v && *v)
+			strbuf_addf(sb, " (%s)", v);
 		return rp_state_tone(c->state);
 	}
 	strbuf_addstr(sb, "not started");
 	return TONE_NONE;
 }
 
-size_t rp_env_count_state(const struct plan *p, const struct report_state *st, int env,
-			  const char *state)
+size_t rp_env_count_state(const struct plan *p, const struct state *st, int env,
+			  enum store_state s)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < p->nprojects; i++) {
-		const char *s = rp_cell(st, (int)i, env)->state;
-		n += rp_state_none(state) ? rp_state_none(s) : (s && !strcmp(s, state));
-	}
+	for (size_t i = 0; i < p->nprojects; i++)
+		n += state_cell(st, (int)i, env)->state == s;
 	return n;
 }
 
-enum rp_tone rp_plan_status(const struct plan *p, const struct report_state *st,
-			    struct strbuf *sb)
+enum rp_tone rp_plan_status(const struct plan *p, const struct state *st, struct strbuf *sb)
 {
 	size_t started = 0, bad = 0, done = 0;
 	int last = (int)p->nenvs - 1;
 	for (size_t i = 0; i < p->nprojects; i++) {
 		for (size_t e = 1; e < p->nenvs; e++) {
-			const char *s = rp_cell(st, (int)i, (int)e)->state;
-			started += !rp_state_none(s);
+			enum store_state s = state_cell(st, (int)i, (int)e)->state;
+			started += s != STATE_NONE;
 			bad += rp_state_tone(s) == TONE_BAD;
 		}
-		if (last > 0 && rp_cell(st, (int)i, last)->state &&
-		    !strcmp(rp_cell(st, (int)i, last)->state, "healthy"))
+		if (last > 0 && state_cell(st, (int)i, last)->state == STATE_HEALTHY)
 			done++;
 	}
 	for (size_t i = 0; i < st->nincidents; i++)
-		bad += !st->incidents[i].resolved && st->incidents[i].level >= 2;
+		bad += st->incidents[i].open && st->incidents[i].level >= 2;
 	if (p->status && *p->status) {
 		strbuf_addstr(sb, p->status);
 		if (bad)
@@ -827,12 +633,12 @@ void rp_trigger_rule(const struct plan *p, const struct plan_trigger *t, struct 
 
 /* --- blockers --- */
 
-int rp_blocker_progress(const struct report_state *st, int b)
+int rp_blocker_progress(const struct state *st, int b)
 {
 	return st->blockers[b].resolved ? 100 : st->blockers[b].progress;
 }
 
-bool rp_blocker_resolved(const struct report_state *st, int b)
+bool rp_blocker_resolved(const struct state *st, int b)
 {
 	return st->blockers[b].resolved;
 }
@@ -888,11 +694,36 @@ size_t rp_sorted_milestones(const struct plan *p, int **out)
 	return p->nmilestones;
 }
 
-size_t rp_changes(const struct plan *p, const struct report_state *st,
-		  struct report_change **out)
+enum rp_milestone rp_milestone_status(const struct plan *p, const struct state *st, int m,
+				      int64_t now)
+{
+	const struct plan_milestone *ms = &p->milestones[m];
+	int64_t end = ms->until > ms->date ? ms->until : ms->date;
+	size_t named = 0, there = 0;
+
+	if (ms->env < 0)
+		return MS_UNTRACKED;
+	for (size_t i = 0; i < p->nprojects; i++) {
+		bool in = !ms->waves.n && !ms->projects.n;
+		for (size_t k = 0; k < ms->waves.n && !in; k++)
+			in = ms->waves.idx[k] == p->projects[i].wave;
+		for (size_t k = 0; k < ms->projects.n && !in; k++)
+			in = ms->projects.idx[k] == (int)i;
+		if (!in)
+			continue;
+		named++;
+		there += ready_is_live(state_cell(st, (int)i, ms->env)->state);
+	}
+	if (named && there == named)
+		return MS_DONE;
+	/* late as a target date is: the whole last day has passed */
+	return now >= end + 86400 ? MS_LATE : MS_OPEN;
+}
+
+size_t rp_changes(const struct plan *p, const struct state *st, struct state_change **out)
 {
 	size_t n = p->nchanges + st->nchanges, k = 0;
-	struct report_change *v = xcalloc(n + 1, sizeof(*v));
+	struct state_change *v = xcalloc(n + 1, sizeof(*v));
 	for (size_t i = 0; i < p->nchanges; i++) {
 		v[k].date = p->changes[i].date;
 		v[k].text = p->changes[i].change;
@@ -903,7 +734,7 @@ size_t rp_changes(const struct plan *p, const struct report_state *st,
 		v[k++] = st->changes[i];
 	/* insertion sort: stable, and change logs are short */
 	for (size_t i = 1; i < n; i++) {
-		struct report_change c = v[i];
+		struct state_change c = v[i];
 		size_t j = i;
 		while (j > 0 && v[j - 1].date > c.date) {
 			v[j] = v[j - 1];
@@ -915,13 +746,13 @@ size_t rp_changes(const struct plan *p, const struct report_state *st,
 	return n;
 }
 
-size_t rp_sorted_incidents(const struct report_state *st, int **out)
+size_t rp_sorted_incidents(const struct state *st, int **out)
 {
 	size_t k = 0;
 	int *v = xcalloc(st->nincidents + 1, sizeof(int));
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < st->nincidents; i++)
-			if (st->incidents[i].resolved == (pass == 1))
+			if (st->incidents[i].open == (pass == 0))
 				v[k++] = (int)i;
 	*out = v;
 	return k;

@@ -13,7 +13,7 @@
 struct walk {
 	struct rp_doc *d;
 	const struct plan *p;
-	const struct report_state *st;
+	const struct state *st;
 	int64_t now;
 	struct strbuf sb; /* scratch */
 };
@@ -104,14 +104,14 @@ static void upper(struct strbuf *sb, const char *s)
 /* A checklist item as a checkbox with who/when once done. */
 static void checkbox(struct walk *w, int item)
 {
-	const struct report_tick *t;
+	const struct state_tick *t;
 	if (item < 0) {
 		OPS->item_begin(w->d, 0);
 		text(w, "(unknown item)");
 		OPS->item_end(w->d);
 		return;
 	}
-	t = rp_tick(w->st, item);
+	t = &w->st->ticks[item];
 	OPS->item_begin(w->d, t->done ? 1 : 0);
 	text(w, w->p->items[item].text);
 	rp_tick_detail(w->p, t, &w->sb);
@@ -275,7 +275,7 @@ static void summary(struct walk *w)
 	for (size_t e = 0; e < p->nenvs; e++)
 		strbuf_addf(&w->sb, "%s%s %zu/%zu healthy", e ? ", " : "",
 			    rp_env_title(&p->envs[e]),
-			    rp_env_count_state(p, w->st, (int)e, "healthy"), p->nprojects);
+			    rp_env_count_state(p, w->st, (int)e, STATE_HEALTHY), p->nprojects);
 	cell(w, w->sb.buf);
 	strbuf_reset(&w->sb);
 	OPS->row_end(w->d);
@@ -283,7 +283,7 @@ static void summary(struct walk *w)
 	for (size_t b = 0; b < p->nblockers; b++)
 		open_blockers += !rp_blocker_resolved(w->st, (int)b);
 	for (size_t i = 0; i < w->st->nincidents; i++)
-		open_incidents += !w->st->incidents[i].resolved;
+		open_incidents += w->st->incidents[i].open;
 	OPS->row_begin(w->d);
 	OPS->cell_begin(w->d);
 	OPS->strong(w->d, "Open Blockers");
@@ -304,40 +304,49 @@ static void summary(struct walk *w)
 	OPS->table_end(w->d);
 }
 
-/* "✅ healthy · 1.4.2" for the source environment's column. */
-static void state_cell(struct walk *w, int project, int env)
+/* " `1.4.2`", or after a rollback " `1.4.1` (`1.4.2` failed)". */
+static void cell_version(struct walk *w, const struct state_cell *c)
 {
-	const struct report_cell *c = rp_cell(w->st, project, env);
+	const char *v = rp_cell_version(c), *failed = state_failed_version(c);
+	if (v && *v) {
+		text(w, " ");
+		OPS->code(w->d, v);
+	}
+	if (failed && *failed && c->state == STATE_ROLLED_BACK) {
+		text(w, " (");
+		OPS->code(w->d, failed);
+		text(w, " failed)");
+	}
+}
+
+/* "✅ healthy · 1.4.2" for the source environment's column. */
+static void source_cell(struct walk *w, int project, int env)
+{
+	const struct state_cell *c = state_cell(w->st, project, env);
 	OPS->cell_begin(w->d);
 	OPS->badge(w->d, rp_state_tone(c->state), rp_state_label(c->state));
-	if (c->version && *c->version) {
-		text(w, " ");
-		OPS->code(w->d, c->version);
-	}
+	cell_version(w, c);
 	OPS->cell_end(w->d);
 }
 
 /* "Jan 10" plus the state once something happened there, and a late mark. */
 static void target_cell(struct walk *w, int project, int env)
 {
-	const struct report_cell *c = rp_cell(w->st, project, env);
+	const struct state_cell *c = state_cell(w->st, project, env);
 	int64_t t = plan_project_target(&w->p->projects[project], env);
 	OPS->cell_begin(w->d);
 	if (t > 0)
 		rp_date(&w->sb, t, false);
-	else if (rp_state_none(c->state))
+	else if (c->state == STATE_NONE)
 		strbuf_addstr(&w->sb, "—");
 	flush(w);
-	if (!rp_state_none(c->state)) {
+	if (c->state != STATE_NONE) {
 		if (t > 0)
 			text(w, " ");
 		OPS->badge(w->d, rp_state_tone(c->state), rp_state_label(c->state));
-		if (c->version && *c->version) {
-			text(w, " ");
-			OPS->code(w->d, c->version);
-		}
+		cell_version(w, c);
 	}
-	if (rp_target_late(w->p, w->st, project, env, w->now)) {
+	if (ready_is_late(w->p, w->st, project, env, w->now)) {
 		text(w, " ");
 		OPS->badge(w->d, TONE_BAD, "late");
 	}
@@ -402,7 +411,7 @@ static void wave(struct walk *w, int wi, int *number)
 			OPS->cell_end(w->d);
 			for (size_t e = 0; e < p->nenvs; e++) {
 				if (e == 0)
-					state_cell(w, (int)i, 0);
+					source_cell(w, (int)i, 0);
 				else
 					target_cell(w, (int)i, (int)e);
 			}
@@ -467,6 +476,7 @@ static void month_label(struct strbuf *sb, int64_t t)
 struct tl_entry {
 	int64_t from, to;
 	const char *text;
+	enum rp_milestone mark;
 };
 
 static void timeline(struct walk *w)
@@ -489,10 +499,11 @@ static void timeline(struct walk *w)
 	for (size_t i = 0; i < n; i++) {
 		const struct plan_milestone *m = &p->milestones[order[i]];
 		if (!covered && !marked && ne > 0 && v[ne - 1].from <= today && m->date > today) {
-			v[ne++] = (struct tl_entry){ today, today, NULL };
+			v[ne++] = (struct tl_entry){ today, today, NULL, MS_UNTRACKED };
 			marked = true;
 		}
-		v[ne++] = (struct tl_entry){ m->date, m->until > m->date ? m->until : m->date, m->text };
+		v[ne++] = (struct tl_entry){ m->date, m->until > m->date ? m->until : m->date, m->text,
+					     rp_milestone_status(p, w->st, order[i], w->now) };
 	}
 
 	section(w, S_TIMELINE);
@@ -520,7 +531,7 @@ static void timeline(struct walk *w)
 		strbuf_reset(&when);
 		rp_date_range(&when, en->from, en->to, false);
 		OPS->timeline_entry(w->d, when.buf, en->text ? en->text : "◀ you are here", last,
-				    today >= en->from && today <= en->to, today > en->to);
+				    today >= en->from && today <= en->to, en->mark);
 	}
 	if (ne)
 		OPS->timeline_end(w->d);
@@ -588,8 +599,8 @@ static void projects(struct walk *w)
 		OPS->badge(w->d, tone, w->sb.buf);
 		strbuf_reset(&w->sb);
 		for (size_t e = p->nenvs; e-- > 0;) {
-			const struct report_cell *c = rp_cell(w->st, (int)i, (int)e);
-			if (rp_state_none(c->state))
+			const struct state_cell *c = state_cell(w->st, (int)i, (int)e);
+			if (c->state == STATE_NONE)
 				continue;
 			if (c->log && *c->log) {
 				text(w, " · ");
@@ -613,7 +624,7 @@ static void checklist(struct walk *w)
 	for (size_t i = 0; i < n; i++) {
 		size_t done = 0;
 		for (size_t j = 0; j < g[i].n; j++)
-			done += rp_tick(w->st, g[i].items[j])->done;
+			done += w->st->ticks[g[i].items[j]].done;
 		OPS->heading_begin(w->d, 3, NULL);
 		text(w, g[i].name);
 		textf(w, " (%zu/%zu)", done, g[i].n);
@@ -630,7 +641,7 @@ static void gate(struct walk *w, int gi)
 {
 	const struct plan *p = w->p;
 	const struct plan_gate *g = &p->gates[gi];
-	enum report_gate_status s = report_gate_status(p, w->st, gi);
+	enum ready_gate_status s = ready_gate_status(p, w->st, gi);
 	char anchor[160];
 
 	anchor_for(anchor, sizeof(anchor), "gate", g->id);
@@ -641,7 +652,7 @@ static void gate(struct walk *w, int gi)
 		text(w, g->title);
 	}
 	text(w, " ");
-	upper(&w->sb, report_gate_status_name(s));
+	upper(&w->sb, ready_gate_status_name(s));
 	OPS->badge(w->d, rp_gate_tone(s), w->sb.buf);
 	strbuf_reset(&w->sb);
 	OPS->heading_end(w->d, 3);
@@ -653,7 +664,7 @@ static void gate(struct walk *w, int gi)
 	OPS->strong(w->d, "Approvers:");
 	OPS->list_begin(w->d, false);
 	for (size_t i = 0; i < g->napprovers; i++) {
-		const struct report_approval *a = rp_gate_approval(w->st, gi, g->approvers[i]);
+		const struct state_approval *a = ready_gate_approval(p, w->st, gi, g->approvers[i]);
 		OPS->item_begin(w->d, a ? 1 : 0);
 		text(w, g->approvers[i]);
 		rp_role_holders(p, g->approvers[i], &w->sb);
@@ -663,7 +674,8 @@ static void gate(struct walk *w, int gi)
 		}
 		strbuf_reset(&w->sb);
 		if (a) {
-			strbuf_addf(&w->sb, "approved by %s", rp_person_name(p, a->person));
+			strbuf_addf(&w->sb, "approved by %s",
+				    rp_person_name(p, p->people[a->person].id));
 			if (a->at > 0) {
 				strbuf_addstr(&w->sb, " on ");
 				rp_date(&w->sb, a->at, true);
@@ -688,11 +700,11 @@ static void gate(struct walk *w, int gi)
 	OPS->item_begin(w->d, -1);
 	OPS->strong(w->d, "Status:");
 	text(w, " ");
-	upper(&w->sb, report_gate_status_name(s));
+	upper(&w->sb, ready_gate_status_name(s));
 	OPS->badge(w->d, rp_gate_tone(s), w->sb.buf);
 	strbuf_reset(&w->sb);
-	textf(w, " (%zu/%zu approvals, %zu/%zu criteria)", rp_gate_napproved(p, w->st, gi),
-	      g->napprovers, rp_gate_ncriteria_done(p, w->st, gi), g->criteria.n);
+	textf(w, " (%zu/%zu approvals, %zu/%zu criteria)", ready_gate_napproved(p, w->st, gi),
+	      g->napprovers, ready_gate_ncriteria_done(p, w->st, gi), g->criteria.n);
 	OPS->item_end(w->d);
 
 	rp_gate_required_before(p, gi, &w->sb);
@@ -812,7 +824,7 @@ static void success(struct walk *w)
 	section(w, S_SUCCESS);
 	for (size_t e = 0; e < p->nenvs; e++) {
 		const struct plan_env *env = &p->envs[e];
-		size_t healthy = rp_env_count_state(p, w->st, (int)e, "healthy");
+		size_t healthy = rp_env_count_state(p, w->st, (int)e, STATE_HEALTHY);
 		if (e == 0 && !env->success.n)
 			continue;
 		shown++;
@@ -981,10 +993,10 @@ static void incidents(struct walk *w)
 	else
 		OPS->list_begin(w->d, false);
 	for (size_t i = 0; i < n; i++) {
-		const struct report_incident *in = &w->st->incidents[order[i]];
+		const struct state_incident *in = &w->st->incidents[order[i]];
 		OPS->item_begin(w->d, -1);
-		strbuf_addf(&w->sb, "level %d %s", in->level, in->resolved ? "resolved" : "open");
-		OPS->badge(w->d, in->resolved ? TONE_OK : in->level >= 2 ? TONE_BAD : TONE_WARN,
+		strbuf_addf(&w->sb, "level %d %s", in->level, !in->open ? "resolved" : "open");
+		OPS->badge(w->d, !in->open ? TONE_OK : in->level >= 2 ? TONE_BAD : TONE_WARN,
 			   w->sb.buf);
 		strbuf_reset(&w->sb);
 		strbuf_addf(&w->sb, " #%lld", (long long)in->id);
@@ -1002,7 +1014,7 @@ static void incidents(struct walk *w)
 				strbuf_addstr(&w->sb, " on ");
 				rp_datetime(&w->sb, in->opened_at);
 			}
-			if (in->resolved && in->resolved_at > 0) {
+			if (!in->open && in->resolved_at > 0) {
 				strbuf_addstr(&w->sb, ", resolved on ");
 				rp_datetime(&w->sb, in->resolved_at);
 			}
@@ -1049,7 +1061,7 @@ static void blockers(struct walk *w)
 static void changes(struct walk *w)
 {
 	static const char *const heads[] = { "Date", "Change", "Author" };
-	struct report_change *v;
+	struct state_change *v;
 	size_t n = rp_changes(w->p, w->st, &v);
 	char buf[16];
 	section(w, S_CHANGES);
@@ -1107,7 +1119,7 @@ static void footer(struct walk *w)
 	field(w, "Contact", p->contact && *p->contact ? p->contact : p->manager);
 }
 
-void rp_doc_write(struct rp_doc *d, const struct plan *p, const struct report_state *st,
+void rp_doc_write(struct rp_doc *d, const struct plan *p, const struct state *st,
 		  int64_t now)
 {
 	struct walk w = { .d = d, .p = p, .st = st, .now = now, .sb = STRBUF_INIT };

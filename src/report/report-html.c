@@ -364,16 +364,20 @@ static void html_timeline_month(struct rp_doc *d, const char *label)
 }
 
 static void html_timeline_entry(struct rp_doc *d, const char *when, const char *text,
-				bool last, bool today, bool past)
+				bool last, bool today, enum rp_milestone mark)
 {
 	(void)last;
 	strbuf_addf(d->out, "<li%s><span class=\"when\">",
-		    today ? " class=\"today\"" : past ? " class=\"past\"" : "");
+		    today ? " class=\"today\"" : mark == MS_DONE ? " class=\"past\"" : "");
 	esc(d, when);
 	if (today)
 		strbuf_addstr(d->out, " (Today)");
 	strbuf_addstr(d->out, "</span> ");
 	esc(d, text);
+	if (mark == MS_DONE)
+		strbuf_addstr(d->out, " ✓");
+	else if (mark == MS_LATE)
+		strbuf_addstr(d->out, " <span class=\"badge bad\">late</span>");
 	strbuf_addstr(d->out, "</li>\n");
 }
 
@@ -418,7 +422,7 @@ const struct rp_doc_ops rp_html_ops = {
 	.timeline_end = html_timeline_end,
 };
 
-int rp_render_html(const struct plan *p, const struct report_state *st, int64_t now,
+int rp_render_html(const struct plan *p, const struct state *st, int64_t now,
 		   struct strbuf *out)
 {
 	struct rp_doc d = { .ops = &rp_html_ops, .out = out };

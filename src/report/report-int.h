@@ -8,6 +8,8 @@
 #ifndef TOLLGATE_REPORT_INT_H
 #define TOLLGATE_REPORT_INT_H
 
+#include "engine/ready.h"
+#include "engine/state.h"
 #include "plan/plan.h"
 #include "report/report.h"
 
@@ -16,13 +18,11 @@ enum rp_tone { TONE_NONE, TONE_OK, TONE_PROGRESS, TONE_WARN, TONE_BAD };
 const char *rp_tone_emoji(enum rp_tone t); /* "✅" "🔵" "🟡" "🔴" "⚪" */
 const char *rp_tone_class(enum rp_tone t); /* "ok" "progress" "warn" "bad" "none" */
 
-const struct report_cell *rp_cell(const struct report_state *st, int project, int env);
-bool rp_state_none(const char *state);
-const char *rp_state_label(const char *state); /* "not started", "healthy", "rolled back" … */
-enum rp_tone rp_state_tone(const char *state);
-/* The project has a target in env, it has passed and the project is not there yet. */
-bool rp_target_late(const struct plan *p, const struct report_state *st, int project, int env,
-		    int64_t now);
+const char *rp_state_label(enum store_state s); /* "not started", "healthy", "rolled back" … */
+enum rp_tone rp_state_tone(enum store_state s);
+/* The version a cell shows: the live one after a rollback (what failed is
+ * state_failed_version), else the one recorded. */
+const char *rp_cell_version(const struct state_cell *c);
 
 const char *rp_env_title(const struct plan_env *env);
 const char *rp_person_name(const struct plan *p, const char *id); /* name, or id as given */
@@ -49,19 +49,15 @@ void rp_lines_release(struct rp_lines *l);
 /* Dependencies of a wave in words; "None (can proceed immediately)" when none. */
 void rp_wave_dependencies(const struct plan *p, int w, struct rp_lines *out);
 
-/* Gates. */
-const struct report_approval *rp_gate_approval(const struct report_state *st, int gate,
-					       const char *role);
+/* Gates: whether one passed, and which approvals count, is ready.h's
+ * (ready_gate_status, ready_gate_approval), as for `why`. */
 void rp_gate_required_before(const struct plan *p, int gate, struct strbuf *sb);
 void rp_role_holders(const struct plan *p, const char *role, struct strbuf *sb); /* "Dana Ops, Tom" */
-size_t rp_gate_napproved(const struct plan *p, const struct report_state *st, int gate);
-size_t rp_gate_ncriteria_done(const struct plan *p, const struct report_state *st, int gate);
-enum rp_tone rp_gate_tone(enum report_gate_status s);
+enum rp_tone rp_gate_tone(enum ready_gate_status s);
 
 /* Checklist items. */
-const struct report_tick *rp_tick(const struct report_state *st, int item);
 /* "done by Dana Ops on Jan 9, 2026 (note)" or "" when not done. */
-void rp_tick_detail(const struct plan *p, const struct report_tick *t, struct strbuf *sb);
+void rp_tick_detail(const struct plan *p, const struct state_tick *t, struct strbuf *sb);
 /* The pre-promotion checklist: categories in order of first appearance. */
 struct rp_group {
 	const char *name;
@@ -76,13 +72,12 @@ size_t rp_external_items(const struct plan *p, int **out);
 
 /* Projects and the plan as a whole. */
 /* The furthest environment the project reached: "healthy in PROD", "not started". */
-enum rp_tone rp_project_status(const struct plan *p, const struct report_state *st, int project,
+enum rp_tone rp_project_status(const struct plan *p, const struct state *st, int project,
 			       struct strbuf *sb);
-size_t rp_env_count_state(const struct plan *p, const struct report_state *st, int env,
-			  const char *state);
+size_t rp_env_count_state(const struct plan *p, const struct state *st, int env,
+			  enum store_state s);
 /* The header status: the plan's `status`, else derived from the state. */
-enum rp_tone rp_plan_status(const struct plan *p, const struct report_state *st,
-			    struct strbuf *sb);
+enum rp_tone rp_plan_status(const struct plan *p, const struct state *st, struct strbuf *sb);
 enum rp_tone rp_severity_tone(enum plan_severity s);
 void rp_risk_scope(const struct plan_risk *r, struct strbuf *sb);
 
@@ -92,8 +87,8 @@ void rp_trigger_rule(const struct plan *p, const struct plan_trigger *t, struct 
 void rp_trigger_envs(const struct plan *p, const struct plan_trigger *t, struct strbuf *sb);
 
 /* Blockers. */
-int rp_blocker_progress(const struct report_state *st, int b);
-bool rp_blocker_resolved(const struct report_state *st, int b);
+int rp_blocker_progress(const struct state *st, int b);
+bool rp_blocker_resolved(const struct state *st, int b);
 /* "must be resolved before SIT promotion of Core APIs (wave-1)" or "" when informational. */
 void rp_blocker_blocks(const struct plan *p, int b, struct strbuf *sb);
 
@@ -103,11 +98,16 @@ void rp_activity_title(const struct plan *p, const struct plan_activity_group *g
 
 /* Milestones by date (indices); change log: plan's then audit's, by date. */
 size_t rp_sorted_milestones(const struct plan *p, int **out);
-size_t rp_changes(const struct plan *p, const struct report_state *st,
-		  struct report_change **out);
+/* Where a milestone stands. Its tick comes from the state: the promotions it
+ * names (plan keys env, wave, projects) happened. One that names none is
+ * only placed in time. */
+enum rp_milestone { MS_UNTRACKED, MS_DONE, MS_OPEN, MS_LATE };
+enum rp_milestone rp_milestone_status(const struct plan *p, const struct state *st, int m,
+				      int64_t now);
+size_t rp_changes(const struct plan *p, const struct state *st, struct state_change **out);
 
 /* Open incidents first, then resolved; indices into st->incidents. */
-size_t rp_sorted_incidents(const struct report_state *st, int **out);
+size_t rp_sorted_incidents(const struct state *st, int **out);
 
 /*
  * A document written through ops: report-doc.c walks the sections once and
@@ -147,8 +147,9 @@ struct rp_doc_ops {
 	void (*cell_end)(struct rp_doc *d);
 	void (*timeline_begin)(struct rp_doc *d);
 	void (*timeline_month)(struct rp_doc *d, const char *label);
+	/* mark: MS_DONE ticks it, MS_LATE flags it */
 	void (*timeline_entry)(struct rp_doc *d, const char *when, const char *text, bool last,
-			       bool today, bool past);
+			       bool today, enum rp_milestone mark);
 	void (*timeline_end)(struct rp_doc *d);
 };
 
@@ -168,16 +169,16 @@ struct rp_doc {
 };
 
 /* Walk every section of the report into d. */
-void rp_doc_write(struct rp_doc *d, const struct plan *p, const struct report_state *st,
+void rp_doc_write(struct rp_doc *d, const struct plan *p, const struct state *st,
 		  int64_t now);
 extern const struct rp_doc_ops rp_md_ops;
 extern const struct rp_doc_ops rp_html_ops;
 
-int rp_render_md(const struct plan *p, const struct report_state *st, int64_t now,
+int rp_render_md(const struct plan *p, const struct state *st, int64_t now,
 		 struct strbuf *out);
-int rp_render_html(const struct plan *p, const struct report_state *st, int64_t now,
+int rp_render_html(const struct plan *p, const struct state *st, int64_t now,
 		   struct strbuf *out);
-int rp_render_json(const struct plan *p, const struct report_state *st, int64_t now,
+int rp_render_json(const struct plan *p, const struct state *st, int64_t now,
 		   struct strbuf *out, struct err *e);
 
 #endif

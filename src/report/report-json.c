@@ -57,17 +57,17 @@ static json_t *jenv(const struct plan *p, int env)
 	return env >= 0 && (size_t)env < p->nenvs ? jstr(p->envs[env].name) : json_null();
 }
 
-static json_t *jitem(const struct plan *p, const struct report_state *st, int i)
+static json_t *jitem(const struct plan *p, const struct state *st, int i)
 {
 	const struct plan_item *it = &p->items[i];
-	const struct report_tick *t = rp_tick(st, i);
+	const struct state_tick *t = &st->ticks[i];
 	return json_pack("{s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o}", "id", jstr(it->id), "text",
 			 jstr(it->text), "category", jstr(it->category), "done", t->done, "by",
 			 jstr(t->by), "at", jtime(t->at), "note", jstr(t->note), "check",
 			 jstr(it->check));
 }
 
-static json_t *jitems(const struct plan *p, const struct report_state *st,
+static json_t *jitems(const struct plan *p, const struct state *st,
 		      const struct plan_refs *r)
 {
 	json_t *a = json_array();
@@ -94,7 +94,7 @@ static json_t *plan_obj(const struct plan *p)
 			 jdate(p->next_review), "risk", *sev ? jstr(sev) : json_null());
 }
 
-static json_t *summary_obj(const struct plan *p, const struct report_state *st,
+static json_t *summary_obj(const struct plan *p, const struct state *st,
 			   struct strbuf *sb)
 {
 	json_t *o = json_object(), *waves = json_array(), *envs = json_array(),
@@ -122,7 +122,7 @@ static json_t *summary_obj(const struct plan *p, const struct report_state *st,
 							      : json_null()));
 		json_array_append_new(progress,
 				      json_pack("{s:s, s:I, s:I}", "env", env->name, "healthy",
-						(json_int_t)rp_env_count_state(p, st, (int)e, "healthy"),
+						(json_int_t)rp_env_count_state(p, st, (int)e, STATE_HEALTHY),
 						"total", (json_int_t)p->nprojects));
 	}
 	json_object_set_new(o, "environments", envs);
@@ -142,27 +142,30 @@ static json_t *summary_obj(const struct plan *p, const struct report_state *st,
 	for (size_t b = 0; b < p->nblockers; b++)
 		open_blockers += !rp_blocker_resolved(st, (int)b);
 	for (size_t i = 0; i < st->nincidents; i++)
-		open_incidents += !st->incidents[i].resolved;
+		open_incidents += st->incidents[i].open;
 	json_object_set_new(o, "open_blockers", json_integer((json_int_t)open_blockers));
 	json_object_set_new(o, "open_incidents", json_integer((json_int_t)open_incidents));
 	return o;
 }
 
-static json_t *project_obj(const struct plan *p, const struct report_state *st, int i,
+static json_t *project_obj(const struct plan *p, const struct state *st, int i,
 			   int number, int64_t now, struct strbuf *sb)
 {
 	const struct plan_project *pr = &p->projects[i];
 	json_t *cells = json_array();
 	enum rp_tone tone;
 	for (size_t e = 0; e < p->nenvs; e++) {
-		const struct report_cell *c = rp_cell(st, i, (int)e);
-		json_array_append_new(
-			cells, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:o}", "env", p->envs[e].name,
-					 "state", rp_state_none(c->state) ? "none" : c->state, "label",
-					 rp_state_label(c->state), "version", jstr(c->version), "since",
-					 jtime(c->since), "target",
-					 jdate(plan_project_target(pr, (int)e)), "late",
-					 rp_target_late(p, st, i, (int)e, now), "log", jstr(c->log)));
+		const struct state_cell *c = state_cell(st, i, (int)e);
+		json_t *x = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:o, s:o}", "env",
+				      p->envs[e].name, "state", store_state_name(c->state), "label",
+				      rp_state_label(c->state), "version", jstr(c->version), "since",
+				      jtime(c->state == STATE_NONE ? 0 : c->since), "target",
+				      jdate(plan_project_target(pr, (int)e)), "late",
+				      ready_is_late(p, st, i, (int)e, now), "log", jstr(c->log),
+				      "live_version", jstr(state_live_version(c)));
+		if (state_failed_version(c))
+			json_object_set_new(x, "failed_version", jstr(state_failed_version(c)));
+		json_array_append_new(cells, x);
 	}
 	tone = rp_project_status(p, st, i, sb);
 	return json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "number", number, "id",
@@ -171,7 +174,7 @@ static json_t *project_obj(const struct plan *p, const struct report_state *st, 
 			 jstatus(tone, sb), "cells", cells);
 }
 
-static json_t *waves_arr(const struct plan *p, const struct report_state *st, int64_t now,
+static json_t *waves_arr(const struct plan *p, const struct state *st, int64_t now,
 			 struct strbuf *sb)
 {
 	json_t *a = json_array();
@@ -212,18 +215,25 @@ static json_t *waves_arr(const struct plan *p, const struct report_state *st, in
 	return a;
 }
 
-static json_t *milestones_arr(const struct plan *p, int64_t now)
+static json_t *milestones_arr(const struct plan *p, const struct state *st, int64_t now)
 {
+	static const char *const marks[] = { [MS_UNTRACKED] = NULL, [MS_DONE] = "done",
+					     [MS_OPEN] = "open", [MS_LATE] = "late" };
 	json_t *a = json_array();
 	int *order;
 	size_t n = rp_sorted_milestones(p, &order);
 	for (size_t i = 0; i < n; i++) {
 		const struct plan_milestone *m = &p->milestones[order[i]];
 		int64_t end = m->until > m->date ? m->until : m->date;
-		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:b, s:b}", "date",
+		enum rp_milestone ms = rp_milestone_status(p, st, order[i], now);
+		/* status: "done" (the promotions it names happened), "open",
+		 * "late", or null when it names none (nothing to tick) */
+		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:b, s:b, s:o, s:b, s:o}", "date",
 						   jdate(m->date), "until", jdate(m->until), "text",
 						   jstr(m->text), "past", now >= end + 86400, "today",
-						   now >= m->date && now < end + 86400));
+						   now >= m->date && now < end + 86400, "status",
+						   jstr(marks[ms]), "done", ms == MS_DONE, "env",
+						   jstr(m->env_id)));
 	}
 	free(order);
 	return a;
@@ -243,7 +253,7 @@ static json_t *freezes_arr(const struct plan *p, int64_t now)
 	return a;
 }
 
-static json_t *checklist_arr(const struct plan *p, const struct report_state *st)
+static json_t *checklist_arr(const struct plan *p, const struct state *st)
 {
 	json_t *a = json_array();
 	struct rp_group *g;
@@ -259,15 +269,16 @@ static json_t *checklist_arr(const struct plan *p, const struct report_state *st
 	return a;
 }
 
-static json_t *gates_arr(const struct plan *p, const struct report_state *st, struct strbuf *sb)
+static json_t *gates_arr(const struct plan *p, const struct state *st, struct strbuf *sb)
 {
 	json_t *a = json_array();
 	for (size_t gi = 0; gi < p->ngates; gi++) {
 		const struct plan_gate *g = &p->gates[gi];
-		enum report_gate_status s = report_gate_status(p, st, (int)gi);
+		enum ready_gate_status s = ready_gate_status(p, st, (int)gi);
 		json_t *approvers = json_array(), *o;
 		for (size_t i = 0; i < g->napprovers; i++) {
-			const struct report_approval *ap = rp_gate_approval(st, (int)gi, g->approvers[i]);
+			const struct state_approval *ap = ready_gate_approval(p, st, (int)gi,
+									      g->approvers[i]);
 			json_t *holders = json_array();
 			for (size_t k = 0; k < p->npeople; k++)
 				if (plan_person_has_role(&p->people[k], g->approvers[i]))
@@ -276,12 +287,12 @@ static json_t *gates_arr(const struct plan *p, const struct report_state *st, st
 				approvers,
 				json_pack("{s:o, s:o, s:b, s:o, s:o}", "role", jstr(g->approvers[i]),
 					  "holders", holders, "approved", ap != NULL, "by",
-					  ap ? jstr(ap->person) : json_null(), "at",
+					  ap ? jstr(p->people[ap->person].id) : json_null(), "at",
 					  ap ? jtime(ap->at) : json_null()));
 		}
 		o = json_pack("{s:o, s:o, s:o, s:s, s:o, s:o}", "id", jstr(g->id), "title",
 			      jstr(g->title), "location", jstr(g->location), "status",
-			      report_gate_status_name(s), "approvers", approvers, "criteria",
+			      ready_gate_status_name(s), "approvers", approvers, "criteria",
 			      jitems(p, st, &g->criteria));
 		json_object_set_new(o, "before", json_pack("{s:o, s:o}", "env", jstr(g->before_env_id),
 							   "waves", jrefs(&g->waves)));
@@ -335,7 +346,7 @@ static json_t *escalation_arr(const struct plan *p)
 	return a;
 }
 
-static json_t *success_arr(const struct plan *p, const struct report_state *st)
+static json_t *success_arr(const struct plan *p, const struct state *st)
 {
 	json_t *a = json_array();
 	for (size_t e = 0; e < p->nenvs; e++) {
@@ -346,7 +357,7 @@ static json_t *success_arr(const struct plan *p, const struct report_state *st)
 		json_array_append_new(
 			a, json_pack("{s:s, s:o, s:I, s:I, s:o, s:o}", "env", env->name, "title",
 				     jstr(rp_env_title(env)), "healthy",
-				     (json_int_t)rp_env_count_state(p, st, (int)e, "healthy"), "total",
+				     (json_int_t)rp_env_count_state(p, st, (int)e, STATE_HEALTHY), "total",
 				     (json_int_t)p->nprojects, "soak",
 				     env->has_soak && env->soak > 0
 					     ? jstr(util_fmt_duration(env->soak, buf, sizeof(buf)))
@@ -391,7 +402,7 @@ static json_t *rollback_arr(const struct plan *p)
 	return a;
 }
 
-static json_t *post_arr(const struct plan *p, const struct report_state *st, struct strbuf *sb)
+static json_t *post_arr(const struct plan *p, const struct state *st, struct strbuf *sb)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < p->npost; i++) {
@@ -421,7 +432,7 @@ static json_t *resources_arr(const struct plan *p)
 	return a;
 }
 
-static json_t *external_arr(const struct plan *p, const struct report_state *st)
+static json_t *external_arr(const struct plan *p, const struct state *st)
 {
 	json_t *a = json_array();
 	int *ext;
@@ -432,7 +443,7 @@ static json_t *external_arr(const struct plan *p, const struct report_state *st)
 	return a;
 }
 
-static json_t *blockers_arr(const struct plan *p, const struct report_state *st, int64_t now)
+static json_t *blockers_arr(const struct plan *p, const struct state *st, int64_t now)
 {
 	json_t *a = json_array();
 	for (size_t b = 0; b < p->nblockers; b++) {
@@ -455,13 +466,13 @@ static json_t *blockers_arr(const struct plan *p, const struct report_state *st,
 	return a;
 }
 
-static json_t *incidents_arr(const struct plan *p, const struct report_state *st)
+static json_t *incidents_arr(const struct plan *p, const struct state *st)
 {
 	json_t *a = json_array();
 	int *order;
 	size_t n = rp_sorted_incidents(st, &order);
 	for (size_t i = 0; i < n; i++) {
-		const struct report_incident *in = &st->incidents[order[i]];
+		const struct state_incident *in = &st->incidents[order[i]];
 		json_array_append_new(
 			a, json_pack("{s:I, s:i, s:o, s:o, s:o, s:o, s:o, s:b, s:o}", "id",
 				     (json_int_t)in->id, "level", in->level, "env", jenv(p, in->env),
@@ -470,17 +481,17 @@ static json_t *incidents_arr(const struct plan *p, const struct report_state *st
 					     ? jstr(p->projects[in->project].id)
 					     : json_null(),
 				     "text", jstr(in->text), "opened_by", jstr(in->opened_by),
-				     "opened_at", jtime(in->opened_at), "resolved", in->resolved,
+				     "opened_at", jtime(in->opened_at), "resolved", !in->open,
 				     "resolved_at", jtime(in->resolved_at)));
 	}
 	free(order);
 	return a;
 }
 
-static json_t *changelog_arr(const struct plan *p, const struct report_state *st)
+static json_t *changelog_arr(const struct plan *p, const struct state *st)
 {
 	json_t *a = json_array();
-	struct report_change *v;
+	struct state_change *v;
 	size_t n = rp_changes(p, st, &v);
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(a, json_pack("{s:o, s:o, s:o}", "date", jdate(v[i].date),
@@ -500,7 +511,7 @@ static json_t *next_arr(const struct plan *p)
 	return a;
 }
 
-int rp_render_json(const struct plan *p, const struct report_state *st, int64_t now,
+int rp_render_json(const struct plan *p, const struct state *st, int64_t now,
 		   struct strbuf *out, struct err *e)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -513,7 +524,7 @@ int rp_render_json(const struct plan *p, const struct report_state *st, int64_t 
 	json_object_set_new(o, "live", json_boolean(st->live));
 	json_object_set_new(o, "summary", summary_obj(p, st, &sb));
 	json_object_set_new(o, "waves", waves_arr(p, st, now, &sb));
-	json_object_set_new(o, "milestones", milestones_arr(p, now));
+	json_object_set_new(o, "milestones", milestones_arr(p, st, now));
 	json_object_set_new(o, "freezes", freezes_arr(p, now));
 	json_object_set_new(o, "checklist", checklist_arr(p, st));
 	json_object_set_new(o, "gates", gates_arr(p, st, &sb));

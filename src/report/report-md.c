@@ -331,14 +331,16 @@ static void md_timeline_month(struct rp_doc *d, const char *label)
 }
 
 static void md_timeline_entry(struct rp_doc *d, const char *when, const char *text, bool last,
-			      bool today, bool past)
+			      bool today, enum rp_milestone mark)
 {
 	char label[64];
 	snprintf(label, sizeof(label), "%s%s", when, today ? " (Today)" : "");
 	strbuf_addf(d->out, "%s %-20s ", last ? "└─" : "├─", label);
 	raw_line_text(d->out, text);
-	if (past)
+	if (mark == MS_DONE)
 		strbuf_addstr(d->out, " ✓");
+	else if (mark == MS_LATE)
+		strbuf_addstr(d->out, " (late)");
 	strbuf_addch(d->out, '\n');
 }
 
@@ -382,7 +384,7 @@ const struct rp_doc_ops rp_md_ops = {
 	.timeline_end = md_timeline_end,
 };
 
-int rp_render_md(const struct plan *p, const struct report_state *st, int64_t now,
+int rp_render_md(const struct plan *p, const struct state *st, int64_t now,
 		 struct strbuf *out)
 {
 	struct rp_doc d = { .ops = &rp_md_ops, .out = out };

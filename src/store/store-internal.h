@@ -166,7 +166,10 @@ extern const char sql_audit_count[];
 extern const char sql_promotion_get[];
 extern const char sql_promotion_all[];
 extern const char sql_promotion_of[];
-#define SQL_PROMOTION_OF_N 256 /* the places of sql_promotion_of */
+#define SQL_PROMOTION_OF_N 256 /* the project places of the _of statements */
+extern const char sql_promotion_snap_all[]; /* 3 params (store.c) */
+extern const char sql_promotion_snap_of[];  /* 3 params + SQL_PROMOTION_OF_N */
+extern const char sql_rollbacks_pair[];
 extern const char sql_promotion_put[];
 extern const char sql_history_add[];
 extern const char sql_history_get[];

@@ -85,15 +85,44 @@ const char sql_audit_count[] = "SELECT COUNT(*) FROM audit";
 	"project, env, state, version, previous_version, since, run_id, soak_until, detail, seq"
 const char sql_promotion_get[] =
 	"SELECT " PROMO_COLS " FROM promotion WHERE project = ? AND env = ?";
-const char sql_promotion_all[] = "SELECT " PROMO_COLS " FROM promotion ORDER BY project, env";
-/* the rows of up to SQL_PROMOTION_OF_N projects; unused places are NULL */
+/*
+ * The snapshot's promotions: PROMO_COLS, then for a rolled-back pair the
+ * rollbacks since it was last soaking or healthy after a time (the hold rule;
+ * params 1-2: count them? 1/0, after), then the last step's log of a pair a
+ * run set (param 3: read logs? 1/0). The extra columns cost nothing for the
+ * rows they do not apply to, but the columns themselves do on a large plan:
+ * a snapshot that needs neither reads the plain form. The _of forms read the
+ * rows of up to SQL_PROMOTION_OF_N projects; unused places are NULL.
+ */
+#define SNAP_EXTRA \
+	", CASE WHEN state = 'rolled-back' AND CAST(? AS BIGINT) = 1 THEN" \
+	" (SELECT COUNT(*) FROM promotion_history h WHERE h.project = promotion.project" \
+	" AND h.env = promotion.env AND h.state = 'rolled-back' AND h.at > CAST(? AS BIGINT)" \
+	" AND h.seq > COALESCE((SELECT MAX(l.seq) FROM promotion_history l" \
+	" WHERE l.project = promotion.project AND l.env = promotion.env" \
+	" AND l.state IN ('soaking', 'healthy')), -1)) ELSE 0 END," \
+	" CASE WHEN CAST(? AS BIGINT) = 1 AND run_id IS NOT NULL THEN" \
+	" (SELECT s.log_path FROM step_run s WHERE s.project = promotion.project" \
+	" AND s.env = promotion.env ORDER BY s.started DESC, s.run_id DESC LIMIT 1) END"
 #define P8 "?, ?, ?, ?, ?, ?, ?, ?"
 #define P32 P8 ", " P8 ", " P8 ", " P8
-const char sql_promotion_of[] =
-	"SELECT " PROMO_COLS " FROM promotion WHERE project IN (" P32 ", " P32 ", " P32 ", " P32
-	", " P32 ", " P32 ", " P32 ", " P32 ")";
+#define IN_PROJECTS \
+	" WHERE project IN (" P32 ", " P32 ", " P32 ", " P32 ", " P32 ", " P32 ", " P32 ", " P32 ")"
+const char sql_promotion_all[] = "SELECT " PROMO_COLS " FROM promotion ORDER BY project, env";
+const char sql_promotion_of[] = "SELECT " PROMO_COLS " FROM promotion" IN_PROJECTS;
+const char sql_promotion_snap_all[] =
+	"SELECT " PROMO_COLS SNAP_EXTRA " FROM promotion ORDER BY project, env";
+const char sql_promotion_snap_of[] = "SELECT " PROMO_COLS SNAP_EXTRA " FROM promotion" IN_PROJECTS;
+#undef IN_PROJECTS
 #undef P32
 #undef P8
+#undef SNAP_EXTRA
+/* The hold count of one pair (params: project, env, after, project, env). */
+const char sql_rollbacks_pair[] =
+	"SELECT COUNT(*) FROM promotion_history h WHERE h.project = ? AND h.env = ?"
+	" AND h.state = 'rolled-back' AND h.at > CAST(? AS BIGINT)"
+	" AND h.seq > COALESCE((SELECT MAX(l.seq) FROM promotion_history l"
+	" WHERE l.project = ? AND l.env = ? AND l.state IN ('soaking', 'healthy')), -1)";
 const char sql_promotion_put[] =
 	"INSERT INTO promotion (" PROMO_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	" ON CONFLICT (project, env) DO UPDATE SET state = excluded.state,"

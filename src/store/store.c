@@ -1101,14 +1101,68 @@ static int store_read_batch(struct store *s, const struct store_batch_q *q, size
 	return in_read(s, batch_fn, &a, e);
 }
 
-static int snapshot(struct store *s, struct store_state_snapshot *st, const char *const *projects,
-		    size_t nprojects, struct err *e)
+static int snap_promo_row(void *ctx, const struct store_row *r)
+{
+	struct promo_ctx *c = ctx;
+	struct store_promotion *p;
+	ALLOC_GROW(c->v, c->n + 1, c->alloc);
+	p = &c->v[c->n++];
+	promo_from_row(p, r, c->arena);
+	if (r->n > 10) {
+		p->rollbacks = (int)row_int(r, 10);
+		p->log_path = row_dup(r, 11, c->arena);
+	}
+	return 0;
+}
+
+struct audit_ctx {
+	struct store_state_snapshot *st;
+	size_t alloc;
+};
+
+static int count_row(void *ctx, const struct store_row *r)
+{
+	*(int64_t *)ctx = row_int(r, 0);
+	return 0;
+}
+
+static int snap_audit(void *ctx, const struct store_row *r)
+{
+	struct audit_ctx *c = ctx;
+	struct arena *a = &c->st->arena;
+	struct store_log_entry *en;
+	ALLOC_GROW(c->st->audit, c->st->naudit + 1, c->alloc);
+	en = &c->st->audit[c->st->naudit++];
+	en->seq = row_int(r, 0);
+	en->at = row_int(r, 1);
+	en->actor = row_dup(r, 2, a);
+	en->action = row_dup(r, 3, a);
+	en->subject = row_dup(r, 4, a);
+	en->detail = row_dup(r, 5, a);
+	en->prev_hash = row_dup(r, 6, a);
+	en->hash = row_dup(r, 7, a);
+	return 0;
+}
+
+int store_snapshot_opts(struct store *s, const struct store_snapshot_opts *o,
+			struct store_state_snapshot *st, struct err *e)
 {
 	struct promo_ctx pc = { &st->arena, NULL, NULL, 0, 0 };
 	struct snap_ctx c[5];
+	struct audit_ctx ac = { st, 0 };
+	const char *const *projects = o->projects;
+	size_t nprojects = o->nprojects;
 	size_t nchunks = projects ? (nprojects + SQL_PROMOTION_OF_N - 1) / SQL_PROMOTION_OF_N : 1;
-	struct store_val *p = NULL;
-	struct store_batch_q *q = xcalloc(nchunks + 5, sizeof(*q));
+	/* the extra columns cost a little on a large plan: only when asked */
+	bool one_pair = o->rollbacks && o->rollbacks_project && o->rollbacks_env;
+	bool extra = (o->rollbacks && !one_pair) || o->logs;
+	struct store_val pair[5];
+	int64_t pair_count = 0;
+	size_t nextra = extra ? 3 : 0;
+	size_t per = nextra + (projects ? SQL_PROMOTION_OF_N : 0);
+	struct store_val *p = xcalloc(nchunks * per + 1, sizeof(*p));
+	struct store_val tail = sv_int(o->audit_tail);
+	struct store_batch_q *q = xcalloc(nchunks + 7, sizeof(*q));
 	size_t n = 0;
 	int rc;
 
@@ -1116,22 +1170,42 @@ static int snapshot(struct store *s, struct store_state_snapshot *st, const char
 	arena_init(&st->arena);
 	for (int k = 0; k < 5; k++)
 		c[k] = (struct snap_ctx){ st, 0 };
-	if (projects) {
-		/* the promotions of the listed projects, SQL_PROMOTION_OF_N a query */
-		p = xcalloc(nchunks * SQL_PROMOTION_OF_N, sizeof(*p));
-		for (size_t i = 0; i < nchunks * SQL_PROMOTION_OF_N; i++)
-			p[i] = i < nprojects ? sv_text(projects[i]) : sv_null();
-		for (size_t k = 0; k < nchunks; k++)
-			q[n++] = (struct store_batch_q){ sql_promotion_of, p + k * SQL_PROMOTION_OF_N,
-							 SQL_PROMOTION_OF_N, promo_row, &pc };
-	} else {
-		q[n++] = (struct store_batch_q){ sql_promotion_all, NULL, 0, promo_row, &pc };
+	for (size_t k = 0; k < nchunks; k++) {
+		struct store_val *x = p + k * per;
+		if (extra) {
+			x[0] = sv_int(o->rollbacks && !one_pair ? 1 : 0);
+			x[1] = sv_int(o->rollbacks_after);
+			x[2] = sv_int(o->logs ? 1 : 0);
+		}
+		if (projects) {
+			/* the promotions of the listed projects, SQL_PROMOTION_OF_N a query */
+			for (size_t i = 0; i < SQL_PROMOTION_OF_N; i++) {
+				size_t at = k * SQL_PROMOTION_OF_N + i;
+				x[nextra + i] = at < nprojects ? sv_text(projects[at]) : sv_null();
+			}
+			q[n++] = (struct store_batch_q){ extra ? sql_promotion_snap_of : sql_promotion_of,
+							 x, per, snap_promo_row, &pc };
+		} else {
+			q[n++] = (struct store_batch_q){ extra ? sql_promotion_snap_all
+							       : sql_promotion_all,
+							 x, per, snap_promo_row, &pc };
+		}
 	}
 	q[n++] = (struct store_batch_q){ sql_approval_all, NULL, 0, snap_approval, &c[0] };
 	q[n++] = (struct store_batch_q){ sql_tick_all, NULL, 0, snap_tick, &c[1] };
 	q[n++] = (struct store_batch_q){ sql_blocker_all, NULL, 0, snap_blocker, &c[2] };
 	q[n++] = (struct store_batch_q){ sql_incident_all, NULL, 0, snap_incident, &c[3] };
 	q[n++] = (struct store_batch_q){ sql_lease_all, NULL, 0, snap_lease, &c[4] };
+	if (o->audit_tail > 0)
+		q[n++] = (struct store_batch_q){ sql_audit_last, &tail, 1, snap_audit, &ac };
+	if (one_pair) {
+		pair[0] = sv_text(o->rollbacks_project);
+		pair[1] = sv_text(o->rollbacks_env);
+		pair[2] = sv_int(o->rollbacks_after);
+		pair[3] = pair[0];
+		pair[4] = pair[1];
+		q[n++] = (struct store_batch_q){ sql_rollbacks_pair, pair, 5, count_row, &pair_count };
+	}
 	rc = store_read_batch(s, q, n, e);
 	free(q);
 	free(p);
@@ -1141,18 +1215,28 @@ static int snapshot(struct store *s, struct store_state_snapshot *st, const char
 		store_snapshot_release(st);
 		return -1;
 	}
+	for (size_t i = 0; one_pair && i < st->npromotions; i++) {
+		struct store_promotion *pr = &st->promotions[i];
+		if (pr->state == STATE_ROLLED_BACK && !strcmp(pr->project, o->rollbacks_project) &&
+		    !strcmp(pr->env, o->rollbacks_env))
+			pr->rollbacks = (int)pair_count;
+	}
 	return 0;
 }
 
 int store_snapshot(struct store *s, struct store_state_snapshot *out, struct err *e)
 {
-	return snapshot(s, out, NULL, 0, e);
+	struct store_snapshot_opts o = { 0 };
+	return store_snapshot_opts(s, &o, out, e);
 }
 
 int store_snapshot_of(struct store *s, const char *const *projects, size_t n,
 		      struct store_state_snapshot *out, struct err *e)
 {
-	return snapshot(s, out, projects ? projects : (const char *const[]){ NULL }, n, e);
+	struct store_snapshot_opts o = { 0 };
+	o.projects = projects ? projects : (const char *const[]){ NULL };
+	o.nprojects = n;
+	return store_snapshot_opts(s, &o, out, e);
 }
 
 void store_snapshot_release(struct store_state_snapshot *st)
@@ -1163,6 +1247,7 @@ void store_snapshot_release(struct store_state_snapshot *st)
 	free(st->blockers);
 	free(st->incidents);
 	free(st->leases);
+	free(st->audit);
 	arena_release(&st->arena);
 	memset(st, 0, sizeof(*st));
 }

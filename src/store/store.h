@@ -149,6 +149,9 @@ struct store_promotion {
 	int64_t soak_until;           /* end of soak when soaking; 0 none */
 	const char *detail;           /* last reason (a failure, a rollback) */
 	int64_t seq;                  /* audit seq of the change that set it */
+	/* read by store_snapshot_opts only (0 / NULL elsewhere): */
+	int rollbacks;        /* rolled-back pair: rollbacks since last soaking/healthy */
+	const char *log_path; /* the pair's last step log (opts->logs) */
 };
 
 /*
@@ -330,11 +333,11 @@ int store_list_step_runs(struct store *s, const char *project, const char *env, 
 			 size_t limit, struct store_step_runs *out, struct err *e);
 void store_step_runs_release(struct store_step_runs *l);
 
-/* ---- snapshot: everything the readiness engine and `status` read -------- */
+/* ---- snapshot: everything the live state model (engine/state.h) reads ---- */
 
 struct store_state_snapshot {
 	struct arena arena;
-	size_t npromotions, napprovals, nticks, nblockers, nincidents, nleases;
+	size_t npromotions, napprovals, nticks, nblockers, nincidents, nleases, naudit;
 	struct store_promotion *promotions; /* only pairs ever written */
 	struct store_approval *approvals;
 	struct store_tick *ticks;
@@ -344,13 +347,31 @@ struct store_state_snapshot {
 		const char *project, *env;
 		struct store_lease lease;
 	} *leases;
+	struct store_log_entry *audit; /* opts->audit_tail: the log's tail, oldest first */
 };
-/* Read it all in one read transaction (consistent). out is initialised here;
- * free with store_snapshot_release. */
+struct store_snapshot_opts {
+	/* the promotions of these projects only (in no particular order): for a
+	 * command that reads a few projects of a large plan; NULL: all */
+	const char *const *projects;
+	size_t nprojects;
+	/* count, for each rolled-back pair, its rollbacks since it was last
+	 * soaking or healthy that happened after rollbacks_after
+	 * (store_promotion.rollbacks) */
+	bool rollbacks;
+	int64_t rollbacks_after;
+	/* with rollbacks: only this pair's (a cheap read of its history), when
+	 * set; its promotion must be among those read */
+	const char *rollbacks_project, *rollbacks_env;
+	bool logs;          /* each run's pair: its last step log (log_path) */
+	int64_t audit_tail; /* > 0: the last audit_tail audit entries too */
+};
+/* Read it all in ONE read transaction (consistent). out is initialised
+ * here; free with store_snapshot_release. */
+int store_snapshot_opts(struct store *s, const struct store_snapshot_opts *o,
+			struct store_state_snapshot *out, struct err *e);
+/* store_snapshot_opts with nothing but the state. */
 int store_snapshot(struct store *s, struct store_state_snapshot *out, struct err *e);
-/* The same with the promotions of the n listed projects only (in no
- * particular order): for a command that reads a few projects of a large
- * plan. */
+/* The same with the promotions of the n listed projects only. */
 int store_snapshot_of(struct store *s, const char *const *projects, size_t n,
 		      struct store_state_snapshot *out, struct err *e);
 void store_snapshot_release(struct store_state_snapshot *st);

@@ -91,7 +91,7 @@ run promote --to prod --project b
 expect_rc 1
 run promote --to prod --project b
 expect_rc 3
-expect_out_has "held: rolled back 3 times in the last 24h"
+expect_out_has "held: b was rolled back 3 times in prod in the last 24h"
 rm .fx/fail-verify-b
 run promote --to prod --project b --retry-held
 expect_rc 2

@@ -188,6 +188,48 @@ if command -v tidy >/dev/null 2>&1; then
 	tidy -q -e "$T/out" 2>"$T/tidy" || { cat "$T/tidy" >&2; fail "tidy finds problems in the live html"; }
 fi
 
+# --- an approval counts while its person holds the role: tom hands the
+# tech-lead role to rita, and the report stops counting his approval of
+# gate-2, as `why` does
+sed 's/{id: tom, name: Tom (Tech Lead), roles: \[tech-lead\]}/{id: tom, name: Tom (Tech Lead), roles: [qa]}/; s/{id: rita, name: Rita (SRE), roles: \[sre\]}/{id: rita, name: Rita (SRE), roles: [sre, tech-lead]}/' \
+	"$T/tollgate.yaml" >"$T/roles.yaml"
+checks=$((checks + 1))
+grep -q "roles: \[sre, tech-lead\]" "$T/roles.yaml" || fail "the role did not move in the copy"
+run report --json --plan "$T/roles.yaml"
+expect_rc 0
+expect_jsons <<EOF
+[g['status'] for g in j['gates']] == ['in progress', 'in progress', 'pending']
+[(a['role'], a['approved'], a['by']) for a in j['gates'][0]['approvers']] == [('tech-lead', False, None), ('developer-lead', True, 'devi')]
+EOF
+run why campaigns_lambda sit --json --plan "$T/roles.yaml"
+expect_json '[r["ok"] for r in j["rules"] if r["rule"] == "gates"] == [False] and "still needs role \x27tech-lead\x27" in [r["detail"] for r in j["rules"] if r["rule"] == "gates"][0]'
+
+# --- the Overall Timeline ticks a milestone when the state says the
+# promotions it names happened, never by the calendar alone
+export TOLLGATE_NOW=2026-01-20T10:00:00Z
+run report --db "sqlite:$T/timeline.db"
+expect_rc 0
+checks=$((checks + 1))
+grep -F "Deploy Core APIs to SIT (Wave 1)" "$T/out" | grep -qF "(late)" || fail "an empty store does not show the SIT milestone late"
+expect_out_lacks "✓"
+run report --json --db "sqlite:$T/timeline.db"
+expect_jsons <<EOF
+[(m['status'], m['done']) for m in j['milestones'] if m['text'] == 'Deploy Core APIs to SIT (Wave 1)'] == [('late', False)]
+[m['status'] for m in j['milestones'] if m['text'] == 'Master Plan Created'] == [None]
+EOF
+for p in campaigns_lambda order_lambda product_lambda; do
+	run record $p sit --version v1 --as dana --db "sqlite:$T/timeline.db"
+	expect_rc 0
+done
+run report --db "sqlite:$T/timeline.db"
+expect_out_has "Deploy Core APIs to SIT (Wave 1) ✓"
+checks=$((checks + 1))
+grep -F "Deploy Infrastructure to SIT (Wave 2)" "$T/out" | grep -qF "(late)" || fail "wave 2 is not in SIT: its milestone is late"
+run report --json --db "sqlite:$T/timeline.db"
+expect_jsons <<EOF
+[(m['status'], m['done']) for m in j['milestones'] if m['text'] == 'Deploy Core APIs to SIT (Wave 1)'] == [('done', True)]
+EOF
+
 # --- format errors ---
 run report --format htm
 expect_rc 2

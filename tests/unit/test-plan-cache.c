@@ -15,6 +15,7 @@
 
 
 #include "plan/plan-internal.h"
+#include "engine/state.h"
 #include "plan/plan.h"
 #include "report/report.h"
 #include "test.h"
@@ -25,13 +26,13 @@ static char cache_path[320];
 
 static char *render(struct plan *p, enum report_format f)
 {
-	struct report_state st;
+	struct state st;
 	struct strbuf sb = STRBUF_INIT;
 	struct err e;
 	err_init(&e);
-	report_state_init_empty(&st, p);
+	state_init_empty(&st, p);
 	CHECK(report_render(p, &st, f, 1767950000, &sb, &e) == 0);
-	report_state_release(&st);
+	state_release(&st);
 	return strbuf_detach(&sb);
 }
 

@@ -3,6 +3,7 @@
  * tests/fixtures/state-small.yaml, with snapshots built by hand.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine/ready.h"
 #include "engine/state.h"
@@ -51,7 +52,7 @@ static struct ready_result eval(const struct state *st, const char *project, int
 /* Wave 1 ready for sit: dev healthy, prerequisites and sit item done, blocker resolved. */
 static void wave1_ready(struct state *st)
 {
-	state_set_cell(st, P("api"), DEV, PROMO_HEALTHY, "v1", NULL, t0 - 3600, 0);
+	state_set_cell(st, P("api"), DEV, STATE_HEALTHY, "v1", NULL, t0 - 3600, 0);
 	state_set_tick(st, I("api-tests"), true, "tom", t0 - 60, NULL);
 	state_set_tick(st, I("sit-ready"), true, "dana", t0 - 60, NULL);
 	state_set_blocker(st, plan_blocker_index(plan, "api_infra"), 100, true, t0 - 10, "dana");
@@ -67,7 +68,7 @@ static void test_names(void)
 	CHECK_STR(ready_rule_name(RULE_BLOCKERS), "blockers");
 	CHECK_STR(ready_rule_name(RULE_FREEZE), "freeze");
 	CHECK_STR(ready_rule_name(RULE_INCIDENTS), "incidents");
-	CHECK_STR(promo_state_name(PROMO_ROLLED_BACK), "rolled-back");
+	CHECK_STR(store_state_name(STATE_ROLLED_BACK), "rolled-back");
 }
 
 static void test_nothing_happened(void)
@@ -140,31 +141,31 @@ static void test_already_live(void)
 	struct ready_result r;
 	state_init_empty(&st, plan);
 	wave1_ready(&st);
-	state_set_cell(&st, P("api"), SIT, PROMO_HEALTHY, "v1", NULL, t0, 0);
+	state_set_cell(&st, P("api"), SIT, STATE_HEALTHY, "v1", NULL, t0, 0);
 	r = eval(&st, "api", SIT, t0);
 	CHECK(!r.rules[RULE_SOURCE].ok);
 	CHECK_STR(r.rules[RULE_SOURCE].detail, "version 'v1' is already healthy in sit");
 	ready_result_release(&r);
 
 	/* nothing starts while a promotion to that env is under way */
-	state_set_cell(&st, P("api"), DEV, PROMO_HEALTHY, "v2", "v1", t0, 0);
-	state_set_cell(&st, P("api"), SIT, PROMO_VERIFYING, "v2", "v1", t0, 0);
+	state_set_cell(&st, P("api"), DEV, STATE_HEALTHY, "v2", "v1", t0, 0);
+	state_set_cell(&st, P("api"), SIT, STATE_VERIFYING, "v2", "v1", t0, 0);
 	r = eval(&st, "api", SIT, t0);
 	CHECK(!r.rules[RULE_SOURCE].ok);
 	CHECK_STR(r.rules[RULE_SOURCE].detail,
 		  "a promotion of 'v2' to sit is in progress (state: verifying since 2026-01-10T09:00:00Z)");
 	ready_result_release(&r);
-	state_set_cell(&st, P("api"), SIT, PROMO_HEALTHY, "v1", NULL, t0, 0);
+	state_set_cell(&st, P("api"), SIT, STATE_HEALTHY, "v1", NULL, t0, 0);
 
 	/* a new version in dev may move again */
-	state_set_cell(&st, P("api"), DEV, PROMO_HEALTHY, "v2", "v1", t0, 0);
+	state_set_cell(&st, P("api"), DEV, STATE_HEALTHY, "v2", "v1", t0, 0);
 	r = eval(&st, "api", SIT, t0);
 	CHECK(r.ready);
 	CHECK_STR(r.version, "v2");
 	ready_result_release(&r);
 
 	/* a rolled-back v2 may be tried again */
-	state_set_cell(&st, P("api"), SIT, PROMO_ROLLED_BACK, "v2", "v1", t0, 0);
+	state_set_cell(&st, P("api"), SIT, STATE_ROLLED_BACK, "v2", "v1", t0, 0);
 	r = eval(&st, "api", SIT, t0);
 	CHECK(r.rules[RULE_SOURCE].ok);
 	ready_result_release(&r);
@@ -178,7 +179,7 @@ static void test_soaking_source(void)
 	int64_t soak_end;
 	state_init_empty(&st, plan);
 	util_parse_time("2026-01-11T09:00:00Z", &soak_end);
-	state_set_cell(&st, P("api"), SIT, PROMO_SOAKING, "v1", NULL, t0, soak_end);
+	state_set_cell(&st, P("api"), SIT, STATE_SOAKING, "v1", NULL, t0, soak_end);
 	r = eval(&st, "api", PROD, t0);
 	CHECK(!r.rules[RULE_SOURCE].ok);
 	CHECK_STR(r.rules[RULE_SOURCE].detail,
@@ -197,8 +198,8 @@ static void test_wave_order_and_depends(void)
 	struct state st;
 	struct ready_result r;
 	state_init_empty(&st, plan);
-	state_set_cell(&st, P("db"), DEV, PROMO_HEALTHY, "d1", NULL, t0, 0);
-	state_set_cell(&st, P("web"), DEV, PROMO_HEALTHY, "w1", NULL, t0, 0);
+	state_set_cell(&st, P("db"), DEV, STATE_HEALTHY, "d1", NULL, t0, 0);
+	state_set_cell(&st, P("web"), DEV, STATE_HEALTHY, "w1", NULL, t0, 0);
 	r = eval(&st, "web", SIT, t0);
 	CHECK(r.rules[RULE_SOURCE].ok);
 	CHECK(!r.rules[RULE_DEPENDS_ON].ok);
@@ -213,15 +214,15 @@ static void test_wave_order_and_depends(void)
 	ready_result_release(&r);
 
 	/* soaking counts for depends_on, not for wave_order */
-	state_set_cell(&st, P("db"), SIT, PROMO_SOAKING, "d1", NULL, t0, t0 + 86400);
-	state_set_cell(&st, P("api"), SIT, PROMO_SOAKING, "v1", NULL, t0, t0 + 86400);
+	state_set_cell(&st, P("db"), SIT, STATE_SOAKING, "d1", NULL, t0, t0 + 86400);
+	state_set_cell(&st, P("api"), SIT, STATE_SOAKING, "v1", NULL, t0, t0 + 86400);
 	r = eval(&st, "web", SIT, t0);
 	CHECK(r.rules[RULE_DEPENDS_ON].ok);
 	CHECK_STR(r.rules[RULE_DEPENDS_ON].detail, "every dependency is healthy or soaking in sit");
 	CHECK(!r.rules[RULE_WAVE_ORDER].ok);
 	ready_result_release(&r);
 
-	state_set_cell(&st, P("api"), SIT, PROMO_HEALTHY, "v1", NULL, t0, 0);
+	state_set_cell(&st, P("api"), SIT, STATE_HEALTHY, "v1", NULL, t0, 0);
 	state_add_approval(&st, plan_gate_index(plan, "gate-3"), plan_person_index(plan, "dana"),
 			   "devops-lead", t0);
 	r = eval(&st, "web", SIT, t0);
@@ -364,8 +365,94 @@ static void test_late(void)
 	CHECK(!ready_is_late(plan, &st, P("api"), SIT, t0)); /* on the target day */
 	CHECK(ready_is_late(plan, &st, P("api"), SIT, day_after));
 	CHECK(!ready_is_late(plan, &st, P("api"), DEV, day_after)); /* no target */
-	state_set_cell(&st, P("api"), SIT, PROMO_SOAKING, "v1", NULL, t0, 0);
+	state_set_cell(&st, P("api"), SIT, STATE_SOAKING, "v1", NULL, t0, 0);
 	CHECK(!ready_is_late(plan, &st, P("api"), SIT, day_after));
+	state_release(&st);
+}
+
+/* The hold rule: three rollbacks in the window hold the pair until
+ * --retry-held; an interrupted promotion of the same version is ready (promote
+ * retries it). why, next and promote all decide here. */
+static void test_held_and_interrupted(void)
+{
+	struct state st;
+	struct ready_result r;
+	struct ready_ctx c;
+	bool ok[RULE_COUNT];
+	char *sum;
+
+	state_init_empty(&st, plan);
+	wave1_ready(&st);
+	state_set_cell(&st, P("api"), SIT, STATE_ROLLED_BACK, "v1", NULL, t0, 0);
+	state_set_rollbacks(&st, P("api"), SIT, 2);
+	CHECK_INT(ready_held(&st, P("api"), SIT), 0);
+	r = eval(&st, "api", SIT, t0);
+	CHECK(r.ready);
+	ready_result_release(&r);
+
+	state_set_rollbacks(&st, P("api"), SIT, 3);
+	CHECK_INT(ready_held(&st, P("api"), SIT), 3);
+	r = eval(&st, "api", SIT, t0);
+	CHECK(!r.ready);
+	CHECK(!r.rules[RULE_SOURCE].ok);
+	CHECK_STR(r.rules[RULE_SOURCE].detail,
+		  "held: api was rolled back 3 times in sit in the last 24h; look at it, then let "
+		  "it run with 'tollgate promote --to sit --project api --retry-held --as PERSON'");
+	for (int i = 0; i < RULE_COUNT; i++)
+		ok[i] = r.rules[i].ok;
+	ready_result_release(&r);
+	ready_ctx_init(&c, plan, &st, t0);
+	sum = ready_summary(&c, P("api"), SIT, ok);
+	CHECK(!strncmp(sum, "source: held: api was rolled back 3 times", 41));
+	free(sum);
+	/* --retry-held lets it run, with the same verdict fast and detailed */
+	c.retry_held = true;
+	ready_check(&c, P("api"), SIT, true, &r);
+	CHECK(r.ready);
+	CHECK_STR(r.version, "v1");
+	ready_result_release(&r);
+	ready_check(&c, P("api"), SIT, false, &r);
+	CHECK(r.ready);
+	ready_result_release(&r);
+	ready_ctx_release(&c);
+	/* the count matters only while the pair is rolled back */
+	state_set_cell(&st, P("api"), SIT, STATE_FAILED, "v1", NULL, t0, 0);
+	state_set_rollbacks(&st, P("api"), SIT, 3);
+	CHECK_INT(ready_held(&st, P("api"), SIT), 0);
+
+	/* interrupted with the version dev has: ready, promote retries it */
+	state_set_cell(&st, P("api"), SIT, STATE_INTERRUPTED, "v1", NULL, t0, 0);
+	r = eval(&st, "api", SIT, t0);
+	CHECK(r.ready);
+	CHECK(r.rules[RULE_SOURCE].ok);
+	CHECK_STR(r.rules[RULE_SOURCE].detail,
+		  "version 'v1' is healthy in dev; its promotion to sit was interrupted (since "
+		  "2026-01-10T09:00:00Z) and will be retried");
+	ready_result_release(&r);
+	state_release(&st);
+}
+
+/* What runs in a pair, and what failed there. */
+static void test_live_version(void)
+{
+	struct state st;
+	const struct state_cell *c;
+	state_init_empty(&st, plan);
+	c = state_cell(&st, P("api"), SIT);
+	CHECK(state_live_version(c) == NULL && state_failed_version(c) == NULL);
+	state_set_cell(&st, P("api"), SIT, STATE_SOAKING, "v2", "v1", t0, t0 + 3600);
+	CHECK_STR(state_live_version(c), "v2");
+	CHECK(state_failed_version(c) == NULL);
+	state_set_cell(&st, P("api"), SIT, STATE_ROLLED_BACK, "v2", "v1", t0, 0);
+	CHECK_STR(state_live_version(c), "v1");
+	CHECK_STR(state_failed_version(c), "v2");
+	state_set_cell(&st, P("api"), SIT, STATE_DEPLOYING, "v3", "v1", t0, 0);
+	CHECK_STR(state_live_version(c), "v1");
+	CHECK(state_failed_version(c) == NULL);
+	/* a failed rollback leaves it unknown */
+	state_set_cell(&st, P("api"), SIT, STATE_FAILED, "v3", "v1", t0, 0);
+	CHECK(state_live_version(c) == NULL);
+	CHECK_STR(state_failed_version(c), "v3");
 	state_release(&st);
 }
 
@@ -394,6 +481,8 @@ int main(void)
 	RUN(test_freeze);
 	RUN(test_incidents);
 	RUN(test_late);
+	RUN(test_held_and_interrupted);
+	RUN(test_live_version);
 
 	plan_free(plan);
 	plan_diags_release(&d);

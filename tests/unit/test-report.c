@@ -11,6 +11,8 @@
 
 #include "plan/plan.h"
 #include "report/report-int.h"
+#include "engine/ready.h"
+#include "engine/state.h"
 #include "report/report.h"
 #include "test.h"
 
@@ -38,7 +40,7 @@ static int64_t T(const char *s)
 	return t;
 }
 
-static char *render(const struct plan *p, const struct report_state *st, enum report_format f,
+static char *render(const struct plan *p, const struct state *st, enum report_format f,
 		    const char *now)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -91,12 +93,12 @@ static const char *const headings[] = {
 static void test_md_empty_state(void)
 {
 	struct plan *p = load_fixture();
-	struct report_state st;
+	struct state st;
 	char *md;
 	CHECK(p != NULL);
 	if (!p)
 		return;
-	report_state_init_empty(&st, p);
+	state_init_empty(&st, p);
 	md = render(p, &st, REPORT_MD, "2026-03-02T12:00:00Z");
 
 	CHECK(has(md, "**Plan ID**: PROM-TEST-001"));
@@ -176,45 +178,46 @@ static void test_md_empty_state(void)
 	CHECK(!strstr(md, "<b>"));
 
 	free(md);
-	report_state_release(&st);
+	state_release(&st);
 	plan_free(p);
 }
 
 /* A state with something happened: the report follows it. */
-static void fill_state(const struct plan *p, struct report_state *st)
+static void fill_state(const struct plan *p, struct state *st)
 {
 	int dev = plan_env_index(p, "dev"), sit = plan_env_index(p, "sit");
 	int api = plan_project_index(p, "api_one"), db = plan_project_index(p, "db_schema");
-	report_state_init_empty(st, p);
+	state_init_empty(st, p);
 	st->live = true;
-	report_state_set_cell(st, api, dev, "healthy", "v1.2.0", T("2026-03-02T08:00:00Z"));
-	report_state_set_cell(st, api, sit, "soaking", "v1.2.0", T("2026-03-03T09:00:00Z"));
-	report_state_set_log(st, api, sit, ".tollgate/logs/run-3/api_one-sit-deploy.log");
-	report_state_set_cell(st, db, dev, "healthy", "abc123", T("2026-03-02T08:00:00Z"));
-	report_state_set_cell(st, db, sit, "rolled-back", "abc123", T("2026-03-10T09:00:00Z"));
-	report_state_set_tick(st, plan_item_index(p, "unit-tests"), true, "dana",
-			      T("2026-03-01T15:00:00Z"), "all green");
-	report_state_set_tick(st, plan_item_index(p, "infra-ok"), true, "tom",
-			      T("2026-03-06T10:00:00Z"), NULL);
-	report_state_add_approval(st, plan_gate_index(p, "gate-infra"), "devops-lead", "dana",
-				  T("2026-03-07T10:00:00Z"));
-	report_state_add_approval(st, plan_gate_index(p, "gate-infra"), "tech-lead", "tom",
-				  T("2026-03-07T11:00:00Z"));
-	report_state_set_blocker(st, plan_blocker_index(p, "net_fix"), 75, false,
-				 T("2026-03-05T10:00:00Z"));
-	report_state_add_incident(st, &(struct report_incident){ .id = 7, .level = 2, .env = sit,
-								 .project = db,
-								 .text = "latency spike",
-								 .opened_by = "tom",
-								 .opened_at = T("2026-03-10T09:30:00Z") });
-	report_state_add_change(st, T("2026-03-07T10:00:00Z"), "gate-infra approved", "dana");
+	state_set_cell(st, api, dev, STATE_HEALTHY, "v1.2.0", NULL, T("2026-03-02T08:00:00Z"), 0);
+	state_set_cell(st, api, sit, STATE_SOAKING, "v1.2.0", NULL, T("2026-03-03T09:00:00Z"), 0);
+	state_set_log(st, api, sit, ".tollgate/logs/run-3/api_one-sit-deploy.log");
+	state_set_cell(st, db, dev, STATE_HEALTHY, "abc123", NULL, T("2026-03-02T08:00:00Z"), 0);
+	state_set_cell(st, db, sit, STATE_ROLLED_BACK, "abc123", "abc122", T("2026-03-10T09:00:00Z"),
+		       0);
+	state_set_tick(st, plan_item_index(p, "unit-tests"), true, "dana", T("2026-03-01T15:00:00Z"),
+		       "all green");
+	state_set_tick(st, plan_item_index(p, "infra-ok"), true, "tom", T("2026-03-06T10:00:00Z"),
+		       NULL);
+	state_add_approval(st, plan_gate_index(p, "gate-infra"), plan_person_index(p, "dana"),
+			   "devops-lead", T("2026-03-07T10:00:00Z"));
+	state_add_approval(st, plan_gate_index(p, "gate-infra"), plan_person_index(p, "tom"),
+			   "tech-lead", T("2026-03-07T11:00:00Z"));
+	state_set_blocker(st, plan_blocker_index(p, "net_fix"), 75, false, T("2026-03-05T10:00:00Z"),
+			  "dana");
+	state_add_incident(st, &(struct state_incident){ .id = 7, .level = 2, .env = sit,
+							 .project = db, .text = "latency spike",
+							 .opened_by = "tom",
+							 .opened_at = T("2026-03-10T09:30:00Z"),
+							 .open = true });
+	state_add_change(st, T("2026-03-07T10:00:00Z"), "gate-infra approved", "dana");
 	st->changes_omitted = 42;
 }
 
 static void test_md_live_state(void)
 {
 	struct plan *p = load_fixture();
-	struct report_state st;
+	struct state st;
 	char *md;
 	if (!p)
 		return;
@@ -223,7 +226,11 @@ static void test_md_live_state(void)
 
 	CHECK(has(line_of(md, "| 1 | **api_one**"), "✅ healthy `v1.2.0` | Mar 3 🔵 soaking `v1.2.0` | Mar 18 |"));
 	/* db_schema rolled back in SIT: past its target, so late */
-	CHECK(has(line_of(md, "| 2 | **db_schema**"), "Mar 10 🟡 rolled back `abc123` 🔴 late"));
+	/* the version restored is live; the one that failed beside it */
+	CHECK(has(line_of(md, "| 2 | **db_schema**"),
+		  "Mar 10 🟡 rolled back `abc122` (`abc123` failed) 🔴 late"));
+	/* a milestone is ticked by the state: wave-a (api_one) is in SIT */
+	CHECK(has(md, "Core in SIT ✓"));
 	CHECK(has(line_of(md, "| 3 | **bucket_schema**"), "Mar 10 🔴 late"));
 	CHECK(has(md, "| api_one | [api_one.md](./plans/api_one.md) | 🔵 soaking in SIT (v1.2.0) · "
 		      "[last run log](.tollgate/logs/run-3/api_one-sit-deploy.log) |"));
@@ -240,21 +247,24 @@ static void test_md_live_state(void)
 	CHECK(has(md, "from the live state"));
 	CHECK(has(md, "**Status**: 🔴 ATTENTION NEEDED"));
 	free(md);
-	report_state_release(&st);
+	state_release(&st);
 	plan_free(p);
 }
 
 static void test_timeline_today(void)
 {
 	struct plan *p = load_fixture();
-	struct report_state st;
+	struct state st;
 	char *md;
 	if (!p)
 		return;
-	report_state_init_empty(&st, p);
+	state_init_empty(&st, p);
 	/* between two milestones: a marker in its place */
 	md = render(p, &st, REPORT_MD, "2026-03-05T08:00:00Z");
-	CHECK(has(md, "MARCH 2026\n├─ Mar 2                Kick-off ✓\n"
+	/* nothing happened: no tick (Kick-off names no promotion, "Core in
+	 * SIT" names wave-a in sit, which is not there: late) */
+	CHECK(has(md, "MARCH 2026\n├─ Mar 2                Kick-off\n"
+		      "├─ Mar 3                Core in SIT (late)\n"
 		      "├─ Mar 5 (Today)        ◀ you are here\n"
 		      "└─ Mar 9-13             SIT validation\n"));
 	free(md);
@@ -265,45 +275,65 @@ static void test_timeline_today(void)
 	free(md);
 	md = render(p, &st, REPORT_MD, "2026-05-20T08:00:00Z");
 	CHECK(!strstr(md, "you are here"));
-	CHECK(has(md, "└─ Apr 1                PROD done ✓"));
+	CHECK(has(md, "└─ Apr 1                PROD done (late)\n"));
+	CHECK(!strstr(md, "✓"));
 	free(md);
-	report_state_release(&st);
+	state_release(&st);
 	plan_free(p);
 }
 
 static void test_gate_status(void)
 {
 	struct plan *p = load_fixture();
-	struct report_state st;
-	int g, pg;
+	struct state st;
+	int g, pg, tom, dana;
 	if (!p)
 		return;
 	g = plan_gate_index(p, "gate-infra");
 	pg = plan_gate_index(p, "gate-prod");
-	report_state_init_empty(&st, p);
-	CHECK_INT(report_gate_status(p, &st, g), GATE_PENDING);
-	report_state_add_approval(&st, g, "tech-lead", "tom", 0);
-	CHECK_INT(report_gate_status(p, &st, g), GATE_IN_PROGRESS);
-	report_state_add_approval(&st, g, "devops-lead", "dana", 0);
+	tom = plan_person_index(p, "tom");
+	dana = plan_person_index(p, "dana");
+	state_init_empty(&st, p);
+	CHECK_INT(ready_gate_status(p, &st, g), GATE_PENDING);
+	state_add_approval(&st, g, tom, "tech-lead", 0);
+	CHECK_INT(ready_gate_status(p, &st, g), GATE_IN_PROGRESS);
+	state_add_approval(&st, g, dana, "devops-lead", 0);
 	/* every role approved but the criterion is not done yet */
-	CHECK_INT(report_gate_status(p, &st, g), GATE_IN_PROGRESS);
-	report_state_set_tick(&st, plan_item_index(p, "infra-ok"), true, "tom", 0, NULL);
-	CHECK_INT(report_gate_status(p, &st, g), GATE_PASSED);
+	CHECK_INT(ready_gate_status(p, &st, g), GATE_IN_PROGRESS);
+	state_set_tick(&st, plan_item_index(p, "infra-ok"), true, "tom", 0, NULL);
+	CHECK_INT(ready_gate_status(p, &st, g), GATE_PASSED);
 	/* criteria done alone is progress, not a pass */
-	report_state_release(&st);
-	report_state_init_empty(&st, p);
-	report_state_set_tick(&st, plan_item_index(p, "infra-ok"), true, "tom", 0, NULL);
-	CHECK_INT(report_gate_status(p, &st, g), GATE_IN_PROGRESS);
-	CHECK_INT(report_gate_status(p, &st, pg), GATE_PENDING);
-	CHECK_STR(report_gate_status_name(GATE_IN_PROGRESS), "in progress");
-	report_state_release(&st);
+	state_release(&st);
+	state_init_empty(&st, p);
+	state_set_tick(&st, plan_item_index(p, "infra-ok"), true, "tom", 0, NULL);
+	CHECK_INT(ready_gate_status(p, &st, g), GATE_IN_PROGRESS);
+	CHECK_INT(ready_gate_status(p, &st, pg), GATE_PENDING);
+	CHECK_STR(ready_gate_status_name(GATE_IN_PROGRESS), "in progress");
+	state_release(&st);
+	/* an approval counts only while its person holds the role: tom's
+	 * approval as devops-lead (a role he does not hold) passes nothing,
+	 * in the report as in why */
+	state_init_empty(&st, p);
+	state_add_approval(&st, g, tom, "tech-lead", 0);
+	state_add_approval(&st, g, tom, "devops-lead", 0);
+	state_set_tick(&st, plan_item_index(p, "infra-ok"), true, "tom", 0, NULL);
+	CHECK_INT(ready_gate_status(p, &st, g), GATE_IN_PROGRESS);
+	CHECK_INT(ready_gate_napproved(p, &st, g), 1);
+	CHECK(ready_gate_approval(p, &st, g, "devops-lead") == NULL);
+	{
+		char *md = render(p, &st, REPORT_MD, "2026-03-05T08:00:00Z");
+		CHECK(has(md, "- **Status:** 🟡 IN PROGRESS (1/2 approvals, 1/1 criteria)"));
+		CHECK(has(md, "  - [ ] devops-lead: Dana Ops"));
+		free(md);
+	}
+	state_release(&st);
 	plan_free(p);
 }
 
 static void test_html(void)
 {
 	struct plan *p = load_fixture();
-	struct report_state st;
+	struct state st;
 	char *html;
 	if (!p)
 		return;
@@ -361,14 +391,14 @@ static void test_html(void)
 		}
 	}
 	free(html);
-	report_state_release(&st);
+	state_release(&st);
 	plan_free(p);
 }
 
 static void test_json(void)
 {
 	struct plan *p = load_fixture();
-	struct report_state st;
+	struct state st;
 	json_error_t jerr;
 	json_t *j, *w, *g, *b;
 	char *text;
@@ -421,7 +451,7 @@ static void test_json(void)
 	json_decref(j);
 out:
 	free(text);
-	report_state_release(&st);
+	state_release(&st);
 	plan_free(p);
 }
 
@@ -456,19 +486,19 @@ static void test_words(void)
 static void test_state_mismatch(void)
 {
 	struct plan *p = load_fixture();
-	struct report_state st;
+	struct state st;
 	struct strbuf sb = STRBUF_INIT;
 	struct err e;
 	if (!p)
 		return;
-	report_state_init_empty(&st, p);
+	state_init_empty(&st, p);
 	st.nprojects--;
 	err_init(&e);
 	CHECK(report_render(p, &st, REPORT_MD, 0, &sb, &e) < 0);
 	CHECK(has(e.msg, "does not match plan 'PROM-TEST-001'"));
 	st.nprojects++;
 	strbuf_release(&sb);
-	report_state_release(&st);
+	state_release(&st);
 	plan_free(p);
 }
 

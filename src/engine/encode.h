@@ -1,0 +1,56 @@
+/*
+ * encode.h - the JSON of every shape that leaves the program (SPEC §5):
+ * status, why, next, promote (and the results soak and rollback give), log
+ * entries and errors. One encoder per shape, on jansson, taking engine
+ * structs: the CLI's --json and the server's API answer with the same
+ * bytes. Encoders return a new reference (the caller owns it); encode_text
+ * lays a document out as the CLI prints it.
+ */
+#ifndef TOLLGATE_ENGINE_ENCODE_H
+#define TOLLGATE_ENGINE_ENCODE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "util/util.h"
+
+struct plan;
+struct status_board;
+struct ready_why;
+struct ready_next;
+struct promote_result;
+struct promote_report;
+struct store_log_entry;
+
+/* {"plan", "now", "cells": [{"project", "env", "state", "version", "since",
+ *  "target", "late", "wave", "live_version", "failed_version" (when any),
+ *  "soak_until"}], "incidents": [{"id", "level", "project", "env", "text",
+ *  "opened_by", "opened_at"}], "blockers": [{"id", "progress", "blocks",
+ *  "owner", "due"}]}, appended to out as encode_text lays it out (a board is
+ *  too large for a jansson tree: tens of thousands of cells). 0, or -1 when
+ *  jansson fails. */
+int encode_status_board(const struct status_board *b, struct strbuf *out);
+/* {"project", "env", "ready", "version", "rules": [{"rule", "ok", "detail"}]} */
+json_t *encode_why(const struct plan *p, const struct ready_why *w);
+/* {"ready": [{"project", "env", "version", "from"}]} */
+json_t *encode_next(const struct plan *p, const struct ready_next *n);
+/* {"project", "env", "version", "outcome", "previous", "detail"[, "incident"]} */
+json_t *encode_promote_result(const struct plan *p, const struct promote_result *r);
+/* {"run", "env"[, "dry_run", "plan"], "results", "not_ready", "repaired",
+ *  "paused", "cancelled"}; env is the run's target, dry_run whether it only
+ *  planned */
+json_t *encode_promote_report(const struct plan *p, const struct promote_report *rep, int env,
+			      bool dry_run);
+/* {"seq", "at", "actor", "action", "subject", "detail", "prev_hash", "hash"};
+ * `log --json` is {"entries": [these]} */
+json_t *encode_log_entry(const struct store_log_entry *en);
+/* {"error": {"code": reason name ("not_found", "busy" …), "message"[, "file",
+ *  "line", "column"]}} */
+json_t *encode_error(const struct err *e);
+
+/* Append j as the CLI prints it: an object's members one a line, an array's
+ * elements one a line, each element on a single line; a final newline.
+ * Returns 0, -1 when jansson fails. */
+int encode_text(const json_t *j, struct strbuf *out);
+
+#endif

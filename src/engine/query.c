@@ -1,0 +1,200 @@
+/*
+ * query.c - status, why and next as data (query.h): the board that
+ * cmd-status.c used to build, the call sequence of cmd-why.c and the loop of
+ * cmd-next.c, now shared by every front end.
+ */
+#include "engine/query.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan/plan.h"
+
+/* ---- status ---------------------------------------------------------------- */
+
+static void board_build(struct status_board *b, const struct plan *p, const struct state *st)
+{
+	size_t *start, *fill;
+
+	/* environments shown */
+	b->envs = xcalloc(p->nenvs + 1, sizeof(*b->envs));
+	for (size_t ei = 0; ei < p->nenvs; ei++)
+		if (b->only_env < 0 || (int)ei == b->only_env)
+			b->envs[b->nenvs_shown++] = (int)ei;
+
+	/* projects bucketed by wave, in plan order: O(n) */
+	start = xcalloc(p->nwaves + 2, sizeof(*start));
+	fill = xcalloc(p->nwaves + 1, sizeof(*fill));
+	for (size_t i = 0; i < p->nprojects; i++)
+		if (b->only_wave < 0 || p->projects[i].wave == b->only_wave)
+			start[p->projects[i].wave + 1]++;
+	for (size_t w = 0; w < p->nwaves; w++)
+		start[w + 1] += start[w];
+	b->nprojects = start[p->nwaves];
+	b->projects = xcalloc(b->nprojects + 1, sizeof(*b->projects));
+	for (size_t i = 0; i < p->nprojects; i++) {
+		int w = p->projects[i].wave;
+		if (b->only_wave >= 0 && w != b->only_wave)
+			continue;
+		b->projects[start[w] + fill[w]++] = (int)i;
+	}
+	b->waves = xcalloc(p->nwaves + 1, sizeof(*b->waves));
+	for (size_t w = 0; w < p->nwaves; w++) {
+		if (b->only_wave >= 0 && (int)w != b->only_wave)
+			continue;
+		b->waves[b->nwaves].wave = (int)w;
+		b->waves[b->nwaves].first_project = start[w];
+		b->waves[b->nwaves].nprojects = start[w + 1] - start[w];
+		b->nwaves++;
+	}
+	free(start);
+	free(fill);
+
+	b->ncells = b->nprojects * b->nenvs_shown;
+	b->cells = xcalloc(b->ncells + 1, sizeof(*b->cells));
+	for (size_t k = 0; k < b->nprojects; k++) {
+		int pi = b->projects[k];
+		for (size_t j = 0; j < b->nenvs_shown; j++) {
+			int ei = b->envs[j];
+			const struct state_cell *c = state_cell(st, pi, ei);
+			struct status_cell *x = &b->cells[k * b->nenvs_shown + j];
+			x->project = pi;
+			x->env = ei;
+			x->state = c->state;
+			x->version = c->version;
+			x->live_version = state_live_version(c);
+			x->failed_version = state_failed_version(c);
+			x->since = c->state == STATE_NONE ? 0 : c->since;
+			x->soak_until = c->state == STATE_SOAKING ? c->soak_until : 0;
+			x->target = plan_project_target(&p->projects[pi], ei);
+			x->late = ready_target_late(x->target, c->state, b->now);
+		}
+	}
+
+	b->incidents = xcalloc(st->nincidents + 1, sizeof(*b->incidents));
+	for (size_t i = 0; i < st->nincidents; i++)
+		if (st->incidents[i].open)
+			b->incidents[b->nincidents++] = &st->incidents[i];
+	b->blockers = xcalloc(p->nblockers + 1, sizeof(*b->blockers));
+	for (size_t i = 0; i < p->nblockers; i++)
+		if (!st->blockers[i].resolved)
+			b->blockers[b->nblockers++] = (int)i;
+}
+
+int status_board(struct status_board *b, const struct plan *p, struct store *s, int64_t now,
+		 int only_env, int only_wave, struct err *e)
+{
+	struct state_load_opts o = { 0 };
+
+	memset(b, 0, sizeof(*b));
+	b->plan = p;
+	b->now = now;
+	b->only_env = only_env;
+	b->only_wave = only_wave;
+	/* o.now stays 0: the board does not show the hold rule, and counting
+	 * rollbacks costs a little on a large plan */
+	if (state_load_opts(&b->st, p, s, &o, e) < 0)
+		return -1;
+	board_build(b, p, &b->st);
+	return 0;
+}
+
+void status_board_release(struct status_board *b)
+{
+	free(b->envs);
+	free(b->waves);
+	free(b->projects);
+	free(b->cells);
+	free(b->incidents);
+	free(b->blockers);
+	if (b->plan)
+		state_release(&b->st);
+	memset(b, 0, sizeof(*b));
+}
+
+/* ---- why ------------------------------------------------------------------- */
+
+int ready_why(struct ready_why *out, const struct plan *p, struct store *s, int64_t now,
+	      int project, int env, const struct ready_query_opts *o, struct err *e)
+{
+	struct state_load_opts lo = { 0 };
+	struct ready_ctx ctx;
+	int *need;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (project < 0 || (size_t)project >= p->nprojects || env < 1 || (size_t)env >= p->nenvs)
+		return err_setr(e, ERR_USAGE, REASON_INVALID,
+				"nothing is promoted into environment '%s'",
+				env >= 0 && (size_t)env < p->nenvs ? p->envs[env].name : "?");
+	out->project = project;
+	out->env = env;
+	/* only the cells this check reads: on a large plan, loading them all
+	 * would be most of the time */
+	lo.now = now;
+	lo.hold_one = true;
+	lo.hold_project = project;
+	lo.hold_env = env;
+	lo.nprojects = ready_cells_needed(p, project, env, &need);
+	lo.projects = need;
+	rc = state_load_opts(&out->st, p, s, &lo, e);
+	free(need);
+	if (rc < 0)
+		return -1;
+	ready_ctx_init(&ctx, p, &out->st, now);
+	ctx.retry_held = o && o->retry_held;
+	ready_check(&ctx, project, env, true, &out->result);
+	ready_ctx_release(&ctx);
+	return 0;
+}
+
+void ready_why_release(struct ready_why *w)
+{
+	ready_result_release(&w->result);
+	if (w->st.plan)
+		state_release(&w->st);
+	memset(w, 0, sizeof(*w));
+}
+
+/* ---- next ------------------------------------------------------------------ */
+
+int ready_next(struct ready_next *out, const struct plan *p, struct store *s, int64_t now,
+	       const struct ready_query_opts *o, struct err *e)
+{
+	struct state_load_opts lo = { 0 };
+	struct ready_ctx ctx;
+
+	memset(out, 0, sizeof(*out));
+	lo.now = now;
+	if (state_load_opts(&out->st, p, s, &lo, e) < 0)
+		return -1;
+	ready_ctx_init(&ctx, p, &out->st, now);
+	ctx.retry_held = o && o->retry_held;
+	for (size_t env = 1; env < p->nenvs; env++) {
+		for (size_t k = 0; k < p->nprojects; k++) {
+			int pi = p->topo ? p->topo[k] : (int)k;
+			struct ready_result r;
+			ready_check(&ctx, pi, (int)env, false, &r);
+			if (r.ready) {
+				struct ready_next_item *x;
+				ALLOC_GROW(out->v, out->n + 1, out->alloc);
+				x = &out->v[out->n++];
+				x->project = pi;
+				x->env = (int)env;
+				x->from = (int)env - 1;
+				x->version = r.version;
+			}
+			ready_result_release(&r);
+		}
+	}
+	ready_ctx_release(&ctx);
+	return 0;
+}
+
+void ready_next_release(struct ready_next *n)
+{
+	free(n->v);
+	if (n->st.plan)
+		state_release(&n->st);
+	memset(n, 0, sizeof(*n));
+}
