@@ -68,15 +68,29 @@ bool promote_runs_live(const char *run_id)
 	return live;
 }
 
-bool promote_lease_alive(const struct pctx *c, const struct store_lease *l, int64_t now)
+static bool lease_alive(const char *host, long pid, const struct store_lease *l, int64_t now)
 {
-	if (!strcmp(l->host, c->host)) {
+	if (!strcmp(l->host, host)) {
 		/* ours: alive while the run is (it renews its own leases) */
-		if (l->pid == c->pid)
+		if (l->pid == pid)
 			return promote_runs_live(l->run_id);
 		return l->pid > 0 && exec_pid_alive((pid_t)l->pid) && l->expires > now;
 	}
 	return l->expires > now;
+}
+
+bool promote_lease_alive(const struct pctx *c, const struct store_lease *l, int64_t now)
+{
+	return lease_alive(c->host, c->pid, l, now);
+}
+
+bool promote_lease_alive_now(const struct store_lease *l, int64_t now)
+{
+	char host[256];
+	if (gethostname(host, sizeof(host) - 1) < 0 || !host[0])
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	return lease_alive(host, (long)getpid(), l, now);
 }
 
 /* Does the environment block env (n bytes, NUL-separated) hold every one of

@@ -37,6 +37,13 @@
 struct plan;
 struct store;
 
+/* Is the run that holds lease l alive, seen from this process at now? On
+ * this host: its process lives (for this process: the run is registered
+ * here); elsewhere: the lease has not expired. The same test promote's
+ * repair makes, for the readers that must agree with it. */
+struct store_lease;
+bool promote_lease_alive_now(const struct store_lease *l, int64_t now);
+
 /* No rollback loops: the hold rule (READY_HOLD_COUNT rollbacks within
  * READY_HOLD_WINDOW, ready.h) makes the source rule refuse a project until a
  * person passes --retry-held; promote, why and next apply the same rule. */

@@ -552,6 +552,20 @@ static void eval_source(struct ready_ctx *c, int project, int env, bool details,
 	if (src->state == STATE_HEALTHY && src->version) {
 		int held;
 		out->version = src->version;
+		if ((dst->state == STATE_DEPLOYING || dst->state == STATE_VERIFYING) &&
+		    dst->orphaned) {
+			/* its runner is gone: promote repairs it, then runs */
+			v->ok = true;
+			if (details)
+				v->detail = xasprintf("version '%s' is healthy in %s; the promotion of "
+						      "'%s' to %s (%s since %s) lost its runner: the "
+						      "next promote repairs it and runs",
+						      src->version, from,
+						      dst->version ? dst->version : "?", to,
+						      store_state_name(dst->state),
+						      util_fmt_time(dst->since, t, sizeof(t)));
+			return;
+		}
 		if (dst->state == STATE_DEPLOYING || dst->state == STATE_VERIFYING) {
 			v->ok = false;
 			if (details)

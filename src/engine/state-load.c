@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/promote.h"
 #include "engine/ready.h"
 #include "plan/plan.h"
 #include "store/store.h"
@@ -93,6 +94,14 @@ int state_load_opts(struct state *st, const struct plan *p, struct store *s,
 		c->since = sp->since;
 		c->soak_until = sp->soak_until;
 		c->log = sp->log_path;
+		if (c->state == STATE_DEPLOYING || c->state == STATE_VERIFYING) {
+			const struct store_lease *l = NULL;
+			for (size_t k = 0; k < snap->nleases && !l; k++)
+				if (!strcmp(snap->leases[k].project, sp->project) &&
+				    !strcmp(snap->leases[k].env, sp->env))
+					l = &snap->leases[k].lease;
+			c->orphaned = !l || !promote_lease_alive_now(l, o->now);
+		}
 	}
 	for (size_t i = 0; i < snap->napprovals; i++) {
 		const struct store_approval *a = &snap->approvals[i];

@@ -38,6 +38,11 @@ struct state_cell {
 	 * the hold window before the state's `now` (the hold rule, ready.h);
 	 * counted for rolled-back pairs only, 0 otherwise */
 	int rollbacks;
+	/* deploying or verifying, but the run that holds it is gone (its lease
+	 * is missing, expired, or names a dead process or a run this process no
+	 * longer has): the next promote repairs it to interrupted and retries,
+	 * so readiness counts it as interrupted */
+	bool orphaned;
 	const char *version;  /* NULL: none; for rolled-back/failed the one that failed */
 	const char *previous; /* the version live before, NULL: none */
 	int64_t since;        /* when the cell entered its state, 0 = never */
