@@ -285,7 +285,8 @@ int action_approve(const struct action_ctx *c, const char *gate, const char *rol
 			goto out;
 		}
 		if (!plan_person_has_role(who, role)) {
-			err_set(e, ERR_NOT_READY, "'%s' does not hold role '%s' that gate '%s' asks for",
+			err_setr(e, ERR_NOT_READY, REASON_FORBIDDEN,
+				 "'%s' does not hold role '%s' that gate '%s' asks for",
 				who->id, role, g->id);
 			goto out;
 		}
@@ -295,8 +296,8 @@ int action_approve(const struct action_ctx *c, const char *gate, const char *rol
 			if (plan_person_has_role(who, g->approvers[r]))
 				any = true;
 		if (!any) {
-			err_set(e, ERR_NOT_READY,
-				"'%s' holds none of the roles gate '%s' needs (%s); nothing approved",
+			err_setr(e, ERR_NOT_READY, REASON_FORBIDDEN,
+				 "'%s' holds none of the roles gate '%s' needs (%s); nothing approved",
 				who->id, g->id, roles.buf);
 			goto out;
 		}
@@ -316,8 +317,8 @@ int action_approve(const struct action_ctx *c, const char *gate, const char *rol
 				out->role = g->approvers[r];
 		out->already = true;
 		if (role && strcmp(role, mine->role)) {
-			err_set(e, ERR_NOT_READY,
-				"'%s' already approved gate '%s' as %s; one person fills one role of a "
+			err_setr(e, ERR_NOT_READY, REASON_CONFLICT,
+				 "'%s' already approved gate '%s' as %s; one person fills one role of a "
 				"gate (revoke first to switch)",
 				who->id, g->id, mine->role);
 			goto abort;
@@ -337,8 +338,8 @@ int action_approve(const struct action_ctx *c, const char *gate, const char *rol
 		h = role_holder(p, &snap, g->id, gr);
 		if (h && strcmp(h->person, who->id)) {
 			if (role) {
-				err_set(e, ERR_NOT_READY,
-					"role '%s' of gate '%s' is already approved by %s; nothing approved",
+				err_setr(e, ERR_NOT_READY, REASON_CONFLICT,
+					 "role '%s' of gate '%s' is already approved by %s; nothing approved",
 					gr, g->id, h->person);
 				goto abort;
 			}
@@ -347,8 +348,8 @@ int action_approve(const struct action_ctx *c, const char *gate, const char *rol
 		pick = gr;
 	}
 	if (!pick) {
-		err_set(e, ERR_NOT_READY,
-			"every role '%s' holds on gate '%s' is already approved by someone else; "
+		err_setr(e, ERR_NOT_READY, REASON_CONFLICT,
+			 "every role '%s' holds on gate '%s' is already approved by someone else; "
 			"nothing approved",
 			who->id, g->id);
 		goto abort;
@@ -397,7 +398,8 @@ int action_revoke(const struct action_ctx *c, const char *gate, const char **rol
 	}
 	mine = person_approval(&snap, p->gates[gi].id, p->people[pi].id);
 	if (!mine) {
-		err_set(e, ERR_NOT_READY, "'%s' has no approval on gate '%s'; nothing revoked",
+		err_setr(e, ERR_NOT_READY, REASON_CONFLICT,
+			 "'%s' has no approval on gate '%s'; nothing revoked",
 			p->people[pi].id, p->gates[gi].id);
 		store_abort_change(c->store);
 		goto out;

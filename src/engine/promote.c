@@ -105,7 +105,7 @@ int promote_run(const struct plan *p, struct store *s, int64_t now, const struct
 			return err_set(e, ERR_USAGE, "--override-freeze needs to know who you are; "
 						     "use --as PERSON or set TOLLGATE_USER");
 		if (!promote_may_override_freeze(p, o, o->env))
-			return err_set(e, ERR_NOT_READY,
+			return err_setr(e, ERR_NOT_READY, REASON_FORBIDDEN,
 				       p->envs[o->env].nfreeze_override
 					       ? "'%s' holds no role that may override a freeze of '%s' "
 						 "(environments[].freeze_override)"
