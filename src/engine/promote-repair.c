@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/promote-internal.h"
@@ -113,9 +114,19 @@ static bool environ_has(const char *env, size_t n, const char *const *needles, s
 	return found == k;
 }
 
-/* Kill the process groups of every process of ours carrying run_id for the
- * pair. Returns how many groups were killed. */
-static int kill_run_processes(const char *run_id, const char *project, const char *env)
+/*
+ * Kill the process groups of the processes that provably belong to the step
+ * of run_id on project@env: their environment carries TOLLGATE_RUN_ID,
+ * TOLLGATE_PROJECT and TOLLGATE_ENV of that run (what the runner gave the
+ * step, and nothing a reused process group id has) and they run as our user.
+ * A lease row's process group is never signalled on its word alone: a forged
+ * or stale row (a pgid reused after a reboot or a wrap-around) must not make
+ * tollgate kill an unrelated process. *lease_group_ours (may be NULL) says
+ * whether the group lease_pgid was one of them. Returns how many groups were
+ * stopped.
+ */
+static int kill_run_processes(const char *run_id, const char *project, const char *env,
+			      long lease_pgid, bool *lease_group_ours)
 {
 	char n1[200], n2[200], n3[200];
 	const char *needles[3] = { n1, n2, n3 };
@@ -123,8 +134,12 @@ static int kill_run_processes(const char *run_id, const char *project, const cha
 	struct dirent *de;
 	pid_t self = getpid(), mypg = getpgrp();
 	uid_t uid = getuid();
+	pid_t done[64];
+	size_t ndone = 0;
 	int killed = 0;
 
+	if (lease_group_ours)
+		*lease_group_ours = false;
 	if (!d)
 		return 0;
 	snprintf(n1, sizeof(n1), "TOLLGATE_RUN_ID=%s", run_id);
@@ -134,12 +149,17 @@ static int kill_run_processes(const char *run_id, const char *project, const cha
 		char path[64], buf[65536];
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
+		struct stat st;
 		ssize_t len;
+		bool seen = false;
 		int fd;
 		pid_t pg;
 
 		if (*end || pid <= 1 || pid == self)
 			continue;
+		snprintf(path, sizeof(path), "/proc/%ld", pid);
+		if (stat(path, &st) < 0 || st.st_uid != uid)
+			continue; /* another user's process is never ours to stop */
 		snprintf(path, sizeof(path), "/proc/%ld/environ", pid);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
@@ -148,10 +168,17 @@ static int kill_run_processes(const char *run_id, const char *project, const cha
 		close(fd);
 		if (len <= 0 || !environ_has(buf, (size_t)len, needles, 3))
 			continue;
-		(void)uid;
 		pg = getpgid((pid_t)pid);
 		if (pg <= 1 || pg == mypg)
 			continue;
+		for (size_t k = 0; k < ndone; k++)
+			seen = seen || done[k] == pg;
+		if (seen)
+			continue;
+		if (ndone < ARRAY_SIZE(done))
+			done[ndone++] = pg;
+		if (lease_group_ours && pg == (pid_t)lease_pgid)
+			*lease_group_ours = true;
 		if (exec_kill_group(pg, 2000) == 0)
 			killed++;
 	}
@@ -170,7 +197,7 @@ int promote_repair_pair(struct pctx *c, int project, int env, char *why, size_t 
 	int64_t now = pclock_now(&c->clock);
 	bool has_lease, stuck;
 	int found, rc = -1, killed = 0;
-	char subject[300];
+	char subject[300], not_ours[300] = "";
 
 	arena_init(&a);
 	found = store_lease_get(c->store, pid_s, env_s, &held, e);
@@ -190,14 +217,18 @@ int promote_repair_pair(struct pctx *c, int project, int env, char *why, size_t 
 		rc = REPAIR_NONE;
 		goto out;
 	}
-	/* the holder is dead: stop what it left running before anything re-runs */
+	/* the holder is dead: stop what it left running before anything re-runs,
+	 * and only what provably is its step (kill_run_processes) */
 	if (has_lease && !strcmp(held.host, c->host)) {
-		if (held.pgid > 1 && exec_group_alive((pid_t)held.pgid) &&
-		    exec_kill_group((pid_t)held.pgid, 2000) == 0)
-			killed++;
-		killed += kill_run_processes(held.run_id, pid_s, env_s);
+		bool group_ours;
+		killed += kill_run_processes(held.run_id, pid_s, env_s, held.pgid, &group_ours);
+		if (held.pgid > 1 && !group_ours && exec_group_alive((pid_t)held.pgid))
+			snprintf(not_ours, sizeof(not_ours),
+				 "; process group %ld named by the lease was left alone: none of its "
+				 "processes carries run %s",
+				 held.pgid, held.run_id);
 	} else if (!has_lease && cur.run_id) {
-		killed += kill_run_processes(cur.run_id, pid_s, env_s);
+		killed += kill_run_processes(cur.run_id, pid_s, env_s, 0, NULL);
 	}
 
 	snprintf(subject, sizeof(subject), "%s@%s", pid_s, env_s);
@@ -241,11 +272,11 @@ int promote_repair_pair(struct pctx *c, int project, int env, char *why, size_t 
 	if (stuck) {
 		struct store_promotion next = cur;
 		char *detail = xasprintf("run %s (host %s, pid %ld) died while %s; %d process group%s "
-					 "stopped; run %s retries it",
+					 "stopped%s; run %s retries it",
 					 has_lease ? held.run_id : (cur.run_id ? cur.run_id : "?"),
 					 has_lease ? held.host : "?", has_lease ? held.pid : 0L,
 					 store_state_name(cur.state), killed, killed == 1 ? "" : "s",
-					 c->run_id);
+					 not_ours, c->run_id);
 		next.state = STATE_INTERRUPTED;
 		next.run_id = c->run_id;
 		next.soak_until = 0;
@@ -261,8 +292,9 @@ int promote_repair_pair(struct pctx *c, int project, int env, char *why, size_t 
 		free(detail);
 	} else {
 		store_change_detail(c->store, "dropped the lease of dead run %s (host %s, pid %ld); "
-					      "%d process group%s stopped",
-				    held.run_id, held.host, held.pid, killed, killed == 1 ? "" : "s");
+					      "%d process group%s stopped%s",
+				    held.run_id, held.host, held.pid, killed, killed == 1 ? "" : "s",
+				    not_ours);
 		snprintf(why, n, "dropped the lease of dead run %s", held.run_id);
 	}
 	if (store_lease_release(c->store, pid_s, env_s, c->run_id, e) < 0) {
