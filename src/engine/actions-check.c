@@ -67,6 +67,7 @@ static void run_one(const struct action_ctx *c, int item, const char *logdir,
 	t.cmd = it->check;
 	t.cwd = p->dir;
 	t.env = pe.v;
+	t.unset = promote_env_unset;
 	t.timeout_ms = promote_timeout_ms(it->timeout);
 	t.log_path = log;
 

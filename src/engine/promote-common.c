@@ -158,6 +158,8 @@ void penv_build(struct penv *pe, const struct pctx *c, int project, int env, con
 	penv_add(pe, "TOLLGATE_STEP", step);
 }
 
+const char *const promote_env_unset[] = { "TOLLGATE_DB", "PG*", NULL };
+
 void penv_release(struct penv *pe)
 {
 	for (size_t i = 0; i < pe->n; i++)
@@ -276,6 +278,7 @@ int promote_step_sync(struct pctx *c, int project, int env, const char *step, co
 	t.cmd = cmd;
 	t.cwd = c->plan->dir;
 	t.env = pe.v;
+	t.unset = promote_env_unset;
 	t.timeout_ms = promote_timeout_ms(timeout_s);
 	t.log_path = log;
 	t.log_lazy = true;

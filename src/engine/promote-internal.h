@@ -74,6 +74,10 @@ void penv_add(struct penv *pe, const char *name, const char *value);
 void penv_build(struct penv *pe, const struct pctx *c, int project, int env, const char *version,
 		const char *previous, const char *step);
 void penv_release(struct penv *pe);
+/* What no step, check or measure receives from tollgate's own environment
+ * (SPEC §6): the store's URL and every libpq variable (PGPASSWORD, PGHOST
+ * …), for exec_task.unset. */
+extern const char *const promote_env_unset[];
 
 /* The version live in a pair, by its state (rolled-back: the restored one). */
 const char *promote_live_version(enum store_state st, const char *version, const char *previous);

@@ -67,10 +67,27 @@ static bool replaced_by(const char *entry, const char *const *extra, size_t m, c
 }
 
 
-/* environ with the task's NAME=VALUE entries (and more, when not NULL)
- * added or replacing; the strings are shared, only the array is ours. NULL
- * when an entry is bad. */
-static char **build_env(const char *const *extra, const char *more)
+/* Is the variable of entry named by one of unset (a trailing '*' makes a
+ * prefix)? */
+static bool unset_by(const char *entry, const char *const *unset)
+{
+	size_t len = env_name_len(entry);
+	for (size_t i = 0; unset && unset[i]; i++) {
+		size_t n = strlen(unset[i]);
+		if (n && unset[i][n - 1] == '*') {
+			if (len >= n - 1 && !strncmp(entry, unset[i], n - 1))
+				return true;
+		} else if (n == len && !strncmp(entry, unset[i], len)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* environ less the names in unset, with the task's NAME=VALUE entries (and
+ * more, when not NULL) added or replacing; the strings are shared, only the
+ * array is ours. NULL when an entry is bad. */
+static char **build_env(const char *const *extra, const char *const *unset, const char *more)
 {
 	size_t n = 0, m = 0, k = 0;
 	char **envp;
@@ -85,7 +102,7 @@ static char **build_env(const char *const *extra, const char *more)
 	}
 	envp = xmalloc((n + m + 2) * sizeof(*envp));
 	for (size_t i = 0; i < n; i++)
-		if (!replaced_by(environ[i], extra, m, more))
+		if (!replaced_by(environ[i], extra, m, more) && !unset_by(environ[i], unset))
 			envp[k++] = environ[i];
 	for (size_t x = 0; x < m; x++)
 		envp[k++] = (char *)extra[x];
@@ -235,7 +252,7 @@ int exec_job_prepare(struct job *j)
 	j->direct = plain_argv(t->cmd);
 	if (j->direct)
 		j->pwd = pwd_entry(t->cwd);
-	j->envp = build_env(t->env, j->pwd);
+	j->envp = build_env(t->env, t->unset, j->pwd);
 	if (!j->envp)
 		return exec_spawn_fail(j, EINVAL, "an environment entry is not NAME=VALUE");
 	if (exec_pipe_cloexec(outp) < 0 || (t->capture_stdout && exec_pipe_cloexec(errp) < 0)) {

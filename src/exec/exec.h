@@ -50,6 +50,9 @@ struct exec_task {
 	const char *cwd;        /* NULL: the caller's working directory */
 	const char *const *env; /* NULL-terminated "NAME=VALUE" added to (or
 	                         * replacing in) the caller's environment; NULL: none */
+	const char *const *unset; /* NULL-terminated names taken out of the
+	                           * caller's environment ("PG*": every name with
+	                           * that prefix); NULL: none */
 	int64_t timeout_ms;     /* 0: no timeout (the plan's steps always have
 	                         * one: the loader sets the default) */
 	int64_t grace_ms;       /* SIGTERM to SIGKILL; 0: EXEC_GRACE_MS_DEFAULT */
