@@ -33,9 +33,8 @@ static char *checks_dir(struct store *s)
 	char *dir;
 	if (!base)
 		return NULL;
-	mkdir(base, 0777);
 	dir = xasprintf("%s/checks", base);
-	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
+	if (util_mkdir_own(dir, 0700) < 0) {
 		free(dir);
 		return NULL;
 	}

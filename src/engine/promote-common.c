@@ -88,29 +88,38 @@ int64_t promote_timeout_ms(int64_t seconds)
 	return seconds * 1000;
 }
 
-static int mkdir_p(const char *path)
+/* <store log dir>/runs/<run id>: the two levels tollgate makes, 0700,
+ * never through a symlink (the store's own folder is the user's choice) */
+static int make_run_dir(const char *log_dir)
 {
-	char *p = xstrdup(path);
+	char *runs = xstrdup(log_dir);
+	char *slash = strrchr(runs, '/');
 	int rc = 0;
-	for (char *q = p + 1; *q; q++) {
-		if (*q != '/')
-			continue;
-		*q = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			rc = -1;
-		*q = '/';
+	if (slash) {
+		*slash = '\0';
+		rc = util_mkdir_own(runs, 0700);
 	}
-	if (mkdir(p, 0755) < 0 && errno != EEXIST)
-		rc = -1;
-	free(p);
-	return rc;
+	free(runs);
+	return rc < 0 ? -1 : util_mkdir_own(log_dir, 0700);
 }
 
 char *pctx_log_path(struct pctx *c, int project, int env, const char *step)
 {
 	if (!c->log_dir_made) {
-		if (mkdir_p(c->log_dir) < 0)
+		if (make_run_dir(c->log_dir) < 0) {
+			/* the run goes on without logs; say so once */
+			if (!c->log_dir_failed && c->obs && c->obs->note) {
+				char *why = xasprintf("step logs are not kept: cannot use '%s': %s",
+						      c->log_dir,
+						      errno == ELOOP ? "a symlink is in the way; tollgate "
+								       "writes only to real folders"
+								     : strerror(errno));
+				c->obs->note(c->obs->ctx, NULL, why);
+				free(why);
+			}
+			c->log_dir_failed = true;
 			return NULL;
+		}
 		c->log_dir_made = true;
 	}
 	return xasprintf("%s/%s.%s.%s.log", c->log_dir, c->plan->projects[project].id,

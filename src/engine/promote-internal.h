@@ -33,6 +33,7 @@ struct pctx {
 	const char *actor; /* people id or "tollgate" */
 	char *log_dir;     /* store_log_dir/runs/RUN_ID, created on first use */
 	bool log_dir_made;
+	bool log_dir_failed; /* said once that logs are not kept */
 	const struct promote_observer *obs;
 	const struct cancel_token *cancel; /* may be NULL */
 };

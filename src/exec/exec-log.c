@@ -61,7 +61,7 @@ static void log_open_lazy(struct job *j)
 {
 	if (j->log_fd >= 0 || !j->task.log_lazy || !j->task.log_path || j->res.log_errno)
 		return;
-	j->log_fd = exec_fd_high(open(j->task.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+	j->log_fd = exec_fd_high(open(j->task.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
 	if (j->log_fd < 0)
 		j->res.log_errno = errno;
 }

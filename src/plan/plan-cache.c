@@ -846,7 +846,7 @@ static void cache_write(const struct plan *p, const char *dir, const char *cache
 	key->image_size = w.image_size;
 	key->strings_off = strings_off;
 	key->checksum = checksum_of(key, w.image);
-	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
+	if (util_mkdir_own(dir, 0700) < 0) {
 		free(w.image);
 		return;
 	}

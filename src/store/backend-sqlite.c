@@ -205,6 +205,14 @@ static int sq_open(void **out, const char *path, const struct store_open_opts *o
 	int rc;
 
 	*out = NULL;
+	/* a new store is 0600 (steps' evidence and the audit may hold what
+	 * should not be world-readable); SQLite gives its -wal and -shm files
+	 * the database file's mode. An existing file keeps its mode. */
+	{
+		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd >= 0)
+			close(fd);
+	}
 	c->wait_ms = o->wait_ms > 0 ? o->wait_ms : STORE_WAIT_DEFAULT_MS;
 	c->waiting = o->waiting;
 	c->waiting_ctx = o->ctx;

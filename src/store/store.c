@@ -252,9 +252,11 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 	err_init(&why);
 	if (!url || !*url) {
 		char *dir = xasprintf("%s/.tollgate", plan_dir);
-		if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
-			err_setr(e, ERR_FAILED, REASON_IO, "cannot open the store '%s/state.db': cannot create '%s': %s",
-				dir, dir, strerror(errno));
+		if (util_mkdir_own(dir, 0700) < 0) {
+			err_setr(e, ERR_FAILED, REASON_IO,
+				 "cannot open the store '%s/state.db': cannot create '%s': %s", dir, dir,
+				 errno == ELOOP ? "it is a symlink; tollgate writes only to a real folder"
+						: strerror(errno));
 			free(dir);
 			goto fail;
 		}

@@ -775,3 +775,23 @@ void strbuf_add_scrubbed(struct strbuf *sb, const char *s, bool keep_newlines)
 	strbuf_addstr(sb, s);
 	util_scrub(sb->buf + at, keep_newlines);
 }
+
+int util_mkdir_own(const char *path, unsigned mode)
+{
+	struct stat st;
+	if (mkdir(path, (mode_t)mode) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	if (lstat(path, &st) < 0)
+		return -1;
+	if (S_ISLNK(st.st_mode)) {
+		errno = ELOOP;
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}

@@ -213,6 +213,15 @@ void util_scrub(char *s, bool keep_newlines);
 /* Append s to sb neutralised as util_scrub does (NULL appends nothing). */
 void strbuf_add_scrubbed(struct strbuf *sb, const char *s, bool keep_newlines);
 
+/*
+ * A folder tollgate makes for its own files (.tollgate, runs, checks): made
+ * with mode (0700: step logs and the store may hold secrets), or, when it is
+ * there already, accepted only as a real folder: a symlink there is refused
+ * (errno ELOOP), so that nobody can point tollgate's writes elsewhere; any
+ * other file, ENOTDIR. 0 ok, -1 with errno.
+ */
+int util_mkdir_own(const char *path, unsigned mode);
+
 /* An id is [A-Za-z0-9_.-]+ */
 bool util_valid_id(const char *s);
 
