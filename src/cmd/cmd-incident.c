@@ -85,11 +85,8 @@ static int incident_open(struct app *app, struct cmd_args *args)
 	o.project = project;
 	o.text = text.buf ? text.buf : "";
 	o.actor = app->as;
-	cmd_progress_init(&pg, app);
-	pg.eager = true;
+	cmd_progress_begin(&pg, app, true, &cancel);
 	o.obs = &pg.obs;
-	cancel_init(&cancel);
-	cmd_progress_signals(&cancel);
 	o.cancel = &cancel;
 	rc = incident_respond(app->plan, app->store, app->now, &o, &r, &e);
 	cmd_progress_end(&pg);

@@ -202,6 +202,15 @@ void cmd_progress_init(struct cmd_progress *pg, struct app *app)
 	pg->obs.tick = pg_tick;
 }
 
+void cmd_progress_begin(struct cmd_progress *pg, struct app *app, bool eager,
+			struct cancel_token *cancel)
+{
+	cmd_progress_init(pg, app);
+	pg->eager = eager;
+	cancel_init(cancel);
+	cmd_progress_signals(cancel);
+}
+
 void cmd_progress_end(struct cmd_progress *pg)
 {
 	live_clear(pg);

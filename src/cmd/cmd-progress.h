@@ -24,6 +24,11 @@ struct cmd_progress {
 	struct promote_observer obs;
 };
 void cmd_progress_init(struct cmd_progress *pg, struct app *app);
+/* What a command that runs steps does first: cmd_progress_init (eager:
+ * flush every line), cancel_init(cancel), and SIGINT/SIGTERM raising it
+ * (cmd_progress_signals; undo with cmd_progress_signals(NULL)). */
+void cmd_progress_begin(struct cmd_progress *pg, struct app *app, bool eager,
+			struct cancel_token *cancel);
 void cmd_progress_end(struct cmd_progress *pg);
 /* SIGINT/SIGTERM raise t (the command's run): the first to 1 (running steps
  * finish), the second to 2 (they are killed). NULL: the default handling

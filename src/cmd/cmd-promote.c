@@ -133,10 +133,8 @@ static int promote_exec(struct app *app, struct cmd_args *args)
 	o.override_freeze = cmd_flag(args, "override-freeze");
 	o.reason = cmd_opt(args, "reason");
 	o.retry_held = cmd_flag(args, "retry-held");
-	cmd_progress_init(&pg, app);
+	cmd_progress_begin(&pg, app, false, &cancel);
 	o.obs = &pg.obs;
-	cancel_init(&cancel);
-	cmd_progress_signals(&cancel);
 	o.cancel = &cancel;
 
 	if (promote_run(p, app->store, app->now, &o, &rep, &e) < 0) {

@@ -29,10 +29,7 @@ static int rollback_exec(struct app *app, struct cmd_args *args)
 	ei = action_find_env(p, args->argv[1], &e);
 	if (ei < 0)
 		return cmd_err(&e);
-	cmd_progress_init(&pg, app);
-	pg.eager = true;
-	cancel_init(&cancel);
-	cmd_progress_signals(&cancel);
+	cmd_progress_begin(&pg, app, true, &cancel);
 	o.project = pi;
 	o.env = ei;
 	o.actor = app->as;

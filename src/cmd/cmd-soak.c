@@ -56,11 +56,8 @@ static int soak_exec(struct app *app, struct cmd_args *args)
 	if (poll < 1)
 		poll = SOAK_POLL_DEFAULT;
 	o.actor = app->as;
-	cmd_progress_init(&pg, app);
-	pg.eager = true;
+	cmd_progress_begin(&pg, app, true, &cancel);
 	o.obs = &pg.obs;
-	cancel_init(&cancel);
-	cmd_progress_signals(&cancel);
 	o.cancel = &cancel;
 	for (;;) {
 		int64_t now = app->now + (mono_s() - mono0), wake;
