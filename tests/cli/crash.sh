@@ -8,12 +8,7 @@
 # backends: sqlite pg
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
 
-if [ "${TOLLGATE_TEST_BACKEND:-sqlite}" = pg ]; then
-	TOLLGATE_DB=$(bash "$TOLLGATE_SRC/tests/pg/newdb.sh")
-else
-	TOLLGATE_DB="sqlite:$T/state.db"
-fi
-export TOLLGATE_DB
+backend_store
 export TOLLGATE_NOW=2026-02-01T10:00:00Z
 cp "$FIXTURES/exec-chain.yaml" tollgate.yaml
 cp -R "$FIXTURES/exec-scripts" .

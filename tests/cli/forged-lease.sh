@@ -9,14 +9,7 @@
 # backends: sqlite pg
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
 
-if [ "${TOLLGATE_TEST_BACKEND:-sqlite}" = pg ]; then
-	TOLLGATE_DB=$(bash "$TOLLGATE_SRC/tests/pg/newdb.sh")
-	raw() { psql "$TOLLGATE_DB" -qAt -v ON_ERROR_STOP=1 -c "$1"; }
-else
-	TOLLGATE_DB="sqlite:$T/state.db"
-	raw() { sqlite3 -bail "$T/state.db" "$1"; }
-fi
-export TOLLGATE_DB
+backend_store
 cp "$FIXTURES/exec-dag.yaml" tollgate.yaml
 cp -R "$FIXTURES/exec-scripts" .
 mkdir -p .fx

@@ -11,6 +11,21 @@ unset TOLLGATE_PLAN TOLLGATE_DB TOLLGATE_USER TOLLGATE_NOW NO_COLOR
 fails=0
 checks=0
 
+# backend_store: export TOLLGATE_DB for the backend the test runs on
+# (TOLLGATE_TEST_BACKEND: a fresh database on the test PostgreSQL, or
+# sqlite:$T/state.db) and define raw SQL: direct access to the store with
+# psql / sqlite3, as an attacker or a DBA would have it
+backend_store() {
+	if [ "${TOLLGATE_TEST_BACKEND:-sqlite}" = pg ]; then
+		TOLLGATE_DB=$(bash "$TOLLGATE_SRC/tests/pg/newdb.sh")
+		raw() { psql "$TOLLGATE_DB" -qAt -v ON_ERROR_STOP=1 -c "$1"; }
+	else
+		TOLLGATE_DB="sqlite:$T/state.db"
+		raw() { sqlite3 -bail "$T/state.db" "$1"; }
+	fi
+	export TOLLGATE_DB
+}
+
 # run ARGS...: runs tollgate, keeps stdout in $T/out, stderr in $T/err, status in $rc
 run() {
 	set +e

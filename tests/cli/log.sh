@@ -5,14 +5,7 @@
 # backends: sqlite pg
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
 
-if [ "${TOLLGATE_TEST_BACKEND:-sqlite}" = pg ]; then
-	TOLLGATE_DB=$(bash "$TOLLGATE_SRC/tests/pg/newdb.sh")
-	raw() { psql "$TOLLGATE_DB" -qAt -v ON_ERROR_STOP=1 -c "$1"; }
-else
-	TOLLGATE_DB="sqlite:$T/state.db"
-	raw() { sqlite3 -bail "$T/state.db" "$1"; }
-fi
-export TOLLGATE_DB
+backend_store
 export TOLLGATE_NOW=2026-01-10T09:00:00Z
 cp "$TOLLGATE_SRC/tests/fixtures/state-small.yaml" tollgate.yaml
 

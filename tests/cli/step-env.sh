@@ -7,12 +7,7 @@
 # backends: sqlite pg
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
 
-if [ "${TOLLGATE_TEST_BACKEND:-sqlite}" = pg ]; then
-	TOLLGATE_DB=$(bash "$TOLLGATE_SRC/tests/pg/newdb.sh")
-else
-	TOLLGATE_DB="sqlite:$T/state.db"
-fi
-export TOLLGATE_DB
+backend_store
 export PGPASSWORD=pg-secret-value PGSSLKEY=/nowhere/key PGOPTIONS="-c work_mem=1MB"
 export MY_TEAM_VAR=kept
 export TOLLGATE_NOW=2026-02-01T10:00:00Z
