@@ -156,12 +156,24 @@ static void pg_selected(void *ctx, const struct promote_report *rep)
 {
 	struct cmd_progress *pg = ctx;
 	const struct plan *p = pg->app->plan;
+	size_t current = 0;
 	if (pg->quiet || !rep->nnotready)
 		return;
-	printf("%s not ready:\n", rep->nnotready == 1 ? "1 project is" : "these projects are");
 	for (size_t i = 0; i < rep->nnotready; i++)
-		printf("  %-24s %s\n", p->projects[rep->notready[i].project].id,
-		       rep->notready[i].summary);
+		current += rep->notready[i].up_to_date;
+	/* what is up to date is one line, not one refusal per project */
+	if (current)
+		printf("up to date: %zu project%s\n", current, current == 1 ? "" : "s");
+	if (current == rep->nnotready) {
+		fflush(stdout);
+		return;
+	}
+	printf("%s not ready:\n",
+	       rep->nnotready - current == 1 ? "1 project is" : "these projects are");
+	for (size_t i = 0; i < rep->nnotready; i++)
+		if (!rep->notready[i].up_to_date)
+			printf("  %-24s %s\n", p->projects[rep->notready[i].project].id,
+			       rep->notready[i].summary);
 	fflush(stdout);
 }
 

@@ -152,7 +152,9 @@ static int promote_exec(struct app *app, struct cmd_args *args)
 		if (o.dry_run && rep.nplanned)
 			print_dry(app, &rep, env);
 	}
-	if (rep.nplanned == 0) {
+	if (rep.nplanned == 0 && promote_all_up_to_date(&rep)) {
+		rc = EXIT_OK; /* everything selected already holds: nothing to do */
+	} else if (rep.nplanned == 0) {
 		rc = cmd_error(EXIT_NOT_READY,
 			       "nothing is ready to promote to '%s'; 'tollgate why PROJECT %s' says "
 			       "what is missing",

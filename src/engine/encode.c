@@ -282,6 +282,7 @@ json_t *encode_promote_report(const struct plan *p, const struct promote_report 
 		json_t *x = json_object();
 		set(x, "project", json_string(p->projects[rep->notready[i].project].id));
 		set(x, "summary", jstr(rep->notready[i].summary));
+		set(x, "up_to_date", json_boolean(rep->notready[i].up_to_date));
 		json_array_append_new(nr, x);
 	}
 	set(o, "not_ready", nr);

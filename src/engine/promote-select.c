@@ -218,7 +218,11 @@ void promote_choose(struct prun *r, struct state *st, const bool *busy)
 		for (int j = 0; j < RULE_COUNT; j++)
 			all = all && ok[j];
 		if (!all) {
+			const struct state_cell *src = state_cell(st, pi, r->env - 1);
 			add_notready(r->rep, pi, ready_summary(&rc, pi, r->env, ok));
+			r->rep->notready[r->rep->nnotready - 1].up_to_date =
+				src->state == STATE_HEALTHY && src->version && dst->version &&
+				ready_is_live(dst->state) && !strcmp(src->version, dst->version);
 			ready_result_release(&res);
 			continue;
 		}

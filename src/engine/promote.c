@@ -37,6 +37,16 @@ void promote_result_release(struct promote_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+bool promote_all_up_to_date(const struct promote_report *r)
+{
+	if (r->nplanned || !r->nnotready)
+		return false;
+	for (size_t i = 0; i < r->nnotready; i++)
+		if (!r->notready[i].up_to_date)
+			return false;
+	return true;
+}
+
 void promote_report_release(struct promote_report *r)
 {
 	for (size_t i = 0; i < r->nresults; i++)

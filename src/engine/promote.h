@@ -79,10 +79,14 @@ struct promote_result {
 	int64_t incident; /* incident opened by a breached trigger, 0 none */
 };
 
-/* A selected project that did not start, and why (rule names + first detail). */
+/* A selected project that did not start, and why (rule names + first detail).
+ * up_to_date: nothing to do, its candidate (the version healthy in the
+ * environment before) is already soaking or healthy in the target; such a
+ * project is listed here but is no refusal (exit 0 when all are so). */
 struct promote_notready {
 	int project;
 	char *summary;
+	bool up_to_date;
 };
 
 struct promote_report;
@@ -144,6 +148,9 @@ struct promote_report {
 	bool cancelled;
 };
 void promote_report_release(struct promote_report *r);
+/* Did the selection find only up-to-date projects (at least one, none
+ * refused by a rule, nothing planned)? Then promote has nothing to do. */
+bool promote_all_up_to_date(const struct promote_report *r);
 
 /*
  * Run (or with dry_run, plan) a promotion. Returns 0 when it ran (outcomes

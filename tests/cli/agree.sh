@@ -94,6 +94,7 @@ dry_planned a sit
 # ---- an interrupted promotion is ready: promote retries it ---------------
 run record e dev --version 2.e --as sam
 echo 30 >.fx/sleep-e
+: >.fx/timeline # earlier runs started e too: wait for this one's start
 "$TOLLGATE_BIN" promote --to sit --project e >"$T/bg.out" 2>&1 &
 pid=$!
 # wait until the deploy has started (the fixture logs it), then interrupt

@@ -65,11 +65,11 @@ rm -f .fx/await-*
 checks=$((checks + 1))
 ls .tollgate/runs/*/a.sit.deploy.log >/dev/null 2>&1 || fail "no log .tollgate/runs/RUN/a.sit.deploy.log"
 
-# --- nothing ready now: exit 3 and the readiness summary
+# --- everything already there: up to date is done, not a refusal (exit 0)
 run promote --to sit
-expect_rc 3
-expect_out_has "source: version '1.a' is already healthy in sit"
-expect_err_has "nothing is ready to promote to 'sit'"
+expect_rc 0
+expect_out_has "up to date: 5 projects"
+expect_err_empty
 
 # --- a failed verify: rolled back, its dependents skipped, the last lines shown
 touch .fx/fail-verify-b
