@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "engine/encode.h"
 #include "engine/actions.h"
 #include "plan/plan.h"
 
@@ -14,7 +15,7 @@ static void roles_json(json_t *o, const char *key, const char *const *v, size_t 
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
+		json_array_append_new(a, encode_string(v[i]));
 	json_object_set_new(o, key, a);
 }
 
@@ -36,9 +37,9 @@ static int approve_exec(struct app *app, struct cmd_args *args)
 		return cmd_err(&e);
 	if (app->json) {
 		json_t *o = json_object();
-		json_object_set_new(o, "gate", json_string(gate));
-		json_object_set_new(o, "person", json_string(app->as));
-		json_object_set_new(o, "role", json_string(r.role));
+		json_object_set_new(o, "gate", encode_string(gate));
+		json_object_set_new(o, "person", encode_string(app->as));
+		json_object_set_new(o, "role", encode_string(r.role));
 		json_object_set_new(o, "changed", json_boolean(!r.already));
 		roles_json(o, "still_needs", r.needs, r.nneeds);
 		cmd_print_json(o);
@@ -75,9 +76,9 @@ static int revoke_exec(struct app *app, struct cmd_args *args)
 		return cmd_err(&e);
 	if (app->json) {
 		json_t *o = json_object();
-		json_object_set_new(o, "gate", json_string(args->argv[0]));
-		json_object_set_new(o, "person", json_string(app->as));
-		json_object_set_new(o, "role", json_string(role));
+		json_object_set_new(o, "gate", encode_string(args->argv[0]));
+		json_object_set_new(o, "person", encode_string(app->as));
+		json_object_set_new(o, "role", encode_string(role));
 		json_object_set_new(o, "changed", json_true());
 		cmd_print_json(o);
 	} else {

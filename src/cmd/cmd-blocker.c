@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "cmd/cmd.h"
+#include "engine/encode.h"
 #include "engine/actions.h"
 #include "plan/plan.h"
 
@@ -30,7 +31,7 @@ static int blocker_exec(struct app *app, struct cmd_args *args)
 		return cmd_err(&e);
 	if (app->json) {
 		json_t *o = json_object();
-		json_object_set_new(o, "blocker", json_string(args->argv[0]));
+		json_object_set_new(o, "blocker", encode_string(args->argv[0]));
 		json_object_set_new(o, "progress", json_integer(got));
 		json_object_set_new(o, "resolved", json_boolean(resolved));
 		cmd_print_json(o);

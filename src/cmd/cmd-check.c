@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "cmd/cmd.h"
+#include "engine/encode.h"
 #include "engine/actions.h"
 #include "plan/plan.h"
 
@@ -19,10 +20,10 @@ static int tick(struct app *app, struct cmd_args *args, bool done)
 		return cmd_err(&e);
 	if (app->json) {
 		json_t *o = json_object();
-		json_object_set_new(o, "item", json_string(args->argv[0]));
+		json_object_set_new(o, "item", encode_string(args->argv[0]));
 		json_object_set_new(o, "done", json_boolean(done));
-		json_object_set_new(o, "by", json_string(app->as));
-		json_object_set_new(o, "note", note ? json_string(note) : json_null());
+		json_object_set_new(o, "by", encode_string(app->as));
+		json_object_set_new(o, "note", note ? encode_string(note) : json_null());
 		cmd_print_json(o);
 	} else {
 		printf("%s '%s' (%s)\n", done ? "ticked" : "unticked", args->argv[0], app->as);

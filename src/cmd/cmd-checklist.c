@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "engine/encode.h"
 #include "engine/actions.h"
 #include "plan/plan.h"
 
@@ -31,11 +32,11 @@ static int checklist_exec(struct app *app, struct cmd_args *args)
 		json_t *root = json_object(), *a = json_array();
 		for (size_t i = 0; i < o.n; i++) {
 			json_t *x = json_object();
-			json_object_set_new(x, "item", json_string(app->plan->items[o.v[i].item].id));
+			json_object_set_new(x, "item", encode_string(app->plan->items[o.v[i].item].id));
 			json_object_set_new(x, "ok", json_boolean(o.v[i].ok));
 			json_object_set_new(x, "exit_status", json_integer(o.v[i].exit_status));
-			json_object_set_new(x, "how", json_string(o.v[i].how));
-			json_object_set_new(x, "output", json_string(o.v[i].tail ? o.v[i].tail : ""));
+			json_object_set_new(x, "how", encode_string(o.v[i].how));
+			json_object_set_new(x, "output", encode_string(o.v[i].tail ? o.v[i].tail : ""));
 			json_array_append_new(a, x);
 		}
 		json_object_set_new(root, "results", a);

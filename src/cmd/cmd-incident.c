@@ -11,6 +11,7 @@
 
 #include "cmd/cmd-progress.h"
 #include "cmd/cmd.h"
+#include "engine/encode.h"
 #include "engine/actions.h"
 #include "engine/promote.h"
 #include "plan/plan.h"
@@ -100,9 +101,9 @@ static int incident_open(struct app *app, struct cmd_args *args)
 		json_t *j = json_object();
 		json_object_set_new(j, "id", json_integer(r.id));
 		json_object_set_new(j, "level", json_integer(level));
-		json_object_set_new(j, "env", json_string(env));
-		json_object_set_new(j, "project", project ? json_string(project) : json_null());
-		json_object_set_new(j, "text", json_string(text.buf ? text.buf : ""));
+		json_object_set_new(j, "env", encode_string(env));
+		json_object_set_new(j, "project", project ? encode_string(project) : json_null());
+		json_object_set_new(j, "text", encode_string(text.buf ? text.buf : ""));
 		cmd_print_json(j);
 	} else {
 		printf("opened incident %lld (level %ld)%s\n", (long long)r.id, level,

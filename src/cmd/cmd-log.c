@@ -70,7 +70,7 @@ static int log_verify(struct app *app)
 		json_object_set_new(o, "entries", json_integer(v.count));
 		if (!v.ok) {
 			json_object_set_new(o, "bad_seq", json_integer(v.bad_seq));
-			json_object_set_new(o, "why", json_string(v.why));
+			json_object_set_new(o, "why", encode_string(v.why));
 		}
 		cmd_print_json(o);
 	}

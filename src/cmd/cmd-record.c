@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "engine/encode.h"
 #include "engine/actions.h"
 #include "plan/plan.h"
 
@@ -52,9 +53,9 @@ static int record_bulk(struct app *app, const struct action_ctx *c, const char *
 		json_t *o = json_object(), *a = json_array();
 		for (size_t i = 0; i < l.n; i++) {
 			json_t *x = json_object();
-			json_object_set_new(x, "project", json_string(l.v[i].project));
-			json_object_set_new(x, "env", json_string(env));
-			json_object_set_new(x, "version", json_string(l.v[i].version));
+			json_object_set_new(x, "project", encode_string(l.v[i].project));
+			json_object_set_new(x, "env", encode_string(env));
+			json_object_set_new(x, "version", encode_string(l.v[i].version));
 			json_array_append_new(a, x);
 		}
 		json_object_set_new(o, "recorded", a);
@@ -94,9 +95,9 @@ static int record_exec(struct app *app, struct cmd_args *args)
 		return cmd_err(&e);
 	if (app->json) {
 		json_t *o = json_object(), *a = json_array(), *x = json_object();
-		json_object_set_new(x, "project", json_string(args->argv[0]));
-		json_object_set_new(x, "env", json_string(args->argv[1]));
-		json_object_set_new(x, "version", json_string(version));
+		json_object_set_new(x, "project", encode_string(args->argv[0]));
+		json_object_set_new(x, "env", encode_string(args->argv[1]));
+		json_object_set_new(x, "version", encode_string(version));
 		json_array_append_new(a, x);
 		json_object_set_new(o, "recorded", a);
 		cmd_print_json(o);

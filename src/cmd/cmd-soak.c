@@ -12,6 +12,7 @@
 
 #include "cmd/cmd-progress.h"
 #include "cmd/cmd.h"
+#include "engine/encode.h"
 #include "engine/promote.h"
 #include "plan/plan.h"
 
@@ -98,7 +99,7 @@ static int soak_exec(struct app *app, struct cmd_args *args)
 		json_object_set_new(o2, "results", res);
 		json_object_set_new(o2, "soaking", json_integer((json_int_t)all.still_soaking));
 		json_object_set_new(o2, "next_end",
-				    all.next_end ? json_string(util_fmt_time(all.next_end, t, sizeof(t)))
+				    all.next_end ? encode_string(util_fmt_time(all.next_end, t, sizeof(t)))
 						 : json_null());
 		cmd_print_json(o2);
 	} else if (!all.nresults && !all.still_soaking) {

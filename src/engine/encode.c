@@ -4,6 +4,7 @@
  */
 #include "engine/encode.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/promote.h"
@@ -11,9 +12,25 @@
 #include "plan/plan.h"
 #include "store/store.h"
 
+json_t *encode_string(const char *s)
+{
+	json_t *j;
+	char *clean;
+	if (!s)
+		return json_null();
+	j = json_string(s);
+	if (j)
+		return j;
+	clean = xstrdup(s);
+	util_scrub(clean, true);
+	j = json_string(clean);
+	free(clean);
+	return j ? j : json_null();
+}
+
 static json_t *jstr(const char *s)
 {
-	return s ? json_string(s) : json_null();
+	return encode_string(s);
 }
 
 static json_t *jtime(int64_t t)
@@ -48,7 +65,8 @@ static int line(const json_t *j, struct strbuf *out);
 static bool plain(const char *s)
 {
 	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == '"' || *s == '\\')
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x80 || *s == '"' ||
+		    *s == '\\')
 			return false;
 	return true;
 }
@@ -66,9 +84,9 @@ static void add_str(struct strbuf *out, const char *s)
 		strbuf_addch(out, '"');
 		return;
 	}
-	j = json_string(s);
-	if (!j || line(j, out) < 0)
-		strbuf_addstr(out, "null"); /* not UTF-8: the store never keeps that */
+	j = encode_string(s);
+	if (line(j, out) < 0)
+		strbuf_addstr(out, "null");
 	json_decref(j);
 }
 
@@ -129,8 +147,8 @@ static json_t *incident(const struct plan *p, const struct state_incident *in)
 	json_t *o = json_object();
 	set(o, "id", json_integer(in->id));
 	set(o, "level", json_integer(in->level));
-	set(o, "project", in->project >= 0 ? json_string(p->projects[in->project].id) : json_null());
-	set(o, "env", in->env >= 0 ? json_string(p->envs[in->env].name) : json_null());
+	set(o, "project", in->project >= 0 ? jstr(p->projects[in->project].id) : json_null());
+	set(o, "env", in->env >= 0 ? jstr(p->envs[in->env].name) : json_null());
 	set(o, "text", jstr(in->text));
 	set(o, "opened_by", jstr(in->opened_by));
 	set(o, "opened_at", jtime(in->opened_at));
@@ -141,9 +159,9 @@ static json_t *blocker(const struct plan *p, const struct state *st, int b)
 {
 	const struct plan_blocker *pb = &p->blockers[b];
 	json_t *o = json_object();
-	set(o, "id", json_string(pb->id));
+	set(o, "id", jstr(pb->id));
 	set(o, "progress", json_integer(st->blockers[b].progress));
-	set(o, "blocks", pb->blocks_env >= 0 ? json_string(p->envs[pb->blocks_env].name)
+	set(o, "blocks", pb->blocks_env >= 0 ? jstr(p->envs[pb->blocks_env].name)
 					     : json_null());
 	set(o, "owner", jstr(pb->owner));
 	set(o, "due", jdate(pb->due));
@@ -180,7 +198,7 @@ int encode_status_board(const struct status_board *b, struct strbuf *out)
 	int rc = 0;
 
 	strbuf_addstr(out, "{\n");
-	rc |= member(out, true, "plan", json_string(p->id));
+	rc |= member(out, true, "plan", jstr(p->id));
 	rc |= member(out, false, "now", jtime(b->now));
 	strbuf_addstr(out, ",\n  \"cells\": [");
 	for (size_t i = 0; i < b->ncells; i++) {
@@ -205,15 +223,15 @@ json_t *encode_why(const struct plan *p, const struct ready_why *w)
 	json_t *o = json_object(), *rules = json_array();
 	const struct ready_result *r = &w->result;
 
-	set(o, "project", json_string(p->projects[w->project].id));
-	set(o, "env", json_string(p->envs[w->env].name));
+	set(o, "project", jstr(p->projects[w->project].id));
+	set(o, "env", jstr(p->envs[w->env].name));
 	set(o, "ready", json_boolean(r->ready));
 	set(o, "version", jstr(r->version));
 	for (int i = 0; i < RULE_COUNT; i++) {
 		json_t *x = json_object();
-		set(x, "rule", json_string(ready_rule_name((enum ready_rule)i)));
+		set(x, "rule", jstr(ready_rule_name((enum ready_rule)i)));
 		set(x, "ok", json_boolean(r->rules[i].ok));
-		set(x, "detail", json_string(r->rules[i].detail ? r->rules[i].detail : ""));
+		set(x, "detail", jstr(r->rules[i].detail ? r->rules[i].detail : ""));
 		json_array_append_new(rules, x);
 	}
 	set(o, "rules", rules);
@@ -226,10 +244,10 @@ json_t *encode_next(const struct plan *p, const struct ready_next *n)
 	for (size_t i = 0; i < n->n; i++) {
 		const struct ready_next_item *x = &n->v[i];
 		json_t *j = json_object();
-		set(j, "project", json_string(p->projects[x->project].id));
-		set(j, "env", json_string(p->envs[x->env].name));
+		set(j, "project", jstr(p->projects[x->project].id));
+		set(j, "env", jstr(p->envs[x->env].name));
 		set(j, "version", jstr(x->version));
-		set(j, "from", json_string(p->envs[x->from].name));
+		set(j, "from", jstr(p->envs[x->from].name));
 		json_array_append_new(list, j);
 	}
 	set(o, "ready", list);
@@ -241,10 +259,10 @@ json_t *encode_next(const struct plan *p, const struct ready_next *n)
 json_t *encode_promote_result(const struct plan *p, const struct promote_result *r)
 {
 	json_t *o = json_object();
-	set(o, "project", json_string(p->projects[r->project].id));
-	set(o, "env", json_string(p->envs[r->env].name));
-	set(o, "version", json_string(r->version ? r->version : ""));
-	set(o, "outcome", json_string(promote_outcome_name(r->outcome)));
+	set(o, "project", jstr(p->projects[r->project].id));
+	set(o, "env", jstr(p->envs[r->env].name));
+	set(o, "version", jstr(r->version ? r->version : ""));
+	set(o, "outcome", jstr(promote_outcome_name(r->outcome)));
 	set(o, "previous", jstr(r->previous));
 	set(o, "detail", jstr(r->detail));
 	if (r->incident)
@@ -257,17 +275,17 @@ json_t *encode_promote_report(const struct plan *p, const struct promote_report 
 {
 	json_t *o = json_object(), *res = json_array(), *nr = json_array();
 
-	set(o, "run", json_string(rep->run_id));
-	set(o, "env", json_string(p->envs[env].name));
+	set(o, "run", jstr(rep->run_id));
+	set(o, "env", jstr(p->envs[env].name));
 	if (dry_run) {
 		json_t *pl = json_array();
 		set(o, "dry_run", json_true());
 		for (size_t i = 0; i < rep->nplanned; i++) {
 			const struct plan_project *pr = &p->projects[rep->planned[i]];
 			json_t *x = json_object();
-			set(x, "project", json_string(pr->id));
-			set(x, "env", json_string(p->envs[env].name));
-			set(x, "version", json_string(rep->planned_version[i]));
+			set(x, "project", jstr(pr->id));
+			set(x, "env", jstr(p->envs[env].name));
+			set(x, "version", jstr(rep->planned_version[i]));
 			set(x, "order", json_integer((json_int_t)i + 1));
 			set(x, "deploy", jstr(pr->deploy));
 			set(x, "verify", jstr(pr->verify));
@@ -280,7 +298,7 @@ json_t *encode_promote_report(const struct plan *p, const struct promote_report 
 	set(o, "results", res);
 	for (size_t i = 0; i < rep->nnotready; i++) {
 		json_t *x = json_object();
-		set(x, "project", json_string(p->projects[rep->notready[i].project].id));
+		set(x, "project", jstr(p->projects[rep->notready[i].project].id));
 		set(x, "summary", jstr(rep->notready[i].summary));
 		set(x, "up_to_date", json_boolean(rep->notready[i].up_to_date));
 		json_array_append_new(nr, x);
@@ -299,12 +317,12 @@ json_t *encode_log_entry(const struct store_log_entry *en)
 	json_t *o = json_object();
 	set(o, "seq", json_integer(en->seq));
 	set(o, "at", jtime(en->at));
-	set(o, "actor", json_string(en->actor ? en->actor : ""));
-	set(o, "action", json_string(en->action ? en->action : ""));
-	set(o, "subject", json_string(en->subject ? en->subject : ""));
-	set(o, "detail", json_string(en->detail ? en->detail : ""));
-	set(o, "prev_hash", json_string(en->prev_hash ? en->prev_hash : ""));
-	set(o, "hash", json_string(en->hash ? en->hash : ""));
+	set(o, "actor", jstr(en->actor ? en->actor : ""));
+	set(o, "action", jstr(en->action ? en->action : ""));
+	set(o, "subject", jstr(en->subject ? en->subject : ""));
+	set(o, "detail", jstr(en->detail ? en->detail : ""));
+	set(o, "prev_hash", jstr(en->prev_hash ? en->prev_hash : ""));
+	set(o, "hash", jstr(en->hash ? en->hash : ""));
 	return o;
 }
 
@@ -316,8 +334,8 @@ json_t *encode_error(const struct err *e)
 		r = e->code == ERR_USAGE ? REASON_INVALID
 		    : e->code == ERR_NOT_READY ? REASON_NOT_READY
 					       : REASON_FAILED;
-	set(x, "code", json_string(err_reason_name(r)));
-	set(x, "message", json_string(e->msg[0] ? e->msg : "unknown error"));
+	set(x, "code", jstr(err_reason_name(r)));
+	set(x, "message", jstr(e->msg[0] ? e->msg : "unknown error"));
 	if (e->line > 0) {
 		set(x, "file", jstr(e->file));
 		set(x, "line", json_integer(e->line));
@@ -353,7 +371,7 @@ static int members(const json_t *j, struct strbuf *out, const char *indent)
 	strbuf_addch(out, json_is_object(j) ? '{' : '[');
 	if (json_is_object(j)) {
 		json_object_foreach((json_t *)j, key, v) {
-			json_t *ks = json_string(key);
+			json_t *ks = jstr(key);
 			strbuf_addstr(out, k++ ? ",\n" : "\n");
 			strbuf_addf(out, "%s  ", indent);
 			if (line(ks, out) < 0) {

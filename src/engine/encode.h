@@ -47,6 +47,11 @@ json_t *encode_log_entry(const struct store_log_entry *en);
 /* {"error": {"code": reason name ("not_found", "busy" …), "message"[, "file",
  *  "line", "column"]}} */
 json_t *encode_error(const struct err *e);
+/* A JSON string of s (NULL: null). Text that is not valid UTF-8 (a store
+ * written before tollgate refused it, a row written by hand) is scrubbed
+ * (util_scrub) rather than dropped, so that every document stays valid and
+ * keeps its fields. New reference. */
+json_t *encode_string(const char *s);
 
 /* Append j as the CLI prints it: an object's members one a line, an array's
  * elements one a line, each element on a single line; a final newline.

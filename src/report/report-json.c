@@ -8,15 +8,13 @@
 
 #include <jansson.h>
 #include <stdlib.h>
+
+#include "engine/encode.h"
 #include <string.h>
 
 static json_t *jstr(const char *s)
 {
-	json_t *j;
-	if (!s)
-		return json_null();
-	j = json_string(s);
-	return j ? j : json_null(); /* not UTF-8: the loader should have said so */
+	return encode_string(s);
 }
 
 static json_t *jdate(int64_t t)

@@ -35,4 +35,21 @@ expect_rc 0
 run status --json
 expect_rc 0
 expect_json '[c for c in j["cells"] if c["project"] == "api" and c["env"] == "dev"][0]["version"] == "café-→-1"'
+
+# bytes that are not UTF-8, put in the store by hand
+sqlite3 .tollgate/state.db "UPDATE promotion SET version = CAST(X'636166E9' AS TEXT) WHERE project = 'api' AND env = 'dev';
+  UPDATE audit SET detail = CAST(X'76657273696F6E20636166E9' AS TEXT) WHERE seq = 1;"
+run status --json
+expect_rc 0
+expect_json '[c for c in j["cells"] if c["project"] == "api" and c["env"] == "dev"][0]["version"] == "caf?"'
+run next --json
+expect_rc 0
+run why api sit --json
+expect_json '[r for r in j["rules"] if r["rule"] == "source"][0]["detail"] is not None'
+run log --json
+expect_rc 0
+expect_json 'j["entries"][0]["detail"] == "version caf?"'
+run report --format json
+expect_rc 0
+expect_json 'any(c["version"] == "caf?" for w in j["waves"] for p in w["projects"] for c in p["cells"])'
 done_tests
