@@ -127,6 +127,7 @@ int main(int argc, char **argv)
 
 	err_init(&err);
 	app.argv0 = argv[0];
+	cmd_output_safe(false); /* stderr now; stdout once --json is known */
 	/* text enters as UTF-8 or not at all: a stray Latin-1 byte would end
 	 * up in the store, the audit log and every JSON answer */
 	for (int i = 1; i < argc; i++) {
@@ -252,6 +253,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	cmd_output_init(app.json);
+	cmd_output_safe(!app.json);
 	args.argc = nargc - optind;
 	args.argv = nargv + optind;
 	if (args.argc < e->min_args || (e->max_args >= 0 && args.argc > e->max_args)) {

@@ -26,10 +26,18 @@ static int print_human(void *ctx, const struct store_log_entry *en)
 	const char *dim = cmd_color(c->app, C_DIM), *bold = cmd_color(c->app, C_BOLD);
 	const char *reset = c->app->color ? C_RESET : "";
 
+	/* one entry, one line: a newline in a field cannot forge another row */
+	struct strbuf f[4] = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
+	strbuf_add_scrubbed(&f[0], en->actor, false);
+	strbuf_add_scrubbed(&f[1], en->action, false);
+	strbuf_add_scrubbed(&f[2], en->subject, false);
+	strbuf_add_scrubbed(&f[3], en->detail, false);
 	util_fmt_time(en->at, at, sizeof(at));
 	printf("%s%6" PRId64 "%s  %s  %-12s %s%-22s%s %s%s%s\n", dim, en->seq, reset, at,
-	       en->actor, bold, en->action, reset, en->subject, *en->detail ? ": " : "",
-	       en->detail);
+	       f[0].len ? f[0].buf : "", bold, f[1].len ? f[1].buf : "", reset,
+	       f[2].len ? f[2].buf : "", f[3].len ? ": " : "", f[3].len ? f[3].buf : "");
+	for (int i = 0; i < 4; i++)
+		strbuf_release(&f[i]);
 	c->n++;
 	return ferror(stdout) ? 1 : 0;
 }

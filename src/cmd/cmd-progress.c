@@ -48,7 +48,11 @@ static void live_clear(struct cmd_progress *pg)
 {
 	if (!pg->live || !pg->drawn)
 		return;
-	printf("\033[%dA\033[J", pg->drawn);
+	{
+		char seq[32];
+		snprintf(seq, sizeof(seq), "\033[%dA\033[J", pg->drawn);
+		cmd_output_raw(seq);
+	}
 	pg->drawn = 0;
 }
 

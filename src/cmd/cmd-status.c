@@ -166,12 +166,15 @@ static void print_footer(const struct app *app, const struct status_board *b)
 		printf("\n%sOpen incidents%s\n", cmd_color(app, C_BOLD), cmd_color(app, C_RESET));
 	for (size_t i = 0; i < b->nincidents; i++) {
 		const struct state_incident *in = b->incidents[i];
+		struct strbuf text = STRBUF_INIT; /* one incident, one line */
+		strbuf_add_scrubbed(&text, in->text ? in->text : "", false);
 		printf("  %s%lld%s  level %d  %s%s%s  since %s  %s\n",
 		       cmd_color(app, in->level >= 2 ? C_RED : C_YELLOW), (long long)in->id,
 		       cmd_color(app, C_RESET), in->level,
 		       in->project >= 0 ? p->projects[in->project].id : "",
 		       in->project >= 0 ? "@" : "", in->env >= 0 ? p->envs[in->env].name : "",
-		       util_fmt_time(in->opened_at, d, sizeof(d)), in->text ? in->text : "");
+		       util_fmt_time(in->opened_at, d, sizeof(d)), text.len ? text.buf : "");
+		strbuf_release(&text);
 	}
 	if (b->nblockers)
 		printf("\n%sOpen blockers%s\n", cmd_color(app, C_BOLD), cmd_color(app, C_RESET));

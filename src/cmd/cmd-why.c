@@ -41,12 +41,16 @@ static int why_exec(struct app *app, struct cmd_args *args)
 		if (r->ready && r->version)
 			printf(" (version %s)", r->version);
 		putchar('\n');
-		for (int i = 0; i < RULE_COUNT; i++)
+		for (int i = 0; i < RULE_COUNT; i++) {
+			/* a rule, one line: a detail quotes notes and versions */
+			struct strbuf detail = STRBUF_INIT;
+			strbuf_add_scrubbed(&detail, r->rules[i].detail, false);
 			printf("  %s%-6s%s  %-10s  %s\n",
 			       cmd_color(app, r->rules[i].ok ? C_GREEN : C_RED),
 			       r->rules[i].ok ? "ok" : "not ok", cmd_color(app, C_RESET),
-			       ready_rule_name((enum ready_rule)i),
-			       r->rules[i].detail ? r->rules[i].detail : "");
+			       ready_rule_name((enum ready_rule)i), detail.len ? detail.buf : "");
+			strbuf_release(&detail);
+		}
 	}
 	rc = r->ready ? EXIT_OK : EXIT_NOT_READY;
 	ready_why_release(&w);

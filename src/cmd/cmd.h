@@ -110,6 +110,14 @@ const char *cmd_color(const struct app *app, const char *code); /* "" when off *
  * steals the reference. */
 struct json_t;
 int cmd_print_json(void *json);
+/* Text that leaves the CLI cannot drive a terminal (cmd-output.c): stderr,
+ * and stdout when text_stdout, go through a filter that turns control
+ * characters and escape sequences other than colours into '?'. Called
+ * again with text_stdout, it adds stdout (each stream is wrapped once). */
+void cmd_output_safe(bool text_stdout);
+/* Write terminal control bytes of our own (the live view's cursor moves)
+ * around that filter, after what stdout holds. */
+void cmd_output_raw(const char *bytes);
 /* main.c: say whether stdout carries JSON (--json), before the command runs. */
 void cmd_output_init(bool json);
 /* A command that writes JSON to stdout by itself says so (no error document

@@ -7,6 +7,7 @@
  */
 #include "report/report-int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char css[] =
@@ -85,8 +86,12 @@ static const char css[] =
 	"}\n";
 
 /* Escape for text and attribute values alike. */
-static void esc_to(struct strbuf *o, const char *s)
+static void esc_to(struct strbuf *o, const char *text)
 {
+	/* no control character of the text reaches the page (see report-md.c) */
+	char *clean = text ? xstrdup(text) : NULL, *s = clean;
+	if (clean)
+		util_scrub(clean, true);
 	for (; s && *s; s++) {
 		switch (*s) {
 		case '&': strbuf_addstr(o, "&amp;"); break;
@@ -98,6 +103,7 @@ static void esc_to(struct strbuf *o, const char *s)
 		default: strbuf_addch(o, *s);
 		}
 	}
+	free(clean);
 }
 
 static void esc(struct rp_doc *d, const char *s)

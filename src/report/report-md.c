@@ -28,9 +28,13 @@ static void block(struct rp_doc *d)
 	strbuf_addstr(o, ends_with(o, "\n") ? "\n" : "\n\n");
 }
 
-static void esc(struct rp_doc *d, const char *s)
+static void esc(struct rp_doc *d, const char *text)
 {
 	struct strbuf *o = d->out;
+	/* no control character of the text reaches the document (a step's
+	 * output, a note, a version are the store's, as given) */
+	char *clean = xstrdup(text), *s = clean;
+	util_scrub(clean, true);
 	for (; *s; s++) {
 		switch (*s) {
 		case '\\': case '`': case '*': case '|': case '[': case ']': case '<': case '>':
@@ -42,6 +46,7 @@ static void esc(struct rp_doc *d, const char *s)
 		default: strbuf_addch(o, *s);
 		}
 	}
+	free(clean);
 	d->line_open = true;
 }
 
