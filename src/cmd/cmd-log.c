@@ -82,6 +82,11 @@ static int log_verify(struct app *app)
 		}
 		cmd_print_json(o);
 	}
+	if (!v.ok && v.added)
+		return cmd_error(EXIT_FAILED,
+				 "audit log entry %" PRId64 " does not belong (%s); remove it or "
+				 "restore the store from a backup: until then every change is refused",
+				 v.bad_seq, v.why);
 	if (!v.ok)
 		return cmd_error(EXIT_FAILED,
 				 "audit log entry %" PRId64 " was altered or removed (%s); "

@@ -216,8 +216,24 @@ int audit_append(struct store *s, struct err *e)
 		struct store_val p[] = { sv_int(en.seq), sv_int(en.at), sv_text(en.actor),
 					 sv_text(en.action), sv_text(en.subject),
 					 sv_text(en.detail), sv_text(en.prev_hash), sv_text(hex) };
-		if (store_q(s, sql_audit_insert, p, 8, NULL, NULL, e) < 0 ||
-		    (!s->in_batch && set_head(s, en.seq, hex, e) < 0))
+		struct err qe;
+		err_init(&qe);
+		if (store_q(s, sql_audit_insert, p, 8, NULL, NULL, &qe) < 0) {
+			/* we hold the write lock: an entry already at head + 1 was
+			 * written by someone else, outside tollgate */
+			if (err_is(&qe, REASON_CONFLICT))
+				err_setr(e, ERR_FAILED, REASON_CONFLICT,
+					 "the audit log already holds an entry %" PRId64 " that its "
+					 "head (entry %" PRId64 ") does not know: it was written "
+					 "outside tollgate, and nothing was written now; see 'tollgate "
+					 "log --verify', then remove it or restore the store from a "
+					 "backup",
+					 en.seq, s->head_seq);
+			else
+				err_copy(e, &qe);
+			goto out;
+		}
+		if (!s->in_batch && set_head(s, en.seq, hex, e) < 0)
 			goto out;
 	}
 	s->head_seq = en.seq;
@@ -352,15 +368,20 @@ static int verify_fn(struct store *s, void *ctx, struct err *e)
 	if (rc > 0)
 		return 0; /* out->why says which entry */
 	if (head.seq != c.expect - 1) {
-		out->bad_seq = c.expect;
-		if (head.seq > c.expect - 1)
+		if (head.seq > c.expect - 1) {
+			out->bad_seq = c.expect; /* the first entry missing */
 			snprintf(out->why, sizeof(out->why),
 				 "the log ends at entry %" PRId64 " but its head says %" PRId64,
 				 c.expect - 1, head.seq);
-		else
+		} else {
+			out->bad_seq = head.seq + 1; /* the first entry added */
+			out->added = true;
 			snprintf(out->why, sizeof(out->why),
-				 "entries after the head (entry %" PRId64 ") were added outside tollgate",
-				 head.seq);
+				 "it was added outside tollgate, after the log head (entry %" PRId64
+				 ")%s",
+				 head.seq, c.expect - 1 > head.seq + 1 ? ", and so were the entries after it"
+								     : "");
+		}
 		return 0;
 	}
 	if (strcmp(head.hash, c.prev)) {

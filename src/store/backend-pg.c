@@ -178,6 +178,18 @@ static int pg_res_err(struct pg_conn *c, PGresult *r, struct err *e)
 	}
 	if (!m || !*m)
 		m = PQerrorMessage(c->conn);
+	{
+		/* class 23: integrity constraint violation */
+		const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+		if (st && !strncmp(st, "23", 2)) {
+			struct err ce;
+			err_init(&ce);
+			pg_set_err(&ce, m);
+			err_setr(e, ERR_FAILED, REASON_CONFLICT, "%s", ce.msg);
+			PQclear(r);
+			return -1;
+		}
+	}
 	pg_set_err(e, m);
 	PQclear(r);
 	return -1;

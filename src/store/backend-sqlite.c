@@ -167,6 +167,8 @@ static int sq_fail(struct sq_conn *c, struct err *e)
 		strbuf_release(&who);
 		return -1;
 	}
+	if (sqlite3_errcode(c->db) == SQLITE_CONSTRAINT)
+		return err_setr(e, ERR_FAILED, REASON_CONFLICT, "%s", sqlite3_errmsg(c->db));
 	return err_setr(e, ERR_FAILED, REASON_IO, "%s", sqlite3_errmsg(c->db));
 }
 

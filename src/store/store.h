@@ -420,6 +420,7 @@ struct store_verify {
 	bool ok;
 	int64_t bad_seq; /* the first bad entry's seq (or expected seq when missing) */
 	char why[256];   /* "its hash does not match", "entry 7 is missing", … */
+	bool added;      /* bad_seq and on were written after the head, outside tollgate */
 };
 /* Walk the whole chain in seq order: seq gaps, prev_hash mismatches, hash
  * mismatches and a head that does not match the last entry (a deleted tail)

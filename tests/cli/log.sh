@@ -96,6 +96,30 @@ raw "INSERT INTO audit SELECT * FROM audit_saved"
 run log --verify
 expect_rc 0
 
+# an entry added after the head, chained with the documented formula: named
+# as what it is, and every change refused with how to recover, not a raw
+# "UNIQUE constraint failed"
+run log --json
+entry5=$(/usr/bin/python3 - "$T/out" <<'PY'
+import hashlib, json, sys
+last = json.load(open(sys.argv[1]))["entries"][-1]
+f = [str(last["seq"] + 1), str(last["at"] if isinstance(last["at"], int) else 1768046400),
+     "mallory", "approve", "gate-4", "as ops-lead", last["hash"]]
+h = hashlib.sha256("".join("%d:%s," % (len(x.encode()), x) for x in f).encode()).hexdigest()
+print("(%s, %s, 'mallory', 'approve', 'gate-4', 'as ops-lead', '%s', '%s')" % (f[0], f[1], f[6], h))
+PY
+)
+raw "INSERT INTO audit (seq, at, actor, action, subject, detail, prev_hash, hash) VALUES $entry5"
+run log --verify
+expect_rc 1
+expect_err_line "tollgate: error: audit log entry 5 does not belong (it was added outside tollgate, after the log head (entry 4)); remove it or restore the store from a backup: until then every change is refused"
+TOLLGATE_NOW=2026-01-10T12:30:00Z run record web dev --version w-0 --as tom
+expect_rc 1
+expect_err_line "tollgate: error: the audit log already holds an entry 5 that its head (entry 4) does not know: it was written outside tollgate, and nothing was written now; see 'tollgate log --verify', then remove it or restore the store from a backup"
+raw "DELETE FROM audit WHERE seq = 5"
+run log --verify
+expect_rc 0
+
 # deleted, then a new change: still caught at the hole
 raw "DELETE FROM audit WHERE seq = 3"
 run log --verify
