@@ -6,6 +6,7 @@
  * handler, which raises the run's cancel token; and the JSON of one outcome.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -23,12 +24,30 @@
  * run, so the command names the one run it stops. */
 static struct cancel_token *_Atomic signal_token;
 
+/* Said at once, from the handler (write(2) is async-signal-safe): what this
+ * Ctrl-C does and what the next one would. */
+static const char stop_first[] =
+	"\ntollgate: stopping: nothing new starts, the running steps finish "
+	"(Ctrl-C again stops them now)\n";
+static const char stop_second[] =
+	"\ntollgate: stopping now: the running steps are being stopped (SIGTERM, "
+	"then SIGKILL)\n";
+
 static void on_signal(int sig)
 {
 	struct cancel_token *t = atomic_load(&signal_token);
+	int level, saved = errno;
 	(void)sig;
-	if (t)
-		cancel_raise(t, cancel_level(t) < 2 ? cancel_level(t) + 1 : 2);
+	if (!t)
+		return;
+	level = cancel_level(t) < 2 ? cancel_level(t) + 1 : 2;
+	cancel_raise(t, level);
+	{
+		const char *msg = level == 1 ? stop_first : stop_second;
+		ssize_t w = write(STDERR_FILENO, msg, strlen(msg));
+		(void)w; /* nothing to do about a lost notice in a handler */
+	}
+	errno = saved;
 }
 
 void cmd_progress_signals(struct cancel_token *t)

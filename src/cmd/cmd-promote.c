@@ -162,22 +162,30 @@ static int promote_exec(struct app *app, struct cmd_args *args)
 	} else if (o.dry_run) {
 		rc = EXIT_OK;
 	} else {
-		size_t cnt[PROMOTE_SKIPPED + 1] = { 0 };
+		size_t cnt[PROMOTE_OUTCOMES] = { 0 };
 		for (size_t i = 0; i < rep.nresults; i++)
 			cnt[rep.results[i].outcome]++;
 		if (!app->json) {
 			printf("promote to %s (run %s): %zu healthy, %zu soaking, %zu rolled back, "
-			       "%zu failed, %zu skipped\n",
+			       "%zu failed, %zu skipped",
 			       p->envs[env].name, rep.run_id, cnt[PROMOTE_HEALTHY], cnt[PROMOTE_SOAKING],
 			       cnt[PROMOTE_ROLLED_BACK], cnt[PROMOTE_FAILED], cnt[PROMOTE_SKIPPED]);
+			if (cnt[PROMOTE_INTERRUPTED])
+				printf(", %zu interrupted", cnt[PROMOTE_INTERRUPTED]);
+			putchar('\n');
 			if (rep.paused)
 				printf("paused by an open incident of level 2 or more: nothing new started\n");
-			if (rep.cancelled)
+			if (rep.cancelled && cancel_level(&cancel) >= 2)
+				printf("cancelled: the running steps were stopped (killed); the next "
+				       "promote repairs and retries what was interrupted\n");
+			else if (rep.cancelled)
 				printf("cancelled: the running steps finished; the next promote retries what "
-				       "was interrupted\n");
+				       "was not started\n");
 		}
-		rc = cnt[PROMOTE_ROLLED_BACK] || cnt[PROMOTE_FAILED] || rep.cancelled ? EXIT_FAILED
-										   : EXIT_OK;
+		rc = cnt[PROMOTE_ROLLED_BACK] || cnt[PROMOTE_FAILED] || cnt[PROMOTE_INTERRUPTED] ||
+				     rep.cancelled
+			     ? EXIT_FAILED
+			     : EXIT_OK;
 	}
 	promote_report_release(&rep);
 out:

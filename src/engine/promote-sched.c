@@ -104,7 +104,7 @@ void prun_result(struct prun *r, struct rp *rp, enum promote_outcome o, const ch
 	x->incident = rp->incident;
 	rp->st = RP_DONE;
 	r->ndone++;
-	if (o == PROMOTE_FAILED || o == PROMOTE_ROLLED_BACK)
+	if (o == PROMOTE_FAILED || o == PROMOTE_ROLLED_BACK || o == PROMOTE_INTERRUPTED)
 		r->nfailed++;
 	if (r->o->obs && r->o->obs->outcome)
 		r->o->obs->outcome(r->o->obs->ctx, x);

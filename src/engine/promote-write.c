@@ -361,7 +361,7 @@ void prun_settle(struct prun *r)
 			char *audit = xasprintf("version %s%s%s: %s (run %s)", rp->version,
 						rp->previous ? ", previous " : "",
 						rp->previous ? rp->previous : "", why, r->c.run_id);
-			prun_queue_state(r, i, STATE_INTERRUPTED, 0, why, audit, true, PROMOTE_FAILED,
+			prun_queue_state(r, i, STATE_INTERRUPTED, 0, why, audit, true, PROMOTE_INTERRUPTED,
 					 r->rep->cancelled ? "interrupted: cancelled while running"
 							   : "interrupted: stopped while running",
 					 NULL);

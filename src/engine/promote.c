@@ -21,7 +21,7 @@
 static const char *const outcome_names[] = {
 	[PROMOTE_HEALTHY] = "healthy",	       [PROMOTE_SOAKING] = "soaking",
 	[PROMOTE_ROLLED_BACK] = "rolled-back", [PROMOTE_FAILED] = "failed",
-	[PROMOTE_SKIPPED] = "skipped",
+	[PROMOTE_SKIPPED] = "skipped",	       [PROMOTE_INTERRUPTED] = "interrupted",
 };
 
 const char *promote_outcome_name(enum promote_outcome o)

@@ -65,8 +65,10 @@ enum promote_outcome {
 	PROMOTE_ROLLED_BACK,
 	PROMOTE_FAILED,
 	PROMOTE_SKIPPED,
+	PROMOTE_INTERRUPTED, /* stopped while running (a cancel): the next run repairs it */
 };
-/* "healthy", "soaking", "rolled-back", "failed", "skipped" */
+#define PROMOTE_OUTCOMES (PROMOTE_INTERRUPTED + 1)
+/* "healthy", "soaking", "rolled-back", "failed", "skipped", "interrupted" */
 const char *promote_outcome_name(enum promote_outcome o);
 
 struct promote_result {
