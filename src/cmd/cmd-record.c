@@ -41,6 +41,10 @@ static int record_bulk(struct app *app, const struct action_ctx *c, const char *
 						   : strerror(saved));
 	}
 	if (action_parse_versions(app->plan, name, sb.buf ? sb.buf : "", sb.len, &l, &e) < 0) {
+		/* every bad line, then what it means */
+		for (size_t i = 0; l.nproblems > 1 && i < l.nproblems; i++)
+			fprintf(stderr, "tollgate: error: %s\n", l.problems[i]);
+		action_versions_release(&l);
 		strbuf_release(&sb);
 		return cmd_err(&e);
 	}

@@ -77,6 +77,9 @@ void action_versions_release(struct action_versions *l)
 		free(l->v[i].version);
 	}
 	free(l->v);
+	for (size_t i = 0; i < l->nproblems; i++)
+		free(l->problems[i]);
+	free(l->problems);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -98,6 +101,26 @@ static const char *word(const char **s, const char *end, size_t *len)
 	return start;
 }
 
+/* Where the line holding s ends (past its newline). */
+static const char *line_end(const char *s, const char *end)
+{
+	const char *eol = memchr(s, '\n', (size_t)(end - s));
+	return eol ? eol + 1 : end;
+}
+
+static void problem(struct action_versions *l, enum err_reason why, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void problem(struct action_versions *l, enum err_reason why, const char *fmt, ...)
+{
+	va_list ap;
+	if (!l->nproblems)
+		l->first_reason = why;
+	ALLOC_GROW(l->problems, l->nproblems + 1, l->problems_alloc);
+	va_start(ap, fmt);
+	l->problems[l->nproblems++] = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
 int action_parse_versions(const struct plan *p, const char *name, const char *text, size_t len,
 			  struct action_versions *l, struct err *e)
 {
@@ -106,75 +129,85 @@ int action_parse_versions(const struct plan *p, const char *name, const char *te
 	int line = 0;
 
 	memset(l, 0, sizeof(*l));
-	while (s < end) {
+	for (; s < end; s = line_end(s, end)) {
 		const char *eol = memchr(s, '\n', (size_t)(end - s));
 		const char *le = eol ? eol : end, *w1, *w2, *w3;
-		size_t n1 = 0, n2 = 0, n3 = 0;
-		char *project;
+		size_t n1 = 0, n2 = 0, n3 = 0, bad;
+		char *project, *version;
+		struct err ve;
 		int pi;
 
 		line++;
 		if (memchr(s, '\0', (size_t)(le - s))) {
-			err_set(e, ERR_USAGE, "%s:%d: a NUL byte; expected 'PROJECT VERSION'", name, line);
-			goto fail;
-		}
-		{
-			size_t bad;
-			if (!util_utf8_valid(s, (size_t)(le - s), &bad)) {
-				err_set(e, ERR_USAGE,
-					"%s:%d:%zu: not valid UTF-8 (byte 0x%02x); save the file as UTF-8",
-					name, line, bad + 1, (unsigned char)s[bad]);
-				goto fail;
-			}
-		}
-		w1 = word(&s, le, &n1);
-		if (!w1 || *w1 == '#') {
-			s = eol ? eol + 1 : end;
+			problem(l, REASON_INVALID, "%s:%d: a NUL byte; expected 'PROJECT VERSION'", name, line);
 			continue;
 		}
+		if (!util_utf8_valid(s, (size_t)(le - s), &bad)) {
+			problem(l, REASON_INVALID, "%s:%d:%zu: not valid UTF-8 (byte 0x%02x); save the file as UTF-8",
+				name, line, bad + 1, (unsigned char)s[bad]);
+			continue;
+		}
+		w1 = word(&s, le, &n1);
+		if (!w1 || *w1 == '#')
+			continue;
 		w2 = word(&s, le, &n2);
 		w3 = word(&s, le, &n3);
 		if (w2 && *w2 == '#')
 			w2 = NULL;
 		if (!w2 || (w3 && *w3 != '#')) {
-			err_set(e, ERR_USAGE, "%s:%d: expected 'PROJECT VERSION', got '%.*s'", name,
-				line, (int)(le - w1 > 80 ? 80 : le - w1), w1);
-			goto fail;
+			problem(l, REASON_INVALID, "%s:%d: expected 'PROJECT VERSION', got '%.*s'", name, line,
+				(int)(le - w1 > 80 ? 80 : le - w1), w1);
+			continue;
 		}
 		project = xstrndup(w1, n1);
 		pi = plan_project_index(p, project);
 		if (pi < 0) {
 			const char *sg = plan_suggest_project(p, project);
 			if (sg)
-				err_setr(e, ERR_USAGE, REASON_NOT_FOUND, "%s:%d: unknown project '%s'; did you mean '%s'?",
-					name, line, project, sg);
+				problem(l, REASON_NOT_FOUND, "%s:%d: unknown project '%s'; did you mean '%s'?", name, line,
+					project, sg);
 			else
-				err_setr(e, ERR_USAGE, REASON_NOT_FOUND, "%s:%d: unknown project '%s'", name, line, project);
+				problem(l, REASON_NOT_FOUND, "%s:%d: unknown project '%s'", name, line, project);
 			free(project);
-			goto fail;
+			continue;
 		}
 		if (seen[pi]) {
-			err_set(e, ERR_USAGE, "%s:%d: project '%s' is already on line %d", name, line,
-				project, seen[pi]);
+			problem(l, REASON_INVALID, "%s:%d: project '%s' is already on line %d", name, line, project,
+				seen[pi]);
 			free(project);
-			goto fail;
+			continue;
 		}
 		seen[pi] = line;
+		version = xstrndup(w2, n2);
+		err_init(&ve);
+		if (store_check_version(version, &ve) < 0) {
+			problem(l, REASON_INVALID, "%s:%d: %s", name, line, ve.msg);
+			free(project);
+			free(version);
+			continue;
+		}
 		ALLOC_GROW(l->v, l->n + 1, l->alloc);
 		l->v[l->n].project = project;
-		l->v[l->n].version = xstrndup(w2, n2);
+		l->v[l->n].version = version;
 		l->v[l->n].line = line;
 		l->n++;
-		s = eol ? eol + 1 : end;
 	}
 	free(seen);
+	if (l->nproblems) {
+		/* nothing is recorded from a file with a bad line */
+		for (size_t i = 0; i < l->n; i++) {
+			free(l->v[i].project);
+			free(l->v[i].version);
+		}
+		l->n = 0;
+		if (l->nproblems == 1)
+			return err_setr(e, ERR_USAGE, l->first_reason, "%s", l->problems[0]);
+		return err_set(e, ERR_USAGE, "%s: %zu bad lines; nothing recorded", name,
+			       l->nproblems);
+	}
 	if (!l->n)
 		return err_set(e, ERR_USAGE, "%s: no 'PROJECT VERSION' line; nothing to record", name);
 	return 0;
-fail:
-	free(seen);
-	action_versions_release(l);
-	return -1;
 }
 
 int action_record_bulk(const struct action_ctx *c, const char *env,

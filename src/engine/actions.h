@@ -58,10 +58,17 @@ struct action_version {
 struct action_versions {
 	size_t n, alloc;
 	struct action_version *v;
+	/* every bad line, "FILE:LINE: what" (FILE:LINE:COL for bad bytes) */
+	size_t nproblems, problems_alloc;
+	char **problems;
+	enum err_reason first_reason; /* of problems[0] */
 };
 void action_versions_release(struct action_versions *l);
-/* Parse text (named `name` in messages) and check every project against the
- * plan: any bad line → -1 ERR_USAGE "FILE:LINE: …" and l empty. */
+/* Parse text (named `name` in messages: a file's name or "<stdin>") and
+ * check every line: the project against the plan, the version as the store
+ * would. Every bad line is in l->problems; any → -1 ERR_USAGE and no
+ * version in l: the message is the one problem, or "FILE: N bad lines;
+ * nothing recorded". Release l after every call, whatever it returned. */
 int action_parse_versions(const struct plan *p, const char *name, const char *text, size_t len,
 			  struct action_versions *l, struct err *e);
 /* Record them all in env, in one transaction. */

@@ -646,6 +646,13 @@ int store_set_promotion(struct store *s, const struct store_promotion *pr, struc
 	return rc;
 }
 
+static int check_version(const char *v, int line, struct err *e);
+
+int store_check_version(const char *v, struct err *e)
+{
+	return check_version(v, 0, e);
+}
+
 static int check_version(const char *v, int line, struct err *e)
 {
 	const char *where = "";

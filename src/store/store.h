@@ -180,6 +180,9 @@ struct store_record {
 	const char *version;
 	int line; /* source line for messages, 0 none */
 };
+/* Is v a version the store takes (not empty, at most 200 bytes, no control
+ * character, no surrounding space)? 0, or -1 ERR_USAGE saying why. */
+int store_check_version(const char *v, struct err *e);
 /* The same for n projects in one env, in ONE transaction and one audit entry
  * (action "record", subject "ENV", detail "N versions: p=v, …"). If any one
  * is invalid nothing is written; the message names its line when given. */

@@ -11,15 +11,18 @@
 
 static struct plan *plan;
 
+/* l is zeroed by the caller once, and released here before each parse:
+ * action_parse_versions leaves the problems of a failed parse in it */
 static int parse(const char *text, struct action_versions *l, struct err *e)
 {
+	action_versions_release(l);
 	err_init(e);
 	return action_parse_versions(plan, "v.txt", text, strlen(text), l, e);
 }
 
 static void test_good(void)
 {
-	struct action_versions l;
+	struct action_versions l = { 0 };
 	struct err e;
 	CHECK_INT(parse("# header\n\napi v1\r\n  db\td-2 # trailing comment\nweb w/3", &l, &e), 0);
 	CHECK_INT(l.n, 3);
@@ -35,7 +38,7 @@ static void test_good(void)
 
 static void test_bad(void)
 {
-	struct action_versions l;
+	struct action_versions l = { 0 };
 	struct err e;
 	CHECK_INT(parse("api v1\napy v2\n", &l, &e), -1);
 	CHECK_INT(e.code, ERR_USAGE);
@@ -49,12 +52,30 @@ static void test_bad(void)
 	CHECK_STR(e.msg, "v.txt:3: project 'db' is already on line 1");
 	CHECK_INT(parse("# nothing\n\n", &l, &e), -1);
 	CHECK_STR(e.msg, "v.txt: no 'PROJECT VERSION' line; nothing to record");
+	action_versions_release(&l);
 	err_init(&e);
 	CHECK_INT(action_parse_versions(plan, "v.txt", "api v1\n\0x y\n", 12, &l, &e), -1);
 	CHECK_STR(e.msg, "v.txt:2: a NUL byte; expected 'PROJECT VERSION'");
 	CHECK_INT(parse("api v1\ndb caf\xe9\n", &l, &e), -1);
 	CHECK_STR(e.msg, "v.txt:2:7: not valid UTF-8 (byte 0xe9); save the file as UTF-8");
 	CHECK_INT(l.n, 0);
+	action_versions_release(&l);
+	/* every bad line is reported, each FILE:LINE:, the version checked as
+	 * the store would (no 'line N:' of its own) */
+	CHECK_INT(parse("api v1\nnope 2\ndb \"x\x01y\"\nweb w1\napi v2\n", &l, &e), -1);
+	CHECK_STR(e.msg, "v.txt: 3 bad lines; nothing recorded");
+	CHECK(err_is(&e, REASON_INVALID));
+	CHECK_INT(l.n, 0);
+	CHECK_INT(l.nproblems, 3);
+	if (l.nproblems == 3) {
+		CHECK_STR(l.problems[0], "v.txt:2: unknown project 'nope'");
+		CHECK_STR(l.problems[1], "v.txt:3: version '\"x\x01y\"' holds a control character");
+		CHECK_STR(l.problems[2], "v.txt:5: project 'api' is already on line 1");
+	}
+	action_versions_release(&l);
+	CHECK_INT(parse("api v1\napy v2\n", &l, &e), -1);
+	CHECK(err_is(&e, REASON_NOT_FOUND));
+	action_versions_release(&l);
 }
 
 static void test_lookups(void)
