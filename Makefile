@@ -1,6 +1,7 @@
 # tollgate - the entry point. CMake + Ninja underneath.
 #   make          build ./build/tollgate
-#   make test     the whole test suite: normal build, then ASan+UBSan build
+#   make test     the whole test suite: normal build, every fuzz target for
+#                 CI_FUZZ_TIME seconds, then the suite again under ASan+UBSan
 #   make asan     the test suite under AddressSanitizer + UndefinedBehaviorSanitizer only
 #   make fuzz     build the libFuzzer targets and run each for FUZZ_TIME seconds
 #   make bench    the benchmarks in bench/, with their peers
@@ -11,6 +12,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_TIME ?= 60
+CI_FUZZ_TIME ?= 15
 JOBS ?= 2
 
 .PHONY: all build setup test asan check unit fuzz bench demo clean
@@ -41,6 +43,8 @@ asan: setup $(ASAN_BUILD)/build.ninja
 test: build
 	@echo "== test suite (RelWithDebInfo) =="
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@echo "== fuzz targets, $(CI_FUZZ_TIME) s each (libFuzzer + ASan + UBSan) =="
+	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=$(CI_FUZZ_TIME)
 	@echo "== test suite (AddressSanitizer + UndefinedBehaviorSanitizer) =="
 	@$(MAKE) --no-print-directory asan
 
