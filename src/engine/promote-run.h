@@ -12,6 +12,12 @@
 
 struct state;
 
+/* After a short step ends, how long the runner waits for others to end
+ * before the next tick (exec_opts.gather_us): the ends and the starts that
+ * follow them then share one commit. Only steps that ran less than ten times
+ * this are followed by a wait, so a slot loses at most a tenth of its time. */
+#define PROMOTE_GATHER_US 1000
+
 enum step_kind { STEP_DEPLOY, STEP_VERIFY, STEP_MEASURE, STEP_ROLLBACK };
 enum rp_state { RP_PENDING, RP_QUEUED, RP_ACTIVE, RP_DONE };
 

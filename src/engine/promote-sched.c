@@ -525,6 +525,7 @@ int promote_schedule(struct prun *r, struct err *e)
 	eo.on_tick = on_tick;
 	eo.cancel = r->o->cancel;
 	eo.cancel_policy = EXEC_CANCEL_FINISH;
+	eo.gather_us = PROMOTE_GATHER_US;
 	eo.cb = r;
 	r->last_renew_ms = exec_mono_ms();
 	xr = exec_run_parallel(&eo, e);

@@ -5,8 +5,10 @@
  * failed or was rolled back) is queued here and committed at the next
  * scheduler tick: before anything new starts (next_task), on the runner's
  * tick, on a cancel and when the run ends. The changes ready at the same
- * tick go in ONE transaction (store_begin_batch): each is still its own
- * change with its own audit entry, chained in order. Nothing that was
+ * tick go in ONE transaction (store_begin_batch), and the runner gathers
+ * the ends of short steps for a moment (PROMOTE_GATHER_US) so that a tick
+ * holds several: each is still its own change with its own audit entry,
+ * chained in order. Nothing that was
  * durable before is less durable now: an outcome is reported, and a
  * dependent unlocked, only after the change that ends its dependency is
  * committed; starting N projects is one transaction in which each takes its
@@ -19,7 +21,6 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "engine/promote-run.h"
 #include "plan/plan.h"
@@ -35,7 +36,7 @@ void prun_step_ended(struct prun *r, size_t i, const struct exec_result *res)
 	ps->i = i;
 	snprintf(ps->step, sizeof(ps->step), "%s", rp->step_name);
 	/* logs are created lazily: a step that printed nothing has none */
-	ps->log = rp->log && access(rp->log, F_OK) == 0 ? xstrdup(rp->log) : NULL;
+	ps->log = rp->log && res->log_opened ? xstrdup(rp->log) : NULL;
 	ps->started = rp->step_wall_s;
 	ps->ended = pclock_now(&r->c.clock);
 	ps->exit_status = res->exit_code;

@@ -64,6 +64,8 @@ static void log_open_lazy(struct job *j)
 	j->log_fd = exec_fd_high(open(j->task.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
 	if (j->log_fd < 0)
 		j->res.log_errno = errno;
+	else
+		j->res.log_opened = true;
 }
 
 

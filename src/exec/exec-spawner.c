@@ -1,12 +1,14 @@
 /*
- * exec-spawner.c - the thread that spawns the commands of a parallel run.
+ * exec-spawner.c - the threads that spawn the commands of a parallel run.
  *
  * posix_spawn returns only once the child has exec'd, and on a busy machine
  * that is milliseconds of waiting for a CPU: done inline, it would hold up
  * everything else the runner's caller does between commands (promote writes
- * the state of each step). With more than one slot the spawns run on a
- * thread of their own (one per run); a finished spawn is handed back through
- * `done` and a byte on a pipe that the runner's ppoll watches.
+ * the state of each step). With more than one slot the spawns run on
+ * threads of their own (EXEC_SPAWNERS per run, taking jobs from one queue:
+ * the children a tick starts together do not wait for each other's exec); a
+ * finished spawn is handed back through `done` and a byte on a pipe that
+ * the runner's ppoll watches.
  */
 #define _GNU_SOURCE
 #include "exec/exec-internal.h"
@@ -51,7 +53,10 @@ void exec_spawner_start(struct runner *r)
 	r->done = xcalloc((size_t)r->njobs, sizeof(*r->done));
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cv, NULL);
-	if (pthread_create(&r->spawner, NULL, spawner_main, r)) {
+	for (int i = 0; i < EXEC_SPAWNERS && i < r->njobs; i++)
+		if (!pthread_create(&r->spawner[r->nspawners], NULL, spawner_main, r))
+			r->nspawners++;
+	if (!r->nspawners) {
 		exec_spawner_release(r);
 		return;
 	}
@@ -66,9 +71,11 @@ void exec_spawner_stop(struct runner *r)
 		return;
 	pthread_mutex_lock(&r->mu);
 	r->quit = true;
-	pthread_cond_signal(&r->cv);
+	pthread_cond_broadcast(&r->cv);
 	pthread_mutex_unlock(&r->mu);
-	pthread_join(r->spawner, NULL);
+	for (int i = 0; i < r->nspawners; i++)
+		pthread_join(r->spawner[i], NULL);
+	r->nspawners = 0;
 	r->threaded = false;
 }
 

@@ -244,6 +244,7 @@ int exec_job_prepare(struct job *j)
 		if (!t->log_lazy && j->log_fd < 0)
 			return exec_spawn_fail(j, errno, "cannot open log '%s': %s", t->log_path,
 					  exec_strerror(errno));
+		j->res.log_opened = j->log_fd >= 0;
 		j->log_head_left = cap / 2;
 		j->log_ring.cap = cap - cap / 2;
 	}

@@ -8,13 +8,15 @@
  * program itself for a plain one-program command (see exec-start.c), its own
  * process group, stdin from /dev/null, stdout and stderr into a pipe, every
  * other descriptor closed (closefrom in the child, and O_CLOEXEC on all of
- * ours besides). With more than one slot the spawns run on a thread of
+ * ours besides). With more than one slot the spawns run on two threads of
  * their own (posix_spawn waits for the child's exec, which on a loaded
  * machine is milliseconds the caller can use). The parent waits in one
  * ppoll() over the pipes, a pidfd per child and the spawner's wake pipe;
  * deadlines (timeouts, the SIGTERM→SIGKILL grace, ticks) set the ppoll
  * timeout, so nothing ever sleeps or spins (with a cancel token, the wait
  * also ends every 50 ms to look at it: another thread may raise it).
+ * After a short task ends, the next ask for a task may wait a moment for
+ * other ends (exec_opts.gather_us), so the caller handles them together.
  *
  * Output goes three ways as it arrives: to the log (the first half of
  * log_cap written through at once, the rest kept in a ring and written when
@@ -47,6 +49,14 @@ int64_t exec_mono_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+
+int64_t exec_mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 
@@ -314,6 +324,32 @@ static void job_slot_init(struct job *j)
 }
 
 
+/* A short task ended (it ran ran_ms): gather the ends that follow it
+ * (exec_opts.gather_us) unless a gathering is under way already. */
+static void gather_begin(struct runner *r, int64_t ran_ms)
+{
+	int64_t g = r->o->gather_us;
+
+	if (g <= 0 || r->gather_until || ran_ms * 1000 >= 10 * g)
+		return;
+	r->gather_until = exec_mono_us() + g;
+}
+
+
+/* Is next_task to wait for more ends? Ends the gathering once half of the
+ * slots are free or its time is up. */
+static bool gathering(struct runner *r)
+{
+	if (!r->gather_until)
+		return false;
+	if (2 * (r->njobs - r->running) >= r->njobs || exec_mono_us() >= r->gather_until) {
+		r->gather_until = 0;
+		return false;
+	}
+	return true;
+}
+
+
 /*
  * Start tasks while a slot is free and the scheduler has some. Returns its
  * last answer (1, 0, -1), or 2 when it was not asked.
@@ -322,7 +358,8 @@ static int fill(struct runner *r, bool *no_more)
 {
 	int got = 2, rc;
 
-	while (r->running < r->njobs && !*no_more && !r->idle && !cancel_set(r)) {
+	while (r->running < r->njobs && !*no_more && !r->idle && !cancel_set(r) &&
+	       !gathering(r)) {
 		struct job *j = NULL;
 		for (int i = 0; i < r->njobs && !j; i++)
 			if (!r->jobs[i].used)
@@ -409,9 +446,11 @@ static void step_jobs(struct runner *r, int64_t now)
 			exec_close_fd(&j->fd[1]);
 		}
 		if (j->exited && j->fd[0] < 0 && j->fd[1] < 0) {
+			int64_t ran_ms = j->res.end_mono_ms - j->res.start_mono_ms;
 			job_finish(r, j);
 			r->running--;
 			r->idle = false;
+			gather_begin(r, ran_ms);
 		}
 	}
 }
@@ -468,6 +507,20 @@ static int wait_events(struct runner *r, int64_t now, int64_t next_tick,
 		ts.tv_sec = (time_t)(ms / 1000);
 		ts.tv_nsec = (long)(ms % 1000) * 1000000;
 		tsp = &ts;
+	}
+	if (r->gather_until) {
+		/* the end of a gathering, to the microsecond; one that is over
+		 * is dropped (the next fill asks at once) */
+		int64_t us = r->gather_until - exec_mono_us();
+		if (us <= 0) {
+			us = 0;
+			r->gather_until = 0;
+		}
+		if (!tsp || us < (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000) {
+			ts.tv_sec = (time_t)(us / 1000000);
+			ts.tv_nsec = (long)(us % 1000000) * 1000;
+			tsp = &ts;
+		}
 	}
 	pr = ppoll(r->pfd, (nfds_t)n, tsp, mask);
 	if (pr < 0)

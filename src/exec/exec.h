@@ -91,6 +91,8 @@ struct exec_result {
 	bool out_truncated;    /* stdout was longer than capture_cap */
 	uint64_t output_bytes; /* everything the command wrote */
 	bool log_truncated;    /* output exceeded log_cap: the middle was left out */
+	bool log_opened;       /* the log was opened (a lazy one: something was
+	                        * written, so the file exists) */
 	int log_errno;         /* a write to the log failed (ENOSPC…); 0: fine */
 };
 
@@ -146,6 +148,16 @@ struct exec_opts {
 	 */
 	const struct cancel_token *cancel;
 	enum exec_cancel_policy cancel_policy;
+	/*
+	 * Gathering ends: when a task that ran for less than 10 x gather_us
+	 * ends while more than half of the slots are still busy, next_task is
+	 * asked again only once half of them are free or gather_us has passed
+	 * (or nothing runs), so the caller handles several ends at once (promote
+	 * commits them in one transaction). A slot waits at most gather_us
+	 * after a task that ran ten times as long: never after a long one.
+	 * 0: ask at once after every end.
+	 */
+	int64_t gather_us;
 	bool no_pidfd; /* wait without pidfds, as on kernels before 5.3 (tests) */
 	void *cb;      /* handed to every callback */
 };
@@ -192,8 +204,9 @@ bool exec_group_alive(pid_t pgid);
  */
 int64_t exec_pid_start_ms(pid_t pid);
 
-/* Clocks, in milliseconds. */
+/* Clocks, in milliseconds (exec_mono_us: microseconds). */
 int64_t exec_mono_ms(void);
+int64_t exec_mono_us(void);
 int64_t exec_wall_ms(void);
 
 #endif

@@ -21,13 +21,13 @@
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 
-struct hasher {
+struct audit_hasher {
 	EVP_MD_CTX *ctx;
 	EVP_MD *md; /* fetched once: an implicit fetch per digest is slow */
 	struct strbuf buf;
 };
 
-static void hasher_init(struct hasher *h)
+static void hasher_init(struct audit_hasher *h)
 {
 	h->ctx = EVP_MD_CTX_new();
 	h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
@@ -36,7 +36,7 @@ static void hasher_init(struct hasher *h)
 	strbuf_init(&h->buf);
 }
 
-static void hasher_release(struct hasher *h)
+static void hasher_release(struct audit_hasher *h)
 {
 	EVP_MD_CTX_free(h->ctx);
 	EVP_MD_free(h->md);
@@ -86,7 +86,7 @@ struct fields {
 	size_t len[5];
 };
 
-static void hash_fields(struct hasher *h, const struct fields *f, char hex[65])
+static void hash_fields(struct audit_hasher *h, const struct fields *f, char hex[65])
 {
 	static const char digits[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -121,7 +121,7 @@ static void fields_from_entry(struct fields *f, const struct store_log_entry *en
 
 void store_log_hash(const struct store_log_entry *entry, char hex[65])
 {
-	struct hasher h;
+	struct audit_hasher h;
 	struct fields f;
 	hasher_init(&h);
 	fields_from_entry(&f, entry);
@@ -211,7 +211,15 @@ int audit_append(struct store *s, struct err *e)
 	en.subject = subject.buf ? subject.buf : "";
 	en.detail = detail.buf ? detail.buf : "";
 	en.prev_hash = s->head_hash;
-	store_log_hash(&en, hex);
+	if (!s->hasher) {
+		s->hasher = xmalloc(sizeof(*s->hasher));
+		hasher_init(s->hasher);
+	}
+	{
+		struct fields f;
+		fields_from_entry(&f, &en);
+		hash_fields(s->hasher, &f, hex);
+	}
 	{
 		struct store_val p[] = { sv_int(en.seq), sv_int(en.at), sv_text(en.actor),
 					 sv_text(en.action), sv_text(en.subject),
@@ -243,6 +251,15 @@ out:
 	strbuf_release(&detail);
 	strbuf_release(&subject);
 	return rc;
+}
+
+void audit_release(struct store *s)
+{
+	if (!s->hasher)
+		return;
+	hasher_release(s->hasher);
+	free(s->hasher);
+	s->hasher = NULL;
 }
 
 /* ---- reading ---------------------------------------------------------------- */
@@ -297,7 +314,7 @@ int store_log_each(struct store *s, int64_t limit, store_log_fn fn, void *ctx, s
 /* ---- verify ----------------------------------------------------------------- */
 
 struct verify_ctx {
-	struct hasher h;
+	struct audit_hasher h;
 	struct store_verify *out;
 	int64_t expect; /* next seq */
 	char prev[65];
@@ -433,7 +450,7 @@ int store_log_append_bulk(struct store *s, int64_t now, int64_t n, struct err *e
 	struct store_val *p = xcalloc(BULK_ROWS * 8, sizeof(*p));
 	char (*subj)[32] = xcalloc(BULK_ROWS, sizeof(*subj));
 	char (*hashes)[65] = xcalloc(BULK_ROWS + 1, sizeof(*hashes));
-	struct hasher h;
+	struct audit_hasher h;
 	int64_t done = 0;
 	int rc = -1;
 

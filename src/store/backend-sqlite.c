@@ -22,6 +22,8 @@
 
 #define SQ_NOTICE_MS 1000
 #define SQ_MAX_COLS 32
+#define SQ_MAX_CMDS 8
+#define SQ_CMD_LEN 40
 
 struct sq_stmt {
 	const char *sql;
@@ -39,6 +41,10 @@ struct sq_conn {
 	unsigned seed;
 	struct sq_stmt *stmts;
 	size_t nstmts, alloc;
+	/* the short one-statement commands of every transaction (BEGIN,
+	 * COMMIT, SAVEPOINT…), prepared once; keyed by their text, a copy */
+	struct sq_stmt cmds[SQ_MAX_CMDS];
+	size_t ncmds;
 };
 
 /*
@@ -180,15 +186,56 @@ static void sq_close(void *conn)
 	for (size_t i = 0; i < c->nstmts; i++)
 		sqlite3_finalize(c->stmts[i].st);
 	free(c->stmts);
+	for (size_t i = 0; i < c->ncmds; i++) {
+		sqlite3_finalize(c->cmds[i].st);
+		free((char *)c->cmds[i].sql);
+	}
 	sqlite3_close_v2(c->db);
 	free(c->path);
 	free(c);
 }
 
+/* sql prepared, when it is a short command of one statement (cached);
+ * NULL: run it with sqlite3_exec. */
+static sqlite3_stmt *sq_cmd(struct sq_conn *c, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	const char *tail = NULL;
+
+	if (strlen(sql) > SQ_CMD_LEN || strchr(sql, ';'))
+		return NULL;
+	for (size_t i = 0; i < c->ncmds; i++)
+		if (!strcmp(c->cmds[i].sql, sql))
+			return c->cmds[i].st;
+	if (c->ncmds == SQ_MAX_CMDS ||
+	    sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, &tail) != SQLITE_OK)
+		return NULL;
+	if (!st || (tail && *tail)) {
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	c->cmds[c->ncmds].sql = xstrdup(sql);
+	c->cmds[c->ncmds].st = st;
+	c->ncmds++;
+	return st;
+}
+
 static int sq_exec(void *conn, const char *sql, struct err *e)
 {
 	struct sq_conn *c = conn;
+	sqlite3_stmt *st = sq_cmd(c, sql);
 	char *msg = NULL;
+
+	if (st) {
+		int rc = sqlite3_step(st);
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+			sq_fail(c, e);
+			sqlite3_reset(st);
+			return -1;
+		}
+		sqlite3_reset(st);
+		return 0;
+	}
 	if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		if (sqlite3_errcode(c->db) == SQLITE_BUSY)
 			sq_fail(c, e);

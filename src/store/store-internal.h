@@ -114,6 +114,8 @@ struct store {
 	int64_t head_seq;
 	char head_hash[65];
 	char *bulk_sql; /* multi-row audit insert, built once (stable address) */
+	struct audit_hasher *hasher; /* audit.c's digest context, made on the
+				      * first append */
 };
 
 /* Is a transaction open that a read or a coordination write joins? */
@@ -147,6 +149,8 @@ const char *row_dup(const struct store_row *r, int i, struct arena *a);
 int audit_read_head(struct store *s, struct err *e);
 int audit_append(struct store *s, struct err *e);
 int audit_write_head(struct store *s, struct err *e);
+/* Free what the appends kept (the digest context). */
+void audit_release(struct store *s);
 
 /* Free text as stored: valid UTF-8 (bad bytes become '?'), no NUL, at most
  * max bytes (0: no limit); with tail, the last max bytes are kept. */

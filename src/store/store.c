@@ -333,6 +333,7 @@ void store_close(struct store *s)
 	free(s->change_action);
 	free(s->change_subject);
 	free(s->bulk_sql);
+	audit_release(s);
 	strbuf_release(&s->change_detail);
 	free(s);
 }

@@ -925,6 +925,99 @@ static void test_ticks_and_many(void)
 	sched_release(&s);
 }
 
+/* ---- gathering ends (exec_opts.gather_us) ---- */
+
+struct gather {
+	struct sched s;
+	int finished_at_ask; /* s.finished when next_task was last asked */
+	int asks_after_ends; /* asks that followed at least one end */
+	int max_busy;        /* the most tasks in flight at such an ask */
+	int touch_at;        /* create the file "go" when task touch_at is given */
+};
+
+static int g_next(void *cb, struct exec_task *out)
+{
+	struct gather *g = cb;
+	int busy = g->s.next - g->s.finished;
+
+	if (g->s.finished > g->finished_at_ask) {
+		g->asks_after_ends++;
+		if (busy > g->max_busy)
+			g->max_busy = busy;
+	}
+	g->finished_at_ask = g->s.finished;
+	if (g->touch_at && g->s.next == g->touch_at) {
+		char *go = path_in("go");
+		int fd = open(go, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		CHECK(fd >= 0);
+		if (fd >= 0)
+			close(fd);
+		free(go);
+	}
+	return s_next(&g->s, out);
+}
+
+static int run_gather(struct gather *g, struct exec_opts *o, struct err *e)
+{
+	o->next_task = g_next;
+	o->on_start = s_start;
+	o->on_finish = s_finish;
+	o->cb = g;
+	err_init(e);
+	return exec_run_parallel(o, e);
+}
+
+/*
+ * After a short task ends, next_task is asked again only once half of the
+ * slots are free: with a gathering that never times out (a minute), every
+ * ask that follows an end finds at most 2 of the 4 slots busy. Without
+ * gathering the runner asks after each end, with 3 busy.
+ */
+static void test_gather_half(void)
+{
+	static const char *cmds[40];
+	struct gather g = { .s = { .cmds = cmds, .n = 40, .proto = { .cwd = dir } } };
+	struct exec_opts o = { .max_jobs = 4, .gather_us = 60 * 1000000LL };
+	struct err e;
+	int ok = 0;
+
+	for (int i = 0; i < g.s.n; i++)
+		cmds[i] = "true";
+	CHECK_INT(run_gather(&g, &o, &e), 0);
+	for (int i = 0; i < g.s.n; i++)
+		ok += exec_result_ok(&g.s.res[i]);
+	CHECK_INT(ok, 40);
+	CHECK(g.asks_after_ends > 0);
+	CHECK(g.max_busy <= 2);
+	sched_release(&g.s);
+}
+
+/*
+ * A gathering ends when its time is up, though no other slot frees: task 0
+ * ends at once, tasks 1-3 wait until task 4 is given (the file "go"). Were
+ * next_task not asked while they ran, they would wait for their timeout.
+ */
+static void test_gather_time(void)
+{
+	static const char *cmds[5];
+	static const int64_t timeouts[] = { 0, 60000, 60000, 60000, 0 };
+	struct gather g = { .s = { .cmds = cmds, .n = 5, .timeouts = timeouts,
+				   .proto = { .cwd = dir } },
+			    .touch_at = 4 };
+	struct exec_opts o = { .max_jobs = 4, .gather_us = 1000 };
+	struct err e;
+
+	cmds[0] = "true";
+	for (int i = 1; i < 4; i++)
+		cmds[i] = "while [ ! -f go ]; do sleep 0.01; done";
+	cmds[4] = "true";
+	CHECK_INT(run_gather(&g, &o, &e), 0);
+	for (int i = 0; i < 5; i++)
+		CHECK(exec_result_ok(&g.s.res[i]));
+	CHECK_INT(g.max_busy, 3);
+	sched_release(&g.s);
+}
+
 static void test_without_pidfd(void)
 {
 	const char *cmds[] = { "exit 7", "exit 7", "echo hi; exit 7", "sleep 30", "exit 7", "exit 7" };
@@ -985,6 +1078,8 @@ int main(void)
 	RUN(test_spawn_failure);
 	RUN(test_background_and_kill_group);
 	RUN(test_ticks_and_many);
+	RUN(test_gather_half);
+	RUN(test_gather_time);
 	RUN(test_without_pidfd);
 	CHECK_INT(count_fds(), fds); /* nothing of ours left open */
 	if (chdir("/") < 0)
