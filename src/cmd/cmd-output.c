@@ -157,20 +157,45 @@ static FILE *safe_stream(int fd, int mode)
 	return f;
 }
 
+/* the CLI's one process-wide set-up: the streams it replaced */
+static FILE *orig_stdout, *orig_stderr;
+
+/* At exit: flush and close the filters (what they hold is written, their
+ * memory freed) and give the process its own streams back. */
+static void output_finish(void)
+{
+	if (orig_stdout) {
+		FILE *f = stdout;
+		stdout = orig_stdout;
+		orig_stdout = NULL;
+		fclose(f);
+	}
+	if (orig_stderr) {
+		FILE *f = stderr;
+		stderr = orig_stderr;
+		orig_stderr = NULL;
+		fclose(f);
+	}
+}
+
 void cmd_output_safe(bool text_stdout)
 {
-	static bool err_done, out_done; /* the CLI's one process-wide set-up */
+	static bool registered;
 	FILE *f;
 	fflush(stdout);
 	fflush(stderr);
-	if (text_stdout && !out_done &&
-	    (f = safe_stream(STDOUT_FILENO, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF))) {
-		stdout = f;
-		out_done = true;
+	if (!registered) {
+		atexit(output_finish);
+		registered = true;
 	}
-	if (!err_done && (f = safe_stream(STDERR_FILENO, _IOLBF))) {
+	if (text_stdout && !orig_stdout &&
+	    (f = safe_stream(STDOUT_FILENO, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF))) {
+		orig_stdout = stdout;
+		stdout = f;
+	}
+	if (!orig_stderr && (f = safe_stream(STDERR_FILENO, _IOLBF))) {
+		orig_stderr = stderr;
 		stderr = f;
-		err_done = true;
 	}
 }
 

@@ -50,6 +50,7 @@ static void add_notready(struct promote_report *rep, int project, char *summary)
 	ALLOC_GROW(rep->notready, rep->nnotready + 1, rep->notready_alloc);
 	rep->notready[rep->nnotready].project = project;
 	rep->notready[rep->nnotready].summary = summary;
+	rep->notready[rep->nnotready].up_to_date = false;
 	rep->nnotready++;
 }
 
