@@ -108,8 +108,22 @@ static ssize_t safe_write(void *cookie, const char *data, size_t n)
 	size_t off = 0;
 
 	o->len = 0;
-	for (size_t i = 0; i < n; i++)
-		filter(o, (unsigned char)data[i]);
+	for (size_t i = 0; i < n;) {
+		/* plain text (the bulk of every output) is copied in runs */
+		size_t run = 0;
+		while (o->state == S_TEXT && i + run < n) {
+			unsigned char c = (unsigned char)data[i + run];
+			if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f || c == 0x1b || c == 0xc2)
+				break;
+			run++;
+		}
+		if (run) {
+			put(o, data + i, run);
+			i += run;
+			continue;
+		}
+		filter(o, (unsigned char)data[i++]);
+	}
 	while (off < o->len) {
 		ssize_t w = write(o->fd, o->buf + off, o->len - off);
 		if (w < 0) {
