@@ -247,6 +247,33 @@ static int sq_exec(void *conn, const char *sql, struct err *e)
 	return 0;
 }
 
+/*
+ * Switch a new store to WAL. While a fresh file is still in rollback mode,
+ * several processes opening it at once can meet in a lock upgrade that
+ * SQLite refuses at once (SQLITE_BUSY without calling the busy handler: it
+ * would deadlock); so this one statement is retried here, up to the wait.
+ */
+static int sq_wal(struct sq_conn *c, struct err *e)
+{
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct err tmp;
+		long waited_ms;
+		err_init(&tmp);
+		if (sq_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", &tmp) == 0)
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		waited_ms = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+		if (!err_is(&tmp, REASON_BUSY) || waited_ms >= c->wait_ms) {
+			err_copy(e, &tmp);
+			return -1;
+		}
+		c->seed = c->seed * 1103515245u + 12345u;
+		usleep(500 + (c->seed >> 16) % 1500);
+	}
+}
+
 static int sq_open(void **out, const char *path, const struct store_open_opts *o,
 		   struct err *e)
 {
@@ -288,7 +315,7 @@ static int sq_open(void **out, const char *path, const struct store_open_opts *o
 	 * WAL setting: a crash never corrupts the file or breaks the audit chain;
 	 * a power cut may lose the last commits (data and their entries
 	 * together). */
-	if (sq_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", e) < 0) {
+	if (sq_wal(c, e) < 0) {
 		sq_close(c);
 		return -1;
 	}

@@ -39,7 +39,7 @@ run() {
 fail() {
 	fails=$((fails + 1))
 	echo "FAIL: $*" >&2
-	echo "  exit: $rc" >&2
+	echo "  exit: ${rc-}" >&2
 	echo "  stdout: $(head -c 2000 "$T/out")" >&2
 	echo "  stderr: $(head -c 2000 "$T/err")" >&2
 }
