@@ -33,13 +33,13 @@ static json_t *jstr(const char *s)
 	return encode_string(s);
 }
 
-static json_t *jtime(int64_t t)
+json_t *encode_time(int64_t t)
 {
 	char buf[32];
 	return t ? json_string(util_fmt_time(t, buf, sizeof(buf))) : json_null();
 }
 
-static json_t *jdate(int64_t t)
+json_t *encode_date(int64_t t)
 {
 	char buf[32];
 	return t ? json_string(util_fmt_date(t, buf, sizeof(buf))) : json_null();
@@ -151,7 +151,7 @@ static json_t *incident(const struct plan *p, const struct state_incident *in)
 	set(o, "env", in->env >= 0 ? jstr(p->envs[in->env].name) : json_null());
 	set(o, "text", jstr(in->text));
 	set(o, "opened_by", jstr(in->opened_by));
-	set(o, "opened_at", jtime(in->opened_at));
+	set(o, "opened_at", encode_time(in->opened_at));
 	return o;
 }
 
@@ -164,7 +164,7 @@ static json_t *blocker(const struct plan *p, const struct state *st, int b)
 	set(o, "blocks", pb->blocks_env >= 0 ? jstr(p->envs[pb->blocks_env].name)
 					     : json_null());
 	set(o, "owner", jstr(pb->owner));
-	set(o, "due", jdate(pb->due));
+	set(o, "due", encode_date(pb->due));
 	return o;
 }
 
@@ -199,7 +199,7 @@ int encode_status_board(const struct status_board *b, struct strbuf *out)
 
 	strbuf_addstr(out, "{\n");
 	rc |= member(out, true, "plan", jstr(p->id));
-	rc |= member(out, false, "now", jtime(b->now));
+	rc |= member(out, false, "now", encode_time(b->now));
 	strbuf_addstr(out, ",\n  \"cells\": [");
 	for (size_t i = 0; i < b->ncells; i++) {
 		strbuf_addstr(out, i ? ",\n    " : "\n    ");
@@ -316,7 +316,7 @@ json_t *encode_log_entry(const struct store_log_entry *en)
 {
 	json_t *o = json_object();
 	set(o, "seq", json_integer(en->seq));
-	set(o, "at", jtime(en->at));
+	set(o, "at", encode_time(en->at));
 	set(o, "actor", jstr(en->actor ? en->actor : ""));
 	set(o, "action", jstr(en->action ? en->action : ""));
 	set(o, "subject", jstr(en->subject ? en->subject : ""));

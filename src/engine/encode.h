@@ -52,6 +52,9 @@ json_t *encode_error(const struct err *e);
  * (util_scrub) rather than dropped, so that every document stays valid and
  * keeps its fields. New reference. */
 json_t *encode_string(const char *s);
+/* RFC 3339 UTC time / YYYY-MM-DD date as a JSON string; 0 is null. */
+json_t *encode_time(int64_t t);
+json_t *encode_date(int64_t t);
 
 /* Append j as the CLI prints it: an object's members one a line, an array's
  * elements one a line, each element on a single line; a final newline.

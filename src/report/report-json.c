@@ -12,27 +12,10 @@
 #include "engine/encode.h"
 #include <string.h>
 
-static json_t *jstr(const char *s)
-{
-	return encode_string(s);
-}
-
-static json_t *jdate(int64_t t)
-{
-	char buf[16];
-	return t ? json_string(util_fmt_date(t, buf, sizeof(buf))) : json_null();
-}
-
-static json_t *jtime(int64_t t)
-{
-	char buf[32];
-	return t ? json_string(util_fmt_time(t, buf, sizeof(buf))) : json_null();
-}
-
 /* Take the scratch buffer's text as a JSON string and reset it. */
 static json_t *jsb(struct strbuf *sb)
 {
-	json_t *j = jstr(sb->len ? sb->buf : "");
+	json_t *j = encode_string(sb->len ? sb->buf : "");
 	strbuf_reset(sb);
 	return j;
 }
@@ -41,7 +24,7 @@ static json_t *jstrings(const char *const *v, size_t n)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, jstr(v[i]));
+		json_array_append_new(a, encode_string(v[i]));
 	return a;
 }
 
@@ -52,17 +35,17 @@ static json_t *jrefs(const struct plan_refs *r)
 
 static json_t *jenv(const struct plan *p, int env)
 {
-	return env >= 0 && (size_t)env < p->nenvs ? jstr(p->envs[env].name) : json_null();
+	return env >= 0 && (size_t)env < p->nenvs ? encode_string(p->envs[env].name) : json_null();
 }
 
 static json_t *jitem(const struct plan *p, const struct state *st, int i)
 {
 	const struct plan_item *it = &p->items[i];
 	const struct state_tick *t = &st->ticks[i];
-	return json_pack("{s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o}", "id", jstr(it->id), "text",
-			 jstr(it->text), "category", jstr(it->category), "done", t->done, "by",
-			 jstr(t->by), "at", jtime(t->at), "note", jstr(t->note), "check",
-			 jstr(it->check));
+	return json_pack("{s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o}", "id", encode_string(it->id), "text",
+			 encode_string(it->text), "category", encode_string(it->category), "done", t->done, "by",
+			 encode_string(t->by), "at", encode_time(t->at), "note", encode_string(t->note), "check",
+			 encode_string(it->check));
 }
 
 static json_t *jitems(const struct plan *p, const struct state *st,
@@ -86,10 +69,10 @@ static json_t *plan_obj(const struct plan *p)
 	char sev[16] = "";
 	if (p->risk_override)
 		snprintf(sev, sizeof(sev), "%s", plan_severity_name(p->risk_override));
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", jstr(p->id), "title",
-			 jstr(p->title), "created", jdate(p->created), "manager", jstr(p->manager),
-			 "status", jstr(p->status), "contact", jstr(p->contact), "next_review",
-			 jdate(p->next_review), "risk", *sev ? jstr(sev) : json_null());
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", encode_string(p->id), "title",
+			 encode_string(p->title), "created", encode_date(p->created), "manager", encode_string(p->manager),
+			 "status", encode_string(p->status), "contact", encode_string(p->contact), "next_review",
+			 encode_date(p->next_review), "risk", *sev ? encode_string(sev) : json_null());
 }
 
 static json_t *summary_obj(const struct plan *p, const struct state *st,
@@ -104,18 +87,18 @@ static json_t *summary_obj(const struct plan *p, const struct state *st,
 	json_object_set_new(o, "total_projects", json_integer((json_int_t)p->nprojects));
 	for (size_t i = 0; i < p->nwaves; i++)
 		json_array_append_new(waves, json_pack("{s:o, s:o, s:I}", "id",
-						       jstr(p->waves[i].id), "title",
-						       jstr(p->waves[i].title), "projects",
+						       encode_string(p->waves[i].id), "title",
+						       encode_string(p->waves[i].title), "projects",
 						       (json_int_t)rp_wave_nprojects(p, (int)i)));
 	json_object_set_new(o, "waves", waves);
 	for (size_t e = 0; e < p->nenvs; e++) {
 		const struct plan_env *env = &p->envs[e];
 		char buf[32];
-		json_array_append_new(envs, json_pack("{s:o, s:o, s:o, s:o}", "name", jstr(env->name),
-						      "title", jstr(rp_env_title(env)), "account",
-						      jstr(env->account), "soak",
+		json_array_append_new(envs, json_pack("{s:o, s:o, s:o, s:o}", "name", encode_string(env->name),
+						      "title", encode_string(rp_env_title(env)), "account",
+						      encode_string(env->account), "soak",
 						      env->has_soak && env->soak > 0
-							      ? jstr(util_fmt_duration(env->soak, buf,
+							      ? encode_string(util_fmt_duration(env->soak, buf,
 										       sizeof(buf)))
 							      : json_null()));
 		json_array_append_new(progress,
@@ -128,12 +111,12 @@ static json_t *summary_obj(const struct plan *p, const struct state *st,
 	json_object_set_new(o, "chain", jsb(sb));
 	if (rp_timeline_span(p, &from, &to)) {
 		rp_date_range(sb, from, to, true);
-		json_object_set_new(o, "timeline", json_pack("{s:o, s:o, s:o}", "from", jdate(from),
-							     "to", jdate(to), "text", jsb(sb)));
+		json_object_set_new(o, "timeline", json_pack("{s:o, s:o, s:o}", "from", encode_date(from),
+							     "to", encode_date(to), "text", jsb(sb)));
 	} else {
 		json_object_set_new(o, "timeline", json_null());
 	}
-	json_object_set_new(o, "overall_risk", jstr(plan_severity_name(plan_overall_risk(p))));
+	json_object_set_new(o, "overall_risk", encode_string(plan_severity_name(plan_overall_risk(p))));
 	tone = rp_plan_status(p, st, sb);
 	json_object_set_new(o, "status", jstatus(tone, sb));
 	json_object_set_new(o, "progress", progress);
@@ -156,19 +139,19 @@ static json_t *project_obj(const struct plan *p, const struct state *st, int i,
 		const struct state_cell *c = state_cell(st, i, (int)e);
 		json_t *x = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:o, s:o}", "env",
 				      p->envs[e].name, "state", store_state_name(c->state), "label",
-				      rp_state_label(c->state), "version", jstr(c->version), "since",
-				      jtime(c->state == STATE_NONE ? 0 : c->since), "target",
-				      jdate(plan_project_target(pr, (int)e)), "late",
-				      ready_is_late(p, st, i, (int)e, now), "log", jstr(c->log),
-				      "live_version", jstr(state_live_version(c)));
+				      rp_state_label(c->state), "version", encode_string(c->version), "since",
+				      encode_time(c->state == STATE_NONE ? 0 : c->since), "target",
+				      encode_date(plan_project_target(pr, (int)e)), "late",
+				      ready_is_late(p, st, i, (int)e, now), "log", encode_string(c->log),
+				      "live_version", encode_string(state_live_version(c)));
 		if (state_failed_version(c))
-			json_object_set_new(x, "failed_version", jstr(state_failed_version(c)));
+			json_object_set_new(x, "failed_version", encode_string(state_failed_version(c)));
 		json_array_append_new(cells, x);
 	}
 	tone = rp_project_status(p, st, i, sb);
 	return json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "number", number, "id",
-			 jstr(pr->id), "title", jstr(pr->title), "owner", jstr(pr->owner), "doc",
-			 jstr(pr->doc), "depends_on", jrefs(&pr->depends_on), "status",
+			 encode_string(pr->id), "title", encode_string(pr->title), "owner", encode_string(pr->owner), "doc",
+			 encode_string(pr->doc), "depends_on", jrefs(&pr->depends_on), "status",
 			 jstatus(tone, sb), "cells", cells);
 }
 
@@ -181,26 +164,26 @@ static json_t *waves_arr(const struct plan *p, const struct state *st, int64_t n
 		const struct plan_wave *wv = &p->waves[w];
 		json_t *o = json_object(), *projects = json_array(), *deps = json_array();
 		struct rp_lines lines = { 0 };
-		json_object_set_new(o, "id", jstr(wv->id));
-		json_object_set_new(o, "title", jstr(wv->title));
+		json_object_set_new(o, "id", encode_string(wv->id));
+		json_object_set_new(o, "title", encode_string(wv->title));
 		if (wv->has_window) {
 			rp_date_range(sb, wv->window_from, wv->window_to, true);
 			json_object_set_new(o, "window",
-					    json_pack("{s:o, s:o, s:o}", "from", jdate(wv->window_from),
-						      "to", jdate(wv->window_to), "text", jsb(sb)));
+					    json_pack("{s:o, s:o, s:o}", "from", encode_date(wv->window_from),
+						      "to", encode_date(wv->window_to), "text", jsb(sb)));
 		} else {
 			json_object_set_new(o, "window", json_null());
 		}
 		json_object_set_new(o, "after",
 				    wv->after_wave >= 0
-					    ? json_pack("{s:o, s:o}", "wave", jstr(wv->after_wave_id),
-							"env", jstr(wv->after_env_id))
+					    ? json_pack("{s:o, s:o}", "wave", encode_string(wv->after_wave_id),
+							"env", encode_string(wv->after_env_id))
 					    : json_null());
-		json_object_set_new(o, "notes", jstr(wv->notes));
+		json_object_set_new(o, "notes", encode_string(wv->notes));
 		json_object_set_new(o, "prerequisites", jitems(p, st, &wv->prerequisites));
 		rp_wave_dependencies(p, (int)w, &lines);
 		for (size_t i = 0; i < lines.n; i++)
-			json_array_append_new(deps, jstr(lines.v[i]));
+			json_array_append_new(deps, encode_string(lines.v[i]));
 		rp_lines_release(&lines);
 		json_object_set_new(o, "dependencies", deps);
 		for (size_t i = 0; i < p->nprojects; i++)
@@ -227,11 +210,11 @@ static json_t *milestones_arr(const struct plan *p, const struct state *st, int6
 		/* status: "done" (the promotions it names happened), "open",
 		 * "late", or null when it names none (nothing to tick) */
 		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:b, s:b, s:o, s:b, s:o}", "date",
-						   jdate(m->date), "until", jdate(m->until), "text",
-						   jstr(m->text), "past", now >= end + 86400, "today",
+						   encode_date(m->date), "until", encode_date(m->until), "text",
+						   encode_string(m->text), "past", now >= end + 86400, "today",
 						   now >= m->date && now < end + 86400, "status",
-						   jstr(marks[ms]), "done", ms == MS_DONE, "env",
-						   jstr(m->env_id)));
+						   encode_string(marks[ms]), "done", ms == MS_DONE, "env",
+						   encode_string(m->env_id)));
 	}
 	free(order);
 	return a;
@@ -244,8 +227,8 @@ static json_t *freezes_arr(const struct plan *p, int64_t now)
 		for (size_t f = 0; f < p->envs[e].nfreeze; f++) {
 			const struct plan_freeze *fz = &p->envs[e].freeze[f];
 			json_array_append_new(a, json_pack("{s:s, s:o, s:o, s:o, s:b}", "env",
-							   p->envs[e].name, "from", jtime(fz->from),
-							   "to", jtime(fz->to), "why", jstr(fz->why),
+							   p->envs[e].name, "from", encode_time(fz->from),
+							   "to", encode_time(fz->to), "why", encode_string(fz->why),
 							   "active", now >= fz->from && now < fz->to));
 		}
 	return a;
@@ -260,7 +243,7 @@ static json_t *checklist_arr(const struct plan *p, const struct state *st)
 		json_t *items = json_array();
 		for (size_t j = 0; j < g[i].n; j++)
 			json_array_append_new(items, jitem(p, st, g[i].items[j]));
-		json_array_append_new(a, json_pack("{s:o, s:o}", "category", jstr(g[i].name),
+		json_array_append_new(a, json_pack("{s:o, s:o}", "category", encode_string(g[i].name),
 						   "items", items));
 	}
 	rp_groups_free(g, n);
@@ -280,19 +263,19 @@ static json_t *gates_arr(const struct plan *p, const struct state *st, struct st
 			json_t *holders = json_array();
 			for (size_t k = 0; k < p->npeople; k++)
 				if (plan_person_has_role(&p->people[k], g->approvers[i]))
-					json_array_append_new(holders, jstr(p->people[k].id));
+					json_array_append_new(holders, encode_string(p->people[k].id));
 			json_array_append_new(
 				approvers,
-				json_pack("{s:o, s:o, s:b, s:o, s:o}", "role", jstr(g->approvers[i]),
+				json_pack("{s:o, s:o, s:b, s:o, s:o}", "role", encode_string(g->approvers[i]),
 					  "holders", holders, "approved", ap != NULL, "by",
-					  ap ? jstr(p->people[ap->person].id) : json_null(), "at",
-					  ap ? jtime(ap->at) : json_null()));
+					  ap ? encode_string(p->people[ap->person].id) : json_null(), "at",
+					  ap ? encode_time(ap->at) : json_null()));
 		}
-		o = json_pack("{s:o, s:o, s:o, s:s, s:o, s:o}", "id", jstr(g->id), "title",
-			      jstr(g->title), "location", jstr(g->location), "status",
+		o = json_pack("{s:o, s:o, s:o, s:s, s:o, s:o}", "id", encode_string(g->id), "title",
+			      encode_string(g->title), "location", encode_string(g->location), "status",
 			      ready_gate_status_name(s), "approvers", approvers, "criteria",
 			      jitems(p, st, &g->criteria));
-		json_object_set_new(o, "before", json_pack("{s:o, s:o}", "env", jstr(g->before_env_id),
+		json_object_set_new(o, "before", json_pack("{s:o, s:o}", "env", encode_string(g->before_env_id),
 							   "waves", jrefs(&g->waves)));
 		rp_gate_required_before(p, (int)gi, sb);
 		json_object_set_new(o, "required_before", jsb(sb));
@@ -308,11 +291,11 @@ static json_t *risks_arr(const struct plan *p, struct strbuf *sb)
 		const struct plan_risk *r = &p->risks[i];
 		rp_risk_scope(r, sb);
 		json_array_append_new(
-			a, json_pack("{s:o, s:o, s:s, s:o, s:o, s:o, s:o}", "id", jstr(r->id), "text",
-				     jstr(r->text), "severity", plan_severity_name(r->severity),
+			a, json_pack("{s:o, s:o, s:s, s:o, s:o, s:o, s:o}", "id", encode_string(r->id), "text",
+				     encode_string(r->text), "severity", plan_severity_name(r->severity),
 				     "scope", jsb(sb), "projects",
 				     r->all_projects ? json_string("all") : jrefs(&r->projects),
-				     "mitigation", jstr(r->mitigation), "owner", jstr(r->owner)));
+				     "mitigation", encode_string(r->mitigation), "owner", encode_string(r->owner)));
 	}
 	return a;
 }
@@ -323,9 +306,9 @@ static json_t *comms_arr(const struct plan *p)
 	for (size_t i = 0; i < p->ncomms; i++) {
 		const struct plan_comm *c = &p->comms[i];
 		json_array_append_new(
-			a, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "title", jstr(c->title),
-				     "time", jstr(c->time), "duration", jstr(c->duration),
-				     "frequency", jstr(c->frequency), "channel", jstr(c->channel),
+			a, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "title", encode_string(c->title),
+				     "time", encode_string(c->time), "duration", encode_string(c->duration),
+				     "frequency", encode_string(c->frequency), "channel", encode_string(c->channel),
 				     "attendees", jstrings(c->attendees, c->nattendees), "format",
 				     jstrings(c->format, c->nformat)));
 	}
@@ -338,8 +321,8 @@ static json_t *escalation_arr(const struct plan *p)
 	for (size_t i = 0; i < p->nescalation; i++) {
 		const struct plan_escalation *e = &p->escalation[i];
 		json_array_append_new(a, json_pack("{s:i, s:o, s:o, s:o}", "level", e->level, "name",
-						   jstr(e->name), "action", jstr(e->action), "notify",
-						   jstr(e->notify)));
+						   encode_string(e->name), "action", encode_string(e->action), "notify",
+						   encode_string(e->notify)));
 	}
 	return a;
 }
@@ -354,11 +337,11 @@ static json_t *success_arr(const struct plan *p, const struct state *st)
 			continue;
 		json_array_append_new(
 			a, json_pack("{s:s, s:o, s:I, s:I, s:o, s:o}", "env", env->name, "title",
-				     jstr(rp_env_title(env)), "healthy",
+				     encode_string(rp_env_title(env)), "healthy",
 				     (json_int_t)rp_env_count_state(p, st, (int)e, STATE_HEALTHY), "total",
 				     (json_int_t)p->nprojects, "soak",
 				     env->has_soak && env->soak > 0
-					     ? jstr(util_fmt_duration(env->soak, buf, sizeof(buf)))
+					     ? encode_string(util_fmt_duration(env->soak, buf, sizeof(buf)))
 					     : json_null(),
 				     "items", jitems(p, st, &env->success)));
 	}
@@ -373,13 +356,13 @@ static json_t *triggers_arr(const struct plan *p, struct strbuf *sb)
 		json_t *envs = json_array(), *o;
 		if (t->envs.n)
 			for (size_t k = 0; k < t->envs.n; k++)
-				json_array_append_new(envs, jstr(t->envs.ids[k]));
+				json_array_append_new(envs, encode_string(t->envs.ids[k]));
 		else
 			for (size_t e = 1; e < p->nenvs; e++)
-				json_array_append_new(envs, jstr(p->envs[e].name));
-		o = json_pack("{s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:i}", "id", jstr(t->id), "text",
-			      jstr(t->text), "kind", t->measure ? "measured" : "judged", "measure",
-			      jstr(t->measure), "above",
+				json_array_append_new(envs, encode_string(p->envs[e].name));
+		o = json_pack("{s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:i}", "id", encode_string(t->id), "text",
+			      encode_string(t->text), "kind", t->measure ? "measured" : "judged", "measure",
+			      encode_string(t->measure), "above",
 			      t->has_above ? json_real(t->above) : json_null(), "below",
 			      t->has_below ? json_real(t->below) : json_null(), "envs", envs, "level",
 			      t->level ? t->level : 1);
@@ -395,8 +378,8 @@ static json_t *rollback_arr(const struct plan *p)
 	json_t *a = json_array();
 	for (size_t i = 0; i < p->nrollback_steps; i++)
 		json_array_append_new(a, json_pack("{s:o, s:o}", "step",
-						   jstr(p->rollback_steps[i].title), "text",
-						   jstr(p->rollback_steps[i].text)));
+						   encode_string(p->rollback_steps[i].title), "text",
+						   encode_string(p->rollback_steps[i].text)));
 	return a;
 }
 
@@ -421,11 +404,11 @@ static json_t *resources_arr(const struct plan *p)
 	for (size_t i = 0; i < p->nresources; i++) {
 		const struct plan_resource *r = &p->resources[i];
 		json_array_append_new(
-			a, json_pack("{s:o, s:o, s:o, s:o, s:o}", "role", jstr(r->role), "person",
-				     jstr(r->person), "name",
-				     jstr(r->person ? rp_person_name(p, r->person) : "TBD"),
-				     "availability", jstr(r->availability), "responsibility",
-				     jstr(r->responsibility)));
+			a, json_pack("{s:o, s:o, s:o, s:o, s:o}", "role", encode_string(r->role), "person",
+				     encode_string(r->person), "name",
+				     encode_string(r->person ? rp_person_name(p, r->person) : "TBD"),
+				     "availability", encode_string(r->availability), "responsibility",
+				     encode_string(r->responsibility)));
 	}
 	return a;
 }
@@ -448,17 +431,17 @@ static json_t *blockers_arr(const struct plan *p, const struct state *st, int64_
 		const struct plan_blocker *bl = &p->blockers[b];
 		bool resolved = rp_blocker_resolved(st, (int)b);
 		json_t *o = json_pack(
-			"{s:o, s:o, s:i, s:b, s:o, s:o, s:b, s:o, s:o}", "id", jstr(bl->id), "text",
-			jstr(bl->text), "progress", rp_blocker_progress(st, (int)b), "resolved",
-			resolved, "owner", jstr(bl->owner), "due", jdate(bl->due), "overdue",
-			!resolved && bl->due && now >= bl->due + 86400, "impact", jstr(bl->impact),
-			"mitigation", jstr(bl->mitigation));
+			"{s:o, s:o, s:i, s:b, s:o, s:o, s:b, s:o, s:o}", "id", encode_string(bl->id), "text",
+			encode_string(bl->text), "progress", rp_blocker_progress(st, (int)b), "resolved",
+			resolved, "owner", encode_string(bl->owner), "due", encode_date(bl->due), "overdue",
+			!resolved && bl->due && now >= bl->due + 86400, "impact", encode_string(bl->impact),
+			"mitigation", encode_string(bl->mitigation));
 		json_object_set_new(o, "blocks",
 				    bl->blocks_env >= 0
 					    ? json_pack("{s:o, s:o}", "env", jenv(p, bl->blocks_env),
 							"waves", jrefs(&bl->blocks_waves))
 					    : json_null());
-		json_object_set_new(o, "updated", jtime(st->blockers[b].updated));
+		json_object_set_new(o, "updated", encode_time(st->blockers[b].updated));
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -476,11 +459,11 @@ static json_t *incidents_arr(const struct plan *p, const struct state *st)
 				     (json_int_t)in->id, "level", in->level, "env", jenv(p, in->env),
 				     "project",
 				     in->project >= 0 && (size_t)in->project < p->nprojects
-					     ? jstr(p->projects[in->project].id)
+					     ? encode_string(p->projects[in->project].id)
 					     : json_null(),
-				     "text", jstr(in->text), "opened_by", jstr(in->opened_by),
-				     "opened_at", jtime(in->opened_at), "resolved", !in->open,
-				     "resolved_at", jtime(in->resolved_at)));
+				     "text", encode_string(in->text), "opened_by", encode_string(in->opened_by),
+				     "opened_at", encode_time(in->opened_at), "resolved", !in->open,
+				     "resolved_at", encode_time(in->resolved_at)));
 	}
 	free(order);
 	return a;
@@ -492,9 +475,9 @@ static json_t *changelog_arr(const struct plan *p, const struct state *st)
 	struct state_change *v;
 	size_t n = rp_changes(p, st, &v);
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("{s:o, s:o, s:o}", "date", jdate(v[i].date),
-						   "change", jstr(v[i].text), "author",
-						   jstr(v[i].author)));
+		json_array_append_new(a, json_pack("{s:o, s:o, s:o}", "date", encode_date(v[i].date),
+						   "change", encode_string(v[i].text), "author",
+						   encode_string(v[i].author)));
 	free(v);
 	return a;
 }
@@ -503,7 +486,7 @@ static json_t *next_arr(const struct plan *p)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < p->nnext; i++)
-		json_array_append_new(a, json_pack("{s:o, s:o}", "title", jstr(p->next[i].title),
+		json_array_append_new(a, json_pack("{s:o, s:o}", "title", encode_string(p->next[i].title),
 						   "items",
 						   jstrings(p->next[i].items, p->next[i].nitems)));
 	return a;
@@ -518,7 +501,7 @@ int rp_render_json(const struct plan *p, const struct state *st, int64_t now,
 	int rc = 0;
 
 	json_object_set_new(o, "plan", plan_obj(p));
-	json_object_set_new(o, "generated_at", jtime(now));
+	json_object_set_new(o, "generated_at", encode_time(now));
 	json_object_set_new(o, "live", json_boolean(st->live));
 	json_object_set_new(o, "summary", summary_obj(p, st, &sb));
 	json_object_set_new(o, "waves", waves_arr(p, st, now, &sb));
