@@ -158,6 +158,7 @@ void store_clean_text(struct strbuf *out, const char *s, size_t max, bool tail);
 
 /* The SQL, written once (store-sql.c). */
 extern const char *const sql_schema[]; /* sql_schema[v-1] migrates v-1 -> v */
+extern const char *const sql_adopt[];  /* after v3: rows without a plan -> :plan */
 extern const char sql_get_version[];
 extern const char sql_set_version[];
 extern const char sql_meta_create[];

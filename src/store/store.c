@@ -212,6 +212,10 @@ static int migrate(struct store *s, struct err *e)
 		struct store_val p;
 		if (s->be->exec(s->conn, sql_schema[v], e) < 0)
 			goto fail;
+		if (v + 1 == 3) /* rows of before plan ids go to the plan migrating */
+			for (const char *const *a = sql_adopt; *a; a++)
+				if (s->be->query(s->conn, *a, NULL, 0, 0, NULL, NULL, e) < 0)
+					goto fail;
 		snprintf(buf, sizeof(buf), "%" PRId64, v + 1);
 		p = sv_text(buf);
 		if (s->be->query(s->conn, sql_set_version, &p, 1, 0, NULL, NULL, e) < 0)
@@ -295,8 +299,10 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 	else
 		s->log_dir = xasprintf("%s/.tollgate", plan_dir);
 
-	if (!o)
-		o = &defaults;
+	if (o)
+		defaults = *o;
+	defaults.plan_id = plan && plan->id ? plan->id : "";
+	o = &defaults;
 	if (s->be->open(&s->conn, target, o, &why) < 0) {
 		err_setr(e, ERR_FAILED, why.reason, "cannot open the store '%s': %s", s->display_url,
 			 why.msg);
