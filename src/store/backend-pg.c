@@ -246,11 +246,27 @@ static int pg_open(void **out, const char *uri, const struct store_open_opts *o,
 	return 0;
 }
 
+/* A schema script without SQLite's " WITHOUT ROWID" (store-sql.c). */
+static char *pg_script(const char *sql)
+{
+	static const char word[] = " WITHOUT ROWID";
+	struct strbuf sb = STRBUF_INIT;
+	const char *p;
+	while ((p = strstr(sql, word))) {
+		strbuf_add(&sb, sql, (size_t)(p - sql));
+		sql = p + sizeof(word) - 1;
+	}
+	strbuf_addstr(&sb, sql);
+	return strbuf_detach(&sb);
+}
+
 static int pg_exec(void *conn, const char *sql, struct err *e)
 {
 	struct pg_conn *c = conn;
-	PGresult *r = PQexec(c->conn, sql);
+	char *text = pg_script(sql);
+	PGresult *r = PQexec(c->conn, text);
 	ExecStatusType st = PQresultStatus(r);
+	free(text);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
 		return pg_res_err(c, r, e);
 	PQclear(r);
