@@ -12,6 +12,12 @@ backend_store
 export TOLLGATE_NOW=2026-01-10T09:00:00Z
 cp "$TOLLGATE_SRC/tests/fixtures/state-small.yaml" tollgate.yaml
 
+# a new, empty store for the next part
+fresh_store() {
+	rm -f "$T/state.db" "$T/state.db-wal" "$T/state.db-shm"
+	backend_store
+}
+
 verify_ok() {
 	run log --verify "$@"
 	expect_rc 0
@@ -37,12 +43,12 @@ TOLLGATE_NOW=2026-01-10T10:10:00Z run incident resolve 1 --as tom
 expect_rc 0
 
 verify_ok
-[ "$out" = "audit log verified: 8 entries; the state (7 rows) is what they wrote" ] ||
+[ "$out" = "audit log verified: 8 entries; the state (6 rows) is what they wrote" ] ||
 	fail "verify: $out"
 checks=$((checks + 1))
 run log --verify --json
 expect_rc 0
-expect_json "j['verified'] is True and j['entries'] == 8 and j['state']['rows'] == 7 and j['state']['differences'] == []"
+expect_json "j['verified'] is True and j['entries'] == 8 and j['state']['rows'] == 6 and j['state']['differences'] == []"
 
 # ---- auth: who was authenticated, and how ------------------------------
 run log --json
@@ -131,7 +137,7 @@ expect_err_has "promotion_history (project 'web', env 'dev', seq 9) is missing f
 # (the row of entry 9 is gone for good: the rest of the test works on a copy)
 
 # ---- a truncated log, its head rewritten --------------------------------
-backend_store
+fresh_store
 TOLLGATE_NOW=2026-01-10T09:00:00Z run record api dev --version a-1 --as tom
 TOLLGATE_NOW=2026-01-10T09:10:00Z run approve gate-4 --as paula
 TOLLGATE_NOW=2026-01-10T09:20:00Z run approve gate-4 --as olga
@@ -162,7 +168,7 @@ expect_err_line "tollgate: error: the audit log does not pass through anchor $an
 # ---- the whole chain re-hashed with the documented formula ---------------
 # mallory's approval forged as entry 3 (row change and row both), every hash
 # after it recomputed, the head moved: only an anchor kept outside sees it
-backend_store
+fresh_store
 TOLLGATE_NOW=2026-01-10T09:00:00Z run record api dev --version a-1 --as tom
 TOLLGATE_NOW=2026-01-10T09:10:00Z run approve gate-4 --as paula
 TOLLGATE_NOW=2026-01-10T09:20:00Z run record db dev --version d-1 --as tom
@@ -203,7 +209,7 @@ expect_err_line "tollgate: error: the audit log does not pass through anchor $an
 # ---- a store from before row changes were logged --------------------------
 # schema 2: no auth, no ops, entries hashed over 7 fields. Opening it takes
 # the state as it stands into one baseline entry; from then on it is proven.
-backend_store
+fresh_store
 TOLLGATE_NOW=2026-01-10T09:00:00Z run record api dev --version a-1 --as tom
 TOLLGATE_NOW=2026-01-10T09:10:00Z run approve gate-4 --as paula
 run log --json
