@@ -88,6 +88,9 @@ struct store_backend {
 	/* Optional: after a failure, was the session lost, and is a new one
 	 * open now? (A client-server backend; NULL: sessions are never lost.) */
 	bool (*reconnect)(void *conn);
+	/* Bind `:plan` to another plan id from now on (a copy); the one given
+	 * at open is what every statement binds until then. */
+	void (*set_plan)(void *conn, const char *plan);
 	/* The largest number of parameters one statement may take. */
 	int max_params;
 };
@@ -113,6 +116,7 @@ struct store {
 	 * [name, params…] per state write that changed a row (store_write) */
 	struct strbuf change_ops;
 	char *auth; /* store_set_auth: recorded in every entry */
+	char *plan_id; /* what :plan binds to */
 	/* the audit head read under the write lock when the change began: the
 	 * change's entry will be head_seq + 1, chained to head_hash */
 	int64_t head_seq;
@@ -162,6 +166,7 @@ void store_clean_text(struct strbuf *out, const char *s, size_t max, bool tail);
 
 /* The SQL, written once (store-sql.c). */
 extern const char *const sql_schema[]; /* sql_schema[v-1] migrates v-1 -> v */
+extern const char *const sql_adopt[];  /* after v3: rows without a plan -> :plan */
 extern const char sql_get_version[];
 extern const char sql_set_version[];
 extern const char sql_meta_create[];
@@ -172,6 +177,7 @@ extern const char sql_audit_all[];
 extern const char sql_audit_last[];
 extern const char sql_audit_count[];
 extern const char sql_audit_last_at[];
+extern const char sql_plans_all[];
 extern const char sql_promotion_get[];
 extern const char sql_promotion_all[];
 extern const char sql_promotion_of[];

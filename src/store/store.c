@@ -253,6 +253,36 @@ out:
 	return rc;
 }
 
+struct plans_ctx {
+	char **v;
+	size_t n, alloc;
+};
+
+static int plan_row(void *ctx, const struct store_row *r)
+{
+	struct plans_ctx *c = ctx;
+	ALLOC_GROW(c->v, c->n + 1, c->alloc);
+	c->v[c->n++] = r->v[0].type == SV_TEXT ? xstrndup(r->v[0].s, r->v[0].len) : xstrdup("");
+	return 0;
+}
+
+/* A baseline for every plan of the store (one store may hold many, v3 on),
+ * :plan bound to each in turn; then to ours again. */
+static int write_baselines(struct store *s, struct err *e)
+{
+	struct plans_ctx c = { NULL, 0, 0 };
+	int rc = store_q(s, sql_plans_all, NULL, 0, plan_row, &c, e) < 0 ? -1 : 0;
+	for (size_t i = 0; i < c.n && rc == 0; i++) {
+		s->be->set_plan(s->conn, c.v[i]);
+		rc = write_baseline(s, e);
+	}
+	s->be->set_plan(s->conn, s->plan_id);
+	for (size_t i = 0; i < c.n; i++)
+		free(c.v[i]);
+	free(c.v);
+	return rc;
+}
+
 static int migrate(struct store *s, struct err *e)
 {
 	struct version_ctx vc = { 0, false };
@@ -283,12 +313,16 @@ static int migrate(struct store *s, struct err *e)
 		struct store_val p;
 		if (s->be->exec(s->conn, sql_schema[v], e) < 0)
 			goto fail;
+		if (v + 1 == 3) /* rows of before plan ids go to the plan migrating */
+			for (const char *const *a = sql_adopt; *a; a++)
+				if (s->be->query(s->conn, *a, NULL, 0, 0, NULL, NULL, e) < 0)
+					goto fail;
 		snprintf(buf, sizeof(buf), "%" PRId64, v + 1);
 		p = sv_text(buf);
 		if (s->be->query(s->conn, sql_set_version, &p, 1, 0, NULL, NULL, e) < 0)
 			goto fail;
 	}
-	if (vc.v >= 1 && vc.v < 3 && write_baseline(s, e) < 0)
+	if (vc.v >= 1 && vc.v < 4 && write_baselines(s, e) < 0)
 		goto fail;
 	return s->be->commit(s->conn, e);
 fail:
@@ -370,8 +404,11 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 	else
 		s->log_dir = xasprintf("%s/.tollgate", plan_dir);
 
-	if (!o)
-		o = &defaults;
+	if (o)
+		defaults = *o;
+	defaults.plan_id = plan && plan->id ? plan->id : "";
+	s->plan_id = xstrdup(defaults.plan_id);
+	o = &defaults;
 	if (s->be->open(&s->conn, target, o, &why) < 0) {
 		err_setr(e, ERR_FAILED, why.reason, "cannot open the store '%s': %s", s->display_url,
 			 why.msg);
@@ -412,6 +449,7 @@ void store_close(struct store *s)
 	strbuf_release(&s->change_detail);
 	strbuf_release(&s->change_ops);
 	free(s->auth);
+	free(s->plan_id);
 	free(s);
 }
 

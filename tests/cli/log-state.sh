@@ -4,7 +4,7 @@
 # truncated log with its head rewritten and a chain re-hashed with the
 # documented formula are all caught, the last two by anchors (`log --head`,
 # `--verify --anchor SEQ:HASH`). Also the `auth` of each entry, and a store
-# from before row changes were logged (schema 2), which is given a baseline.
+# from before row changes were logged (schema 3), which is given a baseline.
 # backends: sqlite pg
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
 
@@ -98,7 +98,7 @@ expect_rc 2
 
 # ---- rows forged by SQL ------------------------------------------------
 # a revoked approval put back
-raw "INSERT INTO approval (gate, role, person, at) VALUES ('gate-4', 'ops-lead', 'olga', 1768036800)"
+raw "INSERT INTO approval (plan, gate, role, person, at) VALUES ('TEST-READY', 'gate-4', 'ops-lead', 'olga', 1768036800)"
 run log --verify
 expect_rc 1
 expect_err_line "tollgate: error: approval (gate 'gate-4', role 'ops-lead', person 'olga') is in the store, but no entry of the audit log wrote it"
@@ -110,7 +110,7 @@ raw "DELETE FROM approval WHERE person = 'olga'"
 verify_ok
 
 # an approval for a second role
-raw "INSERT INTO approval (gate, role, person, at) VALUES ('gate-4', 'ops-lead', 'paula', 1768036200)"
+raw "INSERT INTO approval (plan, gate, role, person, at) VALUES ('TEST-READY', 'gate-4', 'ops-lead', 'paula', 1768036200)"
 run log --verify
 expect_rc 1
 expect_err_line "tollgate: error: approval (gate 'gate-4', role 'ops-lead', person 'paula') is in the store, but no entry of the audit log wrote it"
@@ -151,15 +151,15 @@ h3=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['entries'][
 # entry 4 (the revoke) dropped and the head set back to entry 3: olga's
 # approval must come back for the state to fit
 raw "DELETE FROM audit WHERE seq = 4"
-raw "UPDATE meta SET value = '3' WHERE key = 'audit_seq'"
-raw "UPDATE meta SET value = '$h3' WHERE key = 'audit_hash'"
+raw "UPDATE plan_meta SET value = '3' WHERE key = 'audit_seq'"
+raw "UPDATE plan_meta SET value = '$h3' WHERE key = 'audit_hash'"
 run log --verify
 expect_rc 1
 expect_err_line "tollgate: error: approval (gate 'gate-4', role 'ops-lead', person 'olga') is missing from the store: the audit log wrote it"
 # entries 3 and 4 dropped: the state fits entries 1-2, only the anchor sees it
 raw "DELETE FROM audit WHERE seq = 3"
-raw "UPDATE meta SET value = '2' WHERE key = 'audit_seq'"
-raw "UPDATE meta SET value = '$h2' WHERE key = 'audit_hash'"
+raw "UPDATE plan_meta SET value = '2' WHERE key = 'audit_seq'"
+raw "UPDATE plan_meta SET value = '$h2' WHERE key = 'audit_hash'"
 verify_ok
 run log --verify --anchor "$anchor4"
 expect_rc 1
@@ -195,7 +195,7 @@ for e in es[1:]:
     e["hash"] = prev = h(e)
     out.append("UPDATE audit SET actor = %s, auth = %s, ops = %s, prev_hash = %s, hash = %s WHERE seq = %d"
                % (q(e["actor"]), q(e["auth"]), q(e["ops"]), q(e["prev_hash"]), q(e["hash"]), e["seq"]))
-out.append("UPDATE meta SET value = %s WHERE key = 'audit_hash'" % q(prev))
+out.append("UPDATE plan_meta SET value = %s WHERE key = 'audit_hash'" % q(prev))
 out.append("UPDATE approval SET person = 'mallory', role = 'ops-lead' WHERE person = 'paula'")
 print("; ".join(out))
 PY
@@ -207,7 +207,7 @@ expect_rc 1
 expect_err_line "tollgate: error: the audit log does not pass through anchor $anchor3: entry 3 has another hash; the log was rewritten: restore the store from a backup"
 
 # ---- a store from before row changes were logged --------------------------
-# schema 2: no auth, no ops, entries hashed over 7 fields. Opening it takes
+# schema 3: no auth, no ops, entries hashed over 7 fields. Opening it takes
 # the state as it stands into one baseline entry; from then on it is proven.
 fresh_store
 TOLLGATE_NOW=2026-01-10T09:00:00Z run record api dev --version a-1 --as tom
@@ -224,13 +224,13 @@ for e in es:
     hh = hashlib.sha256("".join("%d:%s," % (len(str(v).encode()), v) for v in f).encode()).hexdigest()
     out.append("UPDATE audit SET prev_hash = '%s', hash = '%s' WHERE seq = %d" % (prev, hh, e["seq"]))
     prev = hh
-out.append("UPDATE meta SET value = '%s' WHERE key = 'audit_hash'" % prev)
+out.append("UPDATE plan_meta SET value = '%s' WHERE key = 'audit_hash'" % prev)
 print("; ".join(out))
 PY
 )
 raw "ALTER TABLE audit DROP COLUMN auth"
 raw "ALTER TABLE audit DROP COLUMN ops"
-raw "UPDATE meta SET value = '2' WHERE key = 'schema_version'"
+raw "UPDATE meta SET value = '3' WHERE key = 'schema_version'"
 raw "$sql"
 verify_ok
 [ "$out" = "audit log verified: 3 entries; the state (3 rows) is what they wrote" ] || fail "after the upgrade: $out"
@@ -239,7 +239,7 @@ run log --json
 expect_json "'auth' not in j['entries'][0] and 'ops' not in j['entries'][0]"
 expect_json "j['entries'][2]['action'] == 'store.baseline' and j['entries'][2]['actor'] == 'tollgate'"
 expect_json "j['entries'][2]['detail'] == 'the state as it stood when row changes began to be logged: 3 rows'"
-raw "INSERT INTO approval (gate, role, person, at) VALUES ('gate-4', 'ops-lead', 'olga', 1768036800)"
+raw "INSERT INTO approval (plan, gate, role, person, at) VALUES ('TEST-READY', 'gate-4', 'ops-lead', 'olga', 1768036800)"
 run log --verify
 expect_rc 1
 expect_err_has "approval (gate 'gate-4', role 'ops-lead', person 'olga') is in the store"
