@@ -206,32 +206,55 @@ run log --verify --anchor "$anchor3"
 expect_rc 1
 expect_err_line "tollgate: error: the audit log does not pass through anchor $anchor3: entry 3 has another hash; the log was rewritten: restore the store from a backup"
 
-# ---- a store from before row changes were logged --------------------------
-# schema 3: no auth, no ops, entries hashed over 7 fields. Opening it takes
-# the state as it stands into one baseline entry; from then on it is proven.
+# ---- two plans in one store: each proves its own rows ----------------------
 fresh_store
+sed 's/id: TEST-READY/id: TEST-APRIL/' tollgate.yaml >april.yaml
 TOLLGATE_NOW=2026-01-10T09:00:00Z run record api dev --version a-1 --as tom
 TOLLGATE_NOW=2026-01-10T09:10:00Z run approve gate-4 --as paula
-run log --json
-sql=$(/usr/bin/python3 - "$T/out" <<'PY'
+TOLLGATE_NOW=2026-01-10T09:20:00Z run --plan april.yaml record api dev --version b-1 --as tom
+verify_ok
+[ "$out" = "audit log verified: 2 entries; the state (3 rows) is what they wrote" ] || fail "plan 1: $out"
+checks=$((checks + 1))
+verify_ok --plan april.yaml
+[ "$out" = "audit log verified: 1 entry; the state (2 rows) is what they wrote" ] || fail "plan 2: $out"
+checks=$((checks + 1))
+raw "INSERT INTO approval (plan, gate, role, person, at) VALUES ('TEST-APRIL', 'gate-4', 'ops-lead', 'olga', 1768036800)"
+verify_ok
+run log --verify --plan april.yaml
+expect_rc 1
+expect_err_line "tollgate: error: approval (gate 'gate-4', role 'ops-lead', person 'olga') is in the store, but no entry of the audit log wrote it"
+raw "DELETE FROM approval WHERE person = 'olga'"
+
+# ---- a store from before row changes were logged --------------------------
+# schema 3: no auth, no ops, entries hashed over 7 fields. Opening it takes
+# the state of each of its plans as it stands into one baseline entry of that
+# plan; from then on every row is proven. (The two plans above.)
+rehash_legacy() { # PLAN-FILE: SQL re-hashing that plan's chain over 7 fields
+	run --plan "$1" log --json
+	/usr/bin/python3 - "$T/out" "$(sed -n 's/^plan: {id: \([A-Z-]*\),.*/\1/p' "$1")" <<'PY'
 import calendar, hashlib, json, sys, time
 es = json.load(open(sys.argv[1]))["entries"]
+plan = sys.argv[2]
 def epoch(s): return calendar.timegm(time.strptime(s, "%Y-%m-%dT%H:%M:%SZ"))
 prev = "0" * 64
 out = []
 for e in es:
     f = [e["seq"], epoch(e["at"]), e["actor"], e["action"], e["subject"], e["detail"], prev]
     hh = hashlib.sha256("".join("%d:%s," % (len(str(v).encode()), v) for v in f).encode()).hexdigest()
-    out.append("UPDATE audit SET prev_hash = '%s', hash = '%s' WHERE seq = %d" % (prev, hh, e["seq"]))
+    out.append("UPDATE audit SET prev_hash = '%s', hash = '%s' WHERE plan = '%s' AND seq = %d"
+               % (prev, hh, plan, e["seq"]))
     prev = hh
-out.append("UPDATE plan_meta SET value = '%s' WHERE key = 'audit_hash'" % prev)
+out.append("UPDATE plan_meta SET value = '%s' WHERE plan = '%s' AND key = 'audit_hash'" % (prev, plan))
 print("; ".join(out))
 PY
-)
+}
+sql1=$(rehash_legacy tollgate.yaml)
+sql2=$(rehash_legacy april.yaml)
 raw "ALTER TABLE audit DROP COLUMN auth"
 raw "ALTER TABLE audit DROP COLUMN ops"
 raw "UPDATE meta SET value = '3' WHERE key = 'schema_version'"
-raw "$sql"
+raw "$sql1"
+raw "$sql2"
 verify_ok
 [ "$out" = "audit log verified: 3 entries; the state (3 rows) is what they wrote" ] || fail "after the upgrade: $out"
 checks=$((checks + 1))
@@ -239,12 +262,17 @@ run log --json
 expect_json "'auth' not in j['entries'][0] and 'ops' not in j['entries'][0]"
 expect_json "j['entries'][2]['action'] == 'store.baseline' and j['entries'][2]['actor'] == 'tollgate'"
 expect_json "j['entries'][2]['detail'] == 'the state as it stood when row changes began to be logged: 3 rows'"
+expect_json "j['entries'][2]['at'] == '2026-01-10T09:10:00Z'"
+# the other plan got its own, at the same upgrade
+verify_ok --plan april.yaml
+[ "$out" = "audit log verified: 2 entries; the state (2 rows) is what they wrote" ] || fail "plan 2 after the upgrade: $out"
+checks=$((checks + 1))
 raw "INSERT INTO approval (plan, gate, role, person, at) VALUES ('TEST-READY', 'gate-4', 'ops-lead', 'olga', 1768036800)"
 run log --verify
 expect_rc 1
 expect_err_has "approval (gate 'gate-4', role 'ops-lead', person 'olga') is in the store"
 raw "DELETE FROM approval WHERE person = 'olga'"
-TOLLGATE_NOW=2026-01-10T09:20:00Z run approve gate-4 --as olga
+TOLLGATE_NOW=2026-01-10T09:30:00Z run approve gate-4 --as olga
 expect_rc 0
 verify_ok
 
