@@ -93,6 +93,10 @@ int replay_open(struct replay **out, struct err *e)
 			 "cannot make a temporary database to rebuild the state in: %s", why.msg);
 		goto fail;
 	}
+	/* one transaction for the schema and the whole replay: the migrations
+	 * run as one batch of DDL (a fraction of their cost one by one) */
+	if (r->be->begin(r->conn, true, e) < 0)
+		goto fail;
 	for (size_t v = 0; sql_schema[v]; v++)
 		if (r->be->exec(r->conn, sql_schema[v], e) < 0)
 			goto fail;
@@ -121,8 +125,6 @@ int replay_open(struct replay **out, struct err *e)
 		if (r->be->exec(r->conn, x->create, e) < 0)
 			goto fail;
 	}
-	if (r->be->begin(r->conn, true, e) < 0)
-		goto fail;
 	*out = r;
 	return 0;
 fail:
