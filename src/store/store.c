@@ -526,9 +526,17 @@ void store_ops_add(struct strbuf *sb, const char *name, const struct store_val *
 	for (int i = 0; i < n; i++) {
 		strbuf_addch(sb, ',');
 		if (p[i].type == SV_INT) {
+			/* by hand: snprintf would be most of the cost of a write's record */
 			char num[24];
-			int k = snprintf(num, sizeof(num), "%" PRId64, p[i].i);
-			strbuf_add(sb, num, (size_t)k);
+			size_t k = sizeof(num);
+			uint64_t u = p[i].i < 0 ? (uint64_t)0 - (uint64_t)p[i].i : (uint64_t)p[i].i;
+			do {
+				num[--k] = (char)('0' + u % 10);
+				u /= 10;
+			} while (u);
+			if (p[i].i < 0)
+				num[--k] = '-';
+			strbuf_add(sb, num + k, sizeof(num) - k);
 		} else if (p[i].type == SV_TEXT) {
 			ops_str(sb, p[i].s, strlen(p[i].s));
 		} else {
