@@ -184,6 +184,9 @@ extern const char sql_promotion_of[];
 #define SQL_PROMOTION_OF_N 256 /* the project places of the _of statements */
 extern const char sql_promotion_snap_all[]; /* 3 params (store.c) */
 extern const char sql_promotion_snap_of[];  /* 3 params + SQL_PROMOTION_OF_N */
+#define SQL_PROMOTION_OF_SMALL 8 /* the places of the _few statements */
+extern const char sql_promotion_of_few[];
+extern const char sql_promotion_snap_of_few[];
 extern const char sql_rollbacks_pair[];
 extern const char sql_history_get[];
 extern const char sql_approval_all[];

@@ -243,6 +243,14 @@ const char sql_promotion_of[] = "SELECT " PROMO_COLS " FROM promotion" IN_PROJEC
 const char sql_promotion_snap_all[] =
 	"SELECT " PROMO_COLS SNAP_EXTRA " FROM promotion WHERE plan = :plan ORDER BY project, env";
 const char sql_promotion_snap_of[] = "SELECT " PROMO_COLS SNAP_EXTRA " FROM promotion" IN_PROJECTS;
+/* the same for up to SQL_PROMOTION_OF_SMALL projects (`why`: one project and
+ * its dependencies): a statement of 256 places costs a process more to
+ * prepare than to run */
+#define IN_FEW_PROJECTS " WHERE plan = :plan AND project IN (" P8 ")"
+const char sql_promotion_of_few[] = "SELECT " PROMO_COLS " FROM promotion" IN_FEW_PROJECTS;
+const char sql_promotion_snap_of_few[] =
+	"SELECT " PROMO_COLS SNAP_EXTRA " FROM promotion" IN_FEW_PROJECTS;
+#undef IN_FEW_PROJECTS
 #undef IN_PROJECTS
 #undef P32
 #undef P8
