@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -98,6 +99,31 @@ static int check_identity(struct app *app, const struct cmd_entry *e)
 				 app->as);
 	}
 	return 0;
+}
+
+/*
+ * Who is authenticated, and how, for the audit log: what the CLI knows today
+ * is a claim (--as / TOLLGATE_USER) or, without one, the OS user on this
+ * host. Identity binding (issue 9, item 5) replaces this with a checked value.
+ */
+static void set_auth(struct app *app)
+{
+	char host[256] = "", *auth;
+	const struct passwd *pw;
+	if (app->as) {
+		auth = xasprintf("claim:%s", app->as);
+	} else {
+		pw = getpwuid(geteuid());
+		if (gethostname(host, sizeof(host) - 1) < 0)
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		if (pw && pw->pw_name)
+			auth = xasprintf("os:%s@%s", pw->pw_name, host);
+		else
+			auth = xasprintf("os:%ld@%s", (long)geteuid(), host);
+	}
+	store_set_auth(app->store, auth);
+	free(auth);
 }
 
 /* A write has waited a second for another writer: say so, once. */
@@ -321,6 +347,7 @@ int main(int argc, char **argv)
 			rc = cmd_err(&err);
 			goto out_plan;
 		}
+		set_auth(&app);
 	}
 
 	fflush(stdout);
