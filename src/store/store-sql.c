@@ -59,7 +59,26 @@ static const char schema_v1[] =
 static const char schema_v2[] =
 	"ALTER TABLE step_run ADD COLUMN duration_ms BIGINT NOT NULL DEFAULT 0;";
 
-const char *const sql_schema[] = { schema_v1, schema_v2, NULL };
+/* v3 (issue 9): what an approval covers, and rejected versions.
+ * approval_version: for an approval of a gate with `scope: versions`, the
+ * candidate version of each project it was given for, and when.
+ * rejection: a version that must not be promoted into env again ('*': into
+ * any environment), because it was rolled back or failed there (kind
+ * 'rolled-back' / 'failed') or a person rejected it ('rejected'); allowed_at
+ * > 0 once a person allowed it again. kind 'allowance' is a row that only
+ * allows a version in one env that a '*' row rejects. */
+static const char schema_v3[] =
+	"CREATE TABLE approval_version ("
+	" gate TEXT NOT NULL, role TEXT NOT NULL, person TEXT NOT NULL, project TEXT NOT NULL,"
+	" version TEXT NOT NULL, at BIGINT NOT NULL,"
+	" PRIMARY KEY (gate, role, person, project));"
+	"CREATE TABLE rejection ("
+	" project TEXT NOT NULL, version TEXT NOT NULL, env TEXT NOT NULL, kind TEXT NOT NULL,"
+	" reason TEXT, by_person TEXT, at BIGINT NOT NULL,"
+	" allowed_by TEXT, allowed_reason TEXT, allowed_at BIGINT NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (project, version, env));";
+
+const char *const sql_schema[] = { schema_v1, schema_v2, schema_v3, NULL };
 
 const char sql_meta_create[] =
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
@@ -144,6 +163,42 @@ const char sql_approval_del[] =
 const char sql_approval_del_all[] = "DELETE FROM approval WHERE gate = ? AND person = ?";
 const char sql_approval_all[] =
 	"SELECT gate, role, person, at FROM approval ORDER BY gate, role, at, person";
+const char sql_approval_renew[] =
+	"UPDATE approval SET at = ? WHERE gate = ? AND role = ? AND person = ?";
+const char sql_approval_version_put[] =
+	"INSERT INTO approval_version (gate, role, person, project, version, at)"
+	" VALUES (?, ?, ?, ?, ?, ?)"
+	" ON CONFLICT (gate, role, person, project) DO UPDATE SET version = excluded.version,"
+	" at = excluded.at";
+const char sql_approval_version_del[] =
+	"DELETE FROM approval_version WHERE gate = ? AND role = ? AND person = ?";
+const char sql_approval_version_del_all[] =
+	"DELETE FROM approval_version WHERE gate = ? AND person = ?";
+const char sql_approval_version_all[] =
+	"SELECT gate, role, person, project, version, at FROM approval_version"
+	" ORDER BY gate, role, person, project";
+
+#define REJECTION_COLS \
+	"project, version, env, kind, reason, by_person, at, allowed_by, allowed_reason, allowed_at"
+const char sql_rejection_put[] =
+	"INSERT INTO rejection (" REJECTION_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0)"
+	" ON CONFLICT (project, version, env) DO UPDATE SET kind = excluded.kind,"
+	" reason = excluded.reason, by_person = excluded.by_person, at = excluded.at,"
+	" allowed_by = NULL, allowed_reason = NULL, allowed_at = 0";
+const char sql_rejection_drop_allowances[] =
+	"DELETE FROM rejection WHERE project = ? AND version = ? AND kind = 'allowance'";
+const char sql_rejection_unallow[] =
+	"UPDATE rejection SET allowed_by = NULL, allowed_reason = NULL, allowed_at = 0"
+	" WHERE project = ? AND version = ?";
+const char sql_rejection_allow_env[] =
+	"INSERT INTO rejection (" REJECTION_COLS ") VALUES (?, ?, ?, 'allowance', NULL, NULL, ?, ?, ?, ?)"
+	" ON CONFLICT (project, version, env) DO UPDATE SET allowed_by = excluded.allowed_by,"
+	" allowed_reason = excluded.allowed_reason, allowed_at = excluded.allowed_at";
+const char sql_rejection_allow_all[] =
+	"UPDATE rejection SET allowed_by = ?, allowed_reason = ?, allowed_at = ?"
+	" WHERE project = ? AND version = ?";
+const char sql_rejection_all[] =
+	"SELECT " REJECTION_COLS " FROM rejection ORDER BY project, version, env";
 
 const char sql_tick_put[] =
 	"INSERT INTO tick (item, done, by_person, at, note, source, exit_status, output_tail)"

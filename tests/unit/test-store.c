@@ -122,8 +122,8 @@ static void test_open_and_migrate(void)
 	CHECK(store_open(&s, NULL, url, &e) < 0);
 	CHECK(s == NULL);
 	CHECK_INT(e.code, ERR_FAILED);
-	CHECK(strstr(e.msg, "has schema version 99 but this tollgate knows only 2; upgrade tollgate") != NULL);
-	CHECK_INT(raw_sql(url, "UPDATE meta SET value = '2' WHERE key = 'schema_version'"), 0);
+	CHECK(strstr(e.msg, "has schema version 99 but this tollgate knows only 3; upgrade tollgate") != NULL);
+	CHECK_INT(raw_sql(url, "UPDATE meta SET value = '3' WHERE key = 'schema_version'"), 0);
 	s = open_ok(url);
 	store_close(s);
 
@@ -138,6 +138,8 @@ static void test_open_and_migrate(void)
 		CHECK_INT(store_put_step_run(s, &sr, &e), 0);
 		store_close(s);
 		CHECK_INT(raw_sql(url, "ALTER TABLE step_run DROP COLUMN duration_ms"), 0);
+		CHECK_INT(raw_sql(url, "DROP TABLE approval_version"), 0);
+		CHECK_INT(raw_sql(url, "DROP TABLE rejection"), 0);
 		CHECK_INT(raw_sql(url, "UPDATE meta SET value = '1' WHERE key = 'schema_version'"), 0);
 		s = open_ok(url);
 		CHECK_INT(store_list_step_runs(s, "api", "sit", "deploy", 0, &l, &e), 0);
