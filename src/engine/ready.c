@@ -479,17 +479,17 @@ static enum ready_approval verdict_for(const struct plan *p, const struct state 
 	return APPROVAL_COUNTS;
 }
 
-/* The clause for a role no approval fills: the most telling of the role's
- * approvals (one given for the version before first). */
-static const struct state_approval *explain_role(const struct plan *p, const struct state *st,
-						 const struct gate_match *m, size_t r, int project,
-						 int64_t now, enum ready_approval *v_out,
-						 int *proj_out)
+/* The clauses for a role no approval fills: each of the role's approvals and
+ * why it does not (one given for the version before first). Returns how many
+ * were added; *lost is set when one was given by someone who lost the role. */
+static size_t explain_role(const struct plan *p, const struct state *st, const struct gate_match *m,
+			   size_t r, int project, int64_t now, struct strbuf *why, bool *lost)
 {
 	static const enum ready_approval order[] = { APPROVAL_STALE,	   APPROVAL_EXPIRED,
 						     APPROVAL_NOT_COVERED, APPROVAL_NO_CANDIDATE,
 						     APPROVAL_COUNTS,	   APPROVAL_ROLE_LOST };
 	const char *role = p->gates[m->all[0]->gate].approvers[r];
+	size_t n = 0;
 	for (size_t o = 0; o < ARRAY_SIZE(order); o++)
 		for (size_t k = 0; k < m->nall; k++) {
 			const struct state_approval *a = m->all[k];
@@ -498,13 +498,15 @@ static const struct state_approval *explain_role(const struct plan *p, const str
 			if (strcmp(a->role, role))
 				continue;
 			v = verdict_for(p, st, a, project, now, &proj);
-			if (v == order[o]) {
-				*v_out = v;
-				*proj_out = proj;
-				return a;
-			}
+			if (v != order[o])
+				continue;
+			sep(why, "; ");
+			why_not(p, st, a, proj, project < 0, v, why);
+			if (v == APPROVAL_ROLE_LOST)
+				*lost = true;
+			n++;
 		}
-	return NULL;
+	return n;
 }
 
 void ready_gate_explain(const struct plan *p, const struct state *st, int gate, int project,
@@ -524,21 +526,15 @@ void ready_gate_explain(const struct plan *p, const struct state *st, int gate, 
 	napproved = gate_match(p, st, gate, project, now, &m);
 	for (size_t r = 0; r < g->napprovers; r++) {
 		const struct state_approval *a = m.by_role[r];
-		enum ready_approval v = APPROVAL_COUNTS;
-		int proj = project;
+		bool lost = false;
 		if (a) {
 			sep(&have, ", ");
 			strbuf_addf(&have, "%s as %s", p->people[a->person].id, a->role);
 			continue;
 		}
-		a = m.nall ? explain_role(p, st, &m, r, project, now, &v, &proj) : NULL;
-		if (a) {
-			sep(&why, "; ");
-			why_not(p, st, a, proj, project < 0, v, &why);
-			/* a role whose approver lost it is still needed, as if never given */
-			if (v != APPROVAL_ROLE_LOST)
-				continue;
-		}
+		/* a role whose approver lost it is still needed, as if never given */
+		if (m.nall && explain_role(p, st, &m, r, project, now, &why, &lost) && !lost)
+			continue;
 		sep(&need, ", ");
 		strbuf_addf(&need, "'%s'", g->approvers[r]);
 		nneed++;

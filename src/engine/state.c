@@ -152,7 +152,13 @@ static int cover_cmp(const void *a, const void *b)
 static int rejection_cmp(const void *a, const void *b)
 {
 	const struct state_rejection *x = a, *y = b;
-	return (x->project > y->project) - (x->project < y->project);
+	int c;
+	if (x->project != y->project)
+		return x->project < y->project ? -1 : 1;
+	c = strcmp(x->version, y->version);
+	if (c)
+		return c;
+	return (x->env > y->env) - (x->env < y->env);
 }
 
 void state_index(struct state *st)
@@ -167,7 +173,7 @@ void state_index(struct state *st)
 			a->covers_first = i;
 		a->ncovers++;
 	}
-	/* stable enough: rows of one project keep no order that matters */
+	/* by project (the lookups), then version and env (a stable display) */
 	if (st->nrejections)
 		qsort(st->rejections, st->nrejections, sizeof(*st->rejections), rejection_cmp);
 	st->indexed = true;
