@@ -98,9 +98,13 @@ touch .envs/sit/fail-verify-order_lambda
 tg promote --to sit --wave wave-1 -j 3 || echo "(exit $?: a rollback, as intended)"
 tg status --env sit
 
-step "the fix: order_lambda healthy again in SIT, promoted once more"
+step "o-2.0.1 was rolled back from SIT, so it is rejected there until someone allows it again"
+tg why order_lambda sit || echo "(exit $?: not ready, as intended)"
+
+step "the fix was in SIT's health check, not in o-2.0.1: allowed again, promoted once more"
 rm .envs/sit/fail-verify-order_lambda
 at 2026-01-09T18:00:00Z
+as tom allow order_lambda o-2.0.1 --env sit --reason "SIT health check fixed; the version was fine"
 tg promote --to sit --project order_lambda
 
 step "a short demo soak: 24h later the error-rate trigger is measured and the soak finishes"

@@ -56,6 +56,8 @@ extern const struct cmd_entry cmd_next_entry;
 extern const struct cmd_entry cmd_record_entry;
 extern const struct cmd_entry cmd_approve_entry;
 extern const struct cmd_entry cmd_revoke_entry;
+extern const struct cmd_entry cmd_reject_entry;
+extern const struct cmd_entry cmd_allow_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_uncheck_entry;
 extern const struct cmd_entry cmd_checklist_entry;
@@ -76,6 +78,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_record_entry,
 	&cmd_approve_entry,
 	&cmd_revoke_entry,
+	&cmd_reject_entry,
+	&cmd_allow_entry,
 	&cmd_check_entry,
 	&cmd_uncheck_entry,
 	&cmd_checklist_entry,

@@ -78,21 +78,51 @@ int action_record_bulk(const struct action_ctx *c, const char *env,
 #define APPROVE_MAX_ROLES 32
 struct approve_result {
 	const char *role;    /* the role recorded (or already held), in the plan */
-	bool already;        /* the person had approved before: nothing written */
-	/* the gate's roles nobody has approved yet (pointing into the plan) */
+	bool already;        /* it was given and still counts: nothing written */
+	bool scope_plan;     /* the gate approves the plan as a whole */
+	/* scope versions: the projects it covers, each with its candidate
+	 * version (owned), and those with no candidate (not covered) */
+	size_t ncovered, nuncovered;
+	int *covered;
+	char **versions;
+	int *uncovered;
+	int64_t until; /* when it stops counting (the gate's `expires`), 0 never */
+	/* the gate's roles not filled yet (pointing into the plan) */
 	size_t nneeds;
 	const char *needs[APPROVE_MAX_ROLES];
 	/* of those, the ones the person holds too: they need someone else */
 	size_t nothers;
 	const char *others[APPROVE_MAX_ROLES];
 };
-/* Approve gate as the acting person (role NULL: pick as described above). */
+void approve_result_release(struct approve_result *r);
+/*
+ * Approve gate as the acting person (role NULL: pick as described above).
+ * A gate of `scope: versions` is approved for the candidate version of each
+ * project it guards (projects: only those, n > 0), as ready_candidate says
+ * now; projects with none are not covered, and with none covered nothing is
+ * approved (ERR_NOT_READY). An approval already given that still counts for
+ * all of them is `already` (nothing written); one that no longer does (an
+ * older version, expired) is given again. Release out after success.
+ */
 int action_approve(const struct action_ctx *c, const char *gate, const char *role,
-		   struct approve_result *out, struct err *e);
+		   const char *const *projects, size_t nprojects, struct approve_result *out,
+		   struct err *e);
 /* Take the acting person's approval of gate back; *role_out gets its role.
  * ERR_NOT_READY when they have none. */
 int action_revoke(const struct action_ctx *c, const char *gate, const char **role_out,
 		  struct err *e);
+
+/*
+ * Rejected versions (issue 9). reject: version of project is not promoted
+ * into env (NULL: any environment) again until a person allows it; allow:
+ * lifts that (in env, or NULL: wherever it is rejected). Both need a person
+ * and a reason; *already is set (nothing written) when the version is
+ * already rejected there / not rejected there.
+ */
+int action_reject(const struct action_ctx *c, const char *project, const char *version,
+		  const char *env, const char *reason, bool *already, struct err *e);
+int action_allow(const struct action_ctx *c, const char *project, const char *version,
+		 const char *env, const char *reason, bool *already, struct err *e);
 
 /* check / uncheck by hand. */
 int action_tick(const struct action_ctx *c, const char *item, bool done, const char *note,

@@ -540,7 +540,8 @@ static bool model_ok(const struct plan *p)
 		const struct plan_gate *g = &p->gates[i];
 		if (!g->id || !strv_ok(g->approvers, g->napprovers) || (g->napprovers && !g->approver_locs) ||
 		    !refs_ok(&g->criteria, p->nitems) || !in_range(g->before_env, -1, p->nenvs) ||
-		    !refs_ok(&g->waves, p->nwaves))
+		    !refs_ok(&g->waves, p->nwaves) || !is_bool(&g->scope_plan) ||
+		    g->expires < 0 || !duration_ok(g->expires))
 			return false;
 	}
 	for (size_t i = 0; i < p->nitems; i++) {

@@ -710,6 +710,28 @@ static void load_projects(struct loader *ld)
 	}
 }
 
+/* A gate's `scope`: versions (the default) or plan. */
+static void gate_scope(struct loader *ld, const struct ynode *n, bool *plan_scope)
+{
+	static const char *const names[] = { "versions", "plan", NULL };
+	const char *s;
+	*plan_scope = false;
+	if (!get_string(ld, n, "scope", &s))
+		return;
+	if (!strcmp(s, "plan")) {
+		*plan_scope = true;
+		return;
+	}
+	if (!strcmp(s, "versions"))
+		return;
+	if (suggest_key(s, names))
+		plan_ld_error(ld, n, "unknown scope '%.80s'; did you mean '%s'?", s,
+			      suggest_key(s, names));
+	else
+		plan_ld_error(ld, n, "unknown scope '%.80s'; use versions (each project's candidate "
+				     "version, the default) or plan (the plan as a whole)", s);
+}
+
 static void load_gates(struct loader *ld)
 {
 	struct plan *p = ld->p;
@@ -728,7 +750,8 @@ static void load_gates(struct loader *ld)
 		g->before_env = -1;
 		g->id = entry_id(ld, m, "id", "gate", &p->maps->gates, (int)p->ngates);
 		entry_name(where, sizeof(where), "gate", "gates", g->id, i);
-		check_keys(ld, m, KEYS("id", "title", "location", "approvers", "criteria", "before"),
+		check_keys(ld, m, KEYS("id", "title", "location", "approvers", "criteria", "before",
+				"scope", "expires"),
 			   where);
 		if (!g->id)
 			continue;
@@ -746,6 +769,11 @@ static void load_gates(struct loader *ld)
 						       "role '%s' is listed twice in the approvers of gate '%s'",
 						       g->approvers[j], g->id);
 		get_refs(ld, field(m, "criteria"), "criteria", &g->criteria);
+		gate_scope(ld, field(m, "scope"), &g->scope_plan);
+		if (get_duration(ld, field(m, "expires"), "expires", &g->expires) && g->expires <= 0)
+			plan_ld_error(ld, field(m, "expires"),
+				      "'expires' of gate '%s' must be longer than 0s; leave it out for "
+				      "approvals that never expire", g->id);
 		f = field(m, "before");
 		if (!f)
 			plan_ld_error(ld, m, "missing required key 'before' in %s (the environment it guards)",

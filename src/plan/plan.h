@@ -109,6 +109,11 @@ struct plan_gate {
 	int before_env;            /* env index */
 	const char *before_env_id;
 	struct plan_refs waves; /* n == 0: every wave */
+	/* `scope: plan`: an approval is of the plan as a whole; otherwise (the
+	 * default, `scope: versions`) it covers, for each project of the gate's
+	 * waves, the candidate version it was given for (ready.h) */
+	bool scope_plan;
+	int64_t expires; /* seconds an approval counts after it was given; 0: for ever */
 	struct plan_loc loc;
 };
 

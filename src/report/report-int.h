@@ -54,6 +54,11 @@ void rp_wave_dependencies(const struct plan *p, int w, struct rp_lines *out);
 void rp_gate_required_before(const struct plan *p, int gate, struct strbuf *sb);
 void rp_role_holders(const struct plan *p, const char *role, struct strbuf *sb); /* "Dana Ops, Tom" */
 enum rp_tone rp_gate_tone(enum ready_gate_status s);
+/* What an approval that counts covers: " for ledger 3.13.0, accounts 2.8.2"
+ * (a gate of scope versions: the projects' candidates it was given for) and
+ * " until 2026-03-23" when it expires. Appended to sb. */
+void rp_approval_scope(const struct plan *p, const struct state *st, const struct state_approval *a,
+		       int64_t now, struct strbuf *sb);
 
 /* Checklist items. */
 /* "done by Dana Ops on Jan 9, 2026 (note)" or "" when not done. */

@@ -190,6 +190,8 @@ extern const char sql_promotion_snap_of_few[];
 extern const char sql_rollbacks_pair[];
 extern const char sql_history_get[];
 extern const char sql_approval_all[];
+extern const char sql_approval_version_all[];
+extern const char sql_rejection_all[];
 extern const char sql_tick_all[];
 extern const char sql_blocker_all[];
 extern const char sql_incident_next[];
@@ -221,6 +223,16 @@ enum store_write_id {
 	W_INCIDENT_ADD,
 	W_INCIDENT_RESOLVE,
 	W_INCIDENT_ROW,
+	W_APPROVAL_RENEW,
+	W_APPROVAL_VERSION_PUT,
+	W_APPROVAL_VERSION_DEL,
+	W_APPROVAL_VERSION_DEL_ALL,
+	W_REJECTION_PUT,
+	W_REJECTION_DROP_ALLOWANCES,
+	W_REJECTION_UNALLOW,
+	W_REJECTION_ALLOW_ENV,
+	W_REJECTION_ALLOW_ALL,
+	W_REJECTION_ROW,
 	W_COUNT
 };
 struct store_write {

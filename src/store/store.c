@@ -1031,15 +1031,101 @@ int store_revoke(struct store *s, const char *gate, const char *role, const char
 	if (role) {
 		struct store_val p[] = { sv_text(gate), sv_text(role), sv_text(person) };
 		n = store_write(s, W_APPROVAL_DEL, p, e);
+		if (n >= 0 && store_write(s, W_APPROVAL_VERSION_DEL, p, e) < 0)
+			n = -1;
 	} else {
 		struct store_val p[] = { sv_text(gate), sv_text(person) };
 		n = store_write(s, W_APPROVAL_DEL_ALL, p, e);
+		if (n >= 0 && store_write(s, W_APPROVAL_VERSION_DEL_ALL, p, e) < 0)
+			n = -1;
 	}
 	if (n < 0)
 		return -1;
 	if (changed)
 		*changed = n > 0;
 	return 0;
+}
+
+int store_approval_renew(struct store *s, const char *gate, const char *role, const char *person,
+			 struct err *e)
+{
+	struct store_val p[] = { sv_int(s->change_now), sv_text(gate), sv_text(role),
+				 sv_text(person) };
+	REQUIRE_CHANGE(s);
+	return store_write(s, W_APPROVAL_RENEW, p, e) < 0 ? -1 : 0;
+}
+
+int store_approval_cover(struct store *s, const char *gate, const char *role, const char *person,
+			 const char *project, const char *version, struct err *e)
+{
+	struct store_val p[] = { sv_text(gate),	   sv_text(role),    sv_text(person),
+				 sv_text(project), sv_text(version), sv_int(s->change_now) };
+	REQUIRE_CHANGE(s);
+	if (store_check_id("gate", gate, e) < 0 || store_check_id("person", person, e) < 0 ||
+	    store_check_id("project", project, e) < 0 || store_check_version(version, e) < 0)
+		return -1;
+	return store_write(s, W_APPROVAL_VERSION_PUT, p, e) < 0 ? -1 : 0;
+}
+
+int store_reject(struct store *s, const struct store_rejection *r, struct err *e)
+{
+	struct strbuf reason = STRBUF_INIT;
+	const char *env = r->env ? r->env : STORE_EVERY_ENV;
+	bool every = !strcmp(env, STORE_EVERY_ENV);
+	int rc = -1;
+	REQUIRE_CHANGE(s);
+	if (store_check_id("project", r->project, e) < 0 || store_check_version(r->version, e) < 0 ||
+	    (!every && store_check_id("environment", env, e) < 0))
+		return -1;
+	if (!r->kind || !*r->kind)
+		BUG("store_reject: a rejection needs a kind");
+	{
+		struct store_val pv[] = { sv_text(r->project), sv_text(r->version) };
+		struct store_val p[] = {
+			sv_text(r->project),
+			sv_text(r->version),
+			sv_text(env),
+			sv_text(r->kind),
+			sv_text(clean_or_null(&reason, r->reason, 4096, false)),
+			sv_text(r->by),
+			sv_int(s->change_now),
+		};
+		if (every && (store_write(s, W_REJECTION_DROP_ALLOWANCES, pv, e) < 0 ||
+			      store_write(s, W_REJECTION_UNALLOW, pv, e) < 0))
+			goto out;
+		if (store_write(s, W_REJECTION_PUT, p, e) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	strbuf_release(&reason);
+	return rc;
+}
+
+int store_allow(struct store *s, const char *project, const char *version, const char *env,
+		const char *by, const char *reason, struct err *e)
+{
+	struct strbuf why = STRBUF_INIT;
+	/* a time of 0 would read as "not allowed" */
+	int64_t at = s->change_now > 0 ? s->change_now : 1;
+	const char *rs;
+	int64_t n;
+	REQUIRE_CHANGE(s);
+	if (store_check_id("project", project, e) < 0 || store_check_version(version, e) < 0 ||
+	    (env && store_check_id("environment", env, e) < 0))
+		return -1;
+	rs = clean_or_null(&why, reason, 4096, false);
+	if (env) {
+		struct store_val p[] = { sv_text(project), sv_text(version), sv_text(env), sv_int(at),
+					 sv_text(by),	   sv_text(rs),	     sv_int(at) };
+		n = store_write(s, W_REJECTION_ALLOW_ENV, p, e);
+	} else {
+		struct store_val p[] = { sv_text(by), sv_text(rs), sv_int(at), sv_text(project),
+					 sv_text(version) };
+		n = store_write(s, W_REJECTION_ALLOW_ALL, p, e);
+	}
+	strbuf_release(&why);
+	return n < 0 ? -1 : 0;
 }
 
 int store_set_tick(struct store *s, const struct store_tick *t, struct err *e)
@@ -1164,6 +1250,42 @@ static int snap_approval(void *ctx, const struct store_row *r)
 	a->role = row_dup(r, 1, &c->st->arena);
 	a->person = row_dup(r, 2, &c->st->arena);
 	a->at = row_int(r, 3);
+	return 0;
+}
+
+static int snap_approval_version(void *ctx, const struct store_row *r)
+{
+	struct snap_ctx *c = ctx;
+	struct arena *a = &c->st->arena;
+	struct store_approval_version *v;
+	ALLOC_GROW(c->st->approval_versions, c->st->napproval_versions + 1, c->alloc);
+	v = &c->st->approval_versions[c->st->napproval_versions++];
+	v->gate = row_dup(r, 0, a);
+	v->role = row_dup(r, 1, a);
+	v->person = row_dup(r, 2, a);
+	v->project = row_dup(r, 3, a);
+	v->version = row_dup(r, 4, a);
+	v->at = row_int(r, 5);
+	return 0;
+}
+
+static int snap_rejection(void *ctx, const struct store_row *r)
+{
+	struct snap_ctx *c = ctx;
+	struct arena *a = &c->st->arena;
+	struct store_rejection *x;
+	ALLOC_GROW(c->st->rejections, c->st->nrejections + 1, c->alloc);
+	x = &c->st->rejections[c->st->nrejections++];
+	x->project = row_dup(r, 0, a);
+	x->version = row_dup(r, 1, a);
+	x->env = row_dup(r, 2, a);
+	x->kind = row_dup(r, 3, a);
+	x->reason = row_dup(r, 4, a);
+	x->by = row_dup(r, 5, a);
+	x->at = row_int(r, 6);
+	x->allowed_by = row_dup(r, 7, a);
+	x->allowed_reason = row_dup(r, 8, a);
+	x->allowed_at = row_int(r, 9);
 	return 0;
 }
 
@@ -1350,7 +1472,7 @@ int store_snapshot_opts(struct store *s, const struct store_snapshot_opts *o,
 			struct store_state_snapshot *st, struct err *e)
 {
 	struct promo_ctx pc = { &st->arena, NULL, NULL, 0, 0 };
-	struct snap_ctx c[5];
+	struct snap_ctx c[7];
 	struct audit_ctx ac = { st, 0 };
 	const char *const *projects = o->projects;
 	size_t nprojects = o->nprojects;
@@ -1366,13 +1488,13 @@ int store_snapshot_opts(struct store *s, const struct store_snapshot_opts *o,
 	size_t per = nextra + (projects ? slots : 0);
 	struct store_val *p = xcalloc(nchunks * per + 1, sizeof(*p));
 	struct store_val tail = sv_int(o->audit_tail);
-	struct store_batch_q *q = xcalloc(nchunks + 7, sizeof(*q));
+	struct store_batch_q *q = xcalloc(nchunks + 9, sizeof(*q));
 	size_t n = 0;
 	int rc;
 
 	memset(st, 0, sizeof(*st));
 	arena_init(&st->arena);
-	for (int k = 0; k < 5; k++)
+	for (int k = 0; k < 7; k++)
 		c[k] = (struct snap_ctx){ st, 0 };
 	for (size_t k = 0; k < nchunks; k++) {
 		struct store_val *x = p + k * per;
@@ -1401,6 +1523,9 @@ int store_snapshot_opts(struct store *s, const struct store_snapshot_opts *o,
 	q[n++] = (struct store_batch_q){ sql_blocker_all, NULL, 0, snap_blocker, &c[2] };
 	q[n++] = (struct store_batch_q){ sql_incident_all, NULL, 0, snap_incident, &c[3] };
 	q[n++] = (struct store_batch_q){ sql_lease_all, NULL, 0, snap_lease, &c[4] };
+	q[n++] = (struct store_batch_q){ sql_approval_version_all, NULL, 0, snap_approval_version,
+					 &c[5] };
+	q[n++] = (struct store_batch_q){ sql_rejection_all, NULL, 0, snap_rejection, &c[6] };
 	if (o->audit_tail > 0)
 		q[n++] = (struct store_batch_q){ sql_audit_last, &tail, 1, snap_audit, &ac };
 	if (one_pair) {
@@ -1448,6 +1573,8 @@ void store_snapshot_release(struct store_state_snapshot *st)
 {
 	free(st->promotions);
 	free(st->approvals);
+	free(st->approval_versions);
+	free(st->rejections);
 	free(st->ticks);
 	free(st->blockers);
 	free(st->incidents);

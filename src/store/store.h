@@ -38,7 +38,7 @@ struct plan;
 struct store;
 
 /* The schema this binary writes. A store with a higher one is refused. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /*
  * Open the store named by url, migrating its schema (in one transaction).
@@ -211,6 +211,49 @@ int store_approve(struct store *s, const char *gate, const char *role, const cha
 		  bool *changed, struct err *e);
 int store_revoke(struct store *s, const char *gate, const char *role, const char *person,
 		 bool *changed, struct err *e);
+/* The approval of gate by person for role given again: its time := the
+ * change's now. Needs an open change. */
+int store_approval_renew(struct store *s, const char *gate, const char *role, const char *person,
+			 struct err *e);
+/* What an approval covers (a gate with `scope: versions`): project's
+ * candidate version when it was given; at := the change's now. Replaces what
+ * the approval covered for project. store_revoke drops these with the
+ * approval. Needs an open change; ERR_USAGE for a bad id or version. */
+struct store_approval_version {
+	const char *gate, *role, *person, *project, *version;
+	int64_t at;
+};
+int store_approval_cover(struct store *s, const char *gate, const char *role, const char *person,
+			 const char *project, const char *version, struct err *e);
+
+/* ---- rejected versions (issue 9) ----------------------------------------- */
+
+/* env of a rejection that holds in every environment */
+#define STORE_EVERY_ENV "*"
+struct store_rejection {
+	const char *project, *version;
+	const char *env;    /* an environment, or STORE_EVERY_ENV */
+	const char *kind;   /* "rolled-back", "failed", "rejected"; "allowance": only
+			     * allows the version in env against a STORE_EVERY_ENV row */
+	const char *reason; /* may be NULL */
+	const char *by;     /* person id or actor; may be NULL */
+	int64_t at;
+	/* allowed again by a person: allowed_at > 0 */
+	const char *allowed_by, *allowed_reason;
+	int64_t allowed_at;
+};
+/* Reject r->version of r->project in r->env (NULL or STORE_EVERY_ENV: in every
+ * environment; then every allowance of that version is dropped too, so it is
+ * rejected everywhere): kind, reason, by; at := the change's now; any earlier
+ * allowance of the row is cleared. Needs an open change; ERR_USAGE for a bad
+ * id or version. */
+int store_reject(struct store *s, const struct store_rejection *r, struct err *e);
+/* Allow version of project again in env (NULL: every row of that version,
+ * wherever it was rejected): allowed_by, allowed_reason, allowed_at := the
+ * change's now. In one env with no row of its own, an allowance row is added
+ * (it overrides a STORE_EVERY_ENV rejection there). Needs an open change. */
+int store_allow(struct store *s, const char *project, const char *version, const char *env,
+		const char *by, const char *reason, struct err *e);
 
 enum store_tick_source { TICK_MANUAL = 0, TICK_CHECK = 1 };
 struct store_tick {
@@ -349,8 +392,11 @@ void store_step_runs_release(struct store_step_runs *l);
 struct store_state_snapshot {
 	struct arena arena;
 	size_t npromotions, napprovals, nticks, nblockers, nincidents, nleases, naudit;
+	size_t napproval_versions, nrejections;
 	struct store_promotion *promotions; /* only pairs ever written */
 	struct store_approval *approvals;
+	struct store_approval_version *approval_versions; /* by gate, role, person */
+	struct store_rejection *rejections; /* by project, version, env */
 	struct store_tick *ticks;
 	struct store_blocker *blockers; /* only blockers the store changed */
 	struct store_incident *incidents; /* open and resolved, by id */

@@ -15,7 +15,9 @@ grep -q '^# ' tollgate.yaml || fail "the starter plan has no comments"
 run validate
 expect_rc 0
 expect_err_empty
-expect_out_has "PROM-2026-Q1-001: 2 projects, 2 waves, 3 environments, 1 gate, 4 checklist items — valid (0 warnings)"
+expect_out_has "PROM-2026-Q1-001: 2 projects, 2 waves, 3 environments, 1 gate, 5 checklist items — valid (0 warnings)"
+checks=$((checks + 1))
+grep -q "^    expires: 7d " tollgate.yaml || fail "the starter plan has no gate with expires"
 
 # never overwritten
 echo "# mine" >>tollgate.yaml

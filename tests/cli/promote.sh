@@ -79,6 +79,13 @@ expect_out_has "b: verify failed: exited with status 1"
 expect_out_has "| health check of b: 3 of 3 probes failed"
 run status --json
 expect_json '{(c["project"], c["env"]): c["state"] for c in j["cells"]}[("b", "prod")] == "rolled-back"'
+# 1.b was rolled back from prod: rejected there, promote does not deploy it
+# again (exit 3, the reason said); a person allows it again, and it runs
+run promote --to prod --json
+expect_rc 3
+expect_json '[x["summary"] for x in j["not_ready"] if x["project"] == "b"] == ["source: version 1.b was rolled back from prod on 2026-02-01T10:00:00Z (verify exited with status 1; rolled back to nothing (no previous version)): record a new version, or allow it again"]'
+run allow b 1.b --env prod --reason "flaky probe, once more" --as olga
+expect_rc 0
 run promote --to prod --json
 expect_rc 1
 expect_json '{r["project"]: r["outcome"] for r in j["results"]} == {"b": "rolled-back", "d": "skipped"}'
@@ -87,8 +94,10 @@ checks=$((checks + 1))
 grep -qxF "b prod 1.b -> none" .fx/rollbacks || fail "the rollback did not get TOLLGATE_VERSION=1.b and no previous version"
 
 # --- the third rollback in 24h holds b: refused until a person retries it
+run allow b 1.b --env prod --reason "once more" --as olga
 run promote --to prod --project b
 expect_rc 1
+run allow b 1.b --env prod --reason "and again" --as olga
 run promote --to prod --project b
 expect_rc 3
 expect_out_has "held: b was rolled back 3 times in prod in the last 24h"

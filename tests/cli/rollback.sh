@@ -47,6 +47,13 @@ expect_rc 1
 expect_json 'j["results"][0]["outcome"] == "failed" and "needs a person" in j["results"][0]["detail"]'
 rm .fx/fail-rollback-e
 
+# 2.a was rolled back from sit: it is rejected there until allowed again
+run promote --to sit --project a --json
+expect_rc 3
+expect_json 'j["not_ready"][0]["summary"] == "source: version 2.a was rolled back from sit on 2026-02-01T10:00:00Z (rolled back by olga to 1.a: bad config): record a new version, or allow it again"'
+run allow a 2.a --env sit --reason "config fixed" --as olga
+expect_rc 0
+
 # a level-3 incident on a project rolls it back there
 run promote --to sit --project a --json
 expect_rc 0

@@ -57,6 +57,11 @@ run log
 expect_out_has "soak passed"
 
 # soak --wait: sleeps until the soak ends (one second away), then finishes it
+# (1.e, rolled back from sit by its breach, is rejected there: a new version)
+run promote --to sit --project e
+expect_rc 3
+expect_out_has "source: version 1.e was rolled back from sit on 2026-02-01T10:00:00Z (trigger 'error-rate' breached: measured 0.3, above 0.05"
+run record e dev --version 2.e --as sam
 run promote --to sit --project e
 expect_rc 0
 run promote --to prod --project e

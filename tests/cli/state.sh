@@ -62,10 +62,18 @@ run approve gate-3 --as dana --role qa
 expect_rc 2
 expect_err_line "tollgate: error: gate 'gate-3' does not ask for role 'qa'; it needs devops-lead, tech-lead"
 
-# one person, two roles of the same gate: one approval, the other role needs someone else
+# one person, two roles of the same gate: one approval, the other role needs
+# someone else. An approval is for versions: api's candidate for prod (v1,
+# healthy in sit); db and web have none
+run approve gate-4 --as paula
+expect_rc 3
+expect_err_line "tollgate: error: gate 'gate-4' approves versions, and no project it guards has a candidate for prod (a version soaking or healthy in sit); nothing approved"
+run record api sit --version v1
+expect_rc 0
 run approve gate-4 --as paula
 expect_rc 0
-expect_out_has "approved gate 'gate-4' as product-owner (paula)"
+expect_out_has "approved gate 'gate-4' as product-owner (paula) for api v1"
+expect_out_has "not covered (no candidate for prod): db, web"
 expect_out_has "gate 'gate-4' still needs 'ops-lead' ('ops-lead' from someone other than paula: one person fills one role of a gate)"
 run approve gate-4 --as paula --role ops-lead
 expect_rc 3

@@ -272,6 +272,34 @@ static void test_rules_reject(void)
 			   "gates: [{id: g, approvers: [a, b], before: {env: prod}}]\n",
 		7, 32,
 		"gate 'g' cannot be approved by distinct people: role 'b' is held only by people needed for its other roles");
+	rejects(HEAD WAVES "projects: []\npeople: [{id: x, roles: [a]}]\n"
+			   "gates: [{id: g, approvers: [a], before: {env: prod}, scope: plans}]\n",
+		7, 61, "unknown scope 'plans'; did you mean 'plan'?");
+	rejects(HEAD WAVES "projects: []\npeople: [{id: x, roles: [a]}]\n"
+			   "gates: [{id: g, approvers: [a], before: {env: prod}, scope: everything}]\n",
+		7, 61,
+		"unknown scope 'everything'; use versions (each project's candidate version, the "
+		"default) or plan (the plan as a whole)");
+	rejects(HEAD WAVES "projects: []\npeople: [{id: x, roles: [a]}]\n"
+			   "gates: [{id: g, approvers: [a], before: {env: prod}, expires: 0s}]\n",
+		7, 63,
+		"'expires' of gate 'g' must be longer than 0s; leave it out for approvals that never "
+		"expire");
+	rejects(HEAD WAVES "projects: []\npeople: [{id: x, roles: [a]}]\n"
+			   "gates: [{id: g, approvers: [a], before: {env: prod}, expires: soon}]\n",
+		7, 63, "bad duration 'soon' for 'expires'; use e.g. 30s, 15m, 24h, 7d");
+	{
+		struct plan *p = load(HEAD WAVES "projects: []\npeople: [{id: x, roles: [a]}]\n"
+						 "gates: [{id: g, approvers: [a], before: {env: prod}, "
+						 "scope: plan, expires: 7d},\n"
+						 "        {id: h, approvers: [a], before: {env: sit}, scope: versions}]\n");
+		CHECK(p != NULL);
+		if (p) {
+			CHECK(p->gates[0].scope_plan && p->gates[0].expires == 7 * 86400);
+			CHECK(!p->gates[1].scope_plan && p->gates[1].expires == 0);
+		}
+		plan_free(p);
+	}
 	rejects(HEAD WAVES "projects: [{id: a}]\n", 5, 12,
 		"project 'a' has no 'wave'; every project belongs to one wave");
 	rejects(HEAD WAVES "projects: [{id: a, wave: wave-1}, {id: a, wave: wave-2}]\n", 5, 40,
