@@ -41,12 +41,14 @@ static int approve_exec(struct app *app, struct cmd_args *args)
 		json_object_set_new(o, "person", encode_string(app->as));
 		json_object_set_new(o, "role", encode_string(r.role));
 		json_object_set_new(o, "changed", json_boolean(!r.already));
+		json_object_set_new(o, "already", json_boolean(r.already));
 		roles_json(o, "still_needs", r.needs, r.nneeds);
 		cmd_print_json(o);
 		return EXIT_OK;
 	}
 	if (r.already)
-		printf("%s already approved gate '%s' as %s; nothing changed\n", app->as, gate, r.role);
+		printf("already approved: gate '%s' as %s (%s); nothing changed\n", gate, r.role,
+		       app->as);
 	else
 		printf("approved gate '%s' as %s (%s)\n", gate, r.role, app->as);
 	if (r.nneeds) {
@@ -70,17 +72,23 @@ static int revoke_exec(struct app *app, struct cmd_args *args)
 	struct action_ctx c = { app->plan, app->store, app->now, app->as };
 	const char *role;
 	struct err e;
+	int rc;
 
 	err_init(&e);
-	if (action_revoke(&c, args->argv[0], &role, &e) < 0)
+	rc = action_revoke(&c, args->argv[0], &role, &e);
+	if (rc < 0)
 		return cmd_err(&e);
 	if (app->json) {
 		json_t *o = json_object();
 		json_object_set_new(o, "gate", encode_string(args->argv[0]));
 		json_object_set_new(o, "person", encode_string(app->as));
-		json_object_set_new(o, "role", encode_string(role));
-		json_object_set_new(o, "changed", json_true());
+		json_object_set_new(o, "role", role ? encode_string(role) : json_null());
+		json_object_set_new(o, "changed", json_boolean(rc == 0));
+		json_object_set_new(o, "already", json_boolean(rc == 1));
 		cmd_print_json(o);
+	} else if (rc == 1) {
+		printf("already revoked: %s has no approval of gate '%s'; nothing changed\n", app->as,
+		       args->argv[0]);
 	} else {
 		printf("revoked %s's approval of gate '%s' (was %s)\n", app->as, args->argv[0], role);
 	}
@@ -99,7 +107,8 @@ const struct cmd_entry cmd_approve_entry = {
 	.help = "A gate needs one approval per listed role, from distinct people. Your approval\n"
 		"fills one role of the gate that you hold (the first still open, or --role);\n"
 		"if you hold other roles of the same gate they need someone else. Exit 3 when\n"
-		"you hold none of the gate's roles or they are all approved by others.\n",
+		"you hold none of the gate's roles or they are all approved by others.\n"
+		"Approving again what you approved is exit 0 and writes nothing.\n",
 	.opts = approve_opts,
 	.min_args = 1,
 	.max_args = 1,
@@ -111,7 +120,8 @@ const struct cmd_entry cmd_revoke_entry = {
 	.name = "revoke",
 	.usage = "GATE",
 	.summary = "takes the acting person's approval of a gate back",
-	.help = "Exit 3 when you have no approval on GATE.\n",
+	.help = "When you have no approval on GATE it is revoked already: exit 0, nothing\n"
+		"written.\n",
 	.opts = NULL,
 	.min_args = 1,
 	.max_args = 1,

@@ -206,3 +206,7 @@ const char sql_step_list[] =
 	" WHERE (CAST(? AS TEXT) IS NULL OR project = ?) AND (CAST(? AS TEXT) IS NULL OR env = ?)"
 	" AND (CAST(? AS TEXT) IS NULL OR step = ?)"
 	" ORDER BY started DESC, run_id DESC LIMIT ?";
+
+/* Who the session is, for `identity: db` (issue 9 §5): run only on a backend
+ * with users of its own (PostgreSQL); SQLite has none. */
+const char sql_session_user[] = "SELECT session_user";

@@ -6,6 +6,8 @@
 # get SPEC §6's TOLLGATE_* variables and the rest of the caller's environment.
 # backends: sqlite pg
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
+# promote and record beyond the source need a person (identity: claim here)
+export TOLLGATE_USER=sam
 
 backend_store
 export PGPASSWORD=pg-secret-value PGSSLKEY=/nowhere/key PGOPTIONS="-c work_mem=1MB"
