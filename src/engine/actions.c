@@ -247,7 +247,7 @@ int action_record_bulk(const struct action_ctx *c, const char *env,
 static bool counts(const struct plan *p, const struct store_approval *a)
 {
 	int who = plan_person_index(p, a->person);
-	return who >= 0 && plan_person_has_role(&p->people[who], a->role);
+	return who >= 0 && !p->people[who].tbd && plan_person_has_role(&p->people[who], a->role);
 }
 
 static const struct store_approval *role_holder(const struct plan *p,
@@ -533,6 +533,9 @@ int action_blocker(const struct action_ctx *c, const char *id, int progress, boo
 	pi = action_find_actor(c, e);
 	if (pi < 0)
 		return -1;
+	if (reopen && (resolve || progress < 0 || progress >= 100))
+		return err_set(e, ERR_USAGE,
+			       "--reopen needs --progress N below 100 (where the blocker stands again)");
 	if (progress < 0 && !resolve)
 		return err_set(e, ERR_USAGE, "say what changed: --progress N (0-100) or --resolve");
 	if (progress > 100)
@@ -540,9 +543,6 @@ int action_blocker(const struct action_ctx *c, const char *id, int progress, boo
 	if (resolve && progress >= 0 && progress != 100)
 		return err_set(e, ERR_USAGE,
 			       "--resolve means 100%%; drop --progress %d or the --resolve", progress);
-	if (reopen && (resolve || progress < 0 || progress == 100))
-		return err_set(e, ERR_USAGE,
-			       "--reopen needs --progress N below 100 (where the blocker stands again)");
 	b.id = p->blockers[bi].id;
 	b.progress = resolve ? 100 : progress;
 	b.resolved = b.progress == 100;

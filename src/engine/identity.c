@@ -32,7 +32,7 @@ int identity_resolve(const struct plan *p, const struct identity_source *src,
 		     struct identity *out, struct err *e)
 {
 	const char *from = src->claim_from ? src->claim_from : "--as";
-	const char *user, *what, *key;
+	const char *user, *what, *key, *mode;
 	int who, ci = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -54,6 +54,9 @@ int identity_resolve(const struct plan *p, const struct identity_source *src,
 		goto done;
 	}
 
+	mode = p->identity == IDENTITY_DB && out->mode == IDENTITY_OS
+		       ? "db (a store with no users: as os)"
+		       : plan_identity_name(out->mode);
 	if (out->mode == IDENTITY_OS) {
 		user = src->os_user ? src->os_user : "?";
 		who = plan_person_by_login(p, src->os_user);
@@ -71,18 +74,17 @@ int identity_resolve(const struct plan *p, const struct identity_source *src,
 		snprintf(out->nobody, sizeof(out->nobody),
 			 "%s '%s' is no person's '%s' in the plan (identity: %s); add it to your "
 			 "people entry",
-			 what, user, key, plan_identity_name(out->mode));
+			 what, user, key, mode);
 	if (ci >= 0 && who < 0)
 		return err_setr(e, ERR_USAGE, REASON_FORBIDDEN,
 				"%s %s: %s '%s' is no person's '%s' in the plan; with identity: %s "
 				"you act only as the person it names",
-				from, src->claim, what, user, key, plan_identity_name(out->mode));
+				from, src->claim, what, user, key, mode);
 	if (ci >= 0 && ci != who)
 		return err_setr(e, ERR_USAGE, REASON_FORBIDDEN,
 				"%s %s: you are '%s' (%s '%s'); with identity: %s you act only as "
 				"yourself",
-				from, src->claim, p->people[who].id, what, user,
-				plan_identity_name(out->mode));
+				from, src->claim, p->people[who].id, what, user, mode);
 done:
 	out->person = who;
 	out->person_id = who >= 0 ? p->people[who].id : NULL;

@@ -178,11 +178,12 @@ static bool item_done(const struct state *st, int item)
 	return item >= 0 && st->ticks[item].done;
 }
 
-/* Does the person behind approval a still hold its role? */
+/* Does the person behind approval a still hold its role? (A placeholder
+ * never acts: a row in its name counts for nothing.) */
 static bool approval_counts(const struct plan *p, const struct state_approval *a)
 {
 	return a && a->person >= 0 && (size_t)a->person < p->npeople &&
-	       plan_person_has_role(&p->people[a->person], a->role);
+	       !p->people[a->person].tbd && plan_person_has_role(&p->people[a->person], a->role);
 }
 
 const struct state_approval *ready_gate_approval(const struct plan *p, const struct state *st,
@@ -235,6 +236,20 @@ const char *ready_gate_status_name(enum ready_gate_status s)
 	return "pending";
 }
 
+/* Is role held by placeholders (tbd: true) only? Then nobody can approve it. */
+static bool role_only_placeholders(const struct plan *p, const char *role)
+{
+	bool any = false;
+	for (size_t i = 0; i < p->npeople; i++) {
+		if (!plan_person_has_role(&p->people[i], role))
+			continue;
+		if (!p->people[i].tbd)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
 /* One gate: appends what it still needs to sb; true when passed. */
 static bool gate_status(struct ready_ctx *c, int gate, struct strbuf *sb)
 {
@@ -251,7 +266,10 @@ static bool gate_status(struct ready_ctx *c, int gate, struct strbuf *sb)
 			strbuf_addf(&have, "%s as %s", p->people[a->person].id, a->role);
 		} else {
 			sep(&need, ", ");
-			strbuf_addf(&need, "'%s'", g->approvers[r]);
+			strbuf_addf(&need, "'%s'%s", g->approvers[r],
+				    role_only_placeholders(p, g->approvers[r])
+					    ? " (held only by a placeholder: TBD, name someone in the plan)"
+					    : "");
 			nneed++;
 		}
 	}

@@ -263,7 +263,8 @@ static json_t *gates_arr(const struct plan *p, const struct state *st, struct st
 			json_t *holders = json_array();
 			for (size_t k = 0; k < p->npeople; k++)
 				if (plan_person_has_role(&p->people[k], g->approvers[i]))
-					json_array_append_new(holders, encode_string(p->people[k].id));
+					json_array_append_new(holders,
+							      encode_string(p->people[k].tbd ? "TBD" : p->people[k].id));
 			json_array_append_new(
 				approvers,
 				json_pack("{s:o, s:o, s:b, s:o, s:o}", "role", encode_string(g->approvers[i]),
