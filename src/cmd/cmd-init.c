@@ -71,8 +71,17 @@ static int init_exec(struct app *app, struct cmd_args *args)
 	}
 	if (app->json)
 		cmd_print_json(json_pack("{s:b, s:s}", "written", 1, "path", path));
-	else
+	else {
 		printf("wrote %s; edit it, then run 'tollgate validate'\n", path);
+		if (!strstr(text, PLAN_STARTER_LOGIN))
+			printf("identity: os: you act as 'dana', whose login is your OS user '%s'; "
+			       "give each person their own\n",
+			       pw->pw_name);
+		else
+			printf("identity: os: put your OS user in a person's 'login' (now '%s') "
+			       "to act\n",
+			       PLAN_STARTER_LOGIN);
+	}
 out:
 	free(path);
 	free(text);
