@@ -158,8 +158,13 @@ static int read_head(struct store *s, struct head_ctx *c, struct err *e)
 	memset(c, 0, sizeof(*c));
 	if (store_q(s, sql_audit_head, NULL, 0, head_row, c, e) < 0)
 		return -1;
+	if (!c->found) { /* a plan's first entry: its chain starts here */
+		memset(c->hash, '0', 64);
+		c->hash[64] = '\0';
+		return 0;
+	}
 	if (c->found != 3)
-		return err_setr(e, ERR_FAILED, REASON_IO, "the audit log head is missing from the store's meta table");
+		return err_setr(e, ERR_FAILED, REASON_IO, "the audit log head is missing from the store's plan_meta table");
 	return 0;
 }
 
@@ -437,10 +442,11 @@ static const char *bulk_sql(struct store *s)
 	struct strbuf sb = STRBUF_INIT;
 	if (s->bulk_sql)
 		return s->bulk_sql;
-	strbuf_addstr(&sb, "INSERT INTO audit (seq, at, actor, action, subject, detail, prev_hash,"
-			   " hash) VALUES ");
+	strbuf_addstr(&sb, "INSERT INTO audit (plan, seq, at, actor, action, subject, detail,"
+			   " prev_hash, hash) VALUES ");
 	for (int i = 0; i < BULK_ROWS; i++)
-		strbuf_addstr(&sb, i ? ", (?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?)");
+		strbuf_addstr(&sb, i ? ", (:plan, ?, ?, ?, ?, ?, ?, ?, ?)"
+				     : "(:plan, ?, ?, ?, ?, ?, ?, ?, ?)");
 	s->bulk_sql = strbuf_detach(&sb);
 	return s->bulk_sql;
 }

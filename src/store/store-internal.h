@@ -160,6 +160,7 @@ void store_clean_text(struct strbuf *out, const char *s, size_t max, bool tail);
 
 /* The SQL, written once (store-sql.c). */
 extern const char *const sql_schema[]; /* sql_schema[v-1] migrates v-1 -> v */
+extern const char *const sql_adopt[];  /* after v3: rows without a plan -> :plan */
 extern const char sql_get_version[];
 extern const char sql_set_version[];
 extern const char sql_meta_create[];
@@ -175,6 +176,9 @@ extern const char sql_promotion_of[];
 #define SQL_PROMOTION_OF_N 256 /* the project places of the _of statements */
 extern const char sql_promotion_snap_all[]; /* 3 params (store.c) */
 extern const char sql_promotion_snap_of[];  /* 3 params + SQL_PROMOTION_OF_N */
+#define SQL_PROMOTION_OF_SMALL 8 /* the places of the _few statements */
+extern const char sql_promotion_of_few[];
+extern const char sql_promotion_snap_of_few[];
 extern const char sql_rollbacks_pair[];
 extern const char sql_promotion_put[];
 extern const char sql_history_add[];

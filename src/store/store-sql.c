@@ -59,7 +59,104 @@ static const char schema_v1[] =
 static const char schema_v2[] =
 	"ALTER TABLE step_run ADD COLUMN duration_ms BIGINT NOT NULL DEFAULT 0;";
 
-const char *const sql_schema[] = { schema_v1, schema_v2, NULL };
+/*
+ * v3: one store holds many plans. Every table of plan state gets a first
+ * column `plan`, first in its key; the audit head moves from meta to
+ * plan_meta (per plan). Existing rows get plan '' here and are adopted by the
+ * plan that opens the store for the migration (store.c: sql_adopt[]), in the
+ * same transaction: before v3 a store served one plan.
+ *
+ * Tables with a primary key are SQLite WITHOUT ROWID tables (the rows live
+ * in the key's B-tree: a change rewrites one page per table, not two); the
+ * PostgreSQL backend drops those two words from a script, the one place
+ * where the text is not common.
+ *
+ * From v3 on, every statement scopes itself with the named placeholder
+ * `:plan`, which both backends bind to the store's plan id themselves;
+ * positional `?` parameters are numbered as if it were not there.
+ */
+#define V3_MOVE(t) "ALTER TABLE " t " RENAME TO " t "_v2;"
+static const char schema_v3[] =
+	V3_MOVE("promotion") V3_MOVE("promotion_history") V3_MOVE("approval") V3_MOVE("tick")
+	V3_MOVE("blocker") V3_MOVE("incident") V3_MOVE("lease") V3_MOVE("step_run")
+	V3_MOVE("audit")
+	"DROP INDEX promotion_history_pair;"
+	"DROP INDEX step_run_pair;"
+	"CREATE TABLE plan_meta (plan TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+	" PRIMARY KEY (plan, key)) WITHOUT ROWID;"
+	"INSERT INTO plan_meta (plan, key, value) SELECT '', key, value FROM meta"
+	" WHERE key IN ('audit_seq', 'audit_hash');"
+	"DELETE FROM meta WHERE key IN ('audit_seq', 'audit_hash');"
+	"CREATE TABLE promotion ("
+	" plan TEXT NOT NULL, project TEXT NOT NULL, env TEXT NOT NULL, state TEXT NOT NULL,"
+	" version TEXT, previous_version TEXT, since BIGINT NOT NULL, run_id TEXT,"
+	" soak_until BIGINT NOT NULL DEFAULT 0, detail TEXT, seq BIGINT NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (plan, project, env)) WITHOUT ROWID;"
+	"INSERT INTO promotion SELECT '', project, env, state, version, previous_version, since,"
+	" run_id, soak_until, detail, seq FROM promotion_v2;"
+	"CREATE TABLE promotion_history ("
+	" plan TEXT NOT NULL, project TEXT NOT NULL, env TEXT NOT NULL, seq BIGINT NOT NULL,"
+	" at BIGINT NOT NULL, state TEXT NOT NULL, version TEXT, previous_version TEXT,"
+	" run_id TEXT, soak_until BIGINT NOT NULL DEFAULT 0, detail TEXT);"
+	"INSERT INTO promotion_history SELECT '', project, env, seq, at, state, version,"
+	" previous_version, run_id, soak_until, detail FROM promotion_history_v2;"
+	"CREATE INDEX promotion_history_pair ON promotion_history (plan, project, env, seq);"
+	"CREATE TABLE approval ("
+	" plan TEXT NOT NULL, gate TEXT NOT NULL, role TEXT NOT NULL, person TEXT NOT NULL,"
+	" at BIGINT NOT NULL, PRIMARY KEY (plan, gate, role, person)) WITHOUT ROWID;"
+	"INSERT INTO approval SELECT '', gate, role, person, at FROM approval_v2;"
+	"CREATE TABLE tick ("
+	" plan TEXT NOT NULL, item TEXT NOT NULL, done BIGINT NOT NULL, by_person TEXT,"
+	" at BIGINT NOT NULL, note TEXT, source TEXT NOT NULL,"
+	" exit_status BIGINT NOT NULL DEFAULT -1, output_tail TEXT, PRIMARY KEY (plan, item)) WITHOUT ROWID;"
+	"INSERT INTO tick SELECT '', item, done, by_person, at, note, source, exit_status,"
+	" output_tail FROM tick_v2;"
+	"CREATE TABLE blocker ("
+	" plan TEXT NOT NULL, id TEXT NOT NULL, progress BIGINT NOT NULL, resolved BIGINT NOT NULL,"
+	" by_person TEXT, at BIGINT NOT NULL, note TEXT, PRIMARY KEY (plan, id)) WITHOUT ROWID;"
+	"INSERT INTO blocker SELECT '', id, progress, resolved, by_person, at, note FROM blocker_v2;"
+	"CREATE TABLE incident ("
+	" plan TEXT NOT NULL, id BIGINT NOT NULL, level BIGINT NOT NULL, env TEXT, project TEXT,"
+	" text TEXT NOT NULL, opened_by TEXT, opened_at BIGINT NOT NULL,"
+	" resolved_at BIGINT NOT NULL DEFAULT 0, resolved_by TEXT, PRIMARY KEY (plan, id)) WITHOUT ROWID;"
+	"INSERT INTO incident SELECT '', id, level, env, project, text, opened_by, opened_at,"
+	" resolved_at, resolved_by FROM incident_v2;"
+	"CREATE TABLE lease ("
+	" plan TEXT NOT NULL, project TEXT NOT NULL, env TEXT NOT NULL, host TEXT NOT NULL,"
+	" pid BIGINT NOT NULL, pgid BIGINT NOT NULL DEFAULT 0, run_id TEXT NOT NULL,"
+	" acquired BIGINT NOT NULL, expires BIGINT NOT NULL, PRIMARY KEY (plan, project, env)) WITHOUT ROWID;"
+	"INSERT INTO lease SELECT '', project, env, host, pid, pgid, run_id, acquired, expires"
+	" FROM lease_v2;"
+	"CREATE TABLE step_run ("
+	" plan TEXT NOT NULL, run_id TEXT NOT NULL, project TEXT NOT NULL, env TEXT NOT NULL,"
+	" step TEXT NOT NULL, started BIGINT NOT NULL, ended BIGINT NOT NULL DEFAULT 0,"
+	" exit_status BIGINT NOT NULL DEFAULT -1, log_path TEXT,"
+	" duration_ms BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (plan, run_id, project, env, step)) WITHOUT ROWID;"
+	"INSERT INTO step_run SELECT '', run_id, project, env, step, started, ended, exit_status,"
+	" log_path, duration_ms FROM step_run_v2;"
+	"CREATE INDEX step_run_pair ON step_run (plan, project, env, step, started);"
+	"CREATE TABLE audit ("
+	" plan TEXT NOT NULL, seq BIGINT NOT NULL, at BIGINT NOT NULL, actor TEXT NOT NULL,"
+	" action TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL,"
+	" prev_hash TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (plan, seq)) WITHOUT ROWID;"
+	"INSERT INTO audit SELECT '', seq, at, actor, action, subject, detail, prev_hash, hash"
+	" FROM audit_v2;"
+	"DROP TABLE promotion_v2; DROP TABLE promotion_history_v2; DROP TABLE approval_v2;"
+	"DROP TABLE tick_v2; DROP TABLE blocker_v2; DROP TABLE incident_v2; DROP TABLE lease_v2;"
+	"DROP TABLE step_run_v2; DROP TABLE audit_v2;";
+#undef V3_MOVE
+
+/* v3's adoption: the rows the migration left without a plan go to the plan
+ * that migrates the store (run by store.c right after schema_v3). */
+#define ADOPT(t) "UPDATE " t " SET plan = :plan WHERE plan = ''"
+const char *const sql_adopt[] = {
+	ADOPT("plan_meta"), ADOPT("promotion"), ADOPT("promotion_history"), ADOPT("approval"),
+	ADOPT("tick"), ADOPT("blocker"), ADOPT("incident"), ADOPT("lease"), ADOPT("step_run"),
+	ADOPT("audit"), NULL
+};
+#undef ADOPT
+
+const char *const sql_schema[] = { schema_v1, schema_v2, schema_v3, NULL };
 
 const char sql_meta_create[] =
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
@@ -69,22 +166,26 @@ const char sql_set_version[] =
 	" ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
 const char sql_audit_head[] =
-	"SELECT key, value FROM meta WHERE key IN ('audit_seq', 'audit_hash')";
-const char sql_audit_set_head[] = "UPDATE meta SET value = ? WHERE key = ?";
+	"SELECT key, value FROM plan_meta WHERE plan = :plan AND key IN ('audit_seq', 'audit_hash')";
+const char sql_audit_set_head[] =
+	"INSERT INTO plan_meta (plan, value, key) VALUES (:plan, ?, ?)"
+	" ON CONFLICT (plan, key) DO UPDATE SET value = excluded.value";
 const char sql_audit_insert[] =
-	"INSERT INTO audit (seq, at, actor, action, subject, detail, prev_hash, hash)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	"INSERT INTO audit (plan, seq, at, actor, action, subject, detail, prev_hash, hash)"
+	" VALUES (:plan, ?, ?, ?, ?, ?, ?, ?, ?)";
 const char sql_audit_all[] =
-	"SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit ORDER BY seq";
+	"SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit"
+	" WHERE plan = :plan ORDER BY seq";
 const char sql_audit_last[] =
 	"SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit"
-	" WHERE seq > (SELECT COALESCE(MAX(seq), 0) FROM audit) - ? ORDER BY seq";
-const char sql_audit_count[] = "SELECT COUNT(*) FROM audit";
+	" WHERE plan = :plan AND seq > (SELECT COALESCE(MAX(seq), 0) FROM audit WHERE plan = :plan) - ?"
+	" ORDER BY seq";
+const char sql_audit_count[] = "SELECT COUNT(*) FROM audit WHERE plan = :plan";
 
 #define PROMO_COLS \
 	"project, env, state, version, previous_version, since, run_id, soak_until, detail, seq"
 const char sql_promotion_get[] =
-	"SELECT " PROMO_COLS " FROM promotion WHERE project = ? AND env = ?";
+	"SELECT " PROMO_COLS " FROM promotion WHERE plan = :plan AND project = ? AND env = ?";
 /*
  * The snapshot's promotions: PROMO_COLS, then for a rolled-back pair the
  * rollbacks since it was last soaking or healthy after a time (the hold rule;
@@ -96,114 +197,134 @@ const char sql_promotion_get[] =
  */
 #define SNAP_EXTRA \
 	", CASE WHEN state = 'rolled-back' AND CAST(? AS BIGINT) = 1 THEN" \
-	" (SELECT COUNT(*) FROM promotion_history h WHERE h.project = promotion.project" \
+	" (SELECT COUNT(*) FROM promotion_history h WHERE h.plan = promotion.plan" \
+	" AND h.project = promotion.project" \
 	" AND h.env = promotion.env AND h.state = 'rolled-back' AND h.at > CAST(? AS BIGINT)" \
 	" AND h.seq > COALESCE((SELECT MAX(l.seq) FROM promotion_history l" \
-	" WHERE l.project = promotion.project AND l.env = promotion.env" \
+	" WHERE l.plan = promotion.plan AND l.project = promotion.project AND l.env = promotion.env" \
 	" AND l.state IN ('soaking', 'healthy')), -1)) ELSE 0 END," \
 	" CASE WHEN CAST(? AS BIGINT) = 1 AND run_id IS NOT NULL THEN" \
-	" (SELECT s.log_path FROM step_run s WHERE s.project = promotion.project" \
+	" (SELECT s.log_path FROM step_run s WHERE s.plan = promotion.plan" \
+	" AND s.project = promotion.project" \
 	" AND s.env = promotion.env ORDER BY s.started DESC, s.run_id DESC LIMIT 1) END"
 #define P8 "?, ?, ?, ?, ?, ?, ?, ?"
 #define P32 P8 ", " P8 ", " P8 ", " P8
 #define IN_PROJECTS \
-	" WHERE project IN (" P32 ", " P32 ", " P32 ", " P32 ", " P32 ", " P32 ", " P32 ", " P32 ")"
-const char sql_promotion_all[] = "SELECT " PROMO_COLS " FROM promotion ORDER BY project, env";
+	" WHERE plan = :plan AND project IN (" P32 ", " P32 ", " P32 ", " P32 ", " P32 ", " P32 ", " P32 ", " P32 ")"
+const char sql_promotion_all[] =
+	"SELECT " PROMO_COLS " FROM promotion WHERE plan = :plan ORDER BY project, env";
 const char sql_promotion_of[] = "SELECT " PROMO_COLS " FROM promotion" IN_PROJECTS;
 const char sql_promotion_snap_all[] =
-	"SELECT " PROMO_COLS SNAP_EXTRA " FROM promotion ORDER BY project, env";
+	"SELECT " PROMO_COLS SNAP_EXTRA " FROM promotion WHERE plan = :plan ORDER BY project, env";
 const char sql_promotion_snap_of[] = "SELECT " PROMO_COLS SNAP_EXTRA " FROM promotion" IN_PROJECTS;
+/* the same for up to SQL_PROMOTION_OF_SMALL projects (`why`: one project and
+ * its dependencies): a statement of 256 places costs a process more to
+ * prepare than to run */
+#define IN_FEW_PROJECTS " WHERE plan = :plan AND project IN (" P8 ")"
+const char sql_promotion_of_few[] = "SELECT " PROMO_COLS " FROM promotion" IN_FEW_PROJECTS;
+const char sql_promotion_snap_of_few[] =
+	"SELECT " PROMO_COLS SNAP_EXTRA " FROM promotion" IN_FEW_PROJECTS;
+#undef IN_FEW_PROJECTS
 #undef IN_PROJECTS
 #undef P32
 #undef P8
 #undef SNAP_EXTRA
 /* The hold count of one pair (params: project, env, after, project, env). */
 const char sql_rollbacks_pair[] =
-	"SELECT COUNT(*) FROM promotion_history h WHERE h.project = ? AND h.env = ?"
+	"SELECT COUNT(*) FROM promotion_history h WHERE h.plan = :plan AND h.project = ? AND h.env = ?"
 	" AND h.state = 'rolled-back' AND h.at > CAST(? AS BIGINT)"
 	" AND h.seq > COALESCE((SELECT MAX(l.seq) FROM promotion_history l"
-	" WHERE l.project = ? AND l.env = ? AND l.state IN ('soaking', 'healthy')), -1)";
+	" WHERE l.plan = :plan AND l.project = ? AND l.env = ? AND l.state IN ('soaking', 'healthy')),"
+	" -1)";
 const char sql_promotion_put[] =
-	"INSERT INTO promotion (" PROMO_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-	" ON CONFLICT (project, env) DO UPDATE SET state = excluded.state,"
+	"INSERT INTO promotion (plan, " PROMO_COLS ") VALUES (:plan, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	" ON CONFLICT (plan, project, env) DO UPDATE SET state = excluded.state,"
 	" version = excluded.version, previous_version = excluded.previous_version,"
 	" since = excluded.since, run_id = excluded.run_id, soak_until = excluded.soak_until,"
 	" detail = excluded.detail, seq = excluded.seq";
 const char sql_history_add[] =
-	"INSERT INTO promotion_history (project, env, seq, at, state, version, previous_version,"
-	" run_id, soak_until, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	"INSERT INTO promotion_history (plan, project, env, seq, at, state, version,"
+	" previous_version, run_id, soak_until, detail)"
+	" VALUES (:plan, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 const char sql_history_get[] =
 	"SELECT project, env, state, version, previous_version, at, run_id, soak_until, detail, seq"
-	" FROM promotion_history WHERE project = ? AND env = ? ORDER BY seq";
+	" FROM promotion_history WHERE plan = :plan AND project = ? AND env = ? ORDER BY seq";
 
 const char sql_approval_add[] =
-	"INSERT INTO approval (gate, role, person, at) VALUES (?, ?, ?, ?)"
-	" ON CONFLICT (gate, role, person) DO NOTHING";
+	"INSERT INTO approval (plan, gate, role, person, at) VALUES (:plan, ?, ?, ?, ?)"
+	" ON CONFLICT (plan, gate, role, person) DO NOTHING";
 const char sql_approval_del[] =
-	"DELETE FROM approval WHERE gate = ? AND role = ? AND person = ?";
-const char sql_approval_del_all[] = "DELETE FROM approval WHERE gate = ? AND person = ?";
+	"DELETE FROM approval WHERE plan = :plan AND gate = ? AND role = ? AND person = ?";
+const char sql_approval_del_all[] = "DELETE FROM approval WHERE plan = :plan AND gate = ? AND person = ?";
 const char sql_approval_all[] =
-	"SELECT gate, role, person, at FROM approval ORDER BY gate, role, at, person";
+	"SELECT gate, role, person, at FROM approval WHERE plan = :plan"
+	" ORDER BY gate, role, at, person";
 
 const char sql_tick_put[] =
-	"INSERT INTO tick (item, done, by_person, at, note, source, exit_status, output_tail)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-	" ON CONFLICT (item) DO UPDATE SET done = excluded.done, by_person = excluded.by_person,"
+	"INSERT INTO tick (plan, item, done, by_person, at, note, source, exit_status, output_tail)"
+	" VALUES (:plan, ?, ?, ?, ?, ?, ?, ?, ?)"
+	" ON CONFLICT (plan, item) DO UPDATE SET done = excluded.done, by_person = excluded.by_person,"
 	" at = excluded.at, note = excluded.note, source = excluded.source,"
 	" exit_status = excluded.exit_status, output_tail = excluded.output_tail";
 const char sql_tick_all[] =
 	"SELECT item, done, by_person, at, note, source, exit_status, output_tail FROM tick"
-	" ORDER BY item";
+	" WHERE plan = :plan ORDER BY item";
 
 const char sql_blocker_put[] =
-	"INSERT INTO blocker (id, progress, resolved, by_person, at, note) VALUES (?, ?, ?, ?, ?, ?)"
-	" ON CONFLICT (id) DO UPDATE SET progress = excluded.progress,"
+	"INSERT INTO blocker (plan, id, progress, resolved, by_person, at, note)"
+	" VALUES (:plan, ?, ?, ?, ?, ?, ?)"
+	" ON CONFLICT (plan, id) DO UPDATE SET progress = excluded.progress,"
 	" resolved = excluded.resolved, by_person = excluded.by_person, at = excluded.at,"
 	" note = excluded.note";
 const char sql_blocker_all[] =
-	"SELECT id, progress, resolved, by_person, at, note FROM blocker ORDER BY id";
+	"SELECT id, progress, resolved, by_person, at, note FROM blocker WHERE plan = :plan"
+	" ORDER BY id";
 
 #define INCIDENT_COLS \
 	"id, level, env, project, text, opened_by, opened_at, resolved_at, resolved_by"
-const char sql_incident_next[] = "SELECT COALESCE(MAX(id), 0) + 1 FROM incident";
+const char sql_incident_next[] = "SELECT COALESCE(MAX(id), 0) + 1 FROM incident WHERE plan = :plan";
 const char sql_incident_add[] =
-	"INSERT INTO incident (" INCIDENT_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, 0, NULL)";
-const char sql_incident_get[] = "SELECT resolved_at FROM incident WHERE id = ?";
+	"INSERT INTO incident (plan, " INCIDENT_COLS ") VALUES (:plan, ?, ?, ?, ?, ?, ?, ?, 0, NULL)";
+const char sql_incident_get[] = "SELECT resolved_at FROM incident WHERE plan = :plan AND id = ?";
 const char sql_incident_resolve[] =
-	"UPDATE incident SET resolved_at = ?, resolved_by = ? WHERE id = ? AND resolved_at = 0";
-const char sql_incident_all[] = "SELECT " INCIDENT_COLS " FROM incident ORDER BY id";
+	"UPDATE incident SET resolved_at = ?, resolved_by = ?"
+	" WHERE plan = :plan AND id = ? AND resolved_at = 0";
+const char sql_incident_all[] = "SELECT " INCIDENT_COLS " FROM incident WHERE plan = :plan ORDER BY id";
 const char sql_incident_open[] =
-	"SELECT " INCIDENT_COLS " FROM incident WHERE resolved_at = 0 AND level >= ? ORDER BY id";
+	"SELECT " INCIDENT_COLS " FROM incident"
+	" WHERE plan = :plan AND resolved_at = 0 AND level >= ? ORDER BY id";
 
 #define LEASE_COLS "project, env, host, pid, pgid, run_id, acquired, expires"
 const char sql_lease_get[] =
-	"SELECT " LEASE_COLS " FROM lease WHERE project = ? AND env = ?";
+	"SELECT " LEASE_COLS " FROM lease WHERE plan = :plan AND project = ? AND env = ?";
 const char sql_lease_put[] =
-	"INSERT INTO lease (" LEASE_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-	" ON CONFLICT (project, env) DO UPDATE SET host = excluded.host, pid = excluded.pid,"
+	"INSERT INTO lease (plan, " LEASE_COLS ") VALUES (:plan, ?, ?, ?, ?, ?, ?, ?, ?)"
+	" ON CONFLICT (plan, project, env) DO UPDATE SET host = excluded.host, pid = excluded.pid,"
 	" pgid = excluded.pgid, run_id = excluded.run_id, acquired = excluded.acquired,"
 	" expires = excluded.expires";
 const char sql_lease_renew[] =
 	"UPDATE lease SET expires = ?, pgid = COALESCE(?, pgid)"
-	" WHERE project = ? AND env = ? AND run_id = ?";
-const char sql_lease_del[] = "DELETE FROM lease WHERE project = ? AND env = ? AND run_id = ?";
+	" WHERE plan = :plan AND project = ? AND env = ? AND run_id = ?";
+const char sql_lease_del[] =
+	"DELETE FROM lease WHERE plan = :plan AND project = ? AND env = ? AND run_id = ?";
 const char sql_lease_cas[] =
 	"UPDATE lease SET host = ?, pid = ?, pgid = ?, run_id = ?, acquired = ?, expires = ?"
-	" WHERE project = ? AND env = ? AND run_id = ?";
+	" WHERE plan = :plan AND project = ? AND env = ? AND run_id = ?";
 const char sql_lease_push[] =
-	"UPDATE lease SET expires = ? WHERE project = ? AND env = ? AND run_id = ?";
-const char sql_lease_all[] = "SELECT " LEASE_COLS " FROM lease ORDER BY project, env";
+	"UPDATE lease SET expires = ? WHERE plan = :plan AND project = ? AND env = ? AND run_id = ?";
+const char sql_lease_all[] =
+	"SELECT " LEASE_COLS " FROM lease WHERE plan = :plan ORDER BY project, env";
 
 const char sql_step_put[] =
-	"INSERT INTO step_run (run_id, project, env, step, started, ended, exit_status, log_path,"
-	" duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-	" ON CONFLICT (run_id, project, env, step) DO UPDATE SET started = excluded.started,"
+	"INSERT INTO step_run (plan, run_id, project, env, step, started, ended, exit_status,"
+	" log_path, duration_ms) VALUES (:plan, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	" ON CONFLICT (plan, run_id, project, env, step) DO UPDATE SET started = excluded.started,"
 	" ended = excluded.ended, exit_status = excluded.exit_status, log_path = excluded.log_path,"
 	" duration_ms = excluded.duration_ms";
 const char sql_step_list[] =
 	"SELECT run_id, project, env, step, started, ended, exit_status, log_path, duration_ms"
 	" FROM step_run"
-	" WHERE (CAST(? AS TEXT) IS NULL OR project = ?) AND (CAST(? AS TEXT) IS NULL OR env = ?)"
+	" WHERE plan = :plan AND (CAST(? AS TEXT) IS NULL OR project = ?) AND (CAST(? AS TEXT) IS NULL OR env = ?)"
 	" AND (CAST(? AS TEXT) IS NULL OR step = ?)"
 	" ORDER BY started DESC, run_id DESC LIMIT ?";
 

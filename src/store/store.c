@@ -212,6 +212,10 @@ static int migrate(struct store *s, struct err *e)
 		struct store_val p;
 		if (s->be->exec(s->conn, sql_schema[v], e) < 0)
 			goto fail;
+		if (v + 1 == 3) /* rows of before plan ids go to the plan migrating */
+			for (const char *const *a = sql_adopt; *a; a++)
+				if (s->be->query(s->conn, *a, NULL, 0, 0, NULL, NULL, e) < 0)
+					goto fail;
 		snprintf(buf, sizeof(buf), "%" PRId64, v + 1);
 		p = sv_text(buf);
 		if (s->be->query(s->conn, sql_set_version, &p, 1, 0, NULL, NULL, e) < 0)
@@ -295,8 +299,10 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 	else
 		s->log_dir = xasprintf("%s/.tollgate", plan_dir);
 
-	if (!o)
-		o = &defaults;
+	if (o)
+		defaults = *o;
+	defaults.plan_id = plan && plan->id ? plan->id : "";
+	o = &defaults;
 	if (s->be->open(&s->conn, target, o, &why) < 0) {
 		err_setr(e, ERR_FAILED, why.reason, "cannot open the store '%s': %s", s->display_url,
 			 why.msg);
@@ -1204,14 +1210,16 @@ int store_snapshot_opts(struct store *s, const struct store_snapshot_opts *o,
 	struct audit_ctx ac = { st, 0 };
 	const char *const *projects = o->projects;
 	size_t nprojects = o->nprojects;
-	size_t nchunks = projects ? (nprojects + SQL_PROMOTION_OF_N - 1) / SQL_PROMOTION_OF_N : 1;
+	bool few = projects && nprojects <= SQL_PROMOTION_OF_SMALL;
+	size_t slots = few ? SQL_PROMOTION_OF_SMALL : SQL_PROMOTION_OF_N;
+	size_t nchunks = projects ? (nprojects + slots - 1) / slots : 1;
 	/* the extra columns cost a little on a large plan: only when asked */
 	bool one_pair = o->rollbacks && o->rollbacks_project && o->rollbacks_env;
 	bool extra = (o->rollbacks && !one_pair) || o->logs;
 	struct store_val pair[5];
 	int64_t pair_count = 0;
 	size_t nextra = extra ? 3 : 0;
-	size_t per = nextra + (projects ? SQL_PROMOTION_OF_N : 0);
+	size_t per = nextra + (projects ? slots : 0);
 	struct store_val *p = xcalloc(nchunks * per + 1, sizeof(*p));
 	struct store_val tail = sv_int(o->audit_tail);
 	struct store_batch_q *q = xcalloc(nchunks + 7, sizeof(*q));
@@ -1230,13 +1238,14 @@ int store_snapshot_opts(struct store *s, const struct store_snapshot_opts *o,
 			x[2] = sv_int(o->logs ? 1 : 0);
 		}
 		if (projects) {
-			/* the promotions of the listed projects, SQL_PROMOTION_OF_N a query */
-			for (size_t i = 0; i < SQL_PROMOTION_OF_N; i++) {
-				size_t at = k * SQL_PROMOTION_OF_N + i;
+			/* the promotions of the listed projects, `slots` a query */
+			const char *sql = few ? (extra ? sql_promotion_snap_of_few : sql_promotion_of_few)
+					      : (extra ? sql_promotion_snap_of : sql_promotion_of);
+			for (size_t i = 0; i < slots; i++) {
+				size_t at = k * slots + i;
 				x[nextra + i] = at < nprojects ? sv_text(projects[at]) : sv_null();
 			}
-			q[n++] = (struct store_batch_q){ extra ? sql_promotion_snap_of : sql_promotion_of,
-							 x, per, snap_promo_row, &pc };
+			q[n++] = (struct store_batch_q){ sql, x, per, snap_promo_row, &pc };
 		} else {
 			q[n++] = (struct store_batch_q){ extra ? sql_promotion_snap_all
 							       : sql_promotion_all,

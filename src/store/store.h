@@ -38,7 +38,7 @@ struct plan;
 struct store;
 
 /* The schema this binary writes. A store with a higher one is refused. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /*
  * Open the store named by url, migrating its schema (in one transaction).
@@ -66,6 +66,7 @@ struct store_open_opts {
 	int64_t wait_ms; /* 0: STORE_WAIT_DEFAULT_MS */
 	void (*waiting)(void *ctx, const char *holder);
 	void *ctx;
+	const char *plan_id; /* set by store_open_with from the plan: leave NULL */
 };
 int store_open_with(struct store **out, const struct plan *plan, const char *url,
 		    const struct store_open_opts *o, struct err *e);

@@ -106,10 +106,10 @@ last = json.load(open(sys.argv[1]))["entries"][-1]
 f = [str(last["seq"] + 1), str(last["at"] if isinstance(last["at"], int) else 1768046400),
      "mallory", "approve", "gate-4", "as ops-lead", last["hash"]]
 h = hashlib.sha256("".join("%d:%s," % (len(x.encode()), x) for x in f).encode()).hexdigest()
-print("(%s, %s, 'mallory', 'approve', 'gate-4', 'as ops-lead', '%s', '%s')" % (f[0], f[1], f[6], h))
+print("('TEST-READY', %s, %s, 'mallory', 'approve', 'gate-4', 'as ops-lead', '%s', '%s')" % (f[0], f[1], f[6], h))
 PY
 )
-raw "INSERT INTO audit (seq, at, actor, action, subject, detail, prev_hash, hash) VALUES $entry5"
+raw "INSERT INTO audit (plan, seq, at, actor, action, subject, detail, prev_hash, hash) VALUES $entry5"
 run log --verify
 expect_rc 1
 expect_err_line "tollgate: error: audit log entry 5 does not belong (it was added outside tollgate, after the log head (entry 4)); remove it or restore the store from a backup: until then every change is refused"
@@ -135,8 +135,8 @@ expect_err_has "audit log entry 3 was altered or removed"
 raw "UPDATE meta SET value = '42' WHERE key = 'schema_version'"
 run log
 expect_rc 1
-expect_err_has "has schema version 42 but this tollgate knows only 2; upgrade tollgate"
-raw "UPDATE meta SET value = '2' WHERE key = 'schema_version'"
+expect_err_has "has schema version 42 but this tollgate knows only 3; upgrade tollgate"
+raw "UPDATE meta SET value = '3' WHERE key = 'schema_version'"
 
 # a store that cannot be reached: one line, no password
 run log --db 'postgres://tg:hunter2@127.0.0.1:1/nothing'
