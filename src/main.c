@@ -83,7 +83,8 @@ static int print_plan_diags(const struct plan_diags *d, bool errors_only)
 	return 0;
 }
 
-/* A command with no store (validate): a claimed person must be in the plan. */
+/* A claimed person must be in the plan (checked before a store is opened;
+ * whether the claim holds is resolve_identity's question). */
 static int check_claim(struct app *app)
 {
 	if (app->as && app->plan && plan_person_index(app->plan, app->as) < 0) {
@@ -356,11 +357,10 @@ int main(int argc, char **argv)
 		}
 		plan_diags_sort(&diags);
 	}
-	if (!(e->needs & (1 << 1))) {
-		rc = check_claim(&app);
-		if (rc)
-			goto out_plan;
-	} else {
+	rc = check_claim(&app);
+	if (rc)
+		goto out_plan;
+	if (e->needs & (1 << 1)) {
 		struct store_open_opts so = { .waiting = store_waiting };
 		const char *wait = getenv("TOLLGATE_STORE_WAIT");
 		if (wait && *wait) {
