@@ -46,7 +46,11 @@ int identity_resolve(const struct plan *p, const struct identity_source *src,
 			return -1;
 	}
 	if (out->mode == IDENTITY_CLAIM) {
-		snprintf(out->auth, sizeof(out->auth), "claim:%s", src->claim ? src->claim : "(none)");
+		if (src->claim)
+			snprintf(out->auth, sizeof(out->auth), "claim:%s", src->claim);
+		else /* nothing claimed: what is known is who ran it */
+			snprintf(out->auth, sizeof(out->auth), "os:%s@%s",
+				 src->os_user ? src->os_user : "?", src->host ? src->host : "?");
 		if (ci < 0)
 			snprintf(out->nobody, sizeof(out->nobody),
 				 "use --as PERSON or set TOLLGATE_USER (identity: claim)");

@@ -38,7 +38,9 @@ struct identity {
 	int person;              /* index into plan->people; -1: nobody */
 	const char *person_id;   /* its id (points into the plan), or NULL */
 	enum plan_identity mode; /* in effect: `db` without a database session is `os` */
-	char auth[400];          /* "os:alice@host", "db:alice", "claim:carol", "claim:(none)" */
+	/* "os:alice@host", "db:alice", "claim:carol"; with no claim under
+	 * `claim`, the OS user that ran it ("os:root@host") */
+	char auth[400];
 	char nobody[400];        /* person < 0: why nobody, and what to do */
 };
 

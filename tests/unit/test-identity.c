@@ -139,7 +139,7 @@ static void test_claim(void)
 	CHECK_STR(id.auth, "claim:carol");
 	CHECK_INT(resolve(p, "alice", NULL, NULL, &id, &e), 0);
 	CHECK_INT(id.person, -1);
-	CHECK_STR(id.auth, "claim:(none)");
+	CHECK_STR(id.auth, "os:alice@box");
 	CHECK_STR(id.nobody, "use --as PERSON or set TOLLGATE_USER (identity: claim)");
 	CHECK_INT(resolve(p, "alice", NULL, "nobody-here", &id, &e), -1);
 	CHECK(err_is(&e, REASON_NOT_FOUND));
