@@ -136,6 +136,12 @@ expect_rc 3
 expect_err_line "tollgate: error: 'q-tbd' is a placeholder (tbd: true) and cannot act; name a person for its roles in the plan"
 run check signoff --as carol
 expect_rc 0
+run checklist run --as q-tbd
+expect_rc 3
+run soak --as q-tbd
+expect_rc 3
+run soak
+expect_rc 0
 run uncheck signoff --as bob
 expect_rc 3
 run promote --to prod
