@@ -139,13 +139,9 @@ static int resolve_identity(struct app *app, const struct cmd_entry *e, bool cla
 	app->as = id->person_id;
 	app->auth = id->auth;
 	app->nobody = id->nobody;
-	/*
-	 * Issue 9 items 5 and 7: every audit entry records who was
-	 * authenticated and how, beside the person. The store's side
-	 * (store_set_auth and the audit column) comes with the `log` branch;
-	 * this is its one call site:
-	 *     store_set_auth(app->store, app->auth);
-	 */
+	/* every audit entry records who was authenticated and how, beside
+	 * the person (issue 9 items 5 and 7) */
+	store_set_auth(app->store, app->auth);
 	if ((e->needs & NEEDS_PERSON) && !app->as) {
 		char what[64];
 		snprintf(what, sizeof(what), "'%s'", e->name);

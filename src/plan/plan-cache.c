@@ -409,6 +409,7 @@ static void walk_plan(struct walk *w, struct plan *p)
 		STR(w, next[i].title);
 		walk_strv(w, &next[i].items, next[i].nitems);
 	}
+	walk_strv(w, &p->secrets, p->nsecrets);
 	maps = ARR(w, p->maps, 1);
 	if (maps) {
 		walk_map(w, &maps->envs);
@@ -607,6 +608,8 @@ static bool model_ok(const struct plan *p)
 	for (size_t i = 0; i < p->nnext; i++)
 		if (!strv_ok(p->next[i].items, p->next[i].nitems))
 			return false;
+	if (!strv_ok(p->secrets, p->nsecrets))
+		return false;
 	/* the maps of every kind a lookup may ask for */
 	if (!MAP_OK(m->envs, p->envs, p->nenvs, name) || !MAP_OK(m->people, p->people, p->npeople, id) ||
 	    !MAP_OK(m->waves, p->waves, p->nwaves, id) ||

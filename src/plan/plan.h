@@ -294,6 +294,11 @@ struct plan {
 	struct plan_change *changes;
 	struct plan_next_steps *next;
 
+	/* secrets: names of environment variables (NAME, or PREFIX*) that
+	 * never reach a step, check or measure, beside the store's own */
+	const char **secrets;
+	size_t nsecrets;
+
 	/* Derived at load: projects in a topological order of depends_on. */
 	int *topo;
 

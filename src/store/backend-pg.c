@@ -766,6 +766,13 @@ static int pg_batch(void *conn, const struct store_batch_q *q, size_t n, bool sn
 	return failed ? -1 : 0;
 }
 
+static void pg_set_plan(void *conn, const char *plan)
+{
+	struct pg_conn *c = conn;
+	free(c->plan);
+	c->plan = xstrdup(plan ? plan : "");
+}
+
 const struct store_backend store_backend_pg = {
 	.name = "postgres",
 	.open = pg_open,
@@ -775,6 +782,7 @@ const struct store_backend store_backend_pg = {
 	.rollback = pg_rollback,
 	.exec = pg_exec,
 	.query = pg_query,
+	.set_plan = pg_set_plan,
 	.batch = pg_batch,
 	.reconnect = pg_reconnect,
 	.max_params = 65535,

@@ -286,8 +286,10 @@ static int sq_open(void **out, const char *path, const struct store_open_opts *o
 	*out = NULL;
 	/* a new store is 0600 (steps' evidence and the audit may hold what
 	 * should not be world-readable); SQLite gives its -wal and -shm files
-	 * the database file's mode. An existing file keeps its mode. */
-	{
+	 * the database file's mode. An existing file keeps its mode. An empty
+	 * path is a private temporary database (the state `log --verify`
+	 * rebuilds), deleted when it closes. */
+	if (*path) {
 		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd >= 0)
 			close(fd);
@@ -319,7 +321,8 @@ static int sq_open(void **out, const char *path, const struct store_open_opts *o
 	 * WAL setting: a crash never corrupts the file or breaks the audit chain;
 	 * a power cut may lose the last commits (data and their entries
 	 * together). */
-	if (sq_wal(c, e) < 0) {
+	if (*path ? sq_wal(c, e) < 0
+		  : sq_exec(c, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;", e) < 0) {
 		sq_close(c);
 		return -1;
 	}
@@ -441,6 +444,13 @@ out:
 	return ret;
 }
 
+static void sq_set_plan(void *conn, const char *plan)
+{
+	struct sq_conn *c = conn;
+	free(c->plan);
+	c->plan = xstrdup(plan ? plan : "");
+}
+
 const struct store_backend store_backend_sqlite = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -450,5 +460,6 @@ const struct store_backend store_backend_sqlite = {
 	.rollback = sq_rollback,
 	.exec = sq_exec,
 	.query = sq_query,
+	.set_plan = sq_set_plan,
 	.max_params = 32766,
 };

@@ -88,6 +88,9 @@ struct store_backend {
 	/* Optional: after a failure, was the session lost, and is a new one
 	 * open now? (A client-server backend; NULL: sessions are never lost.) */
 	bool (*reconnect)(void *conn);
+	/* Bind `:plan` to another plan id from now on (a copy); the one given
+	 * at open is what every statement binds until then. */
+	void (*set_plan)(void *conn, const char *plan);
 	/* The largest number of parameters one statement may take. */
 	int max_params;
 	/* The database has users of its own (sql_session_user works). */
@@ -111,6 +114,11 @@ struct store {
 	int64_t change_now;
 	char *change_actor, *change_action, *change_subject;
 	struct strbuf change_detail;
+	/* the change's row changes, a JSON array being built: "[" then one
+	 * [name, params…] per state write that changed a row (store_write) */
+	struct strbuf change_ops;
+	char *auth; /* store_set_auth: recorded in every entry */
+	char *plan_id; /* what :plan binds to */
 	/* the audit head read under the write lock when the change began: the
 	 * change's entry will be head_seq + 1, chained to head_hash */
 	int64_t head_seq;
@@ -170,6 +178,8 @@ extern const char sql_audit_insert[];
 extern const char sql_audit_all[];
 extern const char sql_audit_last[];
 extern const char sql_audit_count[];
+extern const char sql_audit_last_at[];
+extern const char sql_plans_all[];
 extern const char sql_promotion_get[];
 extern const char sql_promotion_all[];
 extern const char sql_promotion_of[];
@@ -180,21 +190,12 @@ extern const char sql_promotion_snap_of[];  /* 3 params + SQL_PROMOTION_OF_N */
 extern const char sql_promotion_of_few[];
 extern const char sql_promotion_snap_of_few[];
 extern const char sql_rollbacks_pair[];
-extern const char sql_promotion_put[];
-extern const char sql_history_add[];
 extern const char sql_history_get[];
-extern const char sql_approval_add[];
-extern const char sql_approval_del[];
-extern const char sql_approval_del_all[];
 extern const char sql_approval_all[];
-extern const char sql_tick_put[];
 extern const char sql_tick_all[];
-extern const char sql_blocker_put[];
 extern const char sql_blocker_all[];
 extern const char sql_incident_next[];
-extern const char sql_incident_add[];
 extern const char sql_incident_get[];
-extern const char sql_incident_resolve[];
 extern const char sql_incident_all[];
 extern const char sql_incident_open[];
 extern const char sql_lease_get[];
@@ -207,5 +208,62 @@ extern const char sql_lease_push[];
 extern const char sql_step_put[];
 extern const char sql_step_list[];
 extern const char sql_session_user[]; /* backends with users only */
+
+/*
+ * The registry of the statements that write state (store-sql.c, where the
+ * rules are): the only way a state table is written, through store_write().
+ */
+enum store_write_id {
+	W_PROMOTION_PUT,
+	W_HISTORY_ADD,
+	W_APPROVAL_ADD,
+	W_APPROVAL_DEL,
+	W_APPROVAL_DEL_ALL,
+	W_TICK_PUT,
+	W_BLOCKER_PUT,
+	W_INCIDENT_ADD,
+	W_INCIDENT_RESOLVE,
+	W_INCIDENT_ROW,
+	W_COUNT
+};
+struct store_write {
+	const char *name; /* stable, recorded in the log: "approval.add" */
+	const char *sql;
+	int nparams;
+};
+extern const struct store_write store_writes[W_COUNT];
+
+struct store_table {
+	const char *name;     /* "approval" */
+	const char *cols;     /* "gate, role, person, at": the whole row */
+	int ncols, nkey;      /* the first nkey columns name a row */
+	const char *rows_sql; /* SELECT cols FROM name */
+	enum store_write_id row; /* writes one whole row (params = cols) */
+};
+extern const struct store_table store_state_tables[];
+extern const size_t store_nstate_tables;
+
+/* Run write w with its store_writes[w].nparams parameters inside the open
+ * change (BUG() outside one) and record it in the change's audit entry when
+ * it changed a row. Returns the rows changed, -1 on error. */
+int64_t store_write(struct store *s, enum store_write_id w, const struct store_val *p,
+		    struct err *e);
+
+/* Append one row change [name, params…] to a JSON array being built in sb
+ * ("[" is the caller's, and the closing "]"). */
+void store_ops_add(struct strbuf *sb, const char *name, const struct store_val *p, int n);
+
+/* replay.c: the state rebuilt from the log, in a private SQLite database. */
+struct replay;
+int replay_open(struct replay **out, struct err *e);
+/* Apply one entry's row changes (its ops text). 0 applied; 1 they cannot be
+ * read or applied (why says what); -1 error. */
+int replay_entry(struct replay *r, const char *ops, size_t len, char *why, size_t whylen,
+		 struct err *e);
+/* Compare every state table of s (inside the caller's read transaction)
+ * with the replayed one; fills out's state fields. */
+int replay_compare(struct replay *r, struct store *s, struct store_verify_full *out,
+		   struct err *e);
+void replay_free(struct replay *r);
 
 #endif

@@ -5,6 +5,19 @@
  * INSERT ... ON CONFLICT DO UPDATE, which SQLite (3.24+) and PostgreSQL spell
  * the same way. Times are BIGINT seconds since the epoch, passed in by the
  * caller: neither database's clock is ever used.
+ *
+ * State and its proof. The tables of plan state (store_state_tables[]) are
+ * written only by the statements of the registry store_writes[]: their SQL
+ * is static here, and store_write() (store.c) is the one function that runs
+ * it. Each write is recorded, by its stable name and with its parameters, in
+ * the audit entry of the change that makes it; `log --verify` replays those
+ * writes, by name only, into a fresh database of the same schema and compares
+ * every state table with the store's (replay.c). A table of state added later
+ * registers each statement that writes it below (a new name: names are never
+ * reused or changed, old logs replay by them) and itself in
+ * store_state_tables[], with a full-row write for the baseline of an older
+ * store. Coordination tables (meta, plan_meta, lease, step_run) and the audit log itself
+ * are not state.
  */
 #include "store/store-internal.h"
 
@@ -156,7 +169,16 @@ const char *const sql_adopt[] = {
 };
 #undef ADOPT
 
-const char *const sql_schema[] = { schema_v1, schema_v2, schema_v3, NULL };
+/* v4: who was authenticated, and how (`os:alice@host`, `claim:carol`), and
+ * the row changes of the entry (a JSON array of [name, params…], replayed by
+ * `log --verify`). NULL in older entries, which keep their 7-field hash;
+ * store.c gives each plan of a store migrated from before v4 a baseline
+ * entry (its state as it stood). */
+static const char schema_v4[] =
+	"ALTER TABLE audit ADD COLUMN auth TEXT;"
+	"ALTER TABLE audit ADD COLUMN ops TEXT;";
+
+const char *const sql_schema[] = { schema_v1, schema_v2, schema_v3, schema_v4, NULL };
 
 const char sql_meta_create[] =
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
@@ -170,17 +192,21 @@ const char sql_audit_head[] =
 const char sql_audit_set_head[] =
 	"INSERT INTO plan_meta (plan, value, key) VALUES (:plan, ?, ?)"
 	" ON CONFLICT (plan, key) DO UPDATE SET value = excluded.value";
+#define AUDIT_COLS "seq, at, actor, action, subject, detail, prev_hash, hash, auth, ops"
 const char sql_audit_insert[] =
-	"INSERT INTO audit (plan, seq, at, actor, action, subject, detail, prev_hash, hash)"
-	" VALUES (:plan, ?, ?, ?, ?, ?, ?, ?, ?)";
-const char sql_audit_all[] =
-	"SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit"
-	" WHERE plan = :plan ORDER BY seq";
+	"INSERT INTO audit (plan, " AUDIT_COLS ") VALUES (:plan, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const char sql_audit_all[] = "SELECT " AUDIT_COLS " FROM audit WHERE plan = :plan ORDER BY seq";
 const char sql_audit_last[] =
-	"SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit"
+	"SELECT " AUDIT_COLS " FROM audit"
 	" WHERE plan = :plan AND seq > (SELECT COALESCE(MAX(seq), 0) FROM audit WHERE plan = :plan) - ?"
 	" ORDER BY seq";
 const char sql_audit_count[] = "SELECT COUNT(*) FROM audit WHERE plan = :plan";
+const char sql_audit_last_at[] = "SELECT COALESCE(MAX(at), 0) FROM audit WHERE plan = :plan";
+/* every plan with state or a log in the store (the v4 baseline) */
+const char sql_plans_all[] =
+	"SELECT plan FROM plan_meta UNION SELECT plan FROM promotion"
+	" UNION SELECT plan FROM promotion_history UNION SELECT plan FROM approval"
+	" UNION SELECT plan FROM tick UNION SELECT plan FROM blocker UNION SELECT plan FROM incident";
 
 #define PROMO_COLS \
 	"project, env, state, version, previous_version, since, run_id, soak_until, detail, seq"
@@ -236,13 +262,13 @@ const char sql_rollbacks_pair[] =
 	" AND h.seq > COALESCE((SELECT MAX(l.seq) FROM promotion_history l"
 	" WHERE l.plan = :plan AND l.project = ? AND l.env = ? AND l.state IN ('soaking', 'healthy')),"
 	" -1)";
-const char sql_promotion_put[] =
+static const char sql_promotion_put[] =
 	"INSERT INTO promotion (plan, " PROMO_COLS ") VALUES (:plan, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	" ON CONFLICT (plan, project, env) DO UPDATE SET state = excluded.state,"
 	" version = excluded.version, previous_version = excluded.previous_version,"
 	" since = excluded.since, run_id = excluded.run_id, soak_until = excluded.soak_until,"
 	" detail = excluded.detail, seq = excluded.seq";
-const char sql_history_add[] =
+static const char sql_history_add[] =
 	"INSERT INTO promotion_history (plan, project, env, seq, at, state, version,"
 	" previous_version, run_id, soak_until, detail)"
 	" VALUES (:plan, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -250,17 +276,17 @@ const char sql_history_get[] =
 	"SELECT project, env, state, version, previous_version, at, run_id, soak_until, detail, seq"
 	" FROM promotion_history WHERE plan = :plan AND project = ? AND env = ? ORDER BY seq";
 
-const char sql_approval_add[] =
+static const char sql_approval_add[] =
 	"INSERT INTO approval (plan, gate, role, person, at) VALUES (:plan, ?, ?, ?, ?)"
 	" ON CONFLICT (plan, gate, role, person) DO NOTHING";
-const char sql_approval_del[] =
+static const char sql_approval_del[] =
 	"DELETE FROM approval WHERE plan = :plan AND gate = ? AND role = ? AND person = ?";
-const char sql_approval_del_all[] = "DELETE FROM approval WHERE plan = :plan AND gate = ? AND person = ?";
+static const char sql_approval_del_all[] = "DELETE FROM approval WHERE plan = :plan AND gate = ? AND person = ?";
 const char sql_approval_all[] =
 	"SELECT gate, role, person, at FROM approval WHERE plan = :plan"
 	" ORDER BY gate, role, at, person";
 
-const char sql_tick_put[] =
+static const char sql_tick_put[] =
 	"INSERT INTO tick (plan, item, done, by_person, at, note, source, exit_status, output_tail)"
 	" VALUES (:plan, ?, ?, ?, ?, ?, ?, ?, ?)"
 	" ON CONFLICT (plan, item) DO UPDATE SET done = excluded.done, by_person = excluded.by_person,"
@@ -270,7 +296,7 @@ const char sql_tick_all[] =
 	"SELECT item, done, by_person, at, note, source, exit_status, output_tail FROM tick"
 	" WHERE plan = :plan ORDER BY item";
 
-const char sql_blocker_put[] =
+static const char sql_blocker_put[] =
 	"INSERT INTO blocker (plan, id, progress, resolved, by_person, at, note)"
 	" VALUES (:plan, ?, ?, ?, ?, ?, ?)"
 	" ON CONFLICT (plan, id) DO UPDATE SET progress = excluded.progress,"
@@ -283,12 +309,14 @@ const char sql_blocker_all[] =
 #define INCIDENT_COLS \
 	"id, level, env, project, text, opened_by, opened_at, resolved_at, resolved_by"
 const char sql_incident_next[] = "SELECT COALESCE(MAX(id), 0) + 1 FROM incident WHERE plan = :plan";
-const char sql_incident_add[] =
+static const char sql_incident_add[] =
 	"INSERT INTO incident (plan, " INCIDENT_COLS ") VALUES (:plan, ?, ?, ?, ?, ?, ?, ?, 0, NULL)";
 const char sql_incident_get[] = "SELECT resolved_at FROM incident WHERE plan = :plan AND id = ?";
-const char sql_incident_resolve[] =
+static const char sql_incident_resolve[] =
 	"UPDATE incident SET resolved_at = ?, resolved_by = ?"
 	" WHERE plan = :plan AND id = ? AND resolved_at = 0";
+static const char sql_incident_row[] =
+	"INSERT INTO incident (plan, " INCIDENT_COLS ") VALUES (:plan, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 const char sql_incident_all[] = "SELECT " INCIDENT_COLS " FROM incident WHERE plan = :plan ORDER BY id";
 const char sql_incident_open[] =
 	"SELECT " INCIDENT_COLS " FROM incident"
@@ -327,6 +355,49 @@ const char sql_step_list[] =
 	" WHERE plan = :plan AND (CAST(? AS TEXT) IS NULL OR project = ?) AND (CAST(? AS TEXT) IS NULL OR env = ?)"
 	" AND (CAST(? AS TEXT) IS NULL OR step = ?)"
 	" ORDER BY started DESC, run_id DESC LIMIT ?";
+
+/* ---- the registry of state writes ------------------------------------------ */
+
+/* Indexed by enum store_write_id. The name is what the log records. */
+const struct store_write store_writes[W_COUNT] = {
+	[W_PROMOTION_PUT] = { "promotion.put", sql_promotion_put, 10 },
+	[W_HISTORY_ADD] = { "history.add", sql_history_add, 10 },
+	[W_APPROVAL_ADD] = { "approval.add", sql_approval_add, 4 },
+	[W_APPROVAL_DEL] = { "approval.del", sql_approval_del, 3 },
+	[W_APPROVAL_DEL_ALL] = { "approval.del_all", sql_approval_del_all, 2 },
+	[W_TICK_PUT] = { "tick.put", sql_tick_put, 8 },
+	[W_BLOCKER_PUT] = { "blocker.put", sql_blocker_put, 6 },
+	[W_INCIDENT_ADD] = { "incident.add", sql_incident_add, 7 },
+	[W_INCIDENT_RESOLVE] = { "incident.resolve", sql_incident_resolve, 3 },
+	[W_INCIDENT_ROW] = { "incident.row", sql_incident_row, 9 },
+};
+
+/*
+ * The tables of state, as `log --verify` compares them: cols is the whole
+ * row (in the order of the full-row write `row`, which a baseline uses), the
+ * first nkey columns name a row in messages. rows_sql reads every row.
+ */
+#define HISTORY_COLS \
+	"project, env, seq, at, state, version, previous_version, run_id, soak_until, detail"
+#define TICK_COLS "item, done, by_person, at, note, source, exit_status, output_tail"
+#define BLOCKER_COLS "id, progress, resolved, by_person, at, note"
+#define APPROVAL_COLS "gate, role, person, at"
+static const char sql_history_rows[] = "SELECT " HISTORY_COLS " FROM promotion_history WHERE plan = :plan";
+static const char sql_approval_rows[] = "SELECT " APPROVAL_COLS " FROM approval WHERE plan = :plan";
+static const char sql_promotion_rows[] = "SELECT " PROMO_COLS " FROM promotion WHERE plan = :plan";
+static const char sql_tick_rows[] = "SELECT " TICK_COLS " FROM tick WHERE plan = :plan";
+static const char sql_blocker_rows[] = "SELECT " BLOCKER_COLS " FROM blocker WHERE plan = :plan";
+static const char sql_incident_rows[] = "SELECT " INCIDENT_COLS " FROM incident WHERE plan = :plan";
+
+const struct store_table store_state_tables[] = {
+	{ "promotion", PROMO_COLS, 10, 2, sql_promotion_rows, W_PROMOTION_PUT },
+	{ "promotion_history", HISTORY_COLS, 10, 3, sql_history_rows, W_HISTORY_ADD },
+	{ "approval", APPROVAL_COLS, 4, 3, sql_approval_rows, W_APPROVAL_ADD },
+	{ "tick", TICK_COLS, 8, 1, sql_tick_rows, W_TICK_PUT },
+	{ "blocker", BLOCKER_COLS, 6, 1, sql_blocker_rows, W_BLOCKER_PUT },
+	{ "incident", INCIDENT_COLS, 9, 1, sql_incident_rows, W_INCIDENT_ROW },
+};
+const size_t store_nstate_tables = ARRAY_SIZE(store_state_tables);
 
 /* Who the session is, for `identity: db` (issue 9 §5): run only on a backend
  * with users of its own (PostgreSQL); SQLite has none. */

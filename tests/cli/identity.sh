@@ -53,6 +53,9 @@ run promote --to sit
 expect_rc 0
 run log --json
 expect_json '[e["actor"] for e in j["entries"]][:2] == ["alice", "alice"]'
+# each entry says who was authenticated, and how
+host=$(hostname)
+expect_json '[e["auth"] for e in j["entries"]][:2] == ["os:'"$me@$host"'"] * 2'
 run approve cab --as alice
 expect_rc 0
 expect_out_has "approved gate 'cab' as ops (alice)"
@@ -116,7 +119,7 @@ expect_rc 0
 run record api dev --version 2.0
 expect_rc 0
 run log --json
-expect_json 'j["entries"][-1]["actor"] == "ci"'
+expect_json 'j["entries"][-1]["actor"] == "ci" and j["entries"][-1]["auth"] == "os:'"$me@$(hostname)"'"'
 
 # ---- identity: claim: --as as before; promoters and placeholders still hold
 plan "$me" claim
@@ -131,6 +134,8 @@ expect_rc 3
 expect_err_has "'bob' may not change environment 'prod'"
 run rollback api sit --as bob
 expect_rc 0
+run log --json
+expect_json 'j["entries"][-1]["actor"] == "bob" and j["entries"][-1]["auth"] == "claim:bob"'
 run approve cab --as q-tbd
 expect_rc 3
 expect_err_line "tollgate: error: 'q-tbd' is a placeholder (tbd: true) and cannot act; name a person for its roles in the plan"
@@ -164,7 +169,7 @@ if [ "${TOLLGATE_TEST_BACKEND:-sqlite}" = pg ]; then
 	run incident open --level 1 --env sit "seen by bob" --db "${TOLLGATE_DB/"$session@"/"$other@"}"
 	expect_rc 0
 	run log --json
-	expect_json 'j["entries"][-1]["actor"] == "bob" and j["entries"][-1]["action"] == "incident.open"'
+	expect_json 'j["entries"][-1]["actor"] == "bob" and j["entries"][-1]["action"] == "incident.open" and j["entries"][-1]["auth"] == "db:'"$other"'"'
 	raw "REASSIGN OWNED BY $other TO $session; DROP OWNED BY $other; DROP ROLE $other" >/dev/null
 else
 	plan "$me" db
