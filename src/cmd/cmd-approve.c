@@ -63,13 +63,14 @@ static int approve_exec(struct app *app, struct cmd_args *args)
 			json_array_append_new(nc, encode_string(p->projects[r.uncovered[i]].id));
 		json_object_set_new(o, "not_covered", nc);
 		json_object_set_new(o, "until", encode_time(r.until));
+		json_object_set_new(o, "already", json_boolean(r.already));
 		roles_json(o, "still_needs", r.needs, r.nneeds);
 		cmd_print_json(o);
 		approve_result_release(&r);
 		return EXIT_OK;
 	}
 	if (r.already)
-		printf("%s already approved gate '%s' as %s", app->as, gate, r.role);
+		printf("already approved: gate '%s' as %s (%s)", gate, r.role, app->as);
 	else
 		printf("approved gate '%s' as %s (%s)", gate, r.role, app->as);
 	if (r.scope_plan) {
@@ -110,17 +111,23 @@ static int revoke_exec(struct app *app, struct cmd_args *args)
 	struct action_ctx c = { app->plan, app->store, app->now, app->as };
 	const char *role;
 	struct err e;
+	int rc;
 
 	err_init(&e);
-	if (action_revoke(&c, args->argv[0], &role, &e) < 0)
+	rc = action_revoke(&c, args->argv[0], &role, &e);
+	if (rc < 0)
 		return cmd_err(&e);
 	if (app->json) {
 		json_t *o = json_object();
 		json_object_set_new(o, "gate", encode_string(args->argv[0]));
 		json_object_set_new(o, "person", encode_string(app->as));
-		json_object_set_new(o, "role", encode_string(role));
-		json_object_set_new(o, "changed", json_true());
+		json_object_set_new(o, "role", role ? encode_string(role) : json_null());
+		json_object_set_new(o, "changed", json_boolean(rc == 0));
+		json_object_set_new(o, "already", json_boolean(rc == 1));
 		cmd_print_json(o);
+	} else if (rc == 1) {
+		printf("already revoked: %s has no approval of gate '%s'; nothing changed\n", app->as,
+		       args->argv[0]);
 	} else {
 		printf("revoked %s's approval of gate '%s' (was %s)\n", app->as, args->argv[0], role);
 	}
@@ -147,7 +154,8 @@ const struct cmd_entry cmd_approve_entry = {
 		"projects with no candidate (not covered). When a project's candidate changes,\n"
 		"the approval no longer counts for it: approve again. A gate with `scope: plan`\n"
 		"is approved as a whole; one with `expires: DURATION` stops counting that long\n"
-		"after the approval. Approving again what still counts changes nothing.\n"
+		"after the approval. Approving again what still counts is exit 0 and writes\n"
+		"nothing (\"already approved\").\n"
 		"\n"
 		"Exit 3 when you hold none of the gate's roles, they are all approved by others,\n"
 		"or no project has a candidate.\n",
@@ -162,7 +170,8 @@ const struct cmd_entry cmd_revoke_entry = {
 	.name = "revoke",
 	.usage = "GATE",
 	.summary = "takes the acting person's approval of a gate back",
-	.help = "Exit 3 when you have no approval on GATE.\n",
+	.help = "When you have no approval on GATE it is revoked already: exit 0, nothing\n"
+		"written.\n",
 	.opts = NULL,
 	.min_args = 1,
 	.max_args = 1,

@@ -206,6 +206,17 @@ int cmd_err(const struct err *e)
 	return status;
 }
 
+int cmd_need_person(const struct app *app, const char *what)
+{
+	struct err e;
+	if (app->as)
+		return 0;
+	err_init(&e);
+	err_setr(&e, ERR_USAGE, REASON_FORBIDDEN, "%s needs a person: %s", what,
+		 app->nobody && *app->nobody ? app->nobody : "use --as PERSON or set TOLLGATE_USER");
+	return cmd_err(&e);
+}
+
 void cmd_warn(const char *fmt, ...)
 {
 	va_list ap;

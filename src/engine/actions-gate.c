@@ -373,10 +373,9 @@ int action_revoke(const struct action_ctx *c, const char *gate, const char **rol
 		    !strcmp(snap.approvals[i].person, p->people[pi].id))
 			mine = &snap.approvals[i];
 	if (!mine) {
-		err_setr(e, ERR_NOT_READY, REASON_CONFLICT,
-			 "'%s' has no approval on gate '%s'; nothing revoked",
-			p->people[pi].id, p->gates[gi].id);
+		/* revoked already (or never given): it holds, nothing to write */
 		store_abort_change(c->store);
+		rc = 1;
 		goto out;
 	}
 	for (size_t r = 0; r < p->gates[gi].napprovers; r++)

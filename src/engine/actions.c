@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/identity.h"
 #include "plan/plan.h"
 #include "store/store.h"
 
@@ -42,32 +43,39 @@ FINDER(action_find_blocker, "blocker", "blockers", plan_blocker_index, plan_sugg
 
 int action_find_actor(const struct action_ctx *c, struct err *e)
 {
-	int i;
-	if (!c->actor)
-		return err_set(e, ERR_USAGE,
-			       "this needs to know who you are; use --as PERSON or set TOLLGATE_USER");
-	i = plan_person_index(c->plan, c->actor);
-	if (i < 0)
-		return unknown(e, "person", c->actor, plan_suggest_person(c->plan, c->actor),
-			       "people");
-	return i;
-}
-
-static const char *actor_or(const struct action_ctx *c, const char *dflt)
-{
-	return c->actor ? c->actor : dflt;
+	return identity_actor(c->plan, c->actor, "this", e);
 }
 
 /* ---- record ------------------------------------------------------------- */
 
+/* Who records in env: a person (their id), or "ci" where nobody may. */
+static const char *record_actor(const struct action_ctx *c, int ei, struct err *e)
+{
+	char what[200];
+	int who;
+	snprintf(what, sizeof(what), "recording a version in '%s'", c->plan->envs[ei].name);
+	who = identity_env_actor(c->plan, c->actor, ei, what, e);
+	if (who == -1)
+		return NULL;
+	return who >= 0 ? c->plan->people[who].id : "ci";
+}
+
 int action_record(const struct action_ctx *c, const char *project, const char *env,
 		  const char *version, struct err *e)
 {
-	if (action_find_project(c->plan, project, e) < 0 || action_find_env(c->plan, env, e) < 0)
+	const char *actor;
+	int ei;
+	if (action_find_project(c->plan, project, e) < 0)
+		return -1;
+	ei = action_find_env(c->plan, env, e);
+	if (ei < 0)
 		return -1;
 	if (!version || !*version)
 		return err_set(e, ERR_USAGE, "'record' needs --version V (the version to record)");
-	return store_record_version(c->store, c->now, actor_or(c, "ci"), project, env, version, e);
+	actor = record_actor(c, ei, e);
+	if (!actor)
+		return -1;
+	return store_record_version(c->store, c->now, actor, project, env, version, e);
 }
 
 void action_versions_release(struct action_versions *l)
@@ -214,8 +222,13 @@ int action_record_bulk(const struct action_ctx *c, const char *env,
 		       const struct action_versions *l, struct err *e)
 {
 	struct store_record *v;
-	int rc;
-	if (action_find_env(c->plan, env, e) < 0)
+	const char *actor;
+	int rc, ei;
+	ei = action_find_env(c->plan, env, e);
+	if (ei < 0)
+		return -1;
+	actor = record_actor(c, ei, e);
+	if (!actor)
 		return -1;
 	v = xcalloc(l->n + 1, sizeof(*v));
 	for (size_t i = 0; i < l->n; i++) {
@@ -223,7 +236,7 @@ int action_record_bulk(const struct action_ctx *c, const char *env,
 		v[i].version = l->v[i].version;
 		v[i].line = l->v[i].line;
 	}
-	rc = store_record_versions(c->store, c->now, actor_or(c, "ci"), env, v, l->n, e);
+	rc = store_record_versions(c->store, c->now, actor, env, v, l->n, e);
 	free(v);
 	return rc;
 }
@@ -234,14 +247,19 @@ int action_tick(const struct action_ctx *c, const char *item, bool done, const c
 		struct err *e)
 {
 	const struct plan *p = c->plan;
+	struct store_state_snapshot snap;
+	const struct store_tick *cur;
 	struct store_tick t = { 0 };
 	int it, pi;
+	bool holds;
 
 	it = action_find_item(p, item, e);
 	if (it < 0)
 		return -1;
 	pi = action_find_actor(c, e);
 	if (pi < 0)
+		return -1;
+	if (identity_may_tick(p, pi, it, e) < 0)
 		return -1;
 	t.item = p->items[it].id;
 	t.done = done;
@@ -252,6 +270,18 @@ int action_tick(const struct action_ctx *c, const char *item, bool done, const c
 	if (store_begin_change(c->store, c->now, t.by, done ? "check" : "uncheck", t.item, note,
 			       e) < 0)
 		return -1;
+	/* decided under the write lock: a repeat writes nothing */
+	if (store_snapshot(c->store, &snap, e) < 0) {
+		store_abort_change(c->store);
+		return -1;
+	}
+	cur = store_snap_tick(&snap, t.item);
+	holds = (cur && cur->done) == done;
+	store_snapshot_release(&snap);
+	if (holds) {
+		store_abort_change(c->store);
+		return 1;
+	}
 	if (store_set_tick(c->store, &t, e) < 0) {
 		store_abort_change(c->store);
 		return -1;
@@ -262,11 +292,14 @@ int action_tick(const struct action_ctx *c, const char *item, bool done, const c
 /* ---- blockers ------------------------------------------------------------- */
 
 int action_blocker(const struct action_ctx *c, const char *id, int progress, bool resolve,
-		   int *progress_out, bool *resolved_out, struct err *e)
+		   bool reopen, int *progress_out, bool *resolved_out, struct err *e)
 {
 	const struct plan *p = c->plan;
+	struct store_state_snapshot snap;
+	const struct store_blocker *cur;
 	struct store_blocker b = { 0 };
-	int bi, pi;
+	int bi, pi, now_progress;
+	bool now_resolved;
 
 	bi = action_find_blocker(p, id, e);
 	if (bi < 0)
@@ -274,6 +307,9 @@ int action_blocker(const struct action_ctx *c, const char *id, int progress, boo
 	pi = action_find_actor(c, e);
 	if (pi < 0)
 		return -1;
+	if (reopen && (resolve || progress < 0 || progress >= 100))
+		return err_set(e, ERR_USAGE,
+			       "--reopen needs --progress N below 100 (where the blocker stands again)");
 	if (progress < 0 && !resolve)
 		return err_set(e, ERR_USAGE, "say what changed: --progress N (0-100) or --resolve");
 	if (progress > 100)
@@ -285,11 +321,36 @@ int action_blocker(const struct action_ctx *c, const char *id, int progress, boo
 	b.progress = resolve ? 100 : progress;
 	b.resolved = b.progress == 100;
 	b.by = p->people[pi].id;
-	if (store_begin_change(c->store, c->now, b.by, b.resolved ? "blocker.resolve" : "blocker",
+	if (store_begin_change(c->store, c->now, b.by,
+			       b.resolved ? "blocker.resolve" : reopen ? "blocker.reopen" : "blocker",
 			       b.id, NULL, e) < 0)
 		return -1;
+	/* decided under the write lock: what holds now */
+	if (store_snapshot(c->store, &snap, e) < 0) {
+		store_abort_change(c->store);
+		return -1;
+	}
+	cur = store_snap_blocker(&snap, b.id);
+	now_progress = cur ? cur->progress : p->blockers[bi].progress;
+	now_resolved = cur && cur->resolved;
+	store_snapshot_release(&snap);
+	*progress_out = now_progress;
+	*resolved_out = now_resolved;
+	if (now_resolved && !b.resolved && !reopen) {
+		store_abort_change(c->store);
+		return err_setr(e, ERR_USAGE, REASON_CONFLICT,
+				"blocker '%s' is resolved; --progress %d would reopen it: add --reopen "
+				"if it is back",
+				b.id, b.progress);
+	}
+	if (now_resolved == b.resolved && now_progress == b.progress) {
+		store_abort_change(c->store);
+		return 1;
+	}
 	if (b.resolved)
 		store_change_detail(c->store, "resolved (100%%)");
+	else if (now_resolved)
+		store_change_detail(c->store, "reopened at %d%%", b.progress);
 	else
 		store_change_detail(c->store, "progress %d%%", b.progress);
 	if (store_set_blocker(c->store, &b, e) < 0) {
@@ -370,7 +431,7 @@ int action_incident_resolve(const struct action_ctx *c, int64_t id, struct err *
 			return err_setr(e, ERR_USAGE, REASON_NOT_FOUND, "unknown incident %lld; 'tollgate status' lists "
 						     "the open ones", (long long)id);
 		if (r == 2)
-			return err_set(e, ERR_USAGE, "incident %lld is already resolved", (long long)id);
+			return 1; /* resolved already: it holds, nothing written */
 		return -1;
 	}
 	store_change_detail(c->store, "incident %lld resolved", (long long)id);

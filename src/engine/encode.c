@@ -305,6 +305,8 @@ json_t *encode_promote_result(const struct plan *p, const struct promote_result 
 	set(o, "detail", jstr(r->detail));
 	if (r->incident)
 		set(o, "incident", json_integer(r->incident));
+	if (r->already)
+		set(o, "already", json_true());
 	return o;
 }
 

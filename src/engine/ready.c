@@ -204,8 +204,9 @@ int64_t ready_approval_expires(const struct plan *p, const struct state *st,
 
 static bool role_held(const struct plan *p, const struct state_approval *a)
 {
+	/* a placeholder never acts: a row in its name counts for nothing */
 	return a->person >= 0 && (size_t)a->person < p->npeople && a->role &&
-	       plan_person_has_role(&p->people[a->person], a->role);
+	       !p->people[a->person].tbd && plan_person_has_role(&p->people[a->person], a->role);
 }
 
 enum ready_approval ready_approval_check(const struct plan *p, const struct state *st,
@@ -404,6 +405,20 @@ const char *ready_gate_status_name(enum ready_gate_status s)
 	return "pending";
 }
 
+/* Is role held by placeholders (tbd: true) only? Then nobody can approve it. */
+static bool role_only_placeholders(const struct plan *p, const char *role)
+{
+	bool any = false;
+	for (size_t i = 0; i < p->npeople; i++) {
+		if (!plan_person_has_role(&p->people[i], role))
+			continue;
+		if (!p->people[i].tbd)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
 /* Why approval a does not fill its role for project: one clause. */
 static void why_not(const struct plan *p, const struct state *st, const struct state_approval *a,
 		    int project, bool name_project, enum ready_approval v, struct strbuf *sb)
@@ -536,7 +551,10 @@ void ready_gate_explain(const struct plan *p, const struct state *st, int gate, 
 		if (m.nall && explain_role(p, st, &m, r, project, now, &why, &lost) && !lost)
 			continue;
 		sep(&need, ", ");
-		strbuf_addf(&need, "'%s'", g->approvers[r]);
+		strbuf_addf(&need, "'%s'%s", g->approvers[r],
+			    role_only_placeholders(p, g->approvers[r])
+				    ? " (held only by a placeholder: TBD, name someone in the plan)"
+				    : "");
 		nneed++;
 	}
 	for (size_t i = 0; i < g->criteria.n; i++) {

@@ -127,8 +127,8 @@ const char *rp_person_name(const struct plan *p, const char *id)
 	if (!id)
 		return "";
 	i = plan_person_index(p, id);
-	if (i >= 0 && p->people[i].name && *p->people[i].name)
-		return p->people[i].name;
+	if (i >= 0)
+		return plan_person_display(&p->people[i]); /* a placeholder: "TBD" */
 	return id;
 }
 

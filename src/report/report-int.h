@@ -25,7 +25,7 @@ enum rp_tone rp_state_tone(enum store_state s);
 const char *rp_cell_version(const struct state_cell *c);
 
 const char *rp_env_title(const struct plan_env *env);
-const char *rp_person_name(const struct plan *p, const char *id); /* name, or id as given */
+const char *rp_person_name(const struct plan *p, const char *id); /* name ("TBD" for a placeholder), or id as given */
 void rp_env_chain(const struct plan *p, struct strbuf *sb); /* "DEV → SIT → PROD" */
 /* "Jan 10 - Mar 14, 2026", "Jan 8-9, 2026", "Dec 1, 2025 - Jan 4, 2026" */
 void rp_date_range(struct strbuf *sb, int64_t from, int64_t to, bool with_year);

@@ -42,10 +42,10 @@ static json_t *jitem(const struct plan *p, const struct state *st, int i)
 {
 	const struct plan_item *it = &p->items[i];
 	const struct state_tick *t = &st->ticks[i];
-	return json_pack("{s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o}", "id", encode_string(it->id), "text",
+	return json_pack("{s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o}", "id", encode_string(it->id), "text",
 			 encode_string(it->text), "category", encode_string(it->category), "done", t->done, "by",
 			 encode_string(t->by), "at", encode_time(t->at), "note", encode_string(t->note), "check",
-			 encode_string(it->check));
+			 encode_string(it->check), "by_roles", jstrings(it->by, it->nby));
 }
 
 static json_t *jitems(const struct plan *p, const struct state *st,
@@ -69,10 +69,11 @@ static json_t *plan_obj(const struct plan *p)
 	char sev[16] = "";
 	if (p->risk_override)
 		snprintf(sev, sizeof(sev), "%s", plan_severity_name(p->risk_override));
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", encode_string(p->id), "title",
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "id", encode_string(p->id), "title",
 			 encode_string(p->title), "created", encode_date(p->created), "manager", encode_string(p->manager),
 			 "status", encode_string(p->status), "contact", encode_string(p->contact), "next_review",
-			 encode_date(p->next_review), "risk", *sev ? encode_string(sev) : json_null());
+			 encode_date(p->next_review), "risk", *sev ? encode_string(sev) : json_null(),
+			 "identity", plan_identity_name(p->identity));
 }
 
 static json_t *summary_obj(const struct plan *p, const struct state *st,
@@ -94,13 +95,14 @@ static json_t *summary_obj(const struct plan *p, const struct state *st,
 	for (size_t e = 0; e < p->nenvs; e++) {
 		const struct plan_env *env = &p->envs[e];
 		char buf[32];
-		json_array_append_new(envs, json_pack("{s:o, s:o, s:o, s:o}", "name", encode_string(env->name),
+		json_array_append_new(envs, json_pack("{s:o, s:o, s:o, s:o, s:o}", "name", encode_string(env->name),
 						      "title", encode_string(rp_env_title(env)), "account",
 						      encode_string(env->account), "soak",
 						      env->has_soak && env->soak > 0
 							      ? encode_string(util_fmt_duration(env->soak, buf,
 										       sizeof(buf)))
-							      : json_null()));
+							      : json_null(),
+						      "promoters", jstrings(env->promoters, env->npromoters)));
 		json_array_append_new(progress,
 				      json_pack("{s:s, s:I, s:I}", "env", env->name, "healthy",
 						(json_int_t)rp_env_count_state(p, st, (int)e, STATE_HEALTHY),
@@ -306,7 +308,8 @@ static json_t *gates_arr(const struct plan *p, const struct state *st, int64_t n
 			int64_t until = ap ? ready_approval_expires(p, st, ap, -1) : 0;
 			for (size_t k = 0; k < p->npeople; k++)
 				if (plan_person_has_role(&p->people[k], g->approvers[i]))
-					json_array_append_new(holders, encode_string(p->people[k].id));
+					json_array_append_new(holders,
+							      encode_string(p->people[k].tbd ? "TBD" : p->people[k].id));
 			x = json_pack("{s:o, s:o, s:b, s:o, s:o}", "role", encode_string(g->approvers[i]),
 				      "holders", holders, "approved", ap != NULL, "by",
 				      ap ? encode_string(p->people[ap->person].id) : json_null(), "at",

@@ -93,6 +93,8 @@ struct store_backend {
 	void (*set_plan)(void *conn, const char *plan);
 	/* The largest number of parameters one statement may take. */
 	int max_params;
+	/* The database has users of its own (sql_session_user works). */
+	bool users;
 };
 
 extern const struct store_backend store_backend_sqlite;
@@ -207,6 +209,7 @@ extern const char sql_lease_cas[];
 extern const char sql_lease_push[];
 extern const char sql_step_put[];
 extern const char sql_step_list[];
+extern const char sql_session_user[]; /* backends with users only */
 
 /*
  * The registry of the statements that write state (store-sql.c, where the

@@ -478,3 +478,7 @@ const struct store_table store_state_tables[] = {
 	{ "rejection", REJECTION_COLS, 10, 3, sql_rejection_rows, W_REJECTION_ROW },
 };
 const size_t store_nstate_tables = ARRAY_SIZE(store_state_tables);
+
+/* Who the session is, for `identity: db` (issue 9 §5): run only on a backend
+ * with users of its own (PostgreSQL); SQLite has none. */
+const char sql_session_user[] = "SELECT session_user";

@@ -458,6 +458,29 @@ const char *store_backend_name(const struct store *s)
 	return s->be->name;
 }
 
+static int text_row(void *ctx, const struct store_row *r)
+{
+	char **out = ctx;
+	if (r->n > 0 && !row_null(r, 0) && !*out)
+		*out = xstrndup(r->v[0].s, r->v[0].len);
+	return 0;
+}
+
+int store_session_user(struct store *s, char **out, struct err *e)
+{
+	*out = NULL;
+	if (!s->be->users)
+		return 0;
+	if (store_q(s, sql_session_user, NULL, 0, text_row, out, e) < 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	if (!*out)
+		return err_set(e, ERR_FAILED, "the store did not say which database user this is");
+	return 0;
+}
+
 const char *store_display_url(const struct store *s)
 {
 	return s->display_url;
@@ -875,7 +898,8 @@ static int check_version(const char *v, int line, struct err *e)
 	return 0;
 }
 
-/* Record one version inside the open change; appends "p=v" to *summary. */
+/* Record one version inside the open change; appends "p=v" to *summary.
+ * 1 when the version is healthy there already (nothing written). */
 static int record_one(struct store *s, const char *project, const char *env, const char *version,
 		      struct strbuf *summary, struct err *e)
 {
@@ -885,7 +909,9 @@ static int record_one(struct store *s, const char *project, const char *env, con
 
 	arena_init(&a);
 	rc = store_get_promotion(s, project, env, &cur, &a, e);
-	if (rc == 0) {
+	if (rc == 0 && cur.state == STATE_HEALTHY && cur.version && !strcmp(cur.version, version))
+		rc = 1;
+	else if (rc == 0) {
 		memset(&next, 0, sizeof(next));
 		next.project = project;
 		next.env = env;
@@ -921,9 +947,10 @@ int store_record_version(struct store *s, int64_t now, const char *actor, const 
 	free(subject);
 	if (rc < 0)
 		return -1;
-	if (record_one(s, project, env, version, NULL, e) < 0) {
+	rc = record_one(s, project, env, version, NULL, e);
+	if (rc != 0) {
 		store_abort_change(s);
-		return -1;
+		return rc;
 	}
 	return store_commit_change(s, NULL, e);
 }
@@ -932,6 +959,7 @@ int store_record_versions(struct store *s, int64_t now, const char *actor, const
 			  const struct store_record *v, size_t n, struct err *e)
 {
 	struct strbuf summary = STRBUF_INIT;
+	size_t already = 0;
 	if (store_check_id("environment", env, e) < 0)
 		return -1;
 	if (n == 0)
@@ -957,15 +985,29 @@ int store_record_versions(struct store *s, int64_t now, const char *actor, const
 	}
 	if (store_begin_change(s, now, actor, "record", env, NULL, e) < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (record_one(s, v[i].project, env, v[i].version, &summary, e) < 0) {
+	for (size_t i = 0; i < n; i++) {
+		int r = record_one(s, v[i].project, env, v[i].version, &summary, e);
+		if (r < 0) {
 			store_abort_change(s);
 			strbuf_release(&summary);
 			return -1;
 		}
-	store_change_detail(s, "%zu version%s: %s", n, n == 1 ? "" : "s", summary.buf);
+		already += (size_t)r;
+	}
+	if (already == n) {
+		store_abort_change(s);
+		strbuf_release(&summary);
+		return (int)(n > INT32_MAX ? INT32_MAX : n);
+	}
+	if (already)
+		store_change_detail(s, "%zu version%s: %s; %zu already healthy", n - already,
+				    n - already == 1 ? "" : "s", summary.buf, already);
+	else
+		store_change_detail(s, "%zu version%s: %s", n, n == 1 ? "" : "s", summary.buf);
 	strbuf_release(&summary);
-	return store_commit_change(s, NULL, e);
+	if (store_commit_change(s, NULL, e) < 0)
+		return -1;
+	return (int)(already > INT32_MAX ? INT32_MAX : already);
 }
 
 struct history_ctx {

@@ -74,6 +74,10 @@ void store_close(struct store *s); /* NULL is fine; aborts an open change */
 
 /* "sqlite" or "postgres" */
 const char *store_backend_name(const struct store *s);
+/* The database user the session runs as (PostgreSQL: session_user), for
+ * `identity: db`: 0 with *out a copy (the caller frees it), or NULL for a
+ * store with no users of its own (SQLite); -1 when it cannot be read. */
+int store_session_user(struct store *s, char **out, struct err *e);
 /* The URL as shown to users (password masked). Owned by the store. */
 const char *store_display_url(const struct store *s);
 /* The folder beside which run logs are kept: the sqlite file's folder, or
@@ -177,9 +181,10 @@ int store_get_promotion(struct store *s, const char *project, const char *env,
 /*
  * Record `version` healthy in env for project (SPEC `record`): one change,
  * action "record", subject "PROJECT@ENV". previous_version := the version
- * that was there (unless it is the same). Recording the version already
- * healthy there is a no-op change still logged. -1 ERR_USAGE on an invalid
- * project/env id or an empty version / one with whitespace.
+ * that was there (unless it is the same). Returns 0 recorded, 1 when that
+ * version is healthy there already (nothing written, no audit entry: a
+ * repeated action holds), -1 ERR_USAGE on an invalid project/env id or an
+ * empty version / one with whitespace.
  */
 int store_record_version(struct store *s, int64_t now, const char *actor, const char *project,
 			 const char *env, const char *version, struct err *e);
@@ -193,7 +198,9 @@ struct store_record {
 int store_check_version(const char *v, struct err *e);
 /* The same for n projects in one env, in ONE transaction and one audit entry
  * (action "record", subject "ENV", detail "N versions: p=v, …"). If any one
- * is invalid nothing is written; the message names its line when given. */
+ * is invalid nothing is written; the message names its line when given.
+ * Versions healthy there already are skipped: returns how many were (n:
+ * nothing written, no audit entry), or -1. */
 int store_record_versions(struct store *s, int64_t now, const char *actor, const char *env,
 			  const struct store_record *v, size_t n, struct err *e);
 

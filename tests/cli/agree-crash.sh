@@ -8,6 +8,8 @@
 # is pending). tests/cli/agree.py compares the front ends for one cell.
 # backends: sqlite pg
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
+# promote, rollback and record beyond the source need a person (identity: claim here)
+export TOLLGATE_USER=olga
 
 if [ "${TOLLGATE_TEST_BACKEND:-sqlite}" = pg ]; then
 	TOLLGATE_DB=$(bash "$TOLLGATE_SRC/tests/pg/newdb.sh")

@@ -10,6 +10,8 @@
 # --json errors are JSON on stdout.
 # backends: sqlite pg
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
+# promote, rollback and record beyond the source need a person (identity: claim here)
+export TOLLGATE_USER=olga
 
 backend_store
 export TOLLGATE_NOW=2026-02-01T10:00:00Z

@@ -8,6 +8,8 @@
 # them now, whatever rows the store holds.
 # backends: sqlite pg
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
+# promote and rollback need a person (issue 9 item 5): the release manager runs them
+export TOLLGATE_USER=alice
 
 backend_store
 cp "$FIXTURES/governance.yaml" tollgate.yaml
@@ -48,7 +50,7 @@ expect_rc 0
 expect_json 'j["changed"] and j["versions"] == {"ledger": "3.12.0", "accounts": "2.8.0"} and j["not_covered"] == ["payments"] and j["until"] == "2026-03-09T10:00:00Z" and j["still_needs"] == []'
 run approve prod-cab --as alice
 expect_rc 0
-expect_out_has "alice already approved gate 'prod-cab' as release-manager for ledger 3.12.0, accounts 2.8.0; nothing changed"
+expect_out_has "already approved: gate 'prod-cab' as release-manager (alice) for ledger 3.12.0, accounts 2.8.0; nothing changed"
 [ "$(gates_detail ledger prod-eu)" = "gate 'prod-cab' passed for 3.12.0 (alice as release-manager, carol as cab-chair)" ] ||
 	fail "gates on 3.12.0: $(gates_detail ledger prod-eu)"
 checks=$((checks + 1))

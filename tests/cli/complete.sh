@@ -6,6 +6,8 @@
 # criteria must be met "before anything leaves" the last environment.
 # backends: sqlite pg
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
+# promote and rollback need a person (issue 9 item 5): the release manager runs them
+export TOLLGATE_USER=alice
 
 backend_store
 cp "$FIXTURES/governance.yaml" tollgate.yaml

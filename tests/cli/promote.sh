@@ -7,6 +7,8 @@
 # a level-2 incident pausing a run. Order and overlap are proven from the
 # order of the events the fixture scripts append, never from times.
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
+# promote, rollback and record beyond the source need a person (identity: claim here)
+export TOLLGATE_USER=olga
 
 cp "$FIXTURES/exec-dag.yaml" tollgate.yaml
 cp -R "$FIXTURES/exec-scripts" .
@@ -102,9 +104,9 @@ run promote --to prod --project b
 expect_rc 3
 expect_out_has "held: b was rolled back 3 times in prod in the last 24h"
 rm .fx/fail-verify-b
-run promote --to prod --project b --retry-held
+TOLLGATE_USER= run promote --to prod --project b --retry-held
 expect_rc 2
-expect_err_has "--retry-held needs to know who you are"
+expect_err_line "tollgate: error: promote --to prod needs a person: use --as PERSON or set TOLLGATE_USER (identity: claim)"
 run promote --to prod --project b --retry-held --as olga --json
 expect_rc 0
 expect_json 'j["results"][0]["outcome"] == "soaking"'

@@ -8,6 +8,8 @@
 # need a person and a reason, are logged, and change nothing when repeated.
 # backends: sqlite pg
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
+# promote and rollback need a person (issue 9 item 5): the release manager runs them
+export TOLLGATE_USER=alice
 
 backend_store
 cp "$FIXTURES/governance.yaml" tollgate.yaml
@@ -43,7 +45,7 @@ run status
 expect_out_has "Rejected versions"
 expect_out_has "accounts  version 2.8.0 was rolled back from prod-eu on 2026-03-02T10:00:00Z (verify exited with status 1"
 run status --json
-expect_json '[(r["project"], r["version"], r["env"], r["kind"], r["rejected"], r["by"]) for r in j["rejections"]] == [("accounts", "2.8.0", "prod-eu", "rolled-back", True, "tollgate")]'
+expect_json '[(r["project"], r["version"], r["env"], r["kind"], r["rejected"], r["by"]) for r in j["rejections"]] == [("accounts", "2.8.0", "prod-eu", "rolled-back", True, "alice")]'
 run report
 expect_out_has "### Rejected Versions"
 expect_out_has "**accounts 2.8.0**: version 2.8.0 was rolled back from prod-eu on 2026-03-02T10:00:00Z"
@@ -52,9 +54,11 @@ run why accounts staging
 expect_out_lacks "rolled back from"
 
 # ---- allow: a person lets it go again (needs a person and a reason) --------
+unset TOLLGATE_USER
 run allow accounts 2.8.0 --env prod-eu
 expect_rc 2
-expect_err_line "tollgate: error: 'allow' needs to know who you are; use --as PERSON or set TOLLGATE_USER"
+expect_err_has "needs a person"
+export TOLLGATE_USER=alice
 run allow accounts 2.8.0 --env prod-eu --as alice
 expect_rc 2
 expect_err_line "tollgate: error: say why: 'tollgate allow accounts 2.8.0 --env prod-eu --reason TEXT'"
@@ -113,8 +117,11 @@ expect_out_has "ledger 3.12.1 is already rejected everywhere; nothing changed"
 run why ledger staging
 expect_rc 3
 expect_out_has "version 3.12.1 was rejected everywhere by bob on 2026-03-03T10:00:00Z (rates table is wrong): record a new version, or allow it again"
+unset TOLLGATE_USER
 run reject ledger 3.12.1 --env prod-eu --reason x
 expect_rc 2
+expect_err_has "needs a person"
+export TOLLGATE_USER=alice
 run reject ledger 3.12.1 --env nowhere --reason x --as bob
 expect_rc 2
 expect_err_has "unknown environment 'nowhere'"

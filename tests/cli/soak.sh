@@ -5,6 +5,8 @@
 # back a breach during soak with an incident at the trigger's level, and
 # `soak --wait` waiting for the next soak end.
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
+# promote, rollback and record beyond the source need a person (identity: claim here)
+export TOLLGATE_USER=olga
 
 cp "$FIXTURES/exec-dag.yaml" tollgate.yaml
 cp -R "$FIXTURES/exec-scripts" .
