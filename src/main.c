@@ -358,6 +358,7 @@ int main(int argc, char **argv)
 		goto out_plan;
 	if (e->needs & (1 << 1)) {
 		struct store_open_opts so = { .waiting = store_waiting };
+		so.read_only = e->reads_only && e->reads_only(&args);
 		const char *wait = getenv("TOLLGATE_STORE_WAIT");
 		if (wait && *wait) {
 			int64_t secs;

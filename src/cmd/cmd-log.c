@@ -398,5 +398,6 @@ const struct cmd_entry cmd_log_entry = {
 	.min_args = 0,
 	.max_args = 0,
 	.needs = NEEDS_STORE,
+	.reads_only = cmd_reads_always,
 	.exec = log_exec,
 };

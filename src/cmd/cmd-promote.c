@@ -202,6 +202,12 @@ out:
 	return rc;
 }
 
+/* --dry-run runs nothing and writes nothing: it opens the store read only */
+static bool promote_reads_only(const struct cmd_args *a)
+{
+	return cmd_flag(a, "dry-run");
+}
+
 static const struct cmd_opt promote_opts[] = {
 	{ "to", 0, true, false, "the environment to promote to" },
 	{ "wave", 0, true, true, "only projects of this wave (repeatable)" },
@@ -234,5 +240,6 @@ const struct cmd_entry cmd_promote_entry = {
 	.min_args = 0,
 	.max_args = 0,
 	.needs = NEEDS_STORE,
+	.reads_only = promote_reads_only,
 	.exec = promote_exec,
 };

@@ -68,5 +68,6 @@ const struct cmd_entry cmd_why_entry = {
 	.min_args = 2,
 	.max_args = 2,
 	.needs = NEEDS_STORE,
+	.reads_only = cmd_reads_always,
 	.exec = why_exec,
 };

@@ -243,3 +243,9 @@ int cmd_print_json(void *json)
 	cmd_stdout.written = true;
 	return rc;
 }
+
+bool cmd_reads_always(const struct cmd_args *a)
+{
+	(void)a;
+	return true;
+}

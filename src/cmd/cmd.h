@@ -83,8 +83,14 @@ struct cmd_entry {
 	const struct cmd_opt *opts; /* terminated by {NULL} ; may be NULL */
 	int min_args, max_args;     /* positionals; max -1 = unbounded */
 	unsigned needs;
+	/* With NEEDS_STORE: does this run only read the store? Then the store
+	 * is opened read only (store_open_opts.read_only), so that it works for
+	 * a user who may only read it. NULL: it writes. */
+	bool (*reads_only)(const struct cmd_args *a);
 	int (*exec)(struct app *app, struct cmd_args *args);
 };
+/* reads_only for a command that never writes the store */
+bool cmd_reads_always(const struct cmd_args *a);
 
 const struct cmd_entry *cmd_find(const char *name);
 extern const struct cmd_entry *const cmd_table[];

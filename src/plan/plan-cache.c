@@ -511,6 +511,7 @@ static bool model_ok(const struct plan *p)
 	if (!m || !p->id || (p->nprojects && !p->topo) || p->nprojects > INT32_MAX ||
 	    p->risk_override < 0 || p->risk_override > SEV_CRITICAL ||
 	    !in_range((int)p->identity, IDENTITY_CLAIM, IDENTITY_DB + 1) || !is_bool(&p->identity_set) ||
+	    (p->store_mode & ~0664u) || (p->store_mode && (p->store_mode & 0600) != 0600) ||
 	    !date_ok(p->created) ||
 	    !date_ok(p->next_review))
 		return false;
@@ -913,7 +914,9 @@ static void cache_write(const struct plan *p, const char *dir, const char *cache
 	key->image_size = w.image_size;
 	key->strings_off = strings_off;
 	key->checksum = checksum_of(key, w.image);
-	if (util_mkdir_own(dir, 0700) < 0) {
+	/* .tollgate and the cache take the plan's store_mode, as the store
+	 * beside them does (0700 / 0600 unless it says otherwise) */
+	if (util_mkdir_mode(dir, plan_dir_mode(p), plan_store_mode_set(p)) < 0) {
 		free(w.image);
 		return;
 	}
@@ -925,6 +928,8 @@ static void cache_write(const struct plan *p, const char *dir, const char *cache
 		free(w.image);
 		return;
 	}
+	if (plan_file_mode(p) != 0600)
+		(void)!fchmod(fd, (mode_t)plan_file_mode(p));
 	ok = pwrite(fd, key, sizeof(*key), 0) == (ssize_t)sizeof(*key) &&
 	     pwrite(fd, w.image, w.image_size, sizeof(*key)) == (ssize_t)w.image_size;
 	ok = close(fd) == 0 && ok;

@@ -471,6 +471,65 @@ static bool severity(struct loader *ld, const struct ynode *n, const char *key,
 
 /* sections */
 
+/*
+ * store_mode: "0640" (octal, the owner reads and writes, nobody else
+ * writes, no x: folders get x where r is), private (0600) or group (0660).
+ */
+static void load_store_mode(struct loader *ld)
+{
+	static const char *const names[] = { "private", "group", NULL };
+	static const unsigned modes[] = { 0600, 0660 };
+	const struct ynode *v = field(ld->root, "store_mode");
+	struct plan *p = ld->p;
+	const char *s;
+	unsigned m = 0;
+	size_t n;
+
+	if (!v || !get_string(ld, v, "store_mode", &s))
+		return;
+	p->store_mode_loc = ynode_loc(v);
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(s, names[i]))
+			m = modes[i];
+	n = strlen(s);
+	if (!m && n >= 3 && n <= 4 && strspn(s, "01234567") == n && (n == 3 || s[0] == '0'))
+		m = (unsigned)strtoul(s, NULL, 8);
+	else if (!m) {
+		if (suggest_key(s, names))
+			plan_ld_error(ld, v, "unknown store_mode '%.80s'; did you mean '%s'?", s,
+				      suggest_key(s, names));
+		else
+			plan_ld_error(ld, v,
+				      "store_mode '%.80s' is not a file mode; use an octal mode such as "
+				      "\"0640\" (quoted), private (0600) or group (0660)",
+				      s);
+		return;
+	}
+	if ((m & 0600) != 0600)
+		plan_ld_error(ld, v,
+			      "store_mode '%s' does not let its owner read and write: tollgate must "
+			      "read and write the files it makes; use 06x0",
+			      s);
+	else if (m & 0111)
+		plan_ld_error(ld, v,
+			      "store_mode '%s' has execute bits: it is the mode of files (the store, "
+			      "logs); folders get x where r is given",
+			      s);
+	else if (m & 0002)
+		plan_ld_error(ld, v,
+			      "store_mode '%s' lets every user of the machine write the store: anyone "
+			      "could change the state; use private, group or 0640",
+			      s);
+	else {
+		p->store_mode = m;
+		if (m & 0004)
+			plan_ld_warnl(ld, p->store_mode_loc,
+				      "store_mode '%s' lets every user of the machine read the store "
+				      "and the step logs, which hold what steps print (secrets too)",
+				      s);
+	}
+}
+
 static void load_header(struct loader *ld)
 {
 	struct plan *p = ld->p;
@@ -501,6 +560,8 @@ static void load_header(struct loader *ld)
 				plan_ld_error(ld, v, "unknown identity '%.80s'; use os, db or claim", mode);
 		}
 	}
+
+	load_store_mode(ld);
 
 	m = map_get(ld->root, "plan");
 	if (!m) {
@@ -1239,7 +1300,7 @@ void plan_map_tree(struct loader *ld)
 		"blockers",   "risks",      "triggers",     "milestones",
 		"notify",     "resources",  "escalation",   "rollback_procedure",
 		"communication", "post_promotion", "changelog", "next_steps",
-		"secrets",    "identity",   NULL,
+		"secrets",    "identity",   "store_mode", NULL,
 	};
 	struct plan *p = ld->p;
 

@@ -386,6 +386,22 @@ const char *plan_person_display(const struct plan_person *who)
 	return who->name && *who->name ? who->name : who->id;
 }
 
+unsigned plan_file_mode(const struct plan *p)
+{
+	return p && p->store_mode ? p->store_mode : PLAN_STORE_MODE_DEFAULT;
+}
+
+unsigned plan_dir_mode(const struct plan *p)
+{
+	unsigned m = plan_file_mode(p);
+	return m | (m & 0444) >> 2;
+}
+
+bool plan_store_mode_set(const struct plan *p)
+{
+	return p && p->store_mode;
+}
+
 const char *plan_identity_name(enum plan_identity m)
 {
 	switch (m) {

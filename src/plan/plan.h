@@ -276,6 +276,11 @@ struct plan {
 	enum plan_identity identity;
 	bool identity_set;
 	struct plan_loc identity_loc;
+	/* the key `store_mode` (issue 10 §10): the mode of the files tollgate
+	 * makes for the store (the SQLite file, step and check logs); folders
+	 * get it with x where r is. 0: not written (PLAN_STORE_MODE_DEFAULT) */
+	unsigned store_mode;
+	struct plan_loc store_mode_loc;
 
 	size_t nenvs, npeople, nwaves, nprojects, ngates, nitems, nblockers, nrisks,
 		ntriggers, nmilestones, nnotify, nresources, nescalation, nrollback_steps,
@@ -395,6 +400,15 @@ int plan_person_by_db_user(const struct plan *p, const char *user);
 const char *plan_person_display(const struct plan_person *who);
 /* "os", "db", "claim" */
 const char *plan_identity_name(enum plan_identity m);
+/* The mode of the files (store, logs) and of the folders (.tollgate, runs,
+ * checks) tollgate makes: the plan's store_mode or 0600 / 0700 (plan may be
+ * NULL). A folder can be entered where it can be read. */
+#define PLAN_STORE_MODE_DEFAULT 0600u
+unsigned plan_file_mode(const struct plan *p);
+unsigned plan_dir_mode(const struct plan *p);
+/* Was store_mode written (then tollgate also brings the folders and the
+ * store it made before, when they are the user's, to that mode)? */
+bool plan_store_mode_set(const struct plan *p);
 /* Does gate g cover wave w? */
 bool plan_gate_covers_wave(const struct plan_gate *g, int wave);
 /* Does item i apply to env e for wave w (its `applies`)? */

@@ -30,7 +30,7 @@
  * pulls in some twenty libraries (Kerberos, LDAP, GnuTLS …) whose loading
  * would double the start-up time of every command on the SQLite default.
  */
-#define PQ_FUNCS(X) X(PQclear) X(PQresultStatus) X(PQexec) X(PQtransactionStatus) X(PQntuples) X(PQerrorMessage) X(PQstatus) X(PQsetNoticeProcessor) X(PQresultErrorMessage) X(PQprepare) X(PQnfields) X(PQgetvalue) X(PQgetlength) X(PQgetisnull) X(PQfinish) X(PQexecPrepared) X(PQexecParams) X(PQconnectdbParams) X(PQcmdTuples) X(PQsendQueryParams) X(PQsetSingleRowMode) X(PQgetResult) X(PQgetCancel) X(PQcancel) X(PQfreeCancel) X(PQenterPipelineMode) X(PQexitPipelineMode) X(PQpipelineSync) X(PQreset) X(PQresultErrorField)
+#define PQ_FUNCS(X) X(PQclear) X(PQresultStatus) X(PQexec) X(PQtransactionStatus) X(PQntuples) X(PQerrorMessage) X(PQstatus) X(PQsetNoticeProcessor) X(PQresultErrorMessage) X(PQprepare) X(PQnfields) X(PQgetvalue) X(PQgetlength) X(PQgetisnull) X(PQfinish) X(PQexecPrepared) X(PQexecParams) X(PQconnectdbParams) X(PQcmdTuples) X(PQsendQueryParams) X(PQsetSingleRowMode) X(PQgetResult) X(PQgetCancel) X(PQcancel) X(PQfreeCancel) X(PQenterPipelineMode) X(PQexitPipelineMode) X(PQpipelineSync) X(PQreset) X(PQresultErrorField) X(PQuser)
 #define PQ_DECLARE(f) static __typeof__(f) *pq_##f;
 PQ_FUNCS(PQ_DECLARE)
 #define PQclear pq_PQclear
@@ -63,6 +63,7 @@ PQ_FUNCS(PQ_DECLARE)
 #define PQpipelineSync pq_PQpipelineSync
 #define PQreset pq_PQreset
 #define PQresultErrorField pq_PQresultErrorField
+#define PQuser pq_PQuser
 
 /*
  * The outcome of loading libpq, decided once per process (pthread_once: any
@@ -130,6 +131,7 @@ struct pg_stmt {
 
 struct pg_conn {
 	PGconn *conn;
+	bool read_only; /* a reader's session: default_transaction_read_only */
 	int64_t wait_ms; /* lock_timeout of a write transaction */
 	void (*waiting)(void *ctx, const char *holder);
 	void *waiting_ctx;
@@ -182,11 +184,34 @@ static int pg_res_err(struct pg_conn *c, PGresult *r, struct err *e)
 	if (!m || !*m)
 		m = PQerrorMessage(c->conn);
 	{
-		/* class 23: integrity constraint violation */
 		const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+		struct err ce;
+		err_init(&ce);
+		/* 42501 insufficient privilege, 25006 a write in a read-only
+		 * transaction: the role may only read */
+		if (st && (!strcmp(st, "42501") || !strcmp(st, "25006"))) {
+			const char *role = PQuser(c->conn);
+			pg_set_err(&ce, m);
+			err_setr(e, ERR_FAILED, REASON_FORBIDDEN,
+				 "%s: the database role '%s' may only read the store; use a role that may "
+				 "write it, or a command that only reads (status, why, next, log, report, "
+				 "promote --dry-run)",
+				 ce.msg, role ? role : "?");
+			PQclear(r);
+			return -1;
+		}
+		/* 53100 disk full, 53400 a configured limit */
+		if (st && (!strcmp(st, "53100") || !strcmp(st, "53400"))) {
+			pg_set_err(&ce, m);
+			err_setr(e, ERR_FAILED, REASON_IO,
+				 "%s: the database server's disk is full; ask its administrator to free "
+				 "space, then run the command again",
+				 ce.msg);
+			PQclear(r);
+			return -1;
+		}
+		/* class 23: integrity constraint violation */
 		if (st && !strncmp(st, "23", 2)) {
-			struct err ce;
-			err_init(&ce);
 			pg_set_err(&ce, m);
 			err_setr(e, ERR_FAILED, REASON_CONFLICT, "%s", ce.msg);
 			PQclear(r);
@@ -209,6 +234,26 @@ static void pg_close(void *conn)
 	free(c->stmts);
 	free(c->plan);
 	free(c);
+}
+
+/*
+ * A reader's session cannot write: every transaction in it is read only,
+ * so that what only reads needs no more than SELECT, and a write by mistake
+ * fails. (A setting, not a wall: the role's grants are the wall.)
+ */
+static int pg_session(struct pg_conn *c, struct err *e)
+{
+	PGresult *r;
+	if (!c->read_only)
+		return 0;
+	r = PQexec(c->conn, "SET default_transaction_read_only = on");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		pg_set_err(e, PQresultErrorMessage(r));
+		PQclear(r);
+		return -1;
+	}
+	PQclear(r);
+	return 0;
 }
 
 static int pg_open(void **out, const char *uri, const struct store_open_opts *o,
@@ -238,6 +283,11 @@ static int pg_open(void **out, const char *uri, const struct store_open_opts *o,
 		return -1;
 	}
 	PQsetNoticeProcessor(c->conn, pg_quiet, NULL);
+	c->read_only = o->read_only;
+	if (pg_session(c, e) < 0) {
+		pg_close(c);
+		return -1;
+	}
 	c->wait_ms = o->wait_ms > 0 ? o->wait_ms : STORE_WAIT_DEFAULT_MS;
 	c->plan = xstrdup(o->plan_id ? o->plan_id : "");
 	c->waiting = o->waiting;
@@ -294,6 +344,12 @@ static bool pg_reconnect(void *conn)
 	PQreset(c->conn);
 	if (PQstatus(c->conn) != CONNECTION_OK)
 		return false;
+	{
+		struct err ignored;
+		err_init(&ignored);
+		if (pg_session(c, &ignored) < 0)
+			return false;
+	}
 	for (size_t i = 0; i < c->nstmts; i++)
 		c->stmts[i].prepared = false;
 	return true;
@@ -766,6 +822,22 @@ static int pg_batch(void *conn, const struct store_batch_q *q, size_t n, bool sn
 	return failed ? -1 : 0;
 }
 
+/* "the owner of its tables is role tollgate" (meta's, else the database's) */
+static void pg_owner(void *conn, struct strbuf *out)
+{
+	struct pg_conn *c = conn;
+	PGresult *r = PQexec(c->conn,
+			     "SELECT coalesce((SELECT tableowner FROM pg_catalog.pg_tables"
+			     " WHERE schemaname = current_schema() AND tablename = 'meta'),"
+			     " (SELECT pg_catalog.pg_get_userbyid(datdba) FROM pg_catalog.pg_database"
+			     " WHERE datname = current_database()))");
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) {
+		strbuf_addstr(out, "the owner of its tables is role ");
+		strbuf_add_scrubbed(out, PQgetvalue(r, 0, 0), false);
+	}
+	PQclear(r);
+}
+
 static void pg_set_plan(void *conn, const char *plan)
 {
 	struct pg_conn *c = conn;
@@ -785,6 +857,9 @@ const struct store_backend store_backend_pg = {
 	.set_plan = pg_set_plan,
 	.batch = pg_batch,
 	.reconnect = pg_reconnect,
+	.owner = pg_owner,
+	.sql_has_table = "SELECT count(*) FROM (SELECT to_regclass(CAST(? AS text)) AS r) AS t"
+			 " WHERE r IS NOT NULL",
 	.max_params = 65535,
 	.users = true,
 };

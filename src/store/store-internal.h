@@ -91,6 +91,11 @@ struct store_backend {
 	/* Bind `:plan` to another plan id from now on (a copy); the one given
 	 * at open is what every statement binds until then. */
 	void (*set_plan)(void *conn, const char *plan);
+	/* Optional: who owns the store, for a message saying who may write it
+	 * ("user alice", "role tollgate"); nothing added when unknown. */
+	void (*owner)(void *conn, struct strbuf *out);
+	/* One `?`, a table name: one row, its count (0 or 1) in this store. */
+	const char *sql_has_table;
 	/* The largest number of parameters one statement may take. */
 	int max_params;
 	/* The database has users of its own (sql_session_user works). */
@@ -106,6 +111,7 @@ struct store {
 	char *display_url;
 	char *log_dir;
 
+	bool read_only;   /* opened for reading (store_open_opts.read_only) */
 	bool in_change;
 	bool in_read;     /* a read transaction (snapshot) is open */
 	bool in_batch;    /* a batch's write transaction is open (store_begin_batch) */

@@ -335,6 +335,175 @@ newer:
 		       s->display_url, vc.v, known);
 }
 
+/*
+ * The default store's folder, .tollgate beside the plan: made (with the
+ * plan's store_mode) for a writer; for a reader only checked, never made.
+ * Never a symlink: whoever planted one would choose where tollgate writes,
+ * or what it reads as the state.
+ */
+static int store_dir(const char *dir, const struct plan *plan, bool read_only, struct err *e)
+{
+	struct stat st;
+	int rc;
+
+	if (read_only) {
+		rc = lstat(dir, &st);
+		if (rc == 0 && S_ISLNK(st.st_mode))
+			errno = ELOOP;
+		else if (rc == 0 && !S_ISDIR(st.st_mode))
+			errno = ENOTDIR;
+		else if (rc == 0 || errno == ENOENT)
+			return 0; /* missing: the store is missing (open_read) */
+	} else if (util_mkdir_mode(dir, plan_dir_mode(plan), plan_store_mode_set(plan)) == 0) {
+		return 0;
+	}
+	return err_setr(e, ERR_FAILED,
+			errno == EACCES || errno == EPERM || errno == EROFS ? REASON_FORBIDDEN
+									    : REASON_IO,
+			"cannot open the store '%s/state.db': cannot %s '%s': %s", dir,
+			read_only ? "use" : "create", dir,
+			errno == ELOOP ? "it is a symlink; tollgate writes only to a real folder"
+				       : strerror(errno));
+}
+
+static int open_write(struct store *s, const char *target, const struct store_open_opts *o,
+		      struct err *e)
+{
+	struct err why;
+
+	err_init(&why);
+	if (s->be->open(&s->conn, target, o, &why) < 0) {
+		err_setr(e, ERR_FAILED, why.reason, "cannot open the store '%s': %s", s->display_url,
+			 why.msg);
+		return -1;
+	}
+	if (migrate(s, &why) < 0) {
+		if (err_is(&why, REASON_CONFLICT))
+			err_copy(e, &why);
+		else
+			err_setr(e, ERR_FAILED, why.reason, "cannot open the store '%s': %s",
+				 s->display_url, why.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* The schema version of an open store: 0 when it has no tables yet. */
+static int read_version(struct store *s, int64_t *v, struct err *e)
+{
+	struct version_ctx vc = { 0, false };
+	struct store_val name = sv_text("meta");
+	struct err first;
+	int64_t tables = 0;
+
+	err_init(&first);
+	*v = 0;
+	if (s->be->query(s->conn, sql_get_version, NULL, 0, 0, version_row, &vc, &first) >= 0) {
+		*v = vc.v;
+		return 0;
+	}
+	/* no meta table (a new file, an empty database), or the store cannot
+	 * be read: ask the catalogue which */
+	if (s->be->query(s->conn, s->be->sql_has_table, &name, 1, 0, int_row, &tables, e) < 0)
+		return -1;
+	if (tables) {
+		err_copy(e, &first);
+		return -1;
+	}
+	return 0;
+}
+
+static void close_conn(struct store *s)
+{
+	if (s->conn)
+		s->be->close(s->conn);
+	s->conn = NULL;
+}
+
+/*
+ * Open for reading only (status, why, next, log, report, promote
+ * --dry-run): a connection that cannot write (SQLite SQLITE_OPEN_READONLY,
+ * PostgreSQL a default_transaction_read_only session), so that a user who
+ * may only read the store reads it, and that never migrates. A store that
+ * is missing, or older than this tollgate, must first be made or upgraded by
+ * a writer: when this user may write it, a connection of its own does that
+ * and closes, as any command did before; when not, the error says why and
+ * who may.
+ */
+static int open_read(struct store *s, const struct plan *plan, const char *target,
+		     const char *make_dir, const struct store_open_opts *o, struct err *e)
+{
+	struct store_open_opts wo = *o;
+	struct strbuf owner = STRBUF_INIT;
+	struct err why;
+	int64_t v = 0;
+	bool missing, made = true;
+
+	err_init(&why);
+	if (s->be->open(&s->conn, target, o, &why) == 0) {
+		if (read_version(s, &v, &why) < 0) {
+			err_setr(e, ERR_FAILED, why.reason, "cannot open the store '%s': %s",
+				 s->display_url, why.msg);
+			return -1;
+		}
+		if (v == STORE_SCHEMA_VERSION)
+			return 0;
+		if (v > STORE_SCHEMA_VERSION)
+			return err_setr(e, ERR_FAILED, REASON_CONFLICT,
+					"the store '%s' has schema version %" PRId64
+					" but this tollgate knows only %d; upgrade tollgate",
+					s->display_url, v, STORE_SCHEMA_VERSION);
+		if (s->be->owner)
+			s->be->owner(s->conn, &owner);
+		close_conn(s);
+	} else if (!err_is(&why, REASON_NOT_FOUND)) {
+		err_setr(e, ERR_FAILED, why.reason, "cannot open the store '%s': %s", s->display_url,
+			 why.msg);
+		return -1;
+	}
+	missing = v == 0;
+
+	/* made or upgraded by a writer of its own, then read as it is */
+	err_init(&why);
+	wo.read_only = false;
+	if (make_dir && store_dir(make_dir, plan, false, &why) < 0)
+		made = false;
+	if (!made || s->be->open(&s->conn, target, &wo, &why) < 0 || migrate(s, &why) < 0) {
+		close_conn(s);
+		/* a user who may only read is told who may write, not how to
+		 * get write access for a command that only reads */
+		const char *cause = err_is(&why, REASON_FORBIDDEN) ? "you may only read it" : why.msg;
+		if (err_is(&why, REASON_CONFLICT))
+			err_copy(e, &why);
+		else if (missing)
+			err_setr(e, ERR_FAILED, why.reason,
+				 "the store '%s' does not exist yet, and it cannot be created here (%s); "
+				 "any tollgate command run by someone who may write %s creates it",
+				 s->display_url,
+				 err_is(&why, REASON_FORBIDDEN) ? "you may not write there" : why.msg,
+				 s->be == &store_backend_sqlite ? "its folder" : "the database");
+		else
+			err_setr(e, ERR_FAILED, why.reason,
+				 "the store '%s' has schema version %" PRId64
+				 " and this tollgate reads version %d: it must be upgraded first, which "
+				 "cannot be done here (%s); any tollgate command run by someone who may "
+				 "write it%s%s%s upgrades it",
+				 s->display_url, v, STORE_SCHEMA_VERSION, cause, owner.len ? " (" : "",
+				 owner.len ? owner.buf : "", owner.len ? ")" : "");
+		strbuf_release(&owner);
+		return -1;
+	}
+	strbuf_release(&owner);
+	close_conn(s);
+	err_init(&why);
+	if (s->be->open(&s->conn, target, o, &why) < 0) {
+		err_setr(e, ERR_FAILED, why.reason, "cannot open the store '%s': %s", s->display_url,
+			 why.msg);
+		return -1;
+	}
+	return 0;
+}
+
 static bool has_prefix(const char *s, const char *prefix)
 {
 	return !strncmp(s, prefix, strlen(prefix));
@@ -351,24 +520,27 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 	struct store_open_opts defaults = { 0 };
 	struct store *s = xcalloc(1, sizeof(*s));
 	const char *plan_dir = plan && plan->dir ? plan->dir : ".";
-	char *target = NULL;
-	struct err why;
+	char *target = NULL, *make_dir = NULL;
 
 	*out = NULL;
 	strbuf_init(&s->change_detail);
 	strbuf_init(&s->change_ops);
 	s->auth = xstrdup("");
-	err_init(&why);
+	if (o)
+		defaults = *o;
+	defaults.plan_id = plan && plan->id ? plan->id : "";
+	defaults.file_mode = plan_file_mode(plan);
+	defaults.enforce_mode = plan_store_mode_set(plan);
+	o = &defaults;
+	s->read_only = o->read_only;
 	if (!url || !*url) {
 		char *dir = xasprintf("%s/.tollgate", plan_dir);
-		if (util_mkdir_own(dir, 0700) < 0) {
-			err_setr(e, ERR_FAILED, REASON_IO,
-				 "cannot open the store '%s/state.db': cannot create '%s': %s", dir, dir,
-				 errno == ELOOP ? "it is a symlink; tollgate writes only to a real folder"
-						: strerror(errno));
+		if (store_dir(dir, plan, s->read_only, e) < 0) {
 			free(dir);
 			goto fail;
 		}
+		if (s->read_only)
+			make_dir = xstrdup(dir);
 		target = xasprintf("%s/state.db", dir);
 		free(dir);
 		s->be = &store_backend_sqlite;
@@ -404,29 +576,20 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 	else
 		s->log_dir = xasprintf("%s/.tollgate", plan_dir);
 
-	if (o)
-		defaults = *o;
-	defaults.plan_id = plan && plan->id ? plan->id : "";
 	s->plan_id = xstrdup(defaults.plan_id);
-	o = &defaults;
-	if (s->be->open(&s->conn, target, o, &why) < 0) {
-		err_setr(e, ERR_FAILED, why.reason, "cannot open the store '%s': %s", s->display_url,
-			 why.msg);
-		goto fail;
-	}
-	if (migrate(s, &why) < 0) {
-		if (err_is(&why, REASON_CONFLICT))
-			err_copy(e, &why);
-		else
-			err_setr(e, ERR_FAILED, why.reason, "cannot open the store '%s': %s",
-				 s->display_url, why.msg);
+	if (s->read_only) {
+		if (open_read(s, plan, target, make_dir, o, e) < 0)
+			goto fail;
+	} else if (open_write(s, target, o, e) < 0) {
 		goto fail;
 	}
 	free(target);
+	free(make_dir);
 	*out = s;
 	return 0;
 fail:
 	free(target);
+	free(make_dir);
 	store_close(s);
 	return -1;
 }
@@ -451,6 +614,11 @@ void store_close(struct store *s)
 	free(s->auth);
 	free(s->plan_id);
 	free(s);
+}
+
+bool store_read_only(const struct store *s)
+{
+	return s->read_only;
 }
 
 const char *store_backend_name(const struct store *s)
@@ -595,6 +763,8 @@ int store_begin_change(struct store *s, int64_t now, const char *actor, const ch
 		BUG("store_begin_change: a change is already open");
 	if (!actor || !*actor || !action || !*action)
 		BUG("store_begin_change: actor and action are required");
+	if (s->read_only)
+		BUG("store_begin_change: the store was opened read only");
 	if (s->in_batch) {
 		if (s->be->exec(s->conn, sql_change_savepoint, e) < 0)
 			return -1;
@@ -683,6 +853,8 @@ int store_begin_batch(struct store *s, struct err *e)
 {
 	if (store_in_tx(s))
 		BUG("store_begin_batch: a change, batch or read is already open");
+	if (s->read_only)
+		BUG("store_begin_batch: the store was opened read only");
 	if (s->be->begin(s->conn, true, e) < 0)
 		return -1;
 	if (audit_read_head(s, e) < 0) {
@@ -739,6 +911,8 @@ int store_in_write(struct store *s, int (*fn)(struct store *s, void *ctx, struct
 	int rc;
 	if (s->in_change || s->in_batch)
 		return fn(s, ctx, e);
+	if (s->read_only)
+		BUG("a coordination write on a store opened read only");
 	for (int attempt = 0;; attempt++) {
 		if (s->be->begin(s->conn, true, e) < 0)
 			return -1;

@@ -66,11 +66,28 @@ struct store_open_opts {
 	int64_t wait_ms; /* 0: STORE_WAIT_DEFAULT_MS */
 	void (*waiting)(void *ctx, const char *holder);
 	void *ctx;
-	const char *plan_id; /* set by store_open_with from the plan: leave NULL */
+	/*
+	 * Read only (status, why, next, log, report, promote --dry-run): the
+	 * store is opened so that it cannot be written (SQLite read-only, a
+	 * PostgreSQL session with default_transaction_read_only), and works
+	 * where its user may only read it, or where its disk is full. A change,
+	 * a batch or a coordination write on it is a bug (BUG()). A store that
+	 * is missing or has an older schema is made or upgraded first by a
+	 * writer connection of its own when this user may write it; otherwise
+	 * store_open fails saying why, and who may.
+	 */
+	bool read_only;
+	/* set by store_open_with from the plan: leave them */
+	const char *plan_id;
+	unsigned file_mode; /* plan_file_mode(): a new SQLite store's mode */
+	bool enforce_mode;  /* store_mode was written: an existing store of ours
+			     * (and its -wal, -shm) is brought to file_mode */
 };
 int store_open_with(struct store **out, const struct plan *plan, const char *url,
 		    const struct store_open_opts *o, struct err *e);
 void store_close(struct store *s); /* NULL is fine; aborts an open change */
+/* Was it opened read only (store_open_opts.read_only)? */
+bool store_read_only(const struct store *s);
 
 /* "sqlite" or "postgres" */
 const char *store_backend_name(const struct store *s);

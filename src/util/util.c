@@ -778,9 +778,17 @@ void strbuf_add_scrubbed(struct strbuf *sb, const char *s, bool keep_newlines)
 
 int util_mkdir_own(const char *path, unsigned mode)
 {
+	return util_mkdir_mode(path, mode, false);
+}
+
+int util_mkdir_mode(const char *path, unsigned mode, bool enforce)
+{
 	struct stat st;
 	if (mkdir(path, (mode_t)mode) == 0)
-		return 0;
+		/* the umask took bits away: give them back (the plan asked) */
+		return lstat(path, &st) == 0 && (st.st_mode & 0777) != (mode & 0777)
+			       ? chmod(path, (mode_t)mode)
+			       : 0;
 	if (errno != EEXIST)
 		return -1;
 	if (lstat(path, &st) < 0)
@@ -793,5 +801,8 @@ int util_mkdir_own(const char *path, unsigned mode)
 		errno = ENOTDIR;
 		return -1;
 	}
+	if (enforce && st.st_uid == geteuid() && (st.st_mode & 0777) != (mode & 0777) &&
+	    chmod(path, (mode_t)((st.st_mode & 07000) | (mode & 0777))) < 0)
+		return -1;
 	return 0;
 }
