@@ -28,14 +28,14 @@ void check_outcomes_release(struct check_outcomes *o)
 }
 
 /* <log dir>/checks, created; NULL when it cannot be (the run goes on unlogged). */
-static char *checks_dir(struct store *s)
+static char *checks_dir(struct store *s, const struct plan *p)
 {
 	const char *base = store_log_dir(s);
 	char *dir;
 	if (!base)
 		return NULL;
 	dir = xasprintf("%s/checks", base);
-	if (util_mkdir_own(dir, 0700) < 0) {
+	if (util_mkdir_mode(dir, plan_dir_mode(p), plan_store_mode_set(p)) < 0) {
 		free(dir);
 		return NULL;
 	}
@@ -71,6 +71,7 @@ static void run_one(const struct action_ctx *c, int item, const char *logdir,
 	t.unset = unset;
 	t.timeout_ms = promote_timeout_ms(it->timeout);
 	t.log_path = log;
+	t.log_mode = plan_file_mode(p);
 
 	o->item = item;
 	if (exec_run_one(&t, &r, &e) < 0 && !r.pid) {
@@ -154,7 +155,7 @@ int action_checklist_run(const struct action_ctx *c, const char *const *items, s
 			goto out;
 		}
 	}
-	logdir = checks_dir(c->store);
+	logdir = checks_dir(c->store, c->plan);
 	out->v = xcalloc(count, sizeof(*out->v));
 	for (size_t i = 0; i < count; i++) {
 		run_one(c, which[i], logdir, &out->v[i]);

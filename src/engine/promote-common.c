@@ -91,25 +91,27 @@ int64_t promote_timeout_ms(int64_t seconds)
 	return seconds * 1000;
 }
 
-/* <store log dir>/runs/<run id>: the two levels tollgate makes, 0700,
- * never through a symlink (the store's own folder is the user's choice) */
-static int make_run_dir(const char *log_dir)
+/* <store log dir>/runs/<run id>: the two levels tollgate makes, with the
+ * plan's store_mode (0700), never through a symlink (the store's own folder
+ * is the user's choice) */
+static int make_run_dir(const struct plan *p, const char *log_dir)
 {
 	char *runs = xstrdup(log_dir);
 	char *slash = strrchr(runs, '/');
+	unsigned mode = plan_dir_mode(p);
 	int rc = 0;
 	if (slash) {
 		*slash = '\0';
-		rc = util_mkdir_own(runs, 0700);
+		rc = util_mkdir_mode(runs, mode, plan_store_mode_set(p));
 	}
 	free(runs);
-	return rc < 0 ? -1 : util_mkdir_own(log_dir, 0700);
+	return rc < 0 ? -1 : util_mkdir_mode(log_dir, mode, false);
 }
 
 char *pctx_log_path(struct pctx *c, int project, int env, const char *step)
 {
 	if (!c->log_dir_made) {
-		if (make_run_dir(c->log_dir) < 0) {
+		if (make_run_dir(c->plan, c->log_dir) < 0) {
 			/* the run goes on without logs; say so once */
 			if (!c->log_dir_failed && c->obs && c->obs->note) {
 				char *why = xasprintf("step logs are not kept: cannot use '%s': %s",
@@ -306,6 +308,7 @@ int promote_step_sync(struct pctx *c, int project, int env, const char *step, co
 	t.timeout_ms = promote_timeout_ms(timeout_s);
 	t.log_path = log;
 	t.log_lazy = true;
+	t.log_mode = plan_file_mode(c->plan);
 	t.capture_stdout = capture;
 	eo.max_jobs = 1;
 	eo.next_task = one_next;

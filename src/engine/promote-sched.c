@@ -199,6 +199,7 @@ static int give(struct prun *r, size_t i, struct exec_task *out)
 	}
 	rp->task.log_path = rp->log;
 	rp->task.log_lazy = true;
+	rp->task.log_mode = plan_file_mode(r->plan);
 	rp->task.data = rp;
 	rp->running = true;
 	rp->step_mono_ms = exec_mono_ms();

@@ -157,6 +157,9 @@ void exec_log_feed(struct job *j, const char *p, size_t n);
 void exec_log_note(struct job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The command is over: the ring's tail into the log, then close it. */
 void exec_log_flush(struct job *j);
+/* Open t's log for appending (O_NOFOLLOW), made with t->log_mode when it
+ * is new; -1 with errno. */
+int exec_log_open(const struct exec_task *t);
 
 /* exec-start.c */
 /* fd moved off 0-2 (O_CLOEXEC), or fd itself. */

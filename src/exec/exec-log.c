@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 
 void exec_ring_push(struct ring *r, const char *p, size_t n)
@@ -56,12 +57,28 @@ size_t exec_ring_line_start(const struct ring *r, const char *lin, size_t len)
 }
 
 
+int exec_log_open(const struct exec_task *t)
+{
+	mode_t mode = (mode_t)(t->log_mode ? t->log_mode : 0600);
+	int fd = open(t->log_path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
+		      mode);
+	if (fd >= 0) {
+		/* made now: the mode asked for, not what the umask left of it */
+		if (mode != 0600)
+			(void)!fchmod(fd, mode);
+		return exec_fd_high(fd);
+	}
+	if (errno != EEXIST)
+		return -1;
+	return exec_fd_high(open(t->log_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW));
+}
+
 /* task.log_lazy: the log is created with the first byte to write. */
 static void log_open_lazy(struct job *j)
 {
 	if (j->log_fd >= 0 || !j->task.log_lazy || !j->task.log_path || j->res.log_errno)
 		return;
-	j->log_fd = exec_fd_high(open(j->task.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
+	j->log_fd = exec_log_open(&j->task);
 	if (j->log_fd < 0)
 		j->res.log_errno = errno;
 	else

@@ -239,8 +239,7 @@ int exec_job_prepare(struct job *j)
 	if (t->log_path) {
 		size_t cap = t->log_cap ? t->log_cap : EXEC_LOG_CAP_DEFAULT;
 		if (!t->log_lazy)
-			j->log_fd = exec_fd_high(open(t->log_path,
-						 O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
+			j->log_fd = exec_log_open(t);
 		if (!t->log_lazy && j->log_fd < 0)
 			return exec_spawn_fail(j, errno, "cannot open log '%s': %s", t->log_path,
 					  exec_strerror(errno));

@@ -62,6 +62,8 @@ struct exec_task {
 	                         * with a marker line between; 0: default */
 	bool log_lazy;          /* create the log only when there is something to
 	                         * write (most no-op steps print nothing) */
+	unsigned log_mode;      /* a log made here gets exactly this mode, whatever
+	                         * the umask; 0: 0600 (output may hold secrets) */
 	bool capture_stdout;    /* keep stdout apart in result.out (a measure) */
 	size_t capture_cap;     /* bound of result.out; 0: default */
 	void *data;             /* the caller's, untouched */

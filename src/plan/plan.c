@@ -394,7 +394,11 @@ unsigned plan_file_mode(const struct plan *p)
 unsigned plan_dir_mode(const struct plan *p)
 {
 	unsigned m = plan_file_mode(p);
-	return m | (m & 0444) >> 2;
+	/* x where r; setgid where the group writes, as git's
+	 * core.sharedRepository=group does: what anyone of the group makes in
+	 * it (a -wal, a -shm, a run's folder) belongs to the folder's group,
+	 * so the others of the group can write it */
+	return m | (m & 0444) >> 2 | (m & 0020 ? 02000u : 0);
 }
 
 bool plan_store_mode_set(const struct plan *p)

@@ -402,7 +402,8 @@ const char *plan_person_display(const struct plan_person *who);
 const char *plan_identity_name(enum plan_identity m);
 /* The mode of the files (store, logs) and of the folders (.tollgate, runs,
  * checks) tollgate makes: the plan's store_mode or 0600 / 0700 (plan may be
- * NULL). A folder can be entered where it can be read. */
+ * NULL). A folder can be entered where it can be read, and is setgid where
+ * the group may write. */
 #define PLAN_STORE_MODE_DEFAULT 0600u
 unsigned plan_file_mode(const struct plan *p);
 unsigned plan_dir_mode(const struct plan *p);

@@ -369,8 +369,18 @@ static int store_dir(const char *dir, const struct plan *plan, bool read_only, s
 static int open_write(struct store *s, const char *target, const struct store_open_opts *o,
 		      struct err *e)
 {
+	static const char *const subs[] = { "runs", "checks" };
 	struct err why;
 
+	/* a store_mode written in the plan holds for the folders tollgate made
+	 * for logs too (made again with it when they are used) */
+	for (size_t i = 0; o->enforce_mode && i < ARRAY_SIZE(subs); i++) {
+		char *sub = xasprintf("%s/%s", s->log_dir, subs[i]);
+		struct stat st;
+		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+			(void)util_mkdir_mode(sub, o->dir_mode, true);
+		free(sub);
+	}
 	err_init(&why);
 	if (s->be->open(&s->conn, target, o, &why) < 0) {
 		err_setr(e, ERR_FAILED, why.reason, "cannot open the store '%s': %s", s->display_url,
@@ -530,6 +540,7 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 		defaults = *o;
 	defaults.plan_id = plan && plan->id ? plan->id : "";
 	defaults.file_mode = plan_file_mode(plan);
+	defaults.dir_mode = plan_dir_mode(plan);
 	defaults.enforce_mode = plan_store_mode_set(plan);
 	o = &defaults;
 	s->read_only = o->read_only;

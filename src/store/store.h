@@ -80,6 +80,7 @@ struct store_open_opts {
 	/* set by store_open_with from the plan: leave them */
 	const char *plan_id;
 	unsigned file_mode; /* plan_file_mode(): a new SQLite store's mode */
+	unsigned dir_mode;  /* plan_dir_mode() */
 	bool enforce_mode;  /* store_mode was written: an existing store of ours
 			     * (and its -wal, -shm) is brought to file_mode */
 };

@@ -785,9 +785,11 @@ int util_mkdir_mode(const char *path, unsigned mode, bool enforce)
 {
 	struct stat st;
 	if (mkdir(path, (mode_t)mode) == 0)
-		/* the umask took bits away: give them back (the plan asked) */
-		return lstat(path, &st) == 0 && (st.st_mode & 0777) != (mode & 0777)
-			       ? chmod(path, (mode_t)mode)
+		/* the umask took bits away (and mkdir sets no setgid): give them
+		 * back, the plan asked; a setgid inherited from the parent stays */
+		return lstat(path, &st) == 0 && ((st.st_mode & 0777) != (mode & 0777) ||
+						 (mode & ~st.st_mode & 07000))
+			       ? chmod(path, (mode_t)((st.st_mode & 07000) | (mode & 07777)))
 			       : 0;
 	if (errno != EEXIST)
 		return -1;
@@ -801,8 +803,9 @@ int util_mkdir_mode(const char *path, unsigned mode, bool enforce)
 		errno = ENOTDIR;
 		return -1;
 	}
-	if (enforce && st.st_uid == geteuid() && (st.st_mode & 0777) != (mode & 0777) &&
-	    chmod(path, (mode_t)((st.st_mode & 07000) | (mode & 0777))) < 0)
+	if (enforce && st.st_uid == geteuid() &&
+	    ((st.st_mode & 0777) != (mode & 0777) || (mode & ~st.st_mode & 07000)) &&
+	    chmod(path, (mode_t)((st.st_mode & 07000) | (mode & 07777))) < 0)
 		return -1;
 	return 0;
 }

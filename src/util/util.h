@@ -223,9 +223,9 @@ void strbuf_add_scrubbed(struct strbuf *sb, const char *s, bool keep_newlines);
 int util_mkdir_own(const char *path, unsigned mode);
 /*
  * The same, and the mode holds whatever the umask: a folder made here gets
- * exactly mode; with enforce, a folder already there that this user owns
- * gets it too (the plan's store_mode, written explicitly), its other bits
- * (setgid) kept. 0 ok, -1 with errno.
+ * exactly mode (setgid too); with enforce, a folder already there that
+ * this user owns gets it too (the plan's store_mode, written explicitly),
+ * special bits it has kept. 0 ok, -1 with errno.
  */
 int util_mkdir_mode(const char *path, unsigned mode, bool enforce);
 

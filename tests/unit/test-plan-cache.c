@@ -290,6 +290,18 @@ static void test_forged_fields(void)
 		CHECK(p->cache_image == NULL);
 		plan_free(p);
 	}
+	/* a store_mode the loader never lets through (world-writable, with x) */
+	{
+		unsigned bad = 0777;
+		memcpy(buf, orig, len);
+		memcpy(buf + HEADER_SIZE + offsetof(struct plan, store_mode), &bad, sizeof(bad));
+		fix_checksum(buf, len);
+		write_whole(cache_path, buf, len);
+		p = load(true);
+		CHECK(p->cache_image == NULL);
+		CHECK_INT(p->store_mode, parsed->store_mode);
+		plan_free(p);
+	}
 	write_whole(cache_path, orig, len);
 	free(orig);
 	free(buf);
@@ -371,11 +383,12 @@ static void test_default_timeout(void)
 	plan_free(p);
 }
 
-/* issue 9 §5: the identity keys come back from the cache as parsed */
+/* issue 9 §5: the identity keys come back from the cache as parsed (and
+ * issue 10's store_mode) */
 static void test_identity_fields(void)
 {
 	static const char text[] =
-		"version: 1\nplan: {id: ident}\nidentity: db\n"
+		"version: 1\nplan: {id: ident}\nidentity: db\nstore_mode: \"0640\"\n"
 		"environments: [{name: dev, promoters: [ci]}, {name: prod, promoters: [ops, ci]}]\n"
 		"people:\n"
 		"  - {id: ann, roles: [ops], login: [ann, ann2], db_user: ann_db}\n"
@@ -407,6 +420,11 @@ static void test_identity_fields(void)
 		CHECK_INT(b->identity, IDENTITY_DB);
 		CHECK_INT(b->identity_set, a->identity_set);
 		CHECK_INT(b->identity_loc.line, a->identity_loc.line);
+		/* issue 10 §10: store_mode too */
+		CHECK_INT(b->store_mode, 0640);
+		CHECK_INT(b->store_mode_loc.line, a->store_mode_loc.line);
+		CHECK_INT(plan_dir_mode(b), 0750);
+		CHECK_INT(plan_dir_mode(NULL), 0700);
 		for (size_t k = 0; k < a->npeople; k++) {
 			CHECK_INT(b->people[k].nlogins, a->people[k].nlogins);
 			for (size_t j = 0; j < a->people[k].nlogins; j++) {
