@@ -772,7 +772,12 @@ static int sq_check_write(struct sq_conn *c, const char *path, const struct stor
 	}
 	if (need_dir && faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) < 0) {
 		struct strbuf sb = STRBUF_INIT;
-		if (errno == EROFS) {
+		if (errno == ENOENT || errno == ENOTDIR) {
+			err_setr(e, ERR_FAILED, REASON_IO,
+				 "its folder '%s' does not exist; create it, or name another store", dir);
+			goto out;
+		}
+		if (errno != EACCES && errno != EPERM) {
 			sq_denied(e, dir, errno);
 			goto out;
 		}
