@@ -10,6 +10,7 @@
  * of their (static) SQL text.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sqlite3.h>
@@ -177,6 +178,11 @@ static int sq_fail(struct sq_conn *c, struct err *e)
 	}
 	if (sqlite3_errcode(c->db) == SQLITE_CONSTRAINT)
 		return err_setr(e, ERR_FAILED, REASON_CONFLICT, "%s", sqlite3_errmsg(c->db));
+	if (sqlite3_errcode(c->db) == SQLITE_FULL || sqlite3_system_errno(c->db) == ENOSPC)
+		return err_setr(e, ERR_FAILED, REASON_IO,
+				"the disk that holds the store is full (%s: %s); free space on it, "
+				"then try again",
+				c->path ? c->path : "the store", sqlite3_errmsg(c->db));
 	return err_setr(e, ERR_FAILED, REASON_IO, "%s", sqlite3_errmsg(c->db));
 }
 
@@ -240,7 +246,7 @@ static int sq_exec(void *conn, const char *sql, struct err *e)
 		return 0;
 	}
 	if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		if (sqlite3_errcode(c->db) == SQLITE_BUSY)
+		if (sqlite3_errcode(c->db) == SQLITE_BUSY || sqlite3_errcode(c->db) == SQLITE_FULL)
 			sq_fail(c, e);
 		else
 			err_setr(e, ERR_FAILED, REASON_IO, "%s", msg ? msg : sqlite3_errmsg(c->db));
