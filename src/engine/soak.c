@@ -115,10 +115,9 @@ static int soak_pair(struct pctx *c, const struct state *st, int project, int en
 				/* no incident, so no rollback either: the lease is
 				 * left to the repair of the next run */
 				err_setr(e, ERR_FAILED, se.reason,
-					 "%s in %s breached trigger '%s' (%s), but the store could "
-					 "not open its incident: %s; the rollback did not run and it "
-					 "still soaks there",
-					 pid_s, env_s, tr->id, why, se.msg);
+					 "%s in %s: %s, but the store could not open its incident: "
+					 "%s; the rollback did not run and it still soaks there",
+					 pid_s, env_s, why, se.msg);
 				exec_result_release(&res);
 				goto out;
 			}
