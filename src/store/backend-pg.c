@@ -138,6 +138,7 @@ struct pg_conn {
 	struct pg_stmt *stmts;
 	size_t nstmts, alloc;
 	char *plan; /* bound to every :plan */
+	bool reconnect_failed; /* the last pg_reconnect found no server */
 };
 
 static void pg_quiet(void *arg, const char *msg)
@@ -294,7 +295,8 @@ static bool pg_reconnect(void *conn)
 			return false;
 	}
 	PQreset(c->conn);
-	if (PQstatus(c->conn) != CONNECTION_OK)
+	c->reconnect_failed = PQstatus(c->conn) != CONNECTION_OK;
+	if (c->reconnect_failed)
 		return false;
 	for (size_t i = 0; i < c->nstmts; i++)
 		c->stmts[i].prepared = false;
@@ -776,11 +778,13 @@ static void pg_set_plan(void *conn, const char *plan)
 }
 
 /*
- * A failure whose session is lost and could not be opened again (the server
- * stopped, crashed or is out of reach) is worded as such, naming the server
- * and what connecting again said, whatever statement met it first: "server
- * closed the connection unexpectedly" alone does not say that the server
- * is gone for good.
+ * A failure whose session is lost is worded as such, naming the server,
+ * whatever statement met it first: "server closed the connection
+ * unexpectedly" alone does not say what happened. When connecting again
+ * failed too (the server stopped, crashed or is out of reach) the server is
+ * gone, and what connecting said is added. (No reconnect here: the store's
+ * own retry of a coordination write asks pg_reconnect, which must find the
+ * session lost.)
  */
 static int pg_failed(struct pg_conn *c, struct err *e)
 {
@@ -799,12 +803,20 @@ static int pg_failed(struct pg_conn *c, struct err *e)
 	while (n > 0 && (m[n - 1] == ' ' || m[n - 1] == '\r'))
 		n--;
 	snprintf(again, sizeof(again), "%.*s", (int)n, m ? m : "");
-	snprintf(e->msg, sizeof(e->msg),
-		 "the PostgreSQL server %s:%s is gone (%s%s%s); start it again or check the "
-		 "network, then try again",
-		 PQhost(c->conn) ? PQhost(c->conn) : "?", PQport(c->conn) ? PQport(c->conn) : "?",
-		 first, again[0] && strcmp(again, first) ? "; connecting again: " : "",
-		 again[0] && strcmp(again, first) ? again : "");
+	if (!c->reconnect_failed)
+		snprintf(e->msg, sizeof(e->msg),
+			 "the session with the PostgreSQL server %s:%s was lost (%s); nothing of "
+			 "this change was written; try again",
+			 PQhost(c->conn) ? PQhost(c->conn) : "?",
+			 PQport(c->conn) ? PQport(c->conn) : "?", first);
+	else
+		snprintf(e->msg, sizeof(e->msg),
+			 "the PostgreSQL server %s:%s is gone (%s%s%s); start it again or check "
+			 "the network, then try again",
+			 PQhost(c->conn) ? PQhost(c->conn) : "?",
+			 PQport(c->conn) ? PQport(c->conn) : "?", first,
+			 again[0] && strcmp(again, first) ? "; connecting again: " : "",
+			 again[0] && strcmp(again, first) ? again : "");
 	e->reason = REASON_IO;
 	return -1;
 }
