@@ -16,6 +16,7 @@
 #include "store/store.h"
 
 extern const struct cmd_entry cmd_validate_entry;
+extern const struct cmd_entry cmd_report_entry;
 
 #ifndef TOLLGATE_VERSION
 #define TOLLGATE_VERSION "0.1.0"
@@ -306,6 +307,7 @@ int main(int argc, char **argv)
 	if (e->needs & (1 << 1)) {
 		struct store_open_opts so = { .waiting = store_waiting };
 		const char *wait = getenv("TOLLGATE_STORE_WAIT");
+		const char *pinned = getenv("TOLLGATE_NOW");
 		if (wait && *wait) {
 			int64_t secs;
 			if (util_parse_duration(wait, &secs) < 0 || secs <= 0) {
@@ -317,10 +319,28 @@ int main(int argc, char **argv)
 			}
 			so.wait_ms = secs * 1000;
 		}
+		/* a store made on a pinned clock is a rehearsal store for good */
+		so.rehearsal = pinned && *pinned;
 		if (store_open_with(&app.store, app.plan, app.db_url, &so, &err) < 0) {
 			rc = cmd_err(&err);
 			goto out_plan;
 		}
+		app.rehearsal = store_is_rehearsal(app.store);
+		if (so.rehearsal && !app.rehearsal) {
+			rc = cmd_error(EXIT_USAGE,
+				       "the store '%s' runs on the real clock: TOLLGATE_NOW is only "
+				       "for a rehearsal store (one created with it set); unset "
+				       "TOLLGATE_NOW, or rehearse on a store of its own (--db "
+				       "sqlite:rehearsal.db)",
+				       store_display_url(app.store));
+			goto out_store;
+		}
+		cmd_output_rehearsal(app.rehearsal);
+		/* the report carries the mark inside the document */
+		if (app.rehearsal && !app.json && e != &cmd_report_entry)
+			printf("%srehearsal:%s a store made with TOLLGATE_NOW; nothing here is the "
+			       "real release\n",
+			       cmd_color(&app, C_YELLOW), cmd_color(&app, C_RESET));
 	}
 
 	fflush(stdout);
@@ -328,6 +348,7 @@ int main(int argc, char **argv)
 	if (fflush(stdout) != 0 && rc == EXIT_OK)
 		rc = cmd_error(EXIT_FAILED, "could not write the output");
 
+out_store:
 	if (app.store)
 		store_close(app.store);
 out_plan:

@@ -118,7 +118,9 @@ static int log_exec(struct app *app, struct cmd_args *args)
 
 	err_init(&e);
 	if (app->json) {
-		fputs("{\n  \"entries\": [", stdout);
+		fputs(app->rehearsal ? "{\n  \"rehearsal\": true,\n  \"entries\": ["
+				     : "{\n  \"entries\": [",
+		      stdout);
 		cmd_output_written();
 		rc = store_log_each(app->store, limit, print_json, &c, &e);
 		if (rc < 0) {

@@ -34,6 +34,7 @@ struct app {
 	struct plan_diags *diags; /* the plan's warnings (validate prints them) */
 	struct store *store; /* opened when the entry NEEDS_STORE */
 	int64_t now;         /* TOLLGATE_NOW or the clock, read once */
+	bool rehearsal;      /* the store is a rehearsal store: every output says so */
 	const char *argv0;
 };
 
@@ -120,6 +121,9 @@ void cmd_output_safe(bool text_stdout);
 void cmd_output_raw(const char *bytes);
 /* main.c: say whether stdout carries JSON (--json), before the command runs. */
 void cmd_output_init(bool json);
+/* main.c: the store is a rehearsal store: every JSON document cmd_print_json
+ * writes gets "rehearsal": true. */
+void cmd_output_rehearsal(bool rehearsal);
 /* A command that writes JSON to stdout by itself says so (no error document
  * is added after it). */
 void cmd_output_written(void);

@@ -113,6 +113,8 @@ struct store {
 	 * change's entry will be head_seq + 1, chained to head_hash */
 	int64_t head_seq;
 	char head_hash[65];
+	int64_t head_at; /* the time of entry head_seq (0: none) */
+	bool rehearsal;  /* meta 'clock' is 'rehearsal' */
 	char *bulk_sql; /* multi-row audit insert, built once (stable address) */
 	struct audit_hasher *hasher; /* audit.c's digest context, made on the
 				      * first append */
@@ -158,9 +160,11 @@ void store_clean_text(struct strbuf *out, const char *s, size_t max, bool tail);
 
 /* The SQL, written once (store-sql.c). */
 extern const char *const sql_schema[]; /* sql_schema[v-1] migrates v-1 -> v */
-extern const char sql_get_version[];
 extern const char sql_set_version[];
 extern const char sql_meta_create[];
+extern const char sql_meta_open[];
+extern const char sql_meta_set_clock[];
+extern const char sql_audit_at[];
 extern const char sql_audit_head[];
 extern const char sql_audit_set_head[];
 extern const char sql_audit_insert[];

@@ -63,7 +63,11 @@ const char *const sql_schema[] = { schema_v1, schema_v2, NULL };
 
 const char sql_meta_create[] =
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
-const char sql_get_version[] = "SELECT value FROM meta WHERE key = 'schema_version'";
+/* what an open reads: the schema version and the clock the store was made on */
+const char sql_meta_open[] =
+	"SELECT key, value FROM meta WHERE key IN ('schema_version', 'clock')";
+/* written once, when the store is created: 'rehearsal' or 'real' */
+const char sql_meta_set_clock[] = "INSERT INTO meta (key, value) VALUES ('clock', ?)";
 const char sql_set_version[] =
 	"INSERT INTO meta (key, value) VALUES ('schema_version', ?)"
 	" ON CONFLICT (key) DO UPDATE SET value = excluded.value";
@@ -80,6 +84,8 @@ const char sql_audit_last[] =
 	"SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit"
 	" WHERE seq > (SELECT COALESCE(MAX(seq), 0) FROM audit) - ? ORDER BY seq";
 const char sql_audit_count[] = "SELECT COUNT(*) FROM audit";
+/* the time of the head entry: the next one is never dated before it */
+const char sql_audit_at[] = "SELECT at FROM audit WHERE seq = ?";
 
 #define PROMO_COLS \
 	"project, env, state, version, previous_version, since, run_id, soak_until, detail, seq"

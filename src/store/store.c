@@ -172,37 +172,47 @@ static char *dir_of(const char *path)
 struct version_ctx {
 	int64_t v;
 	bool found;
+	bool rehearsal;
 };
 
+/* A row of sql_meta_open: (key, value). */
 static int version_row(void *ctx, const struct store_row *r)
 {
 	struct version_ctx *c = ctx;
-	c->v = row_int(r, 0);
-	c->found = true;
+	const struct store_val *k = &r->v[0], *v = &r->v[1];
+	if (k->type != SV_TEXT)
+		return 0;
+	if (k->len == 14 && !memcmp(k->s, "schema_version", 14)) {
+		c->v = row_int(r, 1);
+		c->found = true;
+	} else if (k->len == 5 && !memcmp(k->s, "clock", 5)) {
+		c->rehearsal = v->type == SV_TEXT && v->len == 9 && !memcmp(v->s, "rehearsal", 9);
+	}
 	return 0;
 }
 
-static int migrate(struct store *s, struct err *e)
+static int migrate(struct store *s, const struct store_open_opts *o, struct err *e)
 {
-	struct version_ctx vc = { 0, false };
+	struct version_ctx vc = { 0, false, false };
 	struct err ignored;
 	int64_t known = STORE_SCHEMA_VERSION;
 	char buf[24];
 
 	/* fast path: an up-to-date store needs no write lock */
 	err_init(&ignored);
-	if (s->be->query(s->conn, sql_get_version, NULL, 0, 0, version_row, &vc, &ignored) >= 0 &&
-	    vc.found && vc.v == known)
+	if (s->be->query(s->conn, sql_meta_open, NULL, 0, 0, version_row, &vc, &ignored) >= 0 &&
+	    vc.found && vc.v == known) {
+		s->rehearsal = vc.rehearsal;
 		return 0;
+	}
 	if (vc.found && vc.v > known)
 		goto newer;
 
 	if (s->be->begin(s->conn, true, e) < 0)
 		return -1;
-	vc.found = false;
-	vc.v = 0;
+	vc = (struct version_ctx){ 0, false, false };
 	if (s->be->exec(s->conn, sql_meta_create, e) < 0 ||
-	    s->be->query(s->conn, sql_get_version, NULL, 0, 0, version_row, &vc, e) < 0)
+	    s->be->query(s->conn, sql_meta_open, NULL, 0, 0, version_row, &vc, e) < 0)
 		goto fail;
 	if (vc.v > known) {
 		s->be->rollback(s->conn);
@@ -217,6 +227,14 @@ static int migrate(struct store *s, struct err *e)
 		if (s->be->query(s->conn, sql_set_version, &p, 1, 0, NULL, NULL, e) < 0)
 			goto fail;
 	}
+	if (!vc.v) {
+		/* a new store: it is a rehearsal store for good, or never */
+		struct store_val p = sv_text(o->rehearsal ? "rehearsal" : "real");
+		if (s->be->query(s->conn, sql_meta_set_clock, &p, 1, 0, NULL, NULL, e) < 0)
+			goto fail;
+		vc.rehearsal = o->rehearsal;
+	}
+	s->rehearsal = vc.rehearsal;
 	return s->be->commit(s->conn, e);
 fail:
 	s->be->rollback(s->conn);
@@ -302,7 +320,7 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 			 why.msg);
 		goto fail;
 	}
-	if (migrate(s, &why) < 0) {
+	if (migrate(s, o, &why) < 0) {
 		if (err_is(&why, REASON_CONFLICT))
 			err_copy(e, &why);
 		else
@@ -341,6 +359,11 @@ void store_close(struct store *s)
 const char *store_backend_name(const struct store *s)
 {
 	return s->be->name;
+}
+
+bool store_is_rehearsal(const struct store *s)
+{
+	return s->rehearsal;
 }
 
 const char *store_display_url(const struct store *s)
@@ -390,7 +413,9 @@ int store_begin_change(struct store *s, int64_t now, const char *actor, const ch
 		}
 	}
 	s->in_change = true;
-	s->change_now = now;
+	/* the clock went back (or a rehearsal's TOLLGATE_NOW did): the entry,
+	 * and what the change writes, take the last entry's time */
+	s->change_now = now < s->head_at ? s->head_at : now;
 	s->change_actor = xstrdup(actor);
 	s->change_action = xstrdup(action);
 	s->change_subject = xstrdup(subject ? subject : "");

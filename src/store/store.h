@@ -66,6 +66,9 @@ struct store_open_opts {
 	int64_t wait_ms; /* 0: STORE_WAIT_DEFAULT_MS */
 	void (*waiting)(void *ctx, const char *holder);
 	void *ctx;
+	/* a store created by this open is a rehearsal store (the app's clock
+	 * is TOLLGATE_NOW); an existing store keeps what it was made as */
+	bool rehearsal;
 };
 int store_open_with(struct store **out, const struct plan *plan, const char *url,
 		    const struct store_open_opts *o, struct err *e);
@@ -73,6 +76,10 @@ void store_close(struct store *s); /* NULL is fine; aborts an open change */
 
 /* "sqlite" or "postgres" */
 const char *store_backend_name(const struct store *s);
+/* Was the store created as a rehearsal store (store_open_opts.rehearsal)?
+ * Kept in its meta table ('clock': 'rehearsal' or 'real'); a store made
+ * before tollgate kept it is a real one. */
+bool store_is_rehearsal(const struct store *s);
 /* The URL as shown to users (password masked). Owned by the store. */
 const char *store_display_url(const struct store *s);
 /* The folder beside which run logs are kept: the sqlite file's folder, or
@@ -83,7 +90,9 @@ const char *store_log_dir(const struct store *s);
 
 /*
  * Begin a change made by `actor` (a people id, "ci", "tollgate" for automatic
- * actions) at time `now`. action is a dotted verb ("record", "approve",
+ * actions) at time `now`; a `now` before the time of the log's last entry
+ * (the clock went back) is taken as that time, so the log's times never go
+ * backwards and the rows the change writes carry the entry's time. action is a dotted verb ("record", "approve",
  * "promotion.deploying", "incident.open" …), subject what it acts on
  * ("backend_public@sit", "gate-3", "42"), detail free text (may be NULL or
  * be set later with store_change_detail). Strings are copied.

@@ -15,7 +15,8 @@ expect_out_has "the audit log is empty"
 run log --verify
 expect_rc 0
 expect_err_empty
-[ "$out" = "audit log verified: 0 entries" ] || fail "verify of an empty log: $out"
+[ "$out" = "$REHEARSAL_MARK
+audit log verified: 0 entries" ] || fail "verify of an empty log: $out"
 checks=$((checks + 1))
 
 run record api dev --version a-1 --as tom
@@ -31,7 +32,7 @@ run log
 expect_rc 0
 expect_err_empty
 checks=$((checks + 1))
-[ "$(wc -l <"$T/out")" -eq 4 ] || fail "log should print 4 lines"
+[ "$(wc -l <"$T/out")" -eq 5 ] || fail "log should print the rehearsal mark and 4 lines"
 expect_out_has "2026-01-10T09:00:00Z  tom"
 expect_out_has "api@dev: version a-2 (was a-1)"
 expect_out_has "2026-01-10T11:00:00Z  paula"
@@ -62,7 +63,8 @@ expect_err_line "tollgate: error: --limit '0' is not a positive number"
 
 run log --verify
 expect_rc 0
-[ "$out" = "audit log verified: 4 entries" ] || fail "verify: $out"
+[ "$out" = "$REHEARSAL_MARK
+audit log verified: 4 entries" ] || fail "verify: $out"
 checks=$((checks + 1))
 
 # edited behind tollgate's back

@@ -796,6 +796,69 @@ static void test_bulk_append(void)
 	store_close(s);
 }
 
+/* Issue 9 item 6: a store remembers whether it was made on a rehearsal
+ * clock, and the log's times never go backwards. */
+static int at_fn(void *ctx, const struct store_log_entry *en)
+{
+	int64_t *v = ctx;
+	v[en->seq - 1] = en->at;
+	return 0;
+}
+
+static void test_rehearsal_and_clock(void)
+{
+	char *url = new_url("rehearsal");
+	struct store_open_opts o = { 0 };
+	struct store *s = NULL;
+	struct store_verify v;
+	int64_t at[4] = { 0 };
+	struct err e;
+
+	err_init(&e);
+	o.rehearsal = true;
+	CHECK_INT(store_open_with(&s, NULL, url, &o, &e), 0);
+	CHECK(store_is_rehearsal(s));
+	store_close(s);
+	s = open_ok(url); /* made as a rehearsal store, it stays one */
+	CHECK(store_is_rehearsal(s));
+	store_close(s);
+
+	url = new_url("real");
+	s = open_ok(url);
+	CHECK(!store_is_rehearsal(s));
+	store_close(s);
+	s = NULL;
+	CHECK_INT(store_open_with(&s, NULL, url, &o, &e), 0); /* and a real one stays real */
+	CHECK(!store_is_rehearsal(s));
+
+	/* the clock goes back an hour between changes, and within a batch */
+	CHECK_INT(store_record_version(s, T0 + 3600, "ci", "api", "dev", "v1", &e), 0);
+	CHECK_INT(store_record_version(s, T0, "ci", "api", "dev", "v2", &e), 0);
+	CHECK_INT(store_begin_batch(s, &e), 0);
+	CHECK_INT(store_begin_change(s, T0 + 7200, "ci", "x", "a", NULL, &e), 0);
+	CHECK_INT(store_commit_change(s, NULL, &e), 0);
+	CHECK_INT(store_begin_change(s, T0 + 60, "ci", "x", "b", NULL, &e), 0);
+	CHECK_INT(store_commit_change(s, NULL, &e), 0);
+	CHECK_INT(store_commit_batch(s, &e), 0);
+	CHECK_INT(store_log_each(s, 0, at_fn, at, &e), 0);
+	CHECK_INT(at[0], T0 + 3600);
+	CHECK_INT(at[1], T0 + 3600);
+	CHECK_INT(at[2], T0 + 7200);
+	CHECK_INT(at[3], T0 + 7200);
+	CHECK_INT(store_log_verify(s, &v, &e), 0);
+	CHECK(v.ok);
+	{
+		/* what the change wrote carries the entry's time too */
+		struct store_promotion p;
+		struct arena a;
+		arena_init(&a);
+		CHECK_INT(store_get_promotion(s, "api", "dev", &p, &a, &e), 0);
+		CHECK_INT(p.since, T0 + 3600);
+		arena_release(&a);
+	}
+	store_close(s);
+}
+
 /* nproc processes × nchanges changes at once: all land, none fails. */
 static void test_concurrency(int nproc, int nchanges)
 {
@@ -891,6 +954,7 @@ int main(void)
 	RUN(test_leases_and_steps);
 	RUN(test_audit_chain);
 	RUN(test_bulk_append);
+	RUN(test_rehearsal_and_clock);
 	RUN(test_concurrency_full);
 
 	cmd = xasprintf("rm -rf '%s'", tmpl);
