@@ -17,6 +17,7 @@
 
 extern const struct cmd_entry cmd_validate_entry;
 extern const struct cmd_entry cmd_report_entry;
+extern const struct cmd_entry cmd_forget_entry;
 
 #ifndef TOLLGATE_VERSION
 #define TOLLGATE_VERSION "0.1.0"
@@ -341,6 +342,14 @@ int main(int argc, char **argv)
 			printf("%srehearsal:%s a store made with TOLLGATE_NOW; nothing here is the "
 			       "real release\n",
 			       cmd_color(&app, C_YELLOW), cmd_color(&app, C_RESET));
+		/* state for ids the plan no longer has: moved, or warned about
+		 * (forget is how it goes away, so it never waits for itself) */
+		if (e != &cmd_forget_entry) {
+			bool reads = (e->needs & READ_ONLY) || cmd_flag(&args, "dry-run");
+			rc = cmd_check_orphans(&app, reads ? NULL : e->name);
+			if (rc)
+				goto out_store;
+		}
 	}
 
 	fflush(stdout);

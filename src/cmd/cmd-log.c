@@ -155,6 +155,6 @@ const struct cmd_entry cmd_log_entry = {
 	.opts = log_opts,
 	.min_args = 0,
 	.max_args = 0,
-	.needs = NEEDS_STORE,
+	.needs = NEEDS_STORE | READ_ONLY,
 	.exec = log_exec,
 };

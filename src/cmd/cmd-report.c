@@ -151,6 +151,6 @@ const struct cmd_entry cmd_report_entry = {
 	.opts = report_opts,
 	.min_args = 0,
 	.max_args = 0,
-	.needs = NEEDS_STORE,
+	.needs = NEEDS_STORE | READ_ONLY,
 	.exec = report_exec,
 };

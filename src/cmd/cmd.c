@@ -71,6 +71,7 @@ extern const struct cmd_entry cmd_promote_entry;
 extern const struct cmd_entry cmd_soak_entry;
 extern const struct cmd_entry cmd_rollback_entry;
 extern const struct cmd_entry cmd_log_entry;
+extern const struct cmd_entry cmd_forget_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_init_entry,
@@ -91,6 +92,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_soak_entry,
 	&cmd_rollback_entry,
 	&cmd_log_entry,
+	&cmd_forget_entry,
 	NULL,
 };
 

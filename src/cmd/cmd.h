@@ -69,6 +69,10 @@ enum {
 	NEEDS_PLAN = 1 << 0,
 	NEEDS_STORE = 1 << 1 | 1 << 0, /* a store needs its plan */
 	NEEDS_PERSON = 1 << 2,         /* --as / TOLLGATE_USER must name a person */
+	/* never changes the state: runs (with a warning) while the store holds
+	 * state for ids the plan no longer has; every other command that opens
+	 * the store refuses then (as does one given --dry-run) */
+	READ_ONLY = 1 << 3,
 };
 
 struct cmd_entry {
@@ -93,6 +97,12 @@ void cmd_print_overview(FILE *f);
 int cmd_error(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cmd_err(const struct err *e); /* prints e, returns its exit status */
 void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* main.c, once the store is open (cmd-forget.c): carry the state of ids the
+ * plan's `moved` renames over, warn about state for ids the plan no longer
+ * has, and when `changing` (the name of a command about to change the
+ * state; NULL for a read) refuse to go on. 0, or the exit status. */
+int cmd_check_orphans(struct app *app, const char *changing);
 
 /* `validate --json` on a rejected plan: {"valid": false, "errors": [...]} (cmd-validate.c). */
 int cmd_validate_print_failure(const struct plan_diags *d);

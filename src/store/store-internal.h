@@ -134,6 +134,10 @@ int64_t store_q(struct store *s, const char *sql, const struct store_val *p, int
 int store_in_write(struct store *s, int (*fn)(struct store *s, void *ctx, struct err *e), void *ctx,
 		   struct err *e);
 
+/* Run fn in a read transaction (or the open one) for one consistent view. */
+int store_in_read(struct store *s, int (*fn)(struct store *s, void *ctx, struct err *e), void *ctx,
+		  struct err *e);
+
 /* -1 with ERR_USAGE unless id is a valid id ("invalid <what> '<id>': …"). */
 int store_check_id(const char *what, const char *id, struct err *e);
 void store_lease_from_row(struct store_lease *l, const struct store_row *r);
@@ -202,6 +206,12 @@ extern const char sql_lease_del[];
 extern const char sql_lease_all[];
 extern const char sql_lease_cas[];
 extern const char sql_lease_push[];
+extern const char sql_state_ids[];
+/* NULL-terminated lists, one per enum store_id_kind (store-sql.c) */
+extern const char *const sql_move_project[], *const sql_move_env[], *const sql_move_gate[],
+	*const sql_move_item[], *const sql_move_blocker[];
+extern const char *const sql_forget_project[], *const sql_forget_env[], *const sql_forget_gate[],
+	*const sql_forget_item[], *const sql_forget_blocker[];
 extern const char sql_step_put[];
 extern const char sql_step_list[];
 

@@ -212,3 +212,56 @@ const char sql_step_list[] =
 	" WHERE (CAST(? AS TEXT) IS NULL OR project = ?) AND (CAST(? AS TEXT) IS NULL OR env = ?)"
 	" AND (CAST(? AS TEXT) IS NULL OR step = ?)"
 	" ORDER BY started DESC, run_id DESC LIMIT ?";
+
+/*
+ * Ids the state names (store_state_ids): (kind, id), kind as enum
+ * store_id_kind. The promotions' pairs, the approvals, ticks and blockers;
+ * history, leases and step runs follow their promotions, and incidents are
+ * records of what happened, resolved by number.
+ */
+const char sql_state_ids[] =
+	"SELECT 0, project FROM promotion GROUP BY project"
+	" UNION ALL SELECT 1, env FROM promotion GROUP BY env"
+	" UNION ALL SELECT 2, gate FROM approval GROUP BY gate"
+	" UNION ALL SELECT 3, item FROM tick"
+	" UNION ALL SELECT 4, id FROM blocker";
+
+/* Renames (store_move_id): params (to, from). The first of each kind counts. */
+const char *const sql_move_project[] = {
+	"UPDATE promotion SET project = ? WHERE project = ?",
+	"UPDATE promotion_history SET project = ? WHERE project = ?",
+	"UPDATE lease SET project = ? WHERE project = ?",
+	"UPDATE step_run SET project = ? WHERE project = ?",
+	"UPDATE incident SET project = ? WHERE project = ?",
+	NULL,
+};
+const char *const sql_move_env[] = {
+	"UPDATE promotion SET env = ? WHERE env = ?",
+	"UPDATE promotion_history SET env = ? WHERE env = ?",
+	"UPDATE lease SET env = ? WHERE env = ?",
+	"UPDATE step_run SET env = ? WHERE env = ?",
+	"UPDATE incident SET env = ? WHERE env = ?",
+	NULL,
+};
+const char *const sql_move_gate[] = { "UPDATE approval SET gate = ? WHERE gate = ?", NULL };
+const char *const sql_move_item[] = { "UPDATE tick SET item = ? WHERE item = ?", NULL };
+const char *const sql_move_blocker[] = { "UPDATE blocker SET id = ? WHERE id = ?", NULL };
+
+/* Forgetting (store_forget_id): param (id). The first of each kind counts. */
+const char *const sql_forget_project[] = {
+	"DELETE FROM promotion WHERE project = ?",
+	"DELETE FROM promotion_history WHERE project = ?",
+	"DELETE FROM lease WHERE project = ?",
+	"DELETE FROM step_run WHERE project = ?",
+	NULL,
+};
+const char *const sql_forget_env[] = {
+	"DELETE FROM promotion WHERE env = ?",
+	"DELETE FROM promotion_history WHERE env = ?",
+	"DELETE FROM lease WHERE env = ?",
+	"DELETE FROM step_run WHERE env = ?",
+	NULL,
+};
+const char *const sql_forget_gate[] = { "DELETE FROM approval WHERE gate = ?", NULL };
+const char *const sql_forget_item[] = { "DELETE FROM tick WHERE item = ?", NULL };
+const char *const sql_forget_blocker[] = { "DELETE FROM blocker WHERE id = ?", NULL };

@@ -425,6 +425,13 @@ int store_begin_change(struct store *s, int64_t now, const char *actor, const ch
 	return 0;
 }
 
+void store_change_subject(struct store *s, const char *subject)
+{
+	REQUIRE_CHANGE(s);
+	free(s->change_subject);
+	s->change_subject = xstrdup(subject ? subject : "");
+}
+
 void store_change_detail(struct store *s, const char *fmt, ...)
 {
 	va_list ap;
@@ -564,9 +571,8 @@ int store_in_write(struct store *s, int (*fn)(struct store *s, void *ctx, struct
 	return rc;
 }
 
-/* Run fn in a read transaction (or the open change) for one consistent view. */
-static int in_read(struct store *s, int (*fn)(struct store *s, void *ctx, struct err *e), void *ctx,
-		   struct err *e)
+int store_in_read(struct store *s, int (*fn)(struct store *s, void *ctx, struct err *e), void *ctx,
+		  struct err *e)
 {
 	int rc;
 	if (store_in_tx(s))
@@ -1133,7 +1139,7 @@ static int store_read_batch(struct store *s, const struct store_batch_q *q, size
 		if (rc <= 0)
 			return rc;
 	}
-	return in_read(s, batch_fn, &a, e);
+	return store_in_read(s, batch_fn, &a, e);
 }
 
 static int snap_promo_row(void *ctx, const struct store_row *r)

@@ -101,6 +101,8 @@ const char *store_log_dir(const struct store *s);
  */
 int store_begin_change(struct store *s, int64_t now, const char *actor, const char *action,
 		       const char *subject, const char *detail, struct err *e);
+/* Replace the subject of the open change. */
+void store_change_subject(struct store *s, const char *subject);
 /* Replace the detail of the open change (printf-style). */
 void store_change_detail(struct store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append the audit entry and commit (inside a batch: append only; the batch
@@ -271,6 +273,53 @@ struct store_incidents {
 int store_open_incidents(struct store *s, int min_level, struct store_incidents *out,
 			 struct err *e);
 void store_incidents_release(struct store_incidents *l);
+
+/* ---- ids the state names: renames in the plan (issue 9 item 4) ---------- */
+
+enum store_id_kind {
+	STORE_ID_PROJECT,
+	STORE_ID_ENV,
+	STORE_ID_GATE,
+	STORE_ID_ITEM,
+	STORE_ID_BLOCKER,
+	STORE_ID_KINDS
+};
+struct store_id {
+	enum store_id_kind kind;
+	const char *id;
+};
+struct store_ids {
+	struct arena arena;
+	size_t n;
+	struct store_id *v;
+};
+/*
+ * The distinct ids the state names, by kind: the projects and environments
+ * of promotions, the gates of approvals, the ticked items, the blockers
+ * changed. One query, cheap enough for every command (the check for state
+ * the plan no longer has). Joins the open transaction if any. out is
+ * initialised here; release it.
+ */
+int store_state_ids(struct store *s, struct store_ids *out, struct err *e);
+void store_ids_release(struct store_ids *ids);
+/*
+ * Rename id `from` of kind to `to` in every row that names it: for a
+ * project or an environment its promotions, their history, leases, step
+ * runs and incidents; for a gate its approvals; for an item its tick; for a
+ * blocker its progress. Needs an open change; the caller checks that `to`
+ * holds no state (a clash fails and the change must be aborted). *rows (may
+ * be NULL) gets the number of rows changed, in every table.
+ */
+int store_move_id(struct store *s, enum store_id_kind kind, const char *from, const char *to,
+		  int64_t *rows, struct err *e);
+/*
+ * Drop the state of id: a project's or environment's promotions, their
+ * history, leases and step runs (incidents stay: they record what
+ * happened); a gate's approvals; an item's tick; a blocker's progress.
+ * Needs an open change. *rows as for store_move_id (0: nothing held).
+ */
+int store_forget_id(struct store *s, enum store_id_kind kind, const char *id, int64_t *rows,
+		    struct err *e);
 
 /* ---- leases: one runner per (project, env) (SPEC §2, §7) ---------------- */
 
