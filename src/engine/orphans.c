@@ -58,28 +58,42 @@ static bool holds(const struct plan *p, const struct scan *sc, enum plan_kind k,
 	return i >= 0 && sc->has[k] && sc->has[k][i];
 }
 
-static void scan_ids(const struct plan *p, const struct store_ids *ids, struct scan *sc,
-		     struct orphans *out)
+struct scan_ctx {
+	const struct plan *p;
+	struct scan *sc;
+	struct orphans *out;
+	size_t alloc;
+};
+
+static int scan_id(void *ctx, enum store_id_kind kind, const char *id)
 {
-	size_t alloc = 0;
-	memset(sc, 0, sizeof(*sc));
-	for (size_t j = 0; j < ids->n; j++) {
-		enum plan_kind k = plan_kind_of[ids->v[j].kind];
-		int i = plan_kind_index(p, k, ids->v[j].id);
-		struct orphan *o;
-		if (i >= 0) {
-			if (!sc->has[k])
-				sc->has[k] = xcalloc(plan_kind_count(p, k) + 1, 1);
-			sc->has[k][i] = 1;
-			continue;
-		}
-		ALLOC_GROW(out->v, out->n + 1, alloc);
-		o = &out->v[out->n++];
-		memset(o, 0, sizeof(*o));
-		o->kind = k;
-		o->id = arena_strdup(&out->arena, ids->v[j].id);
-		o->moved = find_moved(p, k, o->id);
+	struct scan_ctx *c = ctx;
+	enum plan_kind k = plan_kind_of[kind];
+	int i = plan_kind_index(c->p, k, id);
+	struct orphan *o;
+	if (i >= 0) {
+		if (!c->sc->has[k])
+			c->sc->has[k] = xcalloc(plan_kind_count(c->p, k) + 1, 1);
+		c->sc->has[k][i] = 1;
+		return 0;
 	}
+	ALLOC_GROW(c->out->v, c->out->n + 1, c->alloc);
+	o = &c->out->v[c->out->n++];
+	memset(o, 0, sizeof(*o));
+	o->kind = k;
+	o->id = arena_strdup(&c->out->arena, id);
+	o->moved = find_moved(c->p, k, o->id);
+	return 0;
+}
+
+/* Read the store's ids (one query) into sc and out; sc is released by the
+ * caller either way. */
+static int scan_store(const struct plan *p, struct store *s, struct scan *sc, struct orphans *out,
+		      struct err *e)
+{
+	struct scan_ctx c = { p, sc, out, 0 };
+	memset(sc, 0, sizeof(*sc));
+	return store_each_state_id(s, scan_id, &c, e) < 0 ? -1 : 0;
 }
 
 /* One id contains the other (ledger / ledger-svc), the shorter of at least
@@ -135,18 +149,16 @@ static const char *suggest(const struct plan *p, const struct scan *sc, const st
 
 int orphans_find(struct orphans *out, const struct plan *p, struct store *s, struct err *e)
 {
-	struct store_ids ids;
 	struct scan sc;
 	size_t unmapped[PLAN_KIND_COUNT] = { 0 }, nsuggest = 0;
 
 	memset(out, 0, sizeof(*out));
 	arena_init(&out->arena);
-	if (store_state_ids(s, &ids, e) < 0) {
+	if (scan_store(p, s, &sc, out, e) < 0) {
+		scan_release(&sc);
 		orphans_release(out);
 		return -1;
 	}
-	scan_ids(p, &ids, &sc, out);
-	store_ids_release(&ids);
 	for (size_t i = 0; i < out->n; i++) {
 		struct orphan *o = &out->v[i];
 		if (o->moved) {
@@ -179,7 +191,6 @@ int orphans_move(const struct action_ctx *c, struct orphans *o, size_t *nmoved, 
 	const struct plan *p = c->plan;
 	struct strbuf subject = STRBUF_INIT, detail = STRBUF_INIT;
 	struct orphans now = { 0 };
-	struct store_ids ids;
 	struct scan sc;
 	int rc = -1;
 
@@ -191,10 +202,10 @@ int orphans_move(const struct action_ctx *c, struct orphans *o, size_t *nmoved, 
 		return -1;
 	/* under the write lock: what another process carried over is gone */
 	arena_init(&now.arena);
-	if (store_state_ids(c->store, &ids, e) < 0)
+	if (scan_store(p, c->store, &sc, &now, e) < 0) {
+		scan_release(&sc);
 		goto abort;
-	scan_ids(p, &ids, &sc, &now);
-	store_ids_release(&ids);
+	}
 	for (size_t i = 0; i < now.n; i++) {
 		const struct orphan *x = &now.v[i];
 		int64_t rows = 0;

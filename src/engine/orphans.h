@@ -10,7 +10,7 @@
  * - until then every command warns, naming the ids with a did-you-mean, and
  *   the commands that change state refuse (the cmd layer words both).
  *
- * The check is one query (store_state_ids) and a hash lookup per id, done
+ * The check is one query (store_each_state_id) and a hash lookup per id, done
  * once per command. Nothing here prints.
  */
 #ifndef TOLLGATE_ENGINE_ORPHANS_H

@@ -11,48 +11,42 @@
 #include "store/store-internal.h"
 
 struct ids_ctx {
-	struct store_ids *out;
-	size_t alloc;
+	store_id_fn fn;
+	void *ctx;
 };
 
 static int id_row(void *ctx, const struct store_row *r)
 {
 	struct ids_ctx *c = ctx;
+	const struct store_val *v = &r->v[1];
 	int64_t kind = row_int(r, 0);
-	struct store_id *x;
-	if (kind < 0 || kind >= STORE_ID_KINDS || row_null(r, 1))
+	char buf[256], *id = buf;
+	int rc;
+	if (kind < 0 || kind >= STORE_ID_KINDS || v->type != SV_TEXT)
 		return 0;
-	ALLOC_GROW(c->out->v, c->out->n + 1, c->alloc);
-	x = &c->out->v[c->out->n++];
-	x->kind = (enum store_id_kind)kind;
-	x->id = row_dup(r, 1, &c->out->arena);
-	return 0;
+	/* ids are short (the plan's are at most 128 bytes): no allocation */
+	if (v->len >= sizeof(buf))
+		id = xmalloc(v->len + 1);
+	memcpy(id, v->s, v->len);
+	id[v->len] = '\0';
+	rc = c->fn(c->ctx, (enum store_id_kind)kind, id);
+	if (id != buf)
+		free(id);
+	return rc;
 }
 
 static int ids_fn(struct store *s, void *ctx, struct err *e)
 {
-	return store_q(s, sql_state_ids, NULL, 0, id_row, ctx, e) < 0 ? -1 : 0;
+	int64_t rc = store_q(s, sql_state_ids, NULL, 0, id_row, ctx, e);
+	return rc < 0 ? -1 : (int)rc;
 }
 
-int store_state_ids(struct store *s, struct store_ids *out, struct err *e)
+int store_each_state_id(struct store *s, store_id_fn fn, void *ctx, struct err *e)
 {
-	struct ids_ctx c = { out, 0 };
-	memset(out, 0, sizeof(*out));
-	arena_init(&out->arena);
+	struct ids_ctx c = { fn, ctx };
 	/* a read transaction: on PostgreSQL its lock waits are bounded too, so a
 	 * table locked by someone's session ends in an error, not a hang */
-	if (store_in_read(s, ids_fn, &c, e) < 0) {
-		store_ids_release(out);
-		return -1;
-	}
-	return 0;
-}
-
-void store_ids_release(struct store_ids *ids)
-{
-	free(ids->v);
-	arena_release(&ids->arena);
-	memset(ids, 0, sizeof(*ids));
+	return store_in_read(s, ids_fn, &c, e);
 }
 
 static const char *const *move_sql(enum store_id_kind k)

@@ -219,9 +219,12 @@ const char sql_step_list[] =
  * history, leases and step runs follow their promotions, and incidents are
  * records of what happened, resolved by number.
  */
+/* (an environment's rows are all over the table: DISTINCT, in a subquery,
+ * reads it once into a small hash instead of sorting it, several times
+ * faster on SQLite) */
 const char sql_state_ids[] =
 	"SELECT 0, project FROM promotion GROUP BY project"
-	" UNION ALL SELECT 1, env FROM promotion GROUP BY env"
+	" UNION ALL SELECT * FROM (SELECT DISTINCT 1, env FROM promotion) AS e"
 	" UNION ALL SELECT 2, gate FROM approval GROUP BY gate"
 	" UNION ALL SELECT 3, item FROM tick"
 	" UNION ALL SELECT 4, id FROM blocker";

@@ -284,24 +284,16 @@ enum store_id_kind {
 	STORE_ID_BLOCKER,
 	STORE_ID_KINDS
 };
-struct store_id {
-	enum store_id_kind kind;
-	const char *id;
-};
-struct store_ids {
-	struct arena arena;
-	size_t n;
-	struct store_id *v;
-};
 /*
- * The distinct ids the state names, by kind: the projects and environments
- * of promotions, the gates of approvals, the ticked items, the blockers
- * changed. One query, cheap enough for every command (the check for state
- * the plan no longer has). Joins the open transaction if any. out is
- * initialised here; release it.
+ * Call fn for each distinct id the state names, by kind: the projects and
+ * environments of promotions, the gates of approvals, the ticked items, the
+ * blockers changed (id is valid during the call only). One query, cheap
+ * enough for every command (the check for state the plan no longer has),
+ * in one read transaction, or the open one. fn returns non-zero to stop
+ * (returned as is); -1 on error.
  */
-int store_state_ids(struct store *s, struct store_ids *out, struct err *e);
-void store_ids_release(struct store_ids *ids);
+typedef int (*store_id_fn)(void *ctx, enum store_id_kind kind, const char *id);
+int store_each_state_id(struct store *s, store_id_fn fn, void *ctx, struct err *e);
 /*
  * Rename id `from` of kind to `to` in every row that names it: for a
  * project or an environment its promotions, their history, leases, step
