@@ -44,6 +44,8 @@ cc -O2 -std=gnu11 -I"$SRC/src" -o "$W/gen" "$SRC/bench/bench-store-gen.c" "$BUIL
 cc -O2 -o "$W/pg-floor" "$SRC/bench/pg-floor.c" $(pkg-config --cflags --libs libpq)
 python3 "$SRC/bench/gen-plan.py" --projects "$PROJECTS" "$W/plan" >/dev/null
 PLAN=$W/plan/tollgate.yaml
+# the plan's id: the generated entries must belong to it (one store, many plans)
+PLAN_ID=$(sed -n 's/^plan: {id: \([^,}]*\).*/\1/p; s/^  id: //p' "$PLAN" | head -1)
 python3 - "$PLAN" "$W" <<'PY'
 import re, sys
 ids, sec = [], None
@@ -63,7 +65,7 @@ export TOLLGATE_NOW=2026-01-20T09:00:00Z
 bench() { # URL JUDGE
 	"$BUILD/tollgate" --plan "$PLAN" --db "$1" record --env dev --versions "$W/dev.txt" >/dev/null
 	"$BUILD/tollgate" --plan "$PLAN" --db "$1" record --env sit --versions "$W/sit.txt" >/dev/null
-	"$W/gen" "$1" "$ENTRIES" >/dev/null
+	"$W/gen" "$1" "$ENTRIES" "$PLAN_ID" >/dev/null
 	python3 - "$BUILD/tollgate" "$PLAN" "$1" "$PROBE" "$2" "$W/pg-floor" <<'PY'
 import resource, subprocess, sys, time
 exe, plan, url, probe, judge, floor_exe = sys.argv[1:7]

@@ -3,12 +3,15 @@
  * transaction (store_log_append_bulk), for bench-store.sh. Built by that
  * script against the build folder's libtollgate_core.a.
  *
- * usage: bench-store-gen URL N
+ * usage: bench-store-gen URL N PLAN_ID
+ * (the entries belong to that plan: the plan.id of the plan the caller's
+ * `tollgate log --verify` reads)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
+#include "plan/plan.h"
 #include "store/store.h"
 
 static double now_s(void)
@@ -21,16 +24,18 @@ static double now_s(void)
 int main(int argc, char **argv)
 {
 	struct store *s = NULL;
+	struct plan plan = { 0 };
 	struct err e;
 	double t0, t1;
 	long long n;
 
-	if (argc != 3 || (n = atoll(argv[2])) < 1) {
-		fprintf(stderr, "usage: bench-store-gen URL N\n");
+	if (argc != 4 || (n = atoll(argv[2])) < 1) {
+		fprintf(stderr, "usage: bench-store-gen URL N PLAN_ID\n");
 		return 2;
 	}
+	plan.id = argv[3];
 	err_init(&e);
-	if (store_open(&s, NULL, argv[1], &e) < 0) {
+	if (store_open(&s, &plan, argv[1], &e) < 0) {
 		fprintf(stderr, "bench-store-gen: error: %s\n", e.msg);
 		return 1;
 	}

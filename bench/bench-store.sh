@@ -32,6 +32,8 @@ cc -O2 -std=gnu11 -I"$SRC/src" -o "$W/gen" "$SRC/bench/bench-store-gen.c" "$BUIL
 	$(pkg-config --libs yaml-0.1 jansson sqlite3 libpq libcrypto) -lpthread -lm
 cp "$BUILD/tollgate" "$W/tollgate" # a rebuild during the run must not change it
 PLAN="$SRC/tests/fixtures/state-small.yaml"
+# the plan's id: the generated entries must belong to it (one store, many plans)
+PLAN_ID=$(sed -n 's/^plan: {id: \([^,}]*\).*/\1/p; s/^  id: //p' "$PLAN" | head -1)
 
 verify_rate() { # URL: best of 3, wall clock and the CPU time tollgate used
 	python3 - "$N" "$W/tollgate" "$PLAN" "$1" <<'PY'
@@ -54,10 +56,10 @@ PY
 }
 
 echo "== sqlite ($N entries)"
-"$W/gen" "sqlite:$W/bench.db" "$N"
+"$W/gen" "sqlite:$W/bench.db" "$N" "$PLAN_ID"
 verify_rate "sqlite:$W/bench.db"
 
 echo "== postgres ($N entries)"
 bash "$SRC/tests/pg/pg-start.sh" "$W/pg" >/dev/null
-"$W/gen" "$(cat "$W/pg/url")" "$N"
+"$W/gen" "$(cat "$W/pg/url")" "$N" "$PLAN_ID"
 verify_rate "$(cat "$W/pg/url")"

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,7 +17,6 @@
 #include "store/store.h"
 
 extern const struct cmd_entry cmd_validate_entry;
-extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_forget_entry;
 
 #ifndef TOLLGATE_VERSION
@@ -100,6 +100,31 @@ static int check_identity(struct app *app, const struct cmd_entry *e)
 				 app->as);
 	}
 	return 0;
+}
+
+/*
+ * Who is authenticated, and how, for the audit log: what the CLI knows today
+ * is a claim (--as / TOLLGATE_USER) or, without one, the OS user on this
+ * host. Identity binding (issue 9, item 5) replaces this with a checked value.
+ */
+static void set_auth(struct app *app)
+{
+	char host[256] = "", *auth;
+	const struct passwd *pw;
+	if (app->as) {
+		auth = xasprintf("claim:%s", app->as);
+	} else {
+		pw = getpwuid(geteuid());
+		if (gethostname(host, sizeof(host) - 1) < 0)
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		if (pw && pw->pw_name)
+			auth = xasprintf("os:%s@%s", pw->pw_name, host);
+		else
+			auth = xasprintf("os:%ld@%s", (long)geteuid(), host);
+	}
+	store_set_auth(app->store, auth);
+	free(auth);
 }
 
 /* A write has waited a second for another writer: say so, once. */
@@ -326,6 +351,7 @@ int main(int argc, char **argv)
 			rc = cmd_err(&err);
 			goto out_plan;
 		}
+		set_auth(&app);
 		app.rehearsal = store_is_rehearsal(app.store);
 		if (so.rehearsal && !app.rehearsal) {
 			rc = cmd_error(EXIT_USAGE,
@@ -337,8 +363,7 @@ int main(int argc, char **argv)
 			goto out_store;
 		}
 		cmd_output_rehearsal(app.rehearsal);
-		/* the report carries the mark inside the document */
-		if (app.rehearsal && !app.json && e != &cmd_report_entry)
+		if (app.rehearsal && !app.json && !(e->plain_stdout && e->plain_stdout(&args)))
 			printf("%srehearsal:%s a store made with TOLLGATE_NOW; nothing here is the "
 			       "real release\n",
 			       cmd_color(&app, C_YELLOW), cmd_color(&app, C_RESET));

@@ -1,6 +1,7 @@
 /*
- * cmd-log.c - `tollgate log [--limit N] [--verify]`: the audit log, oldest
- * first, and the check of its hash chain (SPEC §5, §7).
+ * cmd-log.c - `tollgate log [--limit N] [--head] [--verify [--anchor SEQ:HASH]…]`:
+ * the audit log, oldest first; its head; and the check of its hash chain,
+ * its anchors and the state it proves (SPEC §5, §7; issue 9, item 7).
  *
  * Entries are streamed from the store straight to stdout (also as JSON), so
  * a log of millions of entries prints in constant memory.
@@ -32,12 +33,18 @@ static int print_human(void *ctx, const struct store_log_entry *en)
 	strbuf_add_scrubbed(&f[1], en->action, false);
 	strbuf_add_scrubbed(&f[2], en->subject, false);
 	strbuf_add_scrubbed(&f[3], en->detail, false);
+	struct strbuf auth = STRBUF_INIT;
+	if (en->auth && *en->auth)
+		strbuf_add_scrubbed(&auth, en->auth, false);
 	util_fmt_time(en->at, at, sizeof(at));
-	printf("%s%6" PRId64 "%s  %s  %-12s %s%-22s%s %s%s%s\n", dim, en->seq, reset, at,
+	printf("%s%6" PRId64 "%s  %s  %-12s %s%-22s%s %s%s%s%s%s%s%s%s%s\n", dim, en->seq, reset, at,
 	       f[0].len ? f[0].buf : "", bold, f[1].len ? f[1].buf : "", reset,
-	       f[2].len ? f[2].buf : "", f[3].len ? ": " : "", f[3].len ? f[3].buf : "");
+	       f[2].len ? f[2].buf : "", f[3].len ? ": " : "", f[3].len ? f[3].buf : "",
+	       auth.len ? "  " : "", dim, auth.len ? "[" : "", auth.len ? auth.buf : "",
+	       auth.len ? "]" : "", reset);
 	for (int i = 0; i < 4; i++)
 		strbuf_release(&f[i]);
+	strbuf_release(&auth);
 	c->n++;
 	return ferror(stdout) ? 1 : 0;
 }
@@ -51,6 +58,9 @@ static int print_json(void *ctx, const struct store_log_entry *en)
 	json_t *o = encode_log_entry(en);
 	char *line;
 
+	/* the exact text hashed, so that anyone can recompute the hash */
+	if (en->ops)
+		json_object_set_new(o, "ops", encode_string(en->ops));
 	line = json_dumps(o, JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (!line)
@@ -64,38 +74,241 @@ static int print_json(void *ctx, const struct store_log_entry *en)
 	return ferror(stdout) ? 1 : 0;
 }
 
-static int log_verify(struct app *app)
+/* "'api'", "9", "null": one value as a message shows it (bounded, one line) */
+static void add_value(struct strbuf *sb, const char *v, bool is_int)
 {
-	struct store_verify v;
-	struct err e;
+	struct strbuf t = STRBUF_INIT;
+	if (!v) {
+		strbuf_addstr(sb, "null");
+		return;
+	}
+	if (is_int) {
+		strbuf_addstr(sb, v);
+		return;
+	}
+	strbuf_add_scrubbed(&t, v, false);
+	if (t.len > 80)
+		strbuf_addf(sb, "'%.77s…'", t.buf);
+	else
+		strbuf_addf(sb, "'%s'", t.len ? t.buf : "");
+	strbuf_release(&t);
+}
 
+static const char *times(int64_t n, char *buf, size_t len)
+{
+	if (n == 1)
+		return "once";
+	snprintf(buf, len, "%" PRId64 " times", n);
+	return buf;
+}
+
+/* "approval (gate 'gate-4', role 'ops-lead', person 'olga') is in the store, …" */
+static void describe_diff(struct strbuf *sb, const struct store_state_diff *d)
+{
+	const char **key = d->store ? d->store : d->log;
+	const bool *kint = d->store ? d->store_int : d->log_int;
+	strbuf_addf(sb, "%s (", d->table);
+	for (int i = 0; i < d->nkey; i++) {
+		strbuf_addf(sb, "%s%s ", i ? ", " : "", d->cols[i]);
+		add_value(sb, key[i], kint[i]);
+	}
+	strbuf_addch(sb, ')');
+	if (!d->log) {
+		strbuf_addstr(sb, " is in the store, but no entry of the audit log wrote it");
+		return;
+	}
+	if (!d->store) {
+		strbuf_addstr(sb, " is missing from the store: the audit log wrote it");
+		return;
+	}
+	strbuf_addstr(sb, " differs from what the audit log wrote: ");
+	{
+		bool first = true;
+		for (int i = d->nkey; i < d->ncols; i++) {
+			const char *a = d->store[i], *b = d->log[i];
+			if (a == b || (a && b && !strcmp(a, b)))
+				continue;
+			strbuf_addf(sb, "%s%s is ", first ? "" : "; ", d->cols[i]);
+			add_value(sb, a, d->store_int[i]);
+			strbuf_addstr(sb, " in the store, ");
+			add_value(sb, b, d->log_int[i]);
+			strbuf_addstr(sb, " in the log");
+			first = false;
+		}
+		if (d->store_count != d->log_count) {
+			char b1[32], b2[32];
+			strbuf_addf(sb, "%sthe store holds it %s, the log wrote it %s",
+				    first ? "" : "; ", times(d->store_count, b1, sizeof(b1)),
+				    times(d->log_count, b2, sizeof(b2)));
+		}
+	}
+}
+
+static json_t *diff_side(const struct store_state_diff *d, const char **v, const bool *is_int)
+{
+	json_t *o;
+	if (!v)
+		return json_null();
+	o = json_object();
+	for (int i = 0; i < d->ncols; i++) {
+		json_t *x;
+		if (!v[i])
+			x = json_null();
+		else if (is_int[i])
+			x = json_integer(strtoll(v[i], NULL, 10));
+		else
+			x = encode_string(v[i]);
+		json_object_set_new(o, d->cols[i], x);
+	}
+	return o;
+}
+
+/* SEQ:HASH (or SEQ HASH, as `log --head` prints it) into a; 0 ok, -1 not one. */
+static int parse_anchor(const char *arg, struct store_anchor *a)
+{
+	char *end;
+	long long seq;
+	size_t n;
+	if (!(*arg >= '0' && *arg <= '9'))
+		return -1;
+	seq = strtoll(arg, &end, 10);
+	if (seq < 0 || (*end != ':' && *end != ' '))
+		return -1;
+	end++;
+	n = strlen(end);
+	if (n != 64)
+		return -1;
+	for (size_t i = 0; i < 64; i++) {
+		char c = end[i];
+		if (c >= 'A' && c <= 'F')
+			c = (char)(c - 'A' + 'a');
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return -1;
+		a->hash[i] = c;
+	}
+	a->hash[64] = '\0';
+	a->seq = seq;
+	return 0;
+}
+
+static int log_head(struct app *app)
+{
+	int64_t seq;
+	char hash[65];
+	struct err e;
 	err_init(&e);
-	if (store_log_verify(app->store, &v, &e) < 0)
+	if (store_log_head(app->store, &seq, hash, &e) < 0)
 		return cmd_err(&e);
 	if (app->json) {
 		json_t *o = json_object();
-		json_object_set_new(o, "verified", json_boolean(v.ok));
-		json_object_set_new(o, "entries", json_integer(v.count));
-		if (!v.ok) {
-			json_object_set_new(o, "bad_seq", json_integer(v.bad_seq));
-			json_object_set_new(o, "why", encode_string(v.why));
+		json_object_set_new(o, "seq", json_integer(seq));
+		json_object_set_new(o, "hash", json_string(hash));
+		cmd_print_json(o);
+	} else {
+		printf("%" PRId64 " %s\n", seq, hash);
+	}
+	return EXIT_OK;
+}
+
+static int log_verify(struct app *app, const struct store_anchor *anchors, size_t nanchors)
+{
+	struct store_verify_full full;
+	const struct store_verify *v = &full.chain;
+	struct err e;
+	int rc = EXIT_OK;
+
+	err_init(&e);
+	if (store_log_verify_full(app->store, anchors, nanchors, &full, &e) < 0) {
+		store_verify_release(&full);
+		return cmd_err(&e);
+	}
+	if (app->json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "verified", json_boolean(v->ok && !full.anchors_failed &&
+								full.state_ok));
+		json_object_set_new(o, "entries", json_integer(v->count));
+		if (!v->ok) {
+			json_object_set_new(o, "bad_seq", json_integer(v->bad_seq));
+			json_object_set_new(o, "why", encode_string(v->why));
+		}
+		if (nanchors) {
+			json_t *a = json_object();
+			json_object_set_new(a, "given", json_integer((json_int_t)nanchors));
+			json_object_set_new(a, "failed", json_integer((json_int_t)full.anchors_failed));
+			if (full.anchors_failed) {
+				char buf[96];
+				snprintf(buf, sizeof(buf), "%" PRId64 ":%s", full.bad_anchor.seq,
+					 full.bad_anchor.hash);
+				json_object_set_new(a, "first_failed", json_string(buf));
+				json_object_set_new(a, "why", encode_string(full.anchor_why));
+			}
+			json_object_set_new(o, "anchors", a);
+		}
+		if (full.state_checked) {
+			json_t *st = json_object(), *arr = json_array();
+			json_object_set_new(st, "rows", json_integer(full.state_rows));
+			for (size_t i = 0; i < full.nlisted; i++) {
+				const struct store_state_diff *d = &full.diffs[i];
+				json_t *x = json_object();
+				json_object_set_new(x, "table", json_string(d->table));
+				json_object_set_new(x, "store", diff_side(d, d->store, d->store_int));
+				json_object_set_new(x, "log", diff_side(d, d->log, d->log_int));
+				if (d->store && d->log && d->store_count != d->log_count) {
+					json_object_set_new(x, "store_count", json_integer(d->store_count));
+					json_object_set_new(x, "log_count", json_integer(d->log_count));
+				}
+				json_array_append_new(arr, x);
+			}
+			json_object_set_new(st, "differences", arr);
+			json_object_set_new(st, "more",
+					    json_integer(full.ndiffs - (int64_t)full.nlisted));
+			json_object_set_new(o, "state", st);
 		}
 		cmd_print_json(o);
 	}
-	if (!v.ok && v.added)
-		return cmd_error(EXIT_FAILED,
-				 "audit log entry %" PRId64 " does not belong (%s); remove it or "
-				 "restore the store from a backup: until then every change is refused",
-				 v.bad_seq, v.why);
-	if (!v.ok)
-		return cmd_error(EXIT_FAILED,
-				 "audit log entry %" PRId64 " was altered or removed (%s); "
-				 "restore the store from a backup",
-				 v.bad_seq, v.why);
-	if (!app->json)
-		printf("audit log verified: %" PRId64 " entr%s\n", v.count,
-		       v.count == 1 ? "y" : "ies");
-	return EXIT_OK;
+	if (!v->ok) {
+		if (v->added)
+			rc = cmd_error(EXIT_FAILED,
+				       "audit log entry %" PRId64 " does not belong (%s); remove it or "
+				       "restore the store from a backup: until then every change is refused",
+				       v->bad_seq, v->why);
+		else
+			rc = cmd_error(EXIT_FAILED,
+				       "audit log entry %" PRId64 " was altered or removed (%s); "
+				       "restore the store from a backup",
+				       v->bad_seq, v->why);
+		goto out;
+	}
+	if (full.anchors_failed)
+		rc = cmd_error(EXIT_FAILED,
+			       "the audit log does not pass through anchor %" PRId64 ":%s: %s; the log "
+			       "was rewritten: restore the store from a backup",
+			       full.bad_anchor.seq, full.bad_anchor.hash, full.anchor_why);
+	if (!full.state_ok) {
+		for (size_t i = 0; i < full.nlisted; i++) {
+			struct strbuf sb = STRBUF_INIT;
+			describe_diff(&sb, &full.diffs[i]);
+			cmd_error(EXIT_FAILED, "%s", sb.buf);
+			strbuf_release(&sb);
+		}
+		if (full.ndiffs > (int64_t)full.nlisted)
+			cmd_error(EXIT_FAILED, "… and %" PRId64 " more rows",
+				  full.ndiffs - (int64_t)full.nlisted);
+		rc = cmd_error(EXIT_FAILED,
+			       "the state differs from what the audit log wrote, in %" PRId64
+			       " row%s: it was changed outside tollgate; restore the store from a backup",
+			       full.ndiffs, full.ndiffs == 1 ? "" : "s");
+	}
+	if (rc == EXIT_OK && !app->json) {
+		printf("audit log verified: %" PRId64 " entr%s", v->count, v->count == 1 ? "y" : "ies");
+		if (nanchors)
+			printf(", through %zu anchor%s", nanchors, nanchors == 1 ? "" : "s");
+		printf("; the state (%" PRId64 " row%s) is what they wrote\n", full.state_rows,
+		       full.state_rows == 1 ? "" : "s");
+	}
+out:
+	store_verify_release(&full);
+	return rc;
 }
 
 static int log_exec(struct app *app, struct cmd_args *args)
@@ -113,8 +326,29 @@ static int log_exec(struct app *app, struct cmd_args *args)
 			return cmd_error(EXIT_USAGE, "--limit '%s' is not a positive number", lim);
 		limit = v;
 	}
-	if (cmd_flag(args, "verify"))
-		return log_verify(app);
+	{
+		const char *arg[CMD_MAX_OPTS];
+		struct store_anchor anchors[CMD_MAX_OPTS];
+		size_t n = cmd_opt_all(args, "anchor", arg, CMD_MAX_OPTS);
+		bool verify = cmd_flag(args, "verify"), head = cmd_flag(args, "head");
+		if (head && (verify || lim))
+			return cmd_error(EXIT_USAGE, "--head goes alone: not with %s",
+					 verify ? "--verify" : "--limit");
+		if (n && !verify)
+			return cmd_error(EXIT_USAGE, "--anchor goes with --verify");
+		if (verify && lim)
+			return cmd_error(EXIT_USAGE, "--verify checks the whole log: not with --limit");
+		for (size_t i = 0; i < n; i++)
+			if (parse_anchor(arg[i], &anchors[i]) < 0)
+				return cmd_error(EXIT_USAGE,
+						 "--anchor '%s' is not SEQ:HASH (an entry number and its 64 "
+						 "hex digits, as 'log --head' prints them)",
+						 arg[i]);
+		if (head)
+			return log_head(app);
+		if (verify)
+			return log_verify(app, anchors, n);
+	}
 
 	err_init(&e);
 	if (app->json) {
@@ -140,21 +374,38 @@ static int log_exec(struct app *app, struct cmd_args *args)
 
 static const struct cmd_opt log_opts[] = {
 	{ "limit", 'n', true, false, "only the last N entries" },
-	{ "verify", 0, false, false, "check the hash chain: exit 1 when an entry was altered or removed" },
+	{ "verify", 0, false, false,
+	  "check the hash chain and the state it proves: exit 1 on any difference" },
+	{ "anchor", 0, true, true,
+	  "with --verify: SEQ:HASH the chain must pass through (from 'log --head')" },
+	{ "head", 0, false, false, "print the head of the log: SEQ HASH" },
 	{ NULL, 0, false, false, NULL },
 };
 
+/* `log --head` prints SEQ HASH for a program to keep as an anchor */
+static bool log_plain_stdout(const struct cmd_args *args)
+{
+	return cmd_flag(args, "head");
+}
+
 const struct cmd_entry cmd_log_entry = {
 	.name = "log",
-	.usage = "[--limit N] [--verify]",
-	.summary = "shows the audit log, or verifies its hash chain",
-	.help = "Every change to the state is one audit entry: seq, time, actor, action,\n"
-		"subject and detail, chained by SHA-256 hashes (each entry holds the hash of\n"
-		"the one before). --verify walks the chain and names the first entry that was\n"
-		"edited, deleted or moved.\n",
+	.usage = "[--limit N] | --head | --verify [--anchor SEQ:HASH]...",
+	.summary = "shows the audit log, or verifies it and the state it proves",
+	.help = "Every change to the state is one audit entry: seq, time, actor, how they were\n"
+		"authenticated (auth), action, subject, detail and the rows it wrote (ops),\n"
+		"chained by SHA-256 hashes (each entry holds the hash of the one before).\n"
+		"--verify walks the chain and names the first entry that was edited, deleted\n"
+		"or moved; then it rebuilds the state from the rows the entries wrote and\n"
+		"names every row of the store that differs: one no entry wrote, one missing,\n"
+		"one changed. Someone who can write the store can still rewrite the whole\n"
+		"chain: keep the head (--head prints SEQ HASH) outside the store, and give it\n"
+		"back as --anchor SEQ:HASH (repeatable): --verify fails unless the chain still\n"
+		"passes through every anchor.\n",
 	.opts = log_opts,
 	.min_args = 0,
 	.max_args = 0,
 	.needs = NEEDS_STORE | READ_ONLY,
 	.exec = log_exec,
+	.plain_stdout = log_plain_stdout,
 };

@@ -84,6 +84,10 @@ struct cmd_entry {
 	int min_args, max_args;     /* positionals; max -1 = unbounded */
 	unsigned needs;
 	int (*exec)(struct app *app, struct cmd_args *args);
+	/* May be NULL. True when, with these arguments, stdout is a document
+	 * or data for a program (the report, `log --head`): no "rehearsal:"
+	 * line is put before it (the report carries its own banner). */
+	bool (*plain_stdout)(const struct cmd_args *args);
 };
 
 const struct cmd_entry *cmd_find(const char *name);

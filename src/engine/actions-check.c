@@ -52,6 +52,7 @@ static void run_one(const struct action_ctx *c, int item, const char *logdir,
 	struct penv pe;
 	char run_id[64];
 	char *log = NULL;
+	const char **unset = promote_env_unset_for(p);
 
 	err_init(&e);
 	snprintf(run_id, sizeof(run_id), "check-%lld-%ld", (long long)c->now, (long)getpid());
@@ -66,7 +67,7 @@ static void run_one(const struct action_ctx *c, int item, const char *logdir,
 	t.cmd = it->check;
 	t.cwd = p->dir;
 	t.env = pe.v;
-	t.unset = promote_env_unset;
+	t.unset = unset;
 	t.timeout_ms = promote_timeout_ms(it->timeout);
 	t.log_path = log;
 
@@ -88,6 +89,7 @@ static void run_one(const struct action_ctx *c, int item, const char *logdir,
 	}
 	exec_result_release(&r);
 	penv_release(&pe);
+	free(unset);
 	free(log);
 }
 

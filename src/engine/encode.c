@@ -325,6 +325,9 @@ json_t *encode_log_entry(const struct store_log_entry *en)
 	set(o, "detail", jstr(en->detail ? en->detail : ""));
 	set(o, "prev_hash", jstr(en->prev_hash ? en->prev_hash : ""));
 	set(o, "hash", jstr(en->hash ? en->hash : ""));
+	/* absent in an entry from before schema 3 */
+	if (en->auth)
+		set(o, "auth", jstr(en->auth));
 	return o;
 }
 

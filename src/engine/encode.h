@@ -41,8 +41,9 @@ json_t *encode_promote_result(const struct plan *p, const struct promote_result 
  *  planned */
 json_t *encode_promote_report(const struct plan *p, const struct promote_report *rep, int env,
 			      bool dry_run);
-/* {"seq", "at", "actor", "action", "subject", "detail", "prev_hash", "hash"};
- * `log --json` is {"entries": [these]} */
+/* {"seq", "at", "actor", "action", "subject", "detail", "prev_hash", "hash",
+ * "auth"} ("auth" only in entries of schema 3 on); `log --json` is
+ * {"entries": [these, each with "ops" too]} */
 json_t *encode_log_entry(const struct store_log_entry *en);
 /* {"error": {"code": reason name ("not_found", "busy" …), "message"[, "file",
  *  "line", "column"]}} */

@@ -68,6 +68,7 @@ void pctx_init(struct pctx *c, const struct plan *p, struct store *s, int64_t no
 	} while (promote_runs_live(c->run_id));
 	promote_runs_add(c->run_id);
 	c->log_dir = xasprintf("%s/runs/%s", store_log_dir(s), c->run_id);
+	c->unset = promote_env_unset_for(p);
 }
 
 void pctx_release(struct pctx *c)
@@ -77,6 +78,8 @@ void pctx_release(struct pctx *c)
 	c->run_id[0] = '\0';
 	free(c->log_dir);
 	c->log_dir = NULL;
+	free(c->unset);
+	c->unset = NULL;
 }
 
 int64_t promote_timeout_ms(int64_t seconds)
@@ -168,6 +171,18 @@ void penv_build(struct penv *pe, const struct pctx *c, int project, int env, con
 }
 
 const char *const promote_env_unset[] = { "TOLLGATE_DB", "PG*", NULL };
+
+const char **promote_env_unset_for(const struct plan *p)
+{
+	size_t n = ARRAY_SIZE(promote_env_unset) - 1, k = 0;
+	const char **v = xcalloc(n + p->nsecrets + 1, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		v[k++] = promote_env_unset[i];
+	for (size_t i = 0; i < p->nsecrets; i++)
+		v[k++] = p->secrets[i];
+	v[k] = NULL;
+	return v;
+}
 
 void penv_release(struct penv *pe)
 {
@@ -287,7 +302,7 @@ int promote_step_sync(struct pctx *c, int project, int env, const char *step, co
 	t.cmd = cmd;
 	t.cwd = c->plan->dir;
 	t.env = pe.v;
-	t.unset = promote_env_unset;
+	t.unset = c->unset;
 	t.timeout_ms = promote_timeout_ms(timeout_s);
 	t.log_path = log;
 	t.log_lazy = true;

@@ -36,6 +36,7 @@ struct pctx {
 	bool log_dir_failed; /* said once that logs are not kept */
 	const struct promote_observer *obs;
 	const struct cancel_token *cancel; /* may be NULL */
+	const char **unset; /* what no step is given: promote_env_unset_for */
 };
 /* Start a run: a fresh run id, live in this process (the registry below)
  * until pctx_release. */
@@ -79,6 +80,8 @@ void penv_release(struct penv *pe);
  * (SPEC §6): the store's URL and every libpq variable (PGPASSWORD, PGHOST
  * …), for exec_task.unset. */
 extern const char *const promote_env_unset[];
+/* promote_env_unset and the plan's `secrets`, NULL-terminated (free it). */
+const char **promote_env_unset_for(const struct plan *p);
 
 /* The version live in a pair, by its state (rolled-back: the restored one). */
 const char *promote_live_version(enum store_state st, const char *version, const char *previous);

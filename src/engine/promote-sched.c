@@ -190,7 +190,7 @@ static int give(struct prun *r, size_t i, struct exec_task *out)
 	rp->task.cmd = step_cmd(r, rp);
 	rp->task.cwd = r->plan->dir;
 	rp->task.env = rp->pe.v;
-	rp->task.unset = promote_env_unset;
+	rp->task.unset = r->c.unset;
 	if (rp->step == STEP_MEASURE) {
 		rp->task.timeout_ms = promote_timeout_ms(r->plan->triggers[r->trigs[rp->trig]].timeout);
 		rp->task.capture_stdout = true;

@@ -100,8 +100,18 @@ struct job {
 };
 
 
+/* What a step left running in its process group after its main process
+ * exited: SIGTERM was sent; SIGKILL at the deadline if anything is left. */
+struct leftover {
+	pid_t pgid;
+	int64_t deadline; /* mono ms */
+	bool killed;      /* SIGKILL sent: forgotten once gone, or at the deadline */
+};
+
 struct runner {
 	const struct exec_opts *o;
+	struct leftover *left;
+	size_t nleft, aleft;
 	struct job *jobs;
 	int njobs;
 	int running;

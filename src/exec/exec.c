@@ -208,17 +208,54 @@ static void job_deadline(struct job *j, int64_t now)
 }
 
 
-/* The leader has exited (it is a zombie): reap it and collect the rest of
- * its output. */
+/*
+ * The groups that steps left behind: a group that is empty is forgotten; one
+ * whose grace ran out gets SIGKILL. Once the leader is reaped, the group's id
+ * cannot name another group while anything of it is left (the kernel keeps
+ * the number while it is in use as a group id), and an empty one is seen here
+ * within LEFTOVER_POLL_MS, well before its number could come round again.
+ */
+#define LEFTOVER_POLL_MS 20
+#define LEFTOVER_KILL_WAIT_MS 2000 /* after SIGKILL, for its end to be seen */
+
+static void leftovers_step(struct runner *r, int64_t now, bool kill_now)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < r->nleft; i++) {
+		struct leftover *l = &r->left[i];
+		if (kill(-l->pgid, 0) < 0 && errno == ESRCH)
+			continue; /* all gone */
+		if (l->killed && l->deadline <= now)
+			continue; /* SIGKILLed, not reaped yet by whoever inherited it */
+		if (!l->killed && (kill_now || l->deadline <= now)) {
+			kill(-l->pgid, SIGKILL);
+			l->killed = true;
+			l->deadline = now + LEFTOVER_KILL_WAIT_MS;
+		}
+		r->left[k++] = *l;
+	}
+	r->nleft = k;
+}
+
+/* The leader has exited (it is a zombie): end what it left running in its
+ * group, reap it and collect the rest of its output. */
 static void job_exited(struct runner *r, struct job *j, int64_t now)
 {
+	bool clean = j->phase == PH_RUNNING;
 	int st = 0;
 	pid_t w;
 
-	/* What is left of a group we terminated dies with its leader; the
-	 * zombie leader keeps the pgid from being reused until we reap it. */
-	if (j->phase != PH_RUNNING)
+	/* The zombie leader keeps the pgid from being reused until we reap it:
+	 * signal the group now. What is left of a group we terminated dies with
+	 * its leader; what a step that ended by itself left running (`sleep 60
+	 * &`) gets SIGTERM, and SIGKILL after the grace (leftovers_step), as a
+	 * service manager ends a unit's control group. */
+	if (!clean) {
 		job_signal(j, SIGKILL);
+	} else {
+		job_signal(j, SIGTERM);
+		job_signal(j, SIGCONT);
+	}
 	do
 		w = waitpid(j->res.pid, &st, 0);
 	while (w < 0 && errno == EINTR);
@@ -233,7 +270,17 @@ static void job_exited(struct runner *r, struct job *j, int64_t now)
 	}
 	/* else: reaped by someone else (SIGCHLD ignored): status unknown */
 	exec_close_fd(&j->pidfd);
-	job_drain(r, j);
+	job_drain(r, j); /* what it wrote before it exited goes before the note */
+	if (clean && j->res.pgid > 1 && kill(-j->res.pgid, 0) == 0) {
+		exec_log_note(j, "[tollgate: the command exited and left processes running in its "
+				 "group %d: SIGTERM sent, SIGKILL after %lld ms]\n",
+			      (int)j->res.pgid, (long long)j->grace_ms);
+		ALLOC_GROW(r->left, r->nleft + 1, r->aleft);
+		r->left[r->nleft].pgid = j->res.pgid;
+		r->left[r->nleft].deadline = now + j->grace_ms;
+		r->left[r->nleft].killed = false;
+		r->nleft++;
+	}
 	j->linger_until = now + LINGER_MS;
 }
 
@@ -428,6 +475,8 @@ static void abort_all(struct runner *r)
 static void step_jobs(struct runner *r, int64_t now)
 {
 	exec_collect_spawns(r, now);
+	if (r->nleft)
+		leftovers_step(r, now, false);
 	for (int i = 0; i < r->njobs; i++) {
 		struct job *j = &r->jobs[i];
 		if (!j->used || j->spawning)
@@ -498,6 +547,8 @@ static int wait_events(struct runner *r, int64_t now, int64_t next_tick,
 	}
 	if (r->o->cancel && wake > now + CANCEL_POLL_MS)
 		wake = now + CANCEL_POLL_MS;
+	if (r->nleft && wake > now + LEFTOVER_POLL_MS)
+		wake = now + LEFTOVER_POLL_MS;
 	if (wake != INT64_MAX || fallback) {
 		int64_t ms = wake == INT64_MAX ? INT64_MAX : wake - now;
 		if (fallback && ms > r->fallback_ms)
@@ -627,6 +678,15 @@ int exec_run_parallel(const struct exec_opts *o, struct err *e)
 	}
 	if (ret < 0)
 		abort_all(r);
+	/* what steps left running: until it ends or its grace runs out (at once
+	 * when the run was cancelled or failed) */
+	while (r->nleft) {
+		bool now_kill = ret < 0 || cancel_level(o->cancel) >= 2;
+		leftovers_step(r, exec_mono_ms(), now_kill);
+		if (r->nleft)
+			usleep(LEFTOVER_POLL_MS * 1000);
+	}
+	free(r->left);
 	exec_spawner_stop(r);
 	exec_spawner_release(r);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -30,6 +30,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -407,6 +408,7 @@ static void walk_plan(struct walk *w, struct plan *p)
 		STR(w, moved[i].from);
 		STR(w, moved[i].to);
 	}
+	walk_strv(w, &p->secrets, p->nsecrets);
 	maps = ARR(w, p->maps, 1);
 	if (maps) {
 		walk_map(w, &maps->envs);
@@ -603,6 +605,8 @@ static bool model_ok(const struct plan *p)
 		if ((unsigned)p->moved[i].kind >= PLAN_KIND_COUNT || !p->moved[i].from ||
 		    !p->moved[i].to)
 			return false;
+	if (!strv_ok(p->secrets, p->nsecrets))
+		return false;
 	/* the maps of every kind a lookup may ask for */
 	if (!MAP_OK(m->envs, p->envs, p->nenvs, name) || !MAP_OK(m->people, p->people, p->npeople, id) ||
 	    !MAP_OK(m->waves, p->waves, p->nwaves, id) ||
@@ -746,6 +750,11 @@ out:
 	return ok;
 }
 
+/* A plan this large is hashed on a thread of its own (below, a thread costs
+ * more than it saves). */
+#define PLAN_HASH_THREAD_BYTES (256 << 10)
+static const unsigned char sum_zero[32];
+
 static bool same_key(const struct cache_header *a, const struct cache_header *b)
 {
 	return !memcmp(a->magic, b->magic, sizeof(a->magic)) && a->header_size == b->header_size &&
@@ -771,52 +780,96 @@ static bool read_all(int fd, void *buf, size_t len, off_t at)
 	return true;
 }
 
-static struct plan *cache_read(const char *cache, const struct cache_header *key)
-{
+/*
+ * A cache file's header and checksummed image, read into private memory
+ * (never mapped: the file could change under a mapping after the check).
+ * Every field of the key but the plan's hash is compared here; the caller
+ * compares that one when the plan's hash is known (the two reads overlap).
+ */
+struct cache_fetch {
 	struct cache_header h;
+	char *image;
+};
+
+static bool cache_fetch(const char *cache, const struct cache_header *key, struct cache_fetch *f)
+{
+	struct cache_header want = *key;
 	struct stat st;
-	struct walk w;
-	char *image = NULL;
 	int fd = open(cache, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 
+	f->image = NULL;
 	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !read_all(fd, &h, sizeof(h), 0) ||
-	    !same_key(&h, key) || h.image_size > CACHE_MAX_IMAGE ||
-	    (uint64_t)st.st_size != sizeof(h) + h.image_size ||
-	    h.strings_off < align16(sizeof(struct plan)) || h.strings_off % 16 ||
-	    h.strings_off >= h.image_size)
+		return false;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !read_all(fd, &f->h, sizeof(f->h), 0))
+		goto fail;
+	memcpy(want.plan_sha256, f->h.plan_sha256, 32);
+	if (!same_key(&f->h, &want) || f->h.image_size > CACHE_MAX_IMAGE ||
+	    (uint64_t)st.st_size != sizeof(f->h) + f->h.image_size ||
+	    f->h.strings_off < align16(sizeof(struct plan)) || f->h.strings_off % 16 ||
+	    f->h.strings_off >= f->h.image_size)
 		goto fail;
 	/* populated in one go: faulting 1,000 pages in one by one costs as much
 	 * as reading them */
-	image = mmap(NULL, h.image_size, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (image == MAP_FAILED) {
-		image = NULL;
+	f->image = mmap(NULL, f->h.image_size, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (f->image == MAP_FAILED) {
+		f->image = NULL;
 		goto fail;
 	}
-	if (!read_all(fd, image, h.image_size, sizeof(h)) || checksum_of(&h, image) != h.checksum ||
-	    image[h.image_size - 1] != '\0')
+	if (!read_all(fd, f->image, f->h.image_size, sizeof(f->h)) ||
+	    checksum_of(&f->h, f->image) != f->h.checksum || f->image[f->h.image_size - 1] != '\0')
 		goto fail;
 	close(fd);
-	fd = -1;
+	return true;
+fail:
+	close(fd);
+	if (f->image)
+		munmap(f->image, f->h.image_size);
+	f->image = NULL;
+	return false;
+}
 
+static void cache_fetch_release(struct cache_fetch *f)
+{
+	if (f->image)
+		munmap(f->image, f->h.image_size);
+	f->image = NULL;
+}
+
+/* The plan of a fetched image whose key is the plan's (the image is then
+ * the plan's: NULL f->image). */
+static struct plan *cache_load(struct cache_fetch *f, const unsigned char sum[32])
+{
+	struct walk w;
+	char *image = f->image;
+
+	if (!image || memcmp(f->h.plan_sha256, sum, 32))
+		return NULL;
 	memset(&w, 0, sizeof(w));
 	w.mode = WALK_LOAD;
 	w.image = image;
-	w.image_size = h.image_size;
-	w.strings_off = h.strings_off;
+	w.image_size = f->h.image_size;
+	w.strings_off = f->h.strings_off;
 	w.off = align16(sizeof(struct plan));
 	walk_plan(&w, (struct plan *)image);
-	if (w.bad || align16(w.off) != h.strings_off || !model_ok((struct plan *)image))
-		goto fail;
-	((struct plan *)image)->cache_image_size = h.image_size;
+	if (w.bad || align16(w.off) != f->h.strings_off || !model_ok((struct plan *)image))
+		return NULL;
+	((struct plan *)image)->cache_image_size = f->h.image_size;
+	f->image = NULL;
 	return (struct plan *)image;
-fail:
-	if (fd >= 0)
-		close(fd);
-	if (image)
-		munmap(image, h.image_size);
+}
+
+/* The plan file's hash on a thread of its own, while the cache is read. */
+struct hash_job {
+	const char *path;
+	unsigned char sum[32];
+	bool ok;
+};
+
+static void *hash_main(void *arg)
+{
+	struct hash_job *j = arg;
+	j->ok = hash_file(j->path, j->sum);
 	return NULL;
 }
 
@@ -887,11 +940,35 @@ struct plan *plan_load_cached(const char *path, struct plan_diags *diags)
 	struct plan *p = NULL;
 	char *dir, *cache;
 
-	/* anything unusual (no file, a folder, too big): the loader says what */
-	if ((off && *off && strcmp(off, "0")) || !hash_file(path, sum) || !fill_key(&key, sum))
+	struct hash_job hj = { path, { 0 }, false };
+	struct cache_fetch f;
+	struct stat st;
+	pthread_t t;
+	bool threaded;
+
+	if ((off && *off && strcmp(off, "0")) || !fill_key(&key, sum_zero))
 		return plan_load(path, diags);
+	/* A large plan is hashed on a thread while the cache is read and
+	 * checked here: the two costs overlap (a 3 MB plan: ~1.6 ms each). */
+	threaded = stat(path, &st) == 0 && st.st_size >= PLAN_HASH_THREAD_BYTES &&
+		   !pthread_create(&t, NULL, hash_main, &hj);
+	if (!threaded)
+		hash_main(&hj);
 	cache = cache_path_for(path, &dir);
-	p = cache_read(cache, &key);
+	cache_fetch(cache, &key, &f);
+	if (threaded)
+		pthread_join(t, NULL);
+	/* anything unusual (no file, a folder, too big): the loader says what */
+	if (!hj.ok) {
+		cache_fetch_release(&f);
+		free(dir);
+		free(cache);
+		return plan_load(path, diags);
+	}
+	memcpy(sum, hj.sum, 32);
+	memcpy(key.plan_sha256, sum, 32);
+	p = cache_load(&f, sum);
+	cache_fetch_release(&f);
 	if (p) {
 		arena_init(&p->arena);
 		p->cache_image = p;

@@ -1174,6 +1174,26 @@ static void load_moved(struct loader *ld)
 	}
 }
 
+/* secrets: [NAME, PREFIX*]: environment variables no step is given */
+static void load_secrets(struct loader *ld)
+{
+	struct plan *p = ld->p;
+	struct plan_loc *locs;
+
+	get_strlist(ld, field(ld->root, "secrets"), "secrets", &p->secrets, &p->nsecrets, &locs);
+	for (size_t i = 0; i < p->nsecrets; i++) {
+		const char *s = p->secrets[i];
+		size_t n = strlen(s), k = 0;
+		bool ok = n > 0 && (isalpha((unsigned char)s[0]) || s[0] == '_');
+		for (k = 0; ok && k < n; k++)
+			ok = isalnum((unsigned char)s[k]) || s[k] == '_' || (s[k] == '*' && k == n - 1 && k > 0);
+		if (!ok)
+			plan_ld_errorl(ld, locs[i],
+				       "secrets: '%s' is not an environment variable name (NAME, or PREFIX* for every name that starts so)",
+				       s);
+	}
+}
+
 void plan_map_tree(struct loader *ld)
 {
 	static const char *const top[] = {
@@ -1182,7 +1202,7 @@ void plan_map_tree(struct loader *ld)
 		"blockers",   "risks",      "triggers",     "milestones",
 		"notify",     "resources",  "escalation",   "rollback_procedure",
 		"communication", "post_promotion", "changelog", "next_steps",
-		"moved",         NULL,
+		"moved",      "secrets",    NULL,
 	};
 	struct plan *p = ld->p;
 
@@ -1222,6 +1242,7 @@ void plan_map_tree(struct loader *ld)
 	load_triggers(ld);
 	load_milestones(ld);
 	load_notify(ld);
+	load_secrets(ld);
 	load_tables(ld);
 	load_moved(ld);
 }

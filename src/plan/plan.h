@@ -285,6 +285,11 @@ struct plan {
 	size_t nmoved;
 	struct plan_moved *moved;
 
+	/* secrets: names of environment variables (NAME, or PREFIX*) that
+	 * never reach a step, check or measure, beside the store's own */
+	const char **secrets;
+	size_t nsecrets;
+
 	/* Derived at load: projects in a topological order of depends_on. */
 	int *topo;
 

@@ -2,15 +2,19 @@
  * audit.c - the append-only, hash-chained audit log.
  *
  * Entry n holds hash(n) = SHA-256 over the canonical serialisation of
- * (seq, at, actor, action, subject, detail, prev_hash), each field written as
- * "<decimal length>:<bytes>," so no two different entries serialise the same;
- * prev_hash is hash(n-1) (64 '0's for the first). The head (last seq and its
+ * (seq, at, actor, action, subject, detail, prev_hash, auth, ops), each field
+ * written as "<decimal length>:<bytes>," so no two different entries
+ * serialise the same; prev_hash is hash(n-1) (64 '0's for the first). An
+ * entry from before schema 3 has no auth and no ops (NULL) and keeps the hash
+ * over its first seven fields. The head (last seq and its
  * hash) is also kept in `meta`: appends chain from the head, not from the last
  * row, so a deleted tail cannot be papered over by the next change, and
  * verify compares the last row with the head.
  *
  * Verify streams every row once through one reused digest context and one
- * reused buffer: no allocation per row.
+ * reused buffer: no allocation per row. With the state check, each entry's
+ * row changes are replayed as they stream by (replay.c), so the whole check
+ * stays one pass over the log; anchors are checked on the way.
  */
 #include <inttypes.h>
 #include <openssl/evp.h>
@@ -82,8 +86,10 @@ static void put_int(struct strbuf *sb, int64_t v)
 
 struct fields {
 	int64_t seq, at;
-	const char *s[5]; /* actor, action, subject, detail, prev_hash */
-	size_t len[5];
+	/* actor, action, subject, detail, prev_hash, auth, ops */
+	const char *s[7];
+	size_t len[7];
+	int n; /* 5, or 7 with auth and ops (schema 3 on) */
 };
 
 static void hash_fields(struct audit_hasher *h, const struct fields *f, char hex[65])
@@ -95,7 +101,7 @@ static void hash_fields(struct audit_hasher *h, const struct fields *f, char hex
 	strbuf_reset(&h->buf);
 	put_int(&h->buf, f->seq);
 	put_int(&h->buf, f->at);
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < f->n; i++)
 		put_field(&h->buf, f->s[i], f->len[i]);
 	if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1 ||
 	    EVP_DigestUpdate(h->ctx, h->buf.buf, h->buf.len) != 1 ||
@@ -110,10 +116,12 @@ static void hash_fields(struct audit_hasher *h, const struct fields *f, char hex
 
 static void fields_from_entry(struct fields *f, const struct store_log_entry *en)
 {
-	const char *v[5] = { en->actor, en->action, en->subject, en->detail, en->prev_hash };
+	const char *v[7] = { en->actor, en->action, en->subject, en->detail, en->prev_hash,
+			     en->auth, en->ops };
 	f->seq = en->seq;
 	f->at = en->at;
-	for (int i = 0; i < 5; i++) {
+	f->n = en->ops ? 7 : 5;
+	for (int i = 0; i < f->n; i++) {
 		f->s[i] = v[i] ? v[i] : "";
 		f->len[i] = strlen(f->s[i]);
 	}
@@ -158,8 +166,13 @@ static int read_head(struct store *s, struct head_ctx *c, struct err *e)
 	memset(c, 0, sizeof(*c));
 	if (store_q(s, sql_audit_head, NULL, 0, head_row, c, e) < 0)
 		return -1;
+	if (!c->found) { /* a plan's first entry: its chain starts here */
+		memset(c->hash, '0', 64);
+		c->hash[64] = '\0';
+		return 0;
+	}
 	if (c->found != 3)
-		return err_setr(e, ERR_FAILED, REASON_IO, "the audit log head is missing from the store's meta table");
+		return err_setr(e, ERR_FAILED, REASON_IO, "the audit log head is missing from the store's plan_meta table");
 	return 0;
 }
 
@@ -225,6 +238,11 @@ int audit_append(struct store *s, struct err *e)
 	en.subject = subject.buf ? subject.buf : "";
 	en.detail = detail.buf ? detail.buf : "";
 	en.prev_hash = s->head_hash;
+	en.auth = s->auth ? s->auth : "";
+	if (!s->change_ops.len)
+		strbuf_addch(&s->change_ops, '[');
+	strbuf_addch(&s->change_ops, ']');
+	en.ops = s->change_ops.buf;
 	if (!s->hasher) {
 		s->hasher = xmalloc(sizeof(*s->hasher));
 		hasher_init(s->hasher);
@@ -235,12 +253,13 @@ int audit_append(struct store *s, struct err *e)
 		hash_fields(s->hasher, &f, hex);
 	}
 	{
-		struct store_val p[] = { sv_int(en.seq), sv_int(en.at), sv_text(en.actor),
-					 sv_text(en.action), sv_text(en.subject),
-					 sv_text(en.detail), sv_text(en.prev_hash), sv_text(hex) };
+		struct store_val p[] = { sv_int(en.seq),	 sv_int(en.at),	       sv_text(en.actor),
+					 sv_text(en.action),	 sv_text(en.subject),  sv_text(en.detail),
+					 sv_text(en.prev_hash), sv_text(hex),	       sv_text(en.auth),
+					 sv_text(en.ops) };
 		struct err qe;
 		err_init(&qe);
-		if (store_q(s, sql_audit_insert, p, 8, NULL, NULL, &qe) < 0) {
+		if (store_q(s, sql_audit_insert, p, 10, NULL, NULL, &qe) < 0) {
 			/* we hold the write lock: an entry already at head + 1 was
 			 * written by someone else, outside tollgate */
 			if (err_is(&qe, REASON_CONFLICT))
@@ -263,6 +282,8 @@ int audit_append(struct store *s, struct err *e)
 	memcpy(s->head_hash, hex, sizeof(hex));
 	rc = 0;
 out:
+	/* the closing "]" is the entry's: a failed append may be retried */
+	s->change_ops.buf[--s->change_ops.len] = '\0';
 	strbuf_release(&detail);
 	strbuf_release(&subject);
 	return rc;
@@ -282,7 +303,7 @@ void audit_release(struct store *s)
 struct each_ctx {
 	store_log_fn fn;
 	void *ctx;
-	struct strbuf tmp[6];
+	struct strbuf tmp[8];
 };
 
 static const char *nul_term(struct strbuf *sb, const struct store_val *v)
@@ -307,13 +328,16 @@ static int each_row(void *ctx, const struct store_row *r)
 	en.detail = nul_term(&c->tmp[3], &r->v[5]);
 	en.prev_hash = nul_term(&c->tmp[4], &r->v[6]);
 	en.hash = nul_term(&c->tmp[5], &r->v[7]);
+	/* both or neither: an entry is of schema 3 when it has ops */
+	en.ops = r->v[9].type == SV_NULL ? NULL : nul_term(&c->tmp[7], &r->v[9]);
+	en.auth = !en.ops ? NULL : nul_term(&c->tmp[6], &r->v[8]);
 	return c->fn(c->ctx, &en);
 }
 
 int store_log_each(struct store *s, int64_t limit, store_log_fn fn, void *ctx, struct err *e)
 {
 	struct each_ctx c = { fn, ctx, { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT,
-					 STRBUF_INIT, STRBUF_INIT } };
+					 STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT } };
 	int64_t rc;
 	if (limit > 0) {
 		struct store_val p = sv_int(limit);
@@ -321,7 +345,7 @@ int store_log_each(struct store *s, int64_t limit, store_log_fn fn, void *ctx, s
 	} else {
 		rc = s->be->query(s->conn, sql_audit_all, NULL, 0, SQ_STREAM, each_row, &c, e);
 	}
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 8; i++)
 		strbuf_release(&c.tmp[i]);
 	return (int)rc;
 }
@@ -333,7 +357,24 @@ struct verify_ctx {
 	struct store_verify *out;
 	int64_t expect; /* next seq */
 	char prev[65];
+	bool seen_ops;  /* an entry of schema 3 went by */
+	/* the full check (NULL: the chain only) */
+	struct store_verify_full *full;
+	const struct store_anchor *anchors;
+	size_t nanchors;
+	struct replay *replay;
+	bool failed; /* the replay could not run (an error, not a finding) */
+	struct err *e;
 };
+
+static void anchor_failed(struct store_verify_full *full, const struct store_anchor *a,
+			  const char *fmt, int64_t seq)
+{
+	if (!full->anchors_failed++) {
+		full->bad_anchor = *a;
+		snprintf(full->anchor_why, sizeof(full->anchor_why), fmt, seq);
+	}
+}
 
 static int verify_row(void *ctx, const struct store_row *r)
 {
@@ -342,11 +383,13 @@ static int verify_row(void *ctx, const struct store_row *r)
 	struct fields f;
 	char hex[65];
 	const struct store_val *ph = &r->v[6], *hv = &r->v[7];
+	const struct store_val *auth = &r->v[8], *ops = &r->v[9];
 
 	f.seq = row_int(r, 0);
 	f.at = row_int(r, 1);
-	for (int i = 0; i < 5; i++) {
-		const struct store_val *v = &r->v[2 + i];
+	f.n = ops->type == SV_NULL ? 5 : 7;
+	for (int i = 0; i < f.n; i++) {
+		const struct store_val *v = i < 5 ? &r->v[2 + i] : i == 5 ? auth : ops;
 		f.s[i] = v->type == SV_TEXT ? v->s : "";
 		f.len[i] = v->type == SV_TEXT ? v->len : 0;
 	}
@@ -370,71 +413,103 @@ static int verify_row(void *ctx, const struct store_row *r)
 		snprintf(o->why, sizeof(o->why), "its content does not match its hash");
 		return 1;
 	}
+	/* entries of schema 3 record their row changes; one without them after
+	 * them was rewritten in the older form */
+	if (f.n == 5 && c->seen_ops) {
+		o->bad_seq = f.seq;
+		snprintf(o->why, sizeof(o->why), "its row changes are missing");
+		return 1;
+	}
+	c->seen_ops = c->seen_ops || f.n == 7;
+	if (c->replay && f.n == 7) {
+		char why[160];
+		int rc = replay_entry(c->replay, f.s[6], f.len[6], why, sizeof(why), c->e);
+		if (rc < 0) {
+			c->failed = true;
+			return 1;
+		}
+		if (rc > 0) {
+			o->bad_seq = f.seq;
+			snprintf(o->why, sizeof(o->why), "its row changes cannot be replayed: %s", why);
+			return 1;
+		}
+	}
+	for (size_t i = 0; i < c->nanchors; i++)
+		if (c->anchors[i].seq == f.seq && memcmp(c->anchors[i].hash, hex, 64))
+			anchor_failed(c->full, &c->anchors[i], "entry %" PRId64 " has another hash",
+				      f.seq);
 	memcpy(c->prev, hex, sizeof(hex));
 	c->expect++;
 	o->count++;
 	return 0;
 }
 
-struct verify_run {
-	struct store_verify *out;
-};
-
-static int verify_fn(struct store *s, void *ctx, struct err *e)
+static int verify_fn(struct store *s, struct verify_ctx *c, struct err *e)
 {
-	struct store_verify *out = ctx;
-	struct verify_ctx c;
+	struct store_verify *out = c->out;
 	struct head_ctx head;
 	int64_t rc;
 
 	if (read_head(s, &head, e) < 0)
 		return -1;
-	hasher_init(&c.h);
-	c.out = out;
-	c.expect = 1;
-	memcpy(c.prev, ZERO_HASH, sizeof(c.prev));
-	rc = s->be->query(s->conn, sql_audit_all, NULL, 0, SQ_STREAM, verify_row, &c, e);
-	hasher_release(&c.h);
-	if (rc < 0)
+	hasher_init(&c->h);
+	c->expect = 1;
+	c->e = e;
+	memcpy(c->prev, ZERO_HASH, sizeof(c->prev));
+	rc = s->be->query(s->conn, sql_audit_all, NULL, 0, SQ_STREAM, verify_row, c, e);
+	hasher_release(&c->h);
+	if (rc < 0 || c->failed)
 		return -1;
 	if (rc > 0)
 		return 0; /* out->why says which entry */
-	if (head.seq != c.expect - 1) {
-		if (head.seq > c.expect - 1) {
-			out->bad_seq = c.expect; /* the first entry missing */
+	if (head.seq != c->expect - 1) {
+		if (head.seq > c->expect - 1) {
+			out->bad_seq = c->expect; /* the first entry missing */
 			snprintf(out->why, sizeof(out->why),
 				 "the log ends at entry %" PRId64 " but its head says %" PRId64,
-				 c.expect - 1, head.seq);
+				 c->expect - 1, head.seq);
 		} else {
 			out->bad_seq = head.seq + 1; /* the first entry added */
 			out->added = true;
 			snprintf(out->why, sizeof(out->why),
 				 "it was added outside tollgate, after the log head (entry %" PRId64
 				 ")%s",
-				 head.seq, c.expect - 1 > head.seq + 1 ? ", and so were the entries after it"
-								     : "");
+				 head.seq, c->expect - 1 > head.seq + 1 ? ", and so were the entries after it"
+								      : "");
 		}
 		return 0;
 	}
-	if (strcmp(head.hash, c.prev)) {
-		out->bad_seq = c.expect - 1;
+	if (strcmp(head.hash, c->prev)) {
+		out->bad_seq = c->expect - 1;
 		snprintf(out->why, sizeof(out->why), "the last entry does not match the log head");
 		return 0;
 	}
 	out->ok = true;
+	for (size_t i = 0; c->full && i < c->nanchors; i++) {
+		const struct store_anchor *a = &c->anchors[i];
+		if (a->seq == 0 && strcmp(a->hash, ZERO_HASH))
+			anchor_failed(c->full, a, "entry %" PRId64 " has another hash", 0);
+		else if (a->seq > c->expect - 1)
+			anchor_failed(c->full, a, "it ends at entry %" PRId64, c->expect - 1);
+	}
+	if (c->replay) {
+		if (replay_compare(c->replay, s, c->full, e) < 0)
+			return -1;
+		c->full->state_checked = true;
+	}
 	return 0;
 }
 
-int store_log_verify(struct store *s, struct store_verify *out, struct err *e)
+/* Run fn in a read transaction of its own (or the open one): one view. */
+static int verify_in_read(struct store *s, struct verify_ctx *c, struct err *e)
 {
 	int rc;
-	memset(out, 0, sizeof(*out));
 	if (store_in_tx(s))
-		return verify_fn(s, out, e);
+		return verify_fn(s, c, e);
 	if (s->be->begin(s->conn, false, e) < 0)
 		return -1;
 	s->in_read = true;
-	rc = verify_fn(s, out, e);
+	rc = verify_fn(s, c, e);
 	s->in_read = false;
 	if (rc < 0) {
 		s->be->rollback(s->conn);
@@ -443,26 +518,69 @@ int store_log_verify(struct store *s, struct store_verify *out, struct err *e)
 	return s->be->commit(s->conn, e);
 }
 
+int store_log_verify(struct store *s, struct store_verify *out, struct err *e)
+{
+	struct verify_ctx c = { .out = out };
+	memset(out, 0, sizeof(*out));
+	return verify_in_read(s, &c, e);
+}
+
+int store_log_verify_full(struct store *s, const struct store_anchor *anchors, size_t nanchors,
+			  struct store_verify_full *out, struct err *e)
+{
+	struct verify_ctx c = { .out = &out->chain, .full = out, .anchors = anchors,
+				.nanchors = nanchors };
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	arena_init(&out->arena);
+	if (replay_open(&c.replay, e) < 0)
+		return -1;
+	rc = verify_in_read(s, &c, e);
+	replay_free(c.replay);
+	out->state_ok = out->state_checked && out->ndiffs == 0;
+	return rc;
+}
+
+void store_verify_release(struct store_verify_full *v)
+{
+	free(v->diffs);
+	arena_release(&v->arena);
+	memset(v, 0, sizeof(*v));
+}
+
+int store_log_head(struct store *s, int64_t *seq, char hash[65], struct err *e)
+{
+	struct head_ctx c;
+	if (read_head(s, &c, e) < 0)
+		return -1;
+	*seq = c.seq;
+	memcpy(hash, c.hash, 65);
+	return 0;
+}
+
 /* ---- bulk append (benchmarks, tests) ----------------------------------------- */
 
 #define BULK_ROWS 256
+#define BULK_COLS 10
 
 static const char *bulk_sql(struct store *s)
 {
 	struct strbuf sb = STRBUF_INIT;
 	if (s->bulk_sql)
 		return s->bulk_sql;
-	strbuf_addstr(&sb, "INSERT INTO audit (seq, at, actor, action, subject, detail, prev_hash,"
-			   " hash) VALUES ");
+	strbuf_addstr(&sb, "INSERT INTO audit (plan, seq, at, actor, action, subject, detail,"
+			   " prev_hash, hash, auth, ops) VALUES ");
 	for (int i = 0; i < BULK_ROWS; i++)
-		strbuf_addstr(&sb, i ? ", (?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?)");
+		strbuf_addstr(&sb, i ? ", (:plan, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+				     : "(:plan, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	s->bulk_sql = strbuf_detach(&sb);
 	return s->bulk_sql;
 }
 
 int store_log_append_bulk(struct store *s, int64_t now, int64_t n, struct err *e)
 {
-	struct store_val *p = xcalloc(BULK_ROWS * 8, sizeof(*p));
+	struct store_val *p = xcalloc(BULK_ROWS * BULK_COLS, sizeof(*p));
 	char (*subj)[32] = xcalloc(BULK_ROWS, sizeof(*subj));
 	char (*hashes)[65] = xcalloc(BULK_ROWS + 1, sizeof(*hashes));
 	struct audit_hasher h;
@@ -492,25 +610,31 @@ int store_log_append_bulk(struct store *s, int64_t now, int64_t n, struct err *e
 			f.s[2] = subj[i];
 			f.s[3] = "";
 			f.s[4] = prev;
-			for (int k = 0; k < 5; k++)
+			f.s[5] = "";
+			f.s[6] = "[]";
+			f.n = 7;
+			for (int k = 0; k < 7; k++)
 				f.len[k] = strlen(f.s[k]);
 			hash_fields(&h, &f, hashes[i]);
-			p[i * 8 + 0] = sv_int(f.seq);
-			p[i * 8 + 1] = sv_int(now);
-			p[i * 8 + 2] = sv_text("bench");
-			p[i * 8 + 3] = sv_text("bench");
-			p[i * 8 + 4] = sv_text(subj[i]);
-			p[i * 8 + 5] = sv_text("");
-			p[i * 8 + 6] = sv_text(prev);
-			p[i * 8 + 7] = sv_text(hashes[i]);
+			p[i * BULK_COLS + 0] = sv_int(f.seq);
+			p[i * BULK_COLS + 1] = sv_int(now);
+			p[i * BULK_COLS + 2] = sv_text("bench");
+			p[i * BULK_COLS + 3] = sv_text("bench");
+			p[i * BULK_COLS + 4] = sv_text(subj[i]);
+			p[i * BULK_COLS + 5] = sv_text("");
+			p[i * BULK_COLS + 6] = sv_text(prev);
+			p[i * BULK_COLS + 7] = sv_text(hashes[i]);
+			p[i * BULK_COLS + 8] = sv_text("");
+			p[i * BULK_COLS + 9] = sv_text("[]");
 			s->head_seq++;
 		}
 		if (rows == BULK_ROWS) {
-			if (store_q(s, bulk_sql(s), p, BULK_ROWS * 8, NULL, NULL, e) < 0)
+			if (store_q(s, bulk_sql(s), p, BULK_ROWS * BULK_COLS, NULL, NULL, e) < 0)
 				goto fail;
 		} else {
 			for (int i = 0; i < rows; i++)
-				if (store_q(s, sql_audit_insert, p + i * 8, 8, NULL, NULL, e) < 0)
+				if (store_q(s, sql_audit_insert, p + i * BULK_COLS, BULK_COLS, NULL,
+					    NULL, e) < 0)
 					goto fail;
 		}
 		memcpy(hashes[BULK_ROWS], hashes[rows - 1], 65);

@@ -15,6 +15,7 @@
 #include <libpq-fe.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 
 #include "store/store-internal.h"
@@ -122,6 +123,7 @@ static int pq_load(struct err *e)
 struct pg_stmt {
 	const char *sql;
 	char *text; /* with $n placeholders */
+	bool has_plan; /* :plan is its last parameter */
 	bool prepared;
 	char name[16];
 };
@@ -133,6 +135,7 @@ struct pg_conn {
 	void *waiting_ctx;
 	struct pg_stmt *stmts;
 	size_t nstmts, alloc;
+	char *plan; /* bound to every :plan */
 };
 
 static void pg_quiet(void *arg, const char *msg)
@@ -204,6 +207,7 @@ static void pg_close(void *conn)
 	for (size_t i = 0; i < c->nstmts; i++)
 		free(c->stmts[i].text);
 	free(c->stmts);
+	free(c->plan);
 	free(c);
 }
 
@@ -235,17 +239,34 @@ static int pg_open(void **out, const char *uri, const struct store_open_opts *o,
 	}
 	PQsetNoticeProcessor(c->conn, pg_quiet, NULL);
 	c->wait_ms = o->wait_ms > 0 ? o->wait_ms : STORE_WAIT_DEFAULT_MS;
+	c->plan = xstrdup(o->plan_id ? o->plan_id : "");
 	c->waiting = o->waiting;
 	c->waiting_ctx = o->ctx;
 	*out = c;
 	return 0;
 }
 
+/* A schema script without SQLite's " WITHOUT ROWID" (store-sql.c). */
+static char *pg_script(const char *sql)
+{
+	static const char word[] = " WITHOUT ROWID";
+	struct strbuf sb = STRBUF_INIT;
+	const char *p;
+	while ((p = strstr(sql, word))) {
+		strbuf_add(&sb, sql, (size_t)(p - sql));
+		sql = p + sizeof(word) - 1;
+	}
+	strbuf_addstr(&sb, sql);
+	return strbuf_detach(&sb);
+}
+
 static int pg_exec(void *conn, const char *sql, struct err *e)
 {
 	struct pg_conn *c = conn;
-	PGresult *r = PQexec(c->conn, sql);
+	char *text = pg_script(sql);
+	PGresult *r = PQexec(c->conn, text);
 	ExecStatusType st = PQresultStatus(r);
+	free(text);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
 		return pg_res_err(c, r, e);
 	PQclear(r);
@@ -405,24 +426,45 @@ static void pg_rollback(void *conn)
 		PQclear(PQexec(c->conn, "ROLLBACK"));
 }
 
-/* `?` -> `$n`, leaving quoted strings and identifiers alone. */
-static char *pg_rewrite(const char *sql)
+/* Is p at the placeholder `:plan` (not a longer name)? */
+static bool at_plan(const char *p)
+{
+	return !strncmp(p, ":plan", 5) && !isalnum((unsigned char)p[5]) && p[5] != '_';
+}
+
+/* `?` -> `$n` and `:plan` -> `$N+1` (N: the number of `?`), leaving quoted
+ * strings and identifiers alone. */
+static char *pg_rewrite(const char *sql, bool *has_plan)
 {
 	struct strbuf sb = STRBUF_INIT;
-	int n = 0;
+	int n = 0, count = 0;
 	char quote = 0;
-	for (const char *p = sql; *p; p++) {
-		if (quote) {
-			if (*p == quote)
-				quote = 0;
-			strbuf_addch(&sb, *p);
-		} else if (*p == '\'' || *p == '"') {
-			quote = *p;
-			strbuf_addch(&sb, *p);
-		} else if (*p == '?') {
-			strbuf_addf(&sb, "$%d", ++n);
-		} else {
-			strbuf_addch(&sb, *p);
+
+	for (int pass = 0; pass < 2; pass++) {
+		*has_plan = false;
+		for (const char *p = sql; *p; p++) {
+			if (quote) {
+				if (*p == quote)
+					quote = 0;
+				if (pass)
+					strbuf_addch(&sb, *p);
+			} else if (*p == '\'' || *p == '"') {
+				quote = *p;
+				if (pass)
+					strbuf_addch(&sb, *p);
+			} else if (*p == '?') {
+				if (pass)
+					strbuf_addf(&sb, "$%d", ++n);
+				else
+					count++;
+			} else if (at_plan(p)) {
+				*has_plan = true;
+				if (pass)
+					strbuf_addf(&sb, "$%d", count + 1);
+				p += 4;
+			} else if (pass) {
+				strbuf_addch(&sb, *p);
+			}
 		}
 	}
 	return strbuf_detach(&sb);
@@ -442,7 +484,7 @@ static struct pg_stmt *pg_stmt_of(struct pg_conn *c, const char *sql, bool *fres
 	st = &c->stmts[c->nstmts];
 	memset(st, 0, sizeof(*st));
 	st->sql = sql;
-	st->text = pg_rewrite(sql);
+	st->text = pg_rewrite(sql, &st->has_plan);
 	snprintf(st->name, sizeof(st->name), "tg%zu", c->nstmts);
 	c->nstmts++;
 	if (fresh)
@@ -563,20 +605,27 @@ again:
 
 /* Parameters as libpq takes them: text, NULL for SQL NULL. */
 struct pg_params {
-	const char *small_vals[32];
+	const char *small_vals[33];
 	char small_nums[32][24];
 	const char **vals;
 	char (*nums)[24];
+	int n; /* with :plan */
 };
 
-static void pg_params_set(struct pg_params *pp, const struct store_val *params, int nparams)
+/* params, then the plan id when the statement has :plan */
+static void pg_params_set(struct pg_params *pp, const struct pg_conn *c, const char *sql,
+			  const struct store_val *params, int nparams)
 {
+	bool plan = pg_stmt_of((struct pg_conn *)c, sql, NULL)->has_plan;
 	pp->vals = pp->small_vals;
 	pp->nums = pp->small_nums;
+	pp->n = nparams + (plan ? 1 : 0);
 	if (nparams > 32) {
-		pp->vals = xcalloc((size_t)nparams, sizeof(*pp->vals));
+		pp->vals = xcalloc((size_t)nparams + 1, sizeof(*pp->vals));
 		pp->nums = xcalloc((size_t)nparams, sizeof(*pp->nums));
 	}
+	if (plan)
+		pp->vals[nparams] = c->plan;
 	for (int i = 0; i < nparams; i++) {
 		if (params[i].type == SV_INT) {
 			snprintf(pp->nums[i], sizeof(pp->nums[i]), "%" PRId64, params[i].i);
@@ -605,8 +654,9 @@ static int64_t pg_query(void *conn, const char *sql, const struct store_val *par
 	bool own;
 	PGresult *r;
 
-	pg_params_set(&pp, params, nparams);
+	pg_params_set(&pp, c, sql, params, nparams);
 	vals = pp.vals;
+	nparams = pp.n;
 	/* outside a transaction every statement of ours is a read */
 	own = PQtransactionStatus(c->conn) == PQTRANS_IDLE;
 	if (flags & SQ_STREAM) {
@@ -669,9 +719,9 @@ static int pg_batch(void *conn, const struct store_batch_q *q, size_t n, bool sn
 			ok = PQsendQueryParams(c->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
 		} else {
 			const struct store_batch_q *x = &q[k - (snapshot ? 1 : 0)];
-			pg_params_set(&pp, x->params, x->nparams);
+			pg_params_set(&pp, c, x->sql, x->params, x->nparams);
 			ok = PQsendQueryParams(c->conn, pg_stmt_of(c, x->sql, NULL)->text,
-					       x->nparams, NULL, pp.vals, NULL, NULL, 0);
+					       pp.n, NULL, pp.vals, NULL, NULL, 0);
 			pg_params_release(&pp);
 		}
 		if (!ok) {
@@ -721,6 +771,13 @@ static int pg_batch(void *conn, const struct store_batch_q *q, size_t n, bool sn
 	return failed ? -1 : 0;
 }
 
+static void pg_set_plan(void *conn, const char *plan)
+{
+	struct pg_conn *c = conn;
+	free(c->plan);
+	c->plan = xstrdup(plan ? plan : "");
+}
+
 const struct store_backend store_backend_pg = {
 	.name = "postgres",
 	.open = pg_open,
@@ -730,6 +787,7 @@ const struct store_backend store_backend_pg = {
 	.rollback = pg_rollback,
 	.exec = pg_exec,
 	.query = pg_query,
+	.set_plan = pg_set_plan,
 	.batch = pg_batch,
 	.reconnect = pg_reconnect,
 	.max_params = 65535,

@@ -28,6 +28,7 @@
 struct sq_stmt {
 	const char *sql;
 	sqlite3_stmt *st;
+	int plan_at; /* the index of :plan, 0: none */
 };
 
 struct sq_conn {
@@ -41,6 +42,7 @@ struct sq_conn {
 	unsigned seed;
 	struct sq_stmt *stmts;
 	size_t nstmts, alloc;
+	char *plan; /* bound to every :plan */
 	/* the short one-statement commands of every transaction (BEGIN,
 	 * COMMIT, SAVEPOINT…), prepared once; keyed by their text, a copy */
 	struct sq_stmt cmds[SQ_MAX_CMDS];
@@ -192,6 +194,7 @@ static void sq_close(void *conn)
 	}
 	sqlite3_close_v2(c->db);
 	free(c->path);
+	free(c->plan);
 	free(c);
 }
 
@@ -283,13 +286,16 @@ static int sq_open(void **out, const char *path, const struct store_open_opts *o
 	*out = NULL;
 	/* a new store is 0600 (steps' evidence and the audit may hold what
 	 * should not be world-readable); SQLite gives its -wal and -shm files
-	 * the database file's mode. An existing file keeps its mode. */
-	{
+	 * the database file's mode. An existing file keeps its mode. An empty
+	 * path is a private temporary database (the state `log --verify`
+	 * rebuilds), deleted when it closes. */
+	if (*path) {
 		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd >= 0)
 			close(fd);
 	}
 	c->wait_ms = o->wait_ms > 0 ? o->wait_ms : STORE_WAIT_DEFAULT_MS;
+	c->plan = xstrdup(o->plan_id ? o->plan_id : "");
 	c->waiting = o->waiting;
 	c->waiting_ctx = o->ctx;
 	rc = sqlite3_open_v2(path, &c->db,
@@ -315,7 +321,8 @@ static int sq_open(void **out, const char *path, const struct store_open_opts *o
 	 * WAL setting: a crash never corrupts the file or breaks the audit chain;
 	 * a power cut may lose the last commits (data and their entries
 	 * together). */
-	if (sq_wal(c, e) < 0) {
+	if (*path ? sq_wal(c, e) < 0
+		  : sq_exec(c, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;", e) < 0) {
 		sq_close(c);
 		return -1;
 	}
@@ -346,21 +353,23 @@ static void sq_rollback(void *conn)
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-static sqlite3_stmt *sq_prepare(struct sq_conn *c, const char *sql, struct err *e)
+static struct sq_stmt *sq_prepare(struct sq_conn *c, const char *sql, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
+	struct sq_stmt *x;
 	for (size_t i = 0; i < c->nstmts; i++)
 		if (c->stmts[i].sql == sql)
-			return c->stmts[i].st;
+			return &c->stmts[i];
 	if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
 		sq_fail(c, e);
 		return NULL;
 	}
 	ALLOC_GROW(c->stmts, c->nstmts + 1, c->alloc);
-	c->stmts[c->nstmts].sql = sql;
-	c->stmts[c->nstmts].st = st;
-	c->nstmts++;
-	return st;
+	x = &c->stmts[c->nstmts++];
+	x->sql = sql;
+	x->st = st;
+	x->plan_at = sqlite3_bind_parameter_index(st, ":plan");
+	return x;
 }
 
 static int64_t sq_query(void *conn, const char *sql, const struct store_val *params, int nparams,
@@ -368,21 +377,30 @@ static int64_t sq_query(void *conn, const char *sql, const struct store_val *par
 {
 	struct sq_conn *c = conn;
 	struct store_val cols[SQ_MAX_COLS];
-	sqlite3_stmt *st = sq_prepare(c, sql, e);
+	struct sq_stmt *x = sq_prepare(c, sql, e);
+	sqlite3_stmt *st;
 	int64_t ret = 0;
-	int rc, ncol;
+	int rc, ncol, plan_at;
 
 	(void)flags; /* sqlite3_step streams already */
-	if (!st)
+	if (!x)
 		return -1;
+	st = x->st;
+	/* :plan takes the index SQLite gave it; the `?` are numbered around it */
+	plan_at = x->plan_at;
+	if (plan_at && sqlite3_bind_text(st, plan_at, c->plan, -1, SQLITE_STATIC) != SQLITE_OK) {
+		ret = sq_fail(c, e);
+		goto out;
+	}
 	for (int i = 0; i < nparams; i++) {
 		const struct store_val *p = &params[i];
+		int at = plan_at && i + 1 >= plan_at ? i + 2 : i + 1;
 		if (p->type == SV_INT)
-			rc = sqlite3_bind_int64(st, i + 1, p->i);
+			rc = sqlite3_bind_int64(st, at, p->i);
 		else if (p->type == SV_TEXT)
-			rc = sqlite3_bind_text(st, i + 1, p->s, -1, SQLITE_STATIC);
+			rc = sqlite3_bind_text(st, at, p->s, -1, SQLITE_STATIC);
 		else
-			rc = sqlite3_bind_null(st, i + 1);
+			rc = sqlite3_bind_null(st, at);
 		if (rc != SQLITE_OK) {
 			ret = sq_fail(c, e);
 			goto out;
@@ -426,6 +444,13 @@ out:
 	return ret;
 }
 
+static void sq_set_plan(void *conn, const char *plan)
+{
+	struct sq_conn *c = conn;
+	free(c->plan);
+	c->plan = xstrdup(plan ? plan : "");
+}
+
 const struct store_backend store_backend_sqlite = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -435,5 +460,6 @@ const struct store_backend store_backend_sqlite = {
 	.rollback = sq_rollback,
 	.exec = sq_exec,
 	.query = sq_query,
+	.set_plan = sq_set_plan,
 	.max_params = 32766,
 };

@@ -49,45 +49,29 @@ int store_each_state_id(struct store *s, store_id_fn fn, void *ctx, struct err *
 	return store_in_read(s, ids_fn, &c, e);
 }
 
-static const char *const *move_sql(enum store_id_kind k)
+/* Run what renaming or forgetting takes with params p (the state writes
+ * recorded in the change's entry); *rows gets the rows changed, all tables. */
+static int run_id_sql(struct store *s, const struct store_id_sql *q, const struct store_val *p,
+		      int64_t *rows, struct err *e)
 {
-	switch (k) {
-	case STORE_ID_PROJECT: return sql_move_project;
-	case STORE_ID_ENV: return sql_move_env;
-	case STORE_ID_GATE: return sql_move_gate;
-	case STORE_ID_ITEM: return sql_move_item;
-	case STORE_ID_BLOCKER: return sql_move_blocker;
-	default: BUG("unknown id kind %d", (int)k);
-	}
-}
-
-static const char *const *forget_sql(enum store_id_kind k)
-{
-	switch (k) {
-	case STORE_ID_PROJECT: return sql_forget_project;
-	case STORE_ID_ENV: return sql_forget_env;
-	case STORE_ID_GATE: return sql_forget_gate;
-	case STORE_ID_ITEM: return sql_forget_item;
-	case STORE_ID_BLOCKER: return sql_forget_blocker;
-	default: BUG("unknown id kind %d", (int)k);
-	}
-}
-
-/* Run each statement of list with params; *rows gets the rows they changed. */
-static int run_list(struct store *s, const char *const *list, const struct store_val *p, int np,
-		    int64_t *rows, struct err *e)
-{
+	int64_t total = 0;
 	if (!s->in_change)
 		BUG("a rename or forget with no change open");
-	if (rows)
-		*rows = 0;
-	for (size_t i = 0; list[i]; i++) {
-		int64_t n = store_q(s, list[i], p, np, NULL, NULL, e);
+	for (size_t i = 0; i < q->nwrites; i++) {
+		int64_t n = store_write(s, q->writes[i], p, e);
 		if (n < 0)
 			return -1;
-		if (rows)
-			*rows += n;
+		total += n;
 	}
+	for (size_t i = 0; i < q->ncoord; i++) {
+		int64_t n = store_q(s, q->coord[i], p, store_writes[q->writes[0]].nparams, NULL,
+				    NULL, e);
+		if (n < 0)
+			return -1;
+		total += n;
+	}
+	if (rows)
+		*rows = total;
 	return 0;
 }
 
@@ -95,16 +79,20 @@ int store_move_id(struct store *s, enum store_id_kind kind, const char *from, co
 		  int64_t *rows, struct err *e)
 {
 	struct store_val p[] = { sv_text(to), sv_text(from) };
+	if ((unsigned)kind >= STORE_ID_KINDS)
+		BUG("unknown id kind %d", (int)kind);
 	if (store_check_id("id", from, e) < 0 || store_check_id("id", to, e) < 0)
 		return -1;
-	return run_list(s, move_sql(kind), p, 2, rows, e);
+	return run_id_sql(s, &store_id_moves[kind], p, rows, e);
 }
 
 int store_forget_id(struct store *s, enum store_id_kind kind, const char *id, int64_t *rows,
 		    struct err *e)
 {
 	struct store_val p = sv_text(id);
+	if ((unsigned)kind >= STORE_ID_KINDS)
+		BUG("unknown id kind %d", (int)kind);
 	if (store_check_id("id", id, e) < 0)
 		return -1;
-	return run_list(s, forget_sql(kind), &p, 1, rows, e);
+	return run_id_sql(s, &store_id_forgets[kind], &p, rows, e);
 }

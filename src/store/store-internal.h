@@ -88,6 +88,9 @@ struct store_backend {
 	/* Optional: after a failure, was the session lost, and is a new one
 	 * open now? (A client-server backend; NULL: sessions are never lost.) */
 	bool (*reconnect)(void *conn);
+	/* Bind `:plan` to another plan id from now on (a copy); the one given
+	 * at open is what every statement binds until then. */
+	void (*set_plan)(void *conn, const char *plan);
 	/* The largest number of parameters one statement may take. */
 	int max_params;
 };
@@ -109,6 +112,11 @@ struct store {
 	int64_t change_now;
 	char *change_actor, *change_action, *change_subject;
 	struct strbuf change_detail;
+	/* the change's row changes, a JSON array being built: "[" then one
+	 * [name, params…] per state write that changed a row (store_write) */
+	struct strbuf change_ops;
+	char *auth; /* store_set_auth: recorded in every entry */
+	char *plan_id; /* what :plan binds to */
 	/* the audit head read under the write lock when the change began: the
 	 * change's entry will be head_seq + 1, chained to head_hash */
 	int64_t head_seq;
@@ -164,6 +172,7 @@ void store_clean_text(struct strbuf *out, const char *s, size_t max, bool tail);
 
 /* The SQL, written once (store-sql.c). */
 extern const char *const sql_schema[]; /* sql_schema[v-1] migrates v-1 -> v */
+extern const char *const sql_adopt[];  /* after v3: rows without a plan -> :plan */
 extern const char sql_set_version[];
 extern const char sql_meta_create[];
 extern const char sql_meta_open[];
@@ -175,28 +184,24 @@ extern const char sql_audit_insert[];
 extern const char sql_audit_all[];
 extern const char sql_audit_last[];
 extern const char sql_audit_count[];
+extern const char sql_audit_last_at[];
+extern const char sql_plans_all[];
 extern const char sql_promotion_get[];
 extern const char sql_promotion_all[];
 extern const char sql_promotion_of[];
 #define SQL_PROMOTION_OF_N 256 /* the project places of the _of statements */
 extern const char sql_promotion_snap_all[]; /* 3 params (store.c) */
 extern const char sql_promotion_snap_of[];  /* 3 params + SQL_PROMOTION_OF_N */
+#define SQL_PROMOTION_OF_SMALL 8 /* the places of the _few statements */
+extern const char sql_promotion_of_few[];
+extern const char sql_promotion_snap_of_few[];
 extern const char sql_rollbacks_pair[];
-extern const char sql_promotion_put[];
-extern const char sql_history_add[];
 extern const char sql_history_get[];
-extern const char sql_approval_add[];
-extern const char sql_approval_del[];
-extern const char sql_approval_del_all[];
 extern const char sql_approval_all[];
-extern const char sql_tick_put[];
 extern const char sql_tick_all[];
-extern const char sql_blocker_put[];
 extern const char sql_blocker_all[];
 extern const char sql_incident_next[];
-extern const char sql_incident_add[];
 extern const char sql_incident_get[];
-extern const char sql_incident_resolve[];
 extern const char sql_incident_all[];
 extern const char sql_incident_open[];
 extern const char sql_lease_get[];
@@ -207,12 +212,92 @@ extern const char sql_lease_all[];
 extern const char sql_lease_cas[];
 extern const char sql_lease_push[];
 extern const char sql_state_ids[];
-/* NULL-terminated lists, one per enum store_id_kind (store-sql.c) */
-extern const char *const sql_move_project[], *const sql_move_env[], *const sql_move_gate[],
-	*const sql_move_item[], *const sql_move_blocker[];
-extern const char *const sql_forget_project[], *const sql_forget_env[], *const sql_forget_gate[],
-	*const sql_forget_item[], *const sql_forget_blocker[];
 extern const char sql_step_put[];
 extern const char sql_step_list[];
+
+/*
+ * The registry of the statements that write state (store-sql.c, where the
+ * rules are): the only way a state table is written, through store_write().
+ */
+enum store_write_id {
+	W_PROMOTION_PUT,
+	W_HISTORY_ADD,
+	W_APPROVAL_ADD,
+	W_APPROVAL_DEL,
+	W_APPROVAL_DEL_ALL,
+	W_TICK_PUT,
+	W_BLOCKER_PUT,
+	W_INCIDENT_ADD,
+	W_INCIDENT_RESOLVE,
+	W_INCIDENT_ROW,
+	W_PROMOTION_MOVE_PROJECT,
+	W_HISTORY_MOVE_PROJECT,
+	W_INCIDENT_MOVE_PROJECT,
+	W_PROMOTION_MOVE_ENV,
+	W_HISTORY_MOVE_ENV,
+	W_INCIDENT_MOVE_ENV,
+	W_APPROVAL_MOVE_GATE,
+	W_TICK_MOVE_ITEM,
+	W_BLOCKER_MOVE_ID,
+	W_PROMOTION_FORGET_PROJECT,
+	W_HISTORY_FORGET_PROJECT,
+	W_PROMOTION_FORGET_ENV,
+	W_HISTORY_FORGET_ENV,
+	W_APPROVAL_FORGET_GATE,
+	W_TICK_FORGET_ITEM,
+	W_BLOCKER_FORGET_ID,
+	W_COUNT
+};
+struct store_write {
+	const char *name; /* stable, recorded in the log: "approval.add" */
+	const char *sql;
+	int nparams;
+};
+extern const struct store_write store_writes[W_COUNT];
+
+/* What renaming or forgetting an id of one kind runs (store-ids.c): state
+ * writes of the registry, then coordination rows (leases, step runs: not
+ * state, not in the log's row changes). */
+struct store_id_sql {
+	enum store_write_id writes[3];
+	size_t nwrites;
+	const char *coord[2];
+	size_t ncoord;
+};
+extern const struct store_id_sql store_id_moves[STORE_ID_KINDS];
+extern const struct store_id_sql store_id_forgets[STORE_ID_KINDS];
+
+struct store_table {
+	const char *name;     /* "approval" */
+	const char *cols;     /* "gate, role, person, at": the whole row */
+	int ncols, nkey;      /* the first nkey columns name a row */
+	const char *rows_sql; /* SELECT cols FROM name */
+	enum store_write_id row; /* writes one whole row (params = cols) */
+};
+extern const struct store_table store_state_tables[];
+extern const size_t store_nstate_tables;
+
+/* Run write w with its store_writes[w].nparams parameters inside the open
+ * change (BUG() outside one) and record it in the change's audit entry when
+ * it changed a row. Returns the rows changed, -1 on error. */
+int64_t store_write(struct store *s, enum store_write_id w, const struct store_val *p,
+		    struct err *e);
+
+/* Append one row change [name, params…] to a JSON array being built in sb
+ * ("[" is the caller's, and the closing "]"). */
+void store_ops_add(struct strbuf *sb, const char *name, const struct store_val *p, int n);
+
+/* replay.c: the state rebuilt from the log, in a private SQLite database. */
+struct replay;
+int replay_open(struct replay **out, struct err *e);
+/* Apply one entry's row changes (its ops text). 0 applied; 1 they cannot be
+ * read or applied (why says what); -1 error. */
+int replay_entry(struct replay *r, const char *ops, size_t len, char *why, size_t whylen,
+		 struct err *e);
+/* Compare every state table of s (inside the caller's read transaction)
+ * with the replayed one; fills out's state fields. */
+int replay_compare(struct replay *r, struct store *s, struct store_verify_full *out,
+		   struct err *e);
+void replay_free(struct replay *r);
 
 #endif

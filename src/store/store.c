@@ -169,6 +169,14 @@ static char *dir_of(const char *path)
 	return xstrndup(path, (size_t)(slash - path));
 }
 
+static void change_reset(struct store *s);
+
+static int int_row(void *ctx, const struct store_row *r)
+{
+	*(int64_t *)ctx = row_int(r, 0);
+	return 0;
+}
+
 struct version_ctx {
 	int64_t v;
 	bool found;
@@ -189,6 +197,99 @@ static int version_row(void *ctx, const struct store_row *r)
 		c->rehearsal = v->type == SV_TEXT && v->len == 9 && !memcmp(v->s, "rehearsal", 9);
 	}
 	return 0;
+}
+
+struct baseline_ctx {
+	struct store *s;
+	const struct store_table *t;
+	struct store_val p[32];
+	struct arena arena;
+	int64_t rows;
+};
+
+static int baseline_row(void *ctx, const struct store_row *r)
+{
+	struct baseline_ctx *c = ctx;
+	for (int i = 0; i < c->t->ncols && i < r->n; i++) {
+		const struct store_val *v = &r->v[i];
+		c->p[i] = v->type == SV_INT    ? sv_int(v->i)
+			  : v->type == SV_NULL ? sv_null()
+					       : sv_text(arena_strndup(&c->arena, v->s, v->len));
+	}
+	store_ops_add(&c->s->change_ops, store_writes[c->t->row].name, c->p, c->t->ncols);
+	c->rows++;
+	return 0;
+}
+
+/*
+ * A store from before schema 3 holds state that no entry recorded: take it,
+ * as it stands, into one entry ("store.baseline", dated like the last entry:
+ * the store never reads a clock), so that from here on the log proves every
+ * row. Inside the migration's write transaction; no entry when there is no
+ * state.
+ */
+static int write_baseline(struct store *s, struct err *e)
+{
+	struct baseline_ctx c = { .s = s };
+	int64_t at = 0;
+	int rc = -1;
+
+	arena_init(&c.arena);
+	strbuf_reset(&s->change_ops);
+	strbuf_addch(&s->change_ops, '[');
+	if (audit_read_head(s, e) < 0 || store_q(s, sql_audit_last_at, NULL, 0, int_row, &at, e) < 0)
+		goto out;
+	for (size_t i = 0; i < store_nstate_tables; i++) {
+		c.t = &store_state_tables[i];
+		if (store_q(s, c.t->rows_sql, NULL, 0, baseline_row, &c, e) < 0)
+			goto out;
+	}
+	rc = 0;
+	if (!c.rows)
+		goto out;
+	s->change_now = at;
+	s->change_actor = xstrdup("tollgate");
+	s->change_action = xstrdup("store.baseline");
+	s->change_subject = xstrdup("state");
+	strbuf_reset(&s->change_detail);
+	strbuf_addf(&s->change_detail,
+		    "the state as it stood when row changes began to be logged: %" PRId64 " row%s",
+		    c.rows, c.rows == 1 ? "" : "s");
+	rc = audit_append(s, e);
+out:
+	change_reset(s);
+	arena_release(&c.arena);
+	return rc;
+}
+
+struct plans_ctx {
+	char **v;
+	size_t n, alloc;
+};
+
+static int plan_row(void *ctx, const struct store_row *r)
+{
+	struct plans_ctx *c = ctx;
+	ALLOC_GROW(c->v, c->n + 1, c->alloc);
+	c->v[c->n++] = r->v[0].type == SV_TEXT ? xstrndup(r->v[0].s, r->v[0].len) : xstrdup("");
+	return 0;
+}
+
+/* A baseline for every plan of the store (one store may hold many, v3 on),
+ * :plan bound to each in turn; then to ours again. */
+static int write_baselines(struct store *s, struct err *e)
+{
+	struct plans_ctx c = { NULL, 0, 0 };
+	int rc = store_q(s, sql_plans_all, NULL, 0, plan_row, &c, e) < 0 ? -1 : 0;
+	for (size_t i = 0; i < c.n && rc == 0; i++) {
+		s->be->set_plan(s->conn, c.v[i]);
+		rc = write_baseline(s, e);
+	}
+	s->be->set_plan(s->conn, s->plan_id);
+	for (size_t i = 0; i < c.n; i++)
+		free(c.v[i]);
+	free(c.v);
+	return rc;
 }
 
 static int migrate(struct store *s, const struct store_open_opts *o, struct err *e)
@@ -222,11 +323,17 @@ static int migrate(struct store *s, const struct store_open_opts *o, struct err 
 		struct store_val p;
 		if (s->be->exec(s->conn, sql_schema[v], e) < 0)
 			goto fail;
+		if (v + 1 == 3) /* rows of before plan ids go to the plan migrating */
+			for (const char *const *a = sql_adopt; *a; a++)
+				if (s->be->query(s->conn, *a, NULL, 0, 0, NULL, NULL, e) < 0)
+					goto fail;
 		snprintf(buf, sizeof(buf), "%" PRId64, v + 1);
 		p = sv_text(buf);
 		if (s->be->query(s->conn, sql_set_version, &p, 1, 0, NULL, NULL, e) < 0)
 			goto fail;
 	}
+	if (vc.v >= 1 && vc.v < 4 && write_baselines(s, e) < 0)
+		goto fail;
 	if (!vc.v) {
 		/* a new store: it is a rehearsal store for good, or never */
 		struct store_val p = sv_text(o->rehearsal ? "rehearsal" : "real");
@@ -267,6 +374,8 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 
 	*out = NULL;
 	strbuf_init(&s->change_detail);
+	strbuf_init(&s->change_ops);
+	s->auth = xstrdup("");
 	err_init(&why);
 	if (!url || !*url) {
 		char *dir = xasprintf("%s/.tollgate", plan_dir);
@@ -313,8 +422,11 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 	else
 		s->log_dir = xasprintf("%s/.tollgate", plan_dir);
 
-	if (!o)
-		o = &defaults;
+	if (o)
+		defaults = *o;
+	defaults.plan_id = plan && plan->id ? plan->id : "";
+	s->plan_id = xstrdup(defaults.plan_id);
+	o = &defaults;
 	if (s->be->open(&s->conn, target, o, &why) < 0) {
 		err_setr(e, ERR_FAILED, why.reason, "cannot open the store '%s': %s", s->display_url,
 			 why.msg);
@@ -353,6 +465,9 @@ void store_close(struct store *s)
 	free(s->bulk_sql);
 	audit_release(s);
 	strbuf_release(&s->change_detail);
+	strbuf_release(&s->change_ops);
+	free(s->auth);
+	free(s->plan_id);
 	free(s);
 }
 
@@ -376,6 +491,14 @@ const char *store_log_dir(const struct store *s)
 	return s->log_dir;
 }
 
+void store_set_auth(struct store *s, const char *auth)
+{
+	struct strbuf sb = STRBUF_INIT;
+	store_clean_text(&sb, auth ? auth : "", 256, false);
+	free(s->auth);
+	s->auth = sb.buf ? strbuf_detach(&sb) : xstrdup("");
+}
+
 /* ---- changes ------------------------------------------------------------ */
 
 static void change_reset(struct store *s)
@@ -386,6 +509,77 @@ static void change_reset(struct store *s)
 	free(s->change_subject);
 	s->change_actor = s->change_action = s->change_subject = NULL;
 	strbuf_reset(&s->change_detail);
+	strbuf_reset(&s->change_ops);
+}
+
+/* ---- the row changes of a change ------------------------------------------ */
+
+/* JSON string body of s[0..len): only '"', '\\' and control characters are
+ * escaped (the text is the store's, UTF-8 as far as it is) */
+static void ops_str(struct strbuf *sb, const char *str, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t run = 0;
+	strbuf_grow(sb, len + 2);
+	strbuf_addch(sb, '"');
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)str[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		strbuf_add(sb, str + run, i - run);
+		run = i + 1;
+		if (c == '"' || c == '\\') {
+			char esc[2] = { '\\', (char)c };
+			strbuf_add(sb, esc, 2);
+		} else {
+			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			strbuf_add(sb, esc, 6);
+		}
+	}
+	strbuf_add(sb, str + run, len - run);
+	strbuf_addch(sb, '"');
+}
+
+void store_ops_add(struct strbuf *sb, const char *name, const struct store_val *p, int n)
+{
+	if (sb->len > 1)
+		strbuf_addch(sb, ',');
+	strbuf_addch(sb, '[');
+	ops_str(sb, name, strlen(name));
+	for (int i = 0; i < n; i++) {
+		strbuf_addch(sb, ',');
+		if (p[i].type == SV_INT) {
+			/* by hand: snprintf would be most of the cost of a write's record */
+			char num[24];
+			size_t k = sizeof(num);
+			uint64_t u = p[i].i < 0 ? (uint64_t)0 - (uint64_t)p[i].i : (uint64_t)p[i].i;
+			do {
+				num[--k] = (char)('0' + u % 10);
+				u /= 10;
+			} while (u);
+			if (p[i].i < 0)
+				num[--k] = '-';
+			strbuf_add(sb, num + k, sizeof(num) - k);
+		} else if (p[i].type == SV_TEXT) {
+			ops_str(sb, p[i].s, strlen(p[i].s));
+		} else {
+			strbuf_add(sb, "null", 4);
+		}
+	}
+	strbuf_addch(sb, ']');
+}
+
+int64_t store_write(struct store *s, enum store_write_id w, const struct store_val *p,
+		    struct err *e)
+{
+	const struct store_write *sw = &store_writes[w];
+	int64_t n;
+	REQUIRE_CHANGE(s);
+	n = store_q(s, sw->sql, p, sw->nparams, NULL, NULL, e);
+	/* a statement that changed nothing changes nothing on replay either */
+	if (n > 0)
+		store_ops_add(&s->change_ops, sw->name, p, sw->nparams);
+	return n;
 }
 
 /* Inside a batch each change is a savepoint: an aborted one undoes only its
@@ -422,6 +616,8 @@ int store_begin_change(struct store *s, int64_t now, const char *actor, const ch
 	strbuf_reset(&s->change_detail);
 	if (detail)
 		strbuf_addstr(&s->change_detail, detail);
+	strbuf_reset(&s->change_ops);
+	strbuf_addch(&s->change_ops, '[');
 	return 0;
 }
 
@@ -670,8 +866,8 @@ int store_set_promotion(struct store *s, const struct store_promotion *pr, struc
 			sv_text(pr->previous_version), sv_text(pr->run_id), sv_int(pr->soak_until),
 			sv_text(d),
 		};
-		if (store_q(s, sql_promotion_put, p, 10, NULL, NULL, e) >= 0 &&
-		    store_q(s, sql_history_add, h, 10, NULL, NULL, e) >= 0)
+		if (store_write(s, W_PROMOTION_PUT, p, e) >= 0 &&
+		    store_write(s, W_HISTORY_ADD, h, e) >= 0)
 			rc = 0;
 	}
 	strbuf_release(&detail);
@@ -850,7 +1046,7 @@ int store_approve(struct store *s, const char *gate, const char *role, const cha
 		return -1;
 	if (!role || !*role)
 		return err_set(e, ERR_USAGE, "an approval needs a role");
-	n = store_q(s, sql_approval_add, p, 4, NULL, NULL, e);
+	n = store_write(s, W_APPROVAL_ADD, p, e);
 	if (n < 0)
 		return -1;
 	if (changed)
@@ -865,10 +1061,10 @@ int store_revoke(struct store *s, const char *gate, const char *role, const char
 	REQUIRE_CHANGE(s);
 	if (role) {
 		struct store_val p[] = { sv_text(gate), sv_text(role), sv_text(person) };
-		n = store_q(s, sql_approval_del, p, 3, NULL, NULL, e);
+		n = store_write(s, W_APPROVAL_DEL, p, e);
 	} else {
 		struct store_val p[] = { sv_text(gate), sv_text(person) };
-		n = store_q(s, sql_approval_del_all, p, 2, NULL, NULL, e);
+		n = store_write(s, W_APPROVAL_DEL_ALL, p, e);
 	}
 	if (n < 0)
 		return -1;
@@ -892,7 +1088,7 @@ int store_set_tick(struct store *s, const struct store_tick *t, struct err *e)
 			sv_int(t->source == TICK_CHECK ? t->exit_status : -1),
 			sv_text(clean_or_null(&tail, t->output_tail, 4096, true)),
 		};
-		n = store_q(s, sql_tick_put, p, 8, NULL, NULL, e);
+		n = store_write(s, W_TICK_PUT, p, e);
 	}
 	strbuf_release(&note);
 	strbuf_release(&tail);
@@ -915,16 +1111,10 @@ int store_set_blocker(struct store *s, const struct store_blocker *b, struct err
 			sv_text(b->by), sv_int(s->change_now),
 			sv_text(clean_or_null(&note, b->note, 4096, false)),
 		};
-		n = store_q(s, sql_blocker_put, p, 6, NULL, NULL, e);
+		n = store_write(s, W_BLOCKER_PUT, p, e);
 	}
 	strbuf_release(&note);
 	return n < 0 ? -1 : 0;
-}
-
-static int int_row(void *ctx, const struct store_row *r)
-{
-	*(int64_t *)ctx = row_int(r, 0);
-	return 0;
 }
 
 int store_open_incident(struct store *s, int level, const char *env, const char *project,
@@ -947,7 +1137,7 @@ int store_open_incident(struct store *s, int level, const char *env, const char 
 		struct store_val p[] = { sv_int(id), sv_int(level), sv_text(env), sv_text(project),
 					 sv_text(t.buf ? t.buf : ""), sv_text(opened_by),
 					 sv_int(s->change_now) };
-		n = store_q(s, sql_incident_add, p, 7, NULL, NULL, e);
+		n = store_write(s, W_INCIDENT_ADD, p, e);
 	}
 	strbuf_release(&t);
 	if (n < 0)
@@ -985,7 +1175,7 @@ int store_resolve_incident(struct store *s, int64_t id, const char *by, struct e
 	/* a resolve at the very epoch would read as open: keep it >= 1 */
 	if (s->change_now <= 0)
 		p[0] = sv_int(1);
-	return store_q(s, sql_incident_resolve, p, 3, NULL, NULL, e) < 0 ? -1 : 0;
+	return store_write(s, W_INCIDENT_RESOLVE, p, e) < 0 ? -1 : 0;
 }
 
 /* ---- snapshot --------------------------------------------------------------- */
@@ -1182,6 +1372,8 @@ static int snap_audit(void *ctx, const struct store_row *r)
 	en->detail = row_dup(r, 5, a);
 	en->prev_hash = row_dup(r, 6, a);
 	en->hash = row_dup(r, 7, a);
+	en->auth = row_dup(r, 8, a);
+	en->ops = row_dup(r, 9, a);
 	return 0;
 }
 
@@ -1193,14 +1385,16 @@ int store_snapshot_opts(struct store *s, const struct store_snapshot_opts *o,
 	struct audit_ctx ac = { st, 0 };
 	const char *const *projects = o->projects;
 	size_t nprojects = o->nprojects;
-	size_t nchunks = projects ? (nprojects + SQL_PROMOTION_OF_N - 1) / SQL_PROMOTION_OF_N : 1;
+	bool few = projects && nprojects <= SQL_PROMOTION_OF_SMALL;
+	size_t slots = few ? SQL_PROMOTION_OF_SMALL : SQL_PROMOTION_OF_N;
+	size_t nchunks = projects ? (nprojects + slots - 1) / slots : 1;
 	/* the extra columns cost a little on a large plan: only when asked */
 	bool one_pair = o->rollbacks && o->rollbacks_project && o->rollbacks_env;
 	bool extra = (o->rollbacks && !one_pair) || o->logs;
 	struct store_val pair[5];
 	int64_t pair_count = 0;
 	size_t nextra = extra ? 3 : 0;
-	size_t per = nextra + (projects ? SQL_PROMOTION_OF_N : 0);
+	size_t per = nextra + (projects ? slots : 0);
 	struct store_val *p = xcalloc(nchunks * per + 1, sizeof(*p));
 	struct store_val tail = sv_int(o->audit_tail);
 	struct store_batch_q *q = xcalloc(nchunks + 7, sizeof(*q));
@@ -1219,13 +1413,14 @@ int store_snapshot_opts(struct store *s, const struct store_snapshot_opts *o,
 			x[2] = sv_int(o->logs ? 1 : 0);
 		}
 		if (projects) {
-			/* the promotions of the listed projects, SQL_PROMOTION_OF_N a query */
-			for (size_t i = 0; i < SQL_PROMOTION_OF_N; i++) {
-				size_t at = k * SQL_PROMOTION_OF_N + i;
+			/* the promotions of the listed projects, `slots` a query */
+			const char *sql = few ? (extra ? sql_promotion_snap_of_few : sql_promotion_of_few)
+					      : (extra ? sql_promotion_snap_of : sql_promotion_of);
+			for (size_t i = 0; i < slots; i++) {
+				size_t at = k * slots + i;
 				x[nextra + i] = at < nprojects ? sv_text(projects[at]) : sv_null();
 			}
-			q[n++] = (struct store_batch_q){ extra ? sql_promotion_snap_of : sql_promotion_of,
-							 x, per, snap_promo_row, &pc };
+			q[n++] = (struct store_batch_q){ sql, x, per, snap_promo_row, &pc };
 		} else {
 			q[n++] = (struct store_batch_q){ extra ? sql_promotion_snap_all
 							       : sql_promotion_all,

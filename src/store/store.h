@@ -38,7 +38,7 @@ struct plan;
 struct store;
 
 /* The schema this binary writes. A store with a higher one is refused. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 4
 
 /*
  * Open the store named by url, migrating its schema (in one transaction).
@@ -69,6 +69,7 @@ struct store_open_opts {
 	/* a store created by this open is a rehearsal store (the app's clock
 	 * is TOLLGATE_NOW); an existing store keeps what it was made as */
 	bool rehearsal;
+	const char *plan_id; /* set by store_open_with from the plan: leave NULL */
 };
 int store_open_with(struct store **out, const struct plan *plan, const char *url,
 		    const struct store_open_opts *o, struct err *e);
@@ -85,6 +86,13 @@ const char *store_display_url(const struct store *s);
 /* The folder beside which run logs are kept: the sqlite file's folder, or
  * .tollgate beside the plan for PostgreSQL. Owned by the store. */
 const char *store_log_dir(const struct store *s);
+
+/*
+ * Who is authenticated, and how, for every audit entry from now on:
+ * "os:alice@host", "db:alice", "claim:carol" (main.c sets it once after
+ * opening). Copied; NULL or never set: "".
+ */
+void store_set_auth(struct store *s, const char *auth);
 
 /* ---- changes ------------------------------------------------------------ */
 
@@ -453,13 +461,19 @@ void store_history_release(struct store_history *h);
 /* ---- the audit log ------------------------------------------------------ */
 
 /* hash = hex SHA-256 over the canonical serialisation of (seq, at, actor,
- * action, subject, detail, prev_hash): each field as "<decimal length>:<bytes>,"
- * in that order, numbers in decimal; prev_hash of entry 1 is 64 '0's. */
+ * action, subject, detail, prev_hash, auth, ops): each field as
+ * "<decimal length>:<bytes>," in that order, numbers in decimal; prev_hash of
+ * entry 1 is 64 '0's. An entry written before schema 3 has neither auth nor
+ * ops (both NULL) and is hashed over the first seven fields only. */
 struct store_log_entry {
 	int64_t seq;
 	int64_t at;
 	const char *actor, *action, *subject, *detail;
 	const char *prev_hash, *hash; /* 64 hex chars */
+	const char *auth; /* "os:alice@host"; NULL in an entry from before schema 3 */
+	/* the entry's row changes, a JSON array of [name, params…] (see
+	 * store-sql.c); NULL in an entry from before schema 3 */
+	const char *ops;
 };
 /* Call fn for the last `limit` entries (0: all), oldest first. Strings are
  * valid during the call only. fn returns non-zero to stop (returned as is). */
@@ -480,6 +494,56 @@ struct store_verify {
  * all make ok false. Returns 0 when the walk ran (ok tells the outcome), -1
  * when the store could not be read. Streams rows (constant memory). */
 int store_log_verify(struct store *s, struct store_verify *out, struct err *e);
+
+/* The head of the log as the store keeps it: the last entry's seq (0 for an
+ * empty log) and hash (64 '0's then) into hash[65]. */
+int store_log_head(struct store *s, int64_t *seq, char hash[65], struct err *e);
+
+/* An entry the chain must pass through: what `log --head` printed once,
+ * kept outside the store. */
+struct store_anchor {
+	int64_t seq;
+	char hash[65];
+};
+
+/* One row where the state differs from what the log wrote. Values are text
+ * (numbers in decimal), NULL for SQL NULL; a side's values are NULL when it
+ * has no such row. */
+struct store_state_diff {
+	const char *table;
+	const char *const *cols; /* ncols column names */
+	int ncols, nkey;         /* the first nkey columns name the row */
+	const char **store, **log;
+	bool *store_int, *log_int; /* per column: the value is a number */
+	int64_t store_count, log_count; /* copies of the row on each side */
+};
+
+struct store_verify_full {
+	struct store_verify chain;
+	/* anchors: the first the chain does not pass through */
+	size_t anchors_failed;
+	struct store_anchor bad_anchor;
+	char anchor_why[128]; /* "entry 4 has another hash", "it ends at entry 9" */
+	/* the state rebuilt from the log (when the chain is whole) */
+	bool state_checked, state_ok;
+	int64_t state_rows;  /* rows of state in the store */
+	int64_t ndiffs;      /* rows that differ (more than listed, past a cap) */
+	size_t nlisted;
+	struct store_state_diff *diffs;
+	struct arena arena;
+};
+/*
+ * The whole check of `log --verify`: the chain as store_log_verify does it,
+ * the anchors, and then the state: every row change the entries recorded is
+ * replayed, by name, into a private database of the same schema, and every
+ * state table is compared with the store's, row by row (rows with no entry
+ * behind them, rows missing, rows that differ). All in one read transaction;
+ * linear in the log and the state. 0 when the check ran (see its fields),
+ * -1 when the store could not be read. Free out with store_verify_release.
+ */
+int store_log_verify_full(struct store *s, const struct store_anchor *anchors, size_t nanchors,
+			  struct store_verify_full *out, struct err *e);
+void store_verify_release(struct store_verify_full *v);
 
 /* Append n synthetic entries in one transaction (benchmarks and tests only):
  * actor "bench", action "bench", subject "entry-N". */

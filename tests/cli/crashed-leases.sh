@@ -16,14 +16,14 @@ now=$(date -u -d 2026-02-01T10:00:00Z +%s)
 for p in p1 p2 p3 q1 q2 r1 r2 r3; do run record $p dev --version v1; done
 
 # a runner on another machine died while deploying r1 (lease valid 60 s more)
-raw "INSERT INTO promotion (project, env, state, version, since, run_id) VALUES ('r1', 'sit', 'deploying', 'v1', $now, 'run-elsewhere');
-     INSERT INTO lease (project, env, host, pid, pgid, run_id, acquired, expires) VALUES ('r1', 'sit', 'build-42.example', 4242, 4242, 'run-elsewhere', $now, $((now + 60)));"
+raw "INSERT INTO promotion (plan, project, env, state, version, since, run_id) VALUES ('TEST-CHAIN', 'r1', 'sit', 'deploying', 'v1', $now, 'run-elsewhere');
+     INSERT INTO lease (plan, project, env, host, pid, pgid, run_id, acquired, expires) VALUES ('TEST-CHAIN', 'r1', 'sit', 'build-42.example', 4242, 4242, 'run-elsewhere', $now, $((now + 60)));"
 # a runner on this host died while verifying r2 (its pid is not running)
 sleep 30 & dead=$!; kill -9 $dead; wait $dead 2>/dev/null || true
-raw "INSERT INTO promotion (project, env, state, version, since, run_id) VALUES ('r2', 'sit', 'verifying', 'v1', $now, 'run-dead-here');
-     INSERT INTO lease (project, env, host, pid, pgid, run_id, acquired, expires) VALUES ('r2', 'sit', '$(hostname)', $dead, 0, 'run-dead-here', $now, $((now + 600)));"
+raw "INSERT INTO promotion (plan, project, env, state, version, since, run_id) VALUES ('TEST-CHAIN', 'r2', 'sit', 'verifying', 'v1', $now, 'run-dead-here');
+     INSERT INTO lease (plan, project, env, host, pid, pgid, run_id, acquired, expires) VALUES ('TEST-CHAIN', 'r2', 'sit', '$(hostname)', $dead, 0, 'run-dead-here', $now, $((now + 600)));"
 # a live holder on this host works on r3 (this shell)
-raw "INSERT INTO lease (project, env, host, pid, pgid, run_id, acquired, expires) VALUES ('r3', 'sit', '$(hostname)', $$, 0, 'run-alive-here', $now, $((now + 600)));"
+raw "INSERT INTO lease (plan, project, env, host, pid, pgid, run_id, acquired, expires) VALUES ('TEST-CHAIN', 'r3', 'sit', '$(hostname)', $$, 0, 'run-alive-here', $now, $((now + 600)));"
 
 run promote --to sit --json
 expect_rc 0

@@ -31,7 +31,7 @@ sleep 30 & dead=$!; kill -9 $dead; wait $dead 2>/dev/null || true
 host=$(hostname)
 
 # 1. a lease with no promotion under way (the row alone is forged)
-raw "INSERT INTO lease (project, env, host, pid, pgid, run_id, acquired, expires) VALUES ('a', 'sit', '$host', $dead, $victim, 'forged-run', $now, $((now + 3600)));"
+raw "INSERT INTO lease (plan, project, env, host, pid, pgid, run_id, acquired, expires) VALUES ('TEST-EXEC', 'a', 'sit', '$host', $dead, $victim, 'forged-run', $now, $((now + 3600)));"
 run promote --to sit --project a
 expect_rc 0
 checks=$((checks + 1))
@@ -41,8 +41,8 @@ expect_out_has "process group $victim named by the lease was left alone: none of
 
 # 2. a promotion left deploying under the forged lease: repaired to
 # interrupted and retried, the sleep untouched
-raw "INSERT INTO promotion (project, env, state, version, since, run_id) VALUES ('e', 'sit', 'deploying', '1.e', $now, 'forged-run-2');
-     INSERT INTO lease (project, env, host, pid, pgid, run_id, acquired, expires) VALUES ('e', 'sit', '$host', $dead, $victim, 'forged-run-2', $now, $((now + 3600)));"
+raw "INSERT INTO promotion (plan, project, env, state, version, since, run_id) VALUES ('TEST-EXEC', 'e', 'sit', 'deploying', '1.e', $now, 'forged-run-2');
+     INSERT INTO lease (plan, project, env, host, pid, pgid, run_id, acquired, expires) VALUES ('TEST-EXEC', 'e', 'sit', '$host', $dead, $victim, 'forged-run-2', $now, $((now + 3600)));"
 run promote --to sit --project e --json
 expect_rc 0
 expect_json '[(r["project"], r["outcome"]) for r in j["results"]] == [("e", "healthy")]'

@@ -16,7 +16,8 @@ run log --verify
 expect_rc 0
 expect_err_empty
 [ "$out" = "$REHEARSAL_MARK
-audit log verified: 0 entries" ] || fail "verify of an empty log: $out"
+audit log verified: 0 entries; the state (0 rows) is what they wrote" ] ||
+	fail "verify of an empty log: $out"
 checks=$((checks + 1))
 
 run record api dev --version a-1 --as tom
@@ -48,7 +49,7 @@ expect_json "all(j['entries'][i]['prev_hash'] == j['entries'][i-1]['hash'] for i
 expect_json "set(j['entries'][0]) >= {'seq', 'at', 'actor', 'action', 'subject', 'detail', 'hash'}"
 
 # the hash is SHA-256 over the documented canonical form: check one by hand
-expect_json "__import__('hashlib').sha256(''.join('%d:%s,' % (len(str(v).encode()), v) for v in [j['entries'][1]['seq'], 1768039200, j['entries'][1]['actor'], j['entries'][1]['action'], j['entries'][1]['subject'], j['entries'][1]['detail'], j['entries'][1]['prev_hash']]).encode()).hexdigest() == j['entries'][1]['hash']"
+expect_json "__import__('hashlib').sha256(''.join('%d:%s,' % (len(str(v).encode()), v) for v in [j['entries'][1]['seq'], 1768039200, j['entries'][1]['actor'], j['entries'][1]['action'], j['entries'][1]['subject'], j['entries'][1]['detail'], j['entries'][1]['prev_hash'], j['entries'][1]['auth'], j['entries'][1]['ops']]).encode()).hexdigest() == j['entries'][1]['hash']"
 
 run log --limit 2 --json
 expect_rc 0
@@ -64,7 +65,8 @@ expect_err_line "tollgate: error: --limit '0' is not a positive number"
 run log --verify
 expect_rc 0
 [ "$out" = "$REHEARSAL_MARK
-audit log verified: 4 entries" ] || fail "verify: $out"
+audit log verified: 4 entries; the state (6 rows) is what they wrote" ] ||
+	fail "verify: $out"
 checks=$((checks + 1))
 
 # edited behind tollgate's back
@@ -105,13 +107,15 @@ run log --json
 entry5=$(/usr/bin/python3 - "$T/out" <<'PY'
 import hashlib, json, sys
 last = json.load(open(sys.argv[1]))["entries"][-1]
+ops = '[["approval.add","gate-4","ops-lead","mallory",1768046400]]'
 f = [str(last["seq"] + 1), str(last["at"] if isinstance(last["at"], int) else 1768046400),
-     "mallory", "approve", "gate-4", "as ops-lead", last["hash"]]
+     "mallory", "approve", "gate-4", "as ops-lead", last["hash"], "claim:mallory", ops]
 h = hashlib.sha256("".join("%d:%s," % (len(x.encode()), x) for x in f).encode()).hexdigest()
-print("(%s, %s, 'mallory', 'approve', 'gate-4', 'as ops-lead', '%s', '%s')" % (f[0], f[1], f[6], h))
+print("('TEST-READY', %s, %s, 'mallory', 'approve', 'gate-4', 'as ops-lead', '%s', '%s', 'claim:mallory', '%s')"
+      % (f[0], f[1], f[6], h, ops))
 PY
 )
-raw "INSERT INTO audit (seq, at, actor, action, subject, detail, prev_hash, hash) VALUES $entry5"
+raw "INSERT INTO audit (plan, seq, at, actor, action, subject, detail, prev_hash, hash, auth, ops) VALUES $entry5"
 run log --verify
 expect_rc 1
 expect_err_line "tollgate: error: audit log entry 5 does not belong (it was added outside tollgate, after the log head (entry 4)); remove it or restore the store from a backup: until then every change is refused"
@@ -137,8 +141,8 @@ expect_err_has "audit log entry 3 was altered or removed"
 raw "UPDATE meta SET value = '42' WHERE key = 'schema_version'"
 run log
 expect_rc 1
-expect_err_has "has schema version 42 but this tollgate knows only 2; upgrade tollgate"
-raw "UPDATE meta SET value = '2' WHERE key = 'schema_version'"
+expect_err_has "has schema version 42 but this tollgate knows only 4; upgrade tollgate"
+raw "UPDATE meta SET value = '4' WHERE key = 'schema_version'"
 
 # a store that cannot be reached: one line, no password
 run log --db 'postgres://tg:hunter2@127.0.0.1:1/nothing'

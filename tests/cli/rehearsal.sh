@@ -57,6 +57,11 @@ for cmd in "status" "why api sit" "next" "log" "log --verify" "promote --to sit 
 	run $cmd --json
 	expect_json 'j["rehearsal"] is True'
 done
+# what a program reads stays as it is: the head kept as an anchor
+run log --head
+expect_rc 0
+checks=$((checks + 1))
+echo "$out" | grep -qxE '[0-9]+ [0-9a-f]{64}' || fail "log --head on a rehearsal store: $out"
 run report --format md
 expect_rc 0
 expect_out_has "REHEARSAL"

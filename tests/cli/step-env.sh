@@ -4,16 +4,19 @@
 # libpq's PG* variables set, a deploy, a verify, a trigger's measure and a
 # checklist check that print their environment see neither, while they do
 # get SPEC §6's TOLLGATE_* variables and the rest of the caller's environment.
+# What the plan lists under `secrets` (a name, or a PREFIX*) is taken out too.
 # backends: sqlite pg
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
 
 backend_store
 export PGPASSWORD=pg-secret-value PGSSLKEY=/nowhere/key PGOPTIONS="-c work_mem=1MB"
 export MY_TEAM_VAR=kept
+export SLACK_WEBHOOK_URL=https://hooks.example/secret-hook AWS_SECRET_ACCESS_KEY=aws-secret AWS_REGION=eu-1
 export TOLLGATE_NOW=2026-02-01T10:00:00Z
 cat >tollgate.yaml <<'YAML'
 version: 1
 plan: {id: ENV-TEST, title: Step environment}
+secrets: [SLACK_WEBHOOK_URL, AWS_SECRET*]
 environments:
   - {name: dev}
   - {name: sit, account: "111111111111"}
@@ -43,7 +46,12 @@ for f in deploy verify check measure; do
 		fail "$f saw the store's credentials: $(grep -E '^(TOLLGATE_DB|PG[A-Z_]*)=' $f.env | tr '\n' ' ')"
 	fi
 	checks=$((checks + 1))
-	grep -q '^MY_TEAM_VAR=kept$' $f.env || fail "$f lost the caller's environment"
+	grep -q '^MY_TEAM_VAR=kept$' $f.env && grep -q '^AWS_REGION=eu-1$' $f.env ||
+		fail "$f lost the caller's environment"
+	checks=$((checks + 1))
+	if grep -E '^(SLACK_WEBHOOK_URL|AWS_SECRET_ACCESS_KEY)=' $f.env >/dev/null; then
+		fail "$f saw a variable the plan lists as secret"
+	fi
 	checks=$((checks + 1))
 	grep -q '^TOLLGATE_PLAN_ID=ENV-TEST$' $f.env || fail "$f lacks TOLLGATE_PLAN_ID"
 	checks=$((checks + 1))
@@ -57,7 +65,17 @@ for f in deploy verify measure; do
 done
 # nothing of them in the logs kept beside the store either
 checks=$((checks + 1))
-if grep -rqs -e pg-secret-value -e "$TOLLGATE_DB" .tollgate/runs; then
+if grep -rqs -e pg-secret-value -e secret-hook -e aws-secret -e "$TOLLGATE_DB" .tollgate/runs; then
 	fail "a step log holds the store's credentials"
 fi
+
+# a name that is no environment variable name: located, the plan refused
+cp tollgate.yaml good.yaml
+sed -i 's/^secrets: .*/secrets: [OK_NAME, "bad name", "*"]/' tollgate.yaml
+run validate
+expect_rc 2
+expect_err_has "tollgate.yaml:3:"
+expect_err_has "secrets: 'bad name' is not an environment variable name"
+expect_err_has "secrets: '*' is not an environment variable name"
+cp good.yaml tollgate.yaml
 done_tests

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "plan/plan.h"
+#include "store/store-internal.h"
 #include "store/store.h"
 #include "test.h"
 
@@ -104,6 +106,20 @@ static int64_t audit_count(struct store *s)
 	return v.count;
 }
 
+/* One approval, as its own change. */
+static int approve_one(struct store *s, const char *gate, const char *role, const char *person)
+{
+	struct err e;
+	err_init(&e);
+	if (store_begin_change(s, T0, person, "approve", gate, NULL, &e) < 0)
+		return -1;
+	if (store_approve(s, gate, role, person, NULL, &e) < 0) {
+		store_abort_change(s);
+		return -1;
+	}
+	return store_commit_change(s, NULL, &e);
+}
+
 static void test_open_and_migrate(void)
 {
 	char *url = new_url("open");
@@ -122,37 +138,56 @@ static void test_open_and_migrate(void)
 	CHECK(store_open(&s, NULL, url, &e) < 0);
 	CHECK(s == NULL);
 	CHECK_INT(e.code, ERR_FAILED);
-	CHECK(strstr(e.msg, "has schema version 99 but this tollgate knows only 2; upgrade tollgate") != NULL);
-	CHECK_INT(raw_sql(url, "UPDATE meta SET value = '2' WHERE key = 'schema_version'"), 0);
+	CHECK(strstr(e.msg, "has schema version 99 but this tollgate knows only 4; upgrade tollgate") != NULL);
+	CHECK_INT(raw_sql(url, "UPDATE meta SET value = '4' WHERE key = 'schema_version'"), 0);
 	s = open_ok(url);
 	store_close(s);
 
-	/* a version-1 store (no step_run.duration_ms) is migrated on open,
-	 * its rows kept */
+	/* a version-2 store (one plan, no plan column) is migrated on open: its
+	 * rows go to the plan that opens it, and another plan sees none of them */
 	{
-		struct store_step_run sr = { .run_id = "r1", .project = "api", .env = "sit",
-					     .step = "deploy", .started = T0, .ended = T0 + 2,
-					     .exit_status = 0, .duration_ms = 1500 };
-		struct store_step_runs l;
-		s = open_ok(url);
-		CHECK_INT(store_put_step_run(s, &sr, &e), 0);
-		store_close(s);
-		CHECK_INT(raw_sql(url, "ALTER TABLE step_run DROP COLUMN duration_ms"), 0);
-		CHECK_INT(raw_sql(url, "UPDATE meta SET value = '1' WHERE key = 'schema_version'"), 0);
-		s = open_ok(url);
-		CHECK_INT(store_list_step_runs(s, "api", "sit", "deploy", 0, &l, &e), 0);
-		CHECK_INT(l.n, 1);
-		if (l.n == 1) {
-			CHECK_INT(l.v[0].ended, T0 + 2);
-			CHECK_INT(l.v[0].duration_ms, 0); /* unknown before version 2 */
+		struct plan pa = { .id = "plan-a" }, pb = { .id = "plan-b" };
+		struct store_state_snapshot sn;
+		char *v2 = new_url("v2");
+		CHECK_INT(raw_sql(v2, sql_schema[0]), 0);
+		CHECK_INT(raw_sql(v2, sql_schema[1]), 0);
+		CHECK_INT(raw_sql(v2, "INSERT INTO meta (key, value) VALUES ('schema_version', '2')"), 0);
+		CHECK_INT(raw_sql(v2, "INSERT INTO approval VALUES ('g1', 'qa', 'carol', 1)"), 0);
+		err_init(&e);
+		s = NULL;
+		CHECK_INT(store_open(&s, &pa, v2, &e), 0);
+		if (s) {
+			CHECK_INT(store_snapshot(s, &sn, &e), 0);
+			CHECK_INT(sn.napprovals, 1);
+			store_snapshot_release(&sn);
+			/* the state it had, as one baseline entry of the plan (v4) */
+			CHECK_INT(audit_count(s), 1);
+			CHECK_INT(approve_one(s, "g2", "dev", "dana"), 0);
+			CHECK_INT(audit_count(s), 2);
+			store_close(s);
 		}
-		store_step_runs_release(&l);
-		sr.run_id = "r2";
-		CHECK_INT(store_put_step_run(s, &sr, &e), 0);
-		CHECK_INT(store_list_step_runs(s, "api", "sit", "deploy", 1, &l, &e), 0);
-		CHECK(l.n == 1 && l.v[0].duration_ms == 1500);
-		store_step_runs_release(&l);
-		store_close(s);
+		s = NULL;
+		CHECK_INT(store_open(&s, &pb, v2, &e), 0);
+		if (s) {
+			CHECK_INT(store_snapshot(s, &sn, &e), 0);
+			CHECK_INT(sn.napprovals, 0); /* nothing of plan-a */
+			store_snapshot_release(&sn);
+			CHECK_INT(audit_count(s), 0); /* its own chain */
+			CHECK_INT(approve_one(s, "g1", "qa", "erin"), 0);
+			CHECK_INT(audit_count(s), 1);
+			store_close(s);
+		}
+		s = NULL;
+		CHECK_INT(store_open(&s, &pa, v2, &e), 0);
+		if (s) {
+			CHECK_INT(store_snapshot(s, &sn, &e), 0);
+			CHECK_INT(sn.napprovals, 2);
+			for (size_t i = 0; i < sn.napprovals; i++)
+				CHECK(strcmp(sn.approvals[i].person, "erin") != 0);
+			store_snapshot_release(&sn);
+			CHECK_INT(audit_count(s), 2);
+			store_close(s);
+		}
 	}
 }
 
@@ -699,6 +734,41 @@ static int collect_fn(void *ctx, const struct store_log_entry *en)
 	return 0;
 }
 
+/* A copy of entry `seq` (its strings are the copy's: entry_copy_release). */
+struct entry_copy {
+	int64_t seq;
+	struct store_log_entry en;
+};
+
+static int copy_entry_fn(void *ctx, const struct store_log_entry *en)
+{
+	struct entry_copy *c = ctx;
+	if (en->seq != c->seq)
+		return 0;
+	c->en = *en;
+	c->en.actor = xstrdup(en->actor);
+	c->en.action = xstrdup(en->action);
+	c->en.subject = xstrdup(en->subject);
+	c->en.detail = xstrdup(en->detail);
+	c->en.prev_hash = xstrdup(en->prev_hash);
+	c->en.hash = xstrdup(en->hash);
+	c->en.auth = en->auth ? xstrdup(en->auth) : NULL;
+	c->en.ops = en->ops ? xstrdup(en->ops) : NULL;
+	return 0;
+}
+
+static void entry_copy_release(struct entry_copy *c)
+{
+	free((char *)c->en.actor);
+	free((char *)c->en.action);
+	free((char *)c->en.subject);
+	free((char *)c->en.detail);
+	free((char *)c->en.prev_hash);
+	free((char *)c->en.hash);
+	free((char *)c->en.auth);
+	free((char *)c->en.ops);
+}
+
 static void test_audit_chain(void)
 {
 	char *url = audited_store("audit", 6);
@@ -762,14 +832,15 @@ static void test_audit_chain(void)
 	/* a row re-hashed consistently is still caught: the chain breaks after it */
 	url = audited_store("audit_rehash", 4);
 	{
-		struct store_log_entry en = { 2, T0 + 1, "ci", "record", "api@dev", "forged", NULL, NULL };
-		struct store_log_entry first = { 1, T0, "ci", "record", "api@dev", "version v0",
-						 "0000000000000000000000000000000000000000000000000000000000000000",
-						 NULL };
-		char h1[65], hex[65];
+		struct entry_copy two = { 2, { 0 } };
+		struct store_log_entry en;
+		char hex[65];
 		char *sql;
-		store_log_hash(&first, h1);
-		en.prev_hash = h1;
+		s = open_ok(url);
+		CHECK_INT(store_log_each(s, 0, copy_entry_fn, &two, &e), 0);
+		store_close(s);
+		en = two.en;
+		en.detail = "forged";
 		store_log_hash(&en, hex);
 		sql = xasprintf("UPDATE audit SET detail = 'forged', hash = '%s' WHERE seq = 2", hex);
 		CHECK_INT(raw_sql(url, sql), 0);
@@ -777,6 +848,7 @@ static void test_audit_chain(void)
 		v = verify_url(url);
 		CHECK(!v.ok);
 		CHECK_INT(v.bad_seq, 3);
+		entry_copy_release(&two);
 	}
 }
 
