@@ -7,35 +7,69 @@
  */
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
 #include "engine/encode.h"
 #include "engine/orphans.h"
 #include "plan/plan.h"
+#include "store/store.h"
 
 /* Warnings name at most this many ids; a summary line covers the rest. */
 #define MAX_NAMED 10
 
-static void warn_orphan(const struct orphan *o)
+/* The warning about o (owned by the caller). */
+static char *orphan_text(const struct orphan *o)
 {
 	const char *kind = plan_kind_name(o->kind), *key = plan_kind_key(o->kind);
-	if (o->moved && o->clash) {
-		cmd_warn("the store holds state for %s '%s', which the plan moves to '%s', but '%s' "
-			 "holds state too, so none was carried over; keep one: 'tollgate forget %s "
-			 "%s --reason …' drops the old state",
-			 kind, o->id, o->moved->to, o->moved->to, key, o->id);
-	} else if (o->suggest) {
-		cmd_warn("the store holds state for %s '%s', which the plan no longer has (did you "
-			 "mean '%s'? add 'moved: [{%s: %s, to: %s}]' to the plan, or 'tollgate "
-			 "forget %s %s --reason …')",
-			 kind, o->id, o->suggest, key, o->id, o->suggest, key, o->id);
-	} else {
-		cmd_warn("the store holds state for %s '%s', which the plan no longer has (add "
+	if (o->moved && o->clash)
+		return xasprintf("the store holds state for %s '%s', which the plan moves to '%s', "
+				 "but '%s' holds state too, so none was carried over; keep one: "
+				 "'tollgate forget %s %s --reason …' drops the old state",
+				 kind, o->id, o->moved->to, o->moved->to, key, o->id);
+	if (o->suggest)
+		return xasprintf("the store holds state for %s '%s', which the plan no longer has "
+				 "(did you mean '%s'? add 'moved: [{%s: %s, to: %s}]' to the plan, "
+				 "or 'tollgate forget %s %s --reason …')",
+				 kind, o->id, o->suggest, key, o->id, o->suggest, key, o->id);
+	return xasprintf("the store holds state for %s '%s', which the plan no longer has (add "
 			 "'moved: [{%s: %s, to: NEW-ID}]' to the plan, or 'tollgate forget %s %s "
 			 "--reason …')",
 			 kind, o->id, key, o->id, key, o->id);
+}
+
+static void warn_orphan(const struct orphan *o)
+{
+	char *text = orphan_text(o);
+	cmd_warn("%s", text);
+	free(text);
+}
+
+size_t cmd_orphan_warnings(struct app *app, char ***out)
+{
+	struct orphans o;
+	size_t n = 0, alloc = 0;
+	struct err e;
+
+	*out = NULL;
+	err_init(&e);
+	if (orphans_find(&o, app->plan, app->store, &e) < 0) {
+		ALLOC_GROW(*out, 1, alloc);
+		(*out)[n++] = xasprintf("cannot look in the store '%s' for state the plan no longer "
+					"has: %s",
+					store_display_url(app->store), e.msg);
+		return n;
 	}
+	for (size_t i = 0; i < o.n; i++) {
+		/* a moved id is carried over by the next command that opens the store */
+		if (o.v[i].moved && !o.v[i].clash)
+			continue;
+		ALLOC_GROW(*out, n + 1, alloc);
+		(*out)[n++] = orphan_text(&o.v[i]);
+	}
+	orphans_release(&o);
+	return n;
 }
 
 int cmd_check_orphans(struct app *app, const char *changing)

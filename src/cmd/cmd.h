@@ -107,6 +107,9 @@ void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * has, and when `changing` (the name of a command about to change the
  * state; NULL for a read) refuse to go on. 0, or the exit status. */
 int cmd_check_orphans(struct app *app, const char *changing);
+/* validate (cmd-forget.c): the same warnings, read only (nothing is moved),
+ * one string each in *out (the caller frees them and *out); the count. */
+size_t cmd_orphan_warnings(struct app *app, char ***out);
 
 /* `validate --json` on a rejected plan: {"valid": false, "errors": [...]} (cmd-validate.c). */
 int cmd_validate_print_failure(const struct plan_diags *d);

@@ -54,8 +54,14 @@ nentries=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["
 
 # ---- renamed without `moved`: warnings, reads work, writes refuse -------------
 plan ledger-svc prod-emea cab-2 tests-passing routing-v2 api </dev/null
+# not "valid (0 warnings)": validate looks in the store too
 run validate
 expect_rc 0
+expect_out_has "— valid (5 warnings)"
+expect_err_line "tollgate: warning: the store holds state for project 'ledger', which the plan no longer has (did you mean 'ledger-svc'? add 'moved: [{project: ledger, to: ledger-svc}]' to the plan, or 'tollgate forget project ledger --reason …')"
+run validate --json
+expect_rc 0
+expect_json 'len(j["warnings"]) == 5 and j["warnings"][1]["line"] == 0 and "environment \x27prod-eu\x27" in j["warnings"][1]["message"]'
 run status
 expect_rc 0
 expect_err_line "tollgate: warning: the store holds state for project 'ledger', which the plan no longer has (did you mean 'ledger-svc'? add 'moved: [{project: ledger, to: ledger-svc}]' to the plan, or 'tollgate forget project ledger --reason …')"
@@ -108,6 +114,8 @@ moved:
 EOF
 run validate
 expect_rc 0
+expect_out_has "— valid (0 warnings)"
+expect_err_empty
 run status --json --as alice
 expect_rc 0
 expect_err_line "tollgate: the state of project 'ledger' now belongs to 'ledger-svc' (the plan's 'moved'; see 'tollgate log')"
