@@ -34,6 +34,7 @@ command -v ninja >/dev/null || { echo "bench-promote.sh: ninja is missing (make 
 [ -x /usr/bin/time ] || { echo "bench-promote.sh: /usr/bin/time is missing (make setup)" >&2; exit 2; }
 
 DIR=$BUILD/bench/promote
+export TOLLGATE_USER=bench # the person gen-promote.py's plans name
 rm -rf "$DIR"
 mkdir -p "$DIR"
 python3 "$HERE/gen-promote.py" --projects "$BIG" "$DIR/noop"

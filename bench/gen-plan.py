@@ -91,7 +91,7 @@ def main():
     w("people:")
     roles = ["tech-lead", "developer-lead", "devops-lead", "product-owner", "ops-lead", "qa"]
     for r in roles:
-        w("  - {id: %s-1, name: %s one, roles: [%s]}" % (r, r, r))
+        w("  - {id: %s-1, name: %s one, roles: [%s], login: [%s]}" % (r, r, r, r))
     w("waves:")
     for k in range(nw):
         w("  - id: %s" % wid(k))

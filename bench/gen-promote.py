@@ -46,6 +46,8 @@ def main():
         f.write("version: 1\n")
         f.write("plan: {id: BENCH-PROMOTE, title: Promote benchmark}\n")
         f.write("environments:\n  - {name: dev}\n  - {name: sit}\n")
+        # a promotion needs a person: bench-promote.sh acts as her
+        f.write("people:\n  - {id: bench, roles: [release]}\n")
         f.write("waves:\n  - {id: w1}\n")
         f.write("projects:\n")
         for i in range(n):

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "engine/identity.h"
 #include "plan/plan.h"
 #include "store/store.h"
 
@@ -83,16 +84,11 @@ static int print_plan_diags(const struct plan_diags *d, bool errors_only)
 	return 0;
 }
 
-static int check_identity(struct app *app, const struct cmd_entry *e)
+/* A claimed person must be in the plan (checked before a store is opened;
+ * whether the claim holds is resolve_identity's question). */
+static int check_claim(struct app *app)
 {
-	if (!app->as) {
-		if (e->needs & NEEDS_PERSON)
-			return cmd_error(EXIT_USAGE,
-					 "'%s' needs to know who you are; use --as PERSON or set TOLLGATE_USER",
-					 e->name);
-		return 0;
-	}
-	if (app->plan && plan_person_index(app->plan, app->as) < 0) {
+	if (app->as && app->plan && plan_person_index(app->plan, app->as) < 0) {
 		const char *s = plan_suggest_person(app->plan, app->as);
 		if (s)
 			return cmd_error(EXIT_USAGE, "unknown person '%s'; did you mean '%s'?", app->as, s);
@@ -103,28 +99,56 @@ static int check_identity(struct app *app, const struct cmd_entry *e)
 }
 
 /*
- * Who is authenticated, and how, for the audit log: what the CLI knows today
- * is a claim (--as / TOLLGATE_USER) or, without one, the OS user on this
- * host. Identity binding (issue 9, item 5) replaces this with a checked value.
+ * Who acts (engine/identity.h): what this process can show -- its OS user,
+ * the store's database user, a claim (--as / TOLLGATE_USER) -- through the
+ * plan's identity mode. app->as becomes the proven person (or NULL),
+ * app->auth how, for the audit log.
  */
-static void set_auth(struct app *app)
+static int resolve_identity(struct app *app, const struct cmd_entry *e, bool claim_from_env,
+			    struct identity *id)
 {
-	char host[256] = "", *auth;
-	const struct passwd *pw;
-	if (app->as) {
-		auth = xasprintf("claim:%s", app->as);
-	} else {
-		pw = getpwuid(geteuid());
-		if (gethostname(host, sizeof(host) - 1) < 0)
-			snprintf(host, sizeof(host), "localhost");
-		host[sizeof(host) - 1] = '\0';
-		if (pw && pw->pw_name)
-			auth = xasprintf("os:%s@%s", pw->pw_name, host);
-		else
-			auth = xasprintf("os:%ld@%s", (long)geteuid(), host);
+	struct identity_source src = { 0 };
+	struct passwd *pw;
+	char user[256], host[256];
+	char *db_user = NULL;
+	struct err err;
+	int rc;
+
+	err_init(&err);
+	pw = getpwuid(geteuid());
+	if (pw && pw->pw_name && *pw->pw_name)
+		snprintf(user, sizeof(user), "%s", pw->pw_name);
+	else
+		snprintf(user, sizeof(user), "%lu", (unsigned long)geteuid());
+	if (gethostname(host, sizeof(host)) < 0)
+		snprintf(host, sizeof(host), "?");
+	host[sizeof(host) - 1] = '\0';
+	src.os_user = user;
+	src.host = host;
+	src.claim = app->as;
+	src.claim_from = claim_from_env ? "TOLLGATE_USER" : "--as";
+	if (app->plan->identity == IDENTITY_DB) {
+		if (store_session_user(app->store, &db_user, &err) < 0)
+			return cmd_err(&err);
+		src.db_session = db_user != NULL;
+		src.db_user = db_user;
 	}
-	store_set_auth(app->store, auth);
-	free(auth);
+	rc = identity_resolve(app->plan, &src, id, &err);
+	free(db_user);
+	if (rc < 0)
+		return cmd_err(&err);
+	app->as = id->person_id;
+	app->auth = id->auth;
+	app->nobody = id->nobody;
+	/* every audit entry records who was authenticated and how, beside
+	 * the person (issue 9 items 5 and 7) */
+	store_set_auth(app->store, app->auth);
+	if ((e->needs & NEEDS_PERSON) && !app->as) {
+		char what[64];
+		snprintf(what, sizeof(what), "'%s'", e->name);
+		return cmd_need_person(app, what);
+	}
+	return 0;
 }
 
 /* A write has waited a second for another writer: say so, once. */
@@ -149,7 +173,8 @@ int main(int argc, char **argv)
 	char **nargv = NULL;
 	size_t nglobal = ARRAY_SIZE(global_opts), nlong = 0;
 	int ci, nargc, rc = EXIT_OK, c;
-	bool want_help = false, no_color = false;
+	bool want_help = false, no_color = false, claim_from_env = false;
+	struct identity ident;
 	struct err err;
 
 	err_init(&err);
@@ -296,8 +321,10 @@ int main(int argc, char **argv)
 		app.db_url = getenv("TOLLGATE_DB");
 	if (app.db_url && !*app.db_url)
 		app.db_url = NULL;
-	if (!app.as)
+	if (!app.as) {
 		app.as = getenv("TOLLGATE_USER");
+		claim_from_env = app.as != NULL;
+	}
 	if (app.as && !*app.as)
 		app.as = NULL;
 	app.color = !no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO) && !app.json;
@@ -327,7 +354,7 @@ int main(int argc, char **argv)
 		}
 		plan_diags_sort(&diags);
 	}
-	rc = check_identity(&app, e);
+	rc = check_claim(&app);
 	if (rc)
 		goto out_plan;
 	if (e->needs & (1 << 1)) {
@@ -351,7 +378,9 @@ int main(int argc, char **argv)
 			rc = cmd_err(&err);
 			goto out_plan;
 		}
-		set_auth(&app);
+		rc = resolve_identity(&app, e, claim_from_env, &ident);
+		if (rc)
+			goto out_store;
 		app.rehearsal = store_is_rehearsal(app.store);
 		if (so.rehearsal && !app.rehearsal) {
 			rc = cmd_error(EXIT_USAGE,

@@ -95,13 +95,17 @@ tg next
 step "Wave 1 to SIT, 3 at a time; order_lambda's health check fails in SIT and it rolls back"
 # the documented failure switch of the example's scripts (README: The scripts)
 touch .envs/sit/fail-verify-order_lambda
-tg promote --to sit --wave wave-1 -j 3 || echo "(exit $?: a rollback, as intended)"
+as eve promote --to sit --wave wave-1 -j 3 || echo "(exit $?: a rollback, as intended)"
 tg status --env sit
 
-step "the fix: order_lambda healthy again in SIT, promoted once more"
+step "o-2.0.1 was rolled back from SIT, so it is rejected there until someone allows it again"
+tg why order_lambda sit || echo "(exit $?: not ready, as intended)"
+
+step "the fix was in SIT's health check, not in o-2.0.1: allowed again, promoted once more"
 rm .envs/sit/fail-verify-order_lambda
 at 2026-01-09T18:00:00Z
-tg promote --to sit --project order_lambda
+as tom allow order_lambda o-2.0.1 --env sit --reason "SIT health check fixed; the version was fine"
+as eve promote --to sit --project order_lambda
 
 step "a short demo soak: 24h later the error-rate trigger is measured and the soak finishes"
 at 2026-01-10T18:30:00Z
@@ -120,7 +124,7 @@ printf '$ tollgate check ITEM --as sam   (6 items)\n'
 
 step "Wave 2 to SIT in dependency order: backend_public after dynamodb_schemas and s3_schemas"
 tg promote --to sit --wave wave-2 --dry-run
-tg promote --to sit --wave wave-2 -j 2
+as eve promote --to sit --wave wave-2 -j 2
 tg log --limit 12
 
 step "the living master plan, after the promotions"

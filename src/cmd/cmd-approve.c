@@ -25,30 +25,70 @@ static void roles_text(const char *const *v, size_t n)
 		printf("%s'%s'", i ? ", " : "", v[i]);
 }
 
+static void covered_text(const struct plan *p, const struct approve_result *r)
+{
+	for (size_t i = 0; i < r->ncovered; i++)
+		printf("%s%s %s", i ? ", " : "", p->projects[r->covered[i]].id, r->versions[i]);
+}
+
 static int approve_exec(struct app *app, struct cmd_args *args)
 {
+	const struct plan *p = app->plan;
 	struct action_ctx c = { app->plan, app->store, app->now, app->as };
 	struct approve_result r;
 	struct err e;
 	const char *gate = args->argv[0];
+	const char *projects[CMD_MAX_OPTS];
+	size_t nprojects = cmd_opt_all(args, "project", projects, CMD_MAX_OPTS);
+	int gi;
+	char t[32], d[32];
 
 	err_init(&e);
-	if (action_approve(&c, gate, cmd_opt(args, "role"), &r, &e) < 0)
+	if (nprojects > CMD_MAX_OPTS)
+		nprojects = CMD_MAX_OPTS;
+	if (action_approve(&c, gate, cmd_opt(args, "role"), projects, nprojects, &r, &e) < 0)
 		return cmd_err(&e);
+	gi = plan_gate_index(p, gate);
 	if (app->json) {
-		json_t *o = json_object();
+		json_t *o = json_object(), *v = json_object(), *nc = json_array();
 		json_object_set_new(o, "gate", encode_string(gate));
 		json_object_set_new(o, "person", encode_string(app->as));
 		json_object_set_new(o, "role", encode_string(r.role));
 		json_object_set_new(o, "changed", json_boolean(!r.already));
+		json_object_set_new(o, "scope", json_string(r.scope_plan ? "plan" : "versions"));
+		for (size_t i = 0; i < r.ncovered; i++)
+			json_object_set_new(v, p->projects[r.covered[i]].id, encode_string(r.versions[i]));
+		json_object_set_new(o, "versions", v);
+		for (size_t i = 0; i < r.nuncovered; i++)
+			json_array_append_new(nc, encode_string(p->projects[r.uncovered[i]].id));
+		json_object_set_new(o, "not_covered", nc);
+		json_object_set_new(o, "until", encode_time(r.until));
+		json_object_set_new(o, "already", json_boolean(r.already));
 		roles_json(o, "still_needs", r.needs, r.nneeds);
 		cmd_print_json(o);
+		approve_result_release(&r);
 		return EXIT_OK;
 	}
 	if (r.already)
-		printf("%s already approved gate '%s' as %s; nothing changed\n", app->as, gate, r.role);
+		printf("already approved: gate '%s' as %s (%s)", gate, r.role, app->as);
 	else
-		printf("approved gate '%s' as %s (%s)\n", gate, r.role, app->as);
+		printf("approved gate '%s' as %s (%s)", gate, r.role, app->as);
+	if (r.scope_plan) {
+		printf(" for the plan as a whole");
+	} else {
+		printf(" for ");
+		covered_text(p, &r);
+	}
+	printf("%s\n", r.already ? "; nothing changed" : "");
+	if (r.nuncovered) {
+		printf("not covered (no candidate for %s): ", p->envs[p->gates[gi].before_env].name);
+		for (size_t i = 0; i < r.nuncovered; i++)
+			printf("%s%s", i ? ", " : "", p->projects[r.uncovered[i]].id);
+		putchar('\n');
+	}
+	if (r.until)
+		printf("it counts until %s (expires: %s)\n", util_fmt_time(r.until, t, sizeof(t)),
+		       util_fmt_duration(p->gates[gi].expires, d, sizeof(d)));
 	if (r.nneeds) {
 		printf("gate '%s' still needs ", gate);
 		roles_text(r.needs, r.nneeds);
@@ -62,6 +102,7 @@ static int approve_exec(struct app *app, struct cmd_args *args)
 	} else {
 		printf("gate '%s' has every approval it needs\n", gate);
 	}
+	approve_result_release(&r);
 	return EXIT_OK;
 }
 
@@ -70,17 +111,23 @@ static int revoke_exec(struct app *app, struct cmd_args *args)
 	struct action_ctx c = { app->plan, app->store, app->now, app->as };
 	const char *role;
 	struct err e;
+	int rc;
 
 	err_init(&e);
-	if (action_revoke(&c, args->argv[0], &role, &e) < 0)
+	rc = action_revoke(&c, args->argv[0], &role, &e);
+	if (rc < 0)
 		return cmd_err(&e);
 	if (app->json) {
 		json_t *o = json_object();
 		json_object_set_new(o, "gate", encode_string(args->argv[0]));
 		json_object_set_new(o, "person", encode_string(app->as));
-		json_object_set_new(o, "role", encode_string(role));
-		json_object_set_new(o, "changed", json_true());
+		json_object_set_new(o, "role", role ? encode_string(role) : json_null());
+		json_object_set_new(o, "changed", json_boolean(rc == 0));
+		json_object_set_new(o, "already", json_boolean(rc == 1));
 		cmd_print_json(o);
+	} else if (rc == 1) {
+		printf("already revoked: %s has no approval of gate '%s'; nothing changed\n", app->as,
+		       args->argv[0]);
 	} else {
 		printf("revoked %s's approval of gate '%s' (was %s)\n", app->as, args->argv[0], role);
 	}
@@ -89,17 +136,29 @@ static int revoke_exec(struct app *app, struct cmd_args *args)
 
 static const struct cmd_opt approve_opts[] = {
 	{ "role", 0, true, false, "the role to approve as (default: your first open role of the gate)" },
+	{ "project", 0, true, true, "approve this project's candidate only (repeatable; default: every project the gate guards)" },
 	{ NULL, 0, false, false, NULL },
 };
 
 const struct cmd_entry cmd_approve_entry = {
 	.name = "approve",
-	.usage = "GATE [--role ROLE]",
+	.usage = "GATE [--role ROLE] [--project P]...",
 	.summary = "an approval of a gate by the acting person, for a role they hold",
 	.help = "A gate needs one approval per listed role, from distinct people. Your approval\n"
 		"fills one role of the gate that you hold (the first still open, or --role);\n"
-		"if you hold other roles of the same gate they need someone else. Exit 3 when\n"
-		"you hold none of the gate's roles or they are all approved by others.\n",
+		"if you hold other roles of the same gate they need someone else.\n"
+		"\n"
+		"An approval is for versions: for each project the gate guards (or each\n"
+		"--project), the candidate version now, i.e. the one soaking or healthy in the\n"
+		"environment before the gate's. It prints the versions approved and the\n"
+		"projects with no candidate (not covered). When a project's candidate changes,\n"
+		"the approval no longer counts for it: approve again. A gate with `scope: plan`\n"
+		"is approved as a whole; one with `expires: DURATION` stops counting that long\n"
+		"after the approval. Approving again what still counts is exit 0 and writes\n"
+		"nothing (\"already approved\").\n"
+		"\n"
+		"Exit 3 when you hold none of the gate's roles, they are all approved by others,\n"
+		"or no project has a candidate.\n",
 	.opts = approve_opts,
 	.min_args = 1,
 	.max_args = 1,
@@ -111,7 +170,8 @@ const struct cmd_entry cmd_revoke_entry = {
 	.name = "revoke",
 	.usage = "GATE",
 	.summary = "takes the acting person's approval of a gate back",
-	.help = "Exit 3 when you have no approval on GATE.\n",
+	.help = "When you have no approval on GATE it is revoked already: exit 0, nothing\n"
+		"written.\n",
 	.opts = NULL,
 	.min_args = 1,
 	.max_args = 1,

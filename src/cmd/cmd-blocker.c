@@ -14,7 +14,7 @@ static int blocker_exec(struct app *app, struct cmd_args *args)
 {
 	struct action_ctx c = { app->plan, app->store, app->now, app->as };
 	const char *ps = cmd_opt(args, "progress");
-	int progress = -1, got = 0;
+	int progress = -1, got = 0, rc;
 	bool resolved = false;
 	struct err e;
 
@@ -26,15 +26,22 @@ static int blocker_exec(struct app *app, struct cmd_args *args)
 			return cmd_error(EXIT_USAGE, "--progress '%s' is not a number from 0 to 100", ps);
 		progress = (int)v;
 	}
-	if (action_blocker(&c, args->argv[0], progress, cmd_flag(args, "resolve"), &got, &resolved,
-			   &e) < 0)
+	rc = action_blocker(&c, args->argv[0], progress, cmd_flag(args, "resolve"),
+			    cmd_flag(args, "reopen"), &got, &resolved, &e);
+	if (rc < 0)
 		return cmd_err(&e);
 	if (app->json) {
 		json_t *o = json_object();
 		json_object_set_new(o, "blocker", encode_string(args->argv[0]));
 		json_object_set_new(o, "progress", json_integer(got));
 		json_object_set_new(o, "resolved", json_boolean(resolved));
+		json_object_set_new(o, "changed", json_boolean(rc == 0));
+		json_object_set_new(o, "already", json_boolean(rc == 1));
 		cmd_print_json(o);
+	} else if (rc == 1 && resolved) {
+		printf("already resolved: blocker '%s'; nothing changed\n", args->argv[0]);
+	} else if (rc == 1) {
+		printf("already at %d%%: blocker '%s'; nothing changed\n", got, args->argv[0]);
 	} else if (resolved) {
 		printf("blocker '%s' resolved\n", args->argv[0]);
 	} else {
@@ -46,15 +53,19 @@ static int blocker_exec(struct app *app, struct cmd_args *args)
 static const struct cmd_opt blocker_opts[] = {
 	{ "progress", 0, true, false, "progress from 0 to 100 (100 resolves it)" },
 	{ "resolve", 0, false, false, "the blocker is gone" },
+	{ "reopen", 0, false, false, "a resolved blocker is back (with --progress N below 100)" },
 	{ NULL, 0, false, false, NULL },
 };
 
 const struct cmd_entry cmd_blocker_entry = {
 	.name = "blocker",
-	.usage = "ID --progress N | --resolve",
+	.usage = "ID --progress N [--reopen] | --resolve",
 	.summary = "updates a blocker",
 	.help = "A blocker blocks its environment for its waves until resolved: --resolve, or\n"
-		"--progress 100. A lower progress reopens a resolved blocker.\n",
+		"--progress 100. A resolved blocker is reopened only with --reopen --progress N;\n"
+		"a lower progress without --reopen is refused (exit 2). Setting what holds\n"
+		"already (resolving a resolved blocker, the same progress) is exit 0 and writes\n"
+		"nothing.\n",
 	.opts = blocker_opts,
 	.min_args = 1,
 	.max_args = 1,

@@ -14,9 +14,11 @@ static int tick(struct app *app, struct cmd_args *args, bool done)
 	struct action_ctx c = { app->plan, app->store, app->now, app->as };
 	const char *note = cmd_opt(args, "note");
 	struct err e;
+	int rc;
 
 	err_init(&e);
-	if (action_tick(&c, args->argv[0], done, note, &e) < 0)
+	rc = action_tick(&c, args->argv[0], done, note, &e);
+	if (rc < 0)
 		return cmd_err(&e);
 	if (app->json) {
 		json_t *o = json_object();
@@ -24,7 +26,12 @@ static int tick(struct app *app, struct cmd_args *args, bool done)
 		json_object_set_new(o, "done", json_boolean(done));
 		json_object_set_new(o, "by", encode_string(app->as));
 		json_object_set_new(o, "note", note ? encode_string(note) : json_null());
+		json_object_set_new(o, "changed", json_boolean(rc == 0));
+		json_object_set_new(o, "already", json_boolean(rc == 1));
 		cmd_print_json(o);
+	} else if (rc == 1) {
+		printf("already %s: '%s'; nothing changed\n", done ? "ticked" : "unticked",
+		       args->argv[0]);
 	} else {
 		printf("%s '%s' (%s)\n", done ? "ticked" : "unticked", args->argv[0], app->as);
 	}
@@ -50,6 +57,9 @@ const struct cmd_entry cmd_check_entry = {
 	.name = "check",
 	.usage = "ITEM [--note TEXT]",
 	.summary = "ticks a checklist item by hand",
+	.help = "An item with 'by' roles is ticked and unticked only by a person holding one\n"
+		"(exit 3 otherwise). Ticking a ticked item is exit 0 and writes nothing (to\n"
+		"change its note, uncheck it first).\n",
 	.opts = check_opts,
 	.min_args = 1,
 	.max_args = 1,
@@ -61,6 +71,8 @@ const struct cmd_entry cmd_uncheck_entry = {
 	.name = "uncheck",
 	.usage = "ITEM",
 	.summary = "unticks a checklist item",
+	.help = "Only a holder of one of the item's 'by' roles, if it has any. Unticking an item\n"
+		"that is not ticked is exit 0 and writes nothing.\n",
 	.opts = NULL,
 	.min_args = 1,
 	.max_args = 1,

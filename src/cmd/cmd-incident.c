@@ -133,13 +133,18 @@ static int incident_resolve(struct app *app, struct cmd_args *args)
 		return cmd_error(EXIT_USAGE, "incident id '%s' is not a number; 'tollgate status' "
 					     "lists the open ones", args->argv[1]);
 	struct action_ctx c = { app->plan, app->store, app->now, app->as };
-	if (action_incident_resolve(&c, id, &e) < 0)
+	int rc = action_incident_resolve(&c, id, &e);
+	if (rc < 0)
 		return cmd_err(&e);
 	if (app->json) {
 		json_t *o = json_object();
 		json_object_set_new(o, "id", json_integer(id));
 		json_object_set_new(o, "resolved", json_true());
+		json_object_set_new(o, "changed", json_boolean(rc == 0));
+		json_object_set_new(o, "already", json_boolean(rc == 1));
 		cmd_print_json(o);
+	} else if (rc == 1) {
+		printf("already resolved: incident %lld; nothing changed\n", id);
 	} else {
 		printf("resolved incident %lld\n", id);
 	}
@@ -177,7 +182,8 @@ const struct cmd_entry cmd_incident_entry = {
 	.usage = "open --level N --env E [--project P] TEXT | resolve ID",
 	.summary = "opens or resolves an incident",
 	.help = "An open incident of level 2 or more pauses every promotion (rule 'incidents');\n"
-		"one of any level on a project in an environment stops that project leaving it.\n",
+		"one of any level on a project in an environment stops that project leaving it.\n"
+		"Resolving a resolved incident is exit 0 and writes nothing.\n",
 	.opts = incident_opts,
 	.min_args = 1,
 	.max_args = -1,

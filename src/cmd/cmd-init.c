@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,20 +19,28 @@
 static int init_exec(struct app *app, struct cmd_args *args)
 {
 	const char *dir = args->argc > 0 ? args->argv[0] : ".";
-	size_t len = strlen(plan_starter_text);
+	struct passwd *pw = getpwuid(geteuid());
+	/* identity: os from the start, with the user running init in it */
+	char *text = plan_starter(pw ? pw->pw_name : NULL);
+	size_t len = strlen(text);
 	struct stat st;
-	char *path;
+	char *path = NULL;
 	int fd, rc = EXIT_OK;
 
 	if (stat(dir, &st) < 0) {
-		if (errno != ENOENT)
-			return cmd_error(EXIT_FAILED, "cannot use '%s': %s", dir, strerror(errno));
-		if (mkdir(dir, 0777) < 0)
-			return cmd_error(EXIT_FAILED, "cannot create folder '%s': %s", dir,
-					 strerror(errno));
+		if (errno != ENOENT) {
+			rc = cmd_error(EXIT_FAILED, "cannot use '%s': %s", dir, strerror(errno));
+			goto out;
+		}
+		if (mkdir(dir, 0777) < 0) {
+			rc = cmd_error(EXIT_FAILED, "cannot create folder '%s': %s", dir,
+				       strerror(errno));
+			goto out;
+		}
 	} else if (!S_ISDIR(st.st_mode)) {
-		return cmd_error(EXIT_USAGE, "'%s' is not a folder; give the folder to write tollgate.yaml into",
-				 dir);
+		rc = cmd_error(EXIT_USAGE, "'%s' is not a folder; give the folder to write tollgate.yaml into",
+			       dir);
+		goto out;
 	}
 	path = xasprintf("%s%stollgate.yaml", dir, dir[strlen(dir) - 1] == '/' ? "" : "/");
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
@@ -44,7 +53,7 @@ static int init_exec(struct app *app, struct cmd_args *args)
 		goto out;
 	}
 	for (size_t off = 0; off < len;) {
-		ssize_t w = write(fd, plan_starter_text + off, len - off);
+		ssize_t w = write(fd, text + off, len - off);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
@@ -62,10 +71,20 @@ static int init_exec(struct app *app, struct cmd_args *args)
 	}
 	if (app->json)
 		cmd_print_json(json_pack("{s:b, s:s}", "written", 1, "path", path));
-	else
+	else {
 		printf("wrote %s; edit it, then run 'tollgate validate'\n", path);
+		if (!strstr(text, PLAN_STARTER_LOGIN))
+			printf("identity: os: you act as 'dana', whose login is your OS user '%s'; "
+			       "give each person their own\n",
+			       pw->pw_name);
+		else
+			printf("identity: os: put your OS user in a person's 'login' (now '%s') "
+			       "to act\n",
+			       PLAN_STARTER_LOGIN);
+	}
 out:
 	free(path);
+	free(text);
 	return rc;
 }
 
@@ -74,6 +93,7 @@ const struct cmd_entry cmd_init_entry = {
 	.usage = "[DIR]",
 	.summary = "writes a commented starter plan tollgate.yaml into DIR (default: here)",
 	.help = "The starter plan shows every kind of key once and validates as it stands.\n"
+		"It uses 'identity: os' with your OS user as the login of its first person.\n"
 		"An existing tollgate.yaml is never overwritten.\n",
 	.opts = NULL,
 	.min_args = 0,

@@ -130,6 +130,13 @@ static int promote_exec(struct app *app, struct cmd_args *args)
 	o.nprojects = nprojects;
 	o.dry_run = cmd_flag(args, "dry-run");
 	o.actor = app->as;
+	if (!o.dry_run) {
+		char what[200];
+		snprintf(what, sizeof(what), "promote --to %s", p->envs[env].name);
+		rc = cmd_need_person(app, what);
+		if (rc)
+			goto out;
+	}
 	o.override_freeze = cmd_flag(args, "override-freeze");
 	o.reason = cmd_opt(args, "reason");
 	o.retry_held = cmd_flag(args, "retry-held");
@@ -220,6 +227,8 @@ const struct cmd_entry cmd_promote_entry = {
 		"A project rolled back 3 times in 24h in an environment is held until a person\n"
 		"passes --retry-held. A freeze is overridden only with --override-freeze --reason\n"
 		"TEXT by a person holding a role of the environment's freeze_override.\n"
+		"A promotion (not --dry-run) needs a person allowed to change the environment\n"
+		"(its promoters; the plan's identity says who you are).\n"
 		"Exit status: 0 all healthy or soaking, 1 a rollback or failure, 3 nothing ready.\n",
 	.opts = promote_opts,
 	.min_args = 0,

@@ -16,6 +16,17 @@
 
 #define VERSIONS_FILE_MAX (64u << 20)
 
+/* Recording into env needs a person unless it is the source and lists no
+ * promoters (identity_env_actor): say so under the plan's identity mode. */
+static int record_needs_person(struct app *app, int env)
+{
+	char what[200];
+	if (env == 0 && !app->plan->envs[0].npromoters)
+		return 0;
+	snprintf(what, sizeof(what), "recording in '%s'", app->plan->envs[env].name);
+	return cmd_need_person(app, what);
+}
+
 static int record_bulk(struct app *app, const struct action_ctx *c, const char *env,
 		       const char *file)
 {
@@ -23,11 +34,15 @@ static int record_bulk(struct app *app, const struct action_ctx *c, const char *
 	struct action_versions l;
 	struct err e;
 	const char *name = strcmp(file, "-") ? file : "<stdin>";
-	int r;
+	int r, ei;
 
 	err_init(&e);
-	if (action_find_env(app->plan, env, &e) < 0)
+	ei = action_find_env(app->plan, env, &e);
+	if (ei < 0)
 		return cmd_err(&e);
+	r = record_needs_person(app, ei);
+	if (r)
+		return r;
 	if (!strcmp(file, "-"))
 		r = strbuf_read_fd_limit(&sb, STDIN_FILENO, VERSIONS_FILE_MAX);
 	else
@@ -49,7 +64,8 @@ static int record_bulk(struct app *app, const struct action_ctx *c, const char *
 		return cmd_err(&e);
 	}
 	strbuf_release(&sb);
-	if (action_record_bulk(c, env, &l, &e) < 0) {
+	r = action_record_bulk(c, env, &l, &e);
+	if (r < 0) {
 		action_versions_release(&l);
 		return cmd_err(&e);
 	}
@@ -63,7 +79,15 @@ static int record_bulk(struct app *app, const struct action_ctx *c, const char *
 			json_array_append_new(a, x);
 		}
 		json_object_set_new(o, "recorded", a);
+		json_object_set_new(o, "already", json_integer(r));
+		json_object_set_new(o, "changed", json_boolean((size_t)r < l.n));
 		cmd_print_json(o);
+	} else if ((size_t)r == l.n) {
+		printf("already healthy: %s version%s in %s; nothing changed\n",
+		       l.n == 1 ? "the" : "all", l.n == 1 ? "" : "s", env);
+	} else if (r) {
+		printf("recorded %zu version%s healthy in %s (%d already healthy)\n", l.n - (size_t)r,
+		       l.n - (size_t)r == 1 ? "" : "s", env, r);
 	} else {
 		printf("recorded %zu version%s healthy in %s\n", l.n, l.n == 1 ? "" : "s", env);
 	}
@@ -77,6 +101,7 @@ static int record_exec(struct app *app, struct cmd_args *args)
 	const char *version = cmd_opt(args, "version"), *env = cmd_opt(args, "env");
 	const char *file = cmd_opt(args, "versions");
 	struct err e;
+	int rc;
 
 	err_init(&e);
 	if (file) {
@@ -95,7 +120,13 @@ static int record_exec(struct app *app, struct cmd_args *args)
 	if (!version)
 		return cmd_error(EXIT_USAGE, "'record %s %s' needs --version V", args->argv[0],
 				 args->argv[1]);
-	if (action_record(&c, args->argv[0], args->argv[1], version, &e) < 0)
+	if (plan_env_index(app->plan, args->argv[1]) >= 0) {
+		int r = record_needs_person(app, plan_env_index(app->plan, args->argv[1]));
+		if (r)
+			return r;
+	}
+	rc = action_record(&c, args->argv[0], args->argv[1], version, &e);
+	if (rc < 0)
 		return cmd_err(&e);
 	if (app->json) {
 		json_t *o = json_object(), *a = json_array(), *x = json_object();
@@ -104,7 +135,12 @@ static int record_exec(struct app *app, struct cmd_args *args)
 		json_object_set_new(x, "version", encode_string(version));
 		json_array_append_new(a, x);
 		json_object_set_new(o, "recorded", a);
+		json_object_set_new(o, "already", json_integer(rc));
+		json_object_set_new(o, "changed", json_boolean(rc == 0));
 		cmd_print_json(o);
+	} else if (rc == 1) {
+		printf("already healthy: %s %s in %s; nothing changed\n", args->argv[0], version,
+		       args->argv[1]);
 	} else {
 		printf("recorded %s %s healthy in %s\n", args->argv[0], version, args->argv[1]);
 	}
@@ -125,7 +161,9 @@ const struct cmd_entry cmd_record_entry = {
 	.help = "Sets the version healthy at once, with no deploy: the way versions enter the\n"
 		"first environment. The bulk form records every line of FILE in one\n"
 		"transaction; any bad line (named FILE:LINE) and nothing is written.\n"
-		"The actor is --as / TOLLGATE_USER, or 'ci' when none is given.\n",
+		"Any environment but the first needs a person allowed to change it (its\n"
+		"promoters); in the first the actor is the person if known, else 'ci'.\n"
+		"A version already healthy there is skipped: exit 0, nothing written for it.\n",
 	.opts = record_opts,
 	.min_args = 0,
 	.max_args = 2,

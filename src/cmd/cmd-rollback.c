@@ -29,6 +29,9 @@ static int rollback_exec(struct app *app, struct cmd_args *args)
 	ei = action_find_env(p, args->argv[1], &e);
 	if (ei < 0)
 		return cmd_err(&e);
+	rc = cmd_need_person(app, "rollback");
+	if (rc)
+		return rc;
 	cmd_progress_begin(&pg, app, true, &cancel);
 	o.project = pi;
 	o.env = ei;
@@ -46,6 +49,10 @@ static int rollback_exec(struct app *app, struct cmd_args *args)
 		json_array_append_new(arr, cmd_result_json(p, &res));
 		json_object_set_new(j, "results", arr);
 		cmd_print_json(j);
+	} else if (res.already) {
+		printf("already rolled back: %s in %s (live: %s); nothing changed\n",
+		       p->projects[pi].id, p->envs[ei].name,
+		       res.previous ? res.previous : "nothing");
 	} else if (res.outcome == PROMOTE_ROLLED_BACK) {
 		printf("%s %s: rolled back from %s to %s\n", p->projects[pi].id, p->envs[ei].name,
 		       res.version, res.previous ? res.previous : "nothing (no previous version)");
@@ -69,8 +76,10 @@ const struct cmd_entry cmd_rollback_entry = {
 	.summary = "runs the rollback and restores the previous version",
 	.help = "Runs the project's rollback with TOLLGATE_VERSION = the version there and\n"
 		"TOLLGATE_PREVIOUS_VERSION = the one restored; the pair ends rolled-back, or failed\n"
-		"when the rollback fails. Exit status: 0 rolled back, 1 the rollback failed,\n"
-		"3 nothing to roll back or another runner holds the pair.\n",
+		"when the rollback fails. Needs a person allowed to change the environment\n"
+		"(its promoters). Exit status: 0 rolled back (or rolled back already: nothing\n"
+		"runs), 1 the rollback failed, 3 nothing to roll back, another runner holds the\n"
+		"pair, or the person may not.\n",
 	.opts = rollback_opts,
 	.min_args = 2,
 	.max_args = 2,

@@ -189,6 +189,32 @@ static void print_footer(const struct app *app, const struct status_board *b)
 			printf("  due %s", util_fmt_date(bl->due, d, sizeof(d)));
 		putchar('\n');
 	}
+	if (b->nrejections)
+		printf("\n%sRejected versions%s\n", cmd_color(app, C_BOLD), cmd_color(app, C_RESET));
+	for (size_t i = 0; i < b->nrejections; i++) {
+		const struct state_rejection *r = b->rejections[i];
+		struct strbuf sb = STRBUF_INIT;
+		if (r->kind == REJECT_ALLOWANCE)
+			strbuf_addf(&sb, "version %s allowed in %s", r->version,
+				    p->envs[r->env].name);
+		else
+			ready_describe_rejection(p, r, &sb);
+		if (r->allowed) {
+			strbuf_addf(&sb, "; allowed again by %s on %s", r->allowed_by ? r->allowed_by : "?",
+				    util_fmt_time(r->allowed_at, d, sizeof(d)));
+			if (r->allowed_reason && *r->allowed_reason)
+				strbuf_addf(&sb, " (%s)", r->allowed_reason);
+		}
+		printf("  %s%s%s  %s\n", cmd_color(app, r->allowed ? C_DIM : C_RED),
+		       p->projects[r->project].id, cmd_color(app, C_RESET), sb.buf);
+		strbuf_release(&sb);
+	}
+	if (b->complete)
+		printf("\n%sRelease complete%s: every project is healthy in %s and its success "
+		       "criteria are done\n",
+		       cmd_color(app, C_GREEN), cmd_color(app, C_RESET), p->envs[p->nenvs - 1].name);
+	else if (b->incomplete && b->incomplete[0] && p->nenvs > 1)
+		printf("\nRelease not complete: %s\n", b->incomplete);
 }
 
 /* The terminal's width when stdout is one, else 0 (no limit). */

@@ -12,28 +12,27 @@
 
 #include <jansson.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "plan/plan.h"
 #include "store/store.h"
 
-/* The store's warnings, or none when there is no store to look at. */
+/* The store's warnings, or none when there is no store to look at (one
+ * that was never made, or not yet migrated: validate makes and changes
+ * nothing). */
 static size_t store_warnings(struct app *app, char ***out)
 {
+	struct store_open_opts o = { .existing_only = true };
 	struct store *s = NULL;
 	struct err e;
 	size_t n;
+	int rc;
 
 	*out = NULL;
-	if (!app->db_url) {
-		char *path = xasprintf("%s/.tollgate/state.db", app->plan->dir ? app->plan->dir : ".");
-		bool there = access(path, F_OK) == 0;
-		free(path);
-		if (!there)
-			return 0; /* never made: validate does not make one */
-	}
 	err_init(&e);
-	if (store_open(&s, app->plan, app->db_url, &e) < 0) {
+	rc = store_open_with(&s, app->plan, app->db_url, &o, &e);
+	if (rc == 1)
+		return 0;
+	if (rc < 0) {
 		*out = xcalloc(1, sizeof(**out));
 		(*out)[0] = xasprintf("cannot look in the store for state the plan no longer has: %s",
 				      e.msg);

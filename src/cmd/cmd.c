@@ -62,6 +62,8 @@ extern const struct cmd_entry cmd_next_entry;
 extern const struct cmd_entry cmd_record_entry;
 extern const struct cmd_entry cmd_approve_entry;
 extern const struct cmd_entry cmd_revoke_entry;
+extern const struct cmd_entry cmd_reject_entry;
+extern const struct cmd_entry cmd_allow_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_uncheck_entry;
 extern const struct cmd_entry cmd_checklist_entry;
@@ -83,6 +85,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_record_entry,
 	&cmd_approve_entry,
 	&cmd_revoke_entry,
+	&cmd_reject_entry,
+	&cmd_allow_entry,
 	&cmd_check_entry,
 	&cmd_uncheck_entry,
 	&cmd_checklist_entry,
@@ -208,6 +212,17 @@ int cmd_err(const struct err *e)
 		fprintf(stderr, "tollgate: error: %s\n", e->msg[0] ? e->msg : "unknown error");
 	json_error(e);
 	return status;
+}
+
+int cmd_need_person(const struct app *app, const char *what)
+{
+	struct err e;
+	if (app->as)
+		return 0;
+	err_init(&e);
+	err_setr(&e, ERR_USAGE, REASON_FORBIDDEN, "%s needs a person: %s", what,
+		 app->nobody && *app->nobody ? app->nobody : "use --as PERSON or set TOLLGATE_USER");
+	return cmd_err(&e);
 }
 
 void cmd_warn(const char *fmt, ...)

@@ -27,7 +27,12 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_NOT_READY = 3 };
 struct app {
 	const char *plan_path; /* --plan, TOLLGATE_PLAN or ./tollgate.yaml */
 	const char *db_url;    /* --db, TOLLGATE_DB or NULL (default sqlite beside the plan) */
-	const char *as;        /* --as or TOLLGATE_USER, may be NULL */
+	/* the acting person's people id, or NULL: with a store, the one the
+	 * plan's identity mode resolved (engine/identity.h) from --as /
+	 * TOLLGATE_USER and what the process can prove */
+	const char *as;
+	const char *auth;   /* how it was authenticated: "os:alice@host", "db:alice", "claim:carol" */
+	const char *nobody; /* as == NULL: why nobody, and what to do (for messages) */
 	bool json;
 	bool color; /* stdout is a TTY and neither --no-color nor NO_COLOR */
 	struct plan *plan;   /* loaded when the entry NEEDS_PLAN */
@@ -100,6 +105,9 @@ void cmd_print_overview(FILE *f);
  * "message"}} (engine/encode.h) when the command wrote nothing there yet. */
 int cmd_error(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cmd_err(const struct err *e); /* prints e, returns its exit status */
+/* `what` ("promote --to prod") needs a person: 0 when app->as names one,
+ * else prints why nobody acts (app->nobody) and returns EXIT_USAGE. */
+int cmd_need_person(const struct app *app, const char *what);
 void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* main.c, once the store is open (cmd-forget.c): carry the state of ids the

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/identity.h"
 #include "engine/promote-internal.h"
 #include "exec/exec.h"
 #include "plan/plan.h"
@@ -126,6 +127,10 @@ int action_checklist_run(const struct action_ctx *c, const char *const *items, s
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
+	/* nobody may run the checks (the evidence is theirs), but whoever is
+	 * named must be able to act: not a placeholder */
+	if (c->actor && identity_actor(p, c->actor, "checklist run", e) < 0)
+		goto out;
 	if (n) {
 		for (size_t i = 0; i < n; i++) {
 			int it = action_find_item(p, items[i], e);

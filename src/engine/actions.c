@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/identity.h"
 #include "plan/plan.h"
 #include "store/store.h"
 
@@ -42,32 +43,39 @@ FINDER(action_find_blocker, "blocker", "blockers", plan_blocker_index, plan_sugg
 
 int action_find_actor(const struct action_ctx *c, struct err *e)
 {
-	int i;
-	if (!c->actor)
-		return err_set(e, ERR_USAGE,
-			       "this needs to know who you are; use --as PERSON or set TOLLGATE_USER");
-	i = plan_person_index(c->plan, c->actor);
-	if (i < 0)
-		return unknown(e, "person", c->actor, plan_suggest_person(c->plan, c->actor),
-			       "people");
-	return i;
-}
-
-static const char *actor_or(const struct action_ctx *c, const char *dflt)
-{
-	return c->actor ? c->actor : dflt;
+	return identity_actor(c->plan, c->actor, "this", e);
 }
 
 /* ---- record ------------------------------------------------------------- */
 
+/* Who records in env: a person (their id), or "ci" where nobody may. */
+static const char *record_actor(const struct action_ctx *c, int ei, struct err *e)
+{
+	char what[200];
+	int who;
+	snprintf(what, sizeof(what), "recording a version in '%s'", c->plan->envs[ei].name);
+	who = identity_env_actor(c->plan, c->actor, ei, what, e);
+	if (who == -1)
+		return NULL;
+	return who >= 0 ? c->plan->people[who].id : "ci";
+}
+
 int action_record(const struct action_ctx *c, const char *project, const char *env,
 		  const char *version, struct err *e)
 {
-	if (action_find_project(c->plan, project, e) < 0 || action_find_env(c->plan, env, e) < 0)
+	const char *actor;
+	int ei;
+	if (action_find_project(c->plan, project, e) < 0)
+		return -1;
+	ei = action_find_env(c->plan, env, e);
+	if (ei < 0)
 		return -1;
 	if (!version || !*version)
 		return err_set(e, ERR_USAGE, "'record' needs --version V (the version to record)");
-	return store_record_version(c->store, c->now, actor_or(c, "ci"), project, env, version, e);
+	actor = record_actor(c, ei, e);
+	if (!actor)
+		return -1;
+	return store_record_version(c->store, c->now, actor, project, env, version, e);
 }
 
 void action_versions_release(struct action_versions *l)
@@ -214,8 +222,13 @@ int action_record_bulk(const struct action_ctx *c, const char *env,
 		       const struct action_versions *l, struct err *e)
 {
 	struct store_record *v;
-	int rc;
-	if (action_find_env(c->plan, env, e) < 0)
+	const char *actor;
+	int rc, ei;
+	ei = action_find_env(c->plan, env, e);
+	if (ei < 0)
+		return -1;
+	actor = record_actor(c, ei, e);
+	if (!actor)
 		return -1;
 	v = xcalloc(l->n + 1, sizeof(*v));
 	for (size_t i = 0; i < l->n; i++) {
@@ -223,235 +236,8 @@ int action_record_bulk(const struct action_ctx *c, const char *env,
 		v[i].version = l->v[i].version;
 		v[i].line = l->v[i].line;
 	}
-	rc = store_record_versions(c->store, c->now, actor_or(c, "ci"), env, v, l->n, e);
+	rc = store_record_versions(c->store, c->now, actor, env, v, l->n, e);
 	free(v);
-	return rc;
-}
-
-/* ---- approvals ---------------------------------------------------------- */
-
-/* Does approval a (from the snapshot) still count: person in the plan with the role? */
-static bool counts(const struct plan *p, const struct store_approval *a)
-{
-	int who = plan_person_index(p, a->person);
-	return who >= 0 && plan_person_has_role(&p->people[who], a->role);
-}
-
-static const struct store_approval *role_holder(const struct plan *p,
-						const struct store_state_snapshot *snap,
-						const char *gate, const char *role)
-{
-	for (size_t i = 0; i < snap->napprovals; i++) {
-		const struct store_approval *a = &snap->approvals[i];
-		if (!strcmp(a->gate, gate) && !strcmp(a->role, role) && counts(p, a))
-			return a;
-	}
-	return NULL;
-}
-
-static const struct store_approval *person_approval(const struct store_state_snapshot *snap,
-						    const char *gate, const char *person)
-{
-	for (size_t i = 0; i < snap->napprovals; i++) {
-		const struct store_approval *a = &snap->approvals[i];
-		if (!strcmp(a->gate, gate) && !strcmp(a->person, person))
-			return a;
-	}
-	return NULL;
-}
-
-/* Fill out->needs and out->others after the approval (role recorded). */
-static void describe_gate(const struct plan *p, const struct plan_gate *g,
-			  const struct store_state_snapshot *snap, const struct plan_person *who,
-			  const char *role, struct approve_result *out)
-{
-	out->nneeds = out->nothers = 0;
-	for (size_t r = 0; r < g->napprovers; r++) {
-		const char *gr = g->approvers[r];
-		if (role && !strcmp(gr, role))
-			continue;
-		if (role_holder(p, snap, g->id, gr))
-			continue;
-		if (out->nneeds < APPROVE_MAX_ROLES)
-			out->needs[out->nneeds++] = gr;
-		if (plan_person_has_role(who, gr) && out->nothers < APPROVE_MAX_ROLES)
-			out->others[out->nothers++] = gr;
-	}
-}
-
-int action_approve(const struct action_ctx *c, const char *gate, const char *role,
-		   struct approve_result *out, struct err *e)
-{
-	const struct plan *p = c->plan;
-	const struct plan_gate *g;
-	const struct plan_person *who;
-	struct store_state_snapshot snap;
-	const struct store_approval *mine;
-	const char *pick = NULL;
-	struct strbuf roles = STRBUF_INIT;
-	int gi, pi, rc = -1;
-
-	memset(out, 0, sizeof(*out));
-	gi = action_find_gate(p, gate, e);
-	if (gi < 0)
-		return -1;
-	pi = action_find_actor(c, e);
-	if (pi < 0)
-		return -1;
-	g = &p->gates[gi];
-	who = &p->people[pi];
-	for (size_t r = 0; r < g->napprovers; r++) {
-		if (roles.len)
-			strbuf_addstr(&roles, ", ");
-		strbuf_addstr(&roles, g->approvers[r]);
-	}
-	if (role) {
-		bool listed = false;
-		for (size_t r = 0; r < g->napprovers; r++)
-			if (!strcmp(g->approvers[r], role)) {
-				listed = true;
-				role = g->approvers[r];
-			}
-		if (!listed) {
-			err_set(e, ERR_USAGE, "gate '%s' does not ask for role '%s'; it needs %s",
-				g->id, role, roles.buf);
-			goto out;
-		}
-		if (!plan_person_has_role(who, role)) {
-			err_setr(e, ERR_NOT_READY, REASON_FORBIDDEN,
-				 "'%s' does not hold role '%s' that gate '%s' asks for",
-				who->id, role, g->id);
-			goto out;
-		}
-	} else {
-		bool any = false;
-		for (size_t r = 0; r < g->napprovers; r++)
-			if (plan_person_has_role(who, g->approvers[r]))
-				any = true;
-		if (!any) {
-			err_setr(e, ERR_NOT_READY, REASON_FORBIDDEN,
-				 "'%s' holds none of the roles gate '%s' needs (%s); nothing approved",
-				who->id, g->id, roles.buf);
-			goto out;
-		}
-	}
-
-	/* decide under the write lock, so concurrent approvals queue */
-	if (store_begin_change(c->store, c->now, who->id, "approve", g->id, NULL, e) < 0)
-		goto out;
-	if (store_snapshot(c->store, &snap, e) < 0) {
-		store_abort_change(c->store);
-		goto out;
-	}
-	mine = person_approval(&snap, g->id, who->id);
-	if (mine && counts(p, mine)) {
-		for (size_t r = 0; r < g->napprovers; r++)
-			if (!strcmp(g->approvers[r], mine->role))
-				out->role = g->approvers[r];
-		out->already = true;
-		if (role && strcmp(role, mine->role)) {
-			err_setr(e, ERR_NOT_READY, REASON_CONFLICT,
-				 "'%s' already approved gate '%s' as %s; one person fills one role of a "
-				"gate (revoke first to switch)",
-				who->id, g->id, mine->role);
-			goto abort;
-		}
-		describe_gate(p, g, &snap, who, out->role, out);
-		store_abort_change(c->store);
-		rc = 0;
-		goto snap_out;
-	}
-	for (size_t r = 0; r < g->napprovers && !pick; r++) {
-		const char *gr = g->approvers[r];
-		const struct store_approval *h;
-		if (role && strcmp(gr, role))
-			continue;
-		if (!plan_person_has_role(who, gr))
-			continue;
-		h = role_holder(p, &snap, g->id, gr);
-		if (h && strcmp(h->person, who->id)) {
-			if (role) {
-				err_setr(e, ERR_NOT_READY, REASON_CONFLICT,
-					 "role '%s' of gate '%s' is already approved by %s; nothing approved",
-					gr, g->id, h->person);
-				goto abort;
-			}
-			continue;
-		}
-		pick = gr;
-	}
-	if (!pick) {
-		err_setr(e, ERR_NOT_READY, REASON_CONFLICT,
-			 "every role '%s' holds on gate '%s' is already approved by someone else; "
-			"nothing approved",
-			who->id, g->id);
-		goto abort;
-	}
-	if (mine && store_revoke(c->store, g->id, NULL, who->id, NULL, e) < 0)
-		goto abort; /* a stale approval for a role the person lost */
-	if (store_approve(c->store, g->id, pick, who->id, NULL, e) < 0)
-		goto abort;
-	store_change_detail(c->store, "as %s", pick);
-	if (store_commit_change(c->store, NULL, e) < 0)
-		goto snap_out;
-	out->role = pick;
-	describe_gate(p, g, &snap, who, pick, out);
-	rc = 0;
-	goto snap_out;
-abort:
-	store_abort_change(c->store);
-snap_out:
-	store_snapshot_release(&snap);
-out:
-	strbuf_release(&roles);
-	return rc;
-}
-
-int action_revoke(const struct action_ctx *c, const char *gate, const char **role_out,
-		  struct err *e)
-{
-	const struct plan *p = c->plan;
-	struct store_state_snapshot snap;
-	const struct store_approval *mine;
-	int gi, pi, rc = -1;
-
-	*role_out = NULL;
-	gi = action_find_gate(p, gate, e);
-	if (gi < 0)
-		return -1;
-	pi = action_find_actor(c, e);
-	if (pi < 0)
-		return -1;
-	if (store_begin_change(c->store, c->now, p->people[pi].id, "revoke", p->gates[gi].id, NULL,
-			       e) < 0)
-		return -1;
-	if (store_snapshot(c->store, &snap, e) < 0) {
-		store_abort_change(c->store);
-		return -1;
-	}
-	mine = person_approval(&snap, p->gates[gi].id, p->people[pi].id);
-	if (!mine) {
-		err_setr(e, ERR_NOT_READY, REASON_CONFLICT,
-			 "'%s' has no approval on gate '%s'; nothing revoked",
-			p->people[pi].id, p->gates[gi].id);
-		store_abort_change(c->store);
-		goto out;
-	}
-	for (size_t r = 0; r < p->gates[gi].napprovers; r++)
-		if (!strcmp(p->gates[gi].approvers[r], mine->role))
-			*role_out = p->gates[gi].approvers[r];
-	if (!*role_out)
-		*role_out = "a role the gate no longer lists";
-	store_change_detail(c->store, "as %s", mine->role);
-	if (store_revoke(c->store, p->gates[gi].id, NULL, p->people[pi].id, NULL, e) < 0) {
-		store_abort_change(c->store);
-		goto out;
-	}
-	if (store_commit_change(c->store, NULL, e) < 0)
-		goto out;
-	rc = 0;
-out:
-	store_snapshot_release(&snap);
 	return rc;
 }
 
@@ -461,14 +247,19 @@ int action_tick(const struct action_ctx *c, const char *item, bool done, const c
 		struct err *e)
 {
 	const struct plan *p = c->plan;
+	struct store_state_snapshot snap;
+	const struct store_tick *cur;
 	struct store_tick t = { 0 };
 	int it, pi;
+	bool holds;
 
 	it = action_find_item(p, item, e);
 	if (it < 0)
 		return -1;
 	pi = action_find_actor(c, e);
 	if (pi < 0)
+		return -1;
+	if (identity_may_tick(p, pi, it, e) < 0)
 		return -1;
 	t.item = p->items[it].id;
 	t.done = done;
@@ -479,6 +270,18 @@ int action_tick(const struct action_ctx *c, const char *item, bool done, const c
 	if (store_begin_change(c->store, c->now, t.by, done ? "check" : "uncheck", t.item, note,
 			       e) < 0)
 		return -1;
+	/* decided under the write lock: a repeat writes nothing */
+	if (store_snapshot(c->store, &snap, e) < 0) {
+		store_abort_change(c->store);
+		return -1;
+	}
+	cur = store_snap_tick(&snap, t.item);
+	holds = (cur && cur->done) == done;
+	store_snapshot_release(&snap);
+	if (holds) {
+		store_abort_change(c->store);
+		return 1;
+	}
 	if (store_set_tick(c->store, &t, e) < 0) {
 		store_abort_change(c->store);
 		return -1;
@@ -489,11 +292,14 @@ int action_tick(const struct action_ctx *c, const char *item, bool done, const c
 /* ---- blockers ------------------------------------------------------------- */
 
 int action_blocker(const struct action_ctx *c, const char *id, int progress, bool resolve,
-		   int *progress_out, bool *resolved_out, struct err *e)
+		   bool reopen, int *progress_out, bool *resolved_out, struct err *e)
 {
 	const struct plan *p = c->plan;
+	struct store_state_snapshot snap;
+	const struct store_blocker *cur;
 	struct store_blocker b = { 0 };
-	int bi, pi;
+	int bi, pi, now_progress;
+	bool now_resolved;
 
 	bi = action_find_blocker(p, id, e);
 	if (bi < 0)
@@ -501,6 +307,9 @@ int action_blocker(const struct action_ctx *c, const char *id, int progress, boo
 	pi = action_find_actor(c, e);
 	if (pi < 0)
 		return -1;
+	if (reopen && (resolve || progress < 0 || progress >= 100))
+		return err_set(e, ERR_USAGE,
+			       "--reopen needs --progress N below 100 (where the blocker stands again)");
 	if (progress < 0 && !resolve)
 		return err_set(e, ERR_USAGE, "say what changed: --progress N (0-100) or --resolve");
 	if (progress > 100)
@@ -512,11 +321,36 @@ int action_blocker(const struct action_ctx *c, const char *id, int progress, boo
 	b.progress = resolve ? 100 : progress;
 	b.resolved = b.progress == 100;
 	b.by = p->people[pi].id;
-	if (store_begin_change(c->store, c->now, b.by, b.resolved ? "blocker.resolve" : "blocker",
+	if (store_begin_change(c->store, c->now, b.by,
+			       b.resolved ? "blocker.resolve" : reopen ? "blocker.reopen" : "blocker",
 			       b.id, NULL, e) < 0)
 		return -1;
+	/* decided under the write lock: what holds now */
+	if (store_snapshot(c->store, &snap, e) < 0) {
+		store_abort_change(c->store);
+		return -1;
+	}
+	cur = store_snap_blocker(&snap, b.id);
+	now_progress = cur ? cur->progress : p->blockers[bi].progress;
+	now_resolved = cur && cur->resolved;
+	store_snapshot_release(&snap);
+	*progress_out = now_progress;
+	*resolved_out = now_resolved;
+	if (now_resolved && !b.resolved && !reopen) {
+		store_abort_change(c->store);
+		return err_setr(e, ERR_USAGE, REASON_CONFLICT,
+				"blocker '%s' is resolved; --progress %d would reopen it: add --reopen "
+				"if it is back",
+				b.id, b.progress);
+	}
+	if (now_resolved == b.resolved && now_progress == b.progress) {
+		store_abort_change(c->store);
+		return 1;
+	}
 	if (b.resolved)
 		store_change_detail(c->store, "resolved (100%%)");
+	else if (now_resolved)
+		store_change_detail(c->store, "reopened at %d%%", b.progress);
 	else
 		store_change_detail(c->store, "progress %d%%", b.progress);
 	if (store_set_blocker(c->store, &b, e) < 0) {
@@ -597,7 +431,7 @@ int action_incident_resolve(const struct action_ctx *c, int64_t id, struct err *
 			return err_setr(e, ERR_USAGE, REASON_NOT_FOUND, "unknown incident %lld; 'tollgate status' lists "
 						     "the open ones", (long long)id);
 		if (r == 2)
-			return err_set(e, ERR_USAGE, "incident %lld is already resolved", (long long)id);
+			return 1; /* resolved already: it holds, nothing written */
 		return -1;
 	}
 	store_change_detail(c->store, "incident %lld resolved", (long long)id);

@@ -43,10 +43,13 @@ int action_find_wave(const struct plan *p, const char *id, struct err *e);
 int action_find_gate(const struct plan *p, const char *id, struct err *e);
 int action_find_item(const struct plan *p, const char *id, struct err *e);
 int action_find_blocker(const struct plan *p, const char *id, struct err *e);
-/* The acting person's index; -1 with ERR_USAGE when ctx->actor is NULL or unknown. */
+/* The acting person's index; -1 with ERR_USAGE when ctx->actor is NULL or
+ * unknown, ERR_NOT_READY for a placeholder (identity_actor). */
 int action_find_actor(const struct action_ctx *c, struct err *e);
 
-/* record: `version` healthy in env for project. */
+/* record: `version` healthy in env for project. Any environment but the
+ * source needs a person who may change it (identity_env_actor: promoters).
+ * 0 recorded, 1 healthy there already (nothing written), -1. */
 int action_record(const struct action_ctx *c, const char *project, const char *env,
 		  const char *version, struct err *e);
 
@@ -71,30 +74,71 @@ void action_versions_release(struct action_versions *l);
  * nothing recorded". Release l after every call, whatever it returned. */
 int action_parse_versions(const struct plan *p, const char *name, const char *text, size_t len,
 			  struct action_versions *l, struct err *e);
-/* Record them all in env, in one transaction. */
+/* Record them all in env, in one transaction (the person rules of
+ * action_record). Returns how many were healthy there already (l->n:
+ * nothing written), or -1. */
 int action_record_bulk(const struct action_ctx *c, const char *env,
 		       const struct action_versions *l, struct err *e);
 
 #define APPROVE_MAX_ROLES 32
 struct approve_result {
 	const char *role;    /* the role recorded (or already held), in the plan */
-	bool already;        /* the person had approved before: nothing written */
-	/* the gate's roles nobody has approved yet (pointing into the plan) */
+	bool already;        /* it was given and still counts: nothing written */
+	bool scope_plan;     /* the gate approves the plan as a whole */
+	/* scope versions: the projects it covers, each with its candidate
+	 * version (owned), and those with no candidate (not covered) */
+	size_t ncovered, nuncovered;
+	int *covered;
+	char **versions;
+	int *uncovered;
+	int64_t until; /* when it stops counting (the gate's `expires`), 0 never */
+	/* the gate's roles not filled yet (pointing into the plan) */
 	size_t nneeds;
 	const char *needs[APPROVE_MAX_ROLES];
 	/* of those, the ones the person holds too: they need someone else */
 	size_t nothers;
 	const char *others[APPROVE_MAX_ROLES];
 };
-/* Approve gate as the acting person (role NULL: pick as described above). */
+void approve_result_release(struct approve_result *r);
+/*
+ * Approve gate as the acting person (role NULL: pick as described above).
+ * A gate of `scope: versions` is approved for the candidate version of each
+ * project it guards (projects: only those, n > 0), as ready_candidate says
+ * now; projects with none are not covered, and with none covered nothing is
+ * approved (ERR_NOT_READY). An approval already given that still counts for
+ * all of them is `already` (nothing written); one that no longer does (an
+ * older version, expired) is given again. Release out after success.
+ */
 int action_approve(const struct action_ctx *c, const char *gate, const char *role,
-		   struct approve_result *out, struct err *e);
+		   const char *const *projects, size_t nprojects, struct approve_result *out,
+		   struct err *e);
 /* Take the acting person's approval of gate back; *role_out gets its role.
- * ERR_NOT_READY when they have none. */
+ * 1 (nothing written, *role_out NULL) when they have none: revoked already. */
 int action_revoke(const struct action_ctx *c, const char *gate, const char **role_out,
 		  struct err *e);
 
-/* check / uncheck by hand. */
+/*
+ * Rejected versions (issue 9). reject: version of project is not promoted
+ * into env (NULL: any environment) again until a person allows it; allow:
+ * lifts that (in env, or NULL: wherever it is rejected). Both need a person
+ * and a reason; *already is set (nothing written) when the version is
+ * already rejected there / not rejected there.
+ */
+int action_reject(const struct action_ctx *c, const char *project, const char *version,
+		  const char *env, const char *reason, bool *already, struct err *e);
+int action_allow(const struct action_ctx *c, const char *project, const char *version,
+		 const char *env, const char *reason, bool *already, struct err *e);
+
+/*
+ * Repeating an action that already holds (issue 9 §8) writes nothing, no
+ * audit entry, and returns 1 instead of 0: approve (approve_result.already),
+ * revoke, tick, untick, a blocker's progress or resolve, incident resolve,
+ * record. An action that contradicts the state (progress below 100 on a
+ * resolved blocker) is refused unless it says so (reopen).
+ */
+
+/* check / uncheck by hand, by a holder of one of the item's `by` roles
+ * (ERR_NOT_READY otherwise). 1: it was ticked / unticked already. */
 int action_tick(const struct action_ctx *c, const char *item, bool done, const char *note,
 		struct err *e);
 
@@ -122,13 +166,16 @@ int action_checklist_run(const struct action_ctx *c, const char *const *items, s
 			 struct check_outcomes *out, struct err *e);
 
 /* blocker: progress (0..100; -1 leaves it) and/or resolve. Progress 100
- * resolves the blocker too. progress_out and resolved_out get the result. */
+ * resolves the blocker too. progress_out and resolved_out get the result.
+ * 1: it stands so already. A progress below 100 on a resolved blocker is
+ * ERR_USAGE (REASON_CONFLICT) unless reopen (which needs such a progress). */
 int action_blocker(const struct action_ctx *c, const char *id, int progress, bool resolve,
-		   int *progress_out, bool *resolved_out, struct err *e);
+		   bool reopen, int *progress_out, bool *resolved_out, struct err *e);
 
 /* incidents */
 int action_incident_open(const struct action_ctx *c, int level, const char *env,
 			 const char *project, const char *text, int64_t *id_out, struct err *e);
+/* 1: resolved already (nothing written); ERR_USAGE for an unknown id. */
 int action_incident_resolve(const struct action_ctx *c, int64_t id, struct err *e);
 
 #endif

@@ -214,8 +214,46 @@ int encode_status_board(const struct status_board *b, struct strbuf *out)
 	for (size_t i = 0; i < b->nblockers; i++)
 		json_array_append_new(bl, blocker(p, &b->st, b->blockers[i]));
 	rc |= member(out, false, "blockers", bl);
+	{
+		json_t *rj = json_array(), *gt = json_array();
+		for (size_t i = 0; i < b->nrejections; i++)
+			json_array_append_new(rj, encode_rejection(p, b->rejections[i]));
+		rc |= member(out, false, "rejections", rj);
+		for (size_t g = 0; g < p->ngates; g++) {
+			json_t *x = json_object();
+			set(x, "id", jstr(p->gates[g].id));
+			set(x, "env", jstr(p->envs[p->gates[g].before_env].name));
+			set(x, "status", jstr(ready_gate_status_name(b->gates[g])));
+			json_array_append_new(gt, x);
+		}
+		rc |= member(out, false, "gates", gt);
+		rc |= member(out, false, "complete", json_boolean(b->complete));
+		rc |= member(out, false, "incomplete", jstr(b->incomplete));
+	}
 	strbuf_addstr(out, "\n}\n");
 	return rc ? -1 : 0;
+}
+
+json_t *encode_rejection(const struct plan *p, const struct state_rejection *r)
+{
+	json_t *o = json_object();
+	struct strbuf sb = STRBUF_INIT;
+	set(o, "project", jstr(p->projects[r->project].id));
+	set(o, "version", jstr(r->version));
+	set(o, "env", r->env >= 0 ? jstr(p->envs[r->env].name) : json_null());
+	set(o, "kind", jstr(state_rejection_kind_name(r->kind)));
+	set(o, "reason", jstr(r->reason));
+	set(o, "by", jstr(r->by));
+	set(o, "at", encode_time(r->at));
+	set(o, "rejected", json_boolean(!r->allowed && r->kind != REJECT_ALLOWANCE));
+	set(o, "allowed_by", jstr(r->allowed_by));
+	set(o, "allowed_reason", jstr(r->allowed_reason));
+	set(o, "allowed_at", encode_time(r->allowed_at));
+	if (r->kind != REJECT_ALLOWANCE)
+		ready_describe_rejection(p, r, &sb);
+	set(o, "detail", jstr(sb.len ? sb.buf : NULL));
+	strbuf_release(&sb);
+	return o;
 }
 
 /* ---- why, next ------------------------------------------------------------- */
@@ -269,6 +307,8 @@ json_t *encode_promote_result(const struct plan *p, const struct promote_result 
 	set(o, "detail", jstr(r->detail));
 	if (r->incident)
 		set(o, "incident", json_integer(r->incident));
+	if (r->already)
+		set(o, "already", json_true());
 	return o;
 }
 

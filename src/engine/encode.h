@@ -21,15 +21,23 @@ struct ready_next;
 struct promote_result;
 struct promote_report;
 struct store_log_entry;
+struct state_rejection;
 
 /* {"plan", "now", "cells": [{"project", "env", "state", "version", "since",
  *  "target", "late", "wave", "live_version", "failed_version" (when any),
  *  "soak_until"}], "incidents": [{"id", "level", "project", "env", "text",
  *  "opened_by", "opened_at"}], "blockers": [{"id", "progress", "blocks",
- *  "owner", "due"}]}, appended to out as encode_text lays it out (a board is
+ *  "owner", "due"}], "rejections": [encode_rejection], "gates": [{"id", "env",
+ *  "status"}], "complete": bool (the release: ready_release_complete),
+ *  "incomplete": what is missing or null}, appended to out as encode_text lays it out (a board is
  *  too large for a jansson tree: tens of thousands of cells). 0, or -1 when
  *  jansson fails. */
 int encode_status_board(const struct status_board *b, struct strbuf *out);
+/* A rejected version (status, report): {"project", "version", "env" (null:
+ * every environment), "kind" ("rolled-back", "failed", "rejected",
+ * "allowance"), "reason", "by", "at", "rejected": bool (false once allowed
+ * again), "allowed_by", "allowed_reason", "allowed_at", "detail"} */
+json_t *encode_rejection(const struct plan *p, const struct state_rejection *r);
 /* {"project", "env", "ready", "version", "rules": [{"rule", "ok", "detail"}]} */
 json_t *encode_why(const struct plan *p, const struct ready_why *w);
 /* {"ready": [{"project", "env", "version", "from"}]} */

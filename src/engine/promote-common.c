@@ -374,6 +374,22 @@ out:
 	return rc;
 }
 
+int promote_reject_failed(struct store *s, const struct plan *p, int project, int env,
+			  enum store_state st, const char *version, const char *detail,
+			  const char *actor, struct err *e)
+{
+	struct store_rejection r = { 0 };
+	if ((st != STATE_ROLLED_BACK && st != STATE_FAILED) || !version || !*version)
+		return 0;
+	r.project = p->projects[project].id;
+	r.version = version;
+	r.env = p->envs[env].name;
+	r.kind = st == STATE_ROLLED_BACK ? "rolled-back" : "failed";
+	r.reason = detail;
+	r.by = actor;
+	return store_reject(s, &r, e);
+}
+
 int promote_set_state(struct pctx *c, int project, int env, enum store_state st,
 		      const char *version, const char *previous, int64_t soak_until,
 		      const char *detail, const char *action, bool release, struct err *e)
@@ -398,6 +414,7 @@ int promote_set_state(struct pctx *c, int project, int env, enum store_state st,
 	pr.soak_until = soak_until;
 	pr.detail = detail;
 	if (store_set_promotion(c->store, &pr, e) < 0 ||
+	    promote_reject_failed(c->store, p, project, env, st, version, detail, c->actor, e) < 0 ||
 	    (release && store_lease_release(c->store, pr.project, pr.env, c->run_id, e) < 0)) {
 		store_abort_change(c->store);
 		return -1;

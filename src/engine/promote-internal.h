@@ -109,6 +109,15 @@ int promote_set_state(struct pctx *c, int project, int env, enum store_state st,
 		      const char *version, const char *previous, int64_t soak_until,
 		      const char *detail, const char *action, bool release, struct err *e);
 
+/* A version rolled back from env, or that failed there (st ROLLED_BACK or
+ * FAILED), is rejected there (issue 9): written inside the open change
+ * that records the state, with the state's detail as the reason. Other
+ * states write nothing. On failure the change is left for the caller to
+ * abort. */
+int promote_reject_failed(struct store *s, const struct plan *p, int project, int env,
+			  enum store_state st, const char *version, const char *detail,
+			  const char *actor, struct err *e);
+
 /* ---- crash repair (promote-repair.c) ---------------------------------------- */
 
 /* Is the holder of lease l alive: same host → its pid runs and the lease has

@@ -129,6 +129,8 @@ static int put_promotion(struct prun *r, struct rp *rp, enum store_state st, int
 	pr.soak_until = soak_until;
 	pr.detail = pdetail;
 	if (store_set_promotion(r->c.store, &pr, e) < 0 ||
+	    promote_reject_failed(r->c.store, r->plan, rp->project, r->env, st, rp->version, pdetail,
+				  r->c.actor, e) < 0 ||
 	    (release && store_lease_release(r->c.store, pr.project, pr.env, r->c.run_id, e) < 0)) {
 		store_abort_change(r->c.store);
 		return -1;

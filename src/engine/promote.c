@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/identity.h"
 #include "engine/promote-run.h"
 #include "engine/ready.h"
 #include "engine/state.h"
@@ -108,6 +109,12 @@ int promote_run(const struct plan *p, struct store *s, int64_t now, const struct
 	if (o->env < 1 || (size_t)o->env >= p->nenvs)
 		return err_set(e, ERR_USAGE, "promote needs an environment after '%s'",
 			       p->envs[0].name);
+	if (!o->dry_run) {
+		char what[200];
+		snprintf(what, sizeof(what), "promoting to '%s'", p->envs[o->env].name);
+		if (identity_env_actor(p, o->actor, o->env, what, e) == -1)
+			return -1;
+	}
 	if (o->override_freeze) {
 		if (!o->reason || !*o->reason)
 			return err_set(e, ERR_USAGE, "--override-freeze needs --reason TEXT saying why");

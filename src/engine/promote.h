@@ -79,6 +79,7 @@ struct promote_result {
 	enum promote_outcome outcome;
 	char *detail;   /* why skipped, what failed; NULL when all went well */
 	int64_t incident; /* incident opened by a breached trigger, 0 none */
+	bool already;   /* rollback_run: rolled back there already, nothing written */
 };
 
 /* A selected project that did not start, and why (rule names + first detail).
@@ -125,7 +126,8 @@ struct promote_opts {
 	size_t nprojects;
 	int jobs;                  /* at most this many steps at once (>= 1) */
 	bool dry_run;              /* plan the order, run and write nothing */
-	const char *actor;         /* a people id, or NULL ("tollgate") */
+	const char *actor;         /* a people id who may change env (identity.h);
+	                            * NULL only with dry_run */
 	bool override_freeze;      /* --override-freeze: needs actor with a role of
 	                            * the env's freeze_override, and reason */
 	const char *reason;
@@ -157,8 +159,9 @@ bool promote_all_up_to_date(const struct promote_report *r);
 /*
  * Run (or with dry_run, plan) a promotion. Returns 0 when it ran (outcomes
  * in out, whatever they are; out->nplanned == 0 means nothing was ready),
- * -1 with e filled on a usage error (a freeze override not allowed: ERR_NOT_READY;
- * ERR_USAGE) or a store failure (ERR_FAILED). out is initialised here.
+ * -1 with e filled on a usage error (a freeze override not allowed, an
+ * actor who may not change env: ERR_NOT_READY; no actor: ERR_USAGE) or a
+ * store failure (ERR_FAILED). out is initialised here.
  */
 int promote_run(const struct plan *p, struct store *s, int64_t now, const struct promote_opts *o,
 		struct promote_report *out, struct err *e);
@@ -187,7 +190,8 @@ int soak_run(const struct plan *p, struct store *s, int64_t now, const struct so
 
 struct rollback_opts {
 	int project, env;
-	const char *actor;  /* a people id, or NULL ("tollgate") */
+	const char *actor;  /* a people id who may change env (identity.h) */
+	bool response;      /* an incident's response: its opener needs no promoter role */
 	const char *reason; /* logged; may be NULL */
 	const struct cancel_token *cancel; /* 2 kills the rollback command */
 	const struct promote_observer *obs;
@@ -195,10 +199,12 @@ struct rollback_opts {
 /*
  * Roll project back in env: run its rollback with TOLLGATE_VERSION = the
  * version there and TOLLGATE_PREVIOUS_VERSION = the one restored, then set
- * rolled-back (or failed when the rollback fails). out gets the outcome.
- * ERR_NOT_READY with REASON_BUSY when another run holds the pair,
- * REASON_CONFLICT when nothing there can be rolled back; ERR_USAGE for the
- * source environment or a project without a rollback.
+ * rolled-back (or failed when the rollback fails). out gets the outcome;
+ * out->already when the pair is rolled back already (nothing runs, nothing
+ * is written). ERR_NOT_READY with REASON_BUSY when another run holds the
+ * pair, REASON_CONFLICT when nothing there can be rolled back,
+ * REASON_FORBIDDEN for an actor who may not change env; ERR_USAGE for the
+ * source environment, a project without a rollback, or no actor.
  */
 int rollback_run(const struct plan *p, struct store *s, int64_t now, const struct rollback_opts *o,
 		 struct promote_result *out, struct err *e);

@@ -79,6 +79,26 @@ static void board_build(struct status_board *b, const struct plan *p, const stru
 	for (size_t i = 0; i < p->nblockers; i++)
 		if (!st->blockers[i].resolved)
 			b->blockers[b->nblockers++] = (int)i;
+	b->rejections = xcalloc(st->nrejections + 1, sizeof(*b->rejections));
+	for (size_t i = 0; i < st->nrejections; i++) {
+		const struct state_rejection *r = &st->rejections[i];
+		if (r->kind == REJECT_ALLOWANCE && !r->allowed)
+			continue;
+		if (b->only_wave >= 0 && p->projects[r->project].wave != b->only_wave)
+			continue;
+		if (b->only_env >= 0 && r->env >= 0 && r->env != b->only_env)
+			continue;
+		b->rejections[b->nrejections++] = r;
+	}
+	b->gates = xcalloc(p->ngates + 1, sizeof(*b->gates));
+	for (size_t g = 0; g < p->ngates; g++)
+		b->gates[g] = ready_gate_status(p, st, (int)g, -1, b->now);
+	{
+		struct strbuf why = STRBUF_INIT;
+		b->complete = ready_release_complete(p, st, &why);
+		b->incomplete = b->complete ? NULL : strbuf_detach(&why);
+		strbuf_release(&why);
+	}
 }
 
 int status_board(struct status_board *b, const struct plan *p, struct store *s, int64_t now,
@@ -107,6 +127,9 @@ void status_board_release(struct status_board *b)
 	free(b->cells);
 	free(b->incidents);
 	free(b->blockers);
+	free(b->rejections);
+	free(b->gates);
+	free(b->incomplete);
 	if (b->plan)
 		state_release(&b->st);
 	memset(b, 0, sizeof(*b));

@@ -59,6 +59,12 @@ struct status_board {
 	const struct state_incident **incidents; /* the open ones, by id */
 	size_t nblockers;
 	int *blockers;           /* the unresolved ones (plan indices), in plan order */
+	/* rejected versions, and those allowed again (not the bare allowances) */
+	size_t nrejections;
+	const struct state_rejection **rejections;
+	enum ready_gate_status *gates; /* [plan->ngates]: ready_gate_status as a whole */
+	bool complete;           /* ready_release_complete */
+	char *incomplete;        /* what is missing when not complete, else NULL */
 	struct state st;         /* what the board was built from */
 };
 

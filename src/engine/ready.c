@@ -178,30 +178,198 @@ static bool item_done(const struct state *st, int item)
 	return item >= 0 && st->ticks[item].done;
 }
 
-/* Does the person behind approval a still hold its role? */
-static bool approval_counts(const struct plan *p, const struct state_approval *a)
+/* ---- approvals and gates ---- */
+
+const char *ready_candidate(const struct state *st, int project, int env)
 {
-	return a && a->person >= 0 && (size_t)a->person < p->npeople &&
-	       plan_person_has_role(&p->people[a->person], a->role);
+	const struct state_cell *c;
+	if (env < 1 || (size_t)env >= st->nenvs)
+		return NULL;
+	c = state_cell(st, project, env - 1);
+	return ready_is_live(c->state) ? c->version : NULL;
+}
+
+int64_t ready_approval_expires(const struct plan *p, const struct state *st,
+			       const struct state_approval *a, int project)
+{
+	const struct plan_gate *g = &p->gates[a->gate];
+	const struct state_cover *cv;
+	if (!g->expires)
+		return 0;
+	if (g->scope_plan || project < 0)
+		return a->at + g->expires;
+	cv = state_approval_cover(st, a, project);
+	return (cv ? cv->at : a->at) + g->expires;
+}
+
+static bool role_held(const struct plan *p, const struct state_approval *a)
+{
+	/* a placeholder never acts: a row in its name counts for nothing */
+	return a->person >= 0 && (size_t)a->person < p->npeople && a->role &&
+	       !p->people[a->person].tbd && plan_person_has_role(&p->people[a->person], a->role);
+}
+
+enum ready_approval ready_approval_check(const struct plan *p, const struct state *st,
+					 const struct state_approval *a, int project, int64_t now)
+{
+	const struct plan_gate *g = &p->gates[a->gate];
+	const struct state_cover *cv;
+	const char *cand;
+	int64_t until;
+
+	if (!role_held(p, a))
+		return APPROVAL_ROLE_LOST;
+	until = ready_approval_expires(p, st, a, project);
+	if (until && now >= until)
+		return APPROVAL_EXPIRED;
+	if (g->scope_plan || project < 0)
+		return APPROVAL_COUNTS;
+	cand = ready_candidate(st, project, g->before_env);
+	if (!cand)
+		return APPROVAL_NO_CANDIDATE;
+	cv = state_approval_cover(st, a, project);
+	if (!cv)
+		return APPROVAL_NOT_COVERED;
+	if (strcmp(cv->version, cand))
+		return APPROVAL_STALE;
+	return APPROVAL_COUNTS;
+}
+
+/*
+ * Which approval fills which role of gate, for project (-1: the gate as a
+ * whole): each role gets an approval for it that counts, from a person who
+ * fills no other role of the gate (a matching of roles to distinct people:
+ * an approval never fills two roles, whatever the store holds). match[r]
+ * gets the approval of g->approvers[r] or NULL; returns how many are filled.
+ */
+struct gate_match {
+	size_t nroles, nall;
+	const struct state_approval **by_role; /* [nroles] */
+	const struct state_approval **all;     /* the gate's approvals */
+	unsigned char *ok;                     /* [nroles * nall]: may fill the role */
+	int *person_role;                      /* [nall]: by person slot, the role, -1 */
+	int *slot;                             /* [nall]: each approval's person slot */
+	unsigned char *seen;                   /* [nall] */
+};
+
+static bool counts_whole_gate(const struct plan *p, const struct state *st,
+			      const struct state_approval *a, int64_t now)
+{
+	const struct plan_gate *g = &p->gates[a->gate];
+	if (ready_approval_check(p, st, a, -1, now) != APPROVAL_COUNTS)
+		return false;
+	if (g->scope_plan)
+		return true;
+	/* every project of the gate that has a candidate now: its version */
+	for (size_t i = 0; i < p->nprojects; i++) {
+		if (!plan_gate_covers_wave(g, p->projects[i].wave) || (st->loaded && !st->loaded[i]))
+			continue;
+		if (!ready_candidate(st, (int)i, g->before_env))
+			continue;
+		if (ready_approval_check(p, st, a, (int)i, now) != APPROVAL_COUNTS)
+			return false;
+	}
+	return true;
+}
+
+static bool augment(struct gate_match *m, size_t r)
+{
+	for (size_t k = 0; k < m->nall; k++) {
+		int s = m->slot[k];
+		if (!m->ok[r * m->nall + k] || m->seen[s])
+			continue;
+		m->seen[s] = 1;
+		if (m->person_role[s] < 0 || augment(m, (size_t)m->person_role[s])) {
+			m->person_role[s] = (int)r;
+			m->by_role[r] = m->all[k];
+			return true;
+		}
+	}
+	return false;
+}
+
+static size_t gate_match(const struct plan *p, const struct state *st, int gate, int project,
+			 int64_t now, struct gate_match *m)
+{
+	const struct plan_gate *g = &p->gates[gate];
+	size_t n = 0, tot;
+
+	memset(m, 0, sizeof(*m));
+	m->nroles = g->napprovers;
+	m->by_role = xcalloc(g->napprovers + 1, sizeof(*m->by_role));
+	for (size_t i = 0; i < st->napprovals; i++)
+		m->nall += st->approvals[i].gate == gate;
+	if (!m->nall || !g->napprovers)
+		return 0;
+	tot = m->nall;
+	m->all = xcalloc(m->nall, sizeof(*m->all));
+	m->ok = xcalloc(m->nall * g->napprovers, 1);
+	m->person_role = xcalloc(m->nall, sizeof(*m->person_role));
+	m->slot = xcalloc(m->nall, sizeof(*m->slot));
+	m->seen = xcalloc(m->nall, 1);
+	m->nall = 0;
+	for (size_t i = 0; i < st->napprovals; i++) {
+		const struct state_approval *a = &st->approvals[i];
+		bool counts;
+		size_t k;
+		if (a->gate != gate)
+			continue;
+		k = m->nall++;
+		m->all[k] = a;
+		/* one slot per person */
+		m->slot[k] = (int)k;
+		for (size_t j = 0; j < k; j++)
+			if (m->all[j]->person == a->person) {
+				m->slot[k] = m->slot[j];
+				break;
+			}
+		m->person_role[k] = -1;
+		counts = project < 0 ? counts_whole_gate(p, st, a, now)
+				     : ready_approval_check(p, st, a, project, now) == APPROVAL_COUNTS;
+		if (!counts)
+			continue;
+		for (size_t r = 0; r < g->napprovers; r++)
+			if (!strcmp(a->role, g->approvers[r]))
+				m->ok[r * tot + k] = 1;
+	}
+	for (size_t r = 0; r < g->napprovers; r++) {
+		memset(m->seen, 0, m->nall);
+		n += augment(m, r);
+	}
+	return n;
+}
+
+static void gate_match_release(struct gate_match *m)
+{
+	free(m->by_role);
+	free(m->all);
+	free(m->ok);
+	free(m->person_role);
+	free(m->slot);
+	free(m->seen);
 }
 
 const struct state_approval *ready_gate_approval(const struct plan *p, const struct state *st,
-						 int gate, const char *role)
-{
-	for (size_t i = 0; i < st->napprovals; i++) {
-		const struct state_approval *a = &st->approvals[i];
-		if (a->gate == gate && a->role && !strcmp(a->role, role) && approval_counts(p, a))
-			return a;
-	}
-	return NULL;
-}
-
-size_t ready_gate_napproved(const struct plan *p, const struct state *st, int gate)
+						 int gate, const char *role, int project,
+						 int64_t now)
 {
 	const struct plan_gate *g = &p->gates[gate];
-	size_t n = 0;
-	for (size_t i = 0; i < g->napprovers; i++)
-		n += ready_gate_approval(p, st, gate, g->approvers[i]) != NULL;
+	const struct state_approval *a = NULL;
+	struct gate_match m;
+	gate_match(p, st, gate, project, now, &m);
+	for (size_t r = 0; r < g->napprovers; r++)
+		if (!strcmp(g->approvers[r], role))
+			a = m.by_role[r];
+	gate_match_release(&m);
+	return a;
+}
+
+size_t ready_gate_napproved(const struct plan *p, const struct state *st, int gate, int project,
+			    int64_t now)
+{
+	struct gate_match m;
+	size_t n = gate_match(p, st, gate, project, now, &m);
+	gate_match_release(&m);
 	return n;
 }
 
@@ -214,10 +382,12 @@ size_t ready_gate_ncriteria_done(const struct plan *p, const struct state *st, i
 	return n;
 }
 
-enum ready_gate_status ready_gate_status(const struct plan *p, const struct state *st, int gate)
+enum ready_gate_status ready_gate_status(const struct plan *p, const struct state *st, int gate,
+					 int project, int64_t now)
 {
 	const struct plan_gate *g = &p->gates[gate];
-	size_t a = ready_gate_napproved(p, st, gate), c = ready_gate_ncriteria_done(p, st, gate);
+	size_t a = ready_gate_napproved(p, st, gate, project, now);
+	size_t c = ready_gate_ncriteria_done(p, st, gate);
 	if (a == g->napprovers && c == g->criteria.n)
 		return GATE_PASSED;
 	if (a || c)
@@ -235,68 +405,235 @@ const char *ready_gate_status_name(enum ready_gate_status s)
 	return "pending";
 }
 
-/* One gate: appends what it still needs to sb; true when passed. */
-static bool gate_status(struct ready_ctx *c, int gate, struct strbuf *sb)
+/* Is role held by placeholders (tbd: true) only? Then nobody can approve it. */
+static bool role_only_placeholders(const struct plan *p, const char *role)
 {
-	const struct plan *p = c->plan;
-	const struct plan_gate *g = &p->gates[gate];
-	struct strbuf need = STRBUF_INIT, have = STRBUF_INIT, crit = STRBUF_INIT;
-	size_t nneed = 0, ncrit = 0;
-	bool ok;
+	bool any = false;
+	for (size_t i = 0; i < p->npeople; i++) {
+		if (!plan_person_has_role(&p->people[i], role))
+			continue;
+		if (!p->people[i].tbd)
+			return false;
+		any = true;
+	}
+	return any;
+}
 
+/* Why approval a does not fill its role for project: one clause. */
+static void why_not(const struct plan *p, const struct state *st, const struct state_approval *a,
+		    int project, bool name_project, enum ready_approval v, struct strbuf *sb)
+{
+	const struct plan_gate *g = &p->gates[a->gate];
+	const char *who = p->people[a->person].id;
+	const char *pid = project >= 0 ? p->projects[project].id : NULL;
+	const struct state_cover *cv = project >= 0 ? state_approval_cover(st, a, project) : NULL;
+	const char *cand = project >= 0 ? ready_candidate(st, project, g->before_env) : NULL;
+	char t[32], d[32];
+
+	strbuf_addf(sb, "gate '%s': approval by %s (%s) ", g->id, who, a->role);
+	switch (v) {
+	case APPROVAL_ROLE_LOST:
+		strbuf_addf(sb, "no longer counts: %s does not hold role '%s' now", who, a->role);
+		break;
+	case APPROVAL_EXPIRED:
+		strbuf_addf(sb, "expired on %s (expires: %s)",
+			    util_fmt_time(ready_approval_expires(p, st, a, project), t, sizeof(t)),
+			    util_fmt_duration(g->expires, d, sizeof(d)));
+		if (cv && cand && strcmp(cv->version, cand))
+			strbuf_addf(sb, "; it was for %s%s%s; the candidate is now %s",
+				    name_project ? pid : "", name_project ? " " : "", cv->version, cand);
+		strbuf_addstr(sb, " — approve again");
+		break;
+	case APPROVAL_NO_CANDIDATE:
+		if (cv)
+			strbuf_addf(sb, "was for %s; %s has no candidate for %s now", cv->version, pid,
+				    p->envs[g->before_env].name);
+		else
+			strbuf_addf(sb, "covers no version of %s, which has no candidate for %s", pid,
+				    p->envs[g->before_env].name);
+		break;
+	case APPROVAL_NOT_COVERED:
+		strbuf_addf(sb, "does not cover %s; the candidate is now %s — approve again", pid,
+			    cand);
+		break;
+	case APPROVAL_STALE:
+		strbuf_addf(sb, "was for %s%s%s; the candidate is now %s — approve again",
+			    name_project ? pid : "", name_project ? " " : "", cv->version, cand);
+		break;
+	case APPROVAL_COUNTS:
+		/* it counts, but its person fills another role of the gate */
+		strbuf_addf(sb, "does not count: %s fills another role of the gate, which needs "
+				"distinct people",
+			    who);
+		break;
+	}
+}
+
+/* What approval a says for project (-1 and a gate of `scope: versions`: the
+ * first project of the gate with a candidate that it does not count for,
+ * stored in *proj). */
+static enum ready_approval verdict_for(const struct plan *p, const struct state *st,
+				       const struct state_approval *a, int project, int64_t now,
+				       int *proj)
+{
+	const struct plan_gate *g = &p->gates[a->gate];
+	enum ready_approval v = ready_approval_check(p, st, a, project, now);
+	*proj = project;
+	if (project >= 0 || g->scope_plan || v != APPROVAL_COUNTS)
+		return v;
+	for (size_t i = 0; i < p->nprojects; i++) {
+		if (!plan_gate_covers_wave(g, p->projects[i].wave) || (st->loaded && !st->loaded[i]) ||
+		    !ready_candidate(st, (int)i, g->before_env))
+			continue;
+		v = ready_approval_check(p, st, a, (int)i, now);
+		if (v != APPROVAL_COUNTS) {
+			*proj = (int)i;
+			return v;
+		}
+	}
+	return APPROVAL_COUNTS;
+}
+
+/* The clauses for a role no approval fills: each of the role's approvals and
+ * why it does not (one given for the version before first). Returns how many
+ * were added; *lost is set when one was given by someone who lost the role. */
+static size_t explain_role(const struct plan *p, const struct state *st, const struct gate_match *m,
+			   size_t r, int project, int64_t now, struct strbuf *why, bool *lost)
+{
+	static const enum ready_approval order[] = { APPROVAL_STALE,	   APPROVAL_EXPIRED,
+						     APPROVAL_NOT_COVERED, APPROVAL_NO_CANDIDATE,
+						     APPROVAL_COUNTS,	   APPROVAL_ROLE_LOST };
+	const char *role = p->gates[m->all[0]->gate].approvers[r];
+	size_t n = 0;
+	for (size_t o = 0; o < ARRAY_SIZE(order); o++)
+		for (size_t k = 0; k < m->nall; k++) {
+			const struct state_approval *a = m->all[k];
+			enum ready_approval v;
+			int proj;
+			if (strcmp(a->role, role))
+				continue;
+			v = verdict_for(p, st, a, project, now, &proj);
+			if (v != order[o])
+				continue;
+			sep(why, "; ");
+			why_not(p, st, a, proj, project < 0, v, why);
+			if (v == APPROVAL_ROLE_LOST)
+				*lost = true;
+			n++;
+		}
+	return n;
+}
+
+void ready_gate_explain(const struct plan *p, const struct state *st, int gate, int project,
+			int64_t now, struct strbuf *sb)
+{
+	const struct plan_gate *g = &p->gates[gate];
+	struct strbuf need = STRBUF_INIT, have = STRBUF_INIT, crit = STRBUF_INIT,
+		      why = STRBUF_INIT;
+	struct gate_match m;
+	size_t nneed = 0, ncrit = 0, napproved;
+	const char *cand = NULL;
+
+	if (g->scope_plan)
+		project = -1;
+	if (project >= 0)
+		cand = ready_candidate(st, project, g->before_env);
+	napproved = gate_match(p, st, gate, project, now, &m);
 	for (size_t r = 0; r < g->napprovers; r++) {
-		const struct state_approval *a = ready_gate_approval(p, c->st, gate, g->approvers[r]);
+		const struct state_approval *a = m.by_role[r];
+		bool lost = false;
 		if (a) {
 			sep(&have, ", ");
 			strbuf_addf(&have, "%s as %s", p->people[a->person].id, a->role);
-		} else {
-			sep(&need, ", ");
-			strbuf_addf(&need, "'%s'", g->approvers[r]);
-			nneed++;
+			continue;
 		}
+		/* a role whose approver lost it is still needed, as if never given */
+		if (m.nall && explain_role(p, st, &m, r, project, now, &why, &lost) && !lost)
+			continue;
+		sep(&need, ", ");
+		strbuf_addf(&need, "'%s'%s", g->approvers[r],
+			    role_only_placeholders(p, g->approvers[r])
+				    ? " (held only by a placeholder: TBD, name someone in the plan)"
+				    : "");
+		nneed++;
 	}
 	for (size_t i = 0; i < g->criteria.n; i++) {
-		if (item_done(c->st, g->criteria.idx[i]))
+		if (item_done(st, g->criteria.idx[i]))
 			continue;
 		sep(&crit, ", ");
 		strbuf_addf(&crit, "'%s'", g->criteria.ids[i]);
 		ncrit++;
 	}
-	ok = ready_gate_status(p, c->st, gate) == GATE_PASSED;
-	if (ok) {
+	if (napproved == g->napprovers && !ncrit) {
 		strbuf_addf(sb, "gate '%s' passed", g->id);
+		if (cand)
+			strbuf_addf(sb, " for %s", cand);
 		if (have.len)
 			strbuf_addf(sb, " (%s)", have.buf);
 	} else {
-		strbuf_addf(sb, "gate '%s'", g->id);
-		if (nneed)
-			strbuf_addf(sb, " still needs role%s %s (%s%s)", nneed > 1 ? "s" : "", need.buf,
+		size_t mark = sb->len;
+		if (nneed) {
+			strbuf_addf(sb, "gate '%s' still needs role%s %s (%s%s)", g->id,
+				    nneed > 1 ? "s" : "", need.buf,
 				    have.len ? "approved: " : "no approval yet",
 				    have.len ? have.buf : "");
-		if (ncrit)
-			strbuf_addf(sb, "%s criteri%s %s not done", nneed ? ";" : "",
-				    ncrit > 1 ? "a" : "on", crit.buf);
+		}
+		if (why.len) {
+			if (sb->len > mark)
+				strbuf_addstr(sb, "; ");
+			strbuf_addstr(sb, why.buf);
+		}
+		if (ncrit) {
+			if (sb->len == mark)
+				strbuf_addf(sb, "gate '%s'", g->id);
+			else
+				strbuf_addch(sb, ';');
+			strbuf_addf(sb, " criteri%s %s not done", ncrit > 1 ? "a" : "on", crit.buf);
+		}
 	}
+	gate_match_release(&m);
 	strbuf_release(&need);
 	strbuf_release(&have);
 	strbuf_release(&crit);
-	return ok;
+	strbuf_release(&why);
 }
 
-static void eval_gates(struct ready_ctx *c, int wave, int env, struct cached *out)
+/* Does some gate before env for wave bind approvals to versions (so that
+ * the `gates` rule depends on the project)? */
+static bool gates_per_project(const struct plan *p, int wave, int env)
+{
+	for (size_t g = 0; g < p->ngates; g++)
+		if (p->gates[g].before_env == env && plan_gate_covers_wave(&p->gates[g], wave) &&
+		    !p->gates[g].scope_plan && p->gates[g].napprovers)
+			return true;
+	return false;
+}
+
+/* The `gates` rule for project (-1: for every project of the wave alike). */
+static void eval_gates(struct ready_ctx *c, int wave, int env, int project, bool details,
+		       struct ready_verdict *out)
 {
 	const struct plan *p = c->plan;
 	struct strbuf okd = STRBUF_INIT, bad = STRBUF_INIT;
 	struct strbuf one = STRBUF_INIT;
 	size_t n = 0;
 
+	out->ok = true;
 	for (size_t g = 0; g < p->ngates; g++) {
 		const struct plan_gate *gate = &p->gates[g];
+		int who = gate->scope_plan ? -1 : project;
+		bool passed;
 		if (gate->before_env != env || !plan_gate_covers_wave(gate, wave))
 			continue;
 		n++;
+		passed = ready_gate_status(p, c->st, (int)g, who, c->now) == GATE_PASSED;
+		if (!passed)
+			out->ok = false;
+		if (!details)
+			continue;
 		strbuf_reset(&one);
-		if (gate_status(c, (int)g, &one)) {
+		ready_gate_explain(p, c->st, (int)g, who, c->now, &one);
+		if (passed) {
 			sep(&okd, "; ");
 			strbuf_addstr(&okd, one.buf);
 		} else {
@@ -304,17 +641,27 @@ static void eval_gates(struct ready_ctx *c, int wave, int env, struct cached *ou
 			strbuf_addstr(&bad, one.buf);
 		}
 	}
-	out->ok = bad.len == 0;
-	if (!n)
-		out->detail = xasprintf("no gate before %s for wave '%s'", p->envs[env].name,
-					p->waves[wave].id);
-	else if (out->ok)
-		out->detail = strbuf_detach(&okd);
-	else
-		out->detail = strbuf_detach(&bad);
+	out->detail = NULL;
+	if (details) {
+		if (!n)
+			out->detail = xasprintf("no gate before %s for wave '%s'", p->envs[env].name,
+						p->waves[wave].id);
+		else if (out->ok)
+			out->detail = strbuf_detach(&okd);
+		else
+			out->detail = strbuf_detach(&bad);
+	}
 	strbuf_release(&okd);
 	strbuf_release(&bad);
 	strbuf_release(&one);
+}
+
+static void eval_gates_cached(struct ready_ctx *c, int wave, int env, struct cached *out)
+{
+	struct ready_verdict v;
+	eval_gates(c, wave, env, -1, true, &v);
+	out->ok = v.ok;
+	out->detail = v.detail;
 }
 
 static void mark_refs(unsigned char *mark, const struct plan_refs *r, int *order, size_t *n)
@@ -500,7 +847,7 @@ static struct cached *cache_get(struct ready_ctx *c, int wave, int env, int kind
 	if (x->done)
 		return x;
 	switch (kind) {
-	case K_GATES: eval_gates(c, wave, env, x); break;
+	case K_GATES: eval_gates_cached(c, wave, env, x); break;
 	case K_CHECKLIST: eval_checklist(c, wave, env, x); break;
 	default: eval_blockers(c, wave, env, x); break;
 	}
@@ -538,6 +885,76 @@ static void set_cached(struct ready_verdict *v, const struct cached *x, bool det
 	v->detail = details && x->detail ? xstrdup(x->detail) : NULL;
 }
 
+const struct state_rejection *ready_rejection(const struct state *st, int project,
+					      const char *version, int env)
+{
+	const struct state_rejection *r = state_rejection_for(st, project, version, env);
+	return r && !r->allowed && r->kind != REJECT_ALLOWANCE ? r : NULL;
+}
+
+void ready_describe_rejection(const struct plan *p, const struct state_rejection *r,
+			      struct strbuf *sb)
+{
+	const char *env = r->env >= 0 ? p->envs[r->env].name : NULL;
+	char t[32];
+	strbuf_addf(sb, "version %s ", r->version);
+	switch (r->kind) {
+	case REJECT_ROLLED_BACK:
+		strbuf_addf(sb, "was rolled back from %s", env ? env : "an environment");
+		break;
+	case REJECT_FAILED:
+		strbuf_addf(sb, "failed in %s", env ? env : "an environment");
+		break;
+	case REJECT_BY_HAND:
+	case REJECT_ALLOWANCE:
+		if (env)
+			strbuf_addf(sb, "was rejected for %s", env);
+		else
+			strbuf_addstr(sb, "was rejected everywhere");
+		if (r->by)
+			strbuf_addf(sb, " by %s", r->by);
+		break;
+	}
+	strbuf_addf(sb, " on %s", util_fmt_time(r->at, t, sizeof(t)));
+	if (r->reason && *r->reason)
+		strbuf_addf(sb, " (%s)", r->reason);
+}
+
+bool ready_release_complete(const struct plan *p, const struct state *st, struct strbuf *why)
+{
+	size_t last, healthy = 0, missing = 0;
+	const struct plan_refs *success;
+	struct strbuf items = STRBUF_INIT;
+
+	if (!p->nenvs || !p->nprojects)
+		return false;
+	last = p->nenvs - 1;
+	success = &p->envs[last].success;
+	for (size_t i = 0; i < p->nprojects; i++)
+		healthy += state_cell(st, (int)i, (int)last)->state == STATE_HEALTHY;
+	for (size_t i = 0; i < success->n; i++) {
+		if (item_done(st, success->idx[i]))
+			continue;
+		if (++missing <= LIST_MAX) {
+			sep(&items, ", ");
+			strbuf_addf(&items, "'%s'", success->ids[i]);
+		}
+	}
+	if (missing > LIST_MAX)
+		strbuf_addf(&items, " and %zu more", missing - LIST_MAX);
+	if (why && (healthy < p->nprojects || missing)) {
+		if (healthy < p->nprojects)
+			strbuf_addf(why, "%zu of %zu project%s healthy in %s", healthy, p->nprojects,
+				    p->nprojects == 1 ? "" : "s", p->envs[last].name);
+		if (missing)
+			strbuf_addf(why, "%s%zu of %zu success criteri%s of %s not done: %s",
+				    healthy < p->nprojects ? "; " : "", missing, success->n,
+				    success->n == 1 ? "on" : "a", p->envs[last].name, items.buf);
+	}
+	strbuf_release(&items);
+	return healthy == p->nprojects && !missing;
+}
+
 static void eval_source(struct ready_ctx *c, int project, int env, bool details,
 			struct ready_result *out)
 {
@@ -550,8 +967,20 @@ static void eval_source(struct ready_ctx *c, int project, int env, bool details,
 	char t[32];
 
 	if (src->state == STATE_HEALTHY && src->version) {
+		const struct state_rejection *rej;
 		int held;
 		out->version = src->version;
+		rej = ready_rejection(c->st, project, src->version, env);
+		if (rej) {
+			v->ok = false;
+			if (details) {
+				struct strbuf sb = STRBUF_INIT;
+				ready_describe_rejection(p, rej, &sb);
+				strbuf_addstr(&sb, ": record a new version, or allow it again");
+				v->detail = strbuf_detach(&sb);
+			}
+			return;
+		}
 		if ((dst->state == STATE_DEPLOYING || dst->state == STATE_VERIFYING) &&
 		    dst->orphaned) {
 			/* its runner is gone: promote repairs it, then runs */
@@ -779,7 +1208,10 @@ void ready_check(struct ready_ctx *c, int project, int env, bool details, struct
 		k->wave_order[wave].done = true;
 	}
 	set_cached(&out->rules[RULE_WAVE_ORDER], &k->wave_order[wave], details);
-	set_cached(&out->rules[RULE_GATES], cache_get(c, wave, env, K_GATES), details);
+	if (gates_per_project(p, wave, env))
+		eval_gates(c, wave, env, project, details, &out->rules[RULE_GATES]);
+	else
+		set_cached(&out->rules[RULE_GATES], cache_get(c, wave, env, K_GATES), details);
 	set_cached(&out->rules[RULE_CHECKLIST], cache_get(c, wave, env, K_CHECKLIST), details);
 	set_cached(&out->rules[RULE_BLOCKERS], cache_get(c, wave, env, K_BLOCKERS), details);
 	if (!k->freeze[env].done) {

@@ -105,16 +105,75 @@ bool ready_target_late(int64_t target, enum store_state s, int64_t now);
  * count, else 0. */
 int ready_held(const struct state *st, int project, int env);
 
-/* THE gate status (why's `gates` rule, the report's gate table). An approval
- * counts while its person still holds the role it was given for. */
+/*
+ * Approvals (issue 9). A gate's approval by a person for one of its roles
+ * counts while the person holds the role (in the plan as it is now), before
+ * the gate's `expires` after it was given, and — for a gate of `scope:
+ * versions`, the default — for project P only while P's candidate for the
+ * gate's environment is the version the approval was given for. A gate of
+ * `scope: plan` is approved as a whole. Each role must be filled by a
+ * different person: an approval never fills two roles of one gate.
+ */
+/* P's candidate for env (>= 1): the version that would be promoted into env
+ * next, i.e. the one soaking or healthy in env - 1, or NULL. */
+const char *ready_candidate(const struct state *st, int project, int env);
+enum ready_approval {
+	APPROVAL_COUNTS,
+	APPROVAL_ROLE_LOST,    /* the person does not hold the role now */
+	APPROVAL_EXPIRED,      /* the gate's `expires` has passed since it was given */
+	APPROVAL_NO_CANDIDATE, /* the project has no candidate now */
+	APPROVAL_NOT_COVERED,  /* given with no version for the project */
+	APPROVAL_STALE,        /* given for another version than the candidate */
+};
+/* What approval a says for project (-1: for the gate as a whole, versions
+ * aside) now. */
+enum ready_approval ready_approval_check(const struct plan *p, const struct state *st,
+					 const struct state_approval *a, int project, int64_t now);
+/* When a stops counting for project (-1: as a whole), 0: never. */
+int64_t ready_approval_expires(const struct plan *p, const struct state *st,
+			       const struct state_approval *a, int project);
+
+/* THE gate status (why's `gates` rule, the report's gate table, status):
+ * for project (its candidate version), or for project -1 the gate as a
+ * whole: every project of its waves that has a candidate now. */
 enum ready_gate_status { GATE_PENDING, GATE_IN_PROGRESS, GATE_PASSED };
 const char *ready_gate_status_name(enum ready_gate_status s); /* "pending" "in progress" "passed" */
-enum ready_gate_status ready_gate_status(const struct plan *p, const struct state *st, int gate);
-/* The approval that counts for role on gate, or NULL. */
+enum ready_gate_status ready_gate_status(const struct plan *p, const struct state *st, int gate,
+					 int project, int64_t now);
+/* The approval that fills role on gate for project (-1: as a whole), or NULL. */
 const struct state_approval *ready_gate_approval(const struct plan *p, const struct state *st,
-						 int gate, const char *role);
-/* How many of the gate's roles have an approval that counts / criteria are done. */
-size_t ready_gate_napproved(const struct plan *p, const struct state *st, int gate);
+						 int gate, const char *role, int project,
+						 int64_t now);
+/* How many of the gate's roles are filled / criteria are done. */
+size_t ready_gate_napproved(const struct plan *p, const struct state *st, int gate, int project,
+			    int64_t now);
 size_t ready_gate_ncriteria_done(const struct plan *p, const struct state *st, int gate);
+/* The gate in words, as `why` says it: "gate 'g' passed for 3.13.0 (alice as
+ * release-manager, …)", or what it still needs ("gate 'g': approval by
+ * alice (release-manager) was for 3.12.0; the candidate is now 3.13.0 —
+ * approve again", roles, criteria). Appended to sb. */
+void ready_gate_explain(const struct plan *p, const struct state *st, int gate, int project,
+			int64_t now, struct strbuf *sb);
+
+/*
+ * Rejected versions (issue 9): a version rolled back from an environment, or
+ * that failed there, or rejected by a person, is not promoted into it again
+ * (rule `source`) until a person allows it again. The rejection that stops
+ * version of project going into env now, or NULL.
+ */
+const struct state_rejection *ready_rejection(const struct state *st, int project,
+					      const char *version, int env);
+/* "version 2.8.1 was rolled back from prod-eu on T (reason)" and the like. */
+void ready_describe_rejection(const struct plan *p, const struct state_rejection *r,
+			      struct strbuf *sb);
+
+/*
+ * The release's completion (issue 9): every project healthy in the last
+ * environment and that environment's `success` items done. When it is not
+ * complete and why is not NULL, what is missing is appended to it
+ * ("3 of 7 projects healthy in prod; success criteria not done: 'x'").
+ * Needs every project's cells.
+ */
+bool ready_release_complete(const struct plan *p, const struct state *st, struct strbuf *why);
 
 #endif

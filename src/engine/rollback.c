@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine/actions.h"
+#include "engine/identity.h"
 #include "engine/promote-internal.h"
 #include "plan/plan.h"
 
@@ -39,6 +40,14 @@ int rollback_run(const struct plan *p, struct store *s, int64_t now, const struc
 	if (!pr->rollback)
 		return err_set(e, ERR_USAGE, "project '%s' has no rollback command; add "
 					     "'rollback:' to it in the plan", pr->id);
+	{
+		char what[300];
+		int who;
+		snprintf(what, sizeof(what), "rolling back '%s' in '%s'", pr->id, env_s);
+		who = identity_actor(p, o->actor, what, e);
+		if (who < 0 || (!o->response && identity_may_change_env(p, who, o->env, e) < 0))
+			return -1;
+	}
 	pctx_init(&c, p, s, now, o->actor, o->obs, o->cancel);
 	arena_init(&a);
 	taken = promote_lease_take(&c, o->project, o->env, NULL, &cur, &a, why, sizeof(why), NULL, e);
@@ -48,6 +57,17 @@ int rollback_run(const struct plan *p, struct store *s, int64_t now, const struc
 		err_setr(e, ERR_NOT_READY, REASON_BUSY, "%s in %s is %s; wait for it, or stop it first",
 			 pr->id, env_s, why);
 		goto out;
+	}
+	if (cur.state == STATE_ROLLED_BACK && cur.version) {
+		/* it holds: rolled back already */
+		out->project = o->project;
+		out->env = o->env;
+		out->version = xstrdup(cur.version);
+		out->previous = cur.previous_version ? xstrdup(cur.previous_version) : NULL;
+		out->outcome = PROMOTE_ROLLED_BACK;
+		out->already = true;
+		rc = 0;
+		goto out_release;
 	}
 	if (cur.state == STATE_NONE || cur.state == STATE_ROLLED_BACK || !cur.version) {
 		err_setr(e, ERR_NOT_READY, REASON_CONFLICT, "%s has nothing to roll back in %s (state: %s)",
@@ -145,12 +165,20 @@ int incident_respond(const struct plan *p, struct store *s, int64_t now,
 	ro.project = out->project;
 	ro.env = out->env;
 	ro.actor = o->actor;
+	ro.response = true;
 	ro.reason = reason;
 	ro.cancel = o->cancel;
 	ro.obs = o->obs;
 	err_init(&re);
 	rc = rollback_run(p, s, now, &ro, &out->result, &re);
 	free(reason);
+	if (rc == 0 && out->result.already) {
+		out->rollback = INCIDENT_ROLLBACK_NOTHING;
+		out->detail = xasprintf("%s is rolled back in %s already (live: %s)",
+					p->projects[out->project].id, p->envs[out->env].name,
+					out->result.previous ? out->result.previous : "nothing");
+		return 0;
+	}
 	if (rc == 0) {
 		out->rollback = INCIDENT_ROLLBACK_RAN;
 		return 0;

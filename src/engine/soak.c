@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/identity.h"
 #include "engine/promote-internal.h"
 #include "engine/state.h"
 #include "plan/plan.h"
@@ -189,6 +190,9 @@ int soak_run(const struct plan *p, struct store *s, int64_t now, const struct so
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
+	/* finishing soaks needs nobody; whoever is named must be able to act */
+	if (o->actor && identity_actor(p, o->actor, "soak", e) < 0)
+		return -1;
 	pctx_init(&c, p, s, now, o->actor, o->obs, o->cancel);
 	if (state_load(&st, p, s, e) < 0)
 		goto done;

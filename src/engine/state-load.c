@@ -7,6 +7,7 @@
  */
 #include "engine/state.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,12 @@ static void add_change(struct state *st, const struct store_log_entry *en)
 		strbuf_addf(&sb, ": %s", en->detail);
 	state_add_change(st, en->at, sb.buf, en->actor);
 	strbuf_release(&sb);
+}
+
+static bool same_approval(const struct store_approval *a, const struct store_approval_version *v)
+{
+	return !strcmp(a->gate, v->gate) && !strcmp(a->role, v->role) &&
+	       !strcmp(a->person, v->person);
 }
 
 int state_load_opts(struct state *st, const struct plan *p, struct store *s,
@@ -104,12 +111,53 @@ int state_load_opts(struct state *st, const struct plan *p, struct store *s,
 			c->orphaned = !l || !promote_lease_alive_now(l, o->now);
 		}
 	}
-	for (size_t i = 0; i < snap->napprovals; i++) {
-		const struct store_approval *a = &snap->approvals[i];
-		int gi = plan_gate_index(p, a->gate), who = plan_person_index(p, a->person);
-		if (gi < 0 || who < 0)
+	{
+		/* each approval's index by its row, for its covers */
+		size_t *idx = xcalloc(snap->napprovals + 1, sizeof(*idx));
+		size_t last = 0;
+		for (size_t i = 0; i < snap->napprovals; i++) {
+			const struct store_approval *a = &snap->approvals[i];
+			int gi = plan_gate_index(p, a->gate), who = plan_person_index(p, a->person);
+			idx[i] = SIZE_MAX;
+			if (gi < 0 || who < 0)
+				continue;
+			idx[i] = state_add_approval(st, gi, who, a->role, a->at);
+		}
+		for (size_t i = 0; i < snap->napproval_versions; i++) {
+			const struct store_approval_version *v = &snap->approval_versions[i];
+			int pi = plan_project_index(p, v->project);
+			size_t k = last;
+			if (pi < 0)
+				continue;
+			/* covers come grouped by approval: the last one found first */
+			if (k >= snap->napprovals || !same_approval(&snap->approvals[k], v))
+				for (k = 0; k < snap->napprovals; k++)
+					if (same_approval(&snap->approvals[k], v))
+						break;
+			if (k >= snap->napprovals || idx[k] == SIZE_MAX)
+				continue;
+			last = k;
+			state_add_cover(st, idx[k], pi, v->version, v->at);
+		}
+		free(idx);
+	}
+	for (size_t i = 0; i < snap->nrejections; i++) {
+		const struct store_rejection *r = &snap->rejections[i];
+		struct state_rejection x = { 0 };
+		x.project = plan_project_index(p, r->project);
+		x.env = strcmp(r->env, STORE_EVERY_ENV) ? plan_env_index(p, r->env) : -1;
+		if (x.project < 0 || (x.env < 0 && strcmp(r->env, STORE_EVERY_ENV)) ||
+		    state_rejection_kind_parse(r->kind, &x.kind) < 0)
 			continue;
-		state_add_approval(st, gi, who, a->role, a->at);
+		x.version = r->version;
+		x.reason = r->reason;
+		x.by = r->by;
+		x.at = r->at;
+		x.allowed = r->allowed_at > 0;
+		x.allowed_by = r->allowed_by;
+		x.allowed_reason = r->allowed_reason;
+		x.allowed_at = r->allowed_at;
+		state_add_rejection(st, &x);
 	}
 	for (size_t i = 0; i < snap->nticks; i++) {
 		const struct store_tick *t = &snap->ticks[i];
@@ -146,6 +194,7 @@ int state_load_opts(struct state *st, const struct plan *p, struct store *s,
 		st->changes_omitted = (size_t)(snap->audit[0].seq - 1);
 	for (size_t i = 0; i < snap->naudit; i++)
 		add_change(st, &snap->audit[i]);
+	state_index(st);
 	return 0;
 }
 

@@ -55,6 +55,8 @@ void state_init_empty(struct state *st, const struct plan *p)
 
 void state_release(struct state *st)
 {
+	free(st->covers);
+	free(st->rejections);
 	free(st->cells);
 	free(st->ticks);
 	free(st->blockers);
@@ -96,15 +98,168 @@ void state_set_log(struct state *st, int project, int env, const char *path)
 	cell_at(st, project, env)->log = dup(st, path);
 }
 
-void state_add_approval(struct state *st, int gate, int person, const char *role, int64_t at)
+size_t state_add_approval(struct state *st, int gate, int person, const char *role, int64_t at)
 {
 	struct state_approval *a;
 	ALLOC_GROW(st->approvals, st->napprovals + 1, st->approvals_alloc);
 	a = &st->approvals[st->napprovals++];
+	memset(a, 0, sizeof(*a));
 	a->gate = gate;
 	a->person = person;
 	a->role = dup(st, role);
 	a->at = at;
+	return st->napprovals - 1;
+}
+
+void state_add_cover(struct state *st, size_t approval, int project, const char *version,
+		     int64_t at)
+{
+	struct state_cover *c;
+	if (approval >= st->napprovals)
+		BUG("state_add_cover: no approval %zu", approval);
+	ALLOC_GROW(st->covers, st->ncovers + 1, st->covers_alloc);
+	c = &st->covers[st->ncovers++];
+	c->approval = approval;
+	c->project = project;
+	c->version = dup(st, version);
+	c->at = at;
+	st->indexed = false;
+}
+
+struct state_rejection *state_add_rejection(struct state *st, const struct state_rejection *r)
+{
+	struct state_rejection *n;
+	ALLOC_GROW(st->rejections, st->nrejections + 1, st->rejections_alloc);
+	n = &st->rejections[st->nrejections++];
+	*n = *r;
+	n->version = dup(st, r->version);
+	n->reason = dup(st, r->reason);
+	n->by = dup(st, r->by);
+	n->allowed_by = dup(st, r->allowed_by);
+	n->allowed_reason = dup(st, r->allowed_reason);
+	st->indexed = false;
+	return n;
+}
+
+static int cover_cmp(const void *a, const void *b)
+{
+	const struct state_cover *x = a, *y = b;
+	if (x->approval != y->approval)
+		return x->approval < y->approval ? -1 : 1;
+	return (x->project > y->project) - (x->project < y->project);
+}
+
+static int rejection_cmp(const void *a, const void *b)
+{
+	const struct state_rejection *x = a, *y = b;
+	int c;
+	if (x->project != y->project)
+		return x->project < y->project ? -1 : 1;
+	c = strcmp(x->version, y->version);
+	if (c)
+		return c;
+	return (x->env > y->env) - (x->env < y->env);
+}
+
+void state_index(struct state *st)
+{
+	if (st->ncovers)
+		qsort(st->covers, st->ncovers, sizeof(*st->covers), cover_cmp);
+	for (size_t i = 0; i < st->napprovals; i++)
+		st->approvals[i].ncovers = 0;
+	for (size_t i = 0; i < st->ncovers; i++) {
+		struct state_approval *a = &st->approvals[st->covers[i].approval];
+		if (!a->ncovers)
+			a->covers_first = i;
+		a->ncovers++;
+	}
+	/* by project (the lookups), then version and env (a stable display) */
+	if (st->nrejections)
+		qsort(st->rejections, st->nrejections, sizeof(*st->rejections), rejection_cmp);
+	st->indexed = true;
+}
+
+const struct state_cover *state_approval_cover(const struct state *st,
+					       const struct state_approval *a, int project)
+{
+	size_t ai = (size_t)(a - st->approvals);
+	if (!st->indexed) {
+		for (size_t i = 0; i < st->ncovers; i++)
+			if (st->covers[i].approval == ai && st->covers[i].project == project)
+				return &st->covers[i];
+		return NULL;
+	}
+	{
+		size_t lo = a->covers_first, hi = a->covers_first + a->ncovers;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			int p = st->covers[mid].project;
+			if (p == project)
+				return &st->covers[mid];
+			if (p < project)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+	}
+	return NULL;
+}
+
+const struct state_rejection *state_rejection_for(const struct state *st, int project,
+						  const char *version, int env)
+{
+	const struct state_rejection *every = NULL;
+	size_t lo = 0, hi = st->nrejections;
+	if (!version || !st->nrejections)
+		return NULL;
+	if (st->indexed) {
+		/* the first row of project */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (st->rejections[mid].project < project)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		hi = st->nrejections;
+	}
+	for (size_t i = lo; i < hi; i++) {
+		const struct state_rejection *r = &st->rejections[i];
+		if (r->project != project) {
+			if (st->indexed)
+				break;
+			continue;
+		}
+		if (strcmp(r->version, version))
+			continue;
+		if (r->env == env)
+			return r;
+		if (r->env < 0)
+			every = r;
+	}
+	return every;
+}
+
+static const char *const rejection_kinds[] = {
+	[REJECT_ROLLED_BACK] = "rolled-back",
+	[REJECT_FAILED] = "failed",
+	[REJECT_BY_HAND] = "rejected",
+	[REJECT_ALLOWANCE] = "allowance",
+};
+
+const char *state_rejection_kind_name(enum state_rejection_kind k)
+{
+	return (size_t)k < ARRAY_SIZE(rejection_kinds) ? rejection_kinds[k] : "rejected";
+}
+
+int state_rejection_kind_parse(const char *name, enum state_rejection_kind *out)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(rejection_kinds); i++)
+		if (name && !strcmp(name, rejection_kinds[i])) {
+			*out = (enum state_rejection_kind)i;
+			return 0;
+		}
+	return -1;
 }
 
 void state_set_tick(struct state *st, int item, bool done, const char *by, int64_t at,

@@ -54,7 +54,38 @@ struct state_approval {
 	int gate;
 	int person; /* people index */
 	const char *role;
+	int64_t at; /* when it was (last) given */
+	/* what it covers (a gate with `scope: versions`): state.covers[first
+	 * … first + ncovers) once the state is indexed (state_index) */
+	size_t covers_first, ncovers;
+};
+
+/* One project's version an approval was given for. */
+struct state_cover {
+	size_t approval; /* index into state.approvals */
+	int project;     /* project index */
+	const char *version;
+	int64_t at;      /* when */
+};
+
+/* A version that must not be promoted into an environment again (a
+ * rollback or failure there, or a person's `reject`), unless allowed again. */
+enum state_rejection_kind {
+	REJECT_ROLLED_BACK, /* rolled back from env */
+	REJECT_FAILED,      /* failed there, and its rollback failed too (or there is none) */
+	REJECT_BY_HAND,     /* `tollgate reject` */
+	REJECT_ALLOWANCE,   /* no rejection of its own: allows it in env against an every-env one */
+};
+struct state_rejection {
+	int project;
+	const char *version;
+	int env; /* env index; -1: every environment */
+	enum state_rejection_kind kind;
+	const char *reason, *by; /* may be NULL */
 	int64_t at;
+	bool allowed; /* a person allowed it again */
+	const char *allowed_by, *allowed_reason;
+	int64_t allowed_at;
 };
 
 /* A checklist item: its last tick, by hand or by a check run. */
@@ -106,6 +137,11 @@ struct state {
 	struct state_cell *cells; /* [project * nenvs + env] */
 	size_t napprovals, approvals_alloc;
 	struct state_approval *approvals;
+	size_t ncovers, covers_alloc;
+	struct state_cover *covers;
+	size_t nrejections, rejections_alloc;
+	struct state_rejection *rejections; /* by project once indexed */
+	bool indexed; /* state_index ran since the last cover / rejection was added */
 	struct state_tick *ticks;       /* [item] */
 	struct state_blocker *blockers; /* [blocker] */
 	size_t nincidents, incidents_alloc;
@@ -146,7 +182,25 @@ void state_set_cell(struct state *st, int project, int env, enum store_state s,
 		    const char *version, const char *previous, int64_t since, int64_t soak_until);
 void state_set_rollbacks(struct state *st, int project, int env, int rollbacks);
 void state_set_log(struct state *st, int project, int env, const char *path);
-void state_add_approval(struct state *st, int gate, int person, const char *role, int64_t at);
+/* Returns the approval's index (for state_add_cover). */
+size_t state_add_approval(struct state *st, int gate, int person, const char *role, int64_t at);
+void state_add_cover(struct state *st, size_t approval, int project, const char *version,
+		     int64_t at);
+struct state_rejection *state_add_rejection(struct state *st, const struct state_rejection *r);
+/* Sort covers and rejections for the lookups below (state_load does it; a
+ * state built by hand works without, only slower). */
+void state_index(struct state *st);
+/* What approval a covers for project: its cover, or NULL. */
+const struct state_cover *state_approval_cover(const struct state *st,
+					       const struct state_approval *a, int project);
+/* The rejection row that decides whether version of project may go into env
+ * (env's own row, else the every-env one), or NULL when none. Whether it
+ * still rejects: !allowed (ready_rejection). */
+const struct state_rejection *state_rejection_for(const struct state *st, int project,
+						  const char *version, int env);
+/* "rolled-back", "failed", "rejected", "allowance" and back (-1 unknown). */
+const char *state_rejection_kind_name(enum state_rejection_kind k);
+int state_rejection_kind_parse(const char *name, enum state_rejection_kind *out);
 void state_set_tick(struct state *st, int item, bool done, const char *by, int64_t at,
 		    const char *note);
 void state_set_evidence(struct state *st, int item, int exit_status, const char *output);

@@ -270,6 +270,8 @@ static void walk_plan(struct walk *w, struct plan *p)
 		for (size_t j = 0; fz && j < e->nfreeze; j++)
 			STR(w, fz[j].why);
 		walk_strv(w, &e->freeze_override, e->nfreeze_override);
+		walk_strv(w, &e->promoters, e->npromoters);
+		ARR(w, e->promoter_locs, e->npromoters);
 	}
 	people = ARR(w, p->people, p->npeople);
 	for (size_t i = 0; people && i < p->npeople; i++) {
@@ -277,6 +279,9 @@ static void walk_plan(struct walk *w, struct plan *p)
 		STR(w, people[i].name);
 		STR(w, people[i].email);
 		walk_strv(w, &people[i].roles, people[i].nroles);
+		walk_strv(w, &people[i].logins, people[i].nlogins);
+		ARR(w, people[i].login_locs, people[i].nlogins);
+		STR(w, people[i].db_user);
 	}
 	waves = ARR(w, p->waves, p->nwaves);
 	for (size_t i = 0; waves && i < p->nwaves; i++) {
@@ -320,6 +325,8 @@ static void walk_plan(struct walk *w, struct plan *p)
 		STR(w, items[i].category);
 		STR(w, items[i].check);
 		walk_refs(w, &items[i].applies_waves);
+		walk_strv(w, &items[i].by, items[i].nby);
+		ARR(w, items[i].by_locs, items[i].nby);
 	}
 	blockers = ARR(w, p->blockers, p->nblockers);
 	for (size_t i = 0; blockers && i < p->nblockers; i++) {
@@ -508,14 +515,17 @@ static bool model_ok(const struct plan *p)
 	bool ok = false;
 
 	if (!m || !p->id || (p->nprojects && !p->topo) || p->nprojects > INT32_MAX ||
-	    p->risk_override < 0 || p->risk_override > SEV_CRITICAL || !date_ok(p->created) ||
+	    p->risk_override < 0 || p->risk_override > SEV_CRITICAL ||
+	    !in_range((int)p->identity, IDENTITY_CLAIM, IDENTITY_DB + 1) || !is_bool(&p->identity_set) ||
+	    !date_ok(p->created) ||
 	    !date_ok(p->next_review))
 		return false;
 	for (size_t i = 0; i < p->nenvs; i++) {
 		const struct plan_env *e = &p->envs[i];
 		if (!e->name || !e->title || !is_bool(&e->has_soak) || !duration_ok(e->soak) ||
 		    !refs_ok(&e->success, p->nitems) || (e->nfreeze && !e->freeze) ||
-		    !strv_ok(e->freeze_override, e->nfreeze_override))
+		    !strv_ok(e->freeze_override, e->nfreeze_override) ||
+		    !strv_ok(e->promoters, e->npromoters) || (e->npromoters && !e->promoter_locs))
 			return false;
 		for (size_t j = 0; j < e->nfreeze; j++)
 			if (!date_ok(e->freeze[j].from) || !date_ok(e->freeze[j].to))
@@ -523,7 +533,9 @@ static bool model_ok(const struct plan *p)
 	}
 	for (size_t i = 0; i < p->npeople; i++)
 		if (!p->people[i].id || !p->people[i].name ||
-		    !strv_ok(p->people[i].roles, p->people[i].nroles))
+		    !strv_ok(p->people[i].roles, p->people[i].nroles) ||
+		    !strv_ok(p->people[i].logins, p->people[i].nlogins) ||
+		    (p->people[i].nlogins && !p->people[i].login_locs) || !is_bool(&p->people[i].tbd))
 			return false;
 	for (size_t i = 0; i < p->nwaves; i++) {
 		const struct plan_wave *w = &p->waves[i];
@@ -546,13 +558,15 @@ static bool model_ok(const struct plan *p)
 		const struct plan_gate *g = &p->gates[i];
 		if (!g->id || !strv_ok(g->approvers, g->napprovers) || (g->napprovers && !g->approver_locs) ||
 		    !refs_ok(&g->criteria, p->nitems) || !in_range(g->before_env, -1, p->nenvs) ||
-		    !refs_ok(&g->waves, p->nwaves))
+		    !refs_ok(&g->waves, p->nwaves) || !is_bool(&g->scope_plan) ||
+		    g->expires < 0 || !duration_ok(g->expires))
 			return false;
 	}
 	for (size_t i = 0; i < p->nitems; i++) {
 		const struct plan_item *it = &p->items[i];
 		if (!it->id || !is_bool(&it->has_applies) || !in_range(it->applies_env, -1, p->nenvs) ||
-		    !refs_ok(&it->applies_waves, p->nwaves) || it->timeout <= 0 || !duration_ok(it->timeout))
+		    !refs_ok(&it->applies_waves, p->nwaves) || it->timeout <= 0 || !duration_ok(it->timeout) ||
+		    !strv_ok(it->by, it->nby) || (it->nby && !it->by_locs))
 			return false;
 	}
 	for (size_t i = 0; i < p->nblockers; i++) {

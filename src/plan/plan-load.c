@@ -292,6 +292,37 @@ static void get_strlist(struct loader *ld, const struct ynode *n, const char *ke
 	*nout = k;
 }
 
+static bool get_bool(struct loader *ld, const struct ynode *n, const char *key, bool *out)
+{
+	if (!n)
+		return false;
+	if (n->kind == YN_SCALAR && !n->quoted && (!strcmp(n->u.str, "true") || !strcmp(n->u.str, "false"))) {
+		*out = !strcmp(n->u.str, "true");
+		return true;
+	}
+	plan_ld_error(ld, n, "expected true or false for '%s', got %s", key, ynode_describe(n));
+	return false;
+}
+
+/* A user name as an OS or a database knows it: a non-empty word of
+ * printable characters. */
+static bool user_name_ok(struct loader *ld, struct plan_loc at, const char *key, const char *s)
+{
+	size_t len = strlen(s);
+	if (!len || len > 256) {
+		plan_ld_errorl(ld, at, "'%s' holds %s user name; give the user name (at most 256 bytes)",
+			      key, len ? "too long a" : "an empty");
+		return false;
+	}
+	for (const char *c = s; *c; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f) {
+			plan_ld_errorl(ld, at, "user name '%.80s' in '%s' holds a space or a control character",
+				      s, key);
+			return false;
+		}
+	return true;
+}
+
 /* references to environments: environments are loaded first */
 
 static void no_such(struct loader *ld, struct plan_loc at, const char *whose, const char *kind,
@@ -452,6 +483,25 @@ static void load_header(struct loader *ld)
 		plan_ld_error(ld, v, "unsupported plan version %d; this tollgate reads version 1",
 			      p->version);
 
+	v = field(ld->root, "identity");
+	if (v) {
+		static const char *const modes[] = { "claim", "os", "db", NULL };
+		const char *mode;
+		p->identity_loc = ynode_loc(v);
+		if (get_string(ld, v, "identity", &mode)) {
+			for (int i = 0; modes[i]; i++)
+				if (!strcmp(mode, modes[i])) {
+					p->identity = (enum plan_identity)i;
+					p->identity_set = true;
+				}
+			if (!p->identity_set && suggest_key(mode, modes))
+				plan_ld_error(ld, v, "unknown identity '%.80s'; did you mean '%s'?", mode,
+					      suggest_key(mode, modes));
+			else if (!p->identity_set)
+				plan_ld_error(ld, v, "unknown identity '%.80s'; use os, db or claim", mode);
+		}
+	}
+
 	m = map_get(ld->root, "plan");
 	if (!m) {
 		plan_ld_errorl(ld, (struct plan_loc){ 1, 1 },
@@ -507,7 +557,7 @@ static void load_envs(struct loader *ld)
 		e->name = entry_id(ld, m, "name", "environment", &p->maps->envs, (int)p->nenvs);
 		entry_name(where, sizeof(where), "environment", "environments", e->name, i);
 		check_keys(ld, m, KEYS("name", "title", "account", "soak", "success", "freeze",
-				"freeze_override"),
+				"freeze_override", "promoters"),
 			   where);
 		if (!e->name)
 			continue;
@@ -520,6 +570,8 @@ static void load_envs(struct loader *ld)
 		get_refs(ld, field(m, "success"), "success", &e->success);
 		get_strlist(ld, field(m, "freeze_override"), "freeze_override", &e->freeze_override,
 			    &e->nfreeze_override, NULL);
+		get_strlist(ld, field(m, "promoters"), "promoters", &e->promoters, &e->npromoters,
+			    &e->promoter_locs);
 		f = field(m, "freeze");
 		if (f && want_kind(ld, f, YN_SEQ, "freeze")) {
 			e->freeze = arena_alloc(ld->a, (f->n ? f->n : 1) * sizeof(*e->freeze));
@@ -565,7 +617,8 @@ static void load_people(struct loader *ld)
 		pe->loc = ynode_loc(m);
 		pe->id = entry_id(ld, m, "id", "person", &p->maps->people, (int)p->npeople);
 		entry_name(where, sizeof(where), "person", "people", pe->id, i);
-		check_keys(ld, m, KEYS("id", "name", "email", "roles"), where);
+		check_keys(ld, m, KEYS("id", "name", "email", "roles", "login", "db_user", "tbd"),
+			   where);
 		if (!pe->id)
 			continue;
 		p->npeople++;
@@ -573,6 +626,17 @@ static void load_people(struct loader *ld)
 			pe->name = pe->id;
 		get_string(ld, field(m, "email"), "email", &pe->email);
 		get_strlist(ld, field(m, "roles"), "roles", &pe->roles, &pe->nroles, NULL);
+		get_strlist(ld, field(m, "login"), "login", &pe->logins, &pe->nlogins, &pe->login_locs);
+		for (size_t j = 0; j < pe->nlogins; j++)
+			user_name_ok(ld, pe->login_locs[j], "login", pe->logins[j]);
+		if (get_string(ld, field(m, "db_user"), "db_user", &pe->db_user) &&
+		    !user_name_ok(ld, ynode_loc(field(m, "db_user")), "db_user", pe->db_user))
+			pe->db_user = NULL;
+		get_bool(ld, field(m, "tbd"), "tbd", &pe->tbd);
+		if (pe->tbd && (pe->nlogins || pe->db_user))
+			plan_ld_error(ld, field(m, pe->nlogins ? "login" : "db_user"),
+				      "person '%s' is a placeholder (tbd: true) and never acts; drop its '%s' or its 'tbd'",
+				      pe->id, pe->nlogins ? "login" : "db_user");
 	}
 }
 
@@ -710,6 +774,28 @@ static void load_projects(struct loader *ld)
 	}
 }
 
+/* A gate's `scope`: versions (the default) or plan. */
+static void gate_scope(struct loader *ld, const struct ynode *n, bool *plan_scope)
+{
+	static const char *const names[] = { "versions", "plan", NULL };
+	const char *s;
+	*plan_scope = false;
+	if (!get_string(ld, n, "scope", &s))
+		return;
+	if (!strcmp(s, "plan")) {
+		*plan_scope = true;
+		return;
+	}
+	if (!strcmp(s, "versions"))
+		return;
+	if (suggest_key(s, names))
+		plan_ld_error(ld, n, "unknown scope '%.80s'; did you mean '%s'?", s,
+			      suggest_key(s, names));
+	else
+		plan_ld_error(ld, n, "unknown scope '%.80s'; use versions (each project's candidate "
+				     "version, the default) or plan (the plan as a whole)", s);
+}
+
 static void load_gates(struct loader *ld)
 {
 	struct plan *p = ld->p;
@@ -728,7 +814,8 @@ static void load_gates(struct loader *ld)
 		g->before_env = -1;
 		g->id = entry_id(ld, m, "id", "gate", &p->maps->gates, (int)p->ngates);
 		entry_name(where, sizeof(where), "gate", "gates", g->id, i);
-		check_keys(ld, m, KEYS("id", "title", "location", "approvers", "criteria", "before"),
+		check_keys(ld, m, KEYS("id", "title", "location", "approvers", "criteria", "before",
+				"scope", "expires"),
 			   where);
 		if (!g->id)
 			continue;
@@ -746,6 +833,11 @@ static void load_gates(struct loader *ld)
 						       "role '%s' is listed twice in the approvers of gate '%s'",
 						       g->approvers[j], g->id);
 		get_refs(ld, field(m, "criteria"), "criteria", &g->criteria);
+		gate_scope(ld, field(m, "scope"), &g->scope_plan);
+		if (get_duration(ld, field(m, "expires"), "expires", &g->expires) && g->expires <= 0)
+			plan_ld_error(ld, field(m, "expires"),
+				      "'expires' of gate '%s' must be longer than 0s; leave it out for "
+				      "approvals that never expire", g->id);
 		f = field(m, "before");
 		if (!f)
 			plan_ld_error(ld, m, "missing required key 'before' in %s (the environment it guards)",
@@ -775,7 +867,8 @@ static void load_items(struct loader *ld)
 		it->timeout = PLAN_TIMEOUT_DEFAULT;
 		it->id = entry_id(ld, m, "id", "checklist item", &p->maps->items, (int)p->nitems);
 		entry_name(where, sizeof(where), "checklist item", "checklist", it->id, i);
-		check_keys(ld, m, KEYS("id", "text", "category", "applies", "check", "timeout"), where);
+		check_keys(ld, m, KEYS("id", "text", "category", "applies", "check", "timeout", "by"),
+			   where);
 		if (!it->id)
 			continue;
 		p->nitems++;
@@ -784,6 +877,7 @@ static void load_items(struct loader *ld)
 		get_string(ld, field(m, "category"), "category", &it->category);
 		get_string(ld, field(m, "check"), "check", &it->check);
 		get_step_timeout(ld, field(m, "timeout"), &it->timeout);
+		get_strlist(ld, field(m, "by"), "by", &it->by, &it->nby, &it->by_locs);
 		f = field(m, "applies");
 		if (f) {
 			it->has_applies = true;
@@ -1202,7 +1296,7 @@ void plan_map_tree(struct loader *ld)
 		"blockers",   "risks",      "triggers",     "milestones",
 		"notify",     "resources",  "escalation",   "rollback_procedure",
 		"communication", "post_promotion", "changelog", "next_steps",
-		"moved",      "secrets",    NULL,
+		"moved",      "secrets",    "identity",   NULL,
 	};
 	struct plan *p = ld->p;
 
@@ -1233,6 +1327,12 @@ void plan_map_tree(struct loader *ld)
 	load_header(ld);
 	load_envs(ld);
 	load_people(ld);
+	if (!p->identity_set) {
+		p->identity = IDENTITY_CLAIM;
+		for (size_t i = 0; i < p->npeople; i++)
+			if (p->people[i].nlogins)
+				p->identity = IDENTITY_OS;
+	}
 	load_waves(ld);
 	load_projects(ld);
 	load_gates(ld);

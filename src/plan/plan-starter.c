@@ -5,6 +5,8 @@
  */
 #include "plan/plan.h"
 
+#include <string.h>
+
 const char plan_starter_text[] =
 	"# tollgate.yaml - a release promotion plan. Reference: docs/plan.md\n"
 	"# Check it with 'tollgate validate'; see what may move with 'tollgate next'.\n"
@@ -26,13 +28,23 @@ const char plan_starter_text[] =
 	"  - name: prod\n"
 	"    account: \"093646564004\"        # quote account numbers\n"
 	"    soak: 24h\n"
+	"    success: [prod-verified]       # the last env's: the release is complete\n"
+	"    promoters: [devops-lead]       # who may promote, roll back or record here\n"
 	"    freeze:\n"
 	"      - {from: 2026-02-14T00:00:00Z, to: 2026-02-15T00:00:00Z, why: campaign peak}\n"
 	"\n"
-	"# Who may act (--as PERSON or TOLLGATE_USER), and the roles gates ask for.\n"
+	"# Who acts: with 'identity: os' you are the person whose 'login' lists the OS\n"
+	"# user running tollgate ('tollgate init' put yours in dana's); --as may only\n"
+	"# name yourself. Give each person their own logins. A CI runner is a person\n"
+	"# too: {id: ci-bot, roles: [ci], login: [runner]}.\n"
+	"identity: os\n"
+	"\n"
+	"# The roles gates, promoters and checklist 'by' ask for. A placeholder\n"
+	"# (tbd: true) holds a role until someone is named; it never acts.\n"
 	"people:\n"
-	"  - {id: dana, name: Dana Ops, roles: [devops-lead]}\n"
-	"  - {id: tom, name: Tom Tech, roles: [tech-lead]}\n"
+	"  - {id: dana, name: Dana Ops, roles: [devops-lead], login: [" PLAN_STARTER_LOGIN "]}\n"
+	"  - {id: tom, name: Tom Tech, roles: [tech-lead]}   # add his login: [tom]\n"
+	"  - {id: qa-tbd, name: TBD, roles: [qa-lead], tbd: true}\n"
 	"\n"
 	"waves:\n"
 	"  - id: wave-1\n"
@@ -66,20 +78,26 @@ const char plan_starter_text[] =
 	"    verify: \"true\"\n"
 	"    rollback: echo \"roll back to $TOLLGATE_PREVIOUS_VERSION\"\n"
 	"\n"
-	"# One approval per role, from distinct people: 'tollgate approve GATE'.\n"
+	"# One approval per role, from distinct people: 'tollgate approve GATE'. An\n"
+	"# approval is for each project's candidate (the version in the env before);\n"
+	"# a new version needs a new approval. 'scope: plan' approves the plan as a\n"
+	"# whole instead.\n"
 	"gates:\n"
 	"  - id: prod-review\n"
 	"    title: Production readiness review\n"
 	"    approvers: [devops-lead, tech-lead]\n"
 	"    criteria: [rollback-tested]\n"
 	"    before: {env: prod}            # add 'waves: [wave-1]' to limit it\n"
+	"    expires: 7d                    # an approval stops counting after a week\n"
 	"\n"
 	"# Ticked by hand ('tollgate check ITEM') or proven by a 'check' command.\n"
 	"checklist:\n"
 	"  - {id: api-tests, text: All API tests passing, category: Testing}\n"
 	"  - {id: sit-ready, text: SIT environment ready, applies: {env: sit}, check: \"true\"}\n"
-	"  - {id: sit-signoff, text: SIT sign-off from QA, category: Success}\n"
+	"  - {id: sit-signoff, text: SIT sign-off from QA, category: Success,\n"
+	"     by: [qa-lead, tech-lead]}     # only these roles tick or untick it\n"
 	"  - {id: rollback-tested, text: Rollback rehearsed in SIT, category: Safety}\n"
+	"  - {id: prod-verified, text: Production verified by the business, category: Success}\n"
 	"\n"
 	"blockers:\n"
 	"  - id: dns\n"
@@ -112,3 +130,18 @@ const char plan_starter_text[] =
 	"# is moved or dropped with 'tollgate forget KIND ID --reason TEXT'.\n"
 	"# moved:\n"
 	"#   - {project: old-api, to: api}\n";
+
+char *plan_starter(const char *login)
+{
+	const char *mark = strstr(plan_starter_text, PLAN_STARTER_LOGIN);
+	bool plain = login && *login && strlen(login) <= 64;
+
+	/* a plain YAML word only; anything else keeps the marker to edit */
+	for (const char *c = login; plain && *c; c++)
+		plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			(*c >= '0' && *c <= '9') || *c == '_' || *c == '-' || *c == '.';
+	if (!mark || !plain || strchr("-.", login[0]))
+		return xstrdup(plan_starter_text);
+	return xasprintf("%.*s%s%s", (int)(mark - plan_starter_text), plan_starter_text, login,
+			 mark + strlen(PLAN_STARTER_LOGIN));
+}

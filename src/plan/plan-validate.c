@@ -193,28 +193,147 @@ static void check_distinct_approvers(struct loader *ld, const struct plan_gate *
 	free(seen);
 }
 
+/* The placeholder holding role when nobody real does (NULL otherwise, and
+ * when nobody holds it at all). */
+static const struct plan_person *only_placeholder(const struct plan *p, const struct strmap *real,
+						  const char *role)
+{
+	if (strmap_get(real, role) >= 0)
+		return NULL;
+	for (size_t k = 0; k < p->npeople; k++)
+		if (p->people[k].tbd && plan_person_has_role(&p->people[k], role))
+			return &p->people[k];
+	return NULL;
+}
+
+/* A list of roles that restricts who may act (environments[].promoters,
+ * checklist[].by): each role held by someone; a warning when nobody real
+ * holds any of them. */
+static void check_role_list(struct loader *ld, const struct strmap *roles,
+			    const struct strmap *real, const char *const *list, size_t n,
+			    const struct plan_loc *locs, struct plan_loc at, const char *whose,
+			    const char *key, const char *cannot)
+{
+	struct strbuf names = STRBUF_INIT;
+	bool anyone_real = false;
+
+	for (size_t j = 0; j < n; j++) {
+		if (strmap_get(roles, list[j]) < 0)
+			plan_ld_errorl(ld, locs[j], "role '%s' in '%s' of %s is held by nobody in 'people'",
+				       list[j], key, whose);
+		if (strmap_get(real, list[j]) >= 0)
+			anyone_real = true;
+		strbuf_addf(&names, "%s'%s'", j ? ", " : "", list[j]);
+	}
+	if (n && !anyone_real)
+		plan_ld_warnl(ld, at, "%s %s until a person (not a placeholder) holds one of its '%s' roles (%s)",
+			      whose, cannot, key, names.buf);
+	strbuf_release(&names);
+}
+
 static void check_roles(struct loader *ld)
 {
 	struct plan *p = ld->p;
-	struct strmap roles;
+	struct strmap roles, real;
+	char whose[200];
 	size_t n = 0;
 
 	for (size_t i = 0; i < p->npeople; i++)
 		n += p->people[i].nroles;
 	strmap_init(&roles, NULL, n);
+	strmap_init(&real, NULL, n);
 	for (size_t i = 0; i < p->npeople; i++)
-		for (size_t j = 0; j < p->people[i].nroles; j++)
+		for (size_t j = 0; j < p->people[i].nroles; j++) {
 			strmap_put(&roles, p->people[i].roles[j], (int)i);
+			if (!p->people[i].tbd)
+				strmap_put(&real, p->people[i].roles[j], (int)i);
+		}
 	for (size_t i = 0; i < p->ngates; i++) {
 		const struct plan_gate *g = &p->gates[i];
-		for (size_t j = 0; j < g->napprovers; j++)
-			if (strmap_get(&roles, g->approvers[j]) < 0)
+		for (size_t j = 0; j < g->napprovers; j++) {
+			const struct plan_person *tbd;
+			if (strmap_get(&roles, g->approvers[j]) < 0) {
 				plan_ld_errorl(ld, g->approver_locs[j],
 					       "role '%s' of gate '%s' is held by nobody in 'people'",
 					       g->approvers[j], g->id);
+				continue;
+			}
+			tbd = only_placeholder(p, &real, g->approvers[j]);
+			if (tbd)
+				plan_ld_warnl(ld, g->approver_locs[j],
+					      "gate '%s' cannot pass until someone is named for role '%s' (held only by placeholder '%s')",
+					      g->id, g->approvers[j], tbd->id);
+		}
 		check_distinct_approvers(ld, g, &roles);
 	}
+	for (size_t i = 0; i < p->nenvs; i++) {
+		const struct plan_env *e = &p->envs[i];
+		snprintf(whose, sizeof(whose), "environment '%s'", e->name);
+		check_role_list(ld, &roles, &real, e->promoters, e->npromoters, e->promoter_locs,
+				e->npromoters ? e->promoter_locs[0] : e->loc, whose, "promoters",
+				"cannot be changed (promote, rollback, record)");
+	}
+	for (size_t i = 0; i < p->nitems; i++) {
+		const struct plan_item *it = &p->items[i];
+		snprintf(whose, sizeof(whose), "checklist item '%s'", it->id);
+		check_role_list(ld, &roles, &real, it->by, it->nby, it->by_locs,
+				it->nby ? it->by_locs[0] : it->loc, whose, "by",
+				"cannot be ticked");
+	}
+	strmap_release(&real);
 	strmap_release(&roles);
+}
+
+/* people[].login and db_user name one person each; the identity mode
+ * can work (issue 9 §5). */
+static void check_identity(struct loader *ld)
+{
+	struct plan *p = ld->p;
+	struct strmap logins, dbusers;
+	size_t n = 0, ndb = 0;
+	const struct plan_loc first = p->npeople ? p->people[0].loc : (struct plan_loc){ 0, 0 };
+	const struct plan_loc at = p->identity_set ? p->identity_loc : first;
+
+	for (size_t i = 0; i < p->npeople; i++)
+		n += p->people[i].nlogins;
+	strmap_init(&logins, NULL, n);
+	strmap_init(&dbusers, NULL, p->npeople);
+	for (size_t i = 0; i < p->npeople; i++) {
+		const struct plan_person *pe = &p->people[i];
+		for (size_t j = 0; j < pe->nlogins; j++) {
+			int prev = strmap_put(&logins, pe->logins[j], (int)i);
+			if (prev >= 0 && prev != (int)i)
+				plan_ld_errorl(ld, pe->login_locs[j],
+					       "login '%s' of person '%s' is also a login of '%s'; an OS user is one person",
+					       pe->logins[j], pe->id, p->people[prev].id);
+		}
+		if (pe->db_user) {
+			int prev = strmap_put(&dbusers, pe->db_user, (int)i);
+			ndb++;
+			if (prev >= 0)
+				plan_ld_errorl(ld, pe->loc,
+					       "db_user '%s' of person '%s' is also the db_user of '%s'; a database user is one person",
+					       pe->db_user, pe->id, p->people[prev].id);
+		}
+	}
+	switch (p->identity) {
+	case IDENTITY_CLAIM:
+		if (p->npeople)
+			plan_ld_warnl(ld, at,
+				      "identity: claim: anyone can act as anyone (--as is not checked); list each person's OS users in 'login' and use 'identity: os'");
+		break;
+	case IDENTITY_OS:
+		if (!n)
+			plan_ld_warnl(ld, at, "identity: os, but no person has a 'login': nobody can act");
+		break;
+	case IDENTITY_DB:
+		if (!ndb)
+			plan_ld_warnl(ld, at,
+				      "identity: db, but no person has a 'db_user': on PostgreSQL nobody can act");
+		break;
+	}
+	strmap_release(&logins);
+	strmap_release(&dbusers);
 }
 
 /* "a → b → c → a", at most a few dozen names */
@@ -462,6 +581,7 @@ void plan_validate(struct loader *ld)
 		return;
 	resolve_all(ld);
 	check_roles(ld);
+	check_identity(ld);
 	check_project_cycles(ld);
 	check_wave_cycles(ld);
 	check_moved(ld);

@@ -433,6 +433,52 @@ bool plan_person_has_role(const struct plan_person *who, const char *role)
 	return false;
 }
 
+bool plan_person_has_any_role(const struct plan_person *who, const char *const *roles, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (plan_person_has_role(who, roles[i]))
+			return true;
+	return false;
+}
+
+int plan_person_by_login(const struct plan *p, const char *user)
+{
+	if (!user)
+		return -1;
+	for (size_t i = 0; i < p->npeople; i++)
+		for (size_t j = 0; j < p->people[i].nlogins; j++)
+			if (!strcmp(p->people[i].logins[j], user))
+				return (int)i;
+	return -1;
+}
+
+int plan_person_by_db_user(const struct plan *p, const char *user)
+{
+	if (!user)
+		return -1;
+	for (size_t i = 0; i < p->npeople; i++)
+		if (p->people[i].db_user && !strcmp(p->people[i].db_user, user))
+			return (int)i;
+	return -1;
+}
+
+const char *plan_person_display(const struct plan_person *who)
+{
+	if (who->tbd)
+		return "TBD";
+	return who->name && *who->name ? who->name : who->id;
+}
+
+const char *plan_identity_name(enum plan_identity m)
+{
+	switch (m) {
+	case IDENTITY_OS: return "os";
+	case IDENTITY_DB: return "db";
+	case IDENTITY_CLAIM: break;
+	}
+	return "claim";
+}
+
 static bool refs_has(const struct plan_refs *r, int idx)
 {
 	for (size_t i = 0; i < r->n; i++)

@@ -51,6 +51,11 @@ struct plan_env {
 	struct plan_freeze *freeze;
 	const char **freeze_override; /* roles that may promote during a freeze */
 	size_t nfreeze_override;
+	/* roles that may change this environment (promote, rollback, record);
+	 * none: anyone the plan names (issue 9 §5) */
+	const char **promoters;
+	size_t npromoters;
+	struct plan_loc *promoter_locs;
 	struct plan_loc loc;
 };
 
@@ -60,6 +65,15 @@ struct plan_person {
 	const char *email;
 	size_t nroles;
 	const char **roles;
+	/* identity (issue 9 §5): the OS users that are this person (identity:
+	 * os), the PostgreSQL user that is (identity: db) */
+	size_t nlogins;
+	const char **logins;
+	struct plan_loc *login_locs;
+	const char *db_user;
+	/* a placeholder holding a role until someone is named: never acts,
+	 * shown as "TBD" */
+	bool tbd;
 	struct plan_loc loc;
 };
 
@@ -109,6 +123,11 @@ struct plan_gate {
 	int before_env;            /* env index */
 	const char *before_env_id;
 	struct plan_refs waves; /* n == 0: every wave */
+	/* `scope: plan`: an approval is of the plan as a whole; otherwise (the
+	 * default, `scope: versions`) it covers, for each project of the gate's
+	 * waves, the candidate version it was given for (ready.h) */
+	bool scope_plan;
+	int64_t expires; /* seconds an approval counts after it was given; 0: for ever */
 	struct plan_loc loc;
 };
 
@@ -121,6 +140,10 @@ struct plan_item {
 	bool has_applies;
 	int applies_env;          /* env index, -1 = any */
 	struct plan_refs applies_waves; /* n == 0: any wave */
+	/* roles that may tick or untick it by hand; none: anyone */
+	size_t nby;
+	const char **by;
+	struct plan_loc *by_locs;
 	struct plan_loc loc;
 };
 
@@ -251,6 +274,14 @@ struct plan_moved {
 	struct plan_loc loc, to_loc; /* of the old id and of the new one */
 };
 
+/* How the acting person is known (issue 9 §5, docs/plan.md `identity`). */
+enum plan_identity {
+	IDENTITY_CLAIM = 0, /* --as / TOLLGATE_USER, unchecked */
+	IDENTITY_OS,        /* the OS user running tollgate, through people[].login */
+	IDENTITY_DB,        /* the PostgreSQL session user, through people[].db_user
+			     * (on SQLite: as IDENTITY_OS) */
+};
+
 struct plan {
 	struct arena arena;
 	const char *path; /* as given */
@@ -260,6 +291,11 @@ struct plan {
 	const char *id, *title, *manager, *status, *contact;
 	int64_t created, next_review; /* 0 = none */
 	enum plan_severity risk_override; /* 0 = derive from risks */
+	/* the key `identity`, or its default: os when a person has a login,
+	 * else claim; identity_set says it was written */
+	enum plan_identity identity;
+	bool identity_set;
+	struct plan_loc identity_loc;
 
 	size_t nenvs, npeople, nwaves, nprojects, ngates, nitems, nblockers, nrisks,
 		ntriggers, nmilestones, nnotify, nresources, nescalation, nrollback_steps,
@@ -383,6 +419,16 @@ const char *plan_suggest_blocker(const struct plan *p, const char *id);
 const char *plan_suggest_person(const struct plan *p, const char *id);
 
 bool plan_person_has_role(const struct plan_person *who, const char *role);
+/* Does who hold one of the n roles? */
+bool plan_person_has_any_role(const struct plan_person *who, const char *const *roles, size_t n);
+/* The person whose people[].login lists user / whose db_user is user: index or -1. */
+int plan_person_by_login(const struct plan *p, const char *user);
+int plan_person_by_db_user(const struct plan *p, const char *user);
+/* What reports and status show for a person: "TBD" for a placeholder,
+ * else the name (or id). */
+const char *plan_person_display(const struct plan_person *who);
+/* "os", "db", "claim" */
+const char *plan_identity_name(enum plan_identity m);
 /* Does gate g cover wave w? */
 bool plan_gate_covers_wave(const struct plan_gate *g, int wave);
 /* Does item i apply to env e for wave w (its `applies`)? */
@@ -393,7 +439,12 @@ const char *plan_severity_name(enum plan_severity s);
 /* Highest risk severity, or the plan's override. */
 enum plan_severity plan_overall_risk(const struct plan *p);
 
-/* The starter plan written by `tollgate init`. */
+/* The starter plan written by `tollgate init`, with PLAN_STARTER_LOGIN in
+ * the login list of its first person (it validates as it is). */
+#define PLAN_STARTER_LOGIN "your-os-user"
 extern const char plan_starter_text[];
+/* The starter with login (the OS user running init) for PLAN_STARTER_LOGIN,
+ * when it is a plain word; the caller frees it. */
+char *plan_starter(const char *login);
 
 #endif

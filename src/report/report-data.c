@@ -127,8 +127,8 @@ const char *rp_person_name(const struct plan *p, const char *id)
 	if (!id)
 		return "";
 	i = plan_person_index(p, id);
-	if (i >= 0 && p->people[i].name && *p->people[i].name)
-		return p->people[i].name;
+	if (i >= 0)
+		return plan_person_display(&p->people[i]); /* a placeholder: "TBD" */
 	return id;
 }
 
@@ -328,6 +328,43 @@ void rp_wave_dependencies(const struct plan *p, int w, struct rp_lines *out)
 }
 
 /* --- gates --- */
+
+void rp_approval_scope(const struct plan *p, const struct state *st, const struct state_approval *a,
+		       int64_t now, struct strbuf *sb)
+{
+	const struct plan_gate *g = &p->gates[a->gate];
+	int64_t until = 0;
+	size_t n = 0;
+
+	(void)now;
+	if (!g->scope_plan) {
+		for (size_t i = 0; i < p->nprojects; i++) {
+			const struct state_cover *cv;
+			const char *cand;
+			int64_t u;
+			if (!plan_gate_covers_wave(g, p->projects[i].wave))
+				continue;
+			cand = ready_candidate(st, (int)i, g->before_env);
+			cv = state_approval_cover(st, a, (int)i);
+			if (!cand || !cv || strcmp(cand, cv->version))
+				continue;
+			u = ready_approval_expires(p, st, a, (int)i);
+			if (u && (!until || u < until))
+				until = u;
+			if (++n <= 5)
+				strbuf_addf(sb, "%s%s %s", n == 1 ? " for " : ", ", p->projects[i].id,
+					    cv->version);
+		}
+		if (n > 5)
+			strbuf_addf(sb, " and %zu more", n - 5);
+	} else {
+		until = ready_approval_expires(p, st, a, -1);
+	}
+	if (until) {
+		strbuf_addstr(sb, " until ");
+		rp_date(sb, until, true);
+	}
+}
 
 enum rp_tone rp_gate_tone(enum ready_gate_status s)
 {
@@ -552,7 +589,9 @@ enum rp_tone rp_plan_status(const struct plan *p, const struct state *st, struct
 			return TONE_BAD;
 		return TONE_NONE;
 	}
-	if (p->nprojects && done == p->nprojects) {
+	/* complete: every project healthy in the last environment and its
+	 * success criteria done (ready_release_complete) */
+	if (p->nprojects && done == p->nprojects && ready_release_complete(p, st, NULL)) {
 		strbuf_addstr(sb, "COMPLETE");
 		return TONE_OK;
 	}

@@ -648,7 +648,7 @@ static void gate(struct walk *w, int gi)
 {
 	const struct plan *p = w->p;
 	const struct plan_gate *g = &p->gates[gi];
-	enum ready_gate_status s = ready_gate_status(p, w->st, gi);
+	enum ready_gate_status s = ready_gate_status(p, w->st, gi, -1, w->now);
 	char anchor[160];
 
 	anchor_for(anchor, sizeof(anchor), "gate", g->id);
@@ -671,7 +671,8 @@ static void gate(struct walk *w, int gi)
 	OPS->strong(w->d, "Approvers:");
 	OPS->list_begin(w->d, false);
 	for (size_t i = 0; i < g->napprovers; i++) {
-		const struct state_approval *a = ready_gate_approval(p, w->st, gi, g->approvers[i]);
+		const struct state_approval *a =
+			ready_gate_approval(p, w->st, gi, g->approvers[i], -1, w->now);
 		OPS->item_begin(w->d, a ? 1 : 0);
 		text(w, g->approvers[i]);
 		rp_role_holders(p, g->approvers[i], &w->sb);
@@ -687,6 +688,7 @@ static void gate(struct walk *w, int gi)
 				strbuf_addstr(&w->sb, " on ");
 				rp_date(&w->sb, a->at, true);
 			}
+			rp_approval_scope(p, w->st, a, w->now, &w->sb);
 			text(w, ": ");
 			OPS->em(w->d, w->sb.buf);
 			strbuf_reset(&w->sb);
@@ -710,9 +712,26 @@ static void gate(struct walk *w, int gi)
 	upper(&w->sb, ready_gate_status_name(s));
 	OPS->badge(w->d, rp_gate_tone(s), w->sb.buf);
 	strbuf_reset(&w->sb);
-	textf(w, " (%zu/%zu approvals, %zu/%zu criteria)", ready_gate_napproved(p, w->st, gi),
-	      g->napprovers, ready_gate_ncriteria_done(p, w->st, gi), g->criteria.n);
+	textf(w, " (%zu/%zu approvals, %zu/%zu criteria)",
+	      ready_gate_napproved(p, w->st, gi, -1, w->now), g->napprovers,
+	      ready_gate_ncriteria_done(p, w->st, gi), g->criteria.n);
 	OPS->item_end(w->d);
+	if (s != GATE_PASSED) {
+		ready_gate_explain(p, w->st, gi, -1, w->now, &w->sb);
+		item_field(w, "Waiting For:", w->sb.buf);
+		strbuf_reset(&w->sb);
+	}
+	item_field(w, "Approves:",
+		   g->scope_plan ? "the plan as a whole"
+				 : "each project's candidate version (a new version needs a new "
+				   "approval)");
+	if (g->expires) {
+		char d[32];
+		strbuf_addf(&w->sb, "%s after it is given",
+			    util_fmt_duration(g->expires, d, sizeof(d)));
+		item_field(w, "Approvals Expire:", w->sb.buf);
+		strbuf_reset(&w->sb);
+	}
 
 	rp_gate_required_before(p, gi, &w->sb);
 	item_field(w, "Required Before:", w->sb.buf);
@@ -832,6 +851,7 @@ static void success(struct walk *w)
 	for (size_t e = 0; e < p->nenvs; e++) {
 		const struct plan_env *env = &p->envs[e];
 		size_t healthy = rp_env_count_state(p, w->st, (int)e, STATE_HEALTHY);
+		bool last = e + 1 == p->nenvs && e > 0;
 		if (e == 0 && !env->success.n)
 			continue;
 		shown++;
@@ -847,17 +867,89 @@ static void success(struct walk *w)
 		for (size_t i = 0; i < env->success.n; i++)
 			checkbox(w, env->success.idx[i]);
 		OPS->list_end(w->d);
+		OPS->para_begin(w->d);
+		if (last) {
+			/* nothing leaves the last environment: its criteria are
+			 * the release's completion */
+			bool done = ready_release_complete(p, w->st, &w->sb);
+			OPS->strong(w->d, "Release complete:");
+			if (done) {
+				text(w, " yes");
+			} else {
+				text(w, " not yet: ");
+				flush(w);
+			}
+			strbuf_reset(&w->sb);
+			textf(w, ". The release is complete when every project is healthy in %s%s.",
+			      rp_env_title(env), env->success.n ? " and these criteria are done" : "");
+		} else if (env->success.n) {
+			textf(w, "Sign-off: these criteria must be done before anything leaves %s.",
+			      rp_env_title(env));
+		}
+		OPS->para_end(w->d);
 		if (env->has_soak && env->soak > 0) {
 			char buf[32];
 			OPS->para_begin(w->d);
 			OPS->strong(w->d, "Soak:");
-			textf(w, " %s healthy with no incident before anything leaves %s",
-			      util_fmt_duration(env->soak, buf, sizeof(buf)), rp_env_title(env));
+			if (last)
+				textf(w, " %s healthy with no incident before a promotion to %s counts as "
+					 "healthy",
+				      util_fmt_duration(env->soak, buf, sizeof(buf)), rp_env_title(env));
+			else
+				textf(w, " %s healthy with no incident before anything leaves %s",
+				      util_fmt_duration(env->soak, buf, sizeof(buf)),
+				      rp_env_title(env));
 			OPS->para_end(w->d);
 		}
 	}
 	if (!shown)
 		none_para(w, "No success criteria in the plan.");
+}
+
+/* Rejected versions: what is not promoted again, and what was allowed again. */
+static void rejections(struct walk *w)
+{
+	const struct plan *p = w->p;
+	const struct state *st = w->st;
+	size_t n = 0;
+	char t[32];
+	heading(w, 3, NULL, "Rejected Versions");
+	for (size_t i = 0; i < st->nrejections; i++) {
+		const struct state_rejection *r = &st->rejections[i];
+		if (r->kind == REJECT_ALLOWANCE && !r->allowed)
+			continue;
+		if (!n++)
+			OPS->list_begin(w->d, false);
+		OPS->item_begin(w->d, -1);
+		strbuf_addf(&w->sb, "%s %s", p->projects[r->project].id, r->version);
+		OPS->strong(w->d, w->sb.buf);
+		strbuf_reset(&w->sb);
+		text(w, ": ");
+		if (r->kind == REJECT_ALLOWANCE)
+			textf(w, "allowed in %s", r->env >= 0 ? p->envs[r->env].name : "every environment");
+		else {
+			ready_describe_rejection(p, r, &w->sb);
+			flush(w);
+		}
+		if (r->allowed) {
+			text(w, " — ");
+			strbuf_addf(&w->sb, "allowed again by %s on %s",
+				    r->allowed_by ? rp_person_name(p, r->allowed_by) : "?",
+				    util_fmt_time(r->allowed_at, t, sizeof(t)));
+			if (r->allowed_reason && *r->allowed_reason)
+				strbuf_addf(&w->sb, " (%s)", r->allowed_reason);
+			OPS->em(w->d, w->sb.buf);
+			strbuf_reset(&w->sb);
+		} else {
+			text(w, " — ");
+			OPS->badge(w->d, TONE_BAD, "REJECTED");
+		}
+		OPS->item_end(w->d);
+	}
+	if (n)
+		OPS->list_end(w->d);
+	else
+		none_para(w, "No version was rolled back or rejected.");
 }
 
 static void rollback(struct walk *w)
@@ -881,6 +973,7 @@ static void rollback(struct walk *w)
 	}
 	if (p->ntriggers)
 		OPS->list_end(w->d);
+	rejections(w);
 	heading(w, 3, NULL, "Rollback Process");
 	if (!p->nrollback_steps) {
 		none_para(w, "No rollback procedure in the plan.");

@@ -25,7 +25,7 @@ enum rp_tone rp_state_tone(enum store_state s);
 const char *rp_cell_version(const struct state_cell *c);
 
 const char *rp_env_title(const struct plan_env *env);
-const char *rp_person_name(const struct plan *p, const char *id); /* name, or id as given */
+const char *rp_person_name(const struct plan *p, const char *id); /* name ("TBD" for a placeholder), or id as given */
 void rp_env_chain(const struct plan *p, struct strbuf *sb); /* "DEV → SIT → PROD" */
 /* "Jan 10 - Mar 14, 2026", "Jan 8-9, 2026", "Dec 1, 2025 - Jan 4, 2026" */
 void rp_date_range(struct strbuf *sb, int64_t from, int64_t to, bool with_year);
@@ -54,6 +54,11 @@ void rp_wave_dependencies(const struct plan *p, int w, struct rp_lines *out);
 void rp_gate_required_before(const struct plan *p, int gate, struct strbuf *sb);
 void rp_role_holders(const struct plan *p, const char *role, struct strbuf *sb); /* "Dana Ops, Tom" */
 enum rp_tone rp_gate_tone(enum ready_gate_status s);
+/* What an approval that counts covers: " for ledger 3.13.0, accounts 2.8.2"
+ * (a gate of scope versions: the projects' candidates it was given for) and
+ * " until 2026-03-23" when it expires. Appended to sb. */
+void rp_approval_scope(const struct plan *p, const struct state *st, const struct state_approval *a,
+		       int64_t now, struct strbuf *sb);
 
 /* Checklist items. */
 /* "done by Dana Ops on Jan 9, 2026 (note)" or "" when not done. */

@@ -42,10 +42,10 @@ static json_t *jitem(const struct plan *p, const struct state *st, int i)
 {
 	const struct plan_item *it = &p->items[i];
 	const struct state_tick *t = &st->ticks[i];
-	return json_pack("{s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o}", "id", encode_string(it->id), "text",
+	return json_pack("{s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o}", "id", encode_string(it->id), "text",
 			 encode_string(it->text), "category", encode_string(it->category), "done", t->done, "by",
 			 encode_string(t->by), "at", encode_time(t->at), "note", encode_string(t->note), "check",
-			 encode_string(it->check));
+			 encode_string(it->check), "by_roles", jstrings(it->by, it->nby));
 }
 
 static json_t *jitems(const struct plan *p, const struct state *st,
@@ -69,10 +69,11 @@ static json_t *plan_obj(const struct plan *p)
 	char sev[16] = "";
 	if (p->risk_override)
 		snprintf(sev, sizeof(sev), "%s", plan_severity_name(p->risk_override));
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", encode_string(p->id), "title",
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "id", encode_string(p->id), "title",
 			 encode_string(p->title), "created", encode_date(p->created), "manager", encode_string(p->manager),
 			 "status", encode_string(p->status), "contact", encode_string(p->contact), "next_review",
-			 encode_date(p->next_review), "risk", *sev ? encode_string(sev) : json_null());
+			 encode_date(p->next_review), "risk", *sev ? encode_string(sev) : json_null(),
+			 "identity", plan_identity_name(p->identity));
 }
 
 static json_t *summary_obj(const struct plan *p, const struct state *st,
@@ -94,13 +95,14 @@ static json_t *summary_obj(const struct plan *p, const struct state *st,
 	for (size_t e = 0; e < p->nenvs; e++) {
 		const struct plan_env *env = &p->envs[e];
 		char buf[32];
-		json_array_append_new(envs, json_pack("{s:o, s:o, s:o, s:o}", "name", encode_string(env->name),
+		json_array_append_new(envs, json_pack("{s:o, s:o, s:o, s:o, s:o}", "name", encode_string(env->name),
 						      "title", encode_string(rp_env_title(env)), "account",
 						      encode_string(env->account), "soak",
 						      env->has_soak && env->soak > 0
 							      ? encode_string(util_fmt_duration(env->soak, buf,
 										       sizeof(buf)))
-							      : json_null()));
+							      : json_null(),
+						      "promoters", jstrings(env->promoters, env->npromoters)));
 		json_array_append_new(progress,
 				      json_pack("{s:s, s:I, s:I}", "env", env->name, "healthy",
 						(json_int_t)rp_env_count_state(p, st, (int)e, STATE_HEALTHY),
@@ -250,26 +252,72 @@ static json_t *checklist_arr(const struct plan *p, const struct state *st)
 	return a;
 }
 
-static json_t *gates_arr(const struct plan *p, const struct state *st, struct strbuf *sb)
+/* {project: version} of what approval a covers, for the projects of its
+ * gate whose candidate it still is */
+static json_t *approval_versions(const struct plan *p, const struct state *st,
+				 const struct state_approval *a)
+{
+	const struct plan_gate *g = &p->gates[a->gate];
+	json_t *o = json_object();
+	for (size_t i = 0; i < p->nprojects; i++) {
+		const struct state_cover *cv = state_approval_cover(st, a, (int)i);
+		const char *cand;
+		if (!cv || !plan_gate_covers_wave(g, p->projects[i].wave))
+			continue;
+		cand = ready_candidate(st, (int)i, g->before_env);
+		if (cand && !strcmp(cand, cv->version))
+			json_object_set_new(o, p->projects[i].id, encode_string(cv->version));
+	}
+	return o;
+}
+
+/* The gate for each project it guards that has a candidate now: [{"project",
+ * "version", "status"}] (a gate of scope plan: the same status for each) */
+static json_t *gate_candidates(const struct plan *p, const struct state *st, int gate, int64_t now)
+{
+	const struct plan_gate *g = &p->gates[gate];
+	json_t *a = json_array();
+	for (size_t i = 0; i < p->nprojects; i++) {
+		const char *cand;
+		if (!plan_gate_covers_wave(g, p->projects[i].wave))
+			continue;
+		cand = ready_candidate(st, (int)i, g->before_env);
+		if (!cand)
+			continue;
+		json_array_append_new(
+			a, json_pack("{s:o, s:o, s:s}", "project", encode_string(p->projects[i].id),
+				     "version", encode_string(cand), "status",
+				     ready_gate_status_name(ready_gate_status(
+					     p, st, gate, g->scope_plan ? -1 : (int)i, now))));
+	}
+	return a;
+}
+
+static json_t *gates_arr(const struct plan *p, const struct state *st, int64_t now,
+			 struct strbuf *sb)
 {
 	json_t *a = json_array();
 	for (size_t gi = 0; gi < p->ngates; gi++) {
 		const struct plan_gate *g = &p->gates[gi];
-		enum ready_gate_status s = ready_gate_status(p, st, (int)gi);
+		enum ready_gate_status s = ready_gate_status(p, st, (int)gi, -1, now);
 		json_t *approvers = json_array(), *o;
 		for (size_t i = 0; i < g->napprovers; i++) {
-			const struct state_approval *ap = ready_gate_approval(p, st, (int)gi,
-									      g->approvers[i]);
-			json_t *holders = json_array();
+			const struct state_approval *ap =
+				ready_gate_approval(p, st, (int)gi, g->approvers[i], -1, now);
+			json_t *holders = json_array(), *x;
+			int64_t until = ap ? ready_approval_expires(p, st, ap, -1) : 0;
 			for (size_t k = 0; k < p->npeople; k++)
 				if (plan_person_has_role(&p->people[k], g->approvers[i]))
-					json_array_append_new(holders, encode_string(p->people[k].id));
-			json_array_append_new(
-				approvers,
-				json_pack("{s:o, s:o, s:b, s:o, s:o}", "role", encode_string(g->approvers[i]),
-					  "holders", holders, "approved", ap != NULL, "by",
-					  ap ? encode_string(p->people[ap->person].id) : json_null(), "at",
-					  ap ? encode_time(ap->at) : json_null()));
+					json_array_append_new(holders,
+							      encode_string(p->people[k].tbd ? "TBD" : p->people[k].id));
+			x = json_pack("{s:o, s:o, s:b, s:o, s:o}", "role", encode_string(g->approvers[i]),
+				      "holders", holders, "approved", ap != NULL, "by",
+				      ap ? encode_string(p->people[ap->person].id) : json_null(), "at",
+				      ap ? encode_time(ap->at) : json_null());
+			if (ap && !g->scope_plan)
+				json_object_set_new(x, "versions", approval_versions(p, st, ap));
+			json_object_set_new(x, "until", encode_time(until));
+			json_array_append_new(approvers, x);
 		}
 		o = json_pack("{s:o, s:o, s:o, s:s, s:o, s:o}", "id", encode_string(g->id), "title",
 			      encode_string(g->title), "location", encode_string(g->location), "status",
@@ -277,6 +325,11 @@ static json_t *gates_arr(const struct plan *p, const struct state *st, struct st
 			      jitems(p, st, &g->criteria));
 		json_object_set_new(o, "before", json_pack("{s:o, s:o}", "env", encode_string(g->before_env_id),
 							   "waves", jrefs(&g->waves)));
+		json_object_set_new(o, "scope", json_string(g->scope_plan ? "plan" : "versions"));
+		json_object_set_new(o, "expires", g->expires ? json_integer(g->expires) : json_null());
+		ready_gate_explain(p, st, (int)gi, -1, now, sb);
+		json_object_set_new(o, "detail", jsb(sb));
+		json_object_set_new(o, "candidates", gate_candidates(p, st, (int)gi, now));
 		rp_gate_required_before(p, (int)gi, sb);
 		json_object_set_new(o, "required_before", jsb(sb));
 		json_array_append_new(a, o);
@@ -335,16 +388,36 @@ static json_t *success_arr(const struct plan *p, const struct state *st)
 		char buf[32];
 		if (e == 0 && !env->success.n)
 			continue;
-		json_array_append_new(
-			a, json_pack("{s:s, s:o, s:I, s:I, s:o, s:o}", "env", env->name, "title",
+		json_t *x;
+		x = json_pack("{s:s, s:o, s:I, s:I, s:o, s:o}", "env", env->name, "title",
 				     encode_string(rp_env_title(env)), "healthy",
 				     (json_int_t)rp_env_count_state(p, st, (int)e, STATE_HEALTHY), "total",
 				     (json_int_t)p->nprojects, "soak",
 				     env->has_soak && env->soak > 0
 					     ? encode_string(util_fmt_duration(env->soak, buf, sizeof(buf)))
 					     : json_null(),
-				     "items", jitems(p, st, &env->success)));
+				     "items", jitems(p, st, &env->success));
+		/* the last environment's criteria are the release's completion;
+		 * any other's, its sign-off before anything leaves it */
+		json_object_set_new(x, "completes_release", json_boolean(e + 1 == p->nenvs));
+		json_array_append_new(a, x);
 	}
+	return a;
+}
+
+static json_t *completion_obj(const struct plan *p, const struct state *st, struct strbuf *sb)
+{
+	bool done = ready_release_complete(p, st, sb);
+	return json_pack("{s:b, s:o}", "complete", done, "missing",
+			 done ? json_null() : jsb(sb));
+}
+
+static json_t *rejections_arr(const struct plan *p, const struct state *st)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < st->nrejections; i++)
+		if (st->rejections[i].kind != REJECT_ALLOWANCE || st->rejections[i].allowed)
+			json_array_append_new(a, encode_rejection(p, &st->rejections[i]));
 	return a;
 }
 
@@ -510,11 +583,13 @@ int rp_render_json(const struct plan *p, const struct state *st, int64_t now,
 	json_object_set_new(o, "milestones", milestones_arr(p, st, now));
 	json_object_set_new(o, "freezes", freezes_arr(p, now));
 	json_object_set_new(o, "checklist", checklist_arr(p, st));
-	json_object_set_new(o, "gates", gates_arr(p, st, &sb));
+	json_object_set_new(o, "gates", gates_arr(p, st, now, &sb));
 	json_object_set_new(o, "risks", risks_arr(p, &sb));
 	json_object_set_new(o, "communication", comms_arr(p));
 	json_object_set_new(o, "escalation", escalation_arr(p));
 	json_object_set_new(o, "success_criteria", success_arr(p, st));
+	json_object_set_new(o, "completion", completion_obj(p, st, &sb));
+	json_object_set_new(o, "rejections", rejections_arr(p, st));
 	json_object_set_new(o, "triggers", triggers_arr(p, &sb));
 	json_object_set_new(o, "rollback_procedure", rollback_arr(p));
 	json_object_set_new(o, "post_promotion", post_arr(p, st, &sb));

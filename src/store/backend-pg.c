@@ -791,4 +791,5 @@ const struct store_backend store_backend_pg = {
 	.batch = pg_batch,
 	.reconnect = pg_reconnect,
 	.max_params = 65535,
+	.users = true,
 };

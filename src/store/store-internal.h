@@ -93,6 +93,8 @@ struct store_backend {
 	void (*set_plan)(void *conn, const char *plan);
 	/* The largest number of parameters one statement may take. */
 	int max_params;
+	/* The database has users of its own (sql_session_user works). */
+	bool users;
 };
 
 extern const struct store_backend store_backend_sqlite;
@@ -198,6 +200,8 @@ extern const char sql_promotion_snap_of_few[];
 extern const char sql_rollbacks_pair[];
 extern const char sql_history_get[];
 extern const char sql_approval_all[];
+extern const char sql_approval_version_all[];
+extern const char sql_rejection_all[];
 extern const char sql_tick_all[];
 extern const char sql_blocker_all[];
 extern const char sql_incident_next[];
@@ -214,6 +218,7 @@ extern const char sql_lease_push[];
 extern const char sql_state_ids[];
 extern const char sql_step_put[];
 extern const char sql_step_list[];
+extern const char sql_session_user[]; /* backends with users only */
 
 /*
  * The registry of the statements that write state (store-sql.c, where the
@@ -230,6 +235,16 @@ enum store_write_id {
 	W_INCIDENT_ADD,
 	W_INCIDENT_RESOLVE,
 	W_INCIDENT_ROW,
+	W_APPROVAL_RENEW,
+	W_APPROVAL_VERSION_PUT,
+	W_APPROVAL_VERSION_DEL,
+	W_APPROVAL_VERSION_DEL_ALL,
+	W_REJECTION_PUT,
+	W_REJECTION_DROP_ALLOWANCES,
+	W_REJECTION_UNALLOW,
+	W_REJECTION_ALLOW_ENV,
+	W_REJECTION_ALLOW_ALL,
+	W_REJECTION_ROW,
 	W_PROMOTION_MOVE_PROJECT,
 	W_HISTORY_MOVE_PROJECT,
 	W_INCIDENT_MOVE_PROJECT,
@@ -246,6 +261,14 @@ enum store_write_id {
 	W_APPROVAL_FORGET_GATE,
 	W_TICK_FORGET_ITEM,
 	W_BLOCKER_FORGET_ID,
+	W_APPROVAL_VERSION_MOVE_PROJECT,
+	W_APPROVAL_VERSION_MOVE_GATE,
+	W_REJECTION_MOVE_PROJECT,
+	W_REJECTION_MOVE_ENV,
+	W_APPROVAL_VERSION_FORGET_PROJECT,
+	W_APPROVAL_VERSION_FORGET_GATE,
+	W_REJECTION_FORGET_PROJECT,
+	W_REJECTION_FORGET_ENV,
 	W_COUNT
 };
 struct store_write {
@@ -259,7 +282,7 @@ extern const struct store_write store_writes[W_COUNT];
  * writes of the registry, then coordination rows (leases, step runs: not
  * state, not in the log's row changes). */
 struct store_id_sql {
-	enum store_write_id writes[3];
+	enum store_write_id writes[6];
 	size_t nwrites;
 	const char *coord[2];
 	size_t ncoord;

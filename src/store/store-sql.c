@@ -178,7 +178,26 @@ static const char schema_v4[] =
 	"ALTER TABLE audit ADD COLUMN auth TEXT;"
 	"ALTER TABLE audit ADD COLUMN ops TEXT;";
 
-const char *const sql_schema[] = { schema_v1, schema_v2, schema_v3, schema_v4, NULL };
+/* v5 (issue 9): what an approval covers, and rejected versions.
+ * approval_version: for an approval of a gate with `scope: versions`, the
+ * candidate version of each project it was given for, and when.
+ * rejection: a version that must not be promoted into env again ('*': into
+ * any environment), because it was rolled back or failed there (kind
+ * 'rolled-back' / 'failed') or a person rejected it ('rejected'); allowed_at
+ * > 0 once a person allowed it again. kind 'allowance' is a row that only
+ * allows a version in one env that a '*' row rejects. */
+static const char schema_v5[] =
+	"CREATE TABLE approval_version ("
+	" plan TEXT NOT NULL, gate TEXT NOT NULL, role TEXT NOT NULL, person TEXT NOT NULL,"
+	" project TEXT NOT NULL, version TEXT NOT NULL, at BIGINT NOT NULL,"
+	" PRIMARY KEY (plan, gate, role, person, project)) WITHOUT ROWID;"
+	"CREATE TABLE rejection ("
+	" plan TEXT NOT NULL, project TEXT NOT NULL, version TEXT NOT NULL, env TEXT NOT NULL,"
+	" kind TEXT NOT NULL, reason TEXT, by_person TEXT, at BIGINT NOT NULL,"
+	" allowed_by TEXT, allowed_reason TEXT, allowed_at BIGINT NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (plan, project, version, env)) WITHOUT ROWID;";
+
+const char *const sql_schema[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, NULL };
 
 const char sql_meta_create[] =
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
@@ -291,6 +310,49 @@ static const char sql_approval_del_all[] = "DELETE FROM approval WHERE plan = :p
 const char sql_approval_all[] =
 	"SELECT gate, role, person, at FROM approval WHERE plan = :plan"
 	" ORDER BY gate, role, at, person";
+static const char sql_approval_renew[] =
+	"UPDATE approval SET at = ? WHERE plan = :plan AND gate = ? AND role = ? AND person = ?";
+static const char sql_approval_version_put[] =
+	"INSERT INTO approval_version (plan, gate, role, person, project, version, at)"
+	" VALUES (:plan, ?, ?, ?, ?, ?, ?)"
+	" ON CONFLICT (plan, gate, role, person, project) DO UPDATE SET version = excluded.version,"
+	" at = excluded.at";
+static const char sql_approval_version_del[] =
+	"DELETE FROM approval_version WHERE plan = :plan AND gate = ? AND role = ? AND person = ?";
+static const char sql_approval_version_del_all[] =
+	"DELETE FROM approval_version WHERE plan = :plan AND gate = ? AND person = ?";
+const char sql_approval_version_all[] =
+	"SELECT gate, role, person, project, version, at FROM approval_version WHERE plan = :plan"
+	" ORDER BY gate, role, person, project";
+
+#define REJECTION_COLS \
+	"project, version, env, kind, reason, by_person, at, allowed_by, allowed_reason, allowed_at"
+static const char sql_rejection_put[] =
+	"INSERT INTO rejection (plan, " REJECTION_COLS ")"
+	" VALUES (:plan, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0)"
+	" ON CONFLICT (plan, project, version, env) DO UPDATE SET kind = excluded.kind,"
+	" reason = excluded.reason, by_person = excluded.by_person, at = excluded.at,"
+	" allowed_by = NULL, allowed_reason = NULL, allowed_at = 0";
+static const char sql_rejection_drop_allowances[] =
+	"DELETE FROM rejection WHERE plan = :plan AND project = ? AND version = ?"
+	" AND kind = 'allowance'";
+static const char sql_rejection_unallow[] =
+	"UPDATE rejection SET allowed_by = NULL, allowed_reason = NULL, allowed_at = 0"
+	" WHERE plan = :plan AND project = ? AND version = ?";
+static const char sql_rejection_allow_env[] =
+	"INSERT INTO rejection (plan, " REJECTION_COLS ")"
+	" VALUES (:plan, ?, ?, ?, 'allowance', NULL, NULL, ?, ?, ?, ?)"
+	" ON CONFLICT (plan, project, version, env) DO UPDATE SET allowed_by = excluded.allowed_by,"
+	" allowed_reason = excluded.allowed_reason, allowed_at = excluded.allowed_at";
+static const char sql_rejection_allow_all[] =
+	"UPDATE rejection SET allowed_by = ?, allowed_reason = ?, allowed_at = ?"
+	" WHERE plan = :plan AND project = ? AND version = ?";
+/* a whole row (the baseline's write of the table) */
+static const char sql_rejection_row[] =
+	"INSERT INTO rejection (plan, " REJECTION_COLS ")"
+	" VALUES (:plan, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const char sql_rejection_all[] =
+	"SELECT " REJECTION_COLS " FROM rejection WHERE plan = :plan ORDER BY project, version, env";
 
 static const char sql_tick_put[] =
 	"INSERT INTO tick (plan, item, done, by_person, at, note, source, exit_status, output_tail)"
@@ -366,19 +428,28 @@ const char sql_step_list[] =
 
 /*
  * The distinct ids the state names (store_each_state_id): (kind, id), kind as
- * enum store_id_kind. The promotions' pairs, the approvals, ticks and
- * blockers; history, leases and step runs follow their promotions, and
- * incidents are records of what happened, resolved by number. (An
- * environment's rows are all over the table: DISTINCT, in a subquery, reads
- * it once into a small hash instead of sorting it, several times faster on
- * SQLite.)
+ * enum store_id_kind, each once. The promotions' pairs, the approvals, ticks
+ * and blockers, and the projects and environments of rejections and of
+ * approvals given for a project's version that no promotion names (small
+ * tables: each row looks its id up in promotion's key); history, leases and
+ * step runs follow their promotions, and incidents are records of what
+ * happened, resolved by number. (An environment's rows are all over the
+ * table: DISTINCT, in a subquery, reads it once into a small hash instead of
+ * sorting it, several times faster on SQLite.)
  */
 const char sql_state_ids[] =
 	"SELECT 0, project FROM promotion WHERE plan = :plan GROUP BY project"
 	" UNION ALL SELECT * FROM (SELECT DISTINCT 1, env FROM promotion WHERE plan = :plan) AS e"
 	" UNION ALL SELECT 2, gate FROM approval WHERE plan = :plan GROUP BY gate"
 	" UNION ALL SELECT 3, item FROM tick WHERE plan = :plan"
-	" UNION ALL SELECT 4, id FROM blocker WHERE plan = :plan";
+	" UNION ALL SELECT 4, id FROM blocker WHERE plan = :plan"
+	" UNION ALL SELECT 0, x.project FROM (SELECT project FROM rejection WHERE plan = :plan"
+	" UNION SELECT project FROM approval_version WHERE plan = :plan) AS x"
+	" WHERE NOT EXISTS (SELECT 1 FROM promotion p WHERE p.plan = :plan"
+	" AND p.project = x.project)"
+	" UNION ALL SELECT 1, y.env FROM (SELECT DISTINCT env FROM rejection"
+	" WHERE plan = :plan AND env <> '*') AS y"
+	" WHERE NOT EXISTS (SELECT 1 FROM promotion p WHERE p.plan = :plan AND p.env = y.env)";
 
 /* Renames (the plan's `moved`): params (to, from). */
 #define MOVE(t, col) "UPDATE " t " SET " col " = ? WHERE plan = :plan AND " col " = ?"
@@ -391,6 +462,10 @@ static const char sql_incident_move_env[] = MOVE("incident", "env");
 static const char sql_approval_move_gate[] = MOVE("approval", "gate");
 static const char sql_tick_move_item[] = MOVE("tick", "item");
 static const char sql_blocker_move_id[] = MOVE("blocker", "id");
+static const char sql_approval_version_move_project[] = MOVE("approval_version", "project");
+static const char sql_approval_version_move_gate[] = MOVE("approval_version", "gate");
+static const char sql_rejection_move_project[] = MOVE("rejection", "project");
+static const char sql_rejection_move_env[] = MOVE("rejection", "env");
 static const char sql_lease_move_project[] = MOVE("lease", "project");
 static const char sql_step_move_project[] = MOVE("step_run", "project");
 static const char sql_lease_move_env[] = MOVE("lease", "env");
@@ -406,6 +481,10 @@ static const char sql_history_forget_env[] = FORGET("promotion_history", "env");
 static const char sql_approval_forget_gate[] = FORGET("approval", "gate");
 static const char sql_tick_forget_item[] = FORGET("tick", "item");
 static const char sql_blocker_forget_id[] = FORGET("blocker", "id");
+static const char sql_approval_version_forget_project[] = FORGET("approval_version", "project");
+static const char sql_approval_version_forget_gate[] = FORGET("approval_version", "gate");
+static const char sql_rejection_forget_project[] = FORGET("rejection", "project");
+static const char sql_rejection_forget_env[] = FORGET("rejection", "env");
 static const char sql_lease_forget_project[] = FORGET("lease", "project");
 static const char sql_step_forget_project[] = FORGET("step_run", "project");
 static const char sql_lease_forget_env[] = FORGET("lease", "env");
@@ -416,20 +495,23 @@ static const char sql_step_forget_env[] = FORGET("step_run", "env");
  * log records and replays them) and the coordination rows that follow. */
 const struct store_id_sql store_id_moves[STORE_ID_KINDS] = {
 	[STORE_ID_PROJECT] = { { W_PROMOTION_MOVE_PROJECT, W_HISTORY_MOVE_PROJECT,
-				 W_INCIDENT_MOVE_PROJECT }, 3,
+				 W_INCIDENT_MOVE_PROJECT, W_APPROVAL_VERSION_MOVE_PROJECT,
+				 W_REJECTION_MOVE_PROJECT }, 5,
 			       { sql_lease_move_project, sql_step_move_project }, 2 },
-	[STORE_ID_ENV] = { { W_PROMOTION_MOVE_ENV, W_HISTORY_MOVE_ENV, W_INCIDENT_MOVE_ENV }, 3,
+	[STORE_ID_ENV] = { { W_PROMOTION_MOVE_ENV, W_HISTORY_MOVE_ENV, W_INCIDENT_MOVE_ENV,
+			     W_REJECTION_MOVE_ENV }, 4,
 			   { sql_lease_move_env, sql_step_move_env }, 2 },
-	[STORE_ID_GATE] = { { W_APPROVAL_MOVE_GATE }, 1, { NULL }, 0 },
+	[STORE_ID_GATE] = { { W_APPROVAL_MOVE_GATE, W_APPROVAL_VERSION_MOVE_GATE }, 2, { NULL }, 0 },
 	[STORE_ID_ITEM] = { { W_TICK_MOVE_ITEM }, 1, { NULL }, 0 },
 	[STORE_ID_BLOCKER] = { { W_BLOCKER_MOVE_ID }, 1, { NULL }, 0 },
 };
 const struct store_id_sql store_id_forgets[STORE_ID_KINDS] = {
-	[STORE_ID_PROJECT] = { { W_PROMOTION_FORGET_PROJECT, W_HISTORY_FORGET_PROJECT }, 2,
+	[STORE_ID_PROJECT] = { { W_PROMOTION_FORGET_PROJECT, W_HISTORY_FORGET_PROJECT,
+				 W_APPROVAL_VERSION_FORGET_PROJECT, W_REJECTION_FORGET_PROJECT }, 4,
 			       { sql_lease_forget_project, sql_step_forget_project }, 2 },
-	[STORE_ID_ENV] = { { W_PROMOTION_FORGET_ENV, W_HISTORY_FORGET_ENV }, 2,
+	[STORE_ID_ENV] = { { W_PROMOTION_FORGET_ENV, W_HISTORY_FORGET_ENV, W_REJECTION_FORGET_ENV }, 3,
 			   { sql_lease_forget_env, sql_step_forget_env }, 2 },
-	[STORE_ID_GATE] = { { W_APPROVAL_FORGET_GATE }, 1, { NULL }, 0 },
+	[STORE_ID_GATE] = { { W_APPROVAL_FORGET_GATE, W_APPROVAL_VERSION_FORGET_GATE }, 2, { NULL }, 0 },
 	[STORE_ID_ITEM] = { { W_TICK_FORGET_ITEM }, 1, { NULL }, 0 },
 	[STORE_ID_BLOCKER] = { { W_BLOCKER_FORGET_ID }, 1, { NULL }, 0 },
 };
@@ -448,6 +530,17 @@ const struct store_write store_writes[W_COUNT] = {
 	[W_INCIDENT_ADD] = { "incident.add", sql_incident_add, 7 },
 	[W_INCIDENT_RESOLVE] = { "incident.resolve", sql_incident_resolve, 3 },
 	[W_INCIDENT_ROW] = { "incident.row", sql_incident_row, 9 },
+	[W_APPROVAL_RENEW] = { "approval.renew", sql_approval_renew, 4 },
+	[W_APPROVAL_VERSION_PUT] = { "approval_version.put", sql_approval_version_put, 6 },
+	[W_APPROVAL_VERSION_DEL] = { "approval_version.del", sql_approval_version_del, 3 },
+	[W_APPROVAL_VERSION_DEL_ALL] = { "approval_version.del_all", sql_approval_version_del_all, 2 },
+	[W_REJECTION_PUT] = { "rejection.put", sql_rejection_put, 7 },
+	[W_REJECTION_DROP_ALLOWANCES] = { "rejection.drop_allowances", sql_rejection_drop_allowances,
+					  2 },
+	[W_REJECTION_UNALLOW] = { "rejection.unallow", sql_rejection_unallow, 2 },
+	[W_REJECTION_ALLOW_ENV] = { "rejection.allow_env", sql_rejection_allow_env, 7 },
+	[W_REJECTION_ALLOW_ALL] = { "rejection.allow_all", sql_rejection_allow_all, 5 },
+	[W_REJECTION_ROW] = { "rejection.row", sql_rejection_row, 10 },
 	/* the plan's `moved` (issue 9 item 4): params (to, from) */
 	[W_PROMOTION_MOVE_PROJECT] = { "promotion.move_project", sql_promotion_move_project, 2 },
 	[W_HISTORY_MOVE_PROJECT] = { "history.move_project", sql_history_move_project, 2 },
@@ -466,6 +559,19 @@ const struct store_write store_writes[W_COUNT] = {
 	[W_APPROVAL_FORGET_GATE] = { "approval.forget_gate", sql_approval_forget_gate, 1 },
 	[W_TICK_FORGET_ITEM] = { "tick.forget_item", sql_tick_forget_item, 1 },
 	[W_BLOCKER_FORGET_ID] = { "blocker.forget_id", sql_blocker_forget_id, 1 },
+	/* the same for the tables of schema v5 */
+	[W_APPROVAL_VERSION_MOVE_PROJECT] = { "approval_version.move_project",
+					      sql_approval_version_move_project, 2 },
+	[W_APPROVAL_VERSION_MOVE_GATE] = { "approval_version.move_gate",
+					   sql_approval_version_move_gate, 2 },
+	[W_REJECTION_MOVE_PROJECT] = { "rejection.move_project", sql_rejection_move_project, 2 },
+	[W_REJECTION_MOVE_ENV] = { "rejection.move_env", sql_rejection_move_env, 2 },
+	[W_APPROVAL_VERSION_FORGET_PROJECT] = { "approval_version.forget_project",
+						sql_approval_version_forget_project, 1 },
+	[W_APPROVAL_VERSION_FORGET_GATE] = { "approval_version.forget_gate",
+					     sql_approval_version_forget_gate, 1 },
+	[W_REJECTION_FORGET_PROJECT] = { "rejection.forget_project", sql_rejection_forget_project, 1 },
+	[W_REJECTION_FORGET_ENV] = { "rejection.forget_env", sql_rejection_forget_env, 1 },
 };
 
 /*
@@ -484,6 +590,10 @@ static const char sql_promotion_rows[] = "SELECT " PROMO_COLS " FROM promotion W
 static const char sql_tick_rows[] = "SELECT " TICK_COLS " FROM tick WHERE plan = :plan";
 static const char sql_blocker_rows[] = "SELECT " BLOCKER_COLS " FROM blocker WHERE plan = :plan";
 static const char sql_incident_rows[] = "SELECT " INCIDENT_COLS " FROM incident WHERE plan = :plan";
+#define APPROVAL_VERSION_COLS "gate, role, person, project, version, at"
+static const char sql_approval_version_rows[] =
+	"SELECT " APPROVAL_VERSION_COLS " FROM approval_version WHERE plan = :plan";
+static const char sql_rejection_rows[] = "SELECT " REJECTION_COLS " FROM rejection WHERE plan = :plan";
 
 const struct store_table store_state_tables[] = {
 	{ "promotion", PROMO_COLS, 10, 2, sql_promotion_rows, W_PROMOTION_PUT },
@@ -492,5 +602,12 @@ const struct store_table store_state_tables[] = {
 	{ "tick", TICK_COLS, 8, 1, sql_tick_rows, W_TICK_PUT },
 	{ "blocker", BLOCKER_COLS, 6, 1, sql_blocker_rows, W_BLOCKER_PUT },
 	{ "incident", INCIDENT_COLS, 9, 1, sql_incident_rows, W_INCIDENT_ROW },
+	{ "approval_version", APPROVAL_VERSION_COLS, 6, 4, sql_approval_version_rows,
+	  W_APPROVAL_VERSION_PUT },
+	{ "rejection", REJECTION_COLS, 10, 3, sql_rejection_rows, W_REJECTION_ROW },
 };
 const size_t store_nstate_tables = ARRAY_SIZE(store_state_tables);
+
+/* Who the session is, for `identity: db` (issue 9 §5): run only on a backend
+ * with users of its own (PostgreSQL); SQLite has none. */
+const char sql_session_user[] = "SELECT session_user";

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "plan/plan.h"
 #include "store/store-internal.h"
@@ -292,6 +293,7 @@ static int write_baselines(struct store *s, struct err *e)
 	return rc;
 }
 
+/* 0 ready, 1 not there (o->existing_only), -1 error */
 static int migrate(struct store *s, const struct store_open_opts *o, struct err *e)
 {
 	struct version_ctx vc = { 0, false, false };
@@ -308,6 +310,8 @@ static int migrate(struct store *s, const struct store_open_opts *o, struct err 
 	}
 	if (vc.found && vc.v > known)
 		goto newer;
+	if (o->existing_only)
+		return 1;
 
 	if (s->be->begin(s->conn, true, e) < 0)
 		return -1;
@@ -378,7 +382,17 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 	s->auth = xstrdup("");
 	err_init(&why);
 	if (!url || !*url) {
-		char *dir = xasprintf("%s/.tollgate", plan_dir);
+		char *dir = xasprintf("%s/.tollgate", plan_dir), *file;
+		if (o && o->existing_only) {
+			/* no folder is made for a store that is not there */
+			file = xasprintf("%s/state.db", dir);
+			if (access(file, F_OK) < 0) {
+				free(file);
+				free(dir);
+				goto none;
+			}
+			free(file);
+		}
 		if (util_mkdir_own(dir, 0700) < 0) {
 			err_setr(e, ERR_FAILED, REASON_IO,
 				 "cannot open the store '%s/state.db': cannot create '%s': %s", dir, dir,
@@ -421,6 +435,8 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 		s->log_dir = dir_of(target);
 	else
 		s->log_dir = xasprintf("%s/.tollgate", plan_dir);
+	if (o && o->existing_only && s->be == &store_backend_sqlite && access(target, F_OK) < 0)
+		goto none;
 
 	if (o)
 		defaults = *o;
@@ -432,7 +448,12 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 			 why.msg);
 		goto fail;
 	}
-	if (migrate(s, o, &why) < 0) {
+	switch (migrate(s, o, &why)) {
+	case 0:
+		break;
+	case 1:
+		goto none;
+	default:
 		if (err_is(&why, REASON_CONFLICT))
 			err_copy(e, &why);
 		else
@@ -443,6 +464,10 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 	free(target);
 	*out = s;
 	return 0;
+none:
+	free(target);
+	store_close(s);
+	return 1;
 fail:
 	free(target);
 	store_close(s);
@@ -479,6 +504,29 @@ const char *store_backend_name(const struct store *s)
 bool store_is_rehearsal(const struct store *s)
 {
 	return s->rehearsal;
+}
+
+static int text_row(void *ctx, const struct store_row *r)
+{
+	char **out = ctx;
+	if (r->n > 0 && !row_null(r, 0) && !*out)
+		*out = xstrndup(r->v[0].s, r->v[0].len);
+	return 0;
+}
+
+int store_session_user(struct store *s, char **out, struct err *e)
+{
+	*out = NULL;
+	if (!s->be->users)
+		return 0;
+	if (store_q(s, sql_session_user, NULL, 0, text_row, out, e) < 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	if (!*out)
+		return err_set(e, ERR_FAILED, "the store did not say which database user this is");
+	return 0;
 }
 
 const char *store_display_url(const struct store *s)
@@ -906,7 +954,8 @@ static int check_version(const char *v, int line, struct err *e)
 	return 0;
 }
 
-/* Record one version inside the open change; appends "p=v" to *summary. */
+/* Record one version inside the open change; appends "p=v" to *summary.
+ * 1 when the version is healthy there already (nothing written). */
 static int record_one(struct store *s, const char *project, const char *env, const char *version,
 		      struct strbuf *summary, struct err *e)
 {
@@ -916,7 +965,9 @@ static int record_one(struct store *s, const char *project, const char *env, con
 
 	arena_init(&a);
 	rc = store_get_promotion(s, project, env, &cur, &a, e);
-	if (rc == 0) {
+	if (rc == 0 && cur.state == STATE_HEALTHY && cur.version && !strcmp(cur.version, version))
+		rc = 1;
+	else if (rc == 0) {
 		memset(&next, 0, sizeof(next));
 		next.project = project;
 		next.env = env;
@@ -952,9 +1003,10 @@ int store_record_version(struct store *s, int64_t now, const char *actor, const 
 	free(subject);
 	if (rc < 0)
 		return -1;
-	if (record_one(s, project, env, version, NULL, e) < 0) {
+	rc = record_one(s, project, env, version, NULL, e);
+	if (rc != 0) {
 		store_abort_change(s);
-		return -1;
+		return rc;
 	}
 	return store_commit_change(s, NULL, e);
 }
@@ -963,6 +1015,7 @@ int store_record_versions(struct store *s, int64_t now, const char *actor, const
 			  const struct store_record *v, size_t n, struct err *e)
 {
 	struct strbuf summary = STRBUF_INIT;
+	size_t already = 0;
 	if (store_check_id("environment", env, e) < 0)
 		return -1;
 	if (n == 0)
@@ -988,15 +1041,29 @@ int store_record_versions(struct store *s, int64_t now, const char *actor, const
 	}
 	if (store_begin_change(s, now, actor, "record", env, NULL, e) < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (record_one(s, v[i].project, env, v[i].version, &summary, e) < 0) {
+	for (size_t i = 0; i < n; i++) {
+		int r = record_one(s, v[i].project, env, v[i].version, &summary, e);
+		if (r < 0) {
 			store_abort_change(s);
 			strbuf_release(&summary);
 			return -1;
 		}
-	store_change_detail(s, "%zu version%s: %s", n, n == 1 ? "" : "s", summary.buf);
+		already += (size_t)r;
+	}
+	if (already == n) {
+		store_abort_change(s);
+		strbuf_release(&summary);
+		return (int)(n > INT32_MAX ? INT32_MAX : n);
+	}
+	if (already)
+		store_change_detail(s, "%zu version%s: %s; %zu already healthy", n - already,
+				    n - already == 1 ? "" : "s", summary.buf, already);
+	else
+		store_change_detail(s, "%zu version%s: %s", n, n == 1 ? "" : "s", summary.buf);
 	strbuf_release(&summary);
-	return store_commit_change(s, NULL, e);
+	if (store_commit_change(s, NULL, e) < 0)
+		return -1;
+	return (int)(already > INT32_MAX ? INT32_MAX : already);
 }
 
 struct history_ctx {
@@ -1062,15 +1129,101 @@ int store_revoke(struct store *s, const char *gate, const char *role, const char
 	if (role) {
 		struct store_val p[] = { sv_text(gate), sv_text(role), sv_text(person) };
 		n = store_write(s, W_APPROVAL_DEL, p, e);
+		if (n >= 0 && store_write(s, W_APPROVAL_VERSION_DEL, p, e) < 0)
+			n = -1;
 	} else {
 		struct store_val p[] = { sv_text(gate), sv_text(person) };
 		n = store_write(s, W_APPROVAL_DEL_ALL, p, e);
+		if (n >= 0 && store_write(s, W_APPROVAL_VERSION_DEL_ALL, p, e) < 0)
+			n = -1;
 	}
 	if (n < 0)
 		return -1;
 	if (changed)
 		*changed = n > 0;
 	return 0;
+}
+
+int store_approval_renew(struct store *s, const char *gate, const char *role, const char *person,
+			 struct err *e)
+{
+	struct store_val p[] = { sv_int(s->change_now), sv_text(gate), sv_text(role),
+				 sv_text(person) };
+	REQUIRE_CHANGE(s);
+	return store_write(s, W_APPROVAL_RENEW, p, e) < 0 ? -1 : 0;
+}
+
+int store_approval_cover(struct store *s, const char *gate, const char *role, const char *person,
+			 const char *project, const char *version, struct err *e)
+{
+	struct store_val p[] = { sv_text(gate),	   sv_text(role),    sv_text(person),
+				 sv_text(project), sv_text(version), sv_int(s->change_now) };
+	REQUIRE_CHANGE(s);
+	if (store_check_id("gate", gate, e) < 0 || store_check_id("person", person, e) < 0 ||
+	    store_check_id("project", project, e) < 0 || store_check_version(version, e) < 0)
+		return -1;
+	return store_write(s, W_APPROVAL_VERSION_PUT, p, e) < 0 ? -1 : 0;
+}
+
+int store_reject(struct store *s, const struct store_rejection *r, struct err *e)
+{
+	struct strbuf reason = STRBUF_INIT;
+	const char *env = r->env ? r->env : STORE_EVERY_ENV;
+	bool every = !strcmp(env, STORE_EVERY_ENV);
+	int rc = -1;
+	REQUIRE_CHANGE(s);
+	if (store_check_id("project", r->project, e) < 0 || store_check_version(r->version, e) < 0 ||
+	    (!every && store_check_id("environment", env, e) < 0))
+		return -1;
+	if (!r->kind || !*r->kind)
+		BUG("store_reject: a rejection needs a kind");
+	{
+		struct store_val pv[] = { sv_text(r->project), sv_text(r->version) };
+		struct store_val p[] = {
+			sv_text(r->project),
+			sv_text(r->version),
+			sv_text(env),
+			sv_text(r->kind),
+			sv_text(clean_or_null(&reason, r->reason, 4096, false)),
+			sv_text(r->by),
+			sv_int(s->change_now),
+		};
+		if (every && (store_write(s, W_REJECTION_DROP_ALLOWANCES, pv, e) < 0 ||
+			      store_write(s, W_REJECTION_UNALLOW, pv, e) < 0))
+			goto out;
+		if (store_write(s, W_REJECTION_PUT, p, e) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	strbuf_release(&reason);
+	return rc;
+}
+
+int store_allow(struct store *s, const char *project, const char *version, const char *env,
+		const char *by, const char *reason, struct err *e)
+{
+	struct strbuf why = STRBUF_INIT;
+	/* a time of 0 would read as "not allowed" */
+	int64_t at = s->change_now > 0 ? s->change_now : 1;
+	const char *rs;
+	int64_t n;
+	REQUIRE_CHANGE(s);
+	if (store_check_id("project", project, e) < 0 || store_check_version(version, e) < 0 ||
+	    (env && store_check_id("environment", env, e) < 0))
+		return -1;
+	rs = clean_or_null(&why, reason, 4096, false);
+	if (env) {
+		struct store_val p[] = { sv_text(project), sv_text(version), sv_text(env), sv_int(at),
+					 sv_text(by),	   sv_text(rs),	     sv_int(at) };
+		n = store_write(s, W_REJECTION_ALLOW_ENV, p, e);
+	} else {
+		struct store_val p[] = { sv_text(by), sv_text(rs), sv_int(at), sv_text(project),
+					 sv_text(version) };
+		n = store_write(s, W_REJECTION_ALLOW_ALL, p, e);
+	}
+	strbuf_release(&why);
+	return n < 0 ? -1 : 0;
 }
 
 int store_set_tick(struct store *s, const struct store_tick *t, struct err *e)
@@ -1195,6 +1348,42 @@ static int snap_approval(void *ctx, const struct store_row *r)
 	a->role = row_dup(r, 1, &c->st->arena);
 	a->person = row_dup(r, 2, &c->st->arena);
 	a->at = row_int(r, 3);
+	return 0;
+}
+
+static int snap_approval_version(void *ctx, const struct store_row *r)
+{
+	struct snap_ctx *c = ctx;
+	struct arena *a = &c->st->arena;
+	struct store_approval_version *v;
+	ALLOC_GROW(c->st->approval_versions, c->st->napproval_versions + 1, c->alloc);
+	v = &c->st->approval_versions[c->st->napproval_versions++];
+	v->gate = row_dup(r, 0, a);
+	v->role = row_dup(r, 1, a);
+	v->person = row_dup(r, 2, a);
+	v->project = row_dup(r, 3, a);
+	v->version = row_dup(r, 4, a);
+	v->at = row_int(r, 5);
+	return 0;
+}
+
+static int snap_rejection(void *ctx, const struct store_row *r)
+{
+	struct snap_ctx *c = ctx;
+	struct arena *a = &c->st->arena;
+	struct store_rejection *x;
+	ALLOC_GROW(c->st->rejections, c->st->nrejections + 1, c->alloc);
+	x = &c->st->rejections[c->st->nrejections++];
+	x->project = row_dup(r, 0, a);
+	x->version = row_dup(r, 1, a);
+	x->env = row_dup(r, 2, a);
+	x->kind = row_dup(r, 3, a);
+	x->reason = row_dup(r, 4, a);
+	x->by = row_dup(r, 5, a);
+	x->at = row_int(r, 6);
+	x->allowed_by = row_dup(r, 7, a);
+	x->allowed_reason = row_dup(r, 8, a);
+	x->allowed_at = row_int(r, 9);
 	return 0;
 }
 
@@ -1381,7 +1570,7 @@ int store_snapshot_opts(struct store *s, const struct store_snapshot_opts *o,
 			struct store_state_snapshot *st, struct err *e)
 {
 	struct promo_ctx pc = { &st->arena, NULL, NULL, 0, 0 };
-	struct snap_ctx c[5];
+	struct snap_ctx c[7];
 	struct audit_ctx ac = { st, 0 };
 	const char *const *projects = o->projects;
 	size_t nprojects = o->nprojects;
@@ -1397,13 +1586,13 @@ int store_snapshot_opts(struct store *s, const struct store_snapshot_opts *o,
 	size_t per = nextra + (projects ? slots : 0);
 	struct store_val *p = xcalloc(nchunks * per + 1, sizeof(*p));
 	struct store_val tail = sv_int(o->audit_tail);
-	struct store_batch_q *q = xcalloc(nchunks + 7, sizeof(*q));
+	struct store_batch_q *q = xcalloc(nchunks + 9, sizeof(*q));
 	size_t n = 0;
 	int rc;
 
 	memset(st, 0, sizeof(*st));
 	arena_init(&st->arena);
-	for (int k = 0; k < 5; k++)
+	for (int k = 0; k < 7; k++)
 		c[k] = (struct snap_ctx){ st, 0 };
 	for (size_t k = 0; k < nchunks; k++) {
 		struct store_val *x = p + k * per;
@@ -1432,6 +1621,9 @@ int store_snapshot_opts(struct store *s, const struct store_snapshot_opts *o,
 	q[n++] = (struct store_batch_q){ sql_blocker_all, NULL, 0, snap_blocker, &c[2] };
 	q[n++] = (struct store_batch_q){ sql_incident_all, NULL, 0, snap_incident, &c[3] };
 	q[n++] = (struct store_batch_q){ sql_lease_all, NULL, 0, snap_lease, &c[4] };
+	q[n++] = (struct store_batch_q){ sql_approval_version_all, NULL, 0, snap_approval_version,
+					 &c[5] };
+	q[n++] = (struct store_batch_q){ sql_rejection_all, NULL, 0, snap_rejection, &c[6] };
 	if (o->audit_tail > 0)
 		q[n++] = (struct store_batch_q){ sql_audit_last, &tail, 1, snap_audit, &ac };
 	if (one_pair) {
@@ -1479,6 +1671,8 @@ void store_snapshot_release(struct store_state_snapshot *st)
 {
 	free(st->promotions);
 	free(st->approvals);
+	free(st->approval_versions);
+	free(st->rejections);
 	free(st->ticks);
 	free(st->blockers);
 	free(st->incidents);

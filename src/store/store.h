@@ -38,7 +38,7 @@ struct plan;
 struct store;
 
 /* The schema this binary writes. A store with a higher one is refused. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /*
  * Open the store named by url, migrating its schema (in one transaction).
@@ -69,6 +69,10 @@ struct store_open_opts {
 	/* a store created by this open is a rehearsal store (the app's clock
 	 * is TOLLGATE_NOW); an existing store keeps what it was made as */
 	bool rehearsal;
+	/* open only a store that is there, at this binary's schema version:
+	 * nothing is created or migrated, and store_open_with returns 1 (with
+	 * *out NULL) for one that is not (validate's look at the state) */
+	bool existing_only;
 	const char *plan_id; /* set by store_open_with from the plan: leave NULL */
 };
 int store_open_with(struct store **out, const struct plan *plan, const char *url,
@@ -81,6 +85,10 @@ const char *store_backend_name(const struct store *s);
  * Kept in its meta table ('clock': 'rehearsal' or 'real'); a store made
  * before tollgate kept it is a real one. */
 bool store_is_rehearsal(const struct store *s);
+/* The database user the session runs as (PostgreSQL: session_user), for
+ * `identity: db`: 0 with *out a copy (the caller frees it), or NULL for a
+ * store with no users of its own (SQLite); -1 when it cannot be read. */
+int store_session_user(struct store *s, char **out, struct err *e);
 /* The URL as shown to users (password masked). Owned by the store. */
 const char *store_display_url(const struct store *s);
 /* The folder beside which run logs are kept: the sqlite file's folder, or
@@ -188,9 +196,10 @@ int store_get_promotion(struct store *s, const char *project, const char *env,
 /*
  * Record `version` healthy in env for project (SPEC `record`): one change,
  * action "record", subject "PROJECT@ENV". previous_version := the version
- * that was there (unless it is the same). Recording the version already
- * healthy there is a no-op change still logged. -1 ERR_USAGE on an invalid
- * project/env id or an empty version / one with whitespace.
+ * that was there (unless it is the same). Returns 0 recorded, 1 when that
+ * version is healthy there already (nothing written, no audit entry: a
+ * repeated action holds), -1 ERR_USAGE on an invalid project/env id or an
+ * empty version / one with whitespace.
  */
 int store_record_version(struct store *s, int64_t now, const char *actor, const char *project,
 			 const char *env, const char *version, struct err *e);
@@ -204,7 +213,9 @@ struct store_record {
 int store_check_version(const char *v, struct err *e);
 /* The same for n projects in one env, in ONE transaction and one audit entry
  * (action "record", subject "ENV", detail "N versions: p=v, …"). If any one
- * is invalid nothing is written; the message names its line when given. */
+ * is invalid nothing is written; the message names its line when given.
+ * Versions healthy there already are skipped: returns how many were (n:
+ * nothing written, no audit entry), or -1. */
 int store_record_versions(struct store *s, int64_t now, const char *actor, const char *env,
 			  const struct store_record *v, size_t n, struct err *e);
 
@@ -222,6 +233,49 @@ int store_approve(struct store *s, const char *gate, const char *role, const cha
 		  bool *changed, struct err *e);
 int store_revoke(struct store *s, const char *gate, const char *role, const char *person,
 		 bool *changed, struct err *e);
+/* The approval of gate by person for role given again: its time := the
+ * change's now. Needs an open change. */
+int store_approval_renew(struct store *s, const char *gate, const char *role, const char *person,
+			 struct err *e);
+/* What an approval covers (a gate with `scope: versions`): project's
+ * candidate version when it was given; at := the change's now. Replaces what
+ * the approval covered for project. store_revoke drops these with the
+ * approval. Needs an open change; ERR_USAGE for a bad id or version. */
+struct store_approval_version {
+	const char *gate, *role, *person, *project, *version;
+	int64_t at;
+};
+int store_approval_cover(struct store *s, const char *gate, const char *role, const char *person,
+			 const char *project, const char *version, struct err *e);
+
+/* ---- rejected versions (issue 9) ----------------------------------------- */
+
+/* env of a rejection that holds in every environment */
+#define STORE_EVERY_ENV "*"
+struct store_rejection {
+	const char *project, *version;
+	const char *env;    /* an environment, or STORE_EVERY_ENV */
+	const char *kind;   /* "rolled-back", "failed", "rejected"; "allowance": only
+			     * allows the version in env against a STORE_EVERY_ENV row */
+	const char *reason; /* may be NULL */
+	const char *by;     /* person id or actor; may be NULL */
+	int64_t at;
+	/* allowed again by a person: allowed_at > 0 */
+	const char *allowed_by, *allowed_reason;
+	int64_t allowed_at;
+};
+/* Reject r->version of r->project in r->env (NULL or STORE_EVERY_ENV: in every
+ * environment; then every allowance of that version is dropped too, so it is
+ * rejected everywhere): kind, reason, by; at := the change's now; any earlier
+ * allowance of the row is cleared. Needs an open change; ERR_USAGE for a bad
+ * id or version. */
+int store_reject(struct store *s, const struct store_rejection *r, struct err *e);
+/* Allow version of project again in env (NULL: every row of that version,
+ * wherever it was rejected): allowed_by, allowed_reason, allowed_at := the
+ * change's now. In one env with no row of its own, an allowance row is added
+ * (it overrides a STORE_EVERY_ENV rejection there). Needs an open change. */
+int store_allow(struct store *s, const char *project, const char *version, const char *env,
+		const char *by, const char *reason, struct err *e);
 
 enum store_tick_source { TICK_MANUAL = 0, TICK_CHECK = 1 };
 struct store_tick {
@@ -399,8 +453,11 @@ void store_step_runs_release(struct store_step_runs *l);
 struct store_state_snapshot {
 	struct arena arena;
 	size_t npromotions, napprovals, nticks, nblockers, nincidents, nleases, naudit;
+	size_t napproval_versions, nrejections;
 	struct store_promotion *promotions; /* only pairs ever written */
 	struct store_approval *approvals;
+	struct store_approval_version *approval_versions; /* by gate, role, person */
+	struct store_rejection *rejections; /* by project, version, env */
 	struct store_tick *ticks;
 	struct store_blocker *blockers; /* only blockers the store changed */
 	struct store_incident *incidents; /* open and resolved, by id */

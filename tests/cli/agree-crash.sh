@@ -8,6 +8,8 @@
 # is pending). tests/cli/agree.py compares the front ends for one cell.
 # backends: sqlite pg
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
+# promote, rollback and record beyond the source need a person (identity: claim here)
+export TOLLGATE_USER=olga
 
 if [ "${TOLLGATE_TEST_BACKEND:-sqlite}" = pg ]; then
 	TOLLGATE_DB=$(bash "$TOLLGATE_SRC/tests/pg/newdb.sh")
@@ -64,8 +66,17 @@ expect_rc 0
 agree a sit
 agree a prod
 
-# a rolled-back promotion: 1.a stays live, 2.a failed
+# a new candidate: rita's approval was for 1.a, it no longer counts for a
+# (everywhere alike), while it still does for e; approved again, for 2.a
 run record a dev --version 2.a --as sam
+agree a sit not-ready:gates
+run why a sit
+expect_out_has "gate 'sit-gate': approval by rita (ops-lead) was for 1.a; the candidate is now 2.a — approve again"
+run approve sit-gate --as rita
+expect_rc 0
+expect_out_has "approved gate 'sit-gate' as ops-lead (rita) for a 2.a, e 1.e"
+
+# a rolled-back promotion: 1.a stays live, 2.a failed
 touch .fx/fail-verify-a
 run promote --to sit --project a
 expect_rc 1
@@ -78,11 +89,17 @@ run status
 expect_out_has "1.a"
 expect_out_has "2.a"
 
-# twice more: held after three rollbacks; every front end says so
-run promote --to sit --project a
-expect_rc 1
-run promote --to sit --project a
-expect_rc 1
+# 2.a is rejected in sit now, in every front end
+agree a sit not-ready:source
+# twice more (allowed again each time): held after three rollbacks; every
+# front end says so
+for i in 1 2; do
+	run allow a 2.a --env sit --reason "retry $i" --as olga
+	expect_rc 0
+	run promote --to sit --project a
+	expect_rc 1
+done
+run allow a 2.a --env sit --reason "after the third" --as olga
 agree a sit not-ready:source
 run why a sit
 expect_rc 3
@@ -100,6 +117,8 @@ agree a sit
 # a runner killed in the middle of a deploy: the pair is ready again (the
 # next run repairs it) in every front end, and the next promote does so
 run record e dev --version 2.e --as sam
+run approve sit-gate --as rita
+expect_rc 0
 echo 30 >.fx/sleep-e
 : >.fx/timeline
 "$TOLLGATE_BIN" promote --to sit --project e >"$T/bg.out" 2>&1 &

@@ -7,8 +7,8 @@ Runs `why`, `next`, `promote --dry-run`, `status --json` and
   - when not ready, the dry run lists PROJECT as not ready, with the first
     failing rule's name in its summary;
   - the status cell and the report cell have the same state and live version;
-  - every gate before ENV that why calls passed is passed in the report, and
-    one that why says is missing is not.
+  - every gate before ENV that why calls passed is passed in the report (for
+    PROJECT's candidate), and one that why says is missing is not.
 EXPECT (optional) is `ready` or `not-ready:RULE[,RULE]` (the failing rules).
 Prints one line per disagreement and exits 1 when there is any.
 """
@@ -96,7 +96,9 @@ for g in report["gates"]:
     if waves and wave not in waves:
         continue
     named = ("'%s'" % g["id"]) in (gates_rule["detail"] or "")
-    passed = g["status"] == "passed"
+    # an approval is for a project's candidate: the gate for this project
+    mine = [c for c in g.get("candidates", []) if c["project"] == project]
+    passed = (mine[0]["status"] if mine else g["status"]) == "passed"
     if gates_rule["ok"] and not passed:
         problems.append("why passes the gates but the report says gate %s is %s" %
                         (g["id"], g["status"]))

@@ -1,6 +1,7 @@
 #!/bin/bash
 # agree.sh - the front ends agree (SPEC §3: why, next, promote --dry-run,
-# promote, status and the report answer from one engine): a project held
+# promote, status and the report answer from one engine): a version rolled
+# back is rejected everywhere until a person allows it again; a project held
 # after repeated rollbacks is not ready anywhere until --retry-held; an
 # interrupted promotion is ready everywhere (promote retries it); a rolled-
 # back promotion shows the version restored and beside it the one that
@@ -9,6 +10,8 @@
 # --json errors are JSON on stdout.
 # backends: sqlite pg
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
+# promote, rollback and record beyond the source need a person (identity: claim here)
+export TOLLGATE_USER=olga
 
 backend_store
 export TOLLGATE_NOW=2026-02-01T10:00:00Z
@@ -41,11 +44,16 @@ run promote --to sit
 expect_rc 0
 
 # ---- held after three rollbacks in 24h ------------------------------------
+# (each rollback rejects 1.e in prod: a person allows it again each time)
 touch .fx/fail-verify-e
 for i in 1 2 3; do
+	run allow e 1.e --env prod --reason "try $i" --as olga
+	expect_rc 0
 	run promote --to prod --project e
 	expect_rc 1
 done
+run allow e 1.e --env prod --reason "after the third" --as olga
+expect_rc 0
 run why e prod
 expect_rc 3
 expect_out_has "held: e was rolled back 3 times in prod in the last 24h"
@@ -85,7 +93,22 @@ run status --json
 expect_json '[(c["state"], c["version"], c["live_version"], c["failed_version"]) for c in j["cells"] if (c["project"], c["env"]) == ("a", "sit")] == [("rolled-back", "2.a", "1.a", "2.a")]'
 run status --env sit
 expect_out_has "rolled-back 1.a (2.a failed)"
-# and it may be tried again: everyone agrees
+# 2.a is rejected in sit now: everyone agrees it does not go again
+run why a sit
+expect_rc 3
+expect_out_has "version 2.a was rolled back from sit on 2026-02-01T10:00:00Z (verify exited with status 1; rolled back to 1.a): record a new version, or allow it again"
+next_lacks a sit
+dry_refused a sit "version 2.a was rolled back from sit"
+run promote --to sit --project a
+expect_rc 3
+expect_out_has "version 2.a was rolled back from sit"
+run status --json
+expect_json '[(r["project"], r["version"], r["env"], r["kind"], r["rejected"]) for r in j["rejections"]] == [("a", "2.a", "sit", "rolled-back", True), ("e", "1.e", "prod", "rolled-back", False)]'
+run report --format json
+expect_json '[(r["project"], r["version"], r["rejected"]) for r in j["rejections"]] == [("a", "2.a", True), ("e", "1.e", False)]'
+# allowed again by a person: it may be tried again, everyone agrees
+run allow a 2.a --env sit --reason "the verify probe was wrong" --as olga
+expect_rc 0
 run why a sit
 expect_rc 0
 next_has a sit

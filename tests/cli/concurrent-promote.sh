@@ -5,6 +5,8 @@
 # ends healthy, no deploy overlapped, the audit chain verifies.
 # backends: sqlite pg
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
+# promote, rollback and record beyond the source need a person (identity: claim here)
+export TOLLGATE_USER=olga
 
 backend_store
 export TOLLGATE_NOW=2026-02-01T10:00:00Z

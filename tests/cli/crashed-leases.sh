@@ -6,6 +6,8 @@
 # on this host (busy). `rollback` respects a live lease too.
 # backends: sqlite pg
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
+# promote, rollback and record beyond the source need a person (identity: claim here)
+export TOLLGATE_USER=olga
 
 backend_store
 cp "$FIXTURES/exec-chain.yaml" tollgate.yaml

@@ -5,6 +5,8 @@
 # summary counts the stopped promotion as interrupted (its own outcome, not
 # "failed") and says the steps were killed, not that they finished.
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
+# promote, rollback and record beyond the source need a person (identity: claim here)
+export TOLLGATE_USER=olga
 
 cp "$FIXTURES/exec-dag.yaml" tollgate.yaml
 cp -R "$FIXTURES/exec-scripts" .

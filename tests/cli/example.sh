@@ -1,7 +1,8 @@
 #!/bin/bash
 # example.sh - the real binary accepts the example plan (examples/q1-2026) and
 # the SPEC-only encoding of the seed (tests/fixtures/spec-seed.yaml): exit 0,
-# a summary line, no diagnostic. (The example's demo is run once, by
+# a summary line, and no diagnostic but the one warning that both take
+# --as at its word (identity: claim). (The example's demo is run once, by
 # promote-demo.sh.)
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
 
@@ -11,7 +12,7 @@ SPEC_SEED="$TOLLGATE_SRC/tests/fixtures/spec-seed.yaml"
 # the example, by --plan
 run validate --plan "$EXAMPLE"
 expect_rc 0
-expect_err_empty
+expect_err_line "$EXAMPLE:21:11: warning: identity: claim: anyone can act as anyone (--as is not checked); list each person's OS users in 'login' and use 'identity: os'"
 checks=$((checks + 1))
 [ "$(wc -l <"$T/out")" -eq 1 ] || fail "validate should print one summary line"
 
@@ -19,7 +20,7 @@ checks=$((checks + 1))
 cp "$EXAMPLE" "$T/tollgate.yaml"
 run validate
 expect_rc 0
-expect_err_empty
+expect_err_line "tollgate.yaml:21:11: warning: identity: claim: anyone can act as anyone (--as is not checked); list each person's OS users in 'login' and use 'identity: os'"
 
 # the SPEC-only plan, by TOLLGATE_PLAN
 set +e
@@ -27,7 +28,7 @@ TOLLGATE_PLAN="$SPEC_SEED" "$TOLLGATE_BIN" validate >"$T/out" 2>"$T/err"
 rc=$?
 set -e
 expect_rc 0
-expect_err_empty
+expect_err_line "$SPEC_SEED:24:5: warning: identity: claim: anyone can act as anyone (--as is not checked); list each person's OS users in 'login' and use 'identity: os'"
 
 # --json gives machine output only
 run validate --plan "$SPEC_SEED" --json

@@ -7,6 +7,8 @@
 # 0600 / 0700, and a symlink planted as .tollgate/runs (or as .tollgate) is
 # refused instead of written through.
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
+# promote and record beyond the source need a person (identity: claim here)
+export TOLLGATE_USER=sam
 
 cp "$FIXTURES/state-small.yaml" tollgate.yaml
 export TOLLGATE_NOW=2026-01-10T09:00:00Z

@@ -8,6 +8,8 @@
 # still stopped (crash.sh, crashed-leases.sh).
 # backends: sqlite pg
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
+# promote, rollback and record beyond the source need a person (identity: claim here)
+export TOLLGATE_USER=olga
 
 backend_store
 cp "$FIXTURES/exec-dag.yaml" tollgate.yaml

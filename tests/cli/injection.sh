@@ -7,6 +7,8 @@
 # newline in a field cannot forge a `log` row. The store keeps the text as
 # given (log --json shows it exactly).
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
+# promote and record beyond the source need a person (identity: claim here)
+export TOLLGATE_USER=sam
 
 export TOLLGATE_NOW=2026-02-01T10:00:00Z
 # a deploy and a check printing a window-title sequence, a bell, a carriage

@@ -5,6 +5,8 @@
 # the step log says so, and a daemon that left the group (setsid) is not
 # touched. A step that exits with nothing left gets no such note.
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
+# a promotion needs a person (identity: claim here)
+export TOLLGATE_USER=olga
 
 cat >tollgate.yaml <<'YAML'
 version: 1

@@ -11,6 +11,10 @@
 backend_store
 export TOLLGATE_NOW=2026-01-10T09:00:00Z
 cp "$TOLLGATE_SRC/tests/fixtures/state-small.yaml" tollgate.yaml
+# gate-4 approves the plan as a whole here (no candidates needed: this test
+# is about the log, approvals.sh about what an approval covers)
+sed -i 's/{id: gate-4, approvers: \[product-owner, ops-lead\], before: {env: prod}}/{id: gate-4, approvers: [product-owner, ops-lead], before: {env: prod}, scope: plan}/' tollgate.yaml
+grep -q "scope: plan" tollgate.yaml || { echo "log-state.sh: the fixture's gate-4 moved" >&2; exit 1; }
 
 # a new, empty store for the next part
 fresh_store() {
@@ -256,6 +260,7 @@ sql1=$(rehash_legacy tollgate.yaml)
 sql2=$(rehash_legacy april.yaml)
 raw "ALTER TABLE audit DROP COLUMN auth"
 raw "ALTER TABLE audit DROP COLUMN ops"
+raw "DROP TABLE approval_version; DROP TABLE rejection"
 raw "UPDATE meta SET value = '3' WHERE key = 'schema_version'"
 raw "$sql1"
 raw "$sql2"

@@ -24,9 +24,9 @@ run record api dev --version a-1 --as tom
 expect_rc 0
 TOLLGATE_NOW=2026-01-10T10:00:00Z run record api dev --version a-2 --as tom
 expect_rc 0
-TOLLGATE_NOW=2026-01-10T11:00:00Z run approve gate-4 --as paula
+TOLLGATE_NOW=2026-01-10T11:00:00Z run record db dev --version d-1 --as tom
 expect_rc 0
-TOLLGATE_NOW=2026-01-10T12:00:00Z run record db dev --version d-1 --as tom
+TOLLGATE_NOW=2026-01-10T12:00:00Z run approve gate-3 --as dana
 expect_rc 0
 
 run log
@@ -36,7 +36,7 @@ checks=$((checks + 1))
 [ "$(wc -l <"$T/out")" -eq 5 ] || fail "log should print the rehearsal mark and 4 lines"
 expect_out_has "2026-01-10T09:00:00Z  tom"
 expect_out_has "api@dev: version a-2 (was a-1)"
-expect_out_has "2026-01-10T11:00:00Z  paula"
+expect_out_has "2026-01-10T12:00:00Z  dana"
 
 run log --json
 expect_rc 0
@@ -56,7 +56,7 @@ expect_rc 0
 expect_json "[e['seq'] for e in j['entries']] == [3, 4]"
 run log -n 1
 expect_rc 0
-expect_out_has "db@dev"
+expect_out_has "gate-3: as devops-lead: db=d-1; no candidate: web"
 expect_out_lacks "api@dev"
 run log --limit 0
 expect_rc 2
@@ -65,7 +65,7 @@ expect_err_line "tollgate: error: --limit '0' is not a positive number"
 run log --verify
 expect_rc 0
 [ "$out" = "$REHEARSAL_MARK
-audit log verified: 4 entries; the state (6 rows) is what they wrote" ] ||
+audit log verified: 4 entries; the state (7 rows) is what they wrote" ] ||
 	fail "verify: $out"
 checks=$((checks + 1))
 
@@ -141,8 +141,8 @@ expect_err_has "audit log entry 3 was altered or removed"
 raw "UPDATE meta SET value = '42' WHERE key = 'schema_version'"
 run log
 expect_rc 1
-expect_err_has "has schema version 42 but this tollgate knows only 4; upgrade tollgate"
-raw "UPDATE meta SET value = '4' WHERE key = 'schema_version'"
+expect_err_has "has schema version 42 but this tollgate knows only 5; upgrade tollgate"
+raw "UPDATE meta SET value = '5' WHERE key = 'schema_version'"
 
 # a store that cannot be reached: one line, no password
 run log --db 'postgres://tg:hunter2@127.0.0.1:1/nothing'

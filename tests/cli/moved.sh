@@ -45,9 +45,11 @@ run record api dev --version 1.0 --as sam
 run approve cab --as alice
 run check tests-pass --as sam
 run blocker routing --resolve --as sam
-run promote --to prod-eu
+run promote --to prod-eu --as alice
 expect_rc 0
 run incident open --level 1 --env prod-eu --project ledger --as alice "slow ledger"
+expect_rc 0
+run reject ledger 3.11.0 --env prod-eu --reason "data loss" --as alice
 expect_rc 0
 run log --json
 nentries=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["entries"]))' "$T/out")
@@ -57,11 +59,11 @@ plan ledger-svc prod-emea cab-2 tests-passing routing-v2 api </dev/null
 # not "valid (0 warnings)": validate looks in the store too
 run validate
 expect_rc 0
-expect_out_has "— valid (5 warnings)"
+expect_out_has "— valid (6 warnings)" # the 6th: identity: claim
 expect_err_line "tollgate: warning: the store holds state for project 'ledger', which the plan no longer has (did you mean 'ledger-svc'? add 'moved: [{project: ledger, to: ledger-svc}]' to the plan, or 'tollgate forget project ledger --reason …')"
 run validate --json
 expect_rc 0
-expect_json 'len(j["warnings"]) == 5 and j["warnings"][1]["line"] == 0 and "environment \x27prod-eu\x27" in j["warnings"][1]["message"]'
+expect_json '[w["line"] for w in j["warnings"]] == [7, 0, 0, 0, 0, 0] and "environment \x27prod-eu\x27" in j["warnings"][2]["message"]'
 run status
 expect_rc 0
 expect_err_line "tollgate: warning: the store holds state for project 'ledger', which the plan no longer has (did you mean 'ledger-svc'? add 'moved: [{project: ledger, to: ledger-svc}]' to the plan, or 'tollgate forget project ledger --reason …')"
@@ -79,8 +81,9 @@ done
 refusal="tollgate: error: '%s' changes the state, but the store holds state for 5 ids the plan no longer has (project 'ledger', environment 'prod-eu', gate 'cab', …); add them to the plan's 'moved' or drop them with 'tollgate forget', then run it again"
 for cmd in "record api dev --version 1.1 --as sam" "approve cab-2 --as alice" \
 	"check tests-passing --as sam" "uncheck tests-passing --as sam" \
-	"blocker routing-v2 --progress 20 --as sam" "promote --to prod-emea" "soak" \
-	"rollback api prod-emea" "incident open --level 1 --env dev --as sam x" "checklist run"; do
+	"blocker routing-v2 --progress 20 --as sam" "promote --to prod-emea --as alice" "soak" \
+	"rollback api prod-emea --as alice" "incident open --level 1 --env dev --as sam x" \
+	"checklist run"; do
 	# shellcheck disable=SC2086
 	run $cmd
 	expect_rc 2
@@ -114,17 +117,18 @@ moved:
 EOF
 run validate
 expect_rc 0
-expect_out_has "— valid (0 warnings)"
-expect_err_empty
+expect_out_has "— valid (1 warning)"
+expect_err_lacks() { checks=$((checks + 1)); if grep -qF -- "$1" "$T/err"; then fail "expected stderr not to contain: $1"; fi; }
+expect_err_lacks "the store holds state"
 run status --json --as alice
 expect_rc 0
 expect_err_line "tollgate: the state of project 'ledger' now belongs to 'ledger-svc' (the plan's 'moved'; see 'tollgate log')"
 expect_err_line "tollgate: the state of blocker 'routing' now belongs to 'routing-v2' (the plan's 'moved'; see 'tollgate log')"
-expect_err_lacks() { checks=$((checks + 1)); if grep -qF -- "$1" "$T/err"; then fail "expected stderr not to contain: $1"; fi; }
 expect_err_lacks "warning"
 expect_json '{(c["project"], c["env"]): (c["state"], c["version"]) for c in j["cells"]}[("ledger-svc", "prod-emea")] == ("healthy", "3.12.0")'
 expect_json '[i["project"] for i in j["incidents"]] == ["ledger-svc"] and j["incidents"][0]["env"] == "prod-emea"'
 expect_json 'j["blockers"] == []'
+expect_json '[(r["project"], r["version"], r["env"]) for r in j["rejections"]] == [("ledger-svc", "3.11.0", "prod-emea")]'
 run log --json
 expect_rc 0
 expect_err_empty
@@ -153,7 +157,7 @@ expect_rc 0
 expect_err_line "tollgate: warning: the store holds state for project 'api', which the plan no longer has (did you mean 'web'? add 'moved: [{project: api, to: web}]' to the plan, or 'tollgate forget project api --reason …')"
 run forget project api --reason "retired"
 expect_rc 2
-expect_err_line "tollgate: error: 'forget' needs to know who you are; use --as PERSON or set TOLLGATE_USER"
+expect_err_line "tollgate: error: 'forget' needs a person: use --as PERSON or set TOLLGATE_USER (identity: claim)"
 run forget project api --as sam
 expect_rc 2
 expect_err_line "tollgate: error: say why with --reason TEXT: it goes into the audit log"

@@ -6,6 +6,7 @@
 # The durations the second run orders by are set in the store after the
 # first run (what a loaded host measured does not decide the outcome).
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
+export TOLLGATE_USER=olga # a promotion needs a person
 
 cat >tollgate.yaml <<'EOF'
 version: 1
@@ -13,6 +14,7 @@ plan: {id: ORDER, title: Order by past durations}
 environments:
   - {name: dev}
   - {name: sit}
+people: [{id: olga, roles: [ops]}]
 waves:
   - {id: w1}
 projects:

@@ -7,6 +7,8 @@
 # a level-2 incident pausing a run. Order and overlap are proven from the
 # order of the events the fixture scripts append, never from times.
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
+# promote, rollback and record beyond the source need a person (identity: claim here)
+export TOLLGATE_USER=olga
 
 cp "$FIXTURES/exec-dag.yaml" tollgate.yaml
 cp -R "$FIXTURES/exec-scripts" .
@@ -79,6 +81,13 @@ expect_out_has "b: verify failed: exited with status 1"
 expect_out_has "| health check of b: 3 of 3 probes failed"
 run status --json
 expect_json '{(c["project"], c["env"]): c["state"] for c in j["cells"]}[("b", "prod")] == "rolled-back"'
+# 1.b was rolled back from prod: rejected there, promote does not deploy it
+# again (exit 3, the reason said); a person allows it again, and it runs
+run promote --to prod --json
+expect_rc 3
+expect_json '[x["summary"] for x in j["not_ready"] if x["project"] == "b"] == ["source: version 1.b was rolled back from prod on 2026-02-01T10:00:00Z (verify exited with status 1; rolled back to nothing (no previous version)): record a new version, or allow it again"]'
+run allow b 1.b --env prod --reason "flaky probe, once more" --as olga
+expect_rc 0
 run promote --to prod --json
 expect_rc 1
 expect_json '{r["project"]: r["outcome"] for r in j["results"]} == {"b": "rolled-back", "d": "skipped"}'
@@ -87,15 +96,17 @@ checks=$((checks + 1))
 grep -qxF "b prod 1.b -> none" .fx/rollbacks || fail "the rollback did not get TOLLGATE_VERSION=1.b and no previous version"
 
 # --- the third rollback in 24h holds b: refused until a person retries it
+run allow b 1.b --env prod --reason "once more" --as olga
 run promote --to prod --project b
 expect_rc 1
+run allow b 1.b --env prod --reason "and again" --as olga
 run promote --to prod --project b
 expect_rc 3
 expect_out_has "held: b was rolled back 3 times in prod in the last 24h"
 rm .fx/fail-verify-b
-run promote --to prod --project b --retry-held
+TOLLGATE_USER= run promote --to prod --project b --retry-held
 expect_rc 2
-expect_err_has "--retry-held needs to know who you are"
+expect_err_line "tollgate: error: promote --to prod needs a person: use --as PERSON or set TOLLGATE_USER (identity: claim)"
 run promote --to prod --project b --retry-held --as olga --json
 expect_rc 0
 expect_json 'j["results"][0]["outcome"] == "soaking"'

@@ -116,7 +116,7 @@ expect_err_line "tollgate: error: 'dana' holds none of the roles gate 'gate-2' n
 run approve gate-2 --as devi
 expect_rc 0
 tick api-tests code-review cicd-validated
-rule campaigns_lambda sit gates true "gate 'gate-2' passed (tom as tech-lead, devi as developer-lead)"
+rule campaigns_lambda sit gates true "gate 'gate-2' passed for c-1.4.2 (tom as tech-lead, devi as developer-lead)"
 
 # ---- the prerequisites and the pre-promotion checklist for SIT ----------
 # SIT is not provisioned yet: its check fails, with its evidence

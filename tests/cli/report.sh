@@ -148,9 +148,12 @@ expect_err_has "is a folder"
 
 # --- the live state: approvals, ticks, blocker progress, a record, an incident ---
 export TOLLGATE_NOW=2026-01-09T10:00:00Z
-for step in "approve gate-2 --as tom" "approve gate-2 --as devi" "approve gate-3 --as dana" \
+# (approvals are for the candidates: versions are recorded in dev first)
+for step in "record campaigns_lambda dev --version v1.4.2 --as dana" \
+	"record dynamodb_schemas dev --version d-11 --as dana" \
+	"approve gate-2 --as tom" "approve gate-2 --as devi" "approve gate-3 --as dana" \
 	"check api-tests --as dana --note 99.43%" "check code-review --as tom" \
-	"blocker api_infra --progress 70 --as eve" "record campaigns_lambda dev --version v1.4.2 --as dana" \
+	"blocker api_infra --progress 70 --as eve" \
 	"incident open --level 1 --env sit --project order_lambda slow-cold-start --as rita"; do
 	run $step
 	expect_rc 0
@@ -161,12 +164,12 @@ expect_out_has "| 1 | **campaigns_lambda** — Campaigns Lambda API | ✅ health
 expect_out_has "| campaigns_lambda | [01_campaigns_lambda_promotion.md](./plans/01_campaigns_lambda_promotion.md) | ✅ healthy in DEV (v1.4.2) |"
 expect_out_has "- [x] All API tests passing (99.43%, 80%+, 80%+) — *done by Dana (DevOps Lead) on Jan 9, 2026 (99.43%)*"
 expect_out_has "### gate-2: Code Review ✅ PASSED"
-expect_out_has "  - [x] developer-lead: *approved by Devi (Developer Lead) on Jan 9, 2026*"
+expect_out_has "  - [x] developer-lead: *approved by Devi (Developer Lead) on Jan 9, 2026 for campaigns_lambda v1.4.2*"
 expect_out_has "### gate-3: Infrastructure Review 🟡 IN PROGRESS"
 expect_out_has "- **Status:** 🟡 IN PROGRESS (1/2 approvals, 0/1 criteria)"
 expect_out_has "**api_infra (70%)**"
 expect_out_has "level 1 open #1 in SIT on order_lambda: slow-cold-start"
-expect_out_has "| 2026-01-09 | approve gate-2: as tech-lead | Tom (Tech Lead) |"
+expect_out_has "| 2026-01-09 | approve gate-2: as tech-lead: campaigns_lambda=v1.4.2; no candidate: order_lambda, product_lambda | Tom (Tech Lead) |"
 expect_out_has "from the live state"
 run report --json
 expect_rc 0
@@ -177,7 +180,7 @@ j['blockers'][0]['progress'] == 70 and not j['blockers'][0]['resolved']
 j['waves'][0]['projects'][0]['cells'][0]['state'] == 'healthy' and j['waves'][0]['projects'][0]['cells'][0]['version'] == 'v1.4.2'
 j['waves'][0]['prerequisites'][0]['done'] and j['waves'][0]['prerequisites'][0]['by'] == 'dana'
 [(i['id'], i['level'], i['project'], i['resolved']) for i in j['incidents']] == [(1, 1, 'order_lambda', False)]
-len(j['changelog']) == 1 + 8 and j['live']
+len(j['changelog']) == 1 + 9 and j['live']
 EOF
 run report --format html
 expect_rc 0

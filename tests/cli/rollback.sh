@@ -1,9 +1,12 @@
 #!/bin/bash
 # rollback.sh - `tollgate rollback PROJECT ENV` by hand (the previous version
 # restored, TOLLGATE_VERSION / TOLLGATE_PREVIOUS_VERSION as SPEC §6 says),
-# nothing to roll back (exit 3), a failing rollback (exit 1, state failed),
+# rolled back already (exit 0, nothing runs), nothing to roll back (exit 3),
+# a failing rollback (exit 1, state failed),
 # and a level-3 incident on a project rolling it back.
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
+# promote, rollback and record beyond the source need a person (identity: claim here)
+export TOLLGATE_USER=olga
 
 cp "$FIXTURES/exec-dag.yaml" tollgate.yaml
 cp -R "$FIXTURES/exec-scripts" .
@@ -31,8 +34,8 @@ run log
 expect_out_has "rolled back by olga to 1.a: bad config"
 
 run rollback a sit
-expect_rc 3
-expect_err_line "tollgate: error: a has nothing to roll back in sit (state: rolled-back)"
+expect_rc 0
+expect_out_has "already rolled back: a in sit (live: 1.a); nothing changed"
 run rollback b sit
 expect_rc 3
 run rollback a dev
@@ -46,6 +49,13 @@ run rollback e sit --json
 expect_rc 1
 expect_json 'j["results"][0]["outcome"] == "failed" and "needs a person" in j["results"][0]["detail"]'
 rm .fx/fail-rollback-e
+
+# 2.a was rolled back from sit: it is rejected there until allowed again
+run promote --to sit --project a --json
+expect_rc 3
+expect_json 'j["not_ready"][0]["summary"] == "source: version 2.a was rolled back from sit on 2026-02-01T10:00:00Z (rolled back by olga to 1.a: bad config): record a new version, or allow it again"'
+run allow a 2.a --env sit --reason "config fixed" --as olga
+expect_rc 0
 
 # a level-3 incident on a project rolls it back there
 run promote --to sit --project a --json

@@ -8,6 +8,7 @@
 TOLLGATE_DB=$(bash "$TOLLGATE_SRC/tests/pg/newdb.sh")
 export TOLLGATE_DB
 export TOLLGATE_NOW=2026-02-01T10:00:00Z
+export TOLLGATE_USER=olga # a promotion needs a person
 
 # each deploy ends every tollgate session on this database, then works on
 cat >tollgate.yaml <<'EOF'
@@ -16,6 +17,7 @@ plan: {id: LOST, title: Session lost mid-run}
 environments:
   - {name: dev}
   - {name: sit}
+people: [{id: olga, roles: [ops]}]
 waves:
   - {id: w1}
 projects:

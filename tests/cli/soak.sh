@@ -5,6 +5,8 @@
 # back a breach during soak with an incident at the trigger's level, and
 # `soak --wait` waiting for the next soak end.
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
+# promote, rollback and record beyond the source need a person (identity: claim here)
+export TOLLGATE_USER=olga
 
 cp "$FIXTURES/exec-dag.yaml" tollgate.yaml
 cp -R "$FIXTURES/exec-scripts" .
@@ -57,6 +59,11 @@ run log
 expect_out_has "soak passed"
 
 # soak --wait: sleeps until the soak ends (one second away), then finishes it
+# (1.e, rolled back from sit by its breach, is rejected there: a new version)
+run promote --to sit --project e
+expect_rc 3
+expect_out_has "source: version 1.e was rolled back from sit on 2026-02-01T10:00:00Z (trigger 'error-rate' breached: measured 0.3, above 0.05"
+run record e dev --version 2.e --as sam
 run promote --to sit --project e
 expect_rc 0
 run promote --to prod --project e

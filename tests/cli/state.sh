@@ -49,7 +49,7 @@ expect_rc 2
 expect_err_line "tollgate: error: unknown person 'danna'; did you mean 'dana'?"
 run approve gate-3
 expect_rc 2
-expect_err_line "tollgate: error: 'approve' needs to know who you are; use --as PERSON or set TOLLGATE_USER"
+expect_err_line "tollgate: error: 'approve' needs a person: use --as PERSON or set TOLLGATE_USER (identity: claim)"
 run check api-tests
 expect_rc 2
 run approve gate-3 --as sam
@@ -62,10 +62,18 @@ run approve gate-3 --as dana --role qa
 expect_rc 2
 expect_err_line "tollgate: error: gate 'gate-3' does not ask for role 'qa'; it needs devops-lead, tech-lead"
 
-# one person, two roles of the same gate: one approval, the other role needs someone else
+# one person, two roles of the same gate: one approval, the other role needs
+# someone else. An approval is for versions: api's candidate for prod (v1,
+# healthy in sit); db and web have none
+run approve gate-4 --as paula
+expect_rc 3
+expect_err_line "tollgate: error: gate 'gate-4' approves versions, and no project it guards has a candidate for prod (a version soaking or healthy in sit); nothing approved"
+run record api sit --version v1 --as dana
+expect_rc 0
 run approve gate-4 --as paula
 expect_rc 0
-expect_out_has "approved gate 'gate-4' as product-owner (paula)"
+expect_out_has "approved gate 'gate-4' as product-owner (paula) for api v1"
+expect_out_has "not covered (no candidate for prod): db, web"
 expect_out_has "gate 'gate-4' still needs 'ops-lead' ('ops-lead' from someone other than paula: one person fills one role of a gate)"
 run approve gate-4 --as paula --role ops-lead
 expect_rc 3
@@ -82,8 +90,8 @@ run revoke gate-4 --as paula
 expect_rc 0
 expect_out_has "revoked paula's approval of gate 'gate-4' (was product-owner)"
 run revoke gate-4 --as paula
-expect_rc 3
-expect_err_line "tollgate: error: 'paula' has no approval on gate 'gate-4'; nothing revoked"
+expect_rc 0
+expect_out_has "already revoked: paula has no approval of gate 'gate-4'; nothing changed"
 # now paula's open role is product-owner again; ops-lead is olga's
 run approve gate-4 --as paula --role ops-lead
 expect_rc 3
@@ -123,7 +131,7 @@ run status --json --env dev
 expect_json 'all(c["state"] == "healthy" for c in j["cells"]) and len(j["cells"]) == 3'
 run status --json
 expect_json 'j["plan"] == "TEST-READY" and j["now"] == "2026-01-10T09:00:00Z"'
-run record web sit --version 'w"1\2é$(id)'
+run record web sit --version 'w"1\2é$(id)' --as dana
 expect_rc 0
 run status --json --env sit
 expect_json '[c["version"] for c in j["cells"] if c["project"] == "web"] == ["w\"1\\2\u00e9$(id)"]'
@@ -137,7 +145,7 @@ run blocker api_infra --progress 101 --as dana
 expect_rc 2
 run blocker api_infra --progress 70 --as dana --json
 expect_rc 0
-expect_json 'j == {"blocker": "api_infra", "progress": 70, "resolved": False, "rehearsal": True}'
+expect_json 'j == {"blocker": "api_infra", "progress": 70, "resolved": False, "changed": True, "already": False, "rehearsal": True}'
 run incident open --level 4 --env sit --as tom "x"
 expect_rc 2
 run incident open --level 2 --env sit --as tom

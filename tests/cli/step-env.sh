@@ -7,6 +7,8 @@
 # What the plan lists under `secrets` (a name, or a PREFIX*) is taken out too.
 # backends: sqlite pg
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
+# promote and record beyond the source need a person (identity: claim here)
+export TOLLGATE_USER=sam
 
 backend_store
 export PGPASSWORD=pg-secret-value PGSSLKEY=/nowhere/key PGOPTIONS="-c work_mem=1MB"

@@ -14,6 +14,9 @@ grep -q "TEST-APRIL" april.yaml || fail "the fixture's plan id moved"
 
 run record api dev --version a-1 --as tom
 expect_rc 0
+# (gate-4's approvals are for the candidate in sit)
+run record api sit --version a-0 --as tom
+expect_rc 0
 run approve gate-4 --as paula
 expect_rc 0
 run check api-tests --as sam
@@ -46,13 +49,15 @@ expect_rc 0
 expect_out_has "audit log verified: 1 entry"
 run log --verify
 expect_rc 0
-expect_out_has "audit log verified: 3 entries"
+expect_out_has "audit log verified: 4 entries"
 run why api sit
 expect_out_has "version 'a-1' is healthy in dev"
 run --plan april.yaml why api sit
 expect_out_has "version 'april-1' is healthy in dev"
 
 # a revoke in one plan does not touch the other's approval of the same gate
+run --plan april.yaml record api sit --version april-1 --as tom
+expect_rc 0
 run --plan april.yaml approve gate-4 --as paula
 expect_rc 0
 run --plan april.yaml revoke gate-4 --as paula

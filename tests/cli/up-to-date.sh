@@ -5,6 +5,8 @@
 # "something could go, but a rule stops it", and then the up-to-date
 # projects are still one line, not one refusal each.
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
+# promote, rollback and record beyond the source need a person (identity: claim here)
+export TOLLGATE_USER=olga
 
 cp "$FIXTURES/exec-dag.yaml" tollgate.yaml
 cp -R "$FIXTURES/exec-scripts" .

@@ -89,6 +89,7 @@ bad bad-many-errors.yaml "bad-many-errors.yaml:4:3: error: unknown key 'titel' i
 cat >"$T/want" <<'EOF'
 bad-many-errors.yaml:4:3: error: unknown key 'titel' in 'plan'; did you mean 'title'?
 bad-many-errors.yaml:7:23: error: bad duration '24x' for 'soak'; use e.g. 30s, 15m, 24h, 7d
+bad-many-errors.yaml:9:5: warning: identity: claim: anyone can act as anyone (--as is not checked); list each person's OS users in 'login' and use 'identity: os'
 bad-many-errors.yaml:13:19: error: project 'a' is in unknown wave 'wave-9'; did you mean 'wave-1'?
 bad-many-errors.yaml:14:40: error: dependency cycle: a → b → a
 bad-many-errors.yaml:16:26: error: role 'qa-lead' of gate 'g1' is held by nobody in 'people'
@@ -124,7 +125,8 @@ expect_rc 0
 cp "$FIXTURES/good-warnings.yaml" .
 run --plan good-warnings.yaml validate
 expect_rc 0
-expect_out_has "WARN-1: 2 projects, 2 waves, 3 environments, 0 gates, 1 checklist item — valid (7 warnings)"
+expect_out_has "WARN-1: 2 projects, 2 waves, 3 environments, 0 gates, 1 checklist item — valid (8 warnings)"
+expect_err_line "good-warnings.yaml:5:5: warning: identity: claim: anyone can act as anyone (--as is not checked); list each person's OS users in 'login' and use 'identity: os'"
 expect_err_line "good-warnings.yaml:6:5: warning: person 'ghost' has no role"
 expect_err_line "good-warnings.yaml:13:18: warning: project 'api' of wave 'wave-1' depends on 'web' of a later wave 'wave-2'"
 expect_err_line "good-warnings.yaml:14:15: warning: project 'api' has a target date for 'dev', the source environment; nothing is promoted there"
@@ -133,7 +135,7 @@ expect_err_line "good-warnings.yaml:14:49: warning: target of project 'api' in '
 expect_err_line "good-warnings.yaml:17:5: warning: checklist item 'orphan' is named nowhere (no 'applies', and no wave, gate or environment lists it)"
 run --plan good-warnings.yaml validate --json
 expect_rc 0
-expect_json 'len(j["warnings"]) == 7 and j["warnings"][0] == {"line": 6, "col": 5, "message": "person '"'"'ghost'"'"' has no role"}'
+expect_json 'len(j["warnings"]) == 8 and j["warnings"][1] == {"line": 6, "col": 5, "message": "person '"'"'ghost'"'"' has no role"}'
 
 # no plan at all
 run --plan missing.yaml validate

@@ -262,6 +262,7 @@ static int promote(const struct plan *p, struct store *s, int64_t now, const cha
 	o.nprojects = n;
 	o.jobs = jobs;
 	o.cancel = cancel;
+	o.actor = "olga"; /* a promotion needs a person (issue 9 §5) */
 	rc = promote_run(p, s, now, &o, rep, &e);
 	if (rc < 0)
 		fprintf(stderr, "promote_run: %s\n", e.msg);
@@ -454,10 +455,20 @@ static void test_rollback(void)
 	CHECK_INT(state_of(store, "b", "sit", NULL, 0), STATE_ROLLED_BACK);
 	CHECK_INT(count_entries(store, "rollback", "b@sit", NULL), 1);
 
-	/* nothing left to roll back: a conflict, not a failure */
+	/* again: rolled back already, it holds; nothing runs or is written */
+	err_init(&e);
+	CHECK(rollback_run(plan, store, 4000, &o, &r, &e) == 0);
+	CHECK(r.already);
+	CHECK_INT(r.outcome, PROMOTE_ROLLED_BACK);
+	promote_result_release(&r);
+	CHECK_INT(count_entries(store, "rollback", "b@sit", NULL), 1);
+
+	/* nobody: a rollback needs a person */
+	o.actor = NULL;
 	err_init(&e);
 	CHECK(rollback_run(plan, store, 4000, &o, &r, &e) < 0);
-	CHECK(err_is(&e, REASON_CONFLICT));
+	CHECK_INT(e.code, ERR_USAGE);
+	o.actor = "olga";
 
 	/* a live run of this process holds the pair: busy */
 	memset(&l, 0, sizeof(l));
@@ -504,12 +515,12 @@ static void test_incident_respond(void)
 	CHECK(action_incident_resolve(&ac, r.id, &e) == 0);
 	incident_response_release(&r);
 
-	/* level 3 on a pair with nothing to roll back (c was rolled back) */
+	/* level 3 on a pair rolled back already (c was): nothing to do */
 	o.level = 3;
 	o.project = "c";
 	CHECK(incident_respond(plan, store, 5000, &o, &r, &e) == 0);
 	CHECK_INT(r.rollback, INCIDENT_ROLLBACK_NOTHING);
-	CHECK(r.detail && strstr(r.detail, "nothing to roll back"));
+	CHECK(r.detail && strstr(r.detail, "rolled back in sit already"));
 	CHECK(action_incident_resolve(&ac, r.id, &e) == 0);
 	incident_response_release(&r);
 
@@ -666,6 +677,7 @@ static void *job_main(void *arg)
 		o.nprojects = j->n;
 		o.jobs = 2;
 		o.cancel = &j->cancel;
+		o.actor = "olga";
 		j->rc = promote_run(j->p, s, j->now, &o, &j->rep, &e);
 	} else {
 		struct soak_opts o = { 0 };

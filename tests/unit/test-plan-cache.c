@@ -371,6 +371,68 @@ static void test_default_timeout(void)
 	plan_free(p);
 }
 
+/* issue 9 §5: the identity keys come back from the cache as parsed */
+static void test_identity_fields(void)
+{
+	static const char text[] =
+		"version: 1\nplan: {id: ident}\nidentity: db\n"
+		"environments: [{name: dev, promoters: [ci]}, {name: prod, promoters: [ops, ci]}]\n"
+		"people:\n"
+		"  - {id: ann, roles: [ops], login: [ann, ann2], db_user: ann_db}\n"
+		"  - {id: bot, roles: [ci], login: runner}\n"
+		"  - {id: q, name: TBD, roles: [qa], tbd: true}\n"
+		"waves: [{id: w1}]\nprojects: [{id: a, wave: w1}]\n"
+		"checklist: [{id: x, text: t, by: [qa, ops], applies: {env: prod}}]\n";
+	char *path = xasprintf("%s/ident.yaml", dir);
+	struct plan *p[3];
+	struct plan_diags d;
+	FILE *f = fopen(path, "w");
+
+	CHECK(f != NULL);
+	if (!f) {
+		free(path);
+		return;
+	}
+	fputs(text, f);
+	fclose(f);
+	for (int i = 0; i < 3; i++) {
+		plan_diags_init(&d, path);
+		p[i] = i ? plan_load_cached(path, &d) : plan_load(path, &d);
+		plan_diags_release(&d);
+		CHECK(p[i] != NULL);
+	}
+	CHECK(p[2] && p[2]->cache_image != NULL);
+	for (int i = 1; i < 3 && p[0] && p[i]; i++) {
+		const struct plan *a = p[0], *b = p[i];
+		CHECK_INT(b->identity, IDENTITY_DB);
+		CHECK_INT(b->identity_set, a->identity_set);
+		CHECK_INT(b->identity_loc.line, a->identity_loc.line);
+		for (size_t k = 0; k < a->npeople; k++) {
+			CHECK_INT(b->people[k].nlogins, a->people[k].nlogins);
+			for (size_t j = 0; j < a->people[k].nlogins; j++) {
+				CHECK_STR(b->people[k].logins[j], a->people[k].logins[j]);
+				CHECK_INT(b->people[k].login_locs[j].col, a->people[k].login_locs[j].col);
+			}
+			CHECK_INT(!b->people[k].db_user, !a->people[k].db_user);
+			if (a->people[k].db_user)
+				CHECK_STR(b->people[k].db_user, a->people[k].db_user);
+			CHECK_INT(b->people[k].tbd, a->people[k].tbd);
+		}
+		for (size_t k = 0; k < a->nenvs; k++) {
+			CHECK_INT(b->envs[k].npromoters, a->envs[k].npromoters);
+			for (size_t j = 0; j < a->envs[k].npromoters; j++)
+				CHECK_STR(b->envs[k].promoters[j], a->envs[k].promoters[j]);
+		}
+		CHECK_INT(b->items[0].nby, 2);
+		CHECK_STR(b->items[0].by[1], "ops");
+		CHECK_INT(plan_person_by_login(b, "runner"), 1);
+		CHECK_INT(plan_person_by_db_user(b, "ann_db"), 0);
+	}
+	for (int i = 0; i < 3; i++)
+		plan_free(p[i]);
+	free(path);
+}
+
 static void test_changed_plan(void)
 {
 	struct plan *p;
@@ -448,6 +510,7 @@ int main(void)
 	RUN(test_forged_fields);
 	RUN(test_two_plans);
 	RUN(test_default_timeout);
+	RUN(test_identity_fields);
 	RUN(test_changed_plan);
 	RUN(test_disabled);
 	RUN(test_moved);

@@ -272,6 +272,34 @@ static void test_rules_reject(void)
 			   "gates: [{id: g, approvers: [a, b], before: {env: prod}}]\n",
 		7, 32,
 		"gate 'g' cannot be approved by distinct people: role 'b' is held only by people needed for its other roles");
+	rejects(HEAD WAVES "projects: []\npeople: [{id: x, roles: [a]}]\n"
+			   "gates: [{id: g, approvers: [a], before: {env: prod}, scope: plans}]\n",
+		7, 61, "unknown scope 'plans'; did you mean 'plan'?");
+	rejects(HEAD WAVES "projects: []\npeople: [{id: x, roles: [a]}]\n"
+			   "gates: [{id: g, approvers: [a], before: {env: prod}, scope: everything}]\n",
+		7, 61,
+		"unknown scope 'everything'; use versions (each project's candidate version, the "
+		"default) or plan (the plan as a whole)");
+	rejects(HEAD WAVES "projects: []\npeople: [{id: x, roles: [a]}]\n"
+			   "gates: [{id: g, approvers: [a], before: {env: prod}, expires: 0s}]\n",
+		7, 63,
+		"'expires' of gate 'g' must be longer than 0s; leave it out for approvals that never "
+		"expire");
+	rejects(HEAD WAVES "projects: []\npeople: [{id: x, roles: [a]}]\n"
+			   "gates: [{id: g, approvers: [a], before: {env: prod}, expires: soon}]\n",
+		7, 63, "bad duration 'soon' for 'expires'; use e.g. 30s, 15m, 24h, 7d");
+	{
+		struct plan *p = load(HEAD WAVES "projects: []\npeople: [{id: x, roles: [a]}]\n"
+						 "gates: [{id: g, approvers: [a], before: {env: prod}, "
+						 "scope: plan, expires: 7d},\n"
+						 "        {id: h, approvers: [a], before: {env: sit}, scope: versions}]\n");
+		CHECK(p != NULL);
+		if (p) {
+			CHECK(p->gates[0].scope_plan && p->gates[0].expires == 7 * 86400);
+			CHECK(!p->gates[1].scope_plan && p->gates[1].expires == 0);
+		}
+		plan_free(p);
+	}
 	rejects(HEAD WAVES "projects: [{id: a}]\n", 5, 12,
 		"project 'a' has no 'wave'; every project belongs to one wave");
 	rejects(HEAD WAVES "projects: [{id: a, wave: wave-1}, {id: a, wave: wave-2}]\n", 5, 40,
@@ -361,8 +389,10 @@ static void test_warnings(void)
 			      "checklist: [{id: lost, text: nobody names me}]\n");
 	CHECK(p != NULL);
 	CHECK_INT(diags.nerrors, 0);
-	CHECK_INT(diags.nwarnings, 5);
+	CHECK_INT(diags.nwarnings, 6);
 	CHECK(has_diag(DIAG_WARNING, 4, 10, "person 'ann' has no role"));
+	CHECK(has_diag(DIAG_WARNING, 4, 10,
+		       "identity: claim: anyone can act as anyone (--as is not checked); list each person's OS users in 'login' and use 'identity: os'"));
 	CHECK(has_diag(DIAG_WARNING, 7, 40,
 		       "project 'a' of wave 'wave-1' depends on 'b' of a later wave 'wave-2'"));
 	CHECK(has_diag(DIAG_WARNING, 7, 54,
@@ -383,14 +413,134 @@ static void test_warnings(void)
 static void test_starter_validates(void)
 {
 	struct plan *p = load(plan_starter_text);
+	char *text;
 	CHECK(p != NULL);
 	CHECK_INT(diags.nerrors, 0);
 	CHECK_INT(diags.nwarnings, 0);
 	if (p) {
 		CHECK(p->nprojects >= 2);
 		CHECK(p->ngates >= 1);
+		CHECK_INT(p->identity, IDENTITY_OS);
+		CHECK_INT(plan_person_by_login(p, PLAN_STARTER_LOGIN), 0);
 	}
 	plan_free(p);
+	/* init's copy names the user running it; odd names keep the marker */
+	text = plan_starter("alice");
+	p = load(text);
+	CHECK(p != NULL);
+	CHECK_INT(diags.nwarnings, 0);
+	CHECK(p && plan_person_by_login(p, "alice") == 0);
+	plan_free(p);
+	free(text);
+	text = plan_starter("a b: c");
+	CHECK(strstr(text, "login: [" PLAN_STARTER_LOGIN "]") != NULL);
+	free(text);
+}
+
+/* issue 9 §5: identity, people[].login / db_user / tbd, promoters, by */
+static void test_identity(void)
+{
+	struct plan *p;
+
+	/* every key, read into the model; os by default once someone has a login */
+	p = load("version: 1\nplan: {id: P}\npeople:\n"
+		      "  - {id: ann, roles: [ops, qa], login: [ann, ann2], db_user: ann_db}\n"
+		      "  - {id: ci, roles: [ci], login: runner}\n"
+		      "  - {id: q-tbd, name: Someone, roles: [qa], tbd: true}\n"
+		      "environments: [{name: dev, promoters: [ci]}, {name: sit}, {name: prod, promoters: [ops, ci]}]\n"
+		      WAVES "projects: [{id: a, wave: wave-1}]\n"
+		      "checklist: [{id: x, text: t, by: [qa], applies: {env: sit}}]\n");
+	CHECK(p != NULL);
+	CHECK_INT(diags.nerrors, 0);
+	CHECK_INT(diags.nwarnings, 0);
+	if (p) {
+		CHECK_INT(p->identity, IDENTITY_OS);
+		CHECK(!p->identity_set);
+		CHECK_INT(p->people[0].nlogins, 2);
+		CHECK_STR(p->people[0].db_user, "ann_db");
+		CHECK_INT(plan_person_by_login(p, "runner"), 1);
+		CHECK_INT(plan_person_by_login(p, "ann2"), 0);
+		CHECK_INT(plan_person_by_login(p, "bob"), -1);
+		CHECK_INT(plan_person_by_db_user(p, "ann_db"), 0);
+		CHECK(p->people[2].tbd && !p->people[0].tbd);
+		CHECK_STR(plan_person_display(&p->people[2]), "TBD");
+		CHECK_STR(plan_person_display(&p->people[0]), "ann");
+		CHECK_INT(p->envs[2].npromoters, 2);
+		CHECK_STR(p->envs[2].promoters[1], "ci");
+		CHECK_INT(p->items[0].nby, 1);
+	}
+	plan_free(p);
+
+	/* explicit modes; claim warns, and is the default with no login */
+	p = load("identity: db\n" HEAD "people: [{id: ann, roles: [ops], db_user: ann}]\n" WAVES
+		 "projects: [{id: a, wave: wave-1}]\n");
+	CHECK(p && p->identity == IDENTITY_DB && p->identity_set);
+	CHECK_INT(diags.nwarnings, 0);
+	plan_free(p);
+	p = load(HEAD "people: [{id: ann, roles: [ops]}]\n" WAVES "projects: [{id: a, wave: wave-1}]\n");
+	CHECK(p && p->identity == IDENTITY_CLAIM && !p->identity_set);
+	CHECK_INT(diags.nwarnings, 1);
+	plan_free(p);
+	p = load("identity: claim\n" HEAD "people: [{id: ann, roles: [ops], login: [ann]}]\n" WAVES
+		 "projects: [{id: a, wave: wave-1}]\n");
+	CHECK(p && p->identity == IDENTITY_CLAIM);
+	CHECK(has_diag(DIAG_WARNING, 1, 11,
+		       "identity: claim: anyone can act as anyone (--as is not checked); list each person's OS users in 'login' and use 'identity: os'"));
+	plan_free(p);
+	p = load("identity: os\n" HEAD "people: [{id: ann, roles: [ops]}]\n" WAVES
+		 "projects: [{id: a, wave: wave-1}]\n");
+	CHECK(has_diag(DIAG_WARNING, 1, 11, "identity: os, but no person has a 'login': nobody can act"));
+	plan_free(p);
+
+	/* placeholders: valid, with a warning wherever they stand alone */
+	p = load("version: 1\nplan: {id: P}\n"
+		 "people: [{id: ann, roles: [ops], login: [ann]}, {id: q, name: TBD, roles: [qa], tbd: true}]\n"
+		 "environments: [{name: dev}, {name: prod, promoters: [qa]}]\n" WAVES
+		 "projects: [{id: a, wave: wave-1}]\n"
+		 "gates: [{id: g, approvers: [ops, qa], before: {env: prod}}]\n"
+		 "checklist: [{id: x, text: t, by: [qa], applies: {env: prod}}]\n");
+	CHECK(p != NULL);
+	CHECK_INT(diags.nerrors, 0);
+	CHECK_INT(diags.nwarnings, 3);
+	CHECK(has_diag(DIAG_WARNING, 7, 34,
+		       "gate 'g' cannot pass until someone is named for role 'qa' (held only by placeholder 'q')"));
+	CHECK(has_diag(DIAG_WARNING, 4, 54,
+		       "environment 'prod' cannot be changed (promote, rollback, record) until a person (not a placeholder) holds one of its 'promoters' roles ('qa')"));
+	CHECK(has_diag(DIAG_WARNING, 8, 35,
+		       "checklist item 'x' cannot be ticked until a person (not a placeholder) holds one of its 'by' roles ('qa')"));
+	plan_free(p);
+
+	/* rules */
+	rejects("identity: oss\n" HEAD WAVES "projects: [{id: a, wave: wave-1}]\n", 1, 11,
+		"unknown identity 'oss'; did you mean 'os'?");
+	rejects("identity: ldap\n" HEAD WAVES "projects: [{id: a, wave: wave-1}]\n", 1, 11,
+		"unknown identity 'ldap'; use os, db or claim");
+	rejects(HEAD "people: [{id: a, roles: [r], login: [x]}, {id: b, roles: [r], login: [y, x]}]\n" WAVES
+		"projects: [{id: p, wave: wave-1}]\n",
+		4, 74, "login 'x' of person 'b' is also a login of 'a'; an OS user is one person");
+	rejects(HEAD "people: [{id: a, roles: [r], db_user: x}, {id: b, roles: [r], db_user: x}]\n" WAVES
+		"projects: [{id: p, wave: wave-1}]\n",
+		4, 43, "db_user 'x' of person 'b' is also the db_user of 'a'; a database user is one person");
+	rejects(HEAD "people: [{id: a, roles: [r], login: [x]}, {id: b, roles: [r], tbd: true, login: [y]}]\n" WAVES
+		"projects: [{id: p, wave: wave-1}]\n",
+		4, 81, "person 'b' is a placeholder (tbd: true) and never acts; drop its 'login' or its 'tbd'");
+	rejects(HEAD "people: [{id: a, roles: [r], login: [x], tbd: yes}]\n" WAVES
+		"projects: [{id: p, wave: wave-1}]\n",
+		4, 47, "expected true or false for 'tbd', got a string");
+	rejects(HEAD "people: [{id: a, roles: [r], login: [\"x y\"]}]\n" WAVES
+		"projects: [{id: p, wave: wave-1}]\n",
+		4, 38, "user name 'x y' in 'login' holds a space or a control character");
+	rejects("version: 1\nplan: {id: P}\npeople: [{id: a, roles: [r], login: [x]}]\n"
+		"environments: [{name: dev}, {name: prod, promoters: [r, boss]}]\n" WAVES
+		"projects: [{id: p, wave: wave-1}]\n",
+		4, 57, "role 'boss' in 'promoters' of environment 'prod' is held by nobody in 'people'");
+	rejects(HEAD "people: [{id: a, roles: [r], login: [x]}]\n" WAVES
+		"projects: [{id: p, wave: wave-1}]\n"
+		"checklist: [{id: x, text: t, by: [boss], applies: {env: sit}}]\n",
+		7, 35, "role 'boss' in 'by' of checklist item 'x' is held by nobody in 'people'");
+	rejects(HEAD "people: [{id: a, roles: [r], logins: [x]}]\n" WAVES
+		"projects: [{id: p, wave: wave-1}]\n",
+		4, 30, "unknown key 'logins' in person 'a'; did you mean 'login'?");
 }
 
 static void test_missing_file(void)
@@ -500,6 +650,7 @@ int main(void)
 	RUN(test_all_problems_reported);
 	RUN(test_warnings);
 	RUN(test_starter_validates);
+	RUN(test_identity);
 	RUN(test_missing_file);
 	RUN(test_limits);
 	RUN(test_moved);

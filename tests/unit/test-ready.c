@@ -223,8 +223,11 @@ static void test_wave_order_and_depends(void)
 	ready_result_release(&r);
 
 	state_set_cell(&st, P("api"), SIT, STATE_HEALTHY, "v1", NULL, t0, 0);
-	state_add_approval(&st, plan_gate_index(plan, "gate-3"), plan_person_index(plan, "dana"),
-			   "devops-lead", t0);
+	/* approvals are for web's candidate, w1 (healthy in dev) */
+	state_add_cover(&st,
+			state_add_approval(&st, plan_gate_index(plan, "gate-3"),
+					   plan_person_index(plan, "dana"), "devops-lead", t0),
+			P("web"), "w1", t0);
 	r = eval(&st, "web", SIT, t0);
 	CHECK(r.rules[RULE_WAVE_ORDER].ok);
 	CHECK_STR(r.rules[RULE_WAVE_ORDER].detail, "wave 'wave-1' is healthy in sit");
@@ -233,14 +236,16 @@ static void test_wave_order_and_depends(void)
 		  "criterion 'infra-validated' not done");
 	ready_result_release(&r);
 
-	state_add_approval(&st, plan_gate_index(plan, "gate-3"), plan_person_index(plan, "tom"),
-			   "tech-lead", t0);
+	state_add_cover(&st,
+			state_add_approval(&st, plan_gate_index(plan, "gate-3"),
+					   plan_person_index(plan, "tom"), "tech-lead", t0),
+			P("web"), "w1", t0);
 	state_set_tick(&st, I("infra-validated"), true, "dana", t0, NULL);
 	state_set_tick(&st, I("sit-ready"), true, "dana", t0, NULL);
 	r = eval(&st, "web", SIT, t0);
 	CHECK(r.rules[RULE_GATES].ok);
 	CHECK_STR(r.rules[RULE_GATES].detail,
-		  "gate 'gate-3' passed (dana as devops-lead, tom as tech-lead)");
+		  "gate 'gate-3' passed for w1 (dana as devops-lead, tom as tech-lead)");
 	/* wave-2 has no prerequisites; sit-ready applies to every wave */
 	CHECK_STR(r.rules[RULE_CHECKLIST].detail, "1 item done");
 	CHECK(r.rules[RULE_BLOCKERS].ok); /* api_infra blocks wave-1 only */
@@ -256,7 +261,11 @@ static void test_gate4_roles(void)
 	struct ready_result r;
 	int g4 = plan_gate_index(plan, "gate-4");
 	state_init_empty(&st, plan);
-	state_add_approval(&st, g4, plan_person_index(plan, "paula"), "product-owner", t0);
+	/* api's candidate for prod: v1, healthy in sit */
+	state_set_cell(&st, P("api"), SIT, STATE_HEALTHY, "v1", NULL, t0, 0);
+	state_add_cover(&st, state_add_approval(&st, g4, plan_person_index(plan, "paula"),
+						"product-owner", t0),
+			P("api"), "v1", t0);
 	r = eval(&st, "api", PROD, t0);
 	CHECK(!r.rules[RULE_GATES].ok);
 	CHECK_STR(r.rules[RULE_GATES].detail,
@@ -264,16 +273,18 @@ static void test_gate4_roles(void)
 	ready_result_release(&r);
 
 	/* an approval whose person no longer holds the role does not count */
-	state_add_approval(&st, g4, plan_person_index(plan, "sam"), "ops-lead", t0);
+	state_add_cover(&st, state_add_approval(&st, g4, plan_person_index(plan, "sam"), "ops-lead", t0),
+			P("api"), "v1", t0);
 	r = eval(&st, "api", PROD, t0);
 	CHECK(!r.rules[RULE_GATES].ok);
 	ready_result_release(&r);
 
-	state_add_approval(&st, g4, plan_person_index(plan, "olga"), "ops-lead", t0);
+	state_add_cover(&st, state_add_approval(&st, g4, plan_person_index(plan, "olga"), "ops-lead", t0),
+			P("api"), "v1", t0);
 	r = eval(&st, "api", PROD, t0);
 	CHECK(r.rules[RULE_GATES].ok);
 	CHECK_STR(r.rules[RULE_GATES].detail,
-		  "gate 'gate-4' passed (paula as product-owner, olga as ops-lead)");
+		  "gate 'gate-4' passed for v1 (paula as product-owner, olga as ops-lead)");
 	ready_result_release(&r);
 	state_release(&st);
 }

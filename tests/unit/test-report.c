@@ -199,10 +199,17 @@ static void fill_state(const struct plan *p, struct state *st)
 		       "all green");
 	state_set_tick(st, plan_item_index(p, "infra-ok"), true, "tom", T("2026-03-06T10:00:00Z"),
 		       NULL);
-	state_add_approval(st, plan_gate_index(p, "gate-infra"), plan_person_index(p, "dana"),
-			   "devops-lead", T("2026-03-07T10:00:00Z"));
-	state_add_approval(st, plan_gate_index(p, "gate-infra"), plan_person_index(p, "tom"),
-			   "tech-lead", T("2026-03-07T11:00:00Z"));
+	/* for db_schema's candidate (the only project of wave-b in DEV) */
+	state_add_cover(st,
+			state_add_approval(st, plan_gate_index(p, "gate-infra"),
+					   plan_person_index(p, "dana"), "devops-lead",
+					   T("2026-03-07T10:00:00Z")),
+			db, "abc123", T("2026-03-07T10:00:00Z"));
+	state_add_cover(st,
+			state_add_approval(st, plan_gate_index(p, "gate-infra"),
+					   plan_person_index(p, "tom"), "tech-lead",
+					   T("2026-03-07T11:00:00Z")),
+			db, "abc123", T("2026-03-07T11:00:00Z"));
 	state_set_blocker(st, plan_blocker_index(p, "net_fix"), 75, false, T("2026-03-05T10:00:00Z"),
 			  "dana");
 	state_add_incident(st, &(struct state_incident){ .id = 7, .level = 2, .env = sit,
@@ -236,7 +243,7 @@ static void test_md_live_state(void)
 		      "[last run log](.tollgate/logs/run-3/api_one-sit-deploy.log) |"));
 	CHECK(has(md, "- [x] Unit tests passing — *done by Dana Ops on Mar 1, 2026 (all green)*"));
 	CHECK(has(md, "### gate-infra: Infrastructure Review ✅ PASSED"));
-	CHECK(has(md, "  - [x] devops-lead: *approved by Dana Ops on Mar 7, 2026*"));
+	CHECK(has(md, "  - [x] devops-lead: *approved by Dana Ops on Mar 7, 2026 for db_schema abc123*"));
 	CHECK(has(md, "- **Status:** ✅ PASSED (2/2 approvals, 1/1 criteria)"));
 	CHECK(has(md, "### gate-prod: Production Ready ⚪ PENDING"));
 	CHECK(has(md, "**net_fix (75%)**: Routing fix"));
@@ -294,20 +301,20 @@ static void test_gate_status(void)
 	tom = plan_person_index(p, "tom");
 	dana = plan_person_index(p, "dana");
 	state_init_empty(&st, p);
-	CHECK_INT(ready_gate_status(p, &st, g), GATE_PENDING);
+	CHECK_INT(ready_gate_status(p, &st, g, -1, 0), GATE_PENDING);
 	state_add_approval(&st, g, tom, "tech-lead", 0);
-	CHECK_INT(ready_gate_status(p, &st, g), GATE_IN_PROGRESS);
+	CHECK_INT(ready_gate_status(p, &st, g, -1, 0), GATE_IN_PROGRESS);
 	state_add_approval(&st, g, dana, "devops-lead", 0);
 	/* every role approved but the criterion is not done yet */
-	CHECK_INT(ready_gate_status(p, &st, g), GATE_IN_PROGRESS);
+	CHECK_INT(ready_gate_status(p, &st, g, -1, 0), GATE_IN_PROGRESS);
 	state_set_tick(&st, plan_item_index(p, "infra-ok"), true, "tom", 0, NULL);
-	CHECK_INT(ready_gate_status(p, &st, g), GATE_PASSED);
+	CHECK_INT(ready_gate_status(p, &st, g, -1, 0), GATE_PASSED);
 	/* criteria done alone is progress, not a pass */
 	state_release(&st);
 	state_init_empty(&st, p);
 	state_set_tick(&st, plan_item_index(p, "infra-ok"), true, "tom", 0, NULL);
-	CHECK_INT(ready_gate_status(p, &st, g), GATE_IN_PROGRESS);
-	CHECK_INT(ready_gate_status(p, &st, pg), GATE_PENDING);
+	CHECK_INT(ready_gate_status(p, &st, g, -1, 0), GATE_IN_PROGRESS);
+	CHECK_INT(ready_gate_status(p, &st, pg, -1, 0), GATE_PENDING);
 	CHECK_STR(ready_gate_status_name(GATE_IN_PROGRESS), "in progress");
 	state_release(&st);
 	/* an approval counts only while its person holds the role: tom's
@@ -317,9 +324,9 @@ static void test_gate_status(void)
 	state_add_approval(&st, g, tom, "tech-lead", 0);
 	state_add_approval(&st, g, tom, "devops-lead", 0);
 	state_set_tick(&st, plan_item_index(p, "infra-ok"), true, "tom", 0, NULL);
-	CHECK_INT(ready_gate_status(p, &st, g), GATE_IN_PROGRESS);
-	CHECK_INT(ready_gate_napproved(p, &st, g), 1);
-	CHECK(ready_gate_approval(p, &st, g, "devops-lead") == NULL);
+	CHECK_INT(ready_gate_status(p, &st, g, -1, 0), GATE_IN_PROGRESS);
+	CHECK_INT(ready_gate_napproved(p, &st, g, -1, 0), 1);
+	CHECK(ready_gate_approval(p, &st, g, "devops-lead", -1, 0) == NULL);
 	{
 		char *md = render(p, &st, REPORT_MD, "2026-03-05T08:00:00Z");
 		CHECK(has(md, "- **Status:** 🟡 IN PROGRESS (1/2 approvals, 1/1 criteria)"));
