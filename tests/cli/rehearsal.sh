@@ -41,6 +41,9 @@ else
 	export TOLLGATE_DB="sqlite:$T/rehearsal.db"
 fi
 export TOLLGATE_NOW=2026-01-10T09:00:00Z
+# validate looks in a store only when there is one: it makes none (a real one)
+run validate
+expect_rc 0
 run record api dev --version a-1 --as tom
 expect_rc 0
 expect_out_has "$REHEARSAL_MARK"

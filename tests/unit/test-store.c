@@ -1006,6 +1006,26 @@ static void test_rehearsal_and_clock(void)
 	CHECK(store_is_rehearsal(s));
 	store_close(s);
 
+	/* a store that is not there is not made by an existing_only open */
+	url = new_url("none");
+	{
+		struct store_open_opts only = { 0 };
+		only.existing_only = true;
+		s = NULL;
+		CHECK_INT(store_open_with(&s, NULL, url, &only, &e), 1);
+		CHECK(s == NULL);
+		if (!is_pg()) {
+			struct stat sb;
+			CHECK(stat(url + 7, &sb) < 0);
+		}
+		s = open_ok(url); /* made now: existing_only finds it */
+		store_close(s);
+		s = NULL;
+		CHECK_INT(store_open_with(&s, NULL, url, &only, &e), 0);
+		CHECK(s != NULL);
+		store_close(s);
+	}
+
 	url = new_url("real");
 	s = open_ok(url);
 	CHECK(!store_is_rehearsal(s));
