@@ -39,6 +39,7 @@ struct app {
 	struct plan_diags *diags; /* the plan's warnings (validate prints them) */
 	struct store *store; /* opened when the entry NEEDS_STORE */
 	int64_t now;         /* TOLLGATE_NOW or the clock, read once */
+	bool rehearsal;      /* the store is a rehearsal store: every output says so */
 	const char *argv0;
 };
 
@@ -73,6 +74,10 @@ enum {
 	NEEDS_PLAN = 1 << 0,
 	NEEDS_STORE = 1 << 1 | 1 << 0, /* a store needs its plan */
 	NEEDS_PERSON = 1 << 2,         /* --as / TOLLGATE_USER must name a person */
+	/* never changes the state: runs (with a warning) while the store holds
+	 * state for ids the plan no longer has; every other command that opens
+	 * the store refuses then (as does one given --dry-run) */
+	READ_ONLY = 1 << 3,
 };
 
 struct cmd_entry {
@@ -84,6 +89,10 @@ struct cmd_entry {
 	int min_args, max_args;     /* positionals; max -1 = unbounded */
 	unsigned needs;
 	int (*exec)(struct app *app, struct cmd_args *args);
+	/* May be NULL. True when, with these arguments, stdout is a document
+	 * or data for a program (the report, `log --head`): no "rehearsal:"
+	 * line is put before it (the report carries its own banner). */
+	bool (*plain_stdout)(const struct cmd_args *args);
 };
 
 const struct cmd_entry *cmd_find(const char *name);
@@ -100,6 +109,15 @@ int cmd_err(const struct err *e); /* prints e, returns its exit status */
  * else prints why nobody acts (app->nobody) and returns EXIT_USAGE. */
 int cmd_need_person(const struct app *app, const char *what);
 void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* main.c, once the store is open (cmd-forget.c): carry the state of ids the
+ * plan's `moved` renames over, warn about state for ids the plan no longer
+ * has, and when `changing` (the name of a command about to change the
+ * state; NULL for a read) refuse to go on. 0, or the exit status. */
+int cmd_check_orphans(struct app *app, const char *changing);
+/* validate (cmd-forget.c): the same warnings, read only (nothing is moved),
+ * one string each in *out (the caller frees them and *out); the count. */
+size_t cmd_orphan_warnings(struct app *app, char ***out);
 
 /* `validate --json` on a rejected plan: {"valid": false, "errors": [...]} (cmd-validate.c). */
 int cmd_validate_print_failure(const struct plan_diags *d);
@@ -128,6 +146,9 @@ void cmd_output_safe(bool text_stdout);
 void cmd_output_raw(const char *bytes);
 /* main.c: say whether stdout carries JSON (--json), before the command runs. */
 void cmd_output_init(bool json);
+/* main.c: the store is a rehearsal store: every JSON document cmd_print_json
+ * writes gets "rehearsal": true. */
+void cmd_output_rehearsal(bool rehearsal);
 /* A command that writes JSON to stdout by itself says so (no error document
  * is added after it). */
 void cmd_output_written(void);

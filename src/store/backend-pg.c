@@ -132,7 +132,7 @@ struct pg_stmt {
 
 struct pg_conn {
 	PGconn *conn;
-	int64_t wait_ms; /* lock_timeout of a write transaction */
+	int64_t wait_ms; /* lock_timeout of a transaction */
 	void (*waiting)(void *ctx, const char *holder);
 	void *waiting_ctx;
 	struct pg_stmt *stmts;
@@ -356,11 +356,16 @@ static int pg_begin_write(struct pg_conn *c, int64_t ms, struct err *e)
 static int pg_begin(void *conn, bool write, struct err *e)
 {
 	struct pg_conn *c = conn;
-	const char *sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+	char sql[128];
 	int64_t first_ms = c->wait_ms;
 	struct err first;
 
 	err_init(&first);
+	/* a read waits for a table lock (a DBA's LOCK TABLE, a migration) no
+	 * longer than a write would */
+	snprintf(sql, sizeof(sql),
+		 "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL lock_timeout = %lld",
+		 (long long)c->wait_ms);
 	if (!write) {
 		if (pg_exec(c, sql, &first) == 0)
 			return 0;

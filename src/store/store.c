@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "plan/plan.h"
 #include "store/store-internal.h"
@@ -180,13 +181,22 @@ static int int_row(void *ctx, const struct store_row *r)
 struct version_ctx {
 	int64_t v;
 	bool found;
+	bool rehearsal;
 };
 
+/* A row of sql_meta_open: (key, value). */
 static int version_row(void *ctx, const struct store_row *r)
 {
 	struct version_ctx *c = ctx;
-	c->v = row_int(r, 0);
-	c->found = true;
+	const struct store_val *k = &r->v[0], *v = &r->v[1];
+	if (k->type != SV_TEXT)
+		return 0;
+	if (k->len == 14 && !memcmp(k->s, "schema_version", 14)) {
+		c->v = row_int(r, 1);
+		c->found = true;
+	} else if (k->len == 5 && !memcmp(k->s, "clock", 5)) {
+		c->rehearsal = v->type == SV_TEXT && v->len == 9 && !memcmp(v->s, "rehearsal", 9);
+	}
 	return 0;
 }
 
@@ -283,27 +293,31 @@ static int write_baselines(struct store *s, struct err *e)
 	return rc;
 }
 
-static int migrate(struct store *s, struct err *e)
+/* 0 ready, 1 not there (o->existing_only), -1 error */
+static int migrate(struct store *s, const struct store_open_opts *o, struct err *e)
 {
-	struct version_ctx vc = { 0, false };
+	struct version_ctx vc = { 0, false, false };
 	struct err ignored;
 	int64_t known = STORE_SCHEMA_VERSION;
 	char buf[24];
 
 	/* fast path: an up-to-date store needs no write lock */
 	err_init(&ignored);
-	if (s->be->query(s->conn, sql_get_version, NULL, 0, 0, version_row, &vc, &ignored) >= 0 &&
-	    vc.found && vc.v == known)
+	if (s->be->query(s->conn, sql_meta_open, NULL, 0, 0, version_row, &vc, &ignored) >= 0 &&
+	    vc.found && vc.v == known) {
+		s->rehearsal = vc.rehearsal;
 		return 0;
+	}
 	if (vc.found && vc.v > known)
 		goto newer;
+	if (o->existing_only)
+		return 1;
 
 	if (s->be->begin(s->conn, true, e) < 0)
 		return -1;
-	vc.found = false;
-	vc.v = 0;
+	vc = (struct version_ctx){ 0, false, false };
 	if (s->be->exec(s->conn, sql_meta_create, e) < 0 ||
-	    s->be->query(s->conn, sql_get_version, NULL, 0, 0, version_row, &vc, e) < 0)
+	    s->be->query(s->conn, sql_meta_open, NULL, 0, 0, version_row, &vc, e) < 0)
 		goto fail;
 	if (vc.v > known) {
 		s->be->rollback(s->conn);
@@ -324,6 +338,14 @@ static int migrate(struct store *s, struct err *e)
 	}
 	if (vc.v >= 1 && vc.v < 4 && write_baselines(s, e) < 0)
 		goto fail;
+	if (!vc.v) {
+		/* a new store: it is a rehearsal store for good, or never */
+		struct store_val p = sv_text(o->rehearsal ? "rehearsal" : "real");
+		if (s->be->query(s->conn, sql_meta_set_clock, &p, 1, 0, NULL, NULL, e) < 0)
+			goto fail;
+		vc.rehearsal = o->rehearsal;
+	}
+	s->rehearsal = vc.rehearsal;
 	return s->be->commit(s->conn, e);
 fail:
 	s->be->rollback(s->conn);
@@ -360,7 +382,17 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 	s->auth = xstrdup("");
 	err_init(&why);
 	if (!url || !*url) {
-		char *dir = xasprintf("%s/.tollgate", plan_dir);
+		char *dir = xasprintf("%s/.tollgate", plan_dir), *file;
+		if (o && o->existing_only) {
+			/* no folder is made for a store that is not there */
+			file = xasprintf("%s/state.db", dir);
+			if (access(file, F_OK) < 0) {
+				free(file);
+				free(dir);
+				goto none;
+			}
+			free(file);
+		}
 		if (util_mkdir_own(dir, 0700) < 0) {
 			err_setr(e, ERR_FAILED, REASON_IO,
 				 "cannot open the store '%s/state.db': cannot create '%s': %s", dir, dir,
@@ -403,6 +435,8 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 		s->log_dir = dir_of(target);
 	else
 		s->log_dir = xasprintf("%s/.tollgate", plan_dir);
+	if (o && o->existing_only && s->be == &store_backend_sqlite && access(target, F_OK) < 0)
+		goto none;
 
 	if (o)
 		defaults = *o;
@@ -414,7 +448,12 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 			 why.msg);
 		goto fail;
 	}
-	if (migrate(s, &why) < 0) {
+	switch (migrate(s, o, &why)) {
+	case 0:
+		break;
+	case 1:
+		goto none;
+	default:
 		if (err_is(&why, REASON_CONFLICT))
 			err_copy(e, &why);
 		else
@@ -425,6 +464,10 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 	free(target);
 	*out = s;
 	return 0;
+none:
+	free(target);
+	store_close(s);
+	return 1;
 fail:
 	free(target);
 	store_close(s);
@@ -456,6 +499,11 @@ void store_close(struct store *s)
 const char *store_backend_name(const struct store *s)
 {
 	return s->be->name;
+}
+
+bool store_is_rehearsal(const struct store *s)
+{
+	return s->rehearsal;
 }
 
 static int text_row(void *ctx, const struct store_row *r)
@@ -607,7 +655,9 @@ int store_begin_change(struct store *s, int64_t now, const char *actor, const ch
 		}
 	}
 	s->in_change = true;
-	s->change_now = now;
+	/* the clock went back (or a rehearsal's TOLLGATE_NOW did): the entry,
+	 * and what the change writes, take the last entry's time */
+	s->change_now = now < s->head_at ? s->head_at : now;
 	s->change_actor = xstrdup(actor);
 	s->change_action = xstrdup(action);
 	s->change_subject = xstrdup(subject ? subject : "");
@@ -617,6 +667,13 @@ int store_begin_change(struct store *s, int64_t now, const char *actor, const ch
 	strbuf_reset(&s->change_ops);
 	strbuf_addch(&s->change_ops, '[');
 	return 0;
+}
+
+void store_change_subject(struct store *s, const char *subject)
+{
+	REQUIRE_CHANGE(s);
+	free(s->change_subject);
+	s->change_subject = xstrdup(subject ? subject : "");
 }
 
 void store_change_detail(struct store *s, const char *fmt, ...)
@@ -758,9 +815,8 @@ int store_in_write(struct store *s, int (*fn)(struct store *s, void *ctx, struct
 	return rc;
 }
 
-/* Run fn in a read transaction (or the open change) for one consistent view. */
-static int in_read(struct store *s, int (*fn)(struct store *s, void *ctx, struct err *e), void *ctx,
-		   struct err *e)
+int store_in_read(struct store *s, int (*fn)(struct store *s, void *ctx, struct err *e), void *ctx,
+		  struct err *e)
 {
 	int rc;
 	if (store_in_tx(s))
@@ -1462,7 +1518,7 @@ static int store_read_batch(struct store *s, const struct store_batch_q *q, size
 		if (rc <= 0)
 			return rc;
 	}
-	return in_read(s, batch_fn, &a, e);
+	return store_in_read(s, batch_fn, &a, e);
 }
 
 static int snap_promo_row(void *ctx, const struct store_row *r)
