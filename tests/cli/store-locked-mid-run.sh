@@ -77,7 +77,7 @@ projects:
     wave: w1
     deploy: "if [ -e lock-deploy ]; then rm lock-deploy; sh hold.sh 3; fi; echo $TOLLGATE_ENV >>deployed-a"
     verify: "echo $TOLLGATE_ENV >>verified-a"
-    rollback: "if [ -e lock-rollback ]; then rm lock-rollback; sh hold.sh 3; fi; echo $TOLLGATE_ENV >>rolledback-a"
+    rollback: "if [ -e lock-rollback ]; then rm lock-rollback; sh hold.sh 5; fi; echo $TOLLGATE_ENV >>rolledback-a"
   - {id: b, wave: w1, deploy: "echo $TOLLGATE_ENV >>deployed-b", depends_on: [a]}
 triggers:
   - id: errors
