@@ -9,6 +9,8 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "engine/encode.h"
@@ -72,6 +74,19 @@ size_t cmd_orphan_warnings(struct app *app, char ***out)
 	return n;
 }
 
+/* The folder of the clean mark: the plan's .tollgate (made by the store or
+ * the plan cache; NULL when it is not a real folder of ours). */
+static const char *mark_dir(struct app *app)
+{
+	static char dir[4096];
+	struct stat st;
+	const char *pd = app->plan->dir ? app->plan->dir : ".";
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/.tollgate", pd) >= sizeof(dir) ||
+	    lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+		return NULL;
+	return dir;
+}
+
 int cmd_check_orphans(struct app *app, const char *changing)
 {
 	struct action_ctx c = { app->plan, app->store, app->now, app->as };
@@ -82,8 +97,13 @@ int cmd_check_orphans(struct app *app, const char *changing)
 	int rc = 0;
 
 	err_init(&e);
+	/* a read command: nothing written since a scan found none */
+	if (!changing && orphans_known_clean(app->plan, app->store, mark_dir(app)))
+		return 0;
 	if (orphans_find(&o, app->plan, app->store, &e) < 0)
 		return cmd_err(&e);
+	if (!o.n && !changing)
+		orphans_mark_clean(app->plan, app->store, mark_dir(app));
 	if (o.nmoved) {
 		size_t n = 0;
 		if (orphans_move(&c, &o, &n, &e) < 0) {

@@ -44,6 +44,19 @@ struct orphans {
 	size_t nmoved;    /* how many have a `moved` entry */
 };
 
+/*
+ * A read command need not look again while nothing was written: when a scan
+ * finds no orphans, orphans_mark_clean() keeps the store's audit head and a
+ * hash of the plan's ids in a file of ours (dir/orphans-ok.PLAN_ID, 0600);
+ * orphans_known_clean() is true while the head and the ids are the same.
+ * Every change moves the head. The file only ever spares a read command the
+ * scan (a command that changes state always scans): a forged one can hide
+ * the warning, never let a change through. Both fail quietly (false / no
+ * file): the scan is then done as without them.
+ */
+bool orphans_known_clean(const struct plan *p, struct store *s, const char *dir);
+void orphans_mark_clean(const struct plan *p, struct store *s, const char *dir);
+
 /* Find them (one read). out is initialised here; release it. */
 int orphans_find(struct orphans *out, const struct plan *p, struct store *s, struct err *e);
 void orphans_release(struct orphans *o);

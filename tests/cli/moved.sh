@@ -203,4 +203,34 @@ expect_rc 0
 expect_err_empty
 run log --verify
 expect_rc 0
+
+# ---- a read command's shortcut (the clean mark) can hide nothing -------------
+# a clean read leaves the mark; a rename in the plan invalidates it (the ids
+# changed), and so does any change by another version of the plan (the log
+# head moved); a forged mark never lets a change through
+plan ledger-svc prod-emea cab-2 tests-passing routing-v2 api2 </dev/null
+run status
+expect_rc 0
+expect_err_empty
+checks=$((checks + 1))
+ls "$T"/.tollgate/orphans-ok.MOVED-1 >/dev/null 2>&1 || fail "a clean read left no mark"
+plan ledger-svc prod-emea cab-2 tests-passing routing-v2 api3 </dev/null
+run status
+expect_rc 0
+expect_err_has "the store holds state for project 'api2'"
+plan ledger-svc prod-emea cab-2 tests-passing routing-v2 api2 </dev/null
+run status
+expect_err_empty
+cp "$T/tollgate.yaml" "$T/keep.yaml"
+plan ledger-svc prod-emea cab-2 tests-passing routing-v2 api2 newcomer </dev/null
+run record newcomer dev --version 1 --as sam
+expect_rc 0
+cp "$T/keep.yaml" "$T/tollgate.yaml"
+run status
+expect_rc 0
+expect_err_has "the store holds state for project 'newcomer'"
+# a command that changes state always looks (a mark never lets it through)
+run record api2 dev --version 2.2 --as sam
+expect_rc 2
+expect_err_has "the store holds state for 1 id the plan no longer has"
 done_tests
