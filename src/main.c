@@ -18,6 +18,7 @@
 #include "store/store.h"
 
 extern const struct cmd_entry cmd_validate_entry;
+extern const struct cmd_entry cmd_forget_entry;
 
 #ifndef TOLLGATE_VERSION
 #define TOLLGATE_VERSION "0.1.0"
@@ -358,8 +359,9 @@ int main(int argc, char **argv)
 		goto out_plan;
 	if (e->needs & (1 << 1)) {
 		struct store_open_opts so = { .waiting = store_waiting };
-		so.read_only = e->reads_only && e->reads_only(&args);
+		so.read_only = cmd_reads_only(e, &args);
 		const char *wait = getenv("TOLLGATE_STORE_WAIT");
+		const char *pinned = getenv("TOLLGATE_NOW");
 		if (wait && *wait) {
 			int64_t secs;
 			if (util_parse_duration(wait, &secs) < 0 || secs <= 0) {
@@ -371,6 +373,8 @@ int main(int argc, char **argv)
 			}
 			so.wait_ms = secs * 1000;
 		}
+		/* a store made on a pinned clock is a rehearsal store for good */
+		so.rehearsal = pinned && *pinned;
 		if (store_open_with(&app.store, app.plan, app.db_url, &so, &err) < 0) {
 			rc = cmd_err(&err);
 			goto out_plan;
@@ -378,6 +382,28 @@ int main(int argc, char **argv)
 		rc = resolve_identity(&app, e, claim_from_env, &ident);
 		if (rc)
 			goto out_store;
+		app.rehearsal = store_is_rehearsal(app.store);
+		if (so.rehearsal && !app.rehearsal) {
+			rc = cmd_error(EXIT_USAGE,
+				       "the store '%s' runs on the real clock: TOLLGATE_NOW is only "
+				       "for a rehearsal store (one created with it set); unset "
+				       "TOLLGATE_NOW, or rehearse on a store of its own (--db "
+				       "sqlite:rehearsal.db)",
+				       store_display_url(app.store));
+			goto out_store;
+		}
+		cmd_output_rehearsal(app.rehearsal);
+		if (app.rehearsal && !app.json && !(e->plain_stdout && e->plain_stdout(&args)))
+			printf("%srehearsal:%s a store made with TOLLGATE_NOW; nothing here is the "
+			       "real release\n",
+			       cmd_color(&app, C_YELLOW), cmd_color(&app, C_RESET));
+		/* state for ids the plan no longer has: moved, or warned about
+		 * (forget is how it goes away, so it never waits for itself) */
+		if (e != &cmd_forget_entry) {
+			rc = cmd_check_orphans(&app, cmd_reads_only(e, &args) ? NULL : e->name);
+			if (rc)
+				goto out_store;
+		}
 	}
 
 	fflush(stdout);

@@ -352,7 +352,9 @@ static int log_exec(struct app *app, struct cmd_args *args)
 
 	err_init(&e);
 	if (app->json) {
-		fputs("{\n  \"entries\": [", stdout);
+		fputs(app->rehearsal ? "{\n  \"rehearsal\": true,\n  \"entries\": ["
+				     : "{\n  \"entries\": [",
+		      stdout);
 		cmd_output_written();
 		rc = store_log_each(app->store, limit, print_json, &c, &e);
 		if (rc < 0) {
@@ -380,6 +382,12 @@ static const struct cmd_opt log_opts[] = {
 	{ NULL, 0, false, false, NULL },
 };
 
+/* `log --head` prints SEQ HASH for a program to keep as an anchor */
+static bool log_plain_stdout(const struct cmd_args *args)
+{
+	return cmd_flag(args, "head");
+}
+
 const struct cmd_entry cmd_log_entry = {
 	.name = "log",
 	.usage = "[--limit N] | --head | --verify [--anchor SEQ:HASH]...",
@@ -397,7 +405,7 @@ const struct cmd_entry cmd_log_entry = {
 	.opts = log_opts,
 	.min_args = 0,
 	.max_args = 0,
-	.needs = NEEDS_STORE,
-	.reads_only = cmd_reads_always,
+	.needs = NEEDS_STORE | READ_ONLY,
 	.exec = log_exec,
+	.plain_stdout = log_plain_stdout,
 };

@@ -52,7 +52,6 @@ const struct cmd_entry cmd_next_entry = {
 	.opts = NULL,
 	.min_args = 0,
 	.max_args = 0,
-	.needs = NEEDS_STORE,
-	.reads_only = cmd_reads_always,
+	.needs = NEEDS_STORE | READ_ONLY,
 	.exec = next_exec,
 };

@@ -84,6 +84,30 @@ static int parse_ids(struct app *app, struct cmd_args *args, const char *name, i
 	return 0;
 }
 
+/* The closing line: counts per outcome, then why the run stopped early. */
+static void print_summary(const struct plan *p, const struct promote_report *rep, int env,
+			  const struct cancel_token *cancel)
+{
+	size_t cnt[PROMOTE_OUTCOMES] = { 0 };
+	for (size_t i = 0; i < rep->nresults; i++)
+		cnt[rep->results[i].outcome]++;
+	printf("promote to %s (run %s): %zu healthy, %zu soaking, %zu rolled back, %zu failed, "
+	       "%zu skipped",
+	       p->envs[env].name, rep->run_id, cnt[PROMOTE_HEALTHY], cnt[PROMOTE_SOAKING],
+	       cnt[PROMOTE_ROLLED_BACK], cnt[PROMOTE_FAILED], cnt[PROMOTE_SKIPPED]);
+	if (cnt[PROMOTE_INTERRUPTED])
+		printf(", %zu interrupted", cnt[PROMOTE_INTERRUPTED]);
+	putchar('\n');
+	if (rep->paused)
+		printf("paused by an open incident of level 2 or more: nothing new started\n");
+	if (rep->cancelled && cancel_level(cancel) >= 2)
+		printf("cancelled: the running steps were stopped (killed); the next "
+		       "promote repairs and retries what was interrupted\n");
+	else if (rep->cancelled)
+		printf("cancelled: the running steps finished; the next promote retries what "
+		       "was not started\n");
+}
+
 static int promote_exec(struct app *app, struct cmd_args *args)
 {
 	const struct plan *p = app->plan;
@@ -148,6 +172,8 @@ static int promote_exec(struct app *app, struct cmd_args *args)
 		cmd_progress_end(&pg);
 		if (app->json && rep.nresults)
 			print_json(app, &rep, env, o.dry_run);
+		else if (rep.nresults)
+			print_summary(p, &rep, env, &cancel); /* the store failed mid-run */
 		promote_report_release(&rep);
 		rc = cmd_err(&e);
 		goto out;
@@ -172,23 +198,8 @@ static int promote_exec(struct app *app, struct cmd_args *args)
 		size_t cnt[PROMOTE_OUTCOMES] = { 0 };
 		for (size_t i = 0; i < rep.nresults; i++)
 			cnt[rep.results[i].outcome]++;
-		if (!app->json) {
-			printf("promote to %s (run %s): %zu healthy, %zu soaking, %zu rolled back, "
-			       "%zu failed, %zu skipped",
-			       p->envs[env].name, rep.run_id, cnt[PROMOTE_HEALTHY], cnt[PROMOTE_SOAKING],
-			       cnt[PROMOTE_ROLLED_BACK], cnt[PROMOTE_FAILED], cnt[PROMOTE_SKIPPED]);
-			if (cnt[PROMOTE_INTERRUPTED])
-				printf(", %zu interrupted", cnt[PROMOTE_INTERRUPTED]);
-			putchar('\n');
-			if (rep.paused)
-				printf("paused by an open incident of level 2 or more: nothing new started\n");
-			if (rep.cancelled && cancel_level(&cancel) >= 2)
-				printf("cancelled: the running steps were stopped (killed); the next "
-				       "promote repairs and retries what was interrupted\n");
-			else if (rep.cancelled)
-				printf("cancelled: the running steps finished; the next promote retries what "
-				       "was not started\n");
-		}
+		if (!app->json)
+			print_summary(p, &rep, env, &cancel);
 		rc = cnt[PROMOTE_ROLLED_BACK] || cnt[PROMOTE_FAILED] || cnt[PROMOTE_INTERRUPTED] ||
 				     rep.cancelled
 			     ? EXIT_FAILED
@@ -200,12 +211,6 @@ out:
 	free(waves);
 	free(projects);
 	return rc;
-}
-
-/* --dry-run runs nothing and writes nothing: it opens the store read only */
-static bool promote_reads_only(const struct cmd_args *a)
-{
-	return cmd_flag(a, "dry-run");
 }
 
 static const struct cmd_opt promote_opts[] = {
@@ -235,11 +240,14 @@ const struct cmd_entry cmd_promote_entry = {
 		"TEXT by a person holding a role of the environment's freeze_override.\n"
 		"A promotion (not --dry-run) needs a person allowed to change the environment\n"
 		"(its promoters; the plan's identity says who you are).\n"
-		"Exit status: 0 all healthy or soaking, 1 a rollback or failure, 3 nothing ready.\n",
+		"A store that fails mid-run (locked past TOLLGATE_STORE_WAIT, a full disk, a\n"
+		"server gone) stops the run: nothing new starts, nothing more is written, and\n"
+		"what the store holds is reported and left for the next promote to repair.\n"
+		"Exit status: 0 all healthy or soaking, 1 a rollback, a failure, an interrupted\n"
+		"promotion or a store that failed mid-run, 3 nothing ready.\n",
 	.opts = promote_opts,
 	.min_args = 0,
 	.max_args = 0,
 	.needs = NEEDS_STORE,
-	.reads_only = promote_reads_only,
 	.exec = promote_exec,
 };

@@ -65,6 +65,7 @@ static int soak_exec(struct app *app, struct cmd_args *args)
 		if (soak_run(app->plan, app->store, now, &o, &rep, &e) < 0) {
 			cmd_progress_end(&pg);
 			cmd_progress_signals(NULL);
+			soak_report_release(&rep);
 			soak_report_release(&all);
 			return cmd_err(&e);
 		}

@@ -392,12 +392,11 @@ const struct cmd_entry cmd_status_entry = {
 	.help = "Each cell shows the state, the version live there (after a rollback, the one\n"
 		"restored and beside it the one that failed), since when, and for a project not\n"
 		"yet there its target date; LATE when the target date has passed (TOLLGATE_NOW\n"
-		"overrides the clock). Open incidents and blockers follow the board. Versions\n"
-		"are cut only on a terminal too narrow for them.\n",
+		"overrides the clock on a rehearsal store). Open incidents and blockers follow\n"
+		"the board. Versions are cut only on a terminal too narrow for them.\n",
 	.opts = status_opts,
 	.min_args = 0,
 	.max_args = 0,
-	.needs = NEEDS_STORE,
-	.reads_only = cmd_reads_always,
+	.needs = NEEDS_STORE | READ_ONLY,
 	.exec = status_exec,
 };

@@ -63,11 +63,11 @@ const struct cmd_entry cmd_why_entry = {
 	.summary = "each readiness rule with ok / not ok and what is missing",
 	.help = "Evaluates the eight rules of SPEC §3 (source, depends_on, wave_order, gates,\n"
 		"checklist, blockers, freeze, incidents) for promoting PROJECT to ENV now\n"
-		"(TOLLGATE_NOW overrides the clock). Exit 0 when ready, 3 when not.\n",
+		"(TOLLGATE_NOW overrides the clock on a rehearsal store). Exit 0 when ready,\n"
+		"3 when not.\n",
 	.opts = NULL,
 	.min_args = 2,
 	.max_args = 2,
-	.needs = NEEDS_STORE,
-	.reads_only = cmd_reads_always,
+	.needs = NEEDS_STORE | READ_ONLY,
 	.exec = why_exec,
 };

@@ -19,12 +19,18 @@
 static struct {
 	bool json;
 	bool written;
+	bool rehearsal;
 } cmd_stdout;
 
 void cmd_output_init(bool json)
 {
 	cmd_stdout.json = json;
 	cmd_stdout.written = false;
+}
+
+void cmd_output_rehearsal(bool rehearsal)
+{
+	cmd_stdout.rehearsal = rehearsal;
 }
 
 void cmd_output_written(void)
@@ -67,6 +73,7 @@ extern const struct cmd_entry cmd_promote_entry;
 extern const struct cmd_entry cmd_soak_entry;
 extern const struct cmd_entry cmd_rollback_entry;
 extern const struct cmd_entry cmd_log_entry;
+extern const struct cmd_entry cmd_forget_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_init_entry,
@@ -89,6 +96,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_soak_entry,
 	&cmd_rollback_entry,
 	&cmd_log_entry,
+	&cmd_forget_entry,
 	NULL,
 };
 
@@ -235,7 +243,10 @@ const char *cmd_color(const struct app *app, const char *code)
 int cmd_print_json(void *json)
 {
 	struct strbuf sb = STRBUF_INIT;
-	int rc = encode_text(json, &sb);
+	int rc;
+	if (cmd_stdout.rehearsal && json_is_object((json_t *)json))
+		json_object_set_new(json, "rehearsal", json_true());
+	rc = encode_text(json, &sb);
 	if (rc == 0)
 		fwrite(sb.buf, 1, sb.len, stdout);
 	json_decref(json);
@@ -244,8 +255,7 @@ int cmd_print_json(void *json)
 	return rc;
 }
 
-bool cmd_reads_always(const struct cmd_args *a)
+bool cmd_reads_only(const struct cmd_entry *e, const struct cmd_args *a)
 {
-	(void)a;
-	return true;
+	return (e->needs & READ_ONLY) || cmd_flag(a, "dry-run");
 }

@@ -39,6 +39,7 @@ struct app {
 	struct plan_diags *diags; /* the plan's warnings (validate prints them) */
 	struct store *store; /* opened when the entry NEEDS_STORE */
 	int64_t now;         /* TOLLGATE_NOW or the clock, read once */
+	bool rehearsal;      /* the store is a rehearsal store: every output says so */
 	const char *argv0;
 };
 
@@ -73,6 +74,11 @@ enum {
 	NEEDS_PLAN = 1 << 0,
 	NEEDS_STORE = 1 << 1 | 1 << 0, /* a store needs its plan */
 	NEEDS_PERSON = 1 << 2,         /* --as / TOLLGATE_USER must name a person */
+	/* never changes the state: opens the store read only, and runs (with a
+	 * warning) while the store holds state for ids the plan no longer has;
+	 * every other command that opens the store refuses then (as does one
+	 * given --dry-run: see cmd_reads_only) */
+	READ_ONLY = 1 << 3,
 };
 
 struct cmd_entry {
@@ -83,14 +89,17 @@ struct cmd_entry {
 	const struct cmd_opt *opts; /* terminated by {NULL} ; may be NULL */
 	int min_args, max_args;     /* positionals; max -1 = unbounded */
 	unsigned needs;
-	/* With NEEDS_STORE: does this run only read the store? Then the store
-	 * is opened read only (store_open_opts.read_only), so that it works for
-	 * a user who may only read it. NULL: it writes. */
-	bool (*reads_only)(const struct cmd_args *a);
 	int (*exec)(struct app *app, struct cmd_args *args);
+	/* May be NULL. True when, with these arguments, stdout is a document
+	 * or data for a program (the report, `log --head`): no "rehearsal:"
+	 * line is put before it (the report carries its own banner). */
+	bool (*plain_stdout)(const struct cmd_args *args);
 };
-/* reads_only for a command that never writes the store */
-bool cmd_reads_always(const struct cmd_args *a);
+/* Does this run of e only read (READ_ONLY, or --dry-run)? Then the store
+ * is opened read only (store_open_opts.read_only: it works for a user who
+ * may only read it, and on a full disk), and state for ids the plan no
+ * longer has is a warning, not a refusal. */
+bool cmd_reads_only(const struct cmd_entry *e, const struct cmd_args *a);
 
 const struct cmd_entry *cmd_find(const char *name);
 extern const struct cmd_entry *const cmd_table[];
@@ -106,6 +115,15 @@ int cmd_err(const struct err *e); /* prints e, returns its exit status */
  * else prints why nobody acts (app->nobody) and returns EXIT_USAGE. */
 int cmd_need_person(const struct app *app, const char *what);
 void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* main.c, once the store is open (cmd-forget.c): carry the state of ids the
+ * plan's `moved` renames over, warn about state for ids the plan no longer
+ * has, and when `changing` (the name of a command about to change the
+ * state; NULL for a read) refuse to go on. 0, or the exit status. */
+int cmd_check_orphans(struct app *app, const char *changing);
+/* validate (cmd-forget.c): the same warnings, read only (nothing is moved),
+ * one string each in *out (the caller frees them and *out); the count. */
+size_t cmd_orphan_warnings(struct app *app, char ***out);
 
 /* `validate --json` on a rejected plan: {"valid": false, "errors": [...]} (cmd-validate.c). */
 int cmd_validate_print_failure(const struct plan_diags *d);
@@ -134,6 +152,9 @@ void cmd_output_safe(bool text_stdout);
 void cmd_output_raw(const char *bytes);
 /* main.c: say whether stdout carries JSON (--json), before the command runs. */
 void cmd_output_init(bool json);
+/* main.c: the store is a rehearsal store: every JSON document cmd_print_json
+ * writes gets "rehearsal": true. */
+void cmd_output_rehearsal(bool rehearsal);
 /* A command that writes JSON to stdout by itself says so (no error document
  * is added after it). */
 void cmd_output_written(void);

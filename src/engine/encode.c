@@ -200,6 +200,8 @@ int encode_status_board(const struct status_board *b, struct strbuf *out)
 	strbuf_addstr(out, "{\n");
 	rc |= member(out, true, "plan", jstr(p->id));
 	rc |= member(out, false, "now", encode_time(b->now));
+	if (b->st.rehearsal)
+		rc |= member(out, false, "rehearsal", json_true());
 	strbuf_addstr(out, ",\n  \"cells\": [");
 	for (size_t i = 0; i < b->ncells; i++) {
 		strbuf_addstr(out, i ? ",\n    " : "\n    ");

@@ -43,6 +43,7 @@ struct rp {
 	long pgid;
 	bool pgid_pending; /* started; its process group not in the lease yet */
 	bool has_lease;
+	enum store_state stored; /* what the store holds for it, as this run last committed */
 };
 
 /* A step that ended, its row not written yet (promote-write.c). */
@@ -84,6 +85,8 @@ struct prun {
 	int64_t last_pause_ms, last_renew_ms;
 	bool paused;
 	char pause_why[700];
+	/* a store operation failed: nothing new starts (no next step, no
+	 * dependent, no rollback) and nothing more is written; err says why */
 	bool store_failed;
 	struct err err;
 	struct promote_running *running_buf;
@@ -133,7 +136,17 @@ void prun_skip(struct prun *r, struct rp *rp, const char *why);
 void prun_skip_dependents(struct prun *r, struct rp *rp, const char *why);
 /* rp reached soaking/healthy (committed): its dependents may start. */
 void prun_unlock_dependents(struct prun *r, struct rp *rp);
+/* The store failed (the first failure is kept, and told to the observer):
+ * from now on the run starts nothing and writes nothing. */
 void prun_store_fail(struct prun *r, const struct err *e);
+/* rp stops here because the store failed: reported `interrupted`, its
+ * detail saying what happened (what: "deploy ended; verify did not run")
+ * and what the store still holds (rp->stored, under this run's lease, which
+ * the next promote repairs); its dependents are skipped. */
+void prun_strand(struct prun *r, struct rp *rp, const char *what);
+/* prun_strand of project i, which waits for its next step (rp->step): "deploy
+ * ended; verify did not run". Nothing when it is not active. */
+void prun_strand_next(struct prun *r, size_t i);
 
 /* ---- promote-write.c: the write path ---- */
 /* Queue a step's end (its row) for the tick's commit. */

@@ -144,10 +144,34 @@ void prun_unlock_dependents(struct prun *r, struct rp *rp)
 
 void prun_store_fail(struct prun *r, const struct err *e)
 {
-	if (!r->store_failed) {
-		r->store_failed = true;
-		r->err = *e;
+	if (r->store_failed)
+		return;
+	r->store_failed = true;
+	r->err = *e;
+	if (r->o->obs && r->o->obs->note) {
+		char *note = xasprintf("the store failed: %s; nothing new starts and nothing more is "
+				       "written, the running steps finish",
+				       e->msg);
+		r->o->obs->note(r->o->obs->ctx, NULL, note);
+		free(note);
 	}
+}
+
+void prun_strand(struct prun *r, struct rp *rp, const char *what)
+{
+	char *d;
+
+	if (rp->stored == STATE_DEPLOYING || rp->stored == STATE_VERIFYING)
+		d = xasprintf("%s: the store failed; it still holds %s %s under this run's lease, "
+			      "which the next promote repairs (interrupted) and retries",
+			      what, store_state_name(rp->stored), rp->version);
+	else
+		d = xasprintf("%s: the store failed; it holds %s", what,
+			      store_state_name(rp->stored));
+	rp->has_lease = false; /* left to the repair: no longer renewed */
+	prun_result(r, rp, PROMOTE_INTERRUPTED, d);
+	prun_skip_dependents(r, rp, "not started: the store failed");
+	free(d);
 }
 
 /* ---- steps ----------------------------------------------------------------- */
@@ -168,6 +192,19 @@ static const char *step_cmd(const struct prun *r, const struct rp *rp)
 	return NULL;
 }
 
+/* "verify", "measure-errors": rp's next step, as its log names it. */
+static void step_label(const struct prun *r, const struct rp *rp, char *buf, size_t n)
+{
+	switch (rp->step) {
+	case STEP_DEPLOY: snprintf(buf, n, "deploy"); break;
+	case STEP_VERIFY: snprintf(buf, n, "verify"); break;
+	case STEP_ROLLBACK: snprintf(buf, n, "rollback"); break;
+	case STEP_MEASURE:
+		snprintf(buf, n, "measure-%s", r->plan->triggers[r->trigs[rp->trig]].id);
+		break;
+	}
+}
+
 /* Fill out with rp's current step. */
 static int give(struct prun *r, size_t i, struct exec_task *out)
 {
@@ -175,15 +212,7 @@ static int give(struct prun *r, size_t i, struct exec_task *out)
 
 	penv_release(&rp->pe);
 	free(rp->log);
-	switch (rp->step) {
-	case STEP_DEPLOY: snprintf(rp->step_name, sizeof(rp->step_name), "deploy"); break;
-	case STEP_VERIFY: snprintf(rp->step_name, sizeof(rp->step_name), "verify"); break;
-	case STEP_ROLLBACK: snprintf(rp->step_name, sizeof(rp->step_name), "rollback"); break;
-	case STEP_MEASURE:
-		snprintf(rp->step_name, sizeof(rp->step_name), "measure-%s",
-			 r->plan->triggers[r->trigs[rp->trig]].id);
-		break;
-	}
+	step_label(r, rp, rp->step_name, sizeof(rp->step_name));
 	penv_build(&rp->pe, &r->c, rp->project, r->env, rp->version, rp->previous, rp->step_name);
 	rp->log = pctx_log_path(&r->c, rp->project, r->env, rp->step_name);
 	memset(&rp->task, 0, sizeof(rp->task));
@@ -207,6 +236,25 @@ static int give(struct prun *r, size_t i, struct exec_task *out)
 	r->nrunning++;
 	*out = rp->task;
 	return 1;
+}
+
+void prun_strand_next(struct prun *r, size_t i)
+{
+	struct rp *rp = &r->v[i];
+	char next[160];
+	char *what;
+
+	if (rp->st != RP_ACTIVE)
+		return;
+	step_label(r, rp, next, sizeof(next));
+	if (rp->step == STEP_ROLLBACK)
+		what = xasprintf("%s; its rollback did not run", rp->fail_detail);
+	else if (rp->step_name[0])
+		what = xasprintf("%s ended; %s did not run", rp->step_name, next);
+	else
+		what = xasprintf("%s did not run", next);
+	prun_strand(r, rp, what);
+	free(what);
 }
 
 /* The first step at or after `from` that has a command; false: none left. */
@@ -385,6 +433,12 @@ static int next_task(void *cb, struct exec_task *out)
 		if (r->cont_len) {
 			/* what the next step follows from is committed first */
 			prun_flush(r);
+			if (r->store_failed) {
+				/* it was not: no next step, no rollback */
+				while (r->cont_len)
+					prun_strand_next(r, cont_pop(r));
+				continue;
+			}
 			if (r->cont_len)
 				return give(r, cont_pop(r), out);
 			continue;
@@ -434,6 +488,19 @@ static void on_finish(void *cb, const struct exec_task *t, const struct exec_res
 	if (r->o->obs && r->o->obs->step_end)
 		r->o->obs->step_end(r->o->obs->ctx, rp_id(r, rp), rp->step_name, ok, how,
 				    ok ? "" : res->tail ? res->tail : "", rp->log, exec_result_ms(res));
+	if (r->store_failed) {
+		/* nothing of it is written and nothing follows it (no verify,
+		 * no rollback): the store keeps what it holds for the repair */
+		char *what;
+		if (rp->step == STEP_ROLLBACK)
+			what = xasprintf("%s; its rollback %s", rp->fail_detail,
+					 ok ? "ran" : how);
+		else
+			what = xasprintf("%s %s", rp->step_name, ok ? "ended" : how);
+		prun_strand(r, rp, what);
+		free(what);
+		return;
+	}
 	prun_step_ended(r, i, res);
 
 	if (rp->step == STEP_ROLLBACK) {

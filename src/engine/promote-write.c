@@ -156,26 +156,54 @@ static int write_one(struct prun *r, const struct pwrite *w, struct err *e)
 
 /* What follows a committed (ok) or lost (!ok) state change. A success has
  * unlocked its dependents already (tick_write): they start in the same
- * transaction at the earliest, so never before it is committed. */
-static void after_write(struct prun *r, const struct pwrite *w, bool ok, const struct err *e)
+ * transaction at the earliest, so never before it is committed. A lost
+ * change means the store failed: the run stops (prun_store_fail), and the
+ * outcome reported is what the store still holds (prun_strand), never the
+ * one that could not be written. A lost change that is not final leaves
+ * its project waiting for its next step, which never comes (next_task). */
+static void after_write(struct prun *r, const struct pwrite *w, bool ok)
 {
 	struct rp *rp = &r->v[w->i];
 	bool success = w->outcome == PROMOTE_SOAKING || w->outcome == PROMOTE_HEALTHY;
 
+	if (ok)
+		rp->stored = w->st;
 	if (!w->final)
 		return;
+	if (!ok) {
+		char *what;
+		if (success)
+			what = xasprintf("%s ended; '%s' could not be written", rp->step_name,
+					 store_state_name(w->st));
+		else
+			what = xasprintf("%s; '%s' could not be written",
+					 w->pdetail ? w->pdetail : promote_outcome_name(w->outcome),
+					 store_state_name(w->st));
+		prun_strand(r, rp, what);
+		free(what);
+		return;
+	}
 	rp->has_lease = false;
-	if (success && ok) {
+	if (success) {
 		prun_result(r, rp, w->outcome, NULL);
-	} else if (success) {
-		prun_result(r, rp, PROMOTE_FAILED, e->msg);
-		prun_skip_dependents(r, rp, NULL);
 	} else {
-		/* the rollback ran (or could not): that is the outcome even
-		 * when the store lost its record */
 		prun_result(r, rp, w->outcome, w->rdetail ? w->rdetail : w->pdetail);
 		prun_skip_dependents(r, rp, w->skip_why);
 	}
+}
+
+/* The store failed before this tick: what is queued is not written. */
+static void drop_queued(struct prun *r)
+{
+	r->npending = 0;
+	for (size_t k = 0; k < r->nsteps; k++)
+		free(r->steps[k].log);
+	r->nsteps = 0;
+	for (size_t k = 0; k < r->nwrites; k++) {
+		after_write(r, &r->writes[k], false);
+		pwrite_release(&r->writes[k]);
+	}
+	r->nwrites = 0;
 }
 
 /* Open the tick's transaction if it is not, and write what is queued into
@@ -186,6 +214,10 @@ static void tick_write(struct prun *r)
 
 	if (!have && !r->tick_open)
 		return;
+	if (r->store_failed && !r->tick_open) {
+		drop_queued(r);
+		return;
+	}
 	if (!r->tick_open) {
 		r->tick_open = true;
 		r->tick_ok = store_begin_batch(r->c.store, &r->tick_err) == 0;
@@ -227,17 +259,18 @@ static void tick_end(struct prun *r)
 		struct rp *rp = &r->v[r->starting[k]];
 		if (r->tick_ok && rp->st == RP_ACTIVE && !rp->has_lease) {
 			rp->has_lease = true;
+			rp->stored = STATE_DEPLOYING;
 			continue;
 		}
 		if (rp->st == RP_ACTIVE) {
 			rp->st = RP_QUEUED;
-			prun_skip(r, rp, r->tick_err.msg);
+			prun_skip(r, rp, "not started: the store failed");
 		}
 	}
 	r->nstarting = 0;
 	r->ninflight = 0;
 	for (size_t k = 0; k < n; k++) {
-		after_write(r, &r->inflight[k], r->tick_ok, &r->tick_err);
+		after_write(r, &r->inflight[k], r->tick_ok);
 		pwrite_release(&r->inflight[k]);
 	}
 	err_init(&r->tick_err);
@@ -323,7 +356,7 @@ bool prun_tick_start(struct prun *r, size_t i)
 		r->tick_ok = store_begin_batch(r->c.store, &r->tick_err) == 0;
 	}
 	if (!r->tick_ok) {
-		prun_skip(r, &r->v[i], r->tick_err.msg);
+		prun_skip(r, &r->v[i], "not started: the store failed");
 		return false;
 	}
 	arena_init(&a);
@@ -331,7 +364,7 @@ bool prun_tick_start(struct prun *r, size_t i)
 	arena_release(&a);
 	if (rc < 0) {
 		r->tick_ok = false;
-		prun_skip(r, &r->v[i], r->tick_err.msg);
+		prun_skip(r, &r->v[i], "not started: the store failed");
 		return false;
 	}
 	if (rc == 0)
@@ -355,6 +388,11 @@ void prun_settle(struct prun *r)
 		if (rp->st != RP_ACTIVE) {
 			prun_result(r, rp, PROMOTE_SKIPPED,
 				    r->rep->cancelled ? "not started: cancelled" : "not started");
+			continue;
+		}
+		if (r->store_failed) {
+			/* nothing is written: the next run repairs it */
+			prun_strand_next(r, i);
 			continue;
 		}
 		{

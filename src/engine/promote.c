@@ -198,7 +198,10 @@ int promote_run(const struct plan *p, struct store *s, int64_t now, const struct
 	if (promote_schedule(&r, e) < 0)
 		goto out;
 	if (r.store_failed) {
-		*e = r.err;
+		err_setr(e, ERR_FAILED, r.err.reason,
+			 "the store failed mid-run, so promote stopped: %s; once the store works, the "
+			 "next promote repairs what this run left deploying or verifying",
+			 r.err.msg);
 		goto out;
 	}
 	rc = 0;

@@ -92,9 +92,23 @@ int rollback_run(const struct plan *p, struct store *s, int64_t now, const struc
 	else
 		detail = xasprintf("the rollback by %s failed (%s): needs a person%s%s", c.actor, how,
 				   o->reason ? "; reason: " : "", o->reason ? o->reason : "");
-	if (promote_set_state(&c, o->project, o->env, ok ? STATE_ROLLED_BACK : STATE_FAILED,
-			      cur.version, cur.previous_version, 0, detail, "rollback", true, e) < 0)
-		goto out_release;
+	{
+		struct err we;
+		err_init(&we);
+		if (promote_set_state(&c, o->project, o->env, ok ? STATE_ROLLED_BACK : STATE_FAILED,
+				      cur.version, cur.previous_version, 0, detail, "rollback", true,
+				      &we) < 0) {
+			/* the store failed: say what ran and what the store still
+			 * holds; the lease is left to the repair of the next run */
+			err_setr(e, ERR_FAILED, we.reason,
+				 "the rollback of %s in %s %s, but the store could not record it: %s; "
+				 "it still holds %s %s there: run 'tollgate rollback %s %s' again once "
+				 "the store works",
+				 pr->id, env_s, ok ? "ran" : "failed", we.msg,
+				 store_state_name(cur.state), cur.version, pr->id, env_s);
+			goto out;
+		}
+	}
 	out->project = o->project;
 	out->env = o->env;
 	out->version = xstrdup(cur.version);

@@ -110,9 +110,16 @@ static int soak_pair(struct pctx *c, const struct state *st, int project, int en
 		if (promote_measure_breached(tr, &task, &res, why, sizeof(why))) {
 			int lv = tr->level > 0 ? tr->level : 1;
 			breached = true;
-			if (promote_open_incident(c, lv, env, project, why, &incident, e) < 0) {
+			err_init(&se);
+			if (promote_open_incident(c, lv, env, project, why, &incident, &se) < 0) {
+				/* no incident, so no rollback either: the lease is
+				 * left to the repair of the next run */
+				err_setr(e, ERR_FAILED, se.reason,
+					 "%s in %s: %s, but the store could not open its incident: "
+					 "%s; the rollback did not run and it still soaks there",
+					 pid_s, env_s, why, se.msg);
 				exec_result_release(&res);
-				goto release;
+				goto out;
 			}
 			if (c->obs && c->obs->note) {
 				char note[700];
@@ -146,10 +153,19 @@ static int soak_pair(struct pctx *c, const struct state *st, int project, int en
 			detail = xasprintf("%s during soak; %s has no rollback command: needs a person",
 					   why, pid_s);
 		}
-		if (promote_set_state(c, project, env, ok ? STATE_ROLLED_BACK : STATE_FAILED,
-				      cur.version, cur.previous_version, 0, detail, NULL, true, e) < 0) {
-			free(detail);
-			goto release;
+		{
+			struct err we;
+			err_init(&we);
+			if (promote_set_state(c, project, env, ok ? STATE_ROLLED_BACK : STATE_FAILED,
+					      cur.version, cur.previous_version, 0, detail, NULL, true,
+					      &we) < 0) {
+				err_setr(e, ERR_FAILED, we.reason,
+					 "%s in %s: %s; but the store could not record it: %s; it "
+					 "still holds soaking %s there",
+					 pid_s, env_s, detail, we.msg, cur.version);
+				free(detail);
+				goto out;
+			}
 		}
 		soak_result(c, out, project, env, cur.version, cur.previous_version,
 			    ok ? PROMOTE_ROLLED_BACK : PROMOTE_FAILED, detail, incident);
@@ -158,10 +174,17 @@ static int soak_pair(struct pctx *c, const struct state *st, int project, int en
 		goto out;
 	}
 	if (now >= cur.soak_until && level == 0) {
+		struct err we;
+		err_init(&we);
 		if (promote_set_state(c, project, env, STATE_HEALTHY, cur.version,
 				      cur.previous_version, 0, "soak passed", "promotion.healthy", true,
-				      e) < 0)
-			goto release;
+				      &we) < 0) {
+			err_setr(e, ERR_FAILED, we.reason,
+				 "the soak of %s %s in %s passed, but the store could not record it: "
+				 "%s; it still holds soaking there",
+				 pid_s, cur.version, env_s, we.msg);
+			goto out;
+		}
 		soak_result(c, out, project, env, cur.version, cur.previous_version, PROMOTE_HEALTHY,
 			    NULL, 0);
 		rc = 0;

@@ -56,6 +56,7 @@ int state_load_opts(struct state *st, const struct plan *p, struct store *s,
 	state_init_empty(st, p);
 	st->now = o->now;
 	st->live = true;
+	st->rehearsal = store_is_rehearsal(s);
 	if (o->projects) {
 		ids = xcalloc(o->nprojects + 1, sizeof(*ids));
 		st->loaded = xcalloc(p->nprojects + 1, 1);

@@ -132,6 +132,7 @@ struct state {
 	const struct plan *plan;
 	int64_t now; /* the time the hold window was counted back from */
 	bool live;   /* read from a store (false: built by hand, or nothing loaded) */
+	bool rehearsal; /* read from a rehearsal store (store_is_rehearsal) */
 	size_t nprojects, nenvs;
 	struct state_cell *cells; /* [project * nenvs + env] */
 	size_t napprovals, approvals_alloc;

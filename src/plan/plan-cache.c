@@ -247,6 +247,7 @@ static void walk_plan(struct walk *w, struct plan *p)
 	struct plan_activity_group *post;
 	struct plan_change *changes;
 	struct plan_next_steps *next;
+	struct plan_moved *moved;
 
 	STR(w, p->path);
 	STR(w, p->dir);
@@ -408,6 +409,11 @@ static void walk_plan(struct walk *w, struct plan *p)
 	for (size_t i = 0; next && i < p->nnext; i++) {
 		STR(w, next[i].title);
 		walk_strv(w, &next[i].items, next[i].nitems);
+	}
+	moved = ARR(w, p->moved, p->nmoved);
+	for (size_t i = 0; moved && i < p->nmoved; i++) {
+		STR(w, moved[i].from);
+		STR(w, moved[i].to);
 	}
 	walk_strv(w, &p->secrets, p->nsecrets);
 	maps = ARR(w, p->maps, 1);
@@ -610,6 +616,10 @@ static bool model_ok(const struct plan *p)
 	for (size_t i = 0; i < p->nnext; i++)
 		if (!strv_ok(p->next[i].items, p->next[i].nitems))
 			return false;
+	for (size_t i = 0; i < p->nmoved; i++)
+		if ((unsigned)p->moved[i].kind >= PLAN_KIND_COUNT || !p->moved[i].from ||
+		    !p->moved[i].to)
+			return false;
 	if (!strv_ok(p->secrets, p->nsecrets))
 		return false;
 	/* the maps of every kind a lookup may ask for */
@@ -666,6 +676,7 @@ static uint32_t layout_of(void)
 		sizeof(struct plan_comm), sizeof(struct plan_activity_group), sizeof(struct plan_change),
 		sizeof(struct plan_next_steps), sizeof(struct plan_maps), sizeof(struct plan_refs),
 		sizeof(struct strmap), sizeof(struct plan_target), sizeof(struct plan_freeze),
+		sizeof(struct plan_moved),
 	};
 	uint32_t h = 2166136261u;
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {

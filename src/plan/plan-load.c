@@ -1272,6 +1272,63 @@ static void load_tables(struct loader *ld)
 	}
 }
 
+/* moved: [{project: ledger, to: ledger-svc}, {env: prod-eu, to: prod-emea}] —
+ * whether the ids exist is plan-validate.c's */
+static void load_moved(struct loader *ld)
+{
+	struct plan *p = ld->p;
+	size_t n;
+	const struct ynode *l = top_list(ld, "moved", &n);
+
+	p->moved = arena_alloc(ld->a, (n ? n : 1) * sizeof(*p->moved));
+	for (size_t i = 0; i < n; i++) {
+		struct plan_moved *mv = &p->moved[p->nmoved];
+		const struct ynode *m = entry_map(ld, l->u.kids[i], "moved"), *from = NULL, *to;
+		enum plan_kind kind = PLAN_KIND_PROJECT;
+		int nkinds = 0;
+		char where[64];
+
+		if (!m)
+			continue;
+		entry_name(where, sizeof(where), "moved", "moved", NULL, i);
+		check_keys(ld, m, KEYS("project", "env", "gate", "item", "wave", "blocker", "to"),
+			   where);
+		for (int k = 0; k < PLAN_KIND_COUNT; k++) {
+			const struct ynode *f = field(m, plan_kind_key((enum plan_kind)k));
+			if (!f)
+				continue;
+			if (nkinds++) {
+				plan_ld_error(ld, f,
+					      "%s names two ids ('%s' and '%s'); one renamed id per entry",
+					      where, plan_kind_key(kind), plan_kind_key((enum plan_kind)k));
+				continue;
+			}
+			kind = (enum plan_kind)k;
+			from = f;
+		}
+		if (!nkinds) {
+			plan_ld_error(ld, m,
+				      "%s names no id; write {project: OLD, to: NEW} (or env, gate, item, "
+				      "wave, blocker)",
+				      where);
+			continue;
+		}
+		to = field(m, "to");
+		if (!to) {
+			plan_ld_error(ld, m, "missing required key 'to' in %s (the %s's new id)", where,
+				      plan_kind_name(kind));
+			continue;
+		}
+		if (nkinds > 1 || !get_id(ld, from, plan_kind_key(kind), &mv->from) ||
+		    !get_id(ld, to, "to", &mv->to))
+			continue;
+		mv->kind = kind;
+		mv->loc = ynode_loc(from);
+		mv->to_loc = ynode_loc(to);
+		p->nmoved++;
+	}
+}
+
 /* secrets: [NAME, PREFIX*]: environment variables no step is given */
 static void load_secrets(struct loader *ld)
 {
@@ -1300,7 +1357,7 @@ void plan_map_tree(struct loader *ld)
 		"blockers",   "risks",      "triggers",     "milestones",
 		"notify",     "resources",  "escalation",   "rollback_procedure",
 		"communication", "post_promotion", "changelog", "next_steps",
-		"secrets",    "identity",   "store_mode", NULL,
+		"moved",      "secrets",    "identity",   "store_mode", NULL,
 	};
 	struct plan *p = ld->p;
 
@@ -1348,4 +1405,5 @@ void plan_map_tree(struct loader *ld)
 	load_notify(ld);
 	load_secrets(ld);
 	load_tables(ld);
+	load_moved(ld);
 }

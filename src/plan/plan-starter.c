@@ -127,7 +127,14 @@ const char plan_starter_text[] =
 	"\n"
 	"# Webhooks: the URL comes from the named environment variable.\n"
 	"# notify:\n"
-	"#   - {webhook_env: TOLLGATE_SLACK_WEBHOOK, events: [promotion.failed, rollback, incident]}\n";
+	"#   - {webhook_env: TOLLGATE_SLACK_WEBHOOK, events: [promotion.failed, rollback, incident]}\n"
+	"\n"
+	"# Renamed an id the store holds state for (a project, env, gate, item or\n"
+	"# blocker)? Say so, and its state follows it (once, in the audit log);\n"
+	"# without it, commands warn and refuse to change state until the old id\n"
+	"# is moved or dropped with 'tollgate forget KIND ID --reason TEXT'.\n"
+	"# moved:\n"
+	"#   - {project: old-api, to: api}\n";
 
 char *plan_starter(const char *login)
 {

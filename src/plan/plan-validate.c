@@ -515,6 +515,66 @@ static void warn_unused(struct loader *ld)
 			plan_ld_warnl(ld, p->people[i].loc, "person '%s' has no role", p->people[i].id);
 }
 
+/*
+ * moved: the new id is in the plan, the old one is not (its state is what
+ * moves), an old id moves once, and no two old ids move onto one new id (their
+ * state would collide).
+ */
+static void check_moved(struct loader *ld)
+{
+	struct plan *p = ld->p;
+	struct strmap from[PLAN_KIND_COUNT], to[PLAN_KIND_COUNT];
+
+	for (int k = 0; k < PLAN_KIND_COUNT; k++) {
+		strmap_init(&from[k], NULL, p->nmoved);
+		strmap_init(&to[k], NULL, p->nmoved);
+	}
+	for (size_t i = 0; i < p->nmoved; i++) {
+		const struct plan_moved *mv = &p->moved[i];
+		const char *kind = plan_kind_name(mv->kind);
+		int prev;
+
+		if (!strcmp(mv->from, mv->to)) {
+			plan_ld_errorl(ld, mv->to_loc, "%s '%s' is moved to itself; drop the entry",
+				       kind, mv->from);
+			continue;
+		}
+		if (plan_kind_index(p, mv->kind, mv->to) < 0) {
+			const char *best = ld->nsuggest++ < MAX_SUGGESTIONS
+						   ? plan_kind_suggest(p, mv->kind, mv->to)
+						   : NULL;
+			if (best)
+				plan_ld_errorl(ld, mv->to_loc,
+					       "%s '%s' is moved to unknown %s '%s'; did you mean '%s'?",
+					       kind, mv->from, kind, mv->to, best);
+			else
+				plan_ld_errorl(ld, mv->to_loc,
+					       "%s '%s' is moved to unknown %s '%s'; 'to' names the "
+					       "id it has now",
+					       kind, mv->from, kind, mv->to);
+		}
+		if (plan_kind_index(p, mv->kind, mv->from) >= 0)
+			plan_ld_errorl(ld, mv->loc,
+				       "%s '%s' is moved to '%s' but is still in the plan; a moved "
+				       "id is one the plan no longer has",
+				       kind, mv->from, mv->to);
+		prev = strmap_put(&from[mv->kind], mv->from, (int)i);
+		if (prev >= 0)
+			plan_ld_errorl(ld, mv->loc, "%s '%s' is moved twice (also on line %d)", kind,
+				       mv->from, p->moved[prev].loc.line);
+		prev = strmap_put(&to[mv->kind], mv->to, (int)i);
+		if (prev >= 0 && strcmp(p->moved[prev].from, mv->from))
+			plan_ld_errorl(ld, mv->to_loc,
+				       "%s '%s' and '%s' are both moved to '%s'; their state would "
+				       "collide: move one and forget the other",
+				       kind, p->moved[prev].from, mv->from, mv->to);
+	}
+	for (int k = 0; k < PLAN_KIND_COUNT; k++) {
+		strmap_release(&from[k]);
+		strmap_release(&to[k]);
+	}
+}
+
 void plan_validate(struct loader *ld)
 {
 	if (!ld->root)
@@ -524,6 +584,7 @@ void plan_validate(struct loader *ld)
 	check_identity(ld);
 	check_project_cycles(ld);
 	check_wave_cycles(ld);
+	check_moved(ld);
 	warn_targets(ld);
 	warn_unused(ld);
 }

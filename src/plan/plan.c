@@ -340,6 +340,89 @@ SUGGEST(plan_suggest_item, items, nitems, id)
 SUGGEST(plan_suggest_blocker, blockers, nblockers, id)
 SUGGEST(plan_suggest_person, people, npeople, id)
 
+/* by kind */
+
+static const char *const kind_names[PLAN_KIND_COUNT] = {
+	"project", "environment", "gate", "checklist item", "wave", "blocker",
+};
+static const char *const kind_keys[PLAN_KIND_COUNT] = {
+	"project", "env", "gate", "item", "wave", "blocker",
+};
+
+const char *plan_kind_name(enum plan_kind k)
+{
+	return (unsigned)k < PLAN_KIND_COUNT ? kind_names[k] : "id";
+}
+
+const char *plan_kind_key(enum plan_kind k)
+{
+	return (unsigned)k < PLAN_KIND_COUNT ? kind_keys[k] : "id";
+}
+
+int plan_kind_parse(const char *key, enum plan_kind *out)
+{
+	for (int k = 0; key && k < PLAN_KIND_COUNT; k++)
+		if (!strcmp(key, kind_keys[k])) {
+			*out = (enum plan_kind)k;
+			return 0;
+		}
+	return -1;
+}
+
+int plan_kind_index(const struct plan *p, enum plan_kind k, const char *id)
+{
+	switch (k) {
+	case PLAN_KIND_PROJECT: return plan_project_index(p, id);
+	case PLAN_KIND_ENV: return plan_env_index(p, id);
+	case PLAN_KIND_GATE: return plan_gate_index(p, id);
+	case PLAN_KIND_ITEM: return plan_item_index(p, id);
+	case PLAN_KIND_WAVE: return plan_wave_index(p, id);
+	case PLAN_KIND_BLOCKER: return plan_blocker_index(p, id);
+	default: return -1;
+	}
+}
+
+const char *plan_kind_suggest(const struct plan *p, enum plan_kind k, const char *id)
+{
+	switch (k) {
+	case PLAN_KIND_PROJECT: return plan_suggest_project(p, id);
+	case PLAN_KIND_ENV: return plan_suggest_env(p, id);
+	case PLAN_KIND_GATE: return plan_suggest_gate(p, id);
+	case PLAN_KIND_ITEM: return plan_suggest_item(p, id);
+	case PLAN_KIND_WAVE: return plan_suggest_wave(p, id);
+	case PLAN_KIND_BLOCKER: return plan_suggest_blocker(p, id);
+	default: return NULL;
+	}
+}
+
+const char *plan_kind_id(const struct plan *p, enum plan_kind k, int i)
+{
+	if (i < 0 || (size_t)i >= plan_kind_count(p, k))
+		return NULL;
+	switch (k) {
+	case PLAN_KIND_PROJECT: return p->projects[i].id;
+	case PLAN_KIND_ENV: return p->envs[i].name;
+	case PLAN_KIND_GATE: return p->gates[i].id;
+	case PLAN_KIND_ITEM: return p->items[i].id;
+	case PLAN_KIND_WAVE: return p->waves[i].id;
+	case PLAN_KIND_BLOCKER: return p->blockers[i].id;
+	default: return NULL;
+	}
+}
+
+size_t plan_kind_count(const struct plan *p, enum plan_kind k)
+{
+	switch (k) {
+	case PLAN_KIND_PROJECT: return p->nprojects;
+	case PLAN_KIND_ENV: return p->nenvs;
+	case PLAN_KIND_GATE: return p->ngates;
+	case PLAN_KIND_ITEM: return p->nitems;
+	case PLAN_KIND_WAVE: return p->nwaves;
+	case PLAN_KIND_BLOCKER: return p->nblockers;
+	default: return 0;
+	}
+}
+
 bool plan_person_has_role(const struct plan_person *who, const char *role)
 {
 	if (!who || !role)

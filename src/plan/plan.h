@@ -254,6 +254,26 @@ struct plan_next_steps {
 	const char **items;
 };
 
+/* The kinds of ids that name state in the store, and `moved` may rename. */
+enum plan_kind {
+	PLAN_KIND_PROJECT,
+	PLAN_KIND_ENV,
+	PLAN_KIND_GATE,
+	PLAN_KIND_ITEM,
+	PLAN_KIND_WAVE,
+	PLAN_KIND_BLOCKER,
+	PLAN_KIND_COUNT
+};
+
+/* A `moved` entry ({project: ledger, to: ledger-svc}): the id `from`, gone
+ * from the plan, is now `to`; the store's state of `from` is carried over
+ * to `to` once (engine/orphans.h). */
+struct plan_moved {
+	enum plan_kind kind;
+	const char *from, *to;
+	struct plan_loc loc, to_loc; /* of the old id and of the new one */
+};
+
 /* How the acting person is known (issue 9 §5, docs/plan.md `identity`). */
 enum plan_identity {
 	IDENTITY_CLAIM = 0, /* --as / TOLLGATE_USER, unchecked */
@@ -303,6 +323,8 @@ struct plan {
 	struct plan_activity_group *post;
 	struct plan_change *changes;
 	struct plan_next_steps *next;
+	size_t nmoved;
+	struct plan_moved *moved;
 
 	/* secrets: names of environment variables (NAME, or PREFIX*) that
 	 * never reach a step, check or measure, beside the store's own */
@@ -380,6 +402,18 @@ int plan_item_index(const struct plan *p, const char *id);
 int plan_blocker_index(const struct plan *p, const char *id);
 int plan_person_index(const struct plan *p, const char *id);
 int plan_trigger_index(const struct plan *p, const char *id);
+/* The id lookups and "did you mean" by kind (PLAN_KIND_*). */
+int plan_kind_index(const struct plan *p, enum plan_kind k, const char *id);
+const char *plan_kind_suggest(const struct plan *p, enum plan_kind k, const char *id);
+/* "project", "environment", "gate", "checklist item", "wave", "blocker" */
+const char *plan_kind_name(enum plan_kind k);
+/* The key naming the kind in the plan and on the command line: "project",
+ * "env", "gate", "item", "wave", "blocker"; plan_kind_parse: 0 or -1. */
+const char *plan_kind_key(enum plan_kind k);
+int plan_kind_parse(const char *key, enum plan_kind *out);
+/* The plan's id of kind k at index i. */
+const char *plan_kind_id(const struct plan *p, enum plan_kind k, int i);
+size_t plan_kind_count(const struct plan *p, enum plan_kind k);
 /* "did you mean": the closest id of that kind, or NULL. */
 const char *plan_suggest_env(const struct plan *p, const char *name);
 const char *plan_suggest_project(const struct plan *p, const char *id);

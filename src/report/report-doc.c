@@ -173,6 +173,13 @@ static void header(struct walk *w)
 	}
 	OPS->heading_end(w->d, 1);
 
+	if (w->st->rehearsal) {
+		/* first, before anything a reader could take for the real release */
+		OPS->field_begin(w->d, "Rehearsal");
+		OPS->badge(w->d, TONE_WARN, "REHEARSAL");
+		text(w, " from a rehearsal store (made with TOLLGATE_NOW): not the real release");
+		OPS->field_end(w->d);
+	}
 	field(w, "Plan ID", p->id);
 	field(w, "Created", p->created ? util_fmt_date(p->created, date, sizeof(date)) : NULL);
 	field(w, "Project Manager", p->manager);

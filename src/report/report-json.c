@@ -576,6 +576,8 @@ int rp_render_json(const struct plan *p, const struct state *st, int64_t now,
 	json_object_set_new(o, "plan", plan_obj(p));
 	json_object_set_new(o, "generated_at", encode_time(now));
 	json_object_set_new(o, "live", json_boolean(st->live));
+	if (st->rehearsal)
+		json_object_set_new(o, "rehearsal", json_true());
 	json_object_set_new(o, "summary", summary_obj(p, st, &sb));
 	json_object_set_new(o, "waves", waves_arr(p, st, now, &sb));
 	json_object_set_new(o, "milestones", milestones_arr(p, st, now));

@@ -176,6 +176,12 @@ static int read_head(struct store *s, struct head_ctx *c, struct err *e)
 	return 0;
 }
 
+static int at_row(void *ctx, const struct store_row *r)
+{
+	*(int64_t *)ctx = row_int(r, 0);
+	return 0;
+}
+
 int audit_read_head(struct store *s, struct err *e)
 {
 	struct head_ctx c;
@@ -183,6 +189,14 @@ int audit_read_head(struct store *s, struct err *e)
 		return -1;
 	s->head_seq = c.seq;
 	memcpy(s->head_hash, c.hash, sizeof(s->head_hash));
+	s->head_at = 0;
+	if (c.seq > 0) {
+		/* the head entry's time: the next entry is never dated before it
+		 * (a missing row, which verify reports, leaves 0) */
+		struct store_val p = sv_int(c.seq);
+		if (store_q(s, sql_audit_at, &p, 1, at_row, &s->head_at, e) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -264,6 +278,7 @@ int audit_append(struct store *s, struct err *e)
 			goto out;
 	}
 	s->head_seq = en.seq;
+	s->head_at = en.at;
 	memcpy(s->head_hash, hex, sizeof(hex));
 	rc = 0;
 out:
@@ -580,6 +595,8 @@ int store_log_append_bulk(struct store *s, int64_t now, int64_t n, struct err *e
 	if (audit_read_head(s, e) < 0)
 		goto fail;
 	memcpy(hashes[BULK_ROWS], s->head_hash, 65); /* the previous batch's last */
+	if (now < s->head_at)
+		now = s->head_at; /* never dated before the head */
 	while (done < n) {
 		int rows = n - done >= BULK_ROWS ? BULK_ROWS : (int)(n - done);
 		for (int i = 0; i < rows; i++) {

@@ -30,7 +30,7 @@
  * pulls in some twenty libraries (Kerberos, LDAP, GnuTLS …) whose loading
  * would double the start-up time of every command on the SQLite default.
  */
-#define PQ_FUNCS(X) X(PQclear) X(PQresultStatus) X(PQexec) X(PQtransactionStatus) X(PQntuples) X(PQerrorMessage) X(PQstatus) X(PQsetNoticeProcessor) X(PQresultErrorMessage) X(PQprepare) X(PQnfields) X(PQgetvalue) X(PQgetlength) X(PQgetisnull) X(PQfinish) X(PQexecPrepared) X(PQexecParams) X(PQconnectdbParams) X(PQcmdTuples) X(PQsendQueryParams) X(PQsetSingleRowMode) X(PQgetResult) X(PQgetCancel) X(PQcancel) X(PQfreeCancel) X(PQenterPipelineMode) X(PQexitPipelineMode) X(PQpipelineSync) X(PQreset) X(PQresultErrorField) X(PQuser)
+#define PQ_FUNCS(X) X(PQclear) X(PQresultStatus) X(PQexec) X(PQtransactionStatus) X(PQntuples) X(PQerrorMessage) X(PQstatus) X(PQsetNoticeProcessor) X(PQresultErrorMessage) X(PQprepare) X(PQnfields) X(PQgetvalue) X(PQgetlength) X(PQgetisnull) X(PQfinish) X(PQexecPrepared) X(PQexecParams) X(PQconnectdbParams) X(PQcmdTuples) X(PQsendQueryParams) X(PQsetSingleRowMode) X(PQgetResult) X(PQgetCancel) X(PQcancel) X(PQfreeCancel) X(PQenterPipelineMode) X(PQexitPipelineMode) X(PQpipelineSync) X(PQreset) X(PQresultErrorField) X(PQhost) X(PQport) X(PQuser)
 #define PQ_DECLARE(f) static __typeof__(f) *pq_##f;
 PQ_FUNCS(PQ_DECLARE)
 #define PQclear pq_PQclear
@@ -63,6 +63,8 @@ PQ_FUNCS(PQ_DECLARE)
 #define PQpipelineSync pq_PQpipelineSync
 #define PQreset pq_PQreset
 #define PQresultErrorField pq_PQresultErrorField
+#define PQhost pq_PQhost
+#define PQport pq_PQport
 #define PQuser pq_PQuser
 
 /*
@@ -132,12 +134,13 @@ struct pg_stmt {
 struct pg_conn {
 	PGconn *conn;
 	bool read_only; /* a reader's session: default_transaction_read_only */
-	int64_t wait_ms; /* lock_timeout of a write transaction */
+	int64_t wait_ms; /* lock_timeout of a transaction */
 	void (*waiting)(void *ctx, const char *holder);
 	void *waiting_ctx;
 	struct pg_stmt *stmts;
 	size_t nstmts, alloc;
 	char *plan; /* bound to every :plan */
+	bool reconnect_failed; /* the last pg_reconnect found no server */
 };
 
 static void pg_quiet(void *arg, const char *msg)
@@ -342,7 +345,8 @@ static bool pg_reconnect(void *conn)
 			return false;
 	}
 	PQreset(c->conn);
-	if (PQstatus(c->conn) != CONNECTION_OK)
+	c->reconnect_failed = PQstatus(c->conn) != CONNECTION_OK;
+	if (c->reconnect_failed)
 		return false;
 	{
 		struct err ignored;
@@ -408,11 +412,16 @@ static int pg_begin_write(struct pg_conn *c, int64_t ms, struct err *e)
 static int pg_begin(void *conn, bool write, struct err *e)
 {
 	struct pg_conn *c = conn;
-	const char *sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+	char sql[128];
 	int64_t first_ms = c->wait_ms;
 	struct err first;
 
 	err_init(&first);
+	/* a read waits for a table lock (a DBA's LOCK TABLE, a migration) no
+	 * longer than a write would */
+	snprintf(sql, sizeof(sql),
+		 "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL lock_timeout = %lld",
+		 (long long)c->wait_ms);
 	if (!write) {
 		if (pg_exec(c, sql, &first) == 0)
 			return 0;
@@ -845,17 +854,94 @@ static void pg_set_plan(void *conn, const char *plan)
 	c->plan = xstrdup(plan ? plan : "");
 }
 
+/*
+ * A failure whose session is lost is worded as such, naming the server,
+ * whatever statement met it first: "server closed the connection
+ * unexpectedly" alone does not say what happened. When connecting again
+ * failed too (the server stopped, crashed or is out of reach) the server is
+ * gone, and what connecting said is added. (No reconnect here: the store's
+ * own retry of a coordination write asks pg_reconnect, which must find the
+ * session lost.)
+ */
+static int pg_failed(struct pg_conn *c, struct err *e)
+{
+	char first[400], again[400];
+	const char *m, *f;
+	size_t n;
+
+	if (PQstatus(c->conn) != CONNECTION_BAD || e->code == ERR_NONE || err_is(e, REASON_BUSY))
+		return -1;
+	snprintf(first, sizeof(first), "%.390s", e->msg);
+	m = PQerrorMessage(c->conn);
+	f = m ? strstr(m, "failed: ") : NULL;
+	if (f && (size_t)(f - m) < strcspn(m, "\n"))
+		m = f + 8;
+	n = m ? strcspn(m, "\n") : 0;
+	while (n > 0 && (m[n - 1] == ' ' || m[n - 1] == '\r'))
+		n--;
+	snprintf(again, sizeof(again), "%.*s", (int)n, m ? m : "");
+	if (!c->reconnect_failed)
+		snprintf(e->msg, sizeof(e->msg),
+			 "the session with the PostgreSQL server %s:%s was lost (%s); nothing of "
+			 "this change was written; try again",
+			 PQhost(c->conn) ? PQhost(c->conn) : "?",
+			 PQport(c->conn) ? PQport(c->conn) : "?", first);
+	else
+		snprintf(e->msg, sizeof(e->msg),
+			 "the PostgreSQL server %s:%s is gone (%s%s%s); start it again or check "
+			 "the network, then try again",
+			 PQhost(c->conn) ? PQhost(c->conn) : "?",
+			 PQport(c->conn) ? PQport(c->conn) : "?", first,
+			 again[0] && strcmp(again, first) ? "; connecting again: " : "",
+			 again[0] && strcmp(again, first) ? again : "");
+	e->reason = REASON_IO;
+	return -1;
+}
+
+static int pgv_begin(void *conn, bool write, struct err *e)
+{
+	return pg_begin(conn, write, e) < 0 ? pg_failed(conn, e) : 0;
+}
+
+static int pgv_commit(void *conn, struct err *e)
+{
+	return pg_commit(conn, e) < 0 ? pg_failed(conn, e) : 0;
+}
+
+static int pgv_exec(void *conn, const char *sql, struct err *e)
+{
+	return pg_exec(conn, sql, e) < 0 ? pg_failed(conn, e) : 0;
+}
+
+static int64_t pgv_query(void *conn, const char *sql, const struct store_val *params, int nparams,
+			 unsigned flags, store_row_fn fn, void *ctx, struct err *e)
+{
+	int64_t r = pg_query(conn, sql, params, nparams, flags, fn, ctx, e);
+	if (r == -1 && e->code != ERR_NONE)
+		pg_failed(conn, e);
+	return r;
+}
+
+static int pgv_batch(void *conn, const struct store_batch_q *q, size_t n, bool snapshot,
+		     struct err *e)
+{
+	int r = pg_batch(conn, q, n, snapshot, e);
+	if (r < 0)
+		pg_failed(conn, e);
+	return r;
+}
+
 const struct store_backend store_backend_pg = {
 	.name = "postgres",
 	.open = pg_open,
 	.close = pg_close,
-	.begin = pg_begin,
-	.commit = pg_commit,
+	.begin = pgv_begin,
+	.commit = pgv_commit,
 	.rollback = pg_rollback,
-	.exec = pg_exec,
-	.query = pg_query,
+	.exec = pgv_exec,
+	.query = pgv_query,
 	.set_plan = pg_set_plan,
-	.batch = pg_batch,
+	.batch = pgv_batch,
 	.reconnect = pg_reconnect,
 	.owner = pg_owner,
 	.sql_has_table = "SELECT count(*) FROM (SELECT to_regclass(CAST(? AS text)) AS r) AS t"

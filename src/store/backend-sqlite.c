@@ -265,25 +265,25 @@ static int sq_full(const struct sq_conn *c, int sys, struct err *e)
 	struct statvfs vfs;
 
 	if (sys == EDQUOT) {
-		strbuf_addstr(&sb, "your disk quota on '");
+		strbuf_addstr(&sb, "your disk quota where the store is ('");
 		strbuf_add_scrubbed(&sb, dir, false);
-		strbuf_addstr(&sb, "' is used up; free some of it");
+		strbuf_addstr(&sb, "') is used up; free some of it");
 	} else if (sys == EFBIG) {
 		strbuf_addstr(&sb, "a file size limit (ulimit -f) stops the store '");
 		strbuf_add_scrubbed(&sb, c->path ? c->path : "", false);
 		strbuf_addstr(&sb, "' from growing; raise it");
 	} else {
-		strbuf_addstr(&sb, "the disk holding '");
+		strbuf_addstr(&sb, "the disk that holds the store is full ('");
 		strbuf_add_scrubbed(&sb, dir, false);
-		strbuf_addstr(&sb, "' is full");
+		strbuf_addch(&sb, '\'');
 		if (statvfs(dir, &vfs) == 0) {
-			strbuf_addstr(&sb, " (");
+			strbuf_addstr(&sb, ", ");
 			sq_add_size(&sb, (unsigned long long)vfs.f_bavail * vfs.f_frsize);
-			strbuf_addstr(&sb, " free)");
+			strbuf_addstr(&sb, " free");
 		}
-		strbuf_addstr(&sb, "; free some space there");
+		strbuf_addstr(&sb, "); free space on it");
 	}
-	strbuf_addstr(&sb, ", then run the command again");
+	strbuf_addstr(&sb, ", then try again");
 	err_setr(e, ERR_FAILED, REASON_IO, "%s", sb.buf);
 	strbuf_release(&sb);
 	free(dir);

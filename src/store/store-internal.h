@@ -129,6 +129,8 @@ struct store {
 	 * change's entry will be head_seq + 1, chained to head_hash */
 	int64_t head_seq;
 	char head_hash[65];
+	int64_t head_at; /* the time of entry head_seq (0: none) */
+	bool rehearsal;  /* meta 'clock' is 'rehearsal' */
 	char *bulk_sql; /* multi-row audit insert, built once (stable address) */
 	struct audit_hasher *hasher; /* audit.c's digest context, made on the
 				      * first append */
@@ -147,6 +149,10 @@ int64_t store_q(struct store *s, const char *sql, const struct store_val *p, int
  * otherwise a fresh one committed (or rolled back on error) here. */
 int store_in_write(struct store *s, int (*fn)(struct store *s, void *ctx, struct err *e), void *ctx,
 		   struct err *e);
+
+/* Run fn in a read transaction (or the open one) for one consistent view. */
+int store_in_read(struct store *s, int (*fn)(struct store *s, void *ctx, struct err *e), void *ctx,
+		  struct err *e);
 
 /* -1 with ERR_USAGE unless id is a valid id ("invalid <what> '<id>': …"). */
 int store_check_id(const char *what, const char *id, struct err *e);
@@ -175,9 +181,11 @@ void store_clean_text(struct strbuf *out, const char *s, size_t max, bool tail);
 /* The SQL, written once (store-sql.c). */
 extern const char *const sql_schema[]; /* sql_schema[v-1] migrates v-1 -> v */
 extern const char *const sql_adopt[];  /* after v3: rows without a plan -> :plan */
-extern const char sql_get_version[];
 extern const char sql_set_version[];
 extern const char sql_meta_create[];
+extern const char sql_meta_open[];
+extern const char sql_meta_set_clock[];
+extern const char sql_audit_at[];
 extern const char sql_audit_head[];
 extern const char sql_audit_set_head[];
 extern const char sql_audit_insert[];
@@ -213,6 +221,7 @@ extern const char sql_lease_del[];
 extern const char sql_lease_all[];
 extern const char sql_lease_cas[];
 extern const char sql_lease_push[];
+extern const char sql_state_ids[];
 extern const char sql_step_put[];
 extern const char sql_step_list[];
 extern const char sql_session_user[]; /* backends with users only */
@@ -242,6 +251,30 @@ enum store_write_id {
 	W_REJECTION_ALLOW_ENV,
 	W_REJECTION_ALLOW_ALL,
 	W_REJECTION_ROW,
+	W_PROMOTION_MOVE_PROJECT,
+	W_HISTORY_MOVE_PROJECT,
+	W_INCIDENT_MOVE_PROJECT,
+	W_PROMOTION_MOVE_ENV,
+	W_HISTORY_MOVE_ENV,
+	W_INCIDENT_MOVE_ENV,
+	W_APPROVAL_MOVE_GATE,
+	W_TICK_MOVE_ITEM,
+	W_BLOCKER_MOVE_ID,
+	W_PROMOTION_FORGET_PROJECT,
+	W_HISTORY_FORGET_PROJECT,
+	W_PROMOTION_FORGET_ENV,
+	W_HISTORY_FORGET_ENV,
+	W_APPROVAL_FORGET_GATE,
+	W_TICK_FORGET_ITEM,
+	W_BLOCKER_FORGET_ID,
+	W_APPROVAL_VERSION_MOVE_PROJECT,
+	W_APPROVAL_VERSION_MOVE_GATE,
+	W_REJECTION_MOVE_PROJECT,
+	W_REJECTION_MOVE_ENV,
+	W_APPROVAL_VERSION_FORGET_PROJECT,
+	W_APPROVAL_VERSION_FORGET_GATE,
+	W_REJECTION_FORGET_PROJECT,
+	W_REJECTION_FORGET_ENV,
 	W_COUNT
 };
 struct store_write {
@@ -250,6 +283,18 @@ struct store_write {
 	int nparams;
 };
 extern const struct store_write store_writes[W_COUNT];
+
+/* What renaming or forgetting an id of one kind runs (store-ids.c): state
+ * writes of the registry, then coordination rows (leases, step runs: not
+ * state, not in the log's row changes). */
+struct store_id_sql {
+	enum store_write_id writes[6];
+	size_t nwrites;
+	const char *coord[2];
+	size_t ncoord;
+};
+extern const struct store_id_sql store_id_moves[STORE_ID_KINDS];
+extern const struct store_id_sql store_id_forgets[STORE_ID_KINDS];
 
 struct store_table {
 	const char *name;     /* "approval" */

@@ -201,7 +201,11 @@ const char *const sql_schema[] = { schema_v1, schema_v2, schema_v3, schema_v4, s
 
 const char sql_meta_create[] =
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
-const char sql_get_version[] = "SELECT value FROM meta WHERE key = 'schema_version'";
+/* what an open reads: the schema version and the clock the store was made on */
+const char sql_meta_open[] =
+	"SELECT key, value FROM meta WHERE key IN ('schema_version', 'clock')";
+/* written once, when the store is created: 'rehearsal' or 'real' */
+const char sql_meta_set_clock[] = "INSERT INTO meta (key, value) VALUES ('clock', ?)";
 const char sql_set_version[] =
 	"INSERT INTO meta (key, value) VALUES ('schema_version', ?)"
 	" ON CONFLICT (key) DO UPDATE SET value = excluded.value";
@@ -221,6 +225,8 @@ const char sql_audit_last[] =
 	" ORDER BY seq";
 const char sql_audit_count[] = "SELECT COUNT(*) FROM audit WHERE plan = :plan";
 const char sql_audit_last_at[] = "SELECT COALESCE(MAX(at), 0) FROM audit WHERE plan = :plan";
+/* the time of the head entry: the next one is never dated before it */
+const char sql_audit_at[] = "SELECT at FROM audit WHERE plan = :plan AND seq = ?";
 /* every plan with state or a log in the store (the v4 baseline) */
 const char sql_plans_all[] =
 	"SELECT plan FROM plan_meta UNION SELECT plan FROM promotion"
@@ -418,6 +424,98 @@ const char sql_step_list[] =
 	" AND (CAST(? AS TEXT) IS NULL OR step = ?)"
 	" ORDER BY started DESC, run_id DESC LIMIT ?";
 
+/* ---- ids the state names: renames and forgetting (store-ids.c) ------------- */
+
+/*
+ * The distinct ids the state names (store_each_state_id): (kind, id), kind as
+ * enum store_id_kind, each once. The promotions' pairs, the approvals, ticks
+ * and blockers, and the projects and environments of rejections and of
+ * approvals given for a project's version that no promotion names (small
+ * tables: each row looks its id up in promotion's key); history, leases and
+ * step runs follow their promotions, and incidents are records of what
+ * happened, resolved by number. (An environment's rows are all over the
+ * table: DISTINCT, in a subquery, reads it once into a small hash instead of
+ * sorting it, several times faster on SQLite.)
+ */
+const char sql_state_ids[] =
+	"SELECT 0, project FROM promotion WHERE plan = :plan GROUP BY project"
+	" UNION ALL SELECT * FROM (SELECT DISTINCT 1, env FROM promotion WHERE plan = :plan) AS e"
+	" UNION ALL SELECT 2, gate FROM approval WHERE plan = :plan GROUP BY gate"
+	" UNION ALL SELECT 3, item FROM tick WHERE plan = :plan"
+	" UNION ALL SELECT 4, id FROM blocker WHERE plan = :plan"
+	" UNION ALL SELECT 0, x.project FROM (SELECT project FROM rejection WHERE plan = :plan"
+	" UNION SELECT project FROM approval_version WHERE plan = :plan) AS x"
+	" WHERE NOT EXISTS (SELECT 1 FROM promotion p WHERE p.plan = :plan"
+	" AND p.project = x.project)"
+	" UNION ALL SELECT 1, y.env FROM (SELECT DISTINCT env FROM rejection"
+	" WHERE plan = :plan AND env <> '*') AS y"
+	" WHERE NOT EXISTS (SELECT 1 FROM promotion p WHERE p.plan = :plan AND p.env = y.env)";
+
+/* Renames (the plan's `moved`): params (to, from). */
+#define MOVE(t, col) "UPDATE " t " SET " col " = ? WHERE plan = :plan AND " col " = ?"
+static const char sql_promotion_move_project[] = MOVE("promotion", "project");
+static const char sql_history_move_project[] = MOVE("promotion_history", "project");
+static const char sql_incident_move_project[] = MOVE("incident", "project");
+static const char sql_promotion_move_env[] = MOVE("promotion", "env");
+static const char sql_history_move_env[] = MOVE("promotion_history", "env");
+static const char sql_incident_move_env[] = MOVE("incident", "env");
+static const char sql_approval_move_gate[] = MOVE("approval", "gate");
+static const char sql_tick_move_item[] = MOVE("tick", "item");
+static const char sql_blocker_move_id[] = MOVE("blocker", "id");
+static const char sql_approval_version_move_project[] = MOVE("approval_version", "project");
+static const char sql_approval_version_move_gate[] = MOVE("approval_version", "gate");
+static const char sql_rejection_move_project[] = MOVE("rejection", "project");
+static const char sql_rejection_move_env[] = MOVE("rejection", "env");
+static const char sql_lease_move_project[] = MOVE("lease", "project");
+static const char sql_step_move_project[] = MOVE("step_run", "project");
+static const char sql_lease_move_env[] = MOVE("lease", "env");
+static const char sql_step_move_env[] = MOVE("step_run", "env");
+#undef MOVE
+
+/* Forgetting (`tollgate forget`): param (id). Incidents stay. */
+#define FORGET(t, col) "DELETE FROM " t " WHERE plan = :plan AND " col " = ?"
+static const char sql_promotion_forget_project[] = FORGET("promotion", "project");
+static const char sql_history_forget_project[] = FORGET("promotion_history", "project");
+static const char sql_promotion_forget_env[] = FORGET("promotion", "env");
+static const char sql_history_forget_env[] = FORGET("promotion_history", "env");
+static const char sql_approval_forget_gate[] = FORGET("approval", "gate");
+static const char sql_tick_forget_item[] = FORGET("tick", "item");
+static const char sql_blocker_forget_id[] = FORGET("blocker", "id");
+static const char sql_approval_version_forget_project[] = FORGET("approval_version", "project");
+static const char sql_approval_version_forget_gate[] = FORGET("approval_version", "gate");
+static const char sql_rejection_forget_project[] = FORGET("rejection", "project");
+static const char sql_rejection_forget_env[] = FORGET("rejection", "env");
+static const char sql_lease_forget_project[] = FORGET("lease", "project");
+static const char sql_step_forget_project[] = FORGET("step_run", "project");
+static const char sql_lease_forget_env[] = FORGET("lease", "env");
+static const char sql_step_forget_env[] = FORGET("step_run", "env");
+#undef FORGET
+
+/* Per enum store_id_kind: the state writes (registered below, so that the
+ * log records and replays them) and the coordination rows that follow. */
+const struct store_id_sql store_id_moves[STORE_ID_KINDS] = {
+	[STORE_ID_PROJECT] = { { W_PROMOTION_MOVE_PROJECT, W_HISTORY_MOVE_PROJECT,
+				 W_INCIDENT_MOVE_PROJECT, W_APPROVAL_VERSION_MOVE_PROJECT,
+				 W_REJECTION_MOVE_PROJECT }, 5,
+			       { sql_lease_move_project, sql_step_move_project }, 2 },
+	[STORE_ID_ENV] = { { W_PROMOTION_MOVE_ENV, W_HISTORY_MOVE_ENV, W_INCIDENT_MOVE_ENV,
+			     W_REJECTION_MOVE_ENV }, 4,
+			   { sql_lease_move_env, sql_step_move_env }, 2 },
+	[STORE_ID_GATE] = { { W_APPROVAL_MOVE_GATE, W_APPROVAL_VERSION_MOVE_GATE }, 2, { NULL }, 0 },
+	[STORE_ID_ITEM] = { { W_TICK_MOVE_ITEM }, 1, { NULL }, 0 },
+	[STORE_ID_BLOCKER] = { { W_BLOCKER_MOVE_ID }, 1, { NULL }, 0 },
+};
+const struct store_id_sql store_id_forgets[STORE_ID_KINDS] = {
+	[STORE_ID_PROJECT] = { { W_PROMOTION_FORGET_PROJECT, W_HISTORY_FORGET_PROJECT,
+				 W_APPROVAL_VERSION_FORGET_PROJECT, W_REJECTION_FORGET_PROJECT }, 4,
+			       { sql_lease_forget_project, sql_step_forget_project }, 2 },
+	[STORE_ID_ENV] = { { W_PROMOTION_FORGET_ENV, W_HISTORY_FORGET_ENV, W_REJECTION_FORGET_ENV }, 3,
+			   { sql_lease_forget_env, sql_step_forget_env }, 2 },
+	[STORE_ID_GATE] = { { W_APPROVAL_FORGET_GATE, W_APPROVAL_VERSION_FORGET_GATE }, 2, { NULL }, 0 },
+	[STORE_ID_ITEM] = { { W_TICK_FORGET_ITEM }, 1, { NULL }, 0 },
+	[STORE_ID_BLOCKER] = { { W_BLOCKER_FORGET_ID }, 1, { NULL }, 0 },
+};
+
 /* ---- the registry of state writes ------------------------------------------ */
 
 /* Indexed by enum store_write_id. The name is what the log records. */
@@ -443,6 +541,37 @@ const struct store_write store_writes[W_COUNT] = {
 	[W_REJECTION_ALLOW_ENV] = { "rejection.allow_env", sql_rejection_allow_env, 7 },
 	[W_REJECTION_ALLOW_ALL] = { "rejection.allow_all", sql_rejection_allow_all, 5 },
 	[W_REJECTION_ROW] = { "rejection.row", sql_rejection_row, 10 },
+	/* the plan's `moved` (issue 9 item 4): params (to, from) */
+	[W_PROMOTION_MOVE_PROJECT] = { "promotion.move_project", sql_promotion_move_project, 2 },
+	[W_HISTORY_MOVE_PROJECT] = { "history.move_project", sql_history_move_project, 2 },
+	[W_INCIDENT_MOVE_PROJECT] = { "incident.move_project", sql_incident_move_project, 2 },
+	[W_PROMOTION_MOVE_ENV] = { "promotion.move_env", sql_promotion_move_env, 2 },
+	[W_HISTORY_MOVE_ENV] = { "history.move_env", sql_history_move_env, 2 },
+	[W_INCIDENT_MOVE_ENV] = { "incident.move_env", sql_incident_move_env, 2 },
+	[W_APPROVAL_MOVE_GATE] = { "approval.move_gate", sql_approval_move_gate, 2 },
+	[W_TICK_MOVE_ITEM] = { "tick.move_item", sql_tick_move_item, 2 },
+	[W_BLOCKER_MOVE_ID] = { "blocker.move_id", sql_blocker_move_id, 2 },
+	/* `tollgate forget`: param (id) */
+	[W_PROMOTION_FORGET_PROJECT] = { "promotion.forget_project", sql_promotion_forget_project, 1 },
+	[W_HISTORY_FORGET_PROJECT] = { "history.forget_project", sql_history_forget_project, 1 },
+	[W_PROMOTION_FORGET_ENV] = { "promotion.forget_env", sql_promotion_forget_env, 1 },
+	[W_HISTORY_FORGET_ENV] = { "history.forget_env", sql_history_forget_env, 1 },
+	[W_APPROVAL_FORGET_GATE] = { "approval.forget_gate", sql_approval_forget_gate, 1 },
+	[W_TICK_FORGET_ITEM] = { "tick.forget_item", sql_tick_forget_item, 1 },
+	[W_BLOCKER_FORGET_ID] = { "blocker.forget_id", sql_blocker_forget_id, 1 },
+	/* the same for the tables of schema v5 */
+	[W_APPROVAL_VERSION_MOVE_PROJECT] = { "approval_version.move_project",
+					      sql_approval_version_move_project, 2 },
+	[W_APPROVAL_VERSION_MOVE_GATE] = { "approval_version.move_gate",
+					   sql_approval_version_move_gate, 2 },
+	[W_REJECTION_MOVE_PROJECT] = { "rejection.move_project", sql_rejection_move_project, 2 },
+	[W_REJECTION_MOVE_ENV] = { "rejection.move_env", sql_rejection_move_env, 2 },
+	[W_APPROVAL_VERSION_FORGET_PROJECT] = { "approval_version.forget_project",
+						sql_approval_version_forget_project, 1 },
+	[W_APPROVAL_VERSION_FORGET_GATE] = { "approval_version.forget_gate",
+					     sql_approval_version_forget_gate, 1 },
+	[W_REJECTION_FORGET_PROJECT] = { "rejection.forget_project", sql_rejection_forget_project, 1 },
+	[W_REJECTION_FORGET_ENV] = { "rejection.forget_env", sql_rejection_forget_env, 1 },
 };
 
 /*

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "plan/plan.h"
 #include "store/store-internal.h"
@@ -180,13 +181,22 @@ static int int_row(void *ctx, const struct store_row *r)
 struct version_ctx {
 	int64_t v;
 	bool found;
+	bool rehearsal;
 };
 
+/* A row of sql_meta_open: (key, value). */
 static int version_row(void *ctx, const struct store_row *r)
 {
 	struct version_ctx *c = ctx;
-	c->v = row_int(r, 0);
-	c->found = true;
+	const struct store_val *k = &r->v[0], *v = &r->v[1];
+	if (k->type != SV_TEXT)
+		return 0;
+	if (k->len == 14 && !memcmp(k->s, "schema_version", 14)) {
+		c->v = row_int(r, 1);
+		c->found = true;
+	} else if (k->len == 5 && !memcmp(k->s, "clock", 5)) {
+		c->rehearsal = v->type == SV_TEXT && v->len == 9 && !memcmp(v->s, "rehearsal", 9);
+	}
 	return 0;
 }
 
@@ -283,27 +293,31 @@ static int write_baselines(struct store *s, struct err *e)
 	return rc;
 }
 
-static int migrate(struct store *s, struct err *e)
+/* 0 ready, 1 not there (o->existing_only), -1 error */
+static int migrate(struct store *s, const struct store_open_opts *o, struct err *e)
 {
-	struct version_ctx vc = { 0, false };
+	struct version_ctx vc = { 0, false, false };
 	struct err ignored;
 	int64_t known = STORE_SCHEMA_VERSION;
 	char buf[24];
 
 	/* fast path: an up-to-date store needs no write lock */
 	err_init(&ignored);
-	if (s->be->query(s->conn, sql_get_version, NULL, 0, 0, version_row, &vc, &ignored) >= 0 &&
-	    vc.found && vc.v == known)
+	if (s->be->query(s->conn, sql_meta_open, NULL, 0, 0, version_row, &vc, &ignored) >= 0 &&
+	    vc.found && vc.v == known) {
+		s->rehearsal = vc.rehearsal;
 		return 0;
+	}
 	if (vc.found && vc.v > known)
 		goto newer;
+	if (o->existing_only)
+		return 1;
 
 	if (s->be->begin(s->conn, true, e) < 0)
 		return -1;
-	vc.found = false;
-	vc.v = 0;
+	vc = (struct version_ctx){ 0, false, false };
 	if (s->be->exec(s->conn, sql_meta_create, e) < 0 ||
-	    s->be->query(s->conn, sql_get_version, NULL, 0, 0, version_row, &vc, e) < 0)
+	    s->be->query(s->conn, sql_meta_open, NULL, 0, 0, version_row, &vc, e) < 0)
 		goto fail;
 	if (vc.v > known) {
 		s->be->rollback(s->conn);
@@ -324,6 +338,14 @@ static int migrate(struct store *s, struct err *e)
 	}
 	if (vc.v >= 1 && vc.v < 4 && write_baselines(s, e) < 0)
 		goto fail;
+	if (!vc.v) {
+		/* a new store: it is a rehearsal store for good, or never */
+		struct store_val p = sv_text(o->rehearsal ? "rehearsal" : "real");
+		if (s->be->query(s->conn, sql_meta_set_clock, &p, 1, 0, NULL, NULL, e) < 0)
+			goto fail;
+		vc.rehearsal = o->rehearsal;
+	}
+	s->rehearsal = vc.rehearsal;
 	return s->be->commit(s->conn, e);
 fail:
 	s->be->rollback(s->conn);
@@ -387,7 +409,7 @@ static int open_write(struct store *s, const char *target, const struct store_op
 			 why.msg);
 		return -1;
 	}
-	if (migrate(s, &why) < 0) {
+	if (migrate(s, o, &why) < 0) {
 		if (err_is(&why, REASON_CONFLICT))
 			err_copy(e, &why);
 		else
@@ -398,18 +420,20 @@ static int open_write(struct store *s, const char *target, const struct store_op
 	return 0;
 }
 
-/* The schema version of an open store: 0 when it has no tables yet. */
+/* The schema version of an open store (0 when it has no tables yet), and
+ * whether it is a rehearsal store (s->rehearsal). */
 static int read_version(struct store *s, int64_t *v, struct err *e)
 {
-	struct version_ctx vc = { 0, false };
+	struct version_ctx vc = { 0, false, false };
 	struct store_val name = sv_text("meta");
 	struct err first;
 	int64_t tables = 0;
 
 	err_init(&first);
 	*v = 0;
-	if (s->be->query(s->conn, sql_get_version, NULL, 0, 0, version_row, &vc, &first) >= 0) {
+	if (s->be->query(s->conn, sql_meta_open, NULL, 0, 0, version_row, &vc, &first) >= 0) {
 		*v = vc.v;
+		s->rehearsal = vc.rehearsal;
 		return 0;
 	}
 	/* no meta table (a new file, an empty database), or the store cannot
@@ -450,6 +474,8 @@ static int open_read(struct store *s, const struct plan *plan, const char *targe
 	bool missing, made = true;
 
 	err_init(&why);
+	if (o->existing_only && s->be == &store_backend_sqlite && access(target, F_OK) < 0)
+		return 1; /* nothing made for a store that is not there */
 	if (s->be->open(&s->conn, target, o, &why) == 0) {
 		if (read_version(s, &v, &why) < 0) {
 			err_setr(e, ERR_FAILED, why.reason, "cannot open the store '%s': %s",
@@ -463,6 +489,8 @@ static int open_read(struct store *s, const struct plan *plan, const char *targe
 					"the store '%s' has schema version %" PRId64
 					" but this tollgate knows only %d; upgrade tollgate",
 					s->display_url, v, STORE_SCHEMA_VERSION);
+		if (o->existing_only)
+			return 1;
 		if (s->be->owner)
 			s->be->owner(s->conn, &owner);
 		close_conn(s);
@@ -471,6 +499,8 @@ static int open_read(struct store *s, const struct plan *plan, const char *targe
 			 why.msg);
 		return -1;
 	}
+	if (o->existing_only)
+		return 1;
 	missing = v == 0;
 
 	/* made or upgraded by a writer of its own, then read as it is */
@@ -478,7 +508,7 @@ static int open_read(struct store *s, const struct plan *plan, const char *targe
 	wo.read_only = false;
 	if (make_dir && store_dir(make_dir, plan, false, &why) < 0)
 		made = false;
-	if (!made || s->be->open(&s->conn, target, &wo, &why) < 0 || migrate(s, &why) < 0) {
+	if (!made || s->be->open(&s->conn, target, &wo, &why) < 0 || migrate(s, &wo, &why) < 0) {
 		close_conn(s);
 		/* a user who may only read is told who may write, not how to
 		 * get write access for a command that only reads */
@@ -506,7 +536,7 @@ static int open_read(struct store *s, const struct plan *plan, const char *targe
 	strbuf_release(&owner);
 	close_conn(s);
 	err_init(&why);
-	if (s->be->open(&s->conn, target, o, &why) < 0) {
+	if (s->be->open(&s->conn, target, o, &why) < 0 || read_version(s, &v, &why) < 0) {
 		err_setr(e, ERR_FAILED, why.reason, "cannot open the store '%s': %s", s->display_url,
 			 why.msg);
 		return -1;
@@ -531,6 +561,7 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 	struct store *s = xcalloc(1, sizeof(*s));
 	const char *plan_dir = plan && plan->dir ? plan->dir : ".";
 	char *target = NULL, *make_dir = NULL;
+	int rc;
 
 	*out = NULL;
 	strbuf_init(&s->change_detail);
@@ -543,7 +574,9 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 	defaults.dir_mode = plan_dir_mode(plan);
 	defaults.enforce_mode = plan_store_mode_set(plan);
 	o = &defaults;
-	s->read_only = o->read_only;
+	/* validate's look at the state reads only */
+	s->read_only = o->read_only || o->existing_only;
+	defaults.read_only = s->read_only;
 	if (!url || !*url) {
 		char *dir = xasprintf("%s/.tollgate", plan_dir);
 		if (store_dir(dir, plan, s->read_only, e) < 0) {
@@ -586,10 +619,12 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 		s->log_dir = dir_of(target);
 	else
 		s->log_dir = xasprintf("%s/.tollgate", plan_dir);
-
 	s->plan_id = xstrdup(defaults.plan_id);
 	if (s->read_only) {
-		if (open_read(s, plan, target, make_dir, o, e) < 0)
+		rc = open_read(s, plan, target, make_dir, o, e);
+		if (rc == 1)
+			goto none;
+		if (rc < 0)
 			goto fail;
 	} else if (open_write(s, target, o, e) < 0) {
 		goto fail;
@@ -598,6 +633,11 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 	free(make_dir);
 	*out = s;
 	return 0;
+none:
+	free(target);
+	free(make_dir);
+	store_close(s);
+	return 1;
 fail:
 	free(target);
 	free(make_dir);
@@ -635,6 +675,11 @@ bool store_read_only(const struct store *s)
 const char *store_backend_name(const struct store *s)
 {
 	return s->be->name;
+}
+
+bool store_is_rehearsal(const struct store *s)
+{
+	return s->rehearsal;
 }
 
 static int text_row(void *ctx, const struct store_row *r)
@@ -788,7 +833,9 @@ int store_begin_change(struct store *s, int64_t now, const char *actor, const ch
 		}
 	}
 	s->in_change = true;
-	s->change_now = now;
+	/* the clock went back (or a rehearsal's TOLLGATE_NOW did): the entry,
+	 * and what the change writes, take the last entry's time */
+	s->change_now = now < s->head_at ? s->head_at : now;
 	s->change_actor = xstrdup(actor);
 	s->change_action = xstrdup(action);
 	s->change_subject = xstrdup(subject ? subject : "");
@@ -798,6 +845,13 @@ int store_begin_change(struct store *s, int64_t now, const char *actor, const ch
 	strbuf_reset(&s->change_ops);
 	strbuf_addch(&s->change_ops, '[');
 	return 0;
+}
+
+void store_change_subject(struct store *s, const char *subject)
+{
+	REQUIRE_CHANGE(s);
+	free(s->change_subject);
+	s->change_subject = xstrdup(subject ? subject : "");
 }
 
 void store_change_detail(struct store *s, const char *fmt, ...)
@@ -943,9 +997,8 @@ int store_in_write(struct store *s, int (*fn)(struct store *s, void *ctx, struct
 	return rc;
 }
 
-/* Run fn in a read transaction (or the open change) for one consistent view. */
-static int in_read(struct store *s, int (*fn)(struct store *s, void *ctx, struct err *e), void *ctx,
-		   struct err *e)
+int store_in_read(struct store *s, int (*fn)(struct store *s, void *ctx, struct err *e), void *ctx,
+		  struct err *e)
 {
 	int rc;
 	if (store_in_tx(s))
@@ -1647,7 +1700,7 @@ static int store_read_batch(struct store *s, const struct store_batch_q *q, size
 		if (rc <= 0)
 			return rc;
 	}
-	return in_read(s, batch_fn, &a, e);
+	return store_in_read(s, batch_fn, &a, e);
 }
 
 static int snap_promo_row(void *ctx, const struct store_row *r)

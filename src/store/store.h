@@ -66,6 +66,14 @@ struct store_open_opts {
 	int64_t wait_ms; /* 0: STORE_WAIT_DEFAULT_MS */
 	void (*waiting)(void *ctx, const char *holder);
 	void *ctx;
+	/* a store created by this open is a rehearsal store (the app's clock
+	 * is TOLLGATE_NOW); an existing store keeps what it was made as */
+	bool rehearsal;
+	/* open only a store that is there, at this binary's schema version:
+	 * nothing is created or migrated, and store_open_with returns 1 (with
+	 * *out NULL) for one that is not (validate's look at the state); it is
+	 * opened read only */
+	bool existing_only;
 	/*
 	 * Read only (status, why, next, log, report, promote --dry-run): the
 	 * store is opened so that it cannot be written (SQLite read-only, a
@@ -92,6 +100,10 @@ bool store_read_only(const struct store *s);
 
 /* "sqlite" or "postgres" */
 const char *store_backend_name(const struct store *s);
+/* Was the store created as a rehearsal store (store_open_opts.rehearsal)?
+ * Kept in its meta table ('clock': 'rehearsal' or 'real'); a store made
+ * before tollgate kept it is a real one. */
+bool store_is_rehearsal(const struct store *s);
 /* The database user the session runs as (PostgreSQL: session_user), for
  * `identity: db`: 0 with *out a copy (the caller frees it), or NULL for a
  * store with no users of its own (SQLite); -1 when it cannot be read. */
@@ -113,7 +125,9 @@ void store_set_auth(struct store *s, const char *auth);
 
 /*
  * Begin a change made by `actor` (a people id, "ci", "tollgate" for automatic
- * actions) at time `now`. action is a dotted verb ("record", "approve",
+ * actions) at time `now`; a `now` before the time of the log's last entry
+ * (the clock went back) is taken as that time, so the log's times never go
+ * backwards and the rows the change writes carry the entry's time. action is a dotted verb ("record", "approve",
  * "promotion.deploying", "incident.open" …), subject what it acts on
  * ("backend_public@sit", "gate-3", "42"), detail free text (may be NULL or
  * be set later with store_change_detail). Strings are copied.
@@ -122,6 +136,8 @@ void store_set_auth(struct store *s, const char *auth);
  */
 int store_begin_change(struct store *s, int64_t now, const char *actor, const char *action,
 		       const char *subject, const char *detail, struct err *e);
+/* Replace the subject of the open change. */
+void store_change_subject(struct store *s, const char *subject);
 /* Replace the detail of the open change (printf-style). */
 void store_change_detail(struct store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append the audit entry and commit (inside a batch: append only; the batch
@@ -338,6 +354,45 @@ struct store_incidents {
 int store_open_incidents(struct store *s, int min_level, struct store_incidents *out,
 			 struct err *e);
 void store_incidents_release(struct store_incidents *l);
+
+/* ---- ids the state names: renames in the plan (issue 9 item 4) ---------- */
+
+enum store_id_kind {
+	STORE_ID_PROJECT,
+	STORE_ID_ENV,
+	STORE_ID_GATE,
+	STORE_ID_ITEM,
+	STORE_ID_BLOCKER,
+	STORE_ID_KINDS
+};
+/*
+ * Call fn for each distinct id the state names, by kind: the projects and
+ * environments of promotions, the gates of approvals, the ticked items, the
+ * blockers changed (id is valid during the call only). One query, cheap
+ * enough for every command (the check for state the plan no longer has),
+ * in one read transaction, or the open one. fn returns non-zero to stop
+ * (returned as is); -1 on error.
+ */
+typedef int (*store_id_fn)(void *ctx, enum store_id_kind kind, const char *id);
+int store_each_state_id(struct store *s, store_id_fn fn, void *ctx, struct err *e);
+/*
+ * Rename id `from` of kind to `to` in every row that names it: for a
+ * project or an environment its promotions, their history, leases, step
+ * runs and incidents; for a gate its approvals; for an item its tick; for a
+ * blocker its progress. Needs an open change; the caller checks that `to`
+ * holds no state (a clash fails and the change must be aborted). *rows (may
+ * be NULL) gets the number of rows changed, in every table.
+ */
+int store_move_id(struct store *s, enum store_id_kind kind, const char *from, const char *to,
+		  int64_t *rows, struct err *e);
+/*
+ * Drop the state of id: a project's or environment's promotions, their
+ * history, leases and step runs (incidents stay: they record what
+ * happened); a gate's approvals; an item's tick; a blocker's progress.
+ * Needs an open change. *rows as for store_move_id (0: nothing held).
+ */
+int store_forget_id(struct store *s, enum store_id_kind kind, const char *id, int64_t *rows,
+		    struct err *e);
 
 /* ---- leases: one runner per (project, env) (SPEC §2, §7) ---------------- */
 

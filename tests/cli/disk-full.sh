@@ -56,7 +56,7 @@ reads_work() {
 
 full_error() {
 	expect_rc 1
-	expect_err_has "the disk holding '$T/disk/.tollgate' is full (0 B free); free some space there, then run the command again"
+	expect_err_has "the disk that holds the store is full ('$T/disk/.tollgate', 0 B free); free space on it, then try again"
 	checks=$((checks + 1))
 	if grep -q "disk I/O error" "$T/err"; then fail "the error is not named: $(cat "$T/err")"; fi
 }
@@ -71,7 +71,7 @@ run log --verify
 expect_out_has "audit log verified: 1 entry"
 run record api dev --version 2.0 --as sam
 full_error
-expect_err_line "tollgate: error: cannot open the store './.tollgate/state.db': the disk holding '$T/disk/.tollgate' is full (0 B free); free some space there, then run the command again"
+expect_err_line "tollgate: error: cannot open the store './.tollgate/state.db': the disk that holds the store is full ('$T/disk/.tollgate', 0 B free); free space on it, then try again"
 rm -f fill fill2
 run record api dev --version 2.0 --as sam
 expect_rc 0

@@ -10,6 +10,9 @@ cd "$T"
 unset TOLLGATE_PLAN TOLLGATE_DB TOLLGATE_USER TOLLGATE_NOW NO_COLOR
 fails=0
 checks=0
+# the first line of every text output on a rehearsal store (one created with
+# TOLLGATE_NOW set, as most tests' are)
+REHEARSAL_MARK="rehearsal: a store made with TOLLGATE_NOW; nothing here is the real release"
 
 # backend_store: export TOLLGATE_DB for the backend the test runs on
 # (TOLLGATE_TEST_BACKEND: a fresh database on the test PostgreSQL, or

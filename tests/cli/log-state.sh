@@ -47,7 +47,8 @@ TOLLGATE_NOW=2026-01-10T10:10:00Z run incident resolve 1 --as tom
 expect_rc 0
 
 verify_ok
-[ "$out" = "audit log verified: 8 entries; the state (6 rows) is what they wrote" ] ||
+[ "$out" = "$REHEARSAL_MARK
+audit log verified: 8 entries; the state (6 rows) is what they wrote" ] ||
 	fail "verify: $out"
 checks=$((checks + 1))
 run log --verify --json
@@ -85,7 +86,8 @@ a9=$(echo "$anchor" | tr ' ' ':')
 run log --json
 a3=$(python3 -c "import json,sys; e=json.load(open(sys.argv[1]))['entries'][2]; print('%d:%s' % (e['seq'], e['hash']))" "$T/out")
 verify_ok --anchor "$a9" --anchor "$a3"
-[ "$out" = "audit log verified: 9 entries, through 2 anchors; the state (8 rows) is what they wrote" ] ||
+[ "$out" = "$REHEARSAL_MARK
+audit log verified: 9 entries, through 2 anchors; the state (8 rows) is what they wrote" ] ||
 	fail "verify with anchors: $out"
 checks=$((checks + 1))
 run log --verify --anchor 3:abc
@@ -217,10 +219,12 @@ TOLLGATE_NOW=2026-01-10T09:00:00Z run record api dev --version a-1 --as tom
 TOLLGATE_NOW=2026-01-10T09:10:00Z run approve gate-4 --as paula
 TOLLGATE_NOW=2026-01-10T09:20:00Z run --plan april.yaml record api dev --version b-1 --as tom
 verify_ok
-[ "$out" = "audit log verified: 2 entries; the state (3 rows) is what they wrote" ] || fail "plan 1: $out"
+[ "$out" = "$REHEARSAL_MARK
+audit log verified: 2 entries; the state (3 rows) is what they wrote" ] || fail "plan 1: $out"
 checks=$((checks + 1))
 verify_ok --plan april.yaml
-[ "$out" = "audit log verified: 1 entry; the state (2 rows) is what they wrote" ] || fail "plan 2: $out"
+[ "$out" = "$REHEARSAL_MARK
+audit log verified: 1 entry; the state (2 rows) is what they wrote" ] || fail "plan 2: $out"
 checks=$((checks + 1))
 raw "INSERT INTO approval (plan, gate, role, person, at) VALUES ('TEST-APRIL', 'gate-4', 'ops-lead', 'olga', 1768036800)"
 verify_ok
@@ -261,7 +265,8 @@ raw "UPDATE meta SET value = '3' WHERE key = 'schema_version'"
 raw "$sql1"
 raw "$sql2"
 verify_ok
-[ "$out" = "audit log verified: 3 entries; the state (3 rows) is what they wrote" ] || fail "after the upgrade: $out"
+[ "$out" = "$REHEARSAL_MARK
+audit log verified: 3 entries; the state (3 rows) is what they wrote" ] || fail "after the upgrade: $out"
 checks=$((checks + 1))
 run log --json
 expect_json "'auth' not in j['entries'][0] and 'ops' not in j['entries'][0]"
@@ -270,7 +275,8 @@ expect_json "j['entries'][2]['detail'] == 'the state as it stood when row change
 expect_json "j['entries'][2]['at'] == '2026-01-10T09:10:00Z'"
 # the other plan got its own, at the same upgrade
 verify_ok --plan april.yaml
-[ "$out" = "audit log verified: 2 entries; the state (2 rows) is what they wrote" ] || fail "plan 2 after the upgrade: $out"
+[ "$out" = "$REHEARSAL_MARK
+audit log verified: 2 entries; the state (2 rows) is what they wrote" ] || fail "plan 2 after the upgrade: $out"
 checks=$((checks + 1))
 raw "INSERT INTO approval (plan, gate, role, person, at) VALUES ('TEST-READY', 'gate-4', 'ops-lead', 'olga', 1768036800)"
 run log --verify

@@ -15,7 +15,8 @@ expect_out_has "the audit log is empty"
 run log --verify
 expect_rc 0
 expect_err_empty
-[ "$out" = "audit log verified: 0 entries; the state (0 rows) is what they wrote" ] ||
+[ "$out" = "$REHEARSAL_MARK
+audit log verified: 0 entries; the state (0 rows) is what they wrote" ] ||
 	fail "verify of an empty log: $out"
 checks=$((checks + 1))
 
@@ -32,7 +33,7 @@ run log
 expect_rc 0
 expect_err_empty
 checks=$((checks + 1))
-[ "$(wc -l <"$T/out")" -eq 4 ] || fail "log should print 4 lines"
+[ "$(wc -l <"$T/out")" -eq 5 ] || fail "log should print the rehearsal mark and 4 lines"
 expect_out_has "2026-01-10T09:00:00Z  tom"
 expect_out_has "api@dev: version a-2 (was a-1)"
 expect_out_has "2026-01-10T12:00:00Z  dana"
@@ -63,7 +64,8 @@ expect_err_line "tollgate: error: --limit '0' is not a positive number"
 
 run log --verify
 expect_rc 0
-[ "$out" = "audit log verified: 4 entries; the state (7 rows) is what they wrote" ] ||
+[ "$out" = "$REHEARSAL_MARK
+audit log verified: 4 entries; the state (7 rows) is what they wrote" ] ||
 	fail "verify: $out"
 checks=$((checks + 1))
 

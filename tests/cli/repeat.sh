@@ -87,7 +87,7 @@ twice "already at 60%: blocker 'dns'; nothing changed" blocker dns --progress 60
 twice "already resolved: blocker 'dns'; nothing changed" blocker dns --resolve --as dana
 again "already resolved: blocker 'dns'; nothing changed" blocker dns --progress 100 --as dana
 run blocker dns --resolve --as dana --json
-expect_json 'j == {"blocker": "dns", "progress": 100, "resolved": True, "changed": False, "already": True}'
+expect_json 'j == {"blocker": "dns", "progress": 100, "resolved": True, "changed": False, "already": True, "rehearsal": True}'
 # progress on a resolved blocker contradicts it: refused without --reopen
 n=$(entries)
 run blocker dns --progress 95 --as dana

@@ -68,6 +68,7 @@ variant combined-duration valid 's/^    timeout: 1m$/    timeout: 1h30m/'
 variant freeze valid '/^    soak: 24h$/a\    freeze:\n      - {from: 2026-02-14T00:00:00Z, to: 2026-02-15T00:00:00+01:00, why: campaign peak}'
 variant below valid 's/^    above: 0.05$/    below: 0.5/'
 variant no-optional-lists valid '/^changelog:$/,/^  - {date: 2026-01-07, change/d'
+variant moved valid '$a\moved:\n  - {project: orders_lambda, to: order_lambda}\n  - {env: staging, to: sit}'
 
 # rejected by both
 variant unknown-key invalid 's/^    owner: DevOps$/    ownr: DevOps/'
@@ -84,6 +85,8 @@ variant gate-no-before invalid '/^    before: {env: prod}  /d'
 variant blocks-no-env invalid 's/blocks: {env: sit, waves: \[wave-1\]}/blocks: {waves: [wave-1]}/'
 variant bad-webhook-env invalid 's/webhook_env: TOLLGATE_SLACK_WEBHOOK/webhook_env: https:\/\/hooks.example/'
 variant no-plan-id invalid '/^  id: PROM-2026-Q1-001$/d'
+variant moved-two-ids invalid '$a\moved:\n  - {project: orders_lambda, env: staging, to: order_lambda}'
+variant moved-no-to invalid '$a\moved:\n  - {project: orders_lambda}'
 variant milestone-no-text invalid 's/^  - {date: 2026-01-07, text: Master Plan Created}$/  - {date: 2026-01-07}/'
 
 paths=()

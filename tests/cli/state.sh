@@ -145,7 +145,7 @@ run blocker api_infra --progress 101 --as dana
 expect_rc 2
 run blocker api_infra --progress 70 --as dana --json
 expect_rc 0
-expect_json 'j == {"blocker": "api_infra", "progress": 70, "resolved": False, "changed": True, "already": False}'
+expect_json 'j == {"blocker": "api_infra", "progress": 70, "resolved": False, "changed": True, "already": False, "rehearsal": True}'
 run incident open --level 4 --env sit --as tom "x"
 expect_rc 2
 run incident open --level 2 --env sit --as tom

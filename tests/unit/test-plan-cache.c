@@ -467,6 +467,47 @@ static void test_changed_plan(void)
 	plan_free(p);
 }
 
+/* `moved` (issue 9 item 4) comes back from the cache as parsed. */
+static void test_moved(void)
+{
+	char *path = xasprintf("%s/moved.yaml", dir);
+	FILE *f = fopen(path, "w");
+	struct plan *p[3] = { NULL, NULL, NULL };
+	struct plan_diags d;
+
+	CHECK(f != NULL);
+	if (!f) {
+		free(path);
+		return;
+	}
+	fputs("version: 1\nplan: {id: mv}\nenvironments: [{name: dev}, {name: prod-emea}]\n"
+	      "waves: [{id: w1}]\nprojects: [{id: ledger-svc, wave: w1}]\n"
+	      "moved:\n  - {project: ledger, to: ledger-svc}\n  - {env: prod-eu, to: prod-emea}\n",
+	      f);
+	fclose(f);
+	for (int i = 0; i < 3; i++) {
+		plan_diags_init(&d, path);
+		p[i] = i ? plan_load_cached(path, &d) : plan_load(path, &d);
+		CHECK(p[i] != NULL);
+		plan_diags_release(&d);
+		if (!p[i])
+			goto out;
+	}
+	CHECK(p[2]->cache_image != NULL);
+	CHECK_INT(p[2]->nmoved, p[0]->nmoved);
+	for (size_t i = 0; i < p[0]->nmoved && i < p[2]->nmoved; i++) {
+		CHECK_INT(p[2]->moved[i].kind, p[0]->moved[i].kind);
+		CHECK_STR(p[2]->moved[i].from, p[0]->moved[i].from);
+		CHECK_STR(p[2]->moved[i].to, p[0]->moved[i].to);
+		CHECK_INT(p[2]->moved[i].to_loc.line, p[0]->moved[i].to_loc.line);
+	}
+	CHECK_STR(p[2]->moved[1].from, "prod-eu");
+out:
+	for (int i = 0; i < 3; i++)
+		plan_free(p[i]);
+	free(path);
+}
+
 static void test_disabled(void)
 {
 	struct plan *p;
@@ -490,6 +531,7 @@ int main(void)
 	RUN(test_identity_fields);
 	RUN(test_changed_plan);
 	RUN(test_disabled);
+	RUN(test_moved);
 	cmd = xasprintf("rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);

@@ -555,6 +555,66 @@ static void test_missing_file(void)
 		       "no plan file '/nonexistent/nope.yaml'; create one with 'tollgate init' or use --plan FILE"));
 }
 
+/* Issue 9 item 4: `moved` renames ids the plan no longer has. */
+static void test_moved(void)
+{
+	struct plan *p;
+	const char *gate = "gates: [{id: g2, approvers: [r], before: {env: sit}}]\n"
+			   "people: [{id: ann, roles: [r]}]\n";
+	char *text;
+
+	text = xasprintf(HEAD WAVES "projects: [{id: ledger-svc, wave: wave-1}]\n%s"
+				    "checklist: [{id: i2, text: T}]\n"
+				    "blockers: [{id: b2, text: T}]\n"
+				    "moved:\n"
+				    "  - {project: ledger, to: ledger-svc}\n"
+				    "  - {env: qa, to: sit}\n"
+				    "  - {gate: g1, to: g2}\n"
+				    "  - {item: i1, to: i2}\n"
+				    "  - {wave: w1, to: wave-2}\n"
+				    "  - {blocker: b1, to: b2}\n",
+			 gate);
+	p = load(text);
+	free(text);
+	CHECK(p != NULL);
+	if (p) {
+		CHECK_INT(p->nmoved, 6);
+		CHECK_INT(p->moved[0].kind, PLAN_KIND_PROJECT);
+		CHECK_STR(p->moved[0].from, "ledger");
+		CHECK_STR(p->moved[0].to, "ledger-svc");
+		CHECK_INT(p->moved[0].loc.line, 11);
+		CHECK_INT(p->moved[1].kind, PLAN_KIND_ENV);
+		CHECK_INT(p->moved[2].kind, PLAN_KIND_GATE);
+		CHECK_INT(p->moved[3].kind, PLAN_KIND_ITEM);
+		CHECK_INT(p->moved[4].kind, PLAN_KIND_WAVE);
+		CHECK_INT(p->moved[5].kind, PLAN_KIND_BLOCKER);
+		CHECK_STR(p->moved[5].to, "b2");
+	}
+	plan_free(p);
+
+#define MV HEAD WAVES "projects: [{id: ledger-svc, wave: wave-1}, {id: api, wave: wave-1}]\nmoved:\n"
+	rejects(MV "  - {project: ledger, to: ledger-sv}\n", 7, 27,
+		"project 'ledger' is moved to unknown project 'ledger-sv'; did you mean 'ledger-svc'?");
+	rejects(MV "  - {project: api, to: ledger-svc}\n", 7, 15,
+		"project 'api' is moved to 'ledger-svc' but is still in the plan; a moved id is one "
+		"the plan no longer has");
+	rejects(MV "  - {env: prod, to: prod}\n", 7, 21, "environment 'prod' is moved to itself; drop the entry");
+	rejects(MV "  - {project: a, to: api}\n  - {project: a, to: ledger-svc}\n", 8, 15,
+		"project 'a' is moved twice (also on line 7)");
+	rejects(MV "  - {project: a, to: api}\n  - {project: b, to: api}\n", 8, 22,
+		"project 'a' and 'b' are both moved to 'api'; their state would collide: move one and "
+		"forget the other");
+	rejects(MV "  - {project: a, env: b, to: api}\n", 7, 23,
+		"'moved' entry 1 names two ids ('project' and 'env'); one renamed id per entry");
+	rejects(MV "  - {project: a}\n", 7, 5,
+		"missing required key 'to' in 'moved' entry 1 (the project's new id)");
+	rejects(MV "  - {wave: w9, to: w8}\n", 7, 20,
+		"wave 'w9' is moved to unknown wave 'w8'; 'to' names the id it has now");
+	rejects(MV "  - {wave: w1, to: wave-2, because: x}\n", 7, 28,
+		"unknown key 'because' in 'moved' entry 1");
+#undef MV
+}
+
 static void test_limits(void)
 {
 	size_t n = 200000;
@@ -593,6 +653,7 @@ int main(void)
 	RUN(test_identity);
 	RUN(test_missing_file);
 	RUN(test_limits);
+	RUN(test_moved);
 	plan_diags_release(&diags);
 	return TEST_DONE();
 }

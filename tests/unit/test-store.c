@@ -868,6 +868,200 @@ static void test_bulk_append(void)
 	store_close(s);
 }
 
+/* Issue 9 item 4: the ids the state names, renamed and forgotten. */
+struct ids_seen {
+	int n[STORE_ID_KINDS];
+	char last[STORE_ID_KINDS][64];
+};
+
+static int ids_fn(void *ctx, enum store_id_kind kind, const char *id)
+{
+	struct ids_seen *c = ctx;
+	c->n[kind]++;
+	snprintf(c->last[kind], sizeof(c->last[kind]), "%s", id);
+	return 0;
+}
+
+static struct ids_seen ids_of(struct store *s)
+{
+	struct ids_seen c;
+	struct err e;
+	memset(&c, 0, sizeof(c));
+	err_init(&e);
+	CHECK_INT(store_each_state_id(s, ids_fn, &c, &e), 0);
+	return c;
+}
+
+static void test_move_and_forget(void)
+{
+	char *url = new_url("moved");
+	struct store *s = open_ok(url);
+	struct store_state_snapshot st;
+	struct ids_seen seen;
+	struct store_history h;
+	int64_t rows = 0, inc = 0;
+	struct err e;
+
+	err_init(&e);
+	seen = ids_of(s);
+	CHECK_INT(seen.n[STORE_ID_PROJECT] + seen.n[STORE_ID_GATE] + seen.n[STORE_ID_BLOCKER], 0);
+	CHECK_INT(store_record_version(s, T0, "ci", "ledger", "dev", "1", &e), 0);
+	CHECK_INT(store_record_version(s, T0, "ci", "ledger", "prod-eu", "1", &e), 0);
+	CHECK_INT(store_record_version(s, T0, "ci", "api", "prod-eu", "2", &e), 0);
+	CHECK_INT(store_begin_change(s, T0, "ann", "x", "y", NULL, &e), 0);
+	CHECK_INT(store_approve(s, "cab", "rm", "ann", NULL, &e), 0);
+	{
+		struct store_tick t = { "tests", true, "ann", 0, NULL, TICK_MANUAL, -1, NULL };
+		struct store_blocker b = { "dns", 50, false, "ann", 0, NULL };
+		CHECK_INT(store_set_tick(s, &t, &e), 0);
+		CHECK_INT(store_set_blocker(s, &b, &e), 0);
+	}
+	CHECK_INT(store_open_incident(s, 1, "prod-eu", "ledger", "slow", "ann", &inc, &e), 0);
+	CHECK_INT(store_commit_change(s, NULL, &e), 0);
+	seen = ids_of(s);
+	CHECK_INT(seen.n[STORE_ID_PROJECT], 2);
+	CHECK_INT(seen.n[STORE_ID_ENV], 2);
+	CHECK_INT(seen.n[STORE_ID_GATE], 1);
+	CHECK_STR(seen.last[STORE_ID_ITEM], "tests");
+	CHECK_STR(seen.last[STORE_ID_BLOCKER], "dns");
+
+	/* a rename carries every row over, history and incidents included */
+	CHECK_INT(store_begin_change(s, T0 + 1, "tollgate", "moved", "project ledger", NULL, &e), 0);
+	CHECK_INT(store_move_id(s, STORE_ID_PROJECT, "ledger", "ledger-svc", &rows, &e), 0);
+	CHECK_INT(rows, 5); /* 2 promotions, 2 history rows, 1 incident */
+	CHECK_INT(store_move_id(s, STORE_ID_ENV, "prod-eu", "prod-emea", &rows, &e), 0);
+	CHECK_INT(store_move_id(s, STORE_ID_GATE, "cab", "prod-cab", &rows, &e), 0);
+	CHECK_INT(rows, 1);
+	CHECK_INT(store_move_id(s, STORE_ID_ITEM, "tests", "api-tests", &rows, &e), 0);
+	CHECK_INT(store_move_id(s, STORE_ID_BLOCKER, "dns", "dns-2", &rows, &e), 0);
+	CHECK_INT(rows, 1);
+	CHECK_INT(store_move_id(s, STORE_ID_BLOCKER, "nothing", "dns-3", &rows, &e), 0);
+	CHECK_INT(rows, 0);
+	CHECK_INT(store_commit_change(s, NULL, &e), 0);
+	CHECK_INT(store_snapshot(s, &st, &e), 0);
+	CHECK(store_snap_promotion(&st, "ledger-svc", "prod-emea") != NULL);
+	CHECK(store_snap_promotion(&st, "ledger", "prod-eu") == NULL);
+	CHECK(store_snap_approval(&st, "prod-cab", "rm", "ann") != NULL);
+	CHECK(store_snap_tick(&st, "api-tests") != NULL);
+	CHECK(store_snap_blocker(&st, "dns-2") != NULL);
+	CHECK_INT(st.nincidents, 1);
+	if (st.nincidents) {
+		CHECK_STR(st.incidents[0].project, "ledger-svc");
+		CHECK_STR(st.incidents[0].env, "prod-emea");
+	}
+	store_snapshot_release(&st);
+	CHECK_INT(store_promotion_history(s, "ledger-svc", "prod-emea", &h, &e), 0);
+	CHECK_INT(h.n, 1);
+	store_history_release(&h);
+
+	/* forgetting drops the state, not the incidents */
+	CHECK_INT(store_begin_change(s, T0 + 2, "ann", "forget", "project api", NULL, &e), 0);
+	CHECK_INT(store_forget_id(s, STORE_ID_PROJECT, "api", &rows, &e), 0);
+	CHECK_INT(rows, 2); /* its promotion and its history row */
+	CHECK_INT(store_forget_id(s, STORE_ID_GATE, "prod-cab", &rows, &e), 0);
+	CHECK_INT(rows, 1);
+	CHECK_INT(store_forget_id(s, STORE_ID_ENV, "prod-emea", &rows, &e), 0);
+	CHECK_INT(rows, 2);
+	CHECK_INT(store_forget_id(s, STORE_ID_ITEM, "none", &rows, &e), 0);
+	CHECK_INT(rows, 0);
+	CHECK(store_forget_id(s, STORE_ID_ITEM, "bad id", &rows, &e) < 0);
+	CHECK_INT(e.code, ERR_USAGE);
+	CHECK_INT(store_commit_change(s, NULL, &e), 0);
+	seen = ids_of(s);
+	CHECK_INT(seen.n[STORE_ID_PROJECT], 1);
+	CHECK_STR(seen.last[STORE_ID_ENV], "dev");
+	CHECK_INT(seen.n[STORE_ID_ENV], 1);
+	CHECK_INT(seen.n[STORE_ID_GATE], 0);
+	CHECK_INT(store_snapshot(s, &st, &e), 0);
+	CHECK_INT(st.nincidents, 1);
+	store_snapshot_release(&st);
+	CHECK_INT(audit_count(s), 6);
+	store_close(s);
+}
+
+/* Issue 9 item 6: a store remembers whether it was made on a rehearsal
+ * clock, and the log's times never go backwards. */
+static int at_fn(void *ctx, const struct store_log_entry *en)
+{
+	int64_t *v = ctx;
+	v[en->seq - 1] = en->at;
+	return 0;
+}
+
+static void test_rehearsal_and_clock(void)
+{
+	char *url = new_url("rehearsal");
+	struct store_open_opts o = { 0 };
+	struct store *s = NULL;
+	struct store_verify v;
+	int64_t at[4] = { 0 };
+	struct err e;
+
+	err_init(&e);
+	o.rehearsal = true;
+	CHECK_INT(store_open_with(&s, NULL, url, &o, &e), 0);
+	CHECK(store_is_rehearsal(s));
+	store_close(s);
+	s = open_ok(url); /* made as a rehearsal store, it stays one */
+	CHECK(store_is_rehearsal(s));
+	store_close(s);
+
+	/* a store that is not there is not made by an existing_only open */
+	url = new_url("none");
+	{
+		struct store_open_opts only = { 0 };
+		only.existing_only = true;
+		s = NULL;
+		CHECK_INT(store_open_with(&s, NULL, url, &only, &e), 1);
+		CHECK(s == NULL);
+		if (!is_pg()) {
+			struct stat sb;
+			CHECK(stat(url + 7, &sb) < 0);
+		}
+		s = open_ok(url); /* made now: existing_only finds it */
+		store_close(s);
+		s = NULL;
+		CHECK_INT(store_open_with(&s, NULL, url, &only, &e), 0);
+		CHECK(s != NULL);
+		store_close(s);
+	}
+
+	url = new_url("real");
+	s = open_ok(url);
+	CHECK(!store_is_rehearsal(s));
+	store_close(s);
+	s = NULL;
+	CHECK_INT(store_open_with(&s, NULL, url, &o, &e), 0); /* and a real one stays real */
+	CHECK(!store_is_rehearsal(s));
+
+	/* the clock goes back an hour between changes, and within a batch */
+	CHECK_INT(store_record_version(s, T0 + 3600, "ci", "api", "dev", "v1", &e), 0);
+	CHECK_INT(store_record_version(s, T0, "ci", "api", "dev", "v2", &e), 0);
+	CHECK_INT(store_begin_batch(s, &e), 0);
+	CHECK_INT(store_begin_change(s, T0 + 7200, "ci", "x", "a", NULL, &e), 0);
+	CHECK_INT(store_commit_change(s, NULL, &e), 0);
+	CHECK_INT(store_begin_change(s, T0 + 60, "ci", "x", "b", NULL, &e), 0);
+	CHECK_INT(store_commit_change(s, NULL, &e), 0);
+	CHECK_INT(store_commit_batch(s, &e), 0);
+	CHECK_INT(store_log_each(s, 0, at_fn, at, &e), 0);
+	CHECK_INT(at[0], T0 + 3600);
+	CHECK_INT(at[1], T0 + 3600);
+	CHECK_INT(at[2], T0 + 7200);
+	CHECK_INT(at[3], T0 + 7200);
+	CHECK_INT(store_log_verify(s, &v, &e), 0);
+	CHECK(v.ok);
+	{
+		/* what the change wrote carries the entry's time too */
+		struct store_promotion p;
+		struct arena a;
+		arena_init(&a);
+		CHECK_INT(store_get_promotion(s, "api", "dev", &p, &a, &e), 0);
+		CHECK_INT(p.since, T0 + 3600);
+		arena_release(&a);
+	}
+	store_close(s);
+}
+
 /* nproc processes × nchanges changes at once: all land, none fails. */
 static void test_concurrency(int nproc, int nchanges)
 {
@@ -963,6 +1157,8 @@ int main(void)
 	RUN(test_leases_and_steps);
 	RUN(test_audit_chain);
 	RUN(test_bulk_append);
+	RUN(test_rehearsal_and_clock);
+	RUN(test_move_and_forget);
 	RUN(test_concurrency_full);
 
 	cmd = xasprintf("rm -rf '%s'", tmpl);
