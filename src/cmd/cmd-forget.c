@@ -30,6 +30,10 @@ static char *orphan_text(const struct orphan *o)
 				 "but '%s' holds state too, so none was carried over; keep one: "
 				 "'tollgate forget %s %s --reason …' drops the old state",
 				 kind, o->id, o->moved->to, o->moved->to, key, o->id);
+	if (o->moved) /* not carried over: this command may only read */
+		return xasprintf("the store holds state for %s '%s', which the plan moves to '%s'; "
+				 "shown as it is, under '%s'",
+				 kind, o->id, o->moved->to, o->id);
 	if (o->suggest)
 		return xasprintf("the store holds state for %s '%s', which the plan no longer has "
 				 "(did you mean '%s'? add 'moved: [{%s: %s, to: %s}]' to the plan, "
@@ -93,6 +97,8 @@ int cmd_check_orphans(struct app *app, const char *changing)
 	struct orphans o;
 	struct strbuf names = STRBUF_INIT;
 	size_t left = 0, named = 0;
+	struct store *writer = NULL;
+	bool unmoved = false;
 	struct err e;
 	int rc = 0;
 
@@ -104,11 +110,24 @@ int cmd_check_orphans(struct app *app, const char *changing)
 		return cmd_err(&e);
 	if (!o.n && !changing)
 		orphans_mark_clean(app->plan, app->store, mark_dir(app));
-	if (o.nmoved) {
+	if (o.nmoved && store_read_only(app->store)) {
+		/* a command that only reads has the store open read only: the
+		 * move is written through a writer of its own, when this user
+		 * may write the store; when not, the state stays under the old
+		 * ids, warned about, until someone who may runs a command */
+		if (store_open_writer(app->store, &writer, &e) < 0)
+			unmoved = true;
+		else
+			c.store = writer;
+	}
+	if (o.nmoved && !unmoved) {
 		size_t n = 0;
 		if (orphans_move(&c, &o, &n, &e) < 0) {
-			rc = cmd_err(&e);
-			goto out;
+			if (changing) {
+				rc = cmd_err(&e);
+				goto out;
+			}
+			unmoved = true;
 		}
 		for (size_t i = 0; n && i < o.n; i++)
 			if (o.v[i].moved && !o.v[i].clash)
@@ -116,9 +135,14 @@ int cmd_check_orphans(struct app *app, const char *changing)
 						"plan's 'moved'; see 'tollgate log')\n",
 					plan_kind_name(o.v[i].kind), o.v[i].id, o.v[i].moved->to);
 	}
+	/* a command that only reads goes on without the move, and says why */
+	if (unmoved)
+		cmd_warn("the plan's 'moved' is not carried over: %s; any tollgate command run by "
+			 "someone who may write the store carries it over",
+			 err_is(&e, REASON_FORBIDDEN) ? "you may only read the store" : e.msg);
 	for (size_t i = 0; i < o.n; i++) {
 		const struct orphan *x = &o.v[i];
-		if (x->moved && !x->clash)
+		if (x->moved && !x->clash && !unmoved)
 			continue;
 		if (left++ < MAX_NAMED) {
 			warn_orphan(x);
@@ -137,6 +161,7 @@ int cmd_check_orphans(struct app *app, const char *changing)
 			       changing, left, left == 1 ? "" : "s", names.buf, left > 3 ? ", …" : "",
 			       left == 1 ? "it" : "them", left == 1 ? "it" : "them");
 out:
+	store_close(writer);
 	strbuf_release(&names);
 	orphans_release(&o);
 	return rc;

@@ -112,6 +112,8 @@ struct store {
 	char *log_dir;
 
 	bool read_only;   /* opened for reading (store_open_opts.read_only) */
+	char *target;     /* what the backend opened (a path, a libpq URI) */
+	struct store_open_opts opts; /* as it was opened (store_open_writer) */
 	bool in_change;
 	bool in_read;     /* a read transaction (snapshot) is open */
 	bool in_batch;    /* a batch's write transaction is open (store_begin_batch) */

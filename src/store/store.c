@@ -620,6 +620,9 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 	else
 		s->log_dir = xasprintf("%s/.tollgate", plan_dir);
 	s->plan_id = xstrdup(defaults.plan_id);
+	s->target = xstrdup(target);
+	s->opts = defaults;
+	s->opts.plan_id = s->plan_id;
 	if (s->read_only) {
 		rc = open_read(s, plan, target, make_dir, o, e);
 		if (rc == 1)
@@ -664,12 +667,37 @@ void store_close(struct store *s)
 	strbuf_release(&s->change_ops);
 	free(s->auth);
 	free(s->plan_id);
+	free(s->target);
 	free(s);
 }
 
 bool store_read_only(const struct store *s)
 {
 	return s->read_only;
+}
+
+int store_open_writer(const struct store *r, struct store **out, struct err *e)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+
+	*out = NULL;
+	strbuf_init(&s->change_detail);
+	strbuf_init(&s->change_ops);
+	s->auth = xstrdup(r->auth);
+	s->be = r->be;
+	s->display_url = xstrdup(r->display_url);
+	s->log_dir = xstrdup(r->log_dir);
+	s->plan_id = xstrdup(r->plan_id);
+	s->target = xstrdup(r->target);
+	s->opts = r->opts;
+	s->opts.plan_id = s->plan_id;
+	s->opts.read_only = s->opts.existing_only = false;
+	if (open_write(s, s->target, &s->opts, e) < 0) {
+		store_close(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
 }
 
 const char *store_backend_name(const struct store *s)

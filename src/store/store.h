@@ -97,6 +97,11 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 void store_close(struct store *s); /* NULL is fine; aborts an open change */
 /* Was it opened read only (store_open_opts.read_only)? */
 bool store_read_only(const struct store *s);
+/* A writer on the same store as s (one opened read only), for what a reader
+ * must have written first (the plan's `moved` carried over): *out is the
+ * caller's to close; -1 with e saying why it cannot be written
+ * (REASON_FORBIDDEN: this user or role may only read it). */
+int store_open_writer(const struct store *s, struct store **out, struct err *e);
 
 /* "sqlite" or "postgres" */
 const char *store_backend_name(const struct store *s);

@@ -34,8 +34,11 @@ projects:
   - {id: api, wave: w1, deploy: "echo deploying"}
   - {id: web, wave: w1}
 YAML
+# the same plan with web renamed web2: its 'moved' needs a write
+sed -e 's/{id: web, wave: w1}/{id: web2, wave: w1}/' -e 's/^waves:/moved: [{project: web, to: web2}]\nwaves:/' \
+	tollgate.yaml >moved.yaml
 chmod 755 "$T"
-chmod 644 tollgate.yaml
+chmod 644 tollgate.yaml moved.yaml
 
 # every read command, as the reader: none may fail for want of writing
 reads_work() {
@@ -87,6 +90,11 @@ if [ "${TOLLGATE_TEST_BACKEND:-sqlite}" = sqlite ]; then
 	expect_out_has "audit log verified: 2 entries"
 	checks=$((checks + 1))
 	if ls .tollgate/state.db-* >/dev/null 2>&1; then fail "a reader made $(ls .tollgate)"; fi
+	# a plan's 'moved' that a reader may not carry over: shown as it is
+	run_as --plan moved.yaml status
+	expect_rc 0
+	expect_err_line "tollgate: warning: the plan's 'moved' is not carried over: you may only read the store; any tollgate command run by someone who may write the store carries it over"
+	expect_err_line "tollgate: warning: the store holds state for project 'web', which the plan moves to 'web2'; shown as it is, under 'web'"
 	# a write says whose file it is and what to do
 	run_as record api dev --version 1.1 --as sam
 	expect_rc 1
@@ -154,6 +162,13 @@ time.sleep(60)' &
 	expect_rc 1
 	expect_err_line "tollgate: error: the store 'fresh/.tollgate/state.db' does not exist yet, and it cannot be created here (you may not write there); any tollgate command run by someone who may write its folder creates it"
 	chmod 755 fresh
+
+	# 7. the plan's 'moved', read by its owner, who may write: carried over
+	# by a writer of its own, then read
+	run --plan moved.yaml status --json
+	expect_rc 0
+	expect_err_line "tollgate: the state of project 'web' now belongs to 'web2' (the plan's 'moved'; see 'tollgate log')"
+	expect_json '{(c["project"], c["env"]): c["version"] for c in j["cells"]}[("web2", "dev")] == "2.1"'
 else
 	backend_store
 	db=${TOLLGATE_DB##*/}
