@@ -345,7 +345,6 @@ static int sq_cause(const struct sq_conn *c, struct err *e)
 	return err_setr(e, ERR_FAILED, REASON_IO, "%s", sqlite3_errmsg(c->db));
 }
 
-
 static int sq_fail(struct sq_conn *c, struct err *e)
 {
 	if (sqlite3_errcode(c->db) == SQLITE_BUSY) {
