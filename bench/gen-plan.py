@@ -12,6 +12,7 @@ OUTDIR/build.ninja: one edge per project whose inputs are its dependencies,
 so `ninja -n` walks the same graph (the peer of `tollgate validate`).
 Deterministic for a given seed. Standard library only.
 """
+import pwd
 import argparse
 import datetime
 import os
@@ -92,6 +93,9 @@ def main():
     roles = ["tech-lead", "developer-lead", "devops-lead", "product-owner", "ops-lead", "qa"]
     for r in roles:
         w("  - {id: %s-1, name: %s one, roles: [%s], login: [%s]}" % (r, r, r, r))
+    # whoever runs the benchmark records versions (identity: os)
+    w("  - {id: bench-runner, name: Bench runner, roles: [release], login: [%s]}"
+      % pwd.getpwuid(os.geteuid()).pw_name)
     w("waves:")
     for k in range(nw):
         w("  - id: %s" % wid(k))
