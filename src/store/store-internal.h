@@ -160,6 +160,11 @@ int store_in_read(struct store *s, int (*fn)(struct store *s, void *ctx, struct 
 int store_check_id(const char *what, const char *id, struct err *e);
 void store_lease_from_row(struct store_lease *l, const struct store_row *r);
 
+/* store.c: end the open change's bookkeeping (no SQL); a row of one
+ * integer into *(int64_t *)ctx. */
+void store_change_reset(struct store *s);
+int store_int_row(void *ctx, const struct store_row *r);
+
 /* Column helpers */
 int64_t row_int(const struct store_row *r, int i);
 bool row_null(const struct store_row *r, int i);
