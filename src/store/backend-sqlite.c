@@ -190,16 +190,6 @@ static int sq_busy(void *arg, int tries)
 
 /* ---- causes: whose file, which mode, which disk --------------------------- */
 
-static char *sq_dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		return xstrdup(".");
-	if (slash == path)
-		return xstrdup("/");
-	return xstrndup(path, (size_t)(slash - path));
-}
-
 static void sq_add_user(struct strbuf *out, uid_t uid)
 {
 	struct passwd *pw = getpwuid(uid);
@@ -261,7 +251,7 @@ static void sq_add_size(struct strbuf *out, unsigned long long n)
 static int sq_full(const struct sq_conn *c, int sys, struct err *e)
 {
 	struct strbuf sb = STRBUF_INIT;
-	char *dir = sq_dir_of(c->path ? c->path : ".");
+	char *dir = store_dir_of(c->path ? c->path : ".");
 	struct statvfs vfs;
 
 	if (sys == EDQUOT) {
@@ -295,7 +285,7 @@ static int sq_full(const struct sq_conn *c, int sys, struct err *e)
 static int sq_unwritable(const char *path, struct strbuf *which, int *errnum)
 {
 	static const char *const sides[] = { "", "-wal", "-shm" };
-	char *dir = sq_dir_of(path);
+	char *dir = store_dir_of(path);
 	for (size_t i = 0; i < ARRAY_SIZE(sides); i++) {
 		struct strbuf f = STRBUF_INIT;
 		strbuf_addf(&f, "%s%s", path, sides[i]);
@@ -738,7 +728,7 @@ static int sq_check_write(struct sq_conn *c, const char *path, const struct stor
 	struct stat st;
 	bool exists = stat(path, &st) == 0, need_dir = !exists, foreign = false;
 	unsigned mode = exists ? (unsigned)(st.st_mode & 0777) : o->file_mode;
-	char *dir = sq_dir_of(path);
+	char *dir = store_dir_of(path);
 	int rc = -1;
 
 	if (exists && faccessat(AT_FDCWD, path, R_OK | W_OK, AT_EACCESS) < 0) {

@@ -164,6 +164,8 @@ void store_lease_from_row(struct store_lease *l, const struct store_row *r);
  * integer into *(int64_t *)ctx. */
 void store_change_reset(struct store *s);
 int store_int_row(void *ctx, const struct store_row *r);
+/* store-open.c: the folder of a file path ("." or "/" at the ends). */
+char *store_dir_of(const char *path);
 
 /* Column helpers */
 int64_t row_int(const struct store_row *r, int i);

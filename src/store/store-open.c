@@ -53,7 +53,7 @@ static char *mask_url(const char *url)
 	return strbuf_detach(&sb);
 }
 
-static char *dir_of(const char *path)
+char *store_dir_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	if (!slash)
@@ -502,7 +502,7 @@ int store_open_with(struct store **out, const struct plan *plan, const char *url
 		s->display_url = xstrdup(url);
 	}
 	if (s->be == &store_backend_sqlite)
-		s->log_dir = dir_of(target);
+		s->log_dir = store_dir_of(target);
 	else
 		s->log_dir = xasprintf("%s/.tollgate", plan_dir);
 	s->plan_id = xstrdup(defaults.plan_id);
