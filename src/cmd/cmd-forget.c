@@ -96,6 +96,8 @@ int cmd_check_orphans(struct app *app, const char *changing)
 	struct action_ctx c = { app->plan, app->store, app->now, app->as };
 	struct orphans o;
 	struct strbuf names = STRBUF_INIT;
+	const char *dir = NULL;
+	char *mark = NULL;
 	size_t left = 0, named = 0;
 	struct store *writer = NULL;
 	bool unmoved = false;
@@ -104,12 +106,21 @@ int cmd_check_orphans(struct app *app, const char *changing)
 
 	err_init(&e);
 	/* a read command: nothing written since a scan found none */
-	if (!changing && orphans_known_clean(app->plan, app->store, mark_dir(app)))
-		return 0;
-	if (orphans_find(&o, app->plan, app->store, &e) < 0)
+	if (!changing) {
+		dir = mark_dir(app);
+		mark = dir ? orphans_mark(app->plan, app->store) : NULL;
+		if (orphans_mark_holds(app->plan, dir, mark)) {
+			free(mark);
+			return 0;
+		}
+	}
+	if (orphans_find(&o, app->plan, app->store, &e) < 0) {
+		free(mark);
 		return cmd_err(&e);
-	if (!o.n && !changing)
-		orphans_mark_clean(app->plan, app->store, mark_dir(app));
+	}
+	if (!o.n)
+		orphans_mark_write(app->plan, dir, mark);
+	free(mark);
 	if (o.nmoved && store_read_only(app->store)) {
 		/* a command that only reads has the store open read only: the
 		 * move is written through a writer of its own, when this user

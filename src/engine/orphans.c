@@ -353,15 +353,19 @@ static char *mark_path(const struct plan *p, const char *dir)
 	return xasprintf("%s/orphans-ok.%s", dir, p->id);
 }
 
-bool orphans_known_clean(const struct plan *p, struct store *s, const char *dir)
+char *orphans_mark(const struct plan *p, struct store *s)
 {
-	char *path, *want;
+	return p->nmoved ? NULL : mark_text(p, s);
+}
+
+bool orphans_mark_holds(const struct plan *p, const char *dir, const char *mark)
+{
+	char *path;
 	char buf[1024];
-	ssize_t n = -1;
-	bool ok = false;
+	ssize_t n;
 	int fd;
 
-	if (!dir || p->nmoved)
+	if (!dir || !mark)
 		return false;
 	path = mark_path(p, dir);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
@@ -373,31 +377,25 @@ bool orphans_known_clean(const struct plan *p, struct store *s, const char *dir)
 	if (n <= 0)
 		return false;
 	buf[n] = '\0';
-	want = mark_text(p, s);
-	ok = want && !strcmp(want, buf);
-	free(want);
-	return ok;
+	return !strcmp(mark, buf);
 }
 
-void orphans_mark_clean(const struct plan *p, struct store *s, const char *dir)
+void orphans_mark_write(const struct plan *p, const char *dir, const char *mark)
 {
-	char *path, *tmp, *text;
+	char *path, *tmp;
 	int fd;
 
-	if (!dir || p->nmoved || !(text = mark_text(p, s)))
+	if (!dir || !mark)
 		return;
 	path = mark_path(p, dir);
 	tmp = xasprintf("%s.XXXXXX", path);
-	fd = mkostemp(tmp, O_CLOEXEC); /* 0600, or the plan's store_mode */
+	fd = mkostemp(tmp, O_CLOEXEC); /* 0600 */
 	if (fd >= 0) {
-		bool ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
-		if (plan_file_mode(p) != 0600)
-			ok = fchmod(fd, (mode_t)plan_file_mode(p)) == 0 && ok;
+		bool ok = write(fd, mark, strlen(mark)) == (ssize_t)strlen(mark);
 		ok = close(fd) == 0 && ok;
 		if (!ok || rename(tmp, path) < 0)
 			unlink(tmp);
 	}
 	free(tmp);
 	free(path);
-	free(text);
 }

@@ -45,17 +45,20 @@ struct orphans {
 };
 
 /*
- * A read command need not look again while nothing was written: when a scan
- * finds no orphans, orphans_mark_clean() keeps the store's audit head and a
- * hash of the plan's ids in a file of ours (dir/orphans-ok.PLAN_ID, 0600);
- * orphans_known_clean() is true while the head and the ids are the same.
- * Every change moves the head. The file only ever spares a read command the
- * scan (a command that changes state always scans): a forged one can hide
- * the warning, never let a change through. Both fail quietly (false / no
- * file): the scan is then done as without them.
+ * A read command need not look again while nothing was written. The mark
+ * (orphans_mark: the store, a hash of the plan's ids and the audit head
+ * read now; NULL when the plan has moves to make or the head cannot be read)
+ * is kept in a file of ours, dir/orphans-ok.PLAN_ID (0600), when a scan
+ * finds no orphans (orphans_mark_write), and a read command skips the scan
+ * while the file holds the mark of now (orphans_mark_holds). Every change
+ * moves the head; a head read before the scan can only make the mark older,
+ * never hide a row. The file only ever spares a read command the scan (a
+ * command that changes state always scans): a forged one can hide the
+ * warning, never let a change through. Both fail quietly.
  */
-bool orphans_known_clean(const struct plan *p, struct store *s, const char *dir);
-void orphans_mark_clean(const struct plan *p, struct store *s, const char *dir);
+char *orphans_mark(const struct plan *p, struct store *s);
+bool orphans_mark_holds(const struct plan *p, const char *dir, const char *mark);
+void orphans_mark_write(const struct plan *p, const char *dir, const char *mark);
 
 /* Find them (one read). out is initialised here; release it. */
 int orphans_find(struct orphans *out, const struct plan *p, struct store *s, struct err *e);

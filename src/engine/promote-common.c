@@ -172,7 +172,7 @@ void penv_build(struct penv *pe, const struct pctx *c, int project, int env, con
 	penv_add(pe, "TOLLGATE_STEP", step);
 }
 
-const char *const promote_env_unset[] = { "TOLLGATE_DB", "PG*", NULL };
+static const char *const promote_env_unset[] = { "TOLLGATE_DB", "PG*", NULL };
 
 const char **promote_env_unset_for(const struct plan *p)
 {

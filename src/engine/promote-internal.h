@@ -77,10 +77,9 @@ void penv_build(struct penv *pe, const struct pctx *c, int project, int env, con
 		const char *previous, const char *step);
 void penv_release(struct penv *pe);
 /* What no step, check or measure receives from tollgate's own environment
- * (SPEC §6): the store's URL and every libpq variable (PGPASSWORD, PGHOST
- * …), for exec_task.unset. */
-extern const char *const promote_env_unset[];
-/* promote_env_unset and the plan's `secrets`, NULL-terminated (free it). */
+ * (SPEC §6), for exec_task.unset: the store's URL, every libpq variable
+ * (PGPASSWORD, PGHOST …) and the plan's `secrets`; NULL-terminated (free
+ * it). */
 const char **promote_env_unset_for(const struct plan *p);
 
 /* The version live in a pair, by its state (rolled-back: the restored one). */
