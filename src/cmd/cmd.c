@@ -74,6 +74,7 @@ extern const struct cmd_entry cmd_soak_entry;
 extern const struct cmd_entry cmd_rollback_entry;
 extern const struct cmd_entry cmd_log_entry;
 extern const struct cmd_entry cmd_forget_entry;
+extern const struct cmd_entry cmd_token_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_init_entry,
@@ -97,6 +98,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_rollback_entry,
 	&cmd_log_entry,
 	&cmd_forget_entry,
+	&cmd_token_entry,
 	NULL,
 };
 
@@ -257,5 +259,6 @@ int cmd_print_json(void *json)
 
 bool cmd_reads_only(const struct cmd_entry *e, const struct cmd_args *a)
 {
-	return (e->needs & READ_ONLY) || cmd_flag(a, "dry-run");
+	return (e->needs & READ_ONLY) || cmd_flag(a, "dry-run") ||
+	       (e->reads_only && e->reads_only(a));
 }

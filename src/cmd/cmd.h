@@ -94,6 +94,9 @@ struct cmd_entry {
 	 * or data for a program (the report, `log --head`): no "rehearsal:"
 	 * line is put before it (the report carries its own banner). */
 	bool (*plain_stdout)(const struct cmd_args *args);
+	/* May be NULL. True when, with these arguments, the command only
+	 * reads (as READ_ONLY: `token list`). */
+	bool (*reads_only)(const struct cmd_args *args);
 };
 /* Does this run of e only read (READ_ONLY, or --dry-run)? Then the store
  * is opened read only (store_open_opts.read_only: it works for a user who

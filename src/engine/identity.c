@@ -46,6 +46,7 @@ int identity_resolve(const struct plan *p, const struct identity_source *src,
 			return -1;
 	}
 	if (out->mode == IDENTITY_CLAIM) {
+		out->auth_kind = src->claim ? IDENTITY_AUTH_CLAIM : IDENTITY_AUTH_OS;
 		if (src->claim)
 			snprintf(out->auth, sizeof(out->auth), "claim:%s", src->claim);
 		else /* nothing claimed: what is known is who ran it */
@@ -71,6 +72,7 @@ int identity_resolve(const struct plan *p, const struct identity_source *src,
 		user = src->db_user ? src->db_user : "?";
 		who = plan_person_by_db_user(p, src->db_user);
 		snprintf(out->auth, sizeof(out->auth), "db:%s", user);
+		out->auth_kind = IDENTITY_AUTH_DB;
 		what = "database user";
 		key = "db_user";
 	}
@@ -92,6 +94,24 @@ int identity_resolve(const struct plan *p, const struct identity_source *src,
 done:
 	out->person = who;
 	out->person_id = who >= 0 ? p->people[who].id : NULL;
+	return 0;
+}
+
+int identity_from_token(const struct plan *p, const char *person, const char *token_id,
+			struct identity *out, struct err *e)
+{
+	int who;
+
+	memset(out, 0, sizeof(*out));
+	out->person = -1;
+	out->mode = p->identity;
+	out->auth_kind = IDENTITY_AUTH_TOKEN;
+	snprintf(out->auth, sizeof(out->auth), "token:%s", token_id ? token_id : "?");
+	who = identity_actor(p, person, "acting with a token", e);
+	if (who < 0)
+		return -1;
+	out->person = who;
+	out->person_id = p->people[who].id;
 	return 0;
 }
 

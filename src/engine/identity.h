@@ -11,7 +11,7 @@
  * caller: the CLI reads getpwuid(geteuid()) and the store's session user;
  * a server would bring its own) into the acting person and an
  * authentication text for the audit log: "os:alice@host", "db:alice",
- * "claim:carol". The other functions are the rules every state-changing
+ * "claim:carol" (and "token:ID" for a server's request: identity_from_token). The other functions are the rules every state-changing
  * engine function applies to the person it is handed: a person is needed,
  * a placeholder (tbd: true) never acts, environments[].promoters and
  * checklist[].by restrict who may. Nothing here prints.
@@ -34,6 +34,14 @@ struct identity_source {
 	const char *claim_from; /* "--as" or "TOLLGATE_USER", for messages */
 };
 
+/* How the acting person was authenticated: the prefix of identity.auth. */
+enum identity_auth {
+	IDENTITY_AUTH_OS = 0, /* "os:alice@host" */
+	IDENTITY_AUTH_DB,     /* "db:alice" */
+	IDENTITY_AUTH_CLAIM,  /* "claim:carol" */
+	IDENTITY_AUTH_TOKEN,  /* "token:k3f9x2ab7q": an API token (engine/token.h) */
+};
+
 struct identity {
 	int person;              /* index into plan->people; -1: nobody */
 	const char *person_id;   /* its id (points into the plan), or NULL */
@@ -42,6 +50,7 @@ struct identity {
 	 * `claim`, the OS user that ran it ("os:root@host") */
 	char auth[400];
 	char nobody[400];        /* person < 0: why nobody, and what to do */
+	enum identity_auth auth_kind;
 };
 
 /*
@@ -52,6 +61,17 @@ struct identity {
  */
 int identity_resolve(const struct plan *p, const struct identity_source *src,
 		     struct identity *out, struct err *e);
+
+/*
+ * The actor of one request authenticated by an API token (the server, after
+ * token_verify): person (a people id) acts, with every rule of the plan as
+ * on the CLI; auth reads "token:ID". 0 with out filled, or -1 with e as
+ * identity_actor's for a person who is not (or no longer) one of the plan
+ * or a placeholder. Set the audit's authentication from out->auth
+ * (store_set_auth) before the request changes anything.
+ */
+int identity_from_token(const struct plan *p, const char *person, const char *token_id,
+			struct identity *out, struct err *e);
 
 /*
  * The person who is to do `what` ("promoting to 'prod'", "approving a

@@ -197,7 +197,19 @@ static const char schema_v5[] =
 	" allowed_by TEXT, allowed_reason TEXT, allowed_at BIGINT NOT NULL DEFAULT 0,"
 	" PRIMARY KEY (plan, project, version, env)) WITHOUT ROWID;";
 
-const char *const sql_schema[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, NULL };
+/* v6 (issue 11): API tokens bound to people (docs/tokens.md). Identity
+ * data, not plan state: written by plain statements (below) inside the
+ * audited change that creates or revokes a token, never replayed; the
+ * secret is never stored, only its SHA-256. */
+static const char schema_v6[] =
+	"CREATE TABLE token ("
+	" plan TEXT NOT NULL, id TEXT NOT NULL, person TEXT NOT NULL, name TEXT,"
+	" hash TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL DEFAULT 0,"
+	" revoked_at BIGINT NOT NULL DEFAULT 0, created_by TEXT,"
+	" last_used_at BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (plan, id)) WITHOUT ROWID;";
+
+const char *const sql_schema[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
+				   schema_v6, NULL };
 
 const char sql_meta_create[] =
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
@@ -423,6 +435,23 @@ const char sql_step_list[] =
 	" WHERE plan = :plan AND (CAST(? AS TEXT) IS NULL OR project = ?) AND (CAST(? AS TEXT) IS NULL OR env = ?)"
 	" AND (CAST(? AS TEXT) IS NULL OR step = ?)"
 	" ORDER BY started DESC, run_id DESC LIMIT ?";
+
+/* ---- API tokens (store-token.c): identity data, not state ----------------- */
+
+#define TOKEN_COLS \
+	"id, person, name, hash, created_at, expires_at, revoked_at, created_by, last_used_at"
+const char sql_token_add[] =
+	"INSERT INTO token (plan, " TOKEN_COLS ") VALUES (:plan, ?, ?, ?, ?, ?, ?, 0, ?, 0)";
+const char sql_token_get[] = "SELECT " TOKEN_COLS " FROM token WHERE plan = :plan AND id = ?";
+const char sql_token_all[] =
+	"SELECT " TOKEN_COLS " FROM token WHERE plan = :plan ORDER BY created_at, id";
+const char sql_token_revoke[] =
+	"UPDATE token SET revoked_at = ? WHERE plan = :plan AND id = ? AND revoked_at = 0";
+/* last use, kept coarse (params: now, id, now - resolution): one write per
+ * token per resolution at most, never one per request */
+const char sql_token_used[] =
+	"UPDATE token SET last_used_at = ? WHERE plan = :plan AND id = ? AND last_used_at <= ?";
+#undef TOKEN_COLS
 
 /* ---- ids the state names: renames and forgetting (store-ids.c) ------------- */
 

@@ -38,7 +38,7 @@ struct plan;
 struct store;
 
 /* The schema this binary writes. A store with a higher one is refused. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /*
  * Open the store named by url, migrating its schema (in one transaction).
@@ -629,5 +629,50 @@ void store_verify_release(struct store_verify_full *v);
 /* Append n synthetic entries in one transaction (benchmarks and tests only):
  * actor "bench", action "bench", subject "entry-N". */
 int store_log_append_bulk(struct store *s, int64_t now, int64_t n, struct err *e);
+
+/* ---- API tokens (issue 11, docs/tokens.md) -------------------------------- */
+
+/*
+ * A token lets a person act through the server. The store keeps its public
+ * id and the SHA-256 of its secret (hex), never the secret. Tokens are
+ * identity data, not plan state: their rows are written inside the audited
+ * change that creates or revokes one (the entry says so; `log --verify`
+ * does not replay them), and the time of last use on its own.
+ */
+struct store_token {
+	const char *id;         /* short, public: "k3f9x2ab7q" */
+	const char *person;     /* people id */
+	const char *name;       /* may be NULL */
+	const char *hash;       /* 64 hex digits */
+	int64_t created_at;
+	int64_t expires_at;     /* 0: never */
+	int64_t revoked_at;     /* 0: not revoked */
+	const char *created_by; /* who created it */
+	int64_t last_used_at;   /* 0: never (kept to STORE_TOKEN_USED_RESOLUTION) */
+};
+/* Add t (created_at := the change's now; revoked_at, last_used_at 0). Needs
+ * an open change. ERR_USAGE for a bad id or person id, ERR_FAILED for an id
+ * the store has already. */
+int store_token_add(struct store *s, const struct store_token *t, struct err *e);
+/* Read token id: 0 found (strings in arena), 1 no such token, -1 error. */
+int store_token_get(struct store *s, const char *id, struct store_token *out, struct arena *arena,
+		    struct err *e);
+struct store_tokens {
+	struct arena arena;
+	size_t n;
+	struct store_token *v;
+};
+/* Every token of the plan, oldest first. out is initialised here; release it. */
+int store_token_list(struct store *s, struct store_tokens *out, struct err *e);
+void store_tokens_release(struct store_tokens *l);
+/* Revoke token id (revoked_at := the change's now). Needs an open change.
+ * 0 revoked, 1 no such token or revoked already (e untouched), -1 error. */
+int store_token_revoke(struct store *s, const char *id, struct err *e);
+/* Note a use of token id at now, at most once per STORE_TOKEN_USED_RESOLUTION
+ * seconds (a server under load writes nothing more). Outside a change: its
+ * own write transaction when it writes; nothing on a read-only store. */
+#define STORE_TOKEN_USED_RESOLUTION 60
+int store_token_used(struct store *s, const char *id, int64_t now, int64_t last_used_at,
+		     struct err *e);
 
 #endif
