@@ -27,6 +27,14 @@ void auth_throttle_release(struct auth_throttle *t)
 	pthread_mutex_destroy(&t->lock);
 }
 
+/* The key of addr as the table keeps it: cut to AUTH_THROTTLE_ADDR_MAX - 1
+ * bytes, so that a longer one finds its slot again. */
+static const char *key_of(const char *addr, char key[AUTH_THROTTLE_ADDR_MAX])
+{
+	snprintf(key, AUTH_THROTTLE_ADDR_MAX, "%s", addr && *addr ? addr : "?");
+	return key;
+}
+
 static struct auth_throttle_slot *find(struct auth_throttle *t, const char *addr)
 {
 	for (size_t i = 0; i < AUTH_THROTTLE_SLOTS; i++)
@@ -68,8 +76,9 @@ bool auth_throttle_allow(struct auth_throttle *t, const char *addr, int64_t now,
 	struct auth_throttle_slot *s;
 	bool ok = true;
 
-	if (!addr || !*addr)
-		addr = "?";
+	char key[AUTH_THROTTLE_ADDR_MAX];
+
+	addr = key_of(addr, key);
 	pthread_mutex_lock(&t->lock);
 	s = find(t, addr);
 	if (s && s->locked_until > now) {
@@ -86,8 +95,9 @@ bool auth_throttle_fail(struct auth_throttle *t, const char *addr, int64_t now)
 	struct auth_throttle_slot *s;
 	bool locked = false;
 
-	if (!addr || !*addr)
-		addr = "?";
+	char key[AUTH_THROTTLE_ADDR_MAX];
+
+	addr = key_of(addr, key);
 	pthread_mutex_lock(&t->lock);
 	s = find(t, addr);
 	if (!s)
@@ -114,8 +124,9 @@ void auth_throttle_success(struct auth_throttle *t, const char *addr)
 {
 	struct auth_throttle_slot *s;
 
-	if (!addr || !*addr)
-		addr = "?";
+	char key[AUTH_THROTTLE_ADDR_MAX];
+
+	addr = key_of(addr, key);
 	pthread_mutex_lock(&t->lock);
 	s = find(t, addr);
 	if (s)

@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define AUTH_THROTTLE_SLOTS 1024
-#define AUTH_THROTTLE_ADDR_MAX 64 /* an IPv6 address with a zone fits */
+#define AUTH_THROTTLE_ADDR_MAX 64 /* an IPv6 address with a zone fits; longer: cut */
 
 struct auth_throttle_slot {
 	char addr[AUTH_THROTTLE_ADDR_MAX]; /* "" free */
