@@ -312,6 +312,72 @@ static void test_verify(void)
 	plan_free(gone);
 }
 
+struct last_entry {
+	char auth[64], action[32], actor[32], ops[64];
+};
+
+static int last_entry_fn(void *ctx, const struct store_log_entry *en)
+{
+	struct last_entry *l = ctx;
+	snprintf(l->auth, sizeof(l->auth), "%s", en->auth ? en->auth : "(null)");
+	snprintf(l->action, sizeof(l->action), "%s", en->action);
+	snprintf(l->actor, sizeof(l->actor), "%s", en->actor);
+	snprintf(l->ops, sizeof(l->ops), "%s", en->ops ? en->ops : "(null)");
+	return 0;
+}
+
+/* A request acting through a token: the person's rules apply, and the
+ * audit entry's auth reads token:ID. A token of someone who left the plan
+ * is revoked only by a promoter of the last environment. */
+static void test_acting(void)
+{
+	struct plan *p = load(true), *gone = load(false);
+	struct store *s = NULL;
+	struct token_new bob, bob2, refused;
+	struct identity ident;
+	struct last_entry l;
+	char *who, *id;
+	struct err e;
+
+	CHECK(p != NULL && gone != NULL);
+	err_init(&e);
+	CHECK_INT(store_open(&s, p, url, &e), 0);
+	if (!p || !gone || !s)
+		return;
+	CHECK_INT(token_create(s, p, NOW, "bob", "bob", NULL, 0, &bob, &e), 0);
+	CHECK_INT(token_create(s, p, NOW, "bob", "bob", NULL, 0, &bob2, &e), 0);
+	CHECK_INT(token_verify(s, p, bob.secret, NOW, &who, &id, &e), 0);
+	CHECK_INT(identity_from_token(p, who, id, &ident, &e), 0);
+	store_set_auth(s, ident.auth);
+	/* bob, through his token, may not manage carol's tokens, as on the CLI */
+	err_init(&e);
+	CHECK_INT(token_create(s, p, NOW, ident.person_id, "carol", NULL, 0, &refused, &e), -1);
+	CHECK_INT(e.reason, REASON_FORBIDDEN);
+	err_init(&e);
+	CHECK_INT(token_revoke(s, p, NOW, ident.person_id, bob2.id, &e), 0);
+	CHECK_INT(store_log_each(s, 1, last_entry_fn, &l, &e), 0);
+	CHECK_STR(l.action, "token.revoked");
+	CHECK_STR(l.actor, "bob");
+	{
+		char *want = xasprintf("token:%s", bob.id);
+		CHECK_STR(l.auth, want);
+		free(want);
+	}
+	CHECK_STR(l.ops, "[]"); /* identity data: no row change to replay */
+	free(who);
+	free(id);
+	/* bob has left the plan: carol may not revoke his token, alice may */
+	err_init(&e);
+	CHECK_INT(token_revoke(s, gone, NOW, "carol", bob.id, &e), -1);
+	CHECK_INT(e.reason, REASON_FORBIDDEN);
+	CHECK(strstr(e.msg, "no longer in the plan") != NULL);
+	err_init(&e);
+	CHECK_INT(token_revoke(s, gone, NOW, "alice", bob.id, &e), 0);
+	store_close(s);
+	plan_free(p);
+	plan_free(gone);
+}
+
 static void test_parse_expires(void)
 {
 	struct err e;
@@ -335,6 +401,7 @@ int main(void)
 	url = xasprintf("sqlite:%s/t.db", dir);
 	RUN(test_create_rules);
 	RUN(test_verify);
+	RUN(test_acting);
 	RUN(test_parse_expires);
 	plan_diags_release(&diags);
 	{
