@@ -143,10 +143,40 @@ run log --verify
 expect_rc 0
 expect_out_has "audit log verified: 4 entries"
 
+# `token list` only reads: it runs for a database role that may only read
+if [ "${TOLLGATE_TEST_BACKEND:-sqlite}" = pg ]; then
+	db=${TOLLGATE_DB##*/}
+	role="ro_$db"
+	ro_url="${TOLLGATE_DB%/*}/$db"
+	ro_url="${ro_url/\/\/tollgate@/\/\/$role@}"
+	raw "CREATE ROLE $role LOGIN" >/dev/null
+	raw "GRANT USAGE ON SCHEMA public TO $role; GRANT SELECT ON ALL TABLES IN SCHEMA public TO $role" >/dev/null
+	run --db "$ro_url" token list --json
+	expect_rc 0
+	expect_json 'len(j["tokens"]) == 3'
+	run --db "$ro_url" token create alice --as alice
+	expect_rc 1
+	expect_out_lacks "tg_"
+	raw "DROP OWNED BY $role; DROP ROLE $role" >/dev/null
+fi
+
 # a token's rows are identity data, not plan state: gone rows are not a
 # broken state (log --verify replays no token write)
 raw "DELETE FROM token WHERE id = '$short_id'"
 run log --verify
 expect_rc 0
+
+# `token list` only reads: state for an id the plan no longer has is a
+# warning for it, as for every read, while create refuses as every change does
+run record api dev --version 1.0 --as bob
+expect_rc 0
+sed -i 's/{id: api, wave: w1}/{id: web, wave: w1}/' tollgate.yaml
+run token list
+expect_rc 0
+expect_err_has "tollgate: warning: the store holds state for project 'api', which the plan no longer has"
+expect_out_has "$bob_id  bob"
+run token create bob --as bob
+expect_rc 2
+expect_err_has "tollgate: error: 'token' changes the state, but the store holds state for 1 id the plan no longer has"
 
 done_tests
