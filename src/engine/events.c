@@ -350,6 +350,7 @@ int events_read(struct events *ev, int64_t after, size_t max, events_fn fn, void
 			pthread_mutex_unlock(&ev->read_lock);
 			if (rc < 0)
 				return -1;
+			rc = 0;
 			if (d.rc)
 				return d.rc;
 			if (!d.n)
