@@ -55,12 +55,9 @@ static int print_json(void *ctx, const struct store_log_entry *en)
 {
 	struct print_ctx *c = ctx;
 	struct strbuf sb = STRBUF_INIT;
-	json_t *o = encode_log_entry(en);
+	json_t *o = encode_log_line(en);
 	char *line;
 
-	/* the exact text hashed, so that anyone can recompute the hash */
-	if (en->ops)
-		json_object_set_new(o, "ops", encode_string(en->ops));
 	line = json_dumps(o, JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (!line)

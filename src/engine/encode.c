@@ -371,6 +371,14 @@ json_t *encode_log_entry(const struct store_log_entry *en)
 	return o;
 }
 
+json_t *encode_log_line(const struct store_log_entry *en)
+{
+	json_t *o = encode_log_entry(en);
+	if (en->ops)
+		set(o, "ops", encode_string(en->ops));
+	return o;
+}
+
 json_t *encode_error(const struct err *e)
 {
 	json_t *o = json_object(), *x = json_object();

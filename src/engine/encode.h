@@ -53,6 +53,10 @@ json_t *encode_promote_report(const struct plan *p, const struct promote_report 
  * "auth"} ("auth" only in entries of schema 3 on); `log --json` is
  * {"entries": [these, each with "ops" too]} */
 json_t *encode_log_entry(const struct store_log_entry *en);
+/* encode_log_entry with "ops" (the exact text hashed, so that anyone can
+ * recompute the hash): one entry of `log --json`, and the `data:` of its
+ * event in the server's event stream */
+json_t *encode_log_line(const struct store_log_entry *en);
 /* {"error": {"code": reason name ("not_found", "busy" …), "message"[, "file",
  *  "line", "column"]}} */
 json_t *encode_error(const struct err *e);

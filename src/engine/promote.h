@@ -168,10 +168,20 @@ int promote_run(const struct plan *p, struct store *s, int64_t now, const struct
 
 /* ---- soak ---------------------------------------------------------------- */
 
+/* Which triggers a pass measures (the server's soak_tick: each on its own
+ * interval, `every`). due(trigger index, project, env) says whether to
+ * measure it now; measured() is told each one that ran. On the pass that
+ * ends a soak every trigger is measured, as `soak` does. */
+struct soak_schedule {
+	bool (*due)(void *ctx, size_t trigger, int project, int env);
+	void (*measured)(void *ctx, size_t trigger, int project, int env);
+	void *ctx;
+};
 struct soak_opts {
 	const char *actor;
 	const struct cancel_token *cancel; /* stops the pass between pairs; 2 kills a measure */
 	const struct promote_observer *obs;
+	const struct soak_schedule *schedule; /* NULL: every trigger on every pass */
 };
 struct soak_report {
 	size_t nresults, results_alloc;
@@ -185,6 +195,40 @@ void soak_report_release(struct soak_report *r);
  * 0 ran (see out), -1 on a store failure. */
 int soak_run(const struct plan *p, struct store *s, int64_t now, const struct soak_opts *o,
 	     struct soak_report *out, struct err *e);
+
+/* ---- the server's background soak work (soak-tick.c) ---------------------- */
+
+#define SOAK_TICK_LEASE "background"
+#define SOAK_TICK_TTL_DEFAULT 60 /* seconds the lease lasts unrenewed */
+struct soak_tick_opts {
+	/* who ticks, unique per server process ("serve host 4242 3f9a…"); one
+	 * line. Two servers on one store: the one holding the lease does the
+	 * work, the other skips until it expires. */
+	const char *holder;
+	int64_t ttl; /* 0: SOAK_TICK_TTL_DEFAULT; the caller ticks more often */
+	const struct cancel_token *cancel;
+	const struct promote_observer *obs;
+};
+struct soak_tick_result {
+	bool skipped;     /* another holder has the lease: nothing was done */
+	char *holder;     /* then: who has it */
+	size_t measured;  /* triggers measured on this tick */
+	struct soak_report report; /* what the pass did (soak_run's) */
+};
+/*
+ * One tick of the server's soak loop: take (or renew) the store's
+ * background lease, then one soak_run pass in which each trigger is
+ * measured on a soaking promotion only when its `every` has passed since it
+ * was last measured there (kept in the store, so restarts keep the
+ * interval; soaks that end are measured once more and finished, breaches
+ * roll back, all exactly as `tollgate soak`). 0 ran or skipped (see r),
+ * -1 on a store failure. Release r with soak_tick_result_release.
+ */
+int soak_tick(const struct plan *p, struct store *s, int64_t now, const struct soak_tick_opts *o,
+	      struct soak_tick_result *r, struct err *e);
+void soak_tick_result_release(struct soak_tick_result *r);
+/* Give the lease up (a server that stops): another takes it on its tick. */
+int soak_tick_release(struct store *s, const char *holder, struct err *e);
 
 /* ---- rollback by hand ------------------------------------------------------ */
 

@@ -57,7 +57,7 @@ static int open_incident_level(const struct state *st, int project, int env)
 
 /* One soaking pair. Returns 0 (out updated), -1 on a store failure. */
 static int soak_pair(struct pctx *c, const struct state *st, int project, int env,
-		     struct soak_report *out, struct err *e)
+		     const struct soak_schedule *sched, struct soak_report *out, struct err *e)
 {
 	const struct plan *p = c->plan;
 	const char *pid_s = p->projects[project].id, *env_s = p->envs[env].name;
@@ -94,6 +94,9 @@ static int soak_pair(struct pctx *c, const struct state *st, int project, int en
 		struct err se;
 		if (!promote_trigger_applies(tr, env))
 			continue;
+		if (sched && pclock_now(&c->clock) < cur.soak_until &&
+		    !sched->due(sched->ctx, t, project, env))
+			continue;
 		snprintf(step, sizeof(step), "measure-%s", tr->id);
 		err_init(&se);
 		promote_step_sync(c, project, env, step, tr->measure, tr->timeout, cur.version,
@@ -105,6 +108,8 @@ static int soak_pair(struct pctx *c, const struct state *st, int project, int en
 			rc = 0;
 			goto release;
 		}
+		if (sched && sched->measured)
+			sched->measured(sched->ctx, t, project, env);
 		task.cmd = tr->measure;
 		task.timeout_ms = promote_timeout_ms(tr->timeout);
 		if (promote_measure_breached(tr, &task, &res, why, sizeof(why))) {
@@ -228,7 +233,7 @@ int soak_run(const struct plan *p, struct store *s, int64_t now, const struct so
 				out->still_soaking++;
 				continue;
 			}
-			if (soak_pair(&c, &st, (int)pi, (int)ei, out, e) < 0) {
+			if (soak_pair(&c, &st, (int)pi, (int)ei, o->schedule, out, e) < 0) {
 				state_release(&st);
 				goto done;
 			}

@@ -588,7 +588,7 @@ static bool model_ok(const struct plan *p)
 		const struct plan_trigger *t = &p->triggers[i];
 		if (!t->id || !is_bool(&t->has_above) || !is_bool(&t->has_below) || t->level < 0 ||
 		    t->level > 3 || t->timeout <= 0 || !duration_ok(t->timeout) ||
-		    !refs_ok(&t->envs, p->nenvs))
+		    t->every <= 0 || !duration_ok(t->every) || !refs_ok(&t->envs, p->nenvs))
 			return false;
 	}
 	for (size_t i = 0; i < p->nmilestones; i++)

@@ -1040,10 +1040,11 @@ static void load_triggers(struct loader *ld)
 		t->loc = ynode_loc(m);
 		t->level = 1;
 		t->timeout = PLAN_TIMEOUT_DEFAULT;
+		t->every = PLAN_TRIGGER_EVERY_DEFAULT;
 		t->id = entry_id(ld, m, "id", "trigger", &p->maps->triggers, (int)p->ntriggers);
 		entry_name(where, sizeof(where), "trigger", "triggers", t->id, i);
 		check_keys(ld, m, KEYS("id", "text", "measure", "above", "below", "envs", "level",
-				       "timeout"), where);
+				       "timeout", "every"), where);
 		if (!t->id)
 			continue;
 		p->ntriggers++;
@@ -1054,6 +1055,13 @@ static void load_triggers(struct loader *ld)
 		t->has_below = get_number(ld, field(m, "below"), "below", &t->below);
 		get_int(ld, field(m, "level"), "level", 1, 3, &t->level);
 		get_step_timeout(ld, field(m, "timeout"), &t->timeout);
+		if (get_duration(ld, field(m, "every"), "every", &t->every) && t->every <= 0) {
+			plan_ld_error(ld, field(m, "every"),
+				      "trigger '%s' has 'every: 0s'; say how often the server measures "
+				      "it, e.g. 5m",
+				      t->id);
+			t->every = PLAN_TRIGGER_EVERY_DEFAULT;
+		}
 		env_refs(ld, field(m, "envs"), "envs", where, &t->envs);
 		if (t->measure && !field(m, "above") && !field(m, "below"))
 			plan_ld_error(ld, field(m, "measure"),

@@ -181,9 +181,13 @@ struct plan_trigger {
 	double above, below;
 	int level;          /* incident level on breach, default 1 */
 	int64_t timeout;    /* seconds, > 0 */
+	/* how often the server's soak loop measures it (soak_tick), seconds,
+	 * > 0; default PLAN_TRIGGER_EVERY_DEFAULT */
+	int64_t every;
 	struct plan_refs envs; /* n == 0: every environment after the first */
 	struct plan_loc loc;
 };
+#define PLAN_TRIGGER_EVERY_DEFAULT (5 * 60)
 
 struct plan_milestone {
 	int64_t date, until; /* until = 0 unless a range */

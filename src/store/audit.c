@@ -214,6 +214,11 @@ static int set_head(struct store *s, int64_t seq, const char *hash, struct err *
 	if (store_q(s, sql_audit_set_head, p1, 2, NULL, NULL, e) < 0 ||
 	    store_q(s, sql_audit_set_head, p2, 2, NULL, NULL, e) < 0)
 		return -1;
+	/* the head moves once per transaction: tell the event watchers
+	 * (PostgreSQL NOTIFY, delivered when this transaction commits and
+	 * never if it rolls back; store-watch.c) */
+	if (s->be->sql_notify && store_q(s, s->be->sql_notify, NULL, 0, NULL, NULL, e) < 0)
+		return -1;
 	return 0;
 }
 
@@ -345,6 +350,18 @@ int store_log_each(struct store *s, int64_t limit, store_log_fn fn, void *ctx, s
 	} else {
 		rc = s->be->query(s->conn, sql_audit_all, NULL, 0, SQ_STREAM, each_row, &c, e);
 	}
+	for (int i = 0; i < 8; i++)
+		strbuf_release(&c.tmp[i]);
+	return (int)rc;
+}
+
+int store_log_after(struct store *s, int64_t after, int64_t limit, store_log_fn fn, void *ctx,
+		    struct err *e)
+{
+	struct each_ctx c = { fn, ctx, { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT,
+					 STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT } };
+	struct store_val p[] = { sv_int(after), sv_int(limit > 0 ? limit : 1) };
+	int64_t rc = store_q(s, sql_audit_after, p, 2, each_row, &c, e);
 	for (int i = 0; i < 8; i++)
 		strbuf_release(&c.tmp[i]);
 	return (int)rc;

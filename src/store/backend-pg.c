@@ -21,6 +21,7 @@
 #include "store/store-internal.h"
 
 #include <dlfcn.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@
  * pulls in some twenty libraries (Kerberos, LDAP, GnuTLS …) whose loading
  * would double the start-up time of every command on the SQLite default.
  */
-#define PQ_FUNCS(X) X(PQclear) X(PQresultStatus) X(PQexec) X(PQtransactionStatus) X(PQntuples) X(PQerrorMessage) X(PQstatus) X(PQsetNoticeProcessor) X(PQresultErrorMessage) X(PQprepare) X(PQnfields) X(PQgetvalue) X(PQgetlength) X(PQgetisnull) X(PQfinish) X(PQexecPrepared) X(PQexecParams) X(PQconnectdbParams) X(PQcmdTuples) X(PQsendQueryParams) X(PQsetSingleRowMode) X(PQgetResult) X(PQgetCancel) X(PQcancel) X(PQfreeCancel) X(PQenterPipelineMode) X(PQexitPipelineMode) X(PQpipelineSync) X(PQreset) X(PQresultErrorField) X(PQhost) X(PQport) X(PQuser)
+#define PQ_FUNCS(X) X(PQclear) X(PQresultStatus) X(PQexec) X(PQtransactionStatus) X(PQntuples) X(PQerrorMessage) X(PQstatus) X(PQsetNoticeProcessor) X(PQresultErrorMessage) X(PQprepare) X(PQnfields) X(PQgetvalue) X(PQgetlength) X(PQgetisnull) X(PQfinish) X(PQexecPrepared) X(PQexecParams) X(PQconnectdbParams) X(PQcmdTuples) X(PQsendQueryParams) X(PQsetSingleRowMode) X(PQgetResult) X(PQgetCancel) X(PQcancel) X(PQfreeCancel) X(PQenterPipelineMode) X(PQexitPipelineMode) X(PQpipelineSync) X(PQreset) X(PQresultErrorField) X(PQhost) X(PQport) X(PQuser) X(PQsocket) X(PQconsumeInput) X(PQnotifies) X(PQfreemem)
 #define PQ_DECLARE(f) static __typeof__(f) *pq_##f;
 PQ_FUNCS(PQ_DECLARE)
 #define PQclear pq_PQclear
@@ -66,6 +67,10 @@ PQ_FUNCS(PQ_DECLARE)
 #define PQhost pq_PQhost
 #define PQport pq_PQport
 #define PQuser pq_PQuser
+#define PQsocket pq_PQsocket
+#define PQconsumeInput pq_PQconsumeInput
+#define PQnotifies pq_PQnotifies
+#define PQfreemem pq_PQfreemem
 
 /*
  * The outcome of loading libpq, decided once per process (pthread_once: any
@@ -141,6 +146,7 @@ struct pg_conn {
 	size_t nstmts, alloc;
 	char *plan; /* bound to every :plan */
 	bool reconnect_failed; /* the last pg_reconnect found no server */
+	bool listening; /* pg_watch: LISTEN ran in this session */
 };
 
 static void pg_quiet(void *arg, const char *msg)
@@ -931,6 +937,89 @@ static int pgv_batch(void *conn, const struct store_batch_q *q, size_t n, bool s
 	return r;
 }
 
+/*
+ * Watching: every transaction that moves a plan's audit head sends NOTIFY
+ * tollgate_audit with the plan id (sql_notify, from audit.c), delivered when
+ * it commits. A watcher's session LISTENs and sleeps in poll() on its
+ * socket. Its session lost (a restart, pg_terminate_backend), it connects
+ * again and LISTENs again, and answers 1: what landed in between is read by
+ * the caller from its last seq, so nothing is missed.
+ */
+#define PG_CHANNEL "tollgate_audit"
+
+/* Notifications received for our plan (the others are dropped). */
+static int pg_drain(struct pg_conn *c)
+{
+	PGnotify *n;
+	int mine = 0;
+	while ((n = PQnotifies(c->conn))) {
+		if (!n->extra || !strcmp(n->extra, c->plan))
+			mine++;
+		PQfreemem(n);
+	}
+	return mine;
+}
+
+static int pg_listen(struct pg_conn *c, struct err *e)
+{
+	PGresult *r;
+	if (PQstatus(c->conn) != CONNECTION_OK) {
+		c->listening = false;
+		PQreset(c->conn);
+		c->reconnect_failed = PQstatus(c->conn) != CONNECTION_OK;
+		if (c->reconnect_failed)
+			return pg_set_err(e, PQerrorMessage(c->conn));
+		for (size_t i = 0; i < c->nstmts; i++)
+			c->stmts[i].prepared = false;
+		if (pg_session(c, e) < 0)
+			return -1;
+	}
+	r = PQexec(c->conn, "LISTEN " PG_CHANNEL);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		pg_set_err(e, PQstatus(c->conn) == CONNECTION_OK ? PQresultErrorMessage(r)
+								 : PQerrorMessage(c->conn));
+		PQclear(r);
+		return -1;
+	}
+	PQclear(r);
+	c->listening = true;
+	return 0;
+}
+
+static int pg_watch(void *conn, int timeout_ms, struct err *e)
+{
+	struct pg_conn *c = conn;
+	struct pollfd pfd;
+	int rc;
+
+	if (!c->listening || PQstatus(c->conn) != CONNECTION_OK) {
+		c->listening = false;
+		if (pg_listen(c, e) < 0)
+			return -1;
+		(void)pg_drain(c);
+		return 1;
+	}
+	if (pg_drain(c))
+		return 1;
+	pfd.fd = PQsocket(c->conn);
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	rc = poll(&pfd, 1, timeout_ms);
+	if (rc < 0)
+		return 0; /* a signal: the caller looks again */
+	if (rc == 0)
+		return 0;
+	if (!PQconsumeInput(c->conn) || PQstatus(c->conn) != CONNECTION_OK) {
+		/* the session is gone: connect again now, or on the next call */
+		c->listening = false;
+		if (pg_listen(c, e) < 0)
+			return -1;
+		(void)pg_drain(c);
+		return 1;
+	}
+	return pg_drain(c) ? 1 : 0;
+}
+
 const struct store_backend store_backend_pg = {
 	.name = "postgres",
 	.open = pg_open,
@@ -948,4 +1037,6 @@ const struct store_backend store_backend_pg = {
 			 " WHERE r IS NOT NULL",
 	.max_params = 65535,
 	.users = true,
+	.sql_notify = "SELECT pg_notify('" PG_CHANNEL "', :plan)",
+	.watch = pg_watch,
 };

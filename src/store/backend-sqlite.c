@@ -74,6 +74,9 @@ struct sq_conn {
 	 * COMMIT, SAVEPOINT…), prepared once; keyed by their text, a copy */
 	struct sq_stmt cmds[SQ_MAX_CMDS];
 	size_t ncmds;
+	/* sq_watch: PRAGMA data_version when last looked at */
+	bool watching;
+	int64_t data_version;
 };
 
 /*
@@ -979,6 +982,57 @@ static void sq_set_plan(void *conn, const char *plan)
 	c->plan = xstrdup(plan ? plan : "");
 }
 
+/*
+ * Watching for other connections' commits: PRAGMA data_version changes when
+ * another connection commits to the file, and reads only the WAL index (no
+ * table page), so polling it is nearly free.
+ */
+static const char sq_sql_data_version[] = "PRAGMA data_version";
+
+static int sq_version_row(void *ctx, const struct store_row *r)
+{
+	*(int64_t *)ctx = r->n > 0 ? r->v[0].i : 0;
+	return 0;
+}
+
+static int sq_data_version(struct sq_conn *c, int64_t *v, struct err *e)
+{
+	return sq_query(c, sq_sql_data_version, NULL, 0, 0, sq_version_row, v, e) < 0 ? -1 : 0;
+}
+
+static int sq_watch(void *conn, int timeout_ms, struct err *e)
+{
+	struct sq_conn *c = conn;
+	int64_t v = 0;
+	int waited = 0;
+
+	if (sq_data_version(c, &v, e) < 0)
+		return -1;
+	if (!c->watching) {
+		c->watching = true;
+		c->data_version = v;
+		return 1;
+	}
+	for (;;) {
+		struct timespec ts;
+		int step;
+		if (v != c->data_version) {
+			c->data_version = v;
+			return 1;
+		}
+		if (waited >= timeout_ms)
+			return 0;
+		step = timeout_ms - waited < STORE_WATCH_POLL_MS ? timeout_ms - waited
+								 : STORE_WATCH_POLL_MS;
+		ts.tv_sec = step / 1000;
+		ts.tv_nsec = (long)(step % 1000) * 1000000L;
+		nanosleep(&ts, NULL);
+		waited += step;
+		if (sq_data_version(c, &v, e) < 0)
+			return -1;
+	}
+}
+
 const struct store_backend store_backend_sqlite = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -992,4 +1046,5 @@ const struct store_backend store_backend_sqlite = {
 	.owner = sq_owner,
 	.sql_has_table = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
 	.max_params = 32766,
+	.watch = sq_watch,
 };

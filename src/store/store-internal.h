@@ -98,6 +98,14 @@ struct store_backend {
 	const char *sql_has_table;
 	/* The largest number of parameters one statement may take. */
 	int max_params;
+	/* Optional: run in the transaction that moves the audit head, to wake
+	 * the watchers of other sessions when it commits (PostgreSQL's NOTIFY);
+	 * NULL: watchers look for themselves. */
+	const char *sql_notify;
+	/* Wait at most timeout_ms for a sign that another session committed
+	 * (store_watch): 1 maybe, 0 nothing, -1 error. The first call (and the
+	 * first after a lost session was reconnected) returns 1 at once. */
+	int (*watch)(void *conn, int timeout_ms, struct err *e);
 	/* The database has users of its own (sql_session_user works). */
 	bool users;
 };
@@ -201,6 +209,8 @@ extern const char sql_audit_insert[];
 extern const char sql_audit_all[];
 extern const char sql_audit_last[];
 extern const char sql_audit_count[];
+extern const char sql_audit_after[];
+extern const char sql_plan_meta_get[];
 extern const char sql_audit_last_at[];
 extern const char sql_plans_all[];
 extern const char sql_promotion_get[];

@@ -236,6 +236,13 @@ const char sql_audit_last[] =
 	" WHERE plan = :plan AND seq > (SELECT COALESCE(MAX(seq), 0) FROM audit WHERE plan = :plan) - ?"
 	" ORDER BY seq";
 const char sql_audit_count[] = "SELECT COUNT(*) FROM audit WHERE plan = :plan";
+/* the entries after a seq, at most a limit (the event stream) */
+const char sql_audit_after[] =
+	"SELECT " AUDIT_COLS " FROM audit WHERE plan = :plan AND seq > ? ORDER BY seq LIMIT ?";
+/* a coordination value of the plan (store-watch.c: the background lease,
+ * when each trigger was last measured); written by sql_audit_set_head, the
+ * one upsert of plan_meta (params: value, key) */
+const char sql_plan_meta_get[] = "SELECT value FROM plan_meta WHERE plan = :plan AND key = ?";
 const char sql_audit_last_at[] = "SELECT COALESCE(MAX(at), 0) FROM audit WHERE plan = :plan";
 /* the time of the head entry: the next one is never dated before it */
 const char sql_audit_at[] = "SELECT at FROM audit WHERE plan = :plan AND seq = ?";

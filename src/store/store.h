@@ -626,6 +626,53 @@ int store_log_verify_full(struct store *s, const struct store_anchor *anchors, s
 			  struct store_verify_full *out, struct err *e);
 void store_verify_release(struct store_verify_full *v);
 
+/* ---- watching the log, and the server's coordination (store-watch.c) ---- */
+
+/*
+ * A second connection to the store s is on, for a watcher thread (a
+ * connection is used by one thread at a time): it is opened as s was (read
+ * only or not), is never migrated, and is closed with store_close.
+ */
+int store_open_watcher(const struct store *s, struct store **out, struct err *e);
+/*
+ * Wait at most timeout_ms for a sign that another session may have moved
+ * the log's head: 1 (read the head: store_log_head), 0 (nothing happened),
+ * -1 on error (the caller waits a while and calls again). PostgreSQL:
+ * LISTEN tollgate_audit (each transaction that moves a plan's head sends
+ * NOTIFY with the plan id; others' plans are ignored); a lost session is
+ * opened again and answers 1, so that what landed meanwhile is read.
+ * SQLite: PRAGMA data_version every STORE_WATCH_POLL_MS, no table read.
+ * The first call answers 1 at once. Use it outside any transaction.
+ */
+#define STORE_WATCH_POLL_MS 50
+int store_watch(struct store *s, int timeout_ms, struct err *e);
+/* Call fn for the entries after seq `after`, oldest first, at most limit
+ * (> 0) of them, as store_log_each does. */
+int store_log_after(struct store *s, int64_t after, int64_t limit, store_log_fn fn, void *ctx,
+		    struct err *e);
+
+/*
+ * Coordination values of the plan (plan_meta, not state, no audit entry):
+ * what the server keeps across restarts. Keys are the caller's (never
+ * "audit_*"). store_coord_get: 1 with *value a copy (the caller frees it),
+ * 0 none (*value NULL), -1 error. store_coord_put: its own write
+ * transaction (or the open one).
+ */
+int store_coord_get(struct store *s, const char *key, char **value, struct err *e);
+int store_coord_put(struct store *s, const char *key, const char *value, struct err *e);
+/*
+ * A named lease of the whole plan (the server's background work: one holder
+ * per store): taken by `holder` until `expires` when it is free, expired
+ * before now, or already holder's (then renewed). Returns STORE_LEASE_OK,
+ * or STORE_LEASE_BUSY with *other (may be NULL; the caller frees it) the
+ * live holder, -1 on error. One write transaction, so two takers queue.
+ * store_named_lease_release drops it when holder has it.
+ */
+int store_named_lease(struct store *s, const char *name, const char *holder, int64_t now,
+		      int64_t expires, char **other, struct err *e);
+int store_named_lease_release(struct store *s, const char *name, const char *holder,
+			      struct err *e);
+
 /* Append n synthetic entries in one transaction (benchmarks and tests only):
  * actor "bench", action "bench", subject "entry-N". */
 int store_log_append_bulk(struct store *s, int64_t now, int64_t n, struct err *e);

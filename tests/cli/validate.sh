@@ -57,6 +57,9 @@ bad bad-trigger-no-threshold.yaml \
 	"bad-trigger-no-threshold.yaml:13:55: error: trigger 'error-rate' has a 'measure' but neither 'above' nor 'below'; say when it is breached"
 bad bad-trigger-level.yaml \
 	"bad-trigger-level.yaml:13:88: error: 'level' must be between 1 and 3, got 4"
+bad bad-trigger-every.yaml \
+	"bad-trigger-every.yaml:13:88: error: trigger 'error-rate' has 'every: 0s'; say how often the server measures it, e.g. 5m"
+expect_err_line "bad-trigger-every.yaml:14:77: error: bad duration 'often' for 'every'; use e.g. 30s, 15m, 24h, 7d"
 bad bad-unknown-env.yaml \
 	"bad-unknown-env.yaml:13:47: error: gate 'gate-1' names unknown environment 'sti'; did you mean 'sit'?"
 bad bad-unknown-wave.yaml \

@@ -383,6 +383,22 @@ static void test_default_timeout(void)
 	plan_free(p);
 }
 
+/* issue 11: triggers' `every` (the example's error-rate: 2m; the others the
+ * default) comes back from the cache as parsed */
+static void test_trigger_every(void)
+{
+	for (int pass = 0; pass < 3; pass++) {
+		/* parsed, then cached (written), then read from the cache */
+		struct plan *p = load(pass > 0);
+		CHECK(p->ntriggers >= 2);
+		for (size_t i = 0; i < p->ntriggers; i++)
+			CHECK_INT(p->triggers[i].every, !strcmp(p->triggers[i].id, "error-rate")
+								? 120
+								: PLAN_TRIGGER_EVERY_DEFAULT);
+		plan_free(p);
+	}
+}
+
 /* issue 9 §5: the identity keys come back from the cache as parsed (and
  * issue 10's store_mode) */
 static void test_identity_fields(void)
@@ -570,6 +586,7 @@ int main(void)
 	RUN(test_forged_fields);
 	RUN(test_two_plans);
 	RUN(test_default_timeout);
+	RUN(test_trigger_every);
 	RUN(test_identity_fields);
 	RUN(test_changed_plan);
 	RUN(test_large_plan);
