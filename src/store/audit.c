@@ -350,6 +350,18 @@ int store_log_each(struct store *s, int64_t limit, store_log_fn fn, void *ctx, s
 	return (int)rc;
 }
 
+int store_log_page(struct store *s, int64_t after, int64_t limit, store_log_fn fn, void *ctx,
+		   struct err *e)
+{
+	struct each_ctx c = { fn, ctx, { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT,
+					 STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT } };
+	struct store_val p[2] = { sv_int(after), sv_int(limit) };
+	int64_t rc = store_q(s, sql_audit_page, p, 2, each_row, &c, e);
+	for (int i = 0; i < 8; i++)
+		strbuf_release(&c.tmp[i]);
+	return (int)rc;
+}
+
 /* ---- verify ----------------------------------------------------------------- */
 
 struct verify_ctx {

@@ -200,6 +200,7 @@ extern const char sql_audit_set_head[];
 extern const char sql_audit_insert[];
 extern const char sql_audit_all[];
 extern const char sql_audit_last[];
+extern const char sql_audit_page[];
 extern const char sql_audit_count[];
 extern const char sql_audit_last_at[];
 extern const char sql_plans_all[];
