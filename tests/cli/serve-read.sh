@@ -142,7 +142,7 @@ sc.check(b"d-9" in body, "d-9 on the board")
 
 # metrics: promtool accepts them; the state and the counters are there
 checks=$((checks + 1))
-python3 -c 'import serve_client as sc; sc.init(); st, h, b = sc.get("/metrics"); open("'"$T"'/metrics", "wb").write(b); assert st == 200 and h["content-type"].startswith("text/plain")' ||
+/usr/bin/python3 -c 'import serve_client as sc; sc.init(); st, h, b = sc.get("/metrics"); open("'"$T"'/metrics", "wb").write(b); assert st == 200 and h["content-type"].startswith("text/plain")' ||
 	fail "GET /metrics"
 checks=$((checks + 1))
 promtool check metrics <"$T/metrics" >"$T/promtool.out" 2>&1 || { cat "$T/promtool.out" >&2; fail "promtool check metrics"; }

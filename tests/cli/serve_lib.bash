@@ -5,7 +5,7 @@ trap 'if [ -n "$SERVE_PID" ]; then kill "$SERVE_PID" 2>/dev/null; wait "$SERVE_P
 export PYTHONPATH="$TOLLGATE_SRC/tests/cli"
 
 free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 # start_serve [ARGS...]: serve on a free loopback port; SERVE_URL, SERVE_PID;
@@ -40,7 +40,7 @@ stop_serve() {
 # py CODE: python with serve_client as sc (initialised); a failure counts
 py() {
 	checks=$((checks + 1))
-	python3 -c "import serve_client as sc, json, os, sys
+	/usr/bin/python3 -c "import serve_client as sc, json, os, sys
 sc.init()
 $1
 sc.done()" || fail "python checks (above)"
