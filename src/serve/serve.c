@@ -543,7 +543,8 @@ int serve_run(const struct serve_opts *o, struct plan *plan, struct store *store
 	fprintf(stderr, "tollgate: serve stopped\n");
 	rc = 0;
 out_mask:
-	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	/* the signals stay blocked: a second SIGTERM while the process ends
+	 * must not kill it with another status */
 out:
 	serve_cache_release(&s);
 	free(s.plan_error);

@@ -16,6 +16,7 @@ start_serve() {
 	SERVE_PORT=$(free_port)
 	"$TOLLGATE_BIN" serve --listen "127.0.0.1:$SERVE_PORT" "$@" 2>"$T/serve.err" &
 	SERVE_PID=$!
+	export SERVE_PID
 	export SERVE_URL="$scheme://127.0.0.1:$SERVE_PORT"
 	for i in $(seq 100); do
 		grep -q "^tollgate: serving" "$T/serve.err" 2>/dev/null && return 0
@@ -27,9 +28,10 @@ start_serve() {
 	return 1
 }
 
-# stop_serve [SIGNAL]: signal the server (TERM) and wait; its exit in $serve_rc
+# stop_serve [SIGNAL]: signal the server (TERM; "none": it was signalled)
+# and wait; its exit in $serve_rc
 stop_serve() {
-	kill -"${1:-TERM}" "$SERVE_PID"
+	[ "${1:-TERM}" = none ] || kill -"${1:-TERM}" "$SERVE_PID"
 	set +e
 	wait "$SERVE_PID"
 	serve_rc=$?
