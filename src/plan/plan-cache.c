@@ -16,8 +16,9 @@
  * an address. Then every index, enum and required string is checked against
  * the counts, and the id maps against the ids.
  *
- * The cache is keyed by a SHA-256 of the exact bytes of the plan that were
- * read (and parsed, when the cache is written), by the layout of the model
+ * The cache is keyed by a SHA-256 digest of the exact bytes of the plan that
+ * were read (and parsed, when the cache is written; plan_digest: pieces
+ * hashed by two threads at once, then their hashes), by the layout of the model
  * and by the tollgate binary (size, mtime); it carries a checksum of itself
  * (a 64-bit xxHash: it finds damage, at ten times SHA-256's speed; against a
  * forger no unkeyed sum would do more).
@@ -31,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -43,7 +45,7 @@
 #include "plan/plan-internal.h"
 #include "plan/plan.h"
 
-#define CACHE_MAGIC "TGPLANC4"
+#define CACHE_MAGIC "TGPLANC5"
 #define CACHE_MAX_IMAGE ((uint64_t)1 << 30)
 
 struct cache_header {
@@ -724,60 +726,6 @@ static bool fill_key(struct cache_header *h, const unsigned char sum[32])
 	return true;
 }
 
-/*
- * The SHA-256 of the plan file as read now, through a small buffer (a cache
- * hit never needs the bytes themselves: reading them into fresh memory costs
- * as much as hashing them). False when it is not a regular file one can read
- * whole, or is larger than a plan may be.
- */
-static bool hash_file(const char *path, unsigned char out[32])
-{
-	static const size_t chunk = 128 << 10;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	char *buf = xmalloc(chunk);
-	unsigned int n = 0;
-	uint64_t total = 0;
-	struct stat st;
-	bool ok = false;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-
-	if (fd < 0 || !ctx || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
-		goto out;
-	for (;;) {
-		ssize_t k = read(fd, buf, chunk);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			goto out;
-		if (k == 0)
-			break;
-		total += (uint64_t)k;
-		if (total > PLAN_MAX_BYTES || EVP_DigestUpdate(ctx, buf, (size_t)k) != 1)
-			goto out;
-	}
-	ok = EVP_DigestFinal_ex(ctx, out, &n) == 1 && n == 32;
-out:
-	if (fd >= 0)
-		close(fd);
-	EVP_MD_CTX_free(ctx);
-	free(buf);
-	return ok;
-}
-
-/* A plan this large is hashed on a thread of its own (below, a thread costs
- * more than it saves). */
-#define PLAN_HASH_THREAD_BYTES (256 << 10)
-static const unsigned char sum_zero[32];
-
-static bool same_key(const struct cache_header *a, const struct cache_header *b)
-{
-	return !memcmp(a->magic, b->magic, sizeof(a->magic)) && a->header_size == b->header_size &&
-	       a->layout == b->layout && !memcmp(a->plan_sha256, b->plan_sha256, 32) &&
-	       a->exe_size == b->exe_size && a->exe_mtime_s == b->exe_mtime_s &&
-	       a->exe_mtime_ns == b->exe_mtime_ns;
-}
-
 /* Read everything of fd at offset, or fail. */
 static bool read_all(int fd, void *buf, size_t len, off_t at)
 {
@@ -793,6 +741,146 @@ static bool read_all(int fd, void *buf, size_t len, off_t at)
 		len -= (size_t)k;
 	}
 	return true;
+}
+
+/*
+ * The plan's digest: SHA-256 over a tag, the length and the SHA-256 of each
+ * PLAN_CHUNK-byte piece of the plan, in order. It is as binding as a SHA-256
+ * of the bytes themselves (a collision in it is one in SHA-256), and its
+ * pieces can be hashed by two threads at once: a 3 MB plan is hashed in
+ * half the time. plan_digest() is the same function over bytes in memory.
+ */
+#define PLAN_CHUNK ((size_t)512 << 10)
+#define PLAN_DIGEST_TAG "tollgate plan digest 1"
+
+static void digest_final(uint64_t size, const unsigned char (*sums)[32], size_t n,
+			 unsigned char out[32], bool *ok)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char len[8];
+	unsigned int k = 0;
+
+	for (int i = 0; i < 8; i++)
+		len[i] = (unsigned char)(size >> (8 * i));
+	*ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	      EVP_DigestUpdate(ctx, PLAN_DIGEST_TAG, sizeof(PLAN_DIGEST_TAG)) == 1 &&
+	      EVP_DigestUpdate(ctx, len, sizeof(len)) == 1 &&
+	      (n == 0 || EVP_DigestUpdate(ctx, sums, n * 32) == 1) &&
+	      EVP_DigestFinal_ex(ctx, out, &k) == 1 && k == 32;
+	EVP_MD_CTX_free(ctx);
+}
+
+static bool plan_digest(const void *data, size_t len, unsigned char out[32])
+{
+	size_t n = (len + PLAN_CHUNK - 1) / PLAN_CHUNK;
+	unsigned char (*sums)[32] = xcalloc(n ? n : 1, 32);
+	bool ok = true;
+
+	for (size_t i = 0; i < n && ok; i++) {
+		size_t at = i * PLAN_CHUNK, k = len - at < PLAN_CHUNK ? len - at : PLAN_CHUNK;
+		ok = sha256((const char *)data + at, k, sums[i]);
+	}
+	if (ok)
+		digest_final(len, sums, n, out, &ok);
+	free(sums);
+	return ok;
+}
+
+/*
+ * The digest of the plan file as read now. Its pieces are taken in turn by
+ * whichever thread asks next (plan_load_cached's own thread and the caller,
+ * once the cache is read): each pread()s a piece into a buffer of its own.
+ * It fails when the file is not a regular file, is larger than a plan may
+ * be, or changes length while it is read (then a normal parse says what).
+ */
+struct hash_job {
+	int fd;
+	uint64_t size;
+	size_t n;                 /* pieces */
+	unsigned char (*sums)[32];
+	atomic_size_t next;       /* the next piece to take */
+	atomic_bool failed;
+	unsigned char sum[32];
+	bool ok;
+};
+
+static bool hash_job_open(struct hash_job *j, const char *path)
+{
+	struct stat st;
+
+	memset(j, 0, sizeof(*j));
+	j->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (j->fd < 0)
+		return false;
+	if (fstat(j->fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
+	    (uint64_t)st.st_size > PLAN_MAX_BYTES) {
+		close(j->fd);
+		j->fd = -1;
+		return false;
+	}
+	j->size = (uint64_t)st.st_size;
+	j->n = (size_t)((j->size + PLAN_CHUNK - 1) / PLAN_CHUNK);
+	j->sums = xcalloc(j->n ? j->n : 1, 32);
+	atomic_init(&j->next, 0);
+	atomic_init(&j->failed, false);
+	return true;
+}
+
+static void hash_job_work(struct hash_job *j)
+{
+	char *buf = NULL;
+
+	for (;;) {
+		size_t i = atomic_fetch_add(&j->next, 1);
+		uint64_t at = (uint64_t)i * PLAN_CHUNK;
+		size_t k;
+
+		if (i >= j->n || atomic_load(&j->failed))
+			break;
+		k = j->size - at < PLAN_CHUNK ? (size_t)(j->size - at) : PLAN_CHUNK;
+		if (!buf)
+			buf = xmalloc(PLAN_CHUNK);
+		if (!read_all(j->fd, buf, k, (off_t)at) || !sha256(buf, k, j->sums[i]))
+			atomic_store(&j->failed, true);
+	}
+	free(buf);
+}
+
+/* After every thread's work: the digest, if the file still ends where it
+ * ended when it was opened. */
+static void hash_job_finish(struct hash_job *j)
+{
+	char c;
+	ssize_t k;
+
+	do
+		k = pread(j->fd, &c, 1, (off_t)j->size);
+	while (k < 0 && errno == EINTR);
+	j->ok = false;
+	if (!atomic_load(&j->failed) && k == 0)
+		digest_final(j->size, (const unsigned char (*)[32])j->sums, j->n, j->sum, &j->ok);
+}
+
+static void hash_job_release(struct hash_job *j)
+{
+	if (j->fd >= 0)
+		close(j->fd);
+	free(j->sums);
+	j->sums = NULL;
+	j->fd = -1;
+}
+
+/* A plan this large is hashed on a thread of its own (below, a thread costs
+ * more than it saves). */
+#define PLAN_HASH_THREAD_BYTES (256 << 10)
+static const unsigned char sum_zero[32];
+
+static bool same_key(const struct cache_header *a, const struct cache_header *b)
+{
+	return !memcmp(a->magic, b->magic, sizeof(a->magic)) && a->header_size == b->header_size &&
+	       a->layout == b->layout && !memcmp(a->plan_sha256, b->plan_sha256, 32) &&
+	       a->exe_size == b->exe_size && a->exe_mtime_s == b->exe_mtime_s &&
+	       a->exe_mtime_ns == b->exe_mtime_ns;
 }
 
 /*
@@ -851,14 +939,14 @@ static void cache_fetch_release(struct cache_fetch *f)
 	f->image = NULL;
 }
 
-/* The plan of a fetched image whose key is the plan's (the image is then
- * the plan's: NULL f->image). */
-static struct plan *cache_load(struct cache_fetch *f, const unsigned char sum[32])
+/* The plan of a fetched image, checked and its offsets made addresses; the
+ * image stays f's until the caller knows its key is the plan's. */
+static struct plan *cache_walk(struct cache_fetch *f)
 {
 	struct walk w;
 	char *image = f->image;
 
-	if (!image || memcmp(f->h.plan_sha256, sum, 32))
+	if (!image)
 		return NULL;
 	memset(&w, 0, sizeof(w));
 	w.mode = WALK_LOAD;
@@ -870,21 +958,13 @@ static struct plan *cache_load(struct cache_fetch *f, const unsigned char sum[32
 	if (w.bad || align16(w.off) != f->h.strings_off || !model_ok((struct plan *)image))
 		return NULL;
 	((struct plan *)image)->cache_image_size = f->h.image_size;
-	f->image = NULL;
 	return (struct plan *)image;
 }
 
-/* The plan file's hash on a thread of its own, while the cache is read. */
-struct hash_job {
-	const char *path;
-	unsigned char sum[32];
-	bool ok;
-};
-
+/* The plan's own thread: pieces of the digest while the caller reads the cache. */
 static void *hash_main(void *arg)
 {
-	struct hash_job *j = arg;
-	j->ok = hash_file(j->path, j->sum);
+	hash_job_work(arg);
 	return NULL;
 }
 
@@ -958,26 +1038,29 @@ struct plan *plan_load_cached(const char *path, struct plan_diags *diags)
 	unsigned char sum[32];
 	struct plan *p = NULL;
 	char *dir, *cache;
-
-	struct hash_job hj = { path, { 0 }, false };
+	struct hash_job hj;
 	struct cache_fetch f;
-	struct stat st;
+	struct plan *walked;
 	pthread_t t;
 	bool threaded;
 
 	if ((off && *off && strcmp(off, "0")) || !fill_key(&key, sum_zero))
 		return plan_load(path, diags);
-	/* A large plan is hashed on a thread while the cache is read and
-	 * checked here: the two costs overlap (a 3 MB plan: ~1.6 ms each). */
-	threaded = stat(path, &st) == 0 && st.st_size >= PLAN_HASH_THREAD_BYTES &&
-		   !pthread_create(&t, NULL, hash_main, &hj);
-	if (!threaded)
-		hash_main(&hj);
+	/* anything unusual (no file, a folder, too big): the loader says what */
+	if (!hash_job_open(&hj, path))
+		return plan_load(path, diags);
+	/* A large plan is hashed by a thread of its own while the cache is
+	 * read and walked here, then by both (a 3 MB plan: ~2 ms of hashing,
+	 * ~2 ms of reading and walking the cache). */
+	threaded = hj.size >= PLAN_HASH_THREAD_BYTES && !pthread_create(&t, NULL, hash_main, &hj);
 	cache = cache_path_for(path, &dir);
 	cache_fetch(cache, &key, &f);
+	walked = cache_walk(&f);
+	hash_job_work(&hj);
 	if (threaded)
 		pthread_join(t, NULL);
-	/* anything unusual (no file, a folder, too big): the loader says what */
+	hash_job_finish(&hj);
+	hash_job_release(&hj);
 	if (!hj.ok) {
 		cache_fetch_release(&f);
 		free(dir);
@@ -986,7 +1069,10 @@ struct plan *plan_load_cached(const char *path, struct plan_diags *diags)
 	}
 	memcpy(sum, hj.sum, 32);
 	memcpy(key.plan_sha256, sum, 32);
-	p = cache_load(&f, sum);
+	if (walked && !memcmp(f.h.plan_sha256, sum, 32)) {
+		p = walked;
+		f.image = NULL; /* the plan's now */
+	}
 	cache_fetch_release(&f);
 	if (p) {
 		arena_init(&p->arena);
@@ -1002,7 +1088,7 @@ struct plan *plan_load_cached(const char *path, struct plan_diags *diags)
 		p = plan_load(path, diags);
 		goto out;
 	}
-	if (!sha256(sb.buf ? sb.buf : "", sb.len, sum) || !fill_key(&key, sum)) {
+	if (!plan_digest(sb.buf ? sb.buf : "", sb.len, sum) || !fill_key(&key, sum)) {
 		p = plan_load_file_bytes(path, sb.buf ? sb.buf : "", sb.len, diags);
 		goto out;
 	}

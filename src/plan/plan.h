@@ -377,7 +377,7 @@ void plan_free(struct plan *p);
 
 /*
  * plan_load through a compiled cache kept in .tollgate/ beside the plan: when
- * a cache of these very bytes (SHA-256 of the file as read now) made by this
+ * a cache of these very bytes (a SHA-256 digest of the file as read now) made by this
  * tollgate binary verifies (its checksum, every offset, index and id map),
  * the model is read back in a few milliseconds instead of parsing the YAML
  * again; otherwise the bytes read are parsed and the cache rewritten.

@@ -10,7 +10,10 @@ export TOLLGATE_DB
 export TOLLGATE_NOW=2026-02-01T10:00:00Z
 export TOLLGATE_USER=olga # a promotion needs a person
 
-# each deploy ends every tollgate session on this database, then works on
+# each deploy ends every tollgate session on this database, then works on;
+# each termination is waited for (up to 10 s), so a session ended by one
+# deploy is gone before the next deploy counts them (on a loaded machine a
+# dying backend stayed listed and was counted twice)
 cat >tollgate.yaml <<'EOF'
 version: 1
 plan: {id: LOST, title: Session lost mid-run}
@@ -29,7 +32,7 @@ EOF
 # over in a file of its own)
 printf '%s' "$TOLLGATE_DB" >dburl
 cat >cut.sh <<'EOF'
-psql "$(cat dburl)" -qAt -v ON_ERROR_STOP=1 -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'tollgate' AND datname = current_database()" >>cuts
+psql "$(cat dburl)" -qAt -v ON_ERROR_STOP=1 -c "SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity WHERE application_name = 'tollgate' AND datname = current_database()" >>cuts
 EOF
 
 for p in a b c; do

@@ -467,6 +467,48 @@ static void test_changed_plan(void)
 	plan_free(p);
 }
 
+/*
+ * A plan of several pieces (the digest hashes 512 KiB pieces on two
+ * threads): a byte changed in its last piece, with the length and the
+ * modification time kept, is seen; an unchanged plan is a hit.
+ */
+static void test_large_plan(void)
+{
+	struct plan *p;
+	struct timespec keep[2];
+	struct stat st;
+	char *cmd = xasprintf("{ for i in $(seq 24000); do echo '# padding line of a large plan: "
+			      "%%s' $i; done; cat '%s'; } > '%s.big' && mv '%s.big' '%s'",
+			      plan_path, plan_path, plan_path, plan_path);
+	CHECK(system(cmd) == 0);
+	free(cmd);
+	CHECK(stat(plan_path, &st) == 0);
+	CHECK(st.st_size > 3 * (512 << 10) / 2);
+	p = load(true);
+	CHECK(p->cache_image == NULL);
+	plan_free(p);
+	p = load(true);
+	CHECK(p->cache_image != NULL);
+	CHECK_STR(p->waves[0].title, "Core APIs v2");
+	plan_free(p);
+	keep[0] = st.st_atim;
+	keep[1] = st.st_mtim;
+	cmd = xasprintf("sed -i 's/title: Core APIs v2/title: Core APIs v3/' '%s'", plan_path);
+	CHECK(system(cmd) == 0);
+	free(cmd);
+	CHECK(utimensat(AT_FDCWD, plan_path, keep, 0) == 0);
+	CHECK(stat(plan_path, &st) == 0);
+	CHECK(st.st_mtim.tv_sec == keep[1].tv_sec && st.st_mtim.tv_nsec == keep[1].tv_nsec);
+	p = load(true);
+	CHECK(p->cache_image == NULL);
+	CHECK_STR(p->waves[0].title, "Core APIs v3");
+	plan_free(p);
+	p = load(true);
+	CHECK(p->cache_image != NULL);
+	CHECK_STR(p->waves[0].title, "Core APIs v3");
+	plan_free(p);
+}
+
 /* `moved` (issue 9 item 4) comes back from the cache as parsed. */
 static void test_moved(void)
 {
@@ -530,6 +572,7 @@ int main(void)
 	RUN(test_default_timeout);
 	RUN(test_identity_fields);
 	RUN(test_changed_plan);
+	RUN(test_large_plan);
 	RUN(test_disabled);
 	RUN(test_moved);
 	cmd = xasprintf("rm -rf '%s'", dir);
