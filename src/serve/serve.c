@@ -96,6 +96,13 @@ static bool is_loopback(const struct sockaddr *sa)
 	return false;
 }
 
+bool serve_needs_token(const struct sockaddr *client, bool public_read, const char *path)
+{
+	if (public_read || !strcmp(path, "/healthz") || !strcmp(path, "/readyz"))
+		return false;
+	return !is_loopback(client);
+}
+
 /* ---- the plan: hash, load, audit ---------------------------------------------- */
 
 struct plan_file {
@@ -241,12 +248,13 @@ static void reload(struct serve *s, struct plan_file *pf, bool forced)
 	free(s->plan_error);
 	s->plan_error = NULL;
 	serve_cache_clear(s);
+	/* the store is the request thread's too: audit before letting it go */
+	audit_loaded(s, s->plan_hash);
 	pthread_mutex_unlock(&s->lock);
 	store_close(old_store);
 	plan_free(old_plan);
 	fprintf(stderr, "tollgate: plan '%s' reloaded (sha256 %.12s)\n", s->o->plan_path,
 		s->plan_hash);
-	audit_loaded(s, s->plan_hash);
 }
 
 /* ---- requests ------------------------------------------------------------------ */
@@ -319,10 +327,8 @@ static bool authorized(struct serve *s, struct MHD_Connection *c, const char *pa
 	struct err e;
 	int rc;
 
-	if (s->o->public_read || !strcmp(path, "/healthz") || !strcmp(path, "/readyz"))
-		return true;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci && is_loopback(ci->client_addr))
+	if (!serve_needs_token(ci ? ci->client_addr : NULL, s->o->public_read, path))
 		return true;
 	err_init(&e);
 	rc = serve_auth_bearer(s->store, get_header(c, MHD_HTTP_HEADER_AUTHORIZATION), &person,
@@ -514,7 +520,9 @@ int serve_run(const struct serve_opts *o, struct plan *plan, struct store *store
 	}
 	fprintf(stderr, "tollgate: serving %s://%s/api/v1 (plan '%s', sha256 %.12s)\n",
 		o->tls_cert ? "https" : "http", o->listen, plan->id, s.plan_hash);
+	pthread_mutex_lock(&s.lock);
 	audit_loaded(&s, s.plan_hash);
+	pthread_mutex_unlock(&s.lock);
 
 	for (;;) {
 		struct timespec ts = { 1, 0 };

@@ -38,6 +38,12 @@ struct serve_opts {
  */
 int serve_run(const struct serve_opts *o, struct plan *plan, struct store *store, struct err *e);
 
+/* Does a read of path from client need a token? Not from a loopback
+ * address (127.0.0.0/8, ::1, ::ffff:127.x), not with --public-read, and
+ * never for /healthz and /readyz. client NULL: unknown, so yes. */
+struct sockaddr;
+bool serve_needs_token(const struct sockaddr *client, bool public_read, const char *path);
+
 /* "127.0.0.1:8086" into a socket address; 0 ok, -1 with e filled. */
 struct sockaddr_storage;
 int serve_parse_listen(const char *listen, struct sockaddr_storage *out, unsigned *len,
