@@ -57,6 +57,8 @@ same("/api/v1/log/verify", "cli-verify.json", "/api/v1/log/verify")
 same("/api/v1/report", "cli-report.md", "/api/v1/report", "text/markdown")
 same("/api/v1/report?format=html", "cli-report.html", "/api/v1/report", "text/html")
 same("/api/v1/report?format=json", "cli-report.json", "/api/v1/report")
+st, h, body = sc.get("/api/v1/log/verify")
+sc.check(json.loads(body)["verified"] is True, "the log with plan.loaded verifies")
 '
 
 # the plan, the probes, the document
