@@ -55,6 +55,18 @@ t0 = time.time()
 out = raw(b"POST /api/v1/status HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n" + b"x" * 65536)
 sc.check(out.startswith(b"HTTP/1.1 413"), "100 MB body: %r" % out[:40])
 sc.check(time.time() - t0 < 3, "413 without reading the body")
+# a chunked body past 1 MiB: the connection closes (no answer mid-upload)
+s = socket.create_connection((host, port), timeout=5)
+closed = False
+try:
+    s.sendall(b"POST /api/v1/status HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+    for i in range(40):
+        s.sendall(b"10000\r\n" + b"x" * 65536 + b"\r\n")
+    closed = s.recv(100) == b""
+except (BrokenPipeError, ConnectionResetError):
+    closed = True
+s.close()
+sc.check(closed, "chunked body over 1 MiB: connection closed")
 # a GET with a body of 1 MiB or less is answered
 st, h, body = sc.request("GET", "/api/v1/next", body=b"x" * 1000)
 sc.check(st == 200, "small body: %d" % st)
