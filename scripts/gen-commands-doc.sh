@@ -10,7 +10,7 @@ cat <<'HEAD'
 Generated from `tollgate COMMAND --help` by `scripts/gen-commands-doc.sh`
 (`tests/cli/docs.sh` fails when this page and the binary disagree).
 See also [plan.md](plan.md), [readiness.md](readiness.md),
-[promote.md](promote.md) and [store.md](store.md).
+[promote.md](promote.md), [store.md](store.md) and [serve.md](serve.md).
 
 ```
 HEAD

@@ -57,6 +57,16 @@ json_t *encode_log_entry(const struct store_log_entry *en);
  * recompute the hash): one entry of `log --json`, and the `data:` of its
  * event in the server's event stream */
 json_t *encode_log_line(const struct store_log_entry *en);
+/* `log --verify --json`: {"verified", "entries"[, "bad_seq", "why"][,
+ * "anchors": {"given", "failed"[, "first_failed", "why"]}][, "state":
+ * {"rows", "differences": [{"table", "store", "log"[, "store_count",
+ * "log_count"]}], "more"}]} (encode-verify.c) */
+struct store_verify_full;
+json_t *encode_log_verify(const struct store_verify_full *full, size_t nanchors);
+/* The plan as loaded (encode-plan.c): {"id", "title", "manager", "status",
+ * "identity", "environments", "people", "waves", "projects", "gates",
+ * "checklist", "blockers", "risks", "triggers"}, ids by name. */
+json_t *encode_plan(const struct plan *p);
 /* {"error": {"code": reason name ("not_found", "busy" …), "message"[, "file",
  *  "line", "column"]}} */
 json_t *encode_error(const struct err *e);

@@ -1,0 +1,121 @@
+/*
+ * serve-internal.h - what the files of src/serve/ share: the server's state
+ * (the plan and store served, the answer cache, the request counters), one
+ * request as a handler sees it (no libmicrohttpd types), and one reply.
+ *
+ * Locking: libmicrohttpd runs every handler on its one polling thread; the
+ * main thread reloads the plan. s->lock is held around each request's
+ * handling and around a reload's swap, so a handler sees one plan and store
+ * from start to end.
+ */
+#ifndef TOLLGATE_SERVE_INTERNAL_H
+#define TOLLGATE_SERVE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "serve/serve.h"
+#include "util/util.h"
+
+#define SERVE_CACHE_SLOTS 64
+#define SERVE_COUNTERS_MAX 256
+#define SERVE_PARAMS_MAX 4
+
+struct serve_cache_slot {
+	char etag[70]; /* quoted; "" for an empty slot */
+	int status;
+	const char *content_type;
+	struct strbuf body;
+};
+
+struct serve_counter {
+	const char *route; /* a route's pattern (static), or "unmatched" */
+	int status;
+	uint64_t n;
+};
+
+struct serve {
+	const struct serve_opts *o;
+	pthread_mutex_t lock;
+	struct plan *plan;
+	struct store *store;
+	char plan_hash[65];   /* SHA-256 of the plan file's bytes as loaded */
+	char *plan_error;     /* why the plan file on disk is not served, or NULL */
+	bool draining;
+	struct serve_cache_slot cache[SERVE_CACHE_SLOTS];
+	size_t cache_next;
+	struct serve_counter counters[SERVE_COUNTERS_MAX];
+	size_t ncounters;
+	unsigned event_clients; /* the event stream's clients (none yet) */
+};
+
+/* One request, as a handler sees it. */
+struct serve_request {
+	const char *method, *path;
+	const char *params[SERVE_PARAMS_MAX]; /* the pattern's {…} segments, in order */
+	size_t nparams;
+	/* a query argument (?name=value), NULL when absent */
+	const char *(*arg)(void *conn, const char *name);
+	const char *(*header)(void *conn, const char *name);
+	void *conn;
+	int64_t now;
+};
+
+struct serve_reply {
+	int status;
+	const char *content_type; /* static */
+	struct strbuf body;
+	char etag[70];       /* "" none */
+	const char *allow;   /* 405: the methods the path takes */
+	bool unauthorized;   /* 401: add WWW-Authenticate */
+};
+
+typedef int (*serve_handler)(struct serve *s, const struct serve_request *rq,
+			     struct serve_reply *r, struct err *e);
+
+/* serve-route.c */
+/* Route rq (method and path set): fill params and call the handler, or
+ * answer 404 / 405; errors become {"error": …} with their status. Returns
+ * the matched route's pattern (static) for the metrics, or "unmatched". */
+const char *serve_dispatch(struct serve *s, struct serve_request *rq, struct serve_reply *r);
+/* The HTTP status an engine error maps to. */
+int serve_status_of(const struct err *e);
+/* r becomes the error document of e, with its status. */
+void serve_reply_error(struct serve_reply *r, const struct err *e);
+/* r becomes {"error": {"code", "message"}} with this status. */
+void serve_reply_errorf(struct serve_reply *r, int status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* serve-api.c: the handlers */
+int serve_api_status(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		     struct err *e);
+int serve_api_why(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		  struct err *e);
+int serve_api_next(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		   struct err *e);
+int serve_api_plan(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		   struct err *e);
+int serve_api_report(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		     struct err *e);
+int serve_api_log(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		  struct err *e);
+int serve_api_log_verify(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+			 struct err *e);
+int serve_api_openapi(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		      struct err *e);
+int serve_api_healthz(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		      struct err *e);
+int serve_api_readyz(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		     struct err *e);
+/* The cache: forget every answer (a reload). */
+void serve_cache_clear(struct serve *s);
+void serve_cache_release(struct serve *s);
+
+/* serve-metrics.c */
+int serve_api_metrics(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		      struct err *e);
+/* Count one answered request. */
+void serve_metrics_count(struct serve *s, const char *route, int status);
+
+#endif
