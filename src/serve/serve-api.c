@@ -351,7 +351,7 @@ static int build_log(struct serve *s, const struct serve_request *rq, struct ser
 	strbuf_addstr(&r->body, store_is_rehearsal(s->store)
 					? "{\n  \"rehearsal\": true,\n  \"entries\": ["
 					: "{\n  \"entries\": [");
-	if (store_log_page(s->store, after, limit, log_entry, &c, e) < 0)
+	if (store_log_after(s->store, after, limit, log_entry, &c, e) < 0)
 		return -1;
 	strbuf_addstr(&r->body, c.n ? "\n  ]\n}\n" : "]\n}\n");
 	return 0;

@@ -367,12 +367,6 @@ int store_log_after(struct store *s, int64_t after, int64_t limit, store_log_fn 
 	return (int)rc;
 }
 
-/* A page of the log for the server's GET /log: store_log_after */
-int store_log_page(struct store *s, int64_t after, int64_t limit, store_log_fn fn, void *ctx,
-		   struct err *e)
-{
-	return store_log_after(s, after, limit, fn, ctx, e);
-}
 
 /* ---- verify ----------------------------------------------------------------- */
 

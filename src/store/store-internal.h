@@ -208,7 +208,6 @@ extern const char sql_audit_set_head[];
 extern const char sql_audit_insert[];
 extern const char sql_audit_all[];
 extern const char sql_audit_last[];
-extern const char sql_audit_page[];
 extern const char sql_audit_count[];
 extern const char sql_audit_after[];
 extern const char sql_plan_meta_get[];

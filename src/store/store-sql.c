@@ -236,8 +236,6 @@ const char sql_audit_last[] =
 	" WHERE plan = :plan AND seq > (SELECT COALESCE(MAX(seq), 0) FROM audit WHERE plan = :plan) - ?"
 	" ORDER BY seq";
 /* a page of the log: the entries after a seq, oldest first (serve's GET /log) */
-const char sql_audit_page[] =
-	"SELECT " AUDIT_COLS " FROM audit WHERE plan = :plan AND seq > ? ORDER BY seq LIMIT ?";
 const char sql_audit_count[] = "SELECT COUNT(*) FROM audit WHERE plan = :plan";
 /* the entries after a seq, at most a limit (the event stream) */
 const char sql_audit_after[] =

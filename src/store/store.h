@@ -560,10 +560,6 @@ struct store_log_entry {
  * valid during the call only. fn returns non-zero to stop (returned as is). */
 typedef int (*store_log_fn)(void *ctx, const struct store_log_entry *entry);
 int store_log_each(struct store *s, int64_t limit, store_log_fn fn, void *ctx, struct err *e);
-/* The same for at most limit (> 0) entries after seq `after`, oldest first
- * (a page: the next one starts after the last seq seen). */
-int store_log_page(struct store *s, int64_t after, int64_t limit, store_log_fn fn, void *ctx,
-		   struct err *e);
 /* Compute an entry's hash into hex[65] from its fields (not from entry->hash). */
 void store_log_hash(const struct store_log_entry *entry, char hex[65]);
 
