@@ -34,6 +34,7 @@ static int serve_exec(struct app *app, struct cmd_args *args)
 	o.public_read = cmd_flag(args, "public-read");
 	o.timeout = SERVE_TIMEOUT_DEFAULT;
 	o.max_connections = SERVE_CONNECTIONS_DEFAULT;
+	o.heartbeat = SERVE_HEARTBEAT_DEFAULT;
 	o.plan_path = app->plan_path;
 	o.db_url = app->db_url;
 	o.auth = app->auth;
@@ -41,7 +42,8 @@ static int serve_exec(struct app *app, struct cmd_args *args)
 		return cmd_error(EXIT_USAGE, "--tls-cert and --tls-key go together: give both");
 	if ((rc = positive("timeout", cmd_opt(args, "timeout"), 3600, &o.timeout)) ||
 	    (rc = positive("max-connections", cmd_opt(args, "max-connections"), 100000,
-			   &o.max_connections)))
+			   &o.max_connections)) ||
+	    (rc = positive("heartbeat", cmd_opt(args, "heartbeat"), 3600, &o.heartbeat)))
 		return rc;
 	err_init(&e);
 	/* the server owns the plan and the store from here, also on failure */
@@ -60,6 +62,8 @@ static const struct cmd_opt serve_opts[] = {
 	{ "public-read", 0, false, false, "reads need no token from any address" },
 	{ "timeout", 0, true, false, "seconds a connection may be idle (default 30)" },
 	{ "max-connections", 0, true, false, "connections at once (default 1024)" },
+	{ "heartbeat", 0, true, false,
+	  "seconds between heartbeats on an idle event stream (default 15)" },
 	{ NULL, 0, false, false, NULL },
 };
 
@@ -73,7 +77,9 @@ const struct cmd_entry cmd_serve_entry = {
 		"is still served. Each load is audited as plan.loaded with the plan's SHA-256.\n"
 		"Reads are open from loopback addresses and need a token from any other one,\n"
 		"unless --public-read. Request bodies are limited to 1 MiB (413), headers to\n"
-		"32 KiB (431). See docs/serve.md for the endpoints.\n",
+		"32 KiB (431). GET /api/v1/events streams the audit log as Server-Sent Events\n"
+		"(Last-Event-ID resumes), with a heartbeat comment on an idle stream every\n"
+		"--heartbeat seconds. See docs/serve.md for the endpoints.\n",
 	.opts = serve_opts,
 	.min_args = 0,
 	.max_args = 0,

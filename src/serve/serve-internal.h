@@ -47,7 +47,7 @@ struct serve {
 	size_t cache_next;
 	struct serve_counter counters[SERVE_COUNTERS_MAX];
 	size_t ncounters;
-	unsigned event_clients; /* the event stream's clients (none yet) */
+	struct serve_events *events; /* GET /api/v1/events (serve-events.c) */
 };
 
 /* One request, as a handler sees it. */
@@ -69,6 +69,7 @@ struct serve_reply {
 	char etag[70];       /* "" none */
 	const char *allow;   /* 405: the methods the path takes */
 	bool unauthorized;   /* 401: add WWW-Authenticate */
+	struct serve_stream *stream; /* answer with this event stream, not body */
 };
 
 typedef int (*serve_handler)(struct serve *s, const struct serve_request *rq,
@@ -111,6 +112,23 @@ int serve_api_readyz(struct serve *s, const struct serve_request *rq, struct ser
 /* The cache: forget every answer (a reload). */
 void serve_cache_clear(struct serve *s);
 void serve_cache_release(struct serve *s);
+
+/* serve-events.c: GET /api/v1/events */
+int serve_api_events(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		     struct err *e);
+/* Start the event source and its waker thread (before the daemon), stop
+ * every stream (the drain: streams end at once), free it (after the daemon
+ * stopped). */
+int serve_events_start(struct serve *s, struct err *e);
+void serve_events_stop(struct serve *s);
+void serve_events_free(struct serve *s);
+/* Queue r->stream as c's answer; it is freed with the connection. */
+struct MHD_Connection;
+enum MHD_Result serve_events_queue(struct MHD_Connection *c, struct serve_stream *st);
+/* Clients connected to the event stream now. */
+unsigned serve_events_clients(struct serve *s);
+/* Raise the soft limit of open files to the hard one (1,000 streams). */
+void serve_raise_nofile(void);
 
 /* serve-metrics.c */
 int serve_api_metrics(struct serve *s, const struct serve_request *rq, struct serve_reply *r,

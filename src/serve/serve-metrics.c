@@ -158,6 +158,6 @@ int serve_api_metrics(struct serve *s, const struct serve_request *rq, struct se
 	}
 	header(&r->body, "tollgate_event_stream_clients", "gauge",
 	       "Clients connected to the event stream.");
-	strbuf_addf(&r->body, "tollgate_event_stream_clients %u\n", s->event_clients);
+	strbuf_addf(&r->body, "tollgate_event_stream_clients %u\n", serve_events_clients(s));
 	return 0;
 }

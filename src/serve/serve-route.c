@@ -28,6 +28,7 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/report", serve_api_report },
 	{ "GET", "/api/v1/log", serve_api_log },
 	{ "GET", "/api/v1/log/verify", serve_api_log_verify },
+	{ "GET", "/api/v1/events", serve_api_events },
 };
 
 /* engine reason → HTTP status; not_ready is 409 (the state does not allow it

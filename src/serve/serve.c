@@ -1,7 +1,7 @@
 /*
  * serve.c - the daemon of `tollgate serve`: libmicrohttpd with one internal
  * polling thread on epoll (a slow or idle client costs a socket, not a
- * thread; the event stream will suspend and resume connections on it), the
+ * thread; the event stream suspends and resumes connections on it), the
  * limits (body, headers, idle time, connections), TLS through MHD's GnuTLS,
  * and the main thread's signals: SIGTERM/SIGINT drain and stop, SIGHUP or a
  * changed plan file reload the plan when it is valid. A loaded plan is
@@ -280,6 +280,8 @@ static enum MHD_Result send_reply(struct serve *s, struct MHD_Connection *c,
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
+	if (r->stream)
+		return serve_events_queue(c, r->stream);
 	resp = MHD_create_response_from_buffer(r->body.len, r->body.buf ? r->body.buf : (char *)"",
 					       MHD_RESPMEM_MUST_COPY);
 	if (!resp)
@@ -483,6 +485,7 @@ int serve_run(const struct serve_opts *o, struct plan *plan, struct store *store
 		goto out;
 	}
 	memcpy(s.plan_hash, pf.hash, sizeof(s.plan_hash));
+	serve_raise_nofile();
 
 	/* the signals are the main thread's: the server's threads inherit the mask */
 	sigemptyset(&set);
@@ -492,6 +495,8 @@ int serve_run(const struct serve_opts *o, struct plan *plan, struct store *store
 	sigaddset(&set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+	if (serve_events_start(&s, e) < 0)
+		goto out_mask;
 	/* the logger first, so that MHD never prints on its own */
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_log, &s };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &addr };
@@ -542,6 +547,7 @@ int serve_run(const struct serve_opts *o, struct plan *plan, struct store *store
 	pthread_mutex_lock(&s.lock);
 	s.draining = true;
 	pthread_mutex_unlock(&s.lock);
+	serve_events_stop(&s); /* event streams end now, not after the drain's time */
 	{
 		MHD_socket fd = MHD_quiesce_daemon(d);
 		struct timespec tick = { 0, 50 * 1000 * 1000 };
@@ -551,12 +557,14 @@ int serve_run(const struct serve_opts *o, struct plan *plan, struct store *store
 			nanosleep(&tick, NULL);
 	}
 	MHD_stop_daemon(d);
+	serve_events_free(&s);
 	fprintf(stderr, "tollgate: serve stopped\n");
 	rc = 0;
 out_mask:
 	/* the signals stay blocked: a second SIGTERM while the process ends
 	 * must not kill it with another status */
 out:
+	serve_events_free(&s);
 	serve_cache_release(&s);
 	free(s.plan_error);
 	store_close(s.store);

@@ -91,6 +91,155 @@ def valid(path, status, body, ctype="application/json"):
     check(not errs, "%s %d does not match openapi.json: %s" % (path, status, errs[:1]))
 
 
+def valid_schema(name, doc, what):
+    """doc (parsed JSON) against components/schemas/NAME of the document."""
+    v = Draft202012Validator({"$ref": "#/components/schemas/" + name}, resolver=RefResolver("", _doc))
+    errs = list(v.iter_errors(doc))
+    check(not errs, "%s does not match %s: %s" % (what, name, errs[:1]))
+
+
 def done():
     print("%d passed, %d failed" % (checks - fails, fails))
     sys.exit(1 if fails else 0)
+
+
+def local_remote_address():
+    """An address of this machine that is not loopback (a client bound to it
+    reaches the loopback server as a non-loopback peer), or None."""
+    import socket
+    import subprocess
+    try:
+        out = subprocess.run(["ip", "-o", "-4", "addr", "show"], capture_output=True,
+                             text=True, timeout=5).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    for line in out.splitlines():
+        parts = line.split()
+        if "inet" in parts:
+            addr = parts[parts.index("inet") + 1].split("/")[0]
+            if not addr.startswith("127."):
+                try:
+                    s = socket.socket()
+                    s.bind((addr, 0))
+                    s.close()
+                    return addr
+                except OSError:
+                    continue
+    return None
+
+
+class Events:
+    """A client of GET /api/v1/events on a raw socket: the status and headers,
+    then the stream's blocks (SSE: fields up to a blank line), de-chunked.
+
+        ev = sc.Events(headers={"Last-Event-ID": "4"})
+        b = ev.block()          # {"id": "5", "data": "...", "comments": [...]}
+        e = ev.event()          # the next block with data (heartbeats skipped)
+    """
+
+    def __init__(self, path="/api/v1/events", headers=None, source=None, timeout=10,
+                 method="GET"):
+        import socket
+        self.sock = socket.create_connection(
+            (URL.hostname, URL.port), timeout=timeout,
+            source_address=(source, 0) if source else None)
+        req = "%s %s HTTP/1.1\r\nHost: %s:%d\r\nAccept: text/event-stream\r\n" % (
+            method, path, URL.hostname, URL.port)
+        for k, v in (headers or {}).items():
+            req += "%s: %s\r\n" % (k, v)
+        self.sock.sendall((req + "\r\n").encode())
+        self.raw = b""       # bytes read, not yet de-chunked
+        self.data = b""      # the body, de-chunked, not yet parsed
+        self.ended = False   # the last chunk (0) came: a clean end
+        self.closed = False  # the connection closed
+        self.comments = 0    # comment lines seen (heartbeats and the opener)
+        self.last_id = None
+        while b"\r\n\r\n" not in self.raw:
+            if not self._recv():
+                raise OSError("closed before the headers")
+        head, self.raw = self.raw.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        self.status = int(lines[0].split()[1])
+        self.headers = {}
+        for l in lines[1:]:
+            k, v = l.split(":", 1)
+            self.headers[k.strip().lower()] = v.strip()
+        self.chunked = self.headers.get("transfer-encoding", "").lower() == "chunked"
+        if self.status != 200 or method == "HEAD":
+            n = int(self.headers.get("content-length", "0"))
+            while len(self.raw) < n and self._recv():
+                pass
+            self.body = self.raw[:n]
+
+    def _recv(self):
+        b = self.sock.recv(65536)
+        if not b:
+            self.closed = True
+            return False
+        self.raw += b
+        return True
+
+    def _dechunk(self):
+        if not self.chunked:
+            self.data += self.raw
+            self.raw = b""
+            return
+        while not self.ended:
+            if b"\r\n" not in self.raw:
+                return
+            size_line, rest = self.raw.split(b"\r\n", 1)
+            size = int(size_line.split(b";")[0], 16)
+            if size == 0:
+                self.ended = True
+                return
+            if len(rest) < size + 2:
+                return
+            self.data += rest[:size]
+            self.raw = rest[size + 2:]
+
+    def block(self, timeout=10):
+        """The next block (a dict of its fields, "comments": its comment
+        lines), or None when the stream ended or timed out."""
+        import socket
+        import time
+        until = time.time() + timeout
+        while True:
+            self._dechunk()
+            if b"\n\n" in self.data:
+                text, self.data = self.data.split(b"\n\n", 1)
+                b = {"comments": []}
+                for line in text.decode().split("\n"):
+                    if line.startswith(":"):
+                        b["comments"].append(line[1:].strip())
+                        self.comments += 1
+                        continue
+                    k, _, v = line.partition(":")
+                    b[k] = v[1:] if v.startswith(" ") else v
+                if "id" in b:
+                    self.last_id = b["id"]
+                return b
+            if self.ended or self.closed:
+                return None
+            left = until - time.time()
+            if left <= 0:
+                return None
+            self.sock.settimeout(left)
+            try:
+                if not self._recv():
+                    continue
+            except socket.timeout:
+                return None
+            except (ConnectionResetError, BrokenPipeError):
+                self.closed = True
+
+    def event(self, timeout=10):
+        """The next block that carries data (an audit entry), or None."""
+        import time
+        until = time.time() + timeout
+        while True:
+            b = self.block(max(0.0, until - time.time()))
+            if b is None or "data" in b:
+                return b
+
+    def close(self):
+        self.sock.close()
