@@ -84,6 +84,9 @@ struct ready_why {
 	int project, env;
 	struct ready_result result; /* every rule, with details */
 	struct state st;            /* what it was decided on (result.version points here) */
+	/* ready_why_from: the answer asked whether a runner is alive now, which
+	 * no audit entry records (a runner killed): not to be kept by the head */
+	bool runner_bound;
 };
 
 struct ready_query_opts {
@@ -98,6 +101,28 @@ struct ready_query_opts {
 int ready_why(struct ready_why *out, const struct plan *p, struct store *s, int64_t now,
 	      int project, int env, const struct ready_query_opts *o, struct err *e);
 void ready_why_release(struct ready_why *w);
+
+/*
+ * Many `why`s from one read (the server): a why_base holds every cell of the
+ * plan as of one store read; ready_why_from answers from it what ready_why
+ * would answer from the store at that point, the same rules on the same
+ * cells (the base's read set is narrowed to ready_cells_needed for the
+ * check, as ready_why reads only those). Where the answer depends on the
+ * clock beyond the base (a cell of the read set deploying or verifying: is
+ * its runner alive now; the pair itself rolled back: its rollbacks in the
+ * hold window before now), it is ready_why itself on s.
+ *
+ * The base is valid while the store's state is what it was read at: the
+ * caller keys it (serve: by the audit log's head and the plan's hash). One
+ * ready_why_from at a time per base (it narrows the base while it checks).
+ * out->result.version may point into the base: release out before the base.
+ */
+struct why_base;
+int why_base_load(struct why_base **out, const struct plan *p, struct store *s, struct err *e);
+void why_base_free(struct why_base *b);
+int ready_why_from(struct ready_why *out, struct why_base *b, const struct plan *p,
+		   struct store *s, int64_t now, int project, int env,
+		   const struct ready_query_opts *o, struct err *e);
 
 /* ---- next ------------------------------------------------------------------ */
 

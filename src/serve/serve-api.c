@@ -70,12 +70,16 @@ void serve_cache_clear(struct serve *s)
 {
 	for (size_t i = 0; i < SERVE_CACHE_SLOTS; i++)
 		s->cache[i].etag[0] = '\0';
+	why_base_free(s->why_base);
+	s->why_base = NULL;
 }
 
 void serve_cache_release(struct serve *s)
 {
 	for (size_t i = 0; i < SERVE_CACHE_SLOTS; i++)
 		strbuf_release(&s->cache[i].body);
+	why_base_free(s->why_base);
+	s->why_base = NULL;
 }
 
 /* Answer from the cache, or build and keep the answer. */
@@ -107,7 +111,7 @@ static int cached(struct serve *s, const struct serve_request *rq, struct serve_
 	}
 	if (build(s, rq, r, e) < 0)
 		return -1;
-	if (r->status != 200)
+	if (r->status != 200 || r->uncached)
 		return 0;
 	memcpy(r->etag, etag, sizeof(etag));
 	slot = &s->cache[s->cache_next++ % SERVE_CACHE_SLOTS];
@@ -173,10 +177,32 @@ int serve_api_status(struct serve *s, const struct serve_request *rq, struct ser
 
 /* ---- why --------------------------------------------------------------------- */
 
+/* Every cell as of the log's head now, read again when the head or the plan
+ * moved: a why then costs its rules only (query.h, ready_why_from). Read
+ * after the head, so never older than its key. */
+static struct why_base *why_base_now(struct serve *s, struct err *e)
+{
+	char head[65], key[sizeof(s->why_key)];
+	int64_t seq;
+
+	if (store_log_head(s->store, &seq, head, e) < 0)
+		return NULL;
+	snprintf(key, sizeof(key), "%" PRId64 " %s %s", seq, head, s->plan_hash);
+	if (s->why_base && !strcmp(key, s->why_key))
+		return s->why_base;
+	why_base_free(s->why_base);
+	s->why_base = NULL;
+	if (why_base_load(&s->why_base, s->plan, s->store, e) < 0)
+		return NULL;
+	memcpy(s->why_key, key, sizeof(key));
+	return s->why_base;
+}
+
 static int build_why(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
 		     struct err *e)
 {
 	const struct plan *p = s->plan;
+	struct why_base *base;
 	struct ready_why w;
 	int pi, ei, rc;
 
@@ -191,8 +217,12 @@ static int build_why(struct serve *s, const struct serve_request *rq, struct ser
 				"'%s' is the first environment: nothing is promoted into it; versions "
 				"enter it with 'tollgate record %s %s --version V'",
 				p->envs[0].name, p->projects[pi].id, p->envs[0].name);
-	if (ready_why(&w, p, s->store, rq->now, pi, ei, NULL, e) < 0)
+	base = why_base_now(s, e);
+	if (!base)
 		return -1;
+	if (ready_why_from(&w, base, p, s->store, rq->now, pi, ei, NULL, e) < 0)
+		return -1;
+	r->uncached = w.runner_bound;
 	rc = reply_json(s, r, encode_why(p, &w), true, e);
 	ready_why_release(&w);
 	return rc;

@@ -48,6 +48,8 @@ struct serve {
 	struct serve_counter counters[SERVE_COUNTERS_MAX];
 	size_t ncounters;
 	struct serve_events *events; /* GET /api/v1/events (serve-events.c) */
+	struct why_base *why_base;   /* every cell, for why (serve-api.c) */
+	char why_key[160];           /* the audit head and plan hash it was read at */
 };
 
 /* One request, as a handler sees it. */
@@ -70,6 +72,7 @@ struct serve_reply {
 	const char *allow;   /* 405: the methods the path takes */
 	bool unauthorized;   /* 401: add WWW-Authenticate */
 	struct serve_stream *stream; /* answer with this event stream, not body */
+	bool uncached;       /* depends on more than the cache's key: not kept, no ETag */
 };
 
 typedef int (*serve_handler)(struct serve *s, const struct serve_request *rq,
