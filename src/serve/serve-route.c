@@ -28,6 +28,7 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/report", serve_api_report },
 	{ "GET", "/api/v1/log", serve_api_log },
 	{ "GET", "/api/v1/log/verify", serve_api_log_verify },
+	{ "POST", "/api/v1/versions", serve_api_versions },
 };
 
 /* engine reason → HTTP status; not_ready is 409 (the state does not allow it
@@ -127,6 +128,19 @@ static bool match(const char *pattern, const char *path, struct serve_request *r
 	}
 	rq->nparams = n;
 	return true;
+}
+
+bool serve_route_exists(const struct serve_request *rq)
+{
+	char buf[2048];
+	for (size_t i = 0; i < ARRAY_SIZE(routes); i++) {
+		struct serve_request tmp = *rq;
+		if ((!strcmp(routes[i].method, rq->method) ||
+		     (!strcmp(rq->method, "HEAD") && !strcmp(routes[i].method, "GET"))) &&
+		    match(routes[i].pattern, rq->path, &tmp, buf, sizeof(buf)))
+			return true;
+	}
+	return false;
 }
 
 const char *serve_dispatch(struct serve *s, struct serve_request *rq, struct serve_reply *r)
