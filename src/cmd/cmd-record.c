@@ -70,17 +70,7 @@ static int record_bulk(struct app *app, const struct action_ctx *c, const char *
 		return cmd_err(&e);
 	}
 	if (app->json) {
-		json_t *o = json_object(), *a = json_array();
-		for (size_t i = 0; i < l.n; i++) {
-			json_t *x = json_object();
-			json_object_set_new(x, "project", encode_string(l.v[i].project));
-			json_object_set_new(x, "env", encode_string(env));
-			json_object_set_new(x, "version", encode_string(l.v[i].version));
-			json_array_append_new(a, x);
-		}
-		json_object_set_new(o, "recorded", a);
-		json_object_set_new(o, "already", json_integer(r));
-		json_object_set_new(o, "changed", json_boolean((size_t)r < l.n));
+		json_t *o = encode_recorded(env, &l, r);
 		cmd_print_json(o);
 	} else if ((size_t)r == l.n) {
 		printf("already healthy: %s version%s in %s; nothing changed\n",
@@ -129,14 +119,9 @@ static int record_exec(struct app *app, struct cmd_args *args)
 	if (rc < 0)
 		return cmd_err(&e);
 	if (app->json) {
-		json_t *o = json_object(), *a = json_array(), *x = json_object();
-		json_object_set_new(x, "project", encode_string(args->argv[0]));
-		json_object_set_new(x, "env", encode_string(args->argv[1]));
-		json_object_set_new(x, "version", encode_string(version));
-		json_array_append_new(a, x);
-		json_object_set_new(o, "recorded", a);
-		json_object_set_new(o, "already", json_integer(rc));
-		json_object_set_new(o, "changed", json_boolean(rc == 0));
+		struct action_version one = { (char *)args->argv[0], (char *)version, 0 };
+		struct action_versions l = { .n = 1, .v = &one };
+		json_t *o = encode_recorded(args->argv[1], &l, rc);
 		cmd_print_json(o);
 	} else if (rc == 1) {
 		printf("already healthy: %s %s in %s; nothing changed\n", args->argv[0], version,

@@ -22,6 +22,7 @@ struct promote_result;
 struct promote_report;
 struct store_log_entry;
 struct state_rejection;
+struct action_versions;
 
 /* {"plan", "now", "cells": [{"project", "env", "state", "version", "since",
  *  "target", "late", "wave", "live_version", "failed_version" (when any),
@@ -70,6 +71,11 @@ json_t *encode_plan(const struct plan *p);
 /* {"error": {"code": reason name ("not_found", "busy" …), "message"[, "file",
  *  "line", "column"]}} */
 json_t *encode_error(const struct err *e);
+
+/* ---- the actions' answers (encode-actions.c) ---- */
+/* record: {"recorded": [{"project", "env", "version"}], "already": N (of
+ * them healthy there before: nothing written for those), "changed": bool} */
+json_t *encode_recorded(const char *env, const struct action_versions *l, int already);
 /* A JSON string of s (NULL: null). Text that is not valid UTF-8 (a store
  * written before tollgate refused it, a row written by hand) is scrubbed
  * (util_scrub) rather than dropped, so that every document stays valid and

@@ -125,7 +125,7 @@ static int cached(struct serve *s, const struct serve_request *rq, struct serve_
 
 /* j as the CLI prints it (with "rehearsal": true on a rehearsal store, as
  * cmd_print_json adds it); steals j */
-static int reply_json(struct serve *s, struct serve_reply *r, json_t *j, bool rehearsal_mark,
+int serve_reply_json(struct serve *s, struct serve_reply *r, json_t *j, bool rehearsal_mark,
 		      struct err *e)
 {
 	int rc;
@@ -223,7 +223,7 @@ static int build_why(struct serve *s, const struct serve_request *rq, struct ser
 	if (ready_why_from(&w, base, p, s->store, rq->now, pi, ei, NULL, e) < 0)
 		return -1;
 	r->uncached = w.runner_bound;
-	rc = reply_json(s, r, encode_why(p, &w), true, e);
+	rc = serve_reply_json(s, r, encode_why(p, &w), true, e);
 	ready_why_release(&w);
 	return rc;
 }
@@ -248,7 +248,7 @@ static int build_next(struct serve *s, const struct serve_request *rq, struct se
 	int rc;
 	if (ready_next(&n, s->plan, s->store, rq->now, NULL, e) < 0)
 		return -1;
-	rc = reply_json(s, r, encode_next(s->plan, &n), true, e);
+	rc = serve_reply_json(s, r, encode_next(s->plan, &n), true, e);
 	ready_next_release(&n);
 	return rc;
 }
@@ -265,7 +265,7 @@ static int build_plan(struct serve *s, const struct serve_request *rq, struct se
 		      struct err *e)
 {
 	(void)rq;
-	return reply_json(s, r, encode_plan(s->plan), false, e);
+	return serve_reply_json(s, r, encode_plan(s->plan), false, e);
 }
 
 int serve_api_plan(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
@@ -411,7 +411,7 @@ int serve_api_log_verify(struct serve *s, const struct serve_request *rq, struct
 		store_verify_release(&full);
 		return -1;
 	}
-	rc = reply_json(s, r, encode_log_verify(&full, 0), true, e);
+	rc = serve_reply_json(s, r, encode_log_verify(&full, 0), true, e);
 	store_verify_release(&full);
 	return rc;
 }

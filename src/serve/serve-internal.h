@@ -15,7 +15,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "serve/serve.h"
+#include "util/auth-throttle.h"
 #include "util/util.h"
 
 #define SERVE_CACHE_SLOTS 64
@@ -50,6 +53,8 @@ struct serve {
 	struct serve_events *events; /* GET /api/v1/events (serve-events.c) */
 	struct why_base *why_base;   /* every cell, for why (serve-api.c) */
 	char why_key[160];           /* the audit head and plan hash it was read at */
+	struct auth_throttle *throttle; /* failed token checks, per client address */
+	struct store *writer; /* opened on the first write (serve_writer), under lock */
 };
 
 /* One request, as a handler sees it. */
@@ -62,6 +67,12 @@ struct serve_request {
 	const char *(*header)(void *conn, const char *name);
 	void *conn;
 	int64_t now;
+	const char *body; /* the request body (NUL-terminated), NULL when none */
+	size_t body_len;
+	/* who sent it: set when the request carried a valid token (always for
+	 * a write: serve.c refuses a write without one) */
+	const char *person;   /* a people id of the served plan */
+	const char *token_id; /* the token's id: audited as "token:ID" */
 };
 
 struct serve_reply {
@@ -73,6 +84,9 @@ struct serve_reply {
 	bool unauthorized;   /* 401: add WWW-Authenticate */
 	struct serve_stream *stream; /* answer with this event stream, not body */
 	bool uncached;       /* depends on more than the cache's key: not kept, no ETag */
+	int64_t retry_after; /* 429/503: seconds for Retry-After; 0 none */
+	const char *location; /* 201/202: Location; NULL none (static or owned by s) */
+	bool page;            /* the dashboard's page: its security headers (CSP …) */
 };
 
 typedef int (*serve_handler)(struct serve *s, const struct serve_request *rq,
@@ -83,6 +97,9 @@ typedef int (*serve_handler)(struct serve *s, const struct serve_request *rq,
  * answer 404 / 405; errors become {"error": …} with their status. Returns
  * the matched route's pattern (static) for the metrics, or "unmatched". */
 const char *serve_dispatch(struct serve *s, struct serve_request *rq, struct serve_reply *r);
+/* Does a route take rq's method and path? (Otherwise serve_dispatch
+ * answers 404 or 405 without looking at who asks.) */
+bool serve_route_exists(const struct serve_request *rq);
 /* The HTTP status an engine error maps to. */
 int serve_status_of(const struct err *e);
 /* r becomes the error document of e, with its status. */
@@ -90,6 +107,52 @@ void serve_reply_error(struct serve_reply *r, const struct err *e);
 /* r becomes {"error": {"code", "message"}} with this status. */
 void serve_reply_errorf(struct serve_reply *r, int status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* j (consumed) as the answer, laid out as the CLI prints it, with
+ * "rehearsal": true on a rehearsal store when rehearsal_mark (as the CLI's
+ * --json). 0, or -1 when it cannot be encoded. */
+int serve_reply_json(struct serve *s, struct serve_reply *r, json_t *j, bool rehearsal_mark,
+		     struct err *e);
+
+/* serve-body.c: request bodies and writes */
+/* Is this method a write (anything but GET and HEAD)? Writes need a token. */
+bool serve_is_write(const char *method);
+/*
+ * The request's body as a JSON object whose members are all among `fields`
+ * (NULL-terminated). An empty body is {} when `empty_ok`. NULL with e
+ * (REASON_INVALID: the message names the line:column of bad JSON, the
+ * unknown member and the ones allowed). The caller json_decref()s it.
+ */
+json_t *serve_body_object(const struct serve_request *rq, const char *const *fields,
+			  bool empty_ok, struct err *e);
+/* Member `name` of o as a string: 0 with *out (NULL when absent and not
+ * required), -1 with e (REASON_INVALID) when of another type or missing. */
+int serve_json_string(json_t *o, const char *name, bool required, const char **out,
+		      struct err *e);
+/* The same for an integer (a JSON integer, not a float or a string). */
+int serve_json_int(json_t *o, const char *name, bool required, bool *present, int64_t *out,
+		   struct err *e);
+/* The same for a boolean. */
+int serve_json_bool(json_t *o, const char *name, bool *present, bool *out, struct err *e);
+/*
+ * The store a write goes to, with the audit's authentication set to the
+ * request's token ("token:ID"): the server's writer connection, opened on
+ * first use. Only under s->lock, within one request. -1 with e.
+ */
+int serve_writer(struct serve *s, const struct serve_request *rq, struct store **w,
+		 struct err *e);
+/* Forget the writer (a reload: the new plan's store gets its own). */
+void serve_writer_close(struct serve *s);
+
+/* serve-write.c: the write endpoints */
+int serve_api_versions(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		       struct err *e);
+
+/* serve-web.c: the dashboard's files */
+int serve_web_asset(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		    struct err *e);
+/* Is path one of the dashboard's files (served to anyone: they hold no data)? */
+bool serve_web_public(const char *path);
 
 /* serve-api.c: the handlers */
 int serve_api_status(struct serve *s, const struct serve_request *rq, struct serve_reply *r,

@@ -17,6 +17,9 @@ struct route {
 };
 
 static const struct route routes[] = {
+	{ "GET", "/", serve_web_asset },
+	{ "GET", "/assets/app.js", serve_web_asset },
+	{ "GET", "/assets/app.css", serve_web_asset },
 	{ "GET", "/healthz", serve_api_healthz },
 	{ "GET", "/readyz", serve_api_readyz },
 	{ "GET", "/metrics", serve_api_metrics },
@@ -29,6 +32,7 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/log", serve_api_log },
 	{ "GET", "/api/v1/log/verify", serve_api_log_verify },
 	{ "GET", "/api/v1/events", serve_api_events },
+	{ "POST", "/api/v1/versions", serve_api_versions },
 };
 
 /* engine reason → HTTP status; not_ready is 409 (the state does not allow it
@@ -128,6 +132,19 @@ static bool match(const char *pattern, const char *path, struct serve_request *r
 	}
 	rq->nparams = n;
 	return true;
+}
+
+bool serve_route_exists(const struct serve_request *rq)
+{
+	char buf[2048];
+	for (size_t i = 0; i < ARRAY_SIZE(routes); i++) {
+		struct serve_request tmp = *rq;
+		if ((!strcmp(routes[i].method, rq->method) ||
+		     (!strcmp(rq->method, "HEAD") && !strcmp(routes[i].method, "GET"))) &&
+		    match(routes[i].pattern, rq->path, &tmp, buf, sizeof(buf)))
+			return true;
+	}
+	return false;
 }
 
 const char *serve_dispatch(struct serve *s, struct serve_request *rq, struct serve_reply *r)

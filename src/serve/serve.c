@@ -98,7 +98,8 @@ static bool is_loopback(const struct sockaddr *sa)
 
 bool serve_needs_token(const struct sockaddr *client, bool public_read, const char *path)
 {
-	if (public_read || !strcmp(path, "/healthz") || !strcmp(path, "/readyz"))
+	if (public_read || !strcmp(path, "/healthz") || !strcmp(path, "/readyz") ||
+	    serve_web_public(path))
 		return false;
 	return !is_loopback(client);
 }
@@ -248,6 +249,7 @@ static void reload(struct serve *s, struct plan_file *pf, bool forced)
 	free(s->plan_error);
 	s->plan_error = NULL;
 	serve_cache_clear(s);
+	serve_writer_close(s); /* bound to the old plan */
 	/* the store is the request thread's too: audit before letting it go */
 	audit_loaded(s, s->plan_hash);
 	pthread_mutex_unlock(&s->lock);
@@ -261,6 +263,7 @@ static void reload(struct serve *s, struct plan_file *pf, bool forced)
 
 struct conn_req {
 	size_t body; /* bytes of the body seen */
+	struct strbuf buf; /* the body, for a write (up to SERVE_BODY_MAX) */
 	bool replied;
 };
 
@@ -294,9 +297,24 @@ static enum MHD_Result send_reply(struct serve *s, struct MHD_Connection *c,
 	}
 	if (r->allow)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (r->page) {
+		/* the dashboard: its own scripts and styles only, never framed */
+		MHD_add_response_header(resp, "Content-Security-Policy",
+					"default-src 'self'; img-src 'self' data:; object-src 'none'; "
+					"base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+		MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+	}
 	if (r->unauthorized)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"Bearer realm=\"tollgate\"");
+	if (r->retry_after > 0) {
+		char ra[24];
+		snprintf(ra, sizeof(ra), "%lld", (long long)r->retry_after);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
+	if (r->location)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
 	if (s->draining)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(c, (unsigned)r->status, resp);
@@ -320,28 +338,62 @@ static enum MHD_Result reply_too_large(struct serve *s, struct MHD_Connection *c
 	return ret;
 }
 
-/* Reads from a non-loopback address need a token, unless --public-read. */
-static bool authorized(struct serve *s, struct MHD_Connection *c, const char *path,
-		       struct serve_reply *r)
+/* The client's address as text ("127.0.0.1", "::1"), for the throttle. */
+static void client_text(const struct sockaddr *sa, char *buf, size_t len)
+{
+	socklen_t sl = sa && sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						       : sizeof(struct sockaddr_in);
+	if (!sa || getnameinfo(sa, sl, buf, (socklen_t)len, NULL, 0, NI_NUMERICHOST))
+		snprintf(buf, len, "unknown");
+}
+
+/*
+ * Who sends this request? Writes always need a valid token; reads from a
+ * non-loopback address too, unless --public-read. A request that brings a
+ * token has it checked even where none is needed (a bad one is refused,
+ * never ignored). An address that fails too often is refused for a while
+ * (429, Retry-After) before its token is looked at. true: go on (rq->person
+ * and rq->token_id set when a token came, owned by *person and *token); false:
+ * r is the refusal.
+ */
+static bool authorized(struct serve *s, struct MHD_Connection *c, struct serve_request *rq,
+		       char **person, char **token, struct serve_reply *r)
 {
 	const union MHD_ConnectionInfo *ci;
-	char *person = NULL, *token = NULL;
-	int64_t now;
+	const struct sockaddr *sa;
+	const char *header = get_header(c, MHD_HTTP_HEADER_AUTHORIZATION);
+	char addr[AUTH_THROTTLE_ADDR_MAX];
+	int64_t retry = 0;
 	struct err e;
-	int rc;
+	bool needed;
 
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (!serve_needs_token(ci ? ci->client_addr : NULL, s->o->public_read, path))
+	sa = ci ? ci->client_addr : NULL;
+	needed = serve_is_write(rq->method) || serve_needs_token(sa, s->o->public_read, rq->path);
+	if (!needed && !header)
 		return true;
+	client_text(sa, addr, sizeof(addr));
+	if (!auth_throttle_allow(s->throttle, addr, rq->now, &retry)) {
+		serve_reply_errorf(r, 429, "too_many_requests",
+				   "too many failed authentications from %s: try again in %lld s",
+				   addr, (long long)retry);
+		r->retry_after = retry;
+		return false;
+	}
 	err_init(&e);
-	rc = util_now(&now, &e);
-	if (rc == 0)
-		rc = serve_auth_bearer(s->store, s->plan, get_header(c, MHD_HTTP_HEADER_AUTHORIZATION),
-				       now, &person, &token, &e);
-	free(person);
-	free(token);
-	if (rc == 0)
+	if (serve_auth_bearer(s->store, s->plan, header, rq->now, person, token, &e) == 0) {
+		auth_throttle_success(s->throttle, addr);
+		rq->person = *person;
+		rq->token_id = *token;
 		return true;
+	}
+	if (e.reason == REASON_IO) {
+		serve_reply_error(r, &e);
+		return false;
+	}
+	/* no header at all is no guess: it does not count against the address */
+	if (header)
+		auth_throttle_fail(s->throttle, addr, rq->now);
 	serve_reply_errorf(r, 401, "unauthorized", "%s", e.msg);
 	r->unauthorized = true;
 	return false;
@@ -356,11 +408,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct serve_request rq = { 0 };
 	struct serve_reply r = { .body = STRBUF_INIT };
 	const char *route = "unmatched";
+	char *person = NULL, *token = NULL;
 	enum MHD_Result ret;
 	struct err e;
 
 	(void)version;
-	(void)upload_data;
 	if (!cr) {
 		const char *cl = get_header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		cr = xcalloc(1, sizeof(*cr));
@@ -375,8 +427,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		/* no route reads a body yet: count it, and stop at the limit */
+		/* a write's body is kept; a read's is only counted */
 		cr->body += *upload_data_size;
+		if (cr->body <= SERVE_BODY_MAX && serve_is_write(method))
+			strbuf_add(&cr->buf, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		/* a body without a length (chunked) that passes the limit: MHD
 		 * cannot answer before the upload ends, so the connection closes */
@@ -394,16 +448,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	rq.arg = get_arg;
 	rq.header = get_header;
 	rq.conn = c;
+	rq.body = cr->buf.len ? cr->buf.buf : NULL;
+	rq.body_len = cr->buf.len;
 	err_init(&e);
 	if (util_now(&rq.now, &e) < 0) {
 		serve_reply_error(&r, &e);
 	} else {
 		pthread_mutex_lock(&s->lock);
-		if (authorized(s, c, url, &r))
+		if (!serve_route_exists(&rq) || authorized(s, c, &rq, &person, &token, &r))
 			route = serve_dispatch(s, &rq, &r);
 		serve_metrics_count(s, route, r.status);
 		pthread_mutex_unlock(&s->lock);
 	}
+	free(person);
+	free(token);
 	ret = send_reply(s, c, &r);
 	strbuf_release(&r.body);
 	return ret;
@@ -415,6 +473,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)cls;
 	(void)c;
 	(void)toe;
+	if (*con_cls)
+		strbuf_release(&((struct conn_req *)*con_cls)->buf);
 	free(*con_cls);
 	*con_cls = NULL;
 }
@@ -466,6 +526,8 @@ int serve_run(const struct serve_opts *o, struct plan *plan, struct store *store
 	s.plan = plan;
 	s.store = store;
 	pthread_mutex_init(&s.lock, NULL);
+	s.throttle = xcalloc(1, sizeof(*s.throttle));
+	auth_throttle_init(s.throttle, 0, 0, 0, 0);
 	if (serve_parse_listen(o->listen, &addr, &addrlen, e) < 0)
 		goto out;
 	if (o->tls_cert) {
@@ -566,6 +628,9 @@ out_mask:
 out:
 	serve_events_free(&s);
 	serve_cache_release(&s);
+	serve_writer_close(&s);
+	auth_throttle_release(s.throttle);
+	free(s.throttle);
 	free(s.plan_error);
 	store_close(s.store);
 	plan_free(s.plan);

@@ -45,6 +45,22 @@ def request(method, path, body=None, headers=None):
     return r.status, dict((k.lower(), v) for k, v in r.getheaders()), data
 
 
+def send(method, path, doc=None, token=None, raw=None, headers=None):
+    """A write: doc as JSON (or raw bytes), token as Bearer; (status, headers, parsed JSON or None)."""
+    h = dict(headers or {})
+    if token:
+        h["Authorization"] = "Bearer " + token
+    body = raw if raw is not None else (json.dumps(doc).encode() if doc is not None else None)
+    if body is not None:
+        h.setdefault("Content-Type", "application/json")
+    st, rh, data = request(method, path, body=body, headers=h)
+    try:
+        parsed = json.loads(data) if data else None
+    except ValueError:
+        parsed = None
+    return st, rh, parsed, data
+
+
 def get(path, headers=None):
     return request("GET", path, headers=headers)
 
@@ -58,10 +74,12 @@ def check(cond, what):
     return cond
 
 
-def _schema_for(path, status, ctype):
+def _schema_for(path, status, ctype, method="get"):
     """The response schema the document gives path (a template) and status."""
-    op = _doc["paths"][path]["get"]
+    op = _doc["paths"][path][method]
     resp = op["responses"].get(str(status))
+    if resp is not None and "$ref" in resp:
+        resp = _doc["components"]["responses"][resp["$ref"].split("/")[-1]]
     if resp is None or "content" not in resp:
         return None
     content = resp["content"]
@@ -71,14 +89,16 @@ def _schema_for(path, status, ctype):
     return content[key]["schema"]
 
 
-def valid(path, status, body, ctype="application/json"):
+def valid(path, status, body, ctype="application/json", method="get"):
     """Validate a response against the document; path is its template."""
-    if not check(path in _doc["paths"], "openapi.json has no path " + path):
+    method = method.lower()
+    if not check(path in _doc["paths"] and method in _doc["paths"][path],
+                 "openapi.json has no %s %s" % (method.upper(), path)):
         return
-    if not check(str(status) in _doc["paths"][path]["get"]["responses"],
-                 "openapi.json has no status %d for %s" % (status, path)):
+    if not check(str(status) in _doc["paths"][path][method]["responses"],
+                 "openapi.json has no status %d for %s %s" % (status, method.upper(), path)):
         return
-    schema = _schema_for(path, status, ctype)
+    schema = _schema_for(path, status, ctype, method)
     if schema is None or not ctype.startswith("application/json"):
         return
     try:
