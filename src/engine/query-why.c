@@ -146,6 +146,8 @@ int ready_why_from(struct ready_why *out, struct why_base *b, const struct plan 
 	b->st.now = now;
 	ready_ctx_init(&ctx, p, &b->st, now);
 	ctx.retry_held = o && o->retry_held;
+	ctx.wave_members = b->members;
+	ctx.nwave_members = b->nmembers;
 	ready_check(&ctx, project, env, true, &out->result);
 	ready_ctx_release(&ctx);
 	b->st.loaded = NULL;

@@ -91,6 +91,8 @@ void ready_ctx_init(struct ready_ctx *c, const struct plan *p, const struct stat
 	c->st = st;
 	c->now = now;
 	c->retry_held = false;
+	c->wave_members = NULL;
+	c->nwave_members = NULL;
 	c->cache = k;
 	k->nwaves = p->nwaves;
 	k->nenvs = p->nenvs;
@@ -145,8 +147,10 @@ static void eval_wave_order(struct ready_ctx *c, int wave, struct cached *out)
 		out->detail = xasprintf("wave '%s' waits for no other wave", w->id);
 		return;
 	}
-	for (size_t i = 0; i < p->nprojects; i++) {
+	size_t n = c->wave_members ? c->nwave_members[w->after_wave] : p->nprojects;
+	for (size_t k = 0; k < n; k++) {
 		const struct state_cell *cell;
+		size_t i = c->wave_members ? (size_t)c->wave_members[w->after_wave][k] : k;
 		if (p->projects[i].wave != w->after_wave)
 			continue;
 		total++;

@@ -63,6 +63,11 @@ struct ready_ctx {
 	/* --retry-held: a person lets held projects run (false after init;
 	 * set it before the first ready_check) */
 	bool retry_held;
+	/* optional, borrowed: each wave's projects in plan order ([wave], n in
+	 * nwave_members), so a check walks a wave rather than every project
+	 * (the server's why_base); NULL: walk every project */
+	int *const *wave_members;
+	const size_t *nwave_members;
 	struct ready_cache *cache;
 };
 
