@@ -3,8 +3,8 @@
 # entries written by the CLI in another process reach a client in order,
 # id = seq, data = that entry's line of `log --json` byte for byte; an idle
 # stream gets heartbeats and outlives --timeout; 200 clients all get an
-# entry; an entry written through a second server on the same store
-# arrives; the gauge tollgate_event_stream_clients counts clients and drops
+# entry; entries written through a second server on the same store (its
+# plan.loaded, a POST /api/v1/versions) arrive; the gauge tollgate_event_stream_clients counts clients and drops
 # when they leave; reads' auth rules apply (a client bound to a non-loopback
 # address of this machine); SIGTERM with streams open ends them cleanly and
 # exits 0 within seconds; Last-Event-ID (or ?after=) resumes across a
@@ -133,7 +133,11 @@ promtool check metrics <"$T/metrics" >"$T/promtool.out" 2>&1 || { cat "$T/promto
 checks=$((checks + 1))
 grep -qxF 'tollgate_event_stream_clients 200' "$T/metrics" || fail "metrics line: tollgate_event_stream_clients 200"
 
-# an entry written through a second server on the same store (its plan.loaded)
+# entries written through a second server on the same store: its
+# plan.loaded, then a version recorded through its API (POST /api/v1/versions)
+run token create tom --as tom --name events
+expect_rc 0
+grep -E '^tg_' "$T/out" >"$T/token" || fail "no token printed"
 py '
 from evlib import *
 import socket
@@ -145,14 +149,22 @@ p = subprocess.Popen([B, "serve", "--listen", "127.0.0.1:%d" % port], stderr=err
 e = ev.event(15)
 sc.check(e is not None and json.loads(e["data"])["action"] == "plan.loaded", "the second server'"'"'s entry arrives: %r" % e)
 sc.check(e is not None and int(e["id"]) == max(log_lines()), "its id is its seq")
+import http.client
+tok = open(os.environ["T"] + "/token").read().strip()
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+c.request("POST", "/api/v1/versions", body=json.dumps({"env": "dev", "versions": {"web": "w-9"}}),
+          headers={"Authorization": "Bearer " + tok, "Content-Type": "application/json"})
+r = c.getresponse(); r.read()
+sc.check(r.status in (200, 201), "POST /api/v1/versions through the second server: %d" % r.status)
+e = ev.event(15)
+sc.check(e is not None and json.loads(e["data"])["action"] == "record" and "web=w-9" in json.loads(e["data"])["detail"],
+         "the version recorded through the second server arrives: %r" % e)
+sc.check(e is not None and json.loads(e["data"])["auth"].startswith("token:"), "written with the token")
 p.terminate()
 sc.check(p.wait(10) == 0, "the second server stops with 0")
 '
 
 # reads'"'"' auth rules: a client from a non-loopback address needs a token
-run token create tom --as tom --name events
-expect_rc 0
-grep -E '^tg_' "$T/out" >"$T/token" || fail "no token printed"
 py '
 from evlib import *
 addr = sc.local_remote_address()
