@@ -224,6 +224,87 @@ async function renderLog() {
       el("td", { text: e.action }), el("td", { text: e.subject }), el("td", { text: e.detail }))))));
 }
 
+/* ---- the timeline (SVG) ------------------------------------------------------------ */
+
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs, text) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function day(s) { return Date.parse(s.length === 10 ? s + "T00:00:00Z" : s); }
+
+/* waves' windows, each project's targets against when it reached each
+ * environment (the engine's `since` of a soaking or healthy cell),
+ * milestones, freezes shaded, and today's line */
+function renderTimeline() {
+  const r = model.report, now = model.status.now;
+  const envs = model.plan.environments.map((e) => e.name);
+  const dates = [day(now)];
+  for (const w of r.waves) {
+    if (w.window && w.window.from) dates.push(day(w.window.from), day(w.window.to));
+    for (const p of w.projects) for (const c of p.cells) {
+      if (c.target) dates.push(day(c.target));
+      if (c.since && (c.state === "healthy" || c.state === "soaking")) dates.push(day(c.since));
+    }
+  }
+  for (const m of r.milestones || []) dates.push(day(m.date));
+  const lo = Math.min(...dates) - 2 * 864e5, hi = Math.max(...dates) + 2 * 864e5;
+  const rows = [];
+  for (const w of r.waves) { rows.push({ wave: w }); for (const p of w.projects) rows.push({ project: p, wave: w }); }
+  const left = 160, width = 1000, rowH = 22, top = 40, height = top + rows.length * rowH + 30;
+  const x = (t) => left + ((t - lo) / (hi - lo)) * (width - left - 10);
+  const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", class: "timeline", "aria-labelledby": "tl-title" });
+  root.append(svg("title", { id: "tl-title" }, "Timeline: wave windows, targets and when each project reached each environment"));
+  for (const f of r.freezes || [])
+    root.append(svg("rect", { class: "freeze", x: x(day(f.from)), y: top - 10, width: Math.max(2, x(day(f.to)) - x(day(f.from))), height: rows.length * rowH + 10 }),
+      svg("text", { class: "freeze-label", x: x(day(f.from)) + 2, y: height - 8 }, `${f.env} frozen: ${f.why || ""}`));
+  for (let t = Math.ceil(lo / 864e5) * 864e5; t <= hi; t += 864e5) {
+    const d = new Date(t);
+    if (d.getUTCDay() !== 1 || x(t) > width - 24) continue; /* a tick each Monday */
+    root.append(svg("line", { class: "grid", x1: x(t), x2: x(t), y1: top - 10, y2: top + rows.length * rowH }),
+      svg("text", { class: "tick", x: x(t), y: top - 16, "text-anchor": "middle" }, d.toISOString().slice(5, 10)));
+  }
+  rows.forEach((row, i) => {
+    const y = top + i * rowH + rowH / 2;
+    if (!row.project) {
+      const w = row.wave;
+      root.append(svg("text", { class: "wave-label", x: 4, y: y + 4 }, w.title || w.id));
+      if (w.window && w.window.from)
+        root.append(svg("rect", { class: "window", x: x(day(w.window.from)), y: y - 6, width: Math.max(2, x(day(w.window.to)) - x(day(w.window.from))), height: 12 }));
+      return;
+    }
+    const p = row.project;
+    root.append(svg("text", { class: "project-label", x: 14, y: y + 4 }, p.id));
+    p.cells.forEach((c) => {
+      const k = envs.indexOf(c.env);
+      if (c.target) {
+        const g = svg("rect", { class: "target env-" + k + (c.late ? " late" : ""), x: x(day(c.target)) - 4, y: y - 4, width: 8, height: 8, transform: `rotate(45 ${x(day(c.target))} ${y})`, "data-project": p.id, "data-env": c.env });
+        g.append(svg("title", {}, `${p.id}: target in ${c.env} ${c.target}${c.late ? " (late)" : ""}`));
+        root.append(g);
+      }
+      if (c.since && (c.state === "healthy" || c.state === "soaking")) {
+        const g = svg("circle", { class: "reached env-" + k, cx: x(day(c.since)), cy: y, r: 5, "data-project": p.id, "data-env": c.env });
+        g.append(svg("title", {}, `${p.id}: ${c.state} in ${c.env} since ${when(c.since)}`));
+        root.append(g);
+      }
+    });
+  });
+  for (const m of r.milestones || []) {
+    const g = svg("g", { class: "milestone" + (m.status ? " " + m.status : "") });
+    g.append(svg("line", { x1: x(day(m.date)), x2: x(day(m.date)), y1: top - 10, y2: top + rows.length * rowH }),
+      svg("title", {}, `${m.date}: ${m.text}${m.status ? " (" + m.status + ")" : ""}`));
+    root.append(g);
+  }
+  root.append(svg("line", { class: "today", x1: x(day(now)), x2: x(day(now)), y1: top - 24, y2: top + rows.length * rowH }),
+    svg("text", { class: "today-label", x: x(day(now)) + 3, y: top - 26 }, "today"));
+  const legend = el("p", { class: "legend" }, "◇ target, ● reached; ",
+    envs.map((e, k) => el("span", { class: "env-key env-" + k, text: e + " " })), "; shaded: freeze; dashed: milestone.");
+  clear(document.getElementById("timeline")).append(root, legend);
+}
+
 /* ---- loading and live updates -------------------------------------------------- */
 
 let refreshing = null, again = false;
@@ -236,8 +317,9 @@ async function refresh() {
       document.getElementById("plan-title").textContent = model.plan.title || model.plan.id;
       document.getElementById("plan-id").textContent = model.plan.id;
       renderBoard();
+      model.report = await getJSON("/report?format=json");
+      renderTimeline();
       if (!tv) {
-        model.report = await getJSON("/report?format=json");
         renderGates(); renderChecklist(); renderBlockers(); renderIncidents(); renderRejections();
         if (currentView() === "log") await renderLog();
         const w = document.getElementById("why");
@@ -276,7 +358,9 @@ function currentView() {
 
 function showView() {
   const v = currentView();
-  for (const s of document.querySelectorAll(".view")) s.hidden = s.id !== "view-" + v;
+  document.getElementById("why").hidden = true;
+  for (const s of document.querySelectorAll(".view"))
+    s.hidden = tv ? !["view-board", "view-timeline"].includes(s.id) : s.id !== "view-" + v;
   for (const a of document.querySelectorAll(".tabs a")) a.setAttribute("aria-current", a.dataset.view === v ? "page" : "false");
   if (v === "log" && model.plan) renderLog().catch((e) => { document.getElementById("chain").textContent = e.message; });
 }
