@@ -24,6 +24,8 @@
 #define SERVE_CACHE_SLOTS 64
 #define SERVE_COUNTERS_MAX 256
 #define SERVE_PARAMS_MAX 4
+#define SERVE_SESSION_COOKIE "tg_session"
+#define SERVE_CSRF_HEADER "X-CSRF-Token"
 
 struct serve_cache_slot {
 	char etag[70]; /* quoted; "" for an empty slot */
@@ -71,6 +73,14 @@ struct serve_request {
 	 * a write: serve.c refuses a write without one) */
 	const char *person;   /* a people id of the served plan */
 	const char *token_id; /* the token's id: audited as "token:ID" */
+	/* a signed-in session's cookie (NULL: none, or a token came), its end
+	 * and its CSRF token */
+	const char *session;
+	int64_t session_expires;
+	char csrf[44];
+	char session_error[256]; /* why a cookie that came was not a session */
+	char client[AUTH_THROTTLE_ADDR_MAX]; /* the client's address, as text */
+	bool tls;                            /* the server speaks HTTPS */
 };
 
 struct serve_reply {
@@ -83,6 +93,7 @@ struct serve_reply {
 	int64_t retry_after; /* 429/503: seconds for Retry-After; 0 none */
 	const char *location; /* 201/202: Location; NULL none (static or owned by s) */
 	bool page;            /* the dashboard's page: its security headers (CSP …) */
+	char set_cookie[200]; /* Set-Cookie; "" none */
 };
 
 typedef int (*serve_handler)(struct serve *s, const struct serve_request *rq,
@@ -139,6 +150,17 @@ int serve_writer(struct serve *s, const struct serve_request *rq, struct store *
 		 struct err *e);
 /* Forget the writer (a reload: the new plan's store gets its own). */
 void serve_writer_close(struct serve *s);
+/* The writer connection with nobody's authentication set yet (signing in
+ * sets its own). Under s->lock. */
+int serve_writer_open(struct serve *s, struct store **w, struct err *e);
+
+/* serve-session.c: sign-in sessions for the dashboard */
+int serve_api_session_start(struct serve *s, const struct serve_request *rq,
+			    struct serve_reply *r, struct err *e);
+int serve_api_session_get(struct serve *s, const struct serve_request *rq,
+			  struct serve_reply *r, struct err *e);
+int serve_api_session_end(struct serve *s, const struct serve_request *rq,
+			  struct serve_reply *r, struct err *e);
 
 /* serve-write.c: the write endpoints */
 int serve_api_versions(struct serve *s, const struct serve_request *rq, struct serve_reply *r,

@@ -32,6 +32,9 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/log", serve_api_log },
 	{ "GET", "/api/v1/log/verify", serve_api_log_verify },
 	{ "POST", "/api/v1/versions", serve_api_versions },
+	{ "POST", "/api/v1/session", serve_api_session_start },
+	{ "GET", "/api/v1/session", serve_api_session_get },
+	{ "DELETE", "/api/v1/session", serve_api_session_end },
 };
 
 /* engine reason → HTTP status; not_ready is 409 (the state does not allow it

@@ -249,6 +249,9 @@ extern const char sql_token_get[];
 extern const char sql_token_all[];
 extern const char sql_token_revoke[];
 extern const char sql_token_used[];
+extern const char sql_session_add[];
+extern const char sql_session_get[];
+extern const char sql_session_end[];
 
 /*
  * The registry of the statements that write state (store-sql.c, where the
