@@ -10,7 +10,7 @@
 
 const api = "/api/v1";
 const tv = new URLSearchParams(location.search).has("tv");
-const model = { plan: null, status: null, report: null, etag: {}, lastSeq: 0 };
+const model = { plan: null, status: null, report: null, etag: {}, lastSeq: 0, me: null };
 
 /* ---- small helpers --------------------------------------------------------- */
 
@@ -49,6 +49,73 @@ async function getJSON(path) {
   const tag = r.headers.get("ETag");
   if (tag) model.etag[path] = { tag, body };
   return body;
+}
+
+/* A write, as the signed-in person: JSON in and out, the session's CSRF
+ * token in its header (the browser adds the Origin). Shows what went wrong. */
+async function act(method, path, body) {
+  const headers = { "X-CSRF-Token": model.me ? model.me.csrf : "" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const r = await fetch(api + path, { method, headers, credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body) });
+  const j = await r.json().catch(() => null);
+  if (!r.ok) {
+    notice(`${method} ${path}: ${j && j.error ? j.error.message : r.statusText}`);
+    if (r.status === 401) await whoAmI();
+    return null;
+  }
+  notice("");
+  refresh();
+  return j;
+}
+
+function notice(text) {
+  const n = document.getElementById("notice");
+  n.textContent = text;
+  n.hidden = !text;
+}
+
+function holds(role) {
+  return !!model.me && model.me.roles.includes(role);
+}
+
+/* ---- signing in ---------------------------------------------------------------- */
+
+async function whoAmI() {
+  const r = await fetch(api + "/session", { credentials: "same-origin" });
+  model.me = r.ok ? await r.json() : null;
+  showMe();
+}
+
+function showMe() {
+  const me = model.me;
+  document.getElementById("signin").hidden = !!me || tv;
+  document.getElementById("signout").hidden = !me || tv;
+  const w = document.getElementById("whoami");
+  w.hidden = !me;
+  w.textContent = me ? `${me.name || me.person} (${me.roles.join(", ")})` : "";
+  document.body.dataset.person = me ? me.person : "";
+}
+
+async function signIn(ev) {
+  ev.preventDefault();
+  const input = document.getElementById("signin-token");
+  const r = await fetch(api + "/session", { method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json" }, body: JSON.stringify({ token: input.value.trim() }) });
+  const j = await r.json().catch(() => null);
+  input.value = "";
+  if (!r.ok) { notice("sign in: " + (j && j.error ? j.error.message : r.statusText)); return; }
+  notice("");
+  model.me = j;
+  showMe();
+  refresh();
+}
+
+async function signOut() {
+  await act("DELETE", "/session");
+  model.me = null;
+  showMe();
+  refresh();
 }
 
 function when(t) {
@@ -157,15 +224,30 @@ function renderGates() {
     root.append(el("article", { class: "gate", "data-gate": g.id },
       el("h3", {}, g.id, " ", el("span", { class: `badge g-${g.status}`, text: g.status })),
       g.title ? el("p", { text: g.title }) : null,
-      el("ul", {}, g.approvers.map((a) => el("li", {},
+      el("ul", {}, g.approvers.map((a) => el("li", { "data-role": a.role },
         el("strong", { text: a.role }), ` (${a.holders.join(", ") || "nobody holds it"}): `,
-        a.approved ? `approved by ${a.by} at ${when(a.at)}` + (a.until ? `, until ${when(a.until)}` : "") : "not approved")))));
+        a.approved ? `approved by ${a.by} at ${when(a.at)}` + (a.until ? `, until ${when(a.until)}` : "") : "not approved",
+        " ",
+        !tv && holds(a.role) && !a.approved
+          ? el("button", { type: "button", class: "approve", onclick: () => act("POST", "/approvals", { gate: g.id, role: a.role }) }, `Approve as ${a.role}`) : null,
+        !tv && model.me && a.approved && a.by === model.me.person
+          ? el("button", { type: "button", class: "revoke", onclick: () => act("DELETE", `/approvals/${encodeURIComponent(g.id)}?role=${encodeURIComponent(a.role)}`) }, "Revoke") : null)))));
   }
 }
 
+/* may the signed-in person tick this item? (its `by` roles; none: anyone) */
+function mayTick(i) {
+  return !!model.me && (!i.by_roles || !i.by_roles.length || i.by_roles.some(holds));
+}
+
 function itemLine(i) {
+  const id = "tick-" + i.id;
+  const box = el("input", { type: "checkbox", id, checked: i.done, disabled: tv || !mayTick(i) || !!i.check,
+    title: i.check ? "checked by running its command (checklist run)" : null,
+    onchange: (ev) => act(ev.target.checked ? "POST" : "DELETE", `/checks/${encodeURIComponent(i.id)}`, ev.target.checked ? {} : undefined) });
   return el("li", { "data-item": i.id, class: i.done ? "done" : "undone" },
-    el("span", { class: "box", text: i.done ? "[x]" : "[ ]" }), " ", i.text,
+    box, " ", el("label", { for: id, text: i.text }),
+    i.by_roles && i.by_roles.length ? el("small", { text: ` (by ${i.by_roles.join(" or ")})` }) : null,
     i.done ? el("small", { text: ` — ${i.by} ${when(i.at)}${i.note ? ": " + i.note : ""}` }) : null);
 }
 
@@ -200,7 +282,9 @@ function renderIncidents() {
   root.append(list.length ? el("ul", {}, list.map((i) => el("li", { "data-incident": i.id },
     `#${i.id} level ${i.level} `, el("strong", { text: i.text || "" }),
     ` (${[i.project, i.env].filter(Boolean).join(" in ") || "everything"}) opened by ${i.opened_by || "?"} ${when(i.opened_at)}`,
-    i.resolved_at ? `, resolved ${when(i.resolved_at)}` : ", open"))) : el("p", { text: "No incidents." }));
+    i.resolved_at ? `, resolved ${when(i.resolved_at)}` : ", open",
+    !tv && model.me && !i.resolved_at
+      ? el("button", { type: "button", class: "resolve", onclick: () => act("POST", `/incidents/${i.id}/resolve`, {}) }, "Resolve") : null))) : el("p", { text: "No incidents." }));
 }
 
 function renderRejections() {
@@ -208,7 +292,12 @@ function renderRejections() {
   const list = model.report.rejections || [];
   root.append(list.length ? el("ul", {}, list.map((r) => el("li", {},
     el("strong", { text: `${r.project} ${r.version}` }), ` ${r.kind} in ${r.env || "every environment"}: ${r.reason || ""}`,
-    r.rejected ? "" : ` (allowed again by ${r.allowed_by})`))) : el("p", { text: "No rejected versions." }));
+    r.rejected ? "" : ` (allowed again by ${r.allowed_by})`,
+    !tv && model.me && r.rejected
+      ? el("button", { type: "button", class: "allow", onclick: () => {
+          const reason = prompt(`Why may ${r.project} ${r.version} go again?`);
+          if (reason) act("DELETE", `/rejections/${encodeURIComponent(r.project)}/${encodeURIComponent(r.version)}`, { reason });
+        } }, "Allow again") : null))) : el("p", { text: "No rejected versions." }));
 }
 
 async function renderLog() {
@@ -368,8 +457,10 @@ function showView() {
 document.addEventListener("DOMContentLoaded", () => {
   if (tv) document.body.classList.add("tv");
   document.getElementById("why-close").addEventListener("click", () => { document.getElementById("why").hidden = true; });
+  document.getElementById("signin").addEventListener("submit", signIn);
+  document.getElementById("signout").addEventListener("click", signOut);
   document.addEventListener("keydown", (e) => { if (e.key === "Escape") document.getElementById("why").hidden = true; });
   window.addEventListener("hashchange", showView);
   showView();
-  refresh().then(live);
+  whoAmI().then(refresh).then(live);
 });
