@@ -83,6 +83,7 @@ struct serve_reply {
 	int64_t retry_after; /* 429/503: seconds for Retry-After; 0 none */
 	const char *location; /* 201/202: Location; NULL none (static, owned by s, or location_buf) */
 	char location_buf[80];
+	bool page;            /* the dashboard's page: its security headers (CSP …) */
 };
 
 typedef int (*serve_handler)(struct serve *s, const struct serve_request *rq,
@@ -162,6 +163,12 @@ int serve_api_reject(struct serve *s, const struct serve_request *rq, struct ser
 		     struct err *e);
 int serve_api_allow(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
 		    struct err *e);
+
+/* serve-web.c: the dashboard's files */
+int serve_web_asset(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		    struct err *e);
+/* Is path one of the dashboard's files (served to anyone: they hold no data)? */
+bool serve_web_public(const char *path);
 
 /* serve-api.c: the handlers */
 int serve_api_status(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
