@@ -91,7 +91,8 @@ struct serve_reply {
 	const char *allow;   /* 405: the methods the path takes */
 	bool unauthorized;   /* 401: add WWW-Authenticate */
 	int64_t retry_after; /* 429/503: seconds for Retry-After; 0 none */
-	const char *location; /* 201/202: Location; NULL none (static or owned by s) */
+	const char *location; /* 201/202: Location; NULL none (static, owned by s, or location_buf) */
+	char location_buf[80];
 	bool page;            /* the dashboard's page: its security headers (CSP …) */
 	char set_cookie[200]; /* Set-Cookie; "" none */
 };
@@ -165,6 +166,25 @@ int serve_api_session_end(struct serve *s, const struct serve_request *rq,
 /* serve-write.c: the write endpoints */
 int serve_api_versions(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
 		       struct err *e);
+/* serve-actions.c: approvals, checks, blockers, incidents, rejections */
+int serve_api_approve(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		      struct err *e);
+int serve_api_revoke(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		     struct err *e);
+int serve_api_check(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		    struct err *e);
+int serve_api_uncheck(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		      struct err *e);
+int serve_api_blocker(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		      struct err *e);
+int serve_api_incident_open(struct serve *s, const struct serve_request *rq,
+			    struct serve_reply *r, struct err *e);
+int serve_api_incident_resolve(struct serve *s, const struct serve_request *rq,
+			       struct serve_reply *r, struct err *e);
+int serve_api_reject(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		     struct err *e);
+int serve_api_allow(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		    struct err *e);
 
 /* serve-web.c: the dashboard's files */
 int serve_web_asset(struct serve *s, const struct serve_request *rq, struct serve_reply *r,

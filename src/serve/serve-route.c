@@ -35,6 +35,15 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/session", serve_api_session_start },
 	{ "GET", "/api/v1/session", serve_api_session_get },
 	{ "DELETE", "/api/v1/session", serve_api_session_end },
+	{ "POST", "/api/v1/approvals", serve_api_approve },
+	{ "DELETE", "/api/v1/approvals/{gate}", serve_api_revoke },
+	{ "POST", "/api/v1/checks/{item}", serve_api_check },
+	{ "DELETE", "/api/v1/checks/{item}", serve_api_uncheck },
+	{ "POST", "/api/v1/blockers/{id}", serve_api_blocker },
+	{ "POST", "/api/v1/incidents", serve_api_incident_open },
+	{ "POST", "/api/v1/incidents/{id}/resolve", serve_api_incident_resolve },
+	{ "POST", "/api/v1/rejections", serve_api_reject },
+	{ "DELETE", "/api/v1/rejections/{project}/{version}", serve_api_allow },
 };
 
 /* engine reason → HTTP status; not_ready is 409 (the state does not allow it
