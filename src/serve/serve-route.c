@@ -29,6 +29,9 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/log", serve_api_log },
 	{ "GET", "/api/v1/log/verify", serve_api_log_verify },
 	{ "POST", "/api/v1/versions", serve_api_versions },
+	{ "POST", "/api/v1/promotions", serve_api_promotions },
+	{ "GET", "/api/v1/runs/{id}", serve_api_run },
+	{ "GET", "/api/v1/runs/{id}/steps/{project}/{step}/log", serve_api_run_log },
 };
 
 /* engine reason → HTTP status; not_ready is 409 (the state does not allow it
