@@ -416,7 +416,7 @@ static void *run_main(void *arg)
 			run->steps[i].running = false;
 			run->steps[i].outcome = xstrdup("interrupted");
 		}
-	if (run->selected)
+	if (run->selected && run->nplanned)
 		reg->ended_total[run->state]++;
 	/* from here the run is the registry's: this thread touches it no more */
 	run->ended_run = true;
