@@ -14,7 +14,7 @@ export TOLLGATE_NOW=2026-02-01T10:00:00Z
 cp "$FIXTURES/exec-chain.yaml" tollgate.yaml
 cp -R "$FIXTURES/exec-scripts" .
 mkdir -p .fx
-for p in p1 p2 p3 r1 r2 r3; do "$TOLLGATE_BIN" record $p dev --version "v1-$p" >/dev/null; done
+for p in p1 p2 p3 q1 q2 r1 r2 r3; do "$TOLLGATE_BIN" record $p dev --version "v1-$p" >/dev/null; done
 export OLGA=$("$TOLLGATE_BIN" token create olga --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 
 # promote PROJECTS...: POST a run of them to sit (202)
@@ -34,10 +34,17 @@ started() {
 	fail "the deploys did not start"
 }
 
-# one SIGTERM: p1 and r1 deploy to the end; p2 (after p1) never starts
+# one SIGTERM: p1 and r1 deploy to the end; p2 (after p1) never starts.
+# Before it, the plan is reloaded: the run keeps the plan it started with
+# (under ASan a freed plan would be caught)
 FX_SLEEP=1.5 start_serve || { fail "serve did not start"; done_tests; }
 promote p1 p2 r1
 started 2
+echo "# changed while a run runs" >>tollgate.yaml
+kill -HUP "$SERVE_PID"
+for i in $(seq 50); do grep -q "reloaded" "$T/serve.err" && break; sleep 0.1; done
+checks=$((checks + 1))
+grep -q "plan 'tollgate.yaml' reloaded\|reloaded (sha256" "$T/serve.err" || fail "the plan was not reloaded: $(cat "$T/serve.err")"
 t0=$(date +%s)
 stop_serve TERM
 checks=$((checks + 1))
@@ -53,12 +60,23 @@ expect_rc 0
 run status --json
 expect_json 'sorted((c["project"], c["state"]) for c in j["cells"] if c["env"] == "sit" and c["project"] in ("p1", "p2", "r1")) == [("p1", "healthy"), ("p2", "healthy"), ("r1", "healthy")]'
 
-# two SIGTERMs: the running deploys are stopped, serve exits 0 at once
+# two SIGTERMs: the running deploys are stopped, serve exits 0 at once;
+# 4 runs at once, a fifth is refused (503, Retry-After)
 : >.fx/timeline
 : >.fx/deploys
 FX_SLEEP=30 start_serve || { fail "serve did not start"; done_tests; }
-promote p3 r2
-started 2
+promote p3
+promote q1
+promote r2
+promote r3
+started 4
+py '
+st, h, j, raw = sc.send("POST", "/api/v1/promotions", {"to": "sit", "projects": ["q2"]}, token=os.environ["OLGA"])
+sc.check(st == 503 and j["error"]["code"] == "busy" and int(h.get("retry-after", "0")) >= 1, "a fifth run: %d %s" % (st, raw))
+sc.valid("/api/v1/promotions", st, raw, method="post")
+st, h, m = sc.get("/metrics")
+sc.check(b"tollgate_promote_runs_running 4" in m, "metrics: %s" % m[-600:])
+'
 t0=$(date +%s)
 kill -TERM "$SERVE_PID"
 sleep 0.5
@@ -73,8 +91,9 @@ checks=$((checks + 1))
 
 # --drain-timeout: one SIGTERM, the steps are stopped when it passes
 : >.fx/timeline
+"$TOLLGATE_BIN" record p1 dev --version v2-p1 >/dev/null
 FX_SLEEP=30 start_serve --drain-timeout 1 || { fail "serve did not start"; done_tests; }
-promote r3
+promote p1
 started 1
 t0=$(date +%s)
 stop_serve TERM
@@ -90,5 +109,5 @@ checks=$((checks + 1))
 run promote --to sit
 expect_rc 0
 run status --json
-expect_json 'all(c["state"] == "healthy" for c in j["cells"] if c["env"] == "sit" and c["project"] in ("p1", "p2", "p3", "r1", "r2", "r3"))'
+expect_json 'all(c["state"] == "healthy" for c in j["cells"] if c["env"] == "sit" and c["project"] in ("p1", "p2", "p3", "q1", "q2", "r1", "r2", "r3"))'
 done_tests
