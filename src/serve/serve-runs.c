@@ -844,7 +844,10 @@ static int read_tail(const char *path, size_t want, struct strbuf *out, struct e
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0)
-		return err_setr(e, ERR_USAGE, errno == ENOENT ? REASON_NOT_FOUND : REASON_IO,
+		return err_setr(e, ERR_USAGE,
+				errno == ENOENT	  ? REASON_NOT_FOUND
+				: errno == ELOOP ? REASON_FORBIDDEN
+						 : REASON_IO,
 				"the step's log '%s' cannot be read: %s", path,
 				errno == ELOOP ? "it is a symlink" : strerror(errno));
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
