@@ -549,7 +549,7 @@ int serve_api_promotions(struct serve *s, const struct serve_request *rq, struct
 		rc = dry_run(s, rq, &o, r, e);
 		goto out;
 	}
-	if (s->draining) {
+	if (s->draining || !reg) {
 		err_setr(e, ERR_FAILED, REASON_BUSY, "the server is stopping: no new run starts");
 		r->retry_after = 5;
 		goto out;
@@ -809,11 +809,13 @@ int serve_api_run(struct serve *s, const struct serve_request *rq, struct serve_
 
 	if (!run_id_ok(id))
 		return err_setr(e, ERR_USAGE, REASON_NOT_FOUND, "no run '%.64s'", id);
-	pthread_mutex_lock(&s->runs->lock);
-	run = find_run(s->runs, id);
-	if (run)
-		j = run_json(run);
-	pthread_mutex_unlock(&s->runs->lock);
+	if (s->runs) {
+		pthread_mutex_lock(&s->runs->lock);
+		run = find_run(s->runs, id);
+		if (run)
+			j = run_json(run);
+		pthread_mutex_unlock(&s->runs->lock);
+	}
 	if (j)
 		return serve_reply_json(s, r, j, false, e);
 	return store_run(s, id, rq->now, r, e);
@@ -918,15 +920,18 @@ int serve_api_run_log(struct serve *s, const struct serve_request *rq, struct se
 		return -1;
 	if (!run_id_ok(id))
 		return err_setr(e, ERR_USAGE, REASON_NOT_FOUND, "no run '%.64s'", id);
-	pthread_mutex_lock(&s->runs->lock);
-	run = find_run(s->runs, id);
-	if (run) {
-		struct run_step *st = find_step(run, project, step, false);
-		known = st != NULL;
-		if (st && st->log)
-			path = xstrdup(st->log);
+	run = NULL;
+	if (s->runs) {
+		pthread_mutex_lock(&s->runs->lock);
+		run = find_run(s->runs, id);
+		if (run) {
+			struct run_step *st = find_step(run, project, step, false);
+			known = st != NULL;
+			if (st && st->log)
+				path = xstrdup(st->log);
+		}
+		pthread_mutex_unlock(&s->runs->lock);
 	}
-	pthread_mutex_unlock(&s->runs->lock);
 	if (!run) {
 		struct store_step_runs l;
 		if (store_list_run_steps(s->store, id, &l, e) < 0)

@@ -185,6 +185,16 @@ st, h, b = sc.get("/api/v1/runs/%s/steps/r2/deploy/log" % run)
 sc.check(st == 403 and b"root:" not in b, "a forged log path: %d %r" % (st, b))
 '
 
+# nor a log that is a symlink (to a file the server's user may read)
+for f in runs/"$cli_run"/r2.sit.verify.log .tollgate/runs/"$cli_run"/r2.sit.verify.log; do
+	[ -f "$f" ] && ln -sf /etc/passwd "$f"
+done
+py '
+run = open(os.environ["T"] + "/cli.json").read().split("\"run\": \"")[1].split("\"")[0]
+st, h, b = sc.get("/api/v1/runs/%s/steps/r2/verify/log" % run)
+sc.check(st == 403 and b"root:" not in b, "a log that is a symlink: %d %r" % (st, b))
+'
+
 stop_serve
 [ "$serve_rc" = 0 ] || fail "serve exited $serve_rc"
 done_tests
