@@ -85,6 +85,7 @@ struct serve_reply {
 	bool unauthorized;   /* 401: add WWW-Authenticate */
 	int64_t retry_after; /* 429/503: seconds for Retry-After; 0 none */
 	const char *location; /* 201/202: Location; NULL none (static or owned by s) */
+	bool page;            /* the dashboard's page: its security headers (CSP …) */
 };
 
 typedef int (*serve_handler)(struct serve *s, const struct serve_request *rq,
@@ -175,6 +176,12 @@ int serve_soak_start(struct serve *s, struct err *e);
 /* Stop it between pairs (cancel level 1), wait for it, give the lease up. */
 void serve_soak_stop(struct serve *s);
 void serve_soak_metrics(struct serve *s, struct strbuf *out);
+
+/* serve-web.c: the dashboard's files */
+int serve_web_asset(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		    struct err *e);
+/* Is path one of the dashboard's files (served to anyone: they hold no data)? */
+bool serve_web_public(const char *path);
 
 /* serve-api.c: the handlers */
 int serve_api_status(struct serve *s, const struct serve_request *rq, struct serve_reply *r,

@@ -17,6 +17,9 @@ struct route {
 };
 
 static const struct route routes[] = {
+	{ "GET", "/", serve_web_asset },
+	{ "GET", "/assets/app.js", serve_web_asset },
+	{ "GET", "/assets/app.css", serve_web_asset },
 	{ "GET", "/healthz", serve_api_healthz },
 	{ "GET", "/readyz", serve_api_readyz },
 	{ "GET", "/metrics", serve_api_metrics },

@@ -98,7 +98,8 @@ static bool is_loopback(const struct sockaddr *sa)
 
 bool serve_needs_token(const struct sockaddr *client, bool public_read, const char *path)
 {
-	if (public_read || !strcmp(path, "/healthz") || !strcmp(path, "/readyz"))
+	if (public_read || !strcmp(path, "/healthz") || !strcmp(path, "/readyz") ||
+	    serve_web_public(path))
 		return false;
 	return !is_loopback(client);
 }
@@ -296,6 +297,14 @@ static enum MHD_Result send_reply(struct serve *s, struct MHD_Connection *c,
 	}
 	if (r->allow)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (r->page) {
+		/* the dashboard: its own scripts and styles only, never framed */
+		MHD_add_response_header(resp, "Content-Security-Policy",
+					"default-src 'self'; img-src 'self' data:; object-src 'none'; "
+					"base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+		MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+	}
 	if (r->unauthorized)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"Bearer realm=\"tollgate\"");

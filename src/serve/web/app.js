@@ -1,0 +1,375 @@
+/*
+ * app.js - the dashboard of `tollgate serve`: it draws what the API answers
+ * (/api/v1/plan, /status, /report?format=json, /why, /log) and redraws when
+ * the event stream says the log moved. No rule of the domain is decided
+ * here: states, readiness, late marks and gate statuses all come from the
+ * engine. Every piece of data reaches the page through textContent, never
+ * as markup.
+ */
+"use strict";
+
+const api = "/api/v1";
+const tv = new URLSearchParams(location.search).has("tv");
+const model = { plan: null, status: null, report: null, etag: {}, lastSeq: 0 };
+
+/* ---- small helpers --------------------------------------------------------- */
+
+function el(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") e.className = v;
+    else if (k === "text") e.textContent = v;
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else if (k.startsWith("data-")) e.setAttribute(k, v);
+    else e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const k of kids.flat()) {
+    if (k === null || k === undefined || k === false) continue;
+    e.append(k instanceof Node ? k : document.createTextNode(String(k)));
+  }
+  return e;
+}
+
+function clear(node) {
+  while (node.firstChild) node.removeChild(node.firstChild);
+  return node;
+}
+
+async function getJSON(path) {
+  const headers = {};
+  if (model.etag[path]) headers["If-None-Match"] = model.etag[path].tag;
+  const r = await fetch(api + path, { headers, credentials: "same-origin" });
+  if (r.status === 304) return model.etag[path].body;
+  const body = await r.json().catch(() => null);
+  if (!r.ok) {
+    const msg = body && body.error ? body.error.message : r.statusText;
+    throw new Error(`${path}: ${r.status} ${msg}`);
+  }
+  const tag = r.headers.get("ETag");
+  if (tag) model.etag[path] = { tag, body };
+  return body;
+}
+
+function when(t) {
+  return t ? t.replace("T", " ").replace(/:00Z$/, "Z") : "";
+}
+
+function countdown(until, now) {
+  const ms = Date.parse(until) - Date.parse(now);
+  if (!(ms > 0)) return "soak over";
+  const h = Math.floor(ms / 3600e3), m = Math.floor((ms % 3600e3) / 60e3);
+  return h ? `${h} h ${m} min left` : `${m} min left`;
+}
+
+/* ---- the board --------------------------------------------------------------- */
+
+function cellOf(status, project, env) {
+  return status.cells.find((c) => c.project === project && c.env === env);
+}
+
+function marksFor(status, project, env) {
+  const marks = [];
+  for (const i of status.incidents || [])
+    if ((!i.project || i.project === project) && (!i.env || i.env === env))
+      marks.push(el("span", { class: "mark incident", title: i.text, text: `incident ${i.id} (level ${i.level})` }));
+  for (const b of status.blockers || [])
+    if (b.blocks === env && blockerTouches(b, project))
+      marks.push(el("span", { class: "mark blocker", title: b.owner || "", text: `blocker ${b.id} ${b.progress}%` }));
+  for (const r of status.rejections || [])
+    if (r.rejected && r.project === project && (!r.env || r.env === env))
+      marks.push(el("span", { class: "mark rejected", title: r.reason || "", text: `${r.version} ${r.kind}` }));
+  return marks;
+}
+
+function blockerTouches(b, project) {
+  const pb = model.plan && model.plan.blockers.find((x) => x.id === b.id);
+  const pr = model.plan && model.plan.projects.find((x) => x.id === project);
+  if (!pb || !pr || !pb.waves || !pb.waves.length) return true;
+  return pb.waves.includes(pr.wave);
+}
+
+function renderCell(status, c) {
+  const kids = [el("span", { class: "state", text: c.state })];
+  if (c.version) kids.push(el("span", { class: "version", text: c.version }));
+  if (c.live_version && c.live_version !== c.version)
+    kids.push(el("span", { class: "live-version", text: `live ${c.live_version}` }));
+  if (c.failed_version) kids.push(el("span", { class: "failed", text: `failed ${c.failed_version}` }));
+  if (c.state === "soaking" && c.soak_until)
+    kids.push(el("span", { class: "soak", text: countdown(c.soak_until, status.now) }));
+  if (c.since) kids.push(el("span", { class: "since", text: `since ${when(c.since)}` }));
+  if (c.target) kids.push(el("span", { class: "target" + (c.late ? " late" : ""), text: (c.late ? "LATE, target " : "target ") + c.target }));
+  kids.push(...marksFor(status, c.project, c.env));
+  const label = `${c.project} in ${c.env}: ${c.state}${c.version ? " " + c.version : ""}${c.late ? ", late" : ""}`;
+  return el("td", { class: `cell st-${c.state}` + (c.late ? " is-late" : ""), "data-project": c.project, "data-env": c.env, "data-state": c.state },
+    tv ? el("div", { class: "cell-body" }, kids)
+       : el("button", { type: "button", class: "cell-body", "aria-label": label + " (why)", onclick: () => openWhy(c.project, c.env) }, kids));
+}
+
+function renderBoard() {
+  const { plan, status } = model;
+  const root = clear(document.getElementById("board"));
+  const envs = plan.environments.map((e) => e.name);
+  for (const w of plan.waves) {
+    const projects = plan.projects.filter((p) => p.wave === w.id);
+    if (!projects.length) continue;
+    const win = w.window_from ? ` (${w.window_from} – ${w.window_to})` : "";
+    const head = el("tr", {}, el("th", { scope: "col", text: "Project" }), el("th", { scope: "col", text: "Owner" }),
+      envs.map((e) => el("th", { scope: "col", text: plan.environments.find((x) => x.name === e).title || e })));
+    const rows = projects.map((p) => el("tr", { "data-project": p.id },
+      el("th", { scope: "row", text: p.id }), el("td", { class: "owner", text: p.owner || "" }),
+      envs.map((e) => { const c = cellOf(status, p.id, e); return c ? renderCell(status, c) : el("td", { class: "cell" }); })));
+    root.append(el("table", { class: "wave", "data-wave": w.id },
+      el("caption", {}, el("strong", { text: w.title || w.id }), win), el("thead", {}, head), el("tbody", {}, rows)));
+  }
+  const done = status.cells.filter((c) => c.state === "healthy").length;
+  document.getElementById("summary").textContent =
+    `${done} of ${status.cells.length} cells healthy · ${status.complete ? "release complete" : status.incomplete || ""}` +
+    (status.rehearsal ? " · REHEARSAL store" : "");
+}
+
+/* ---- the why panel ----------------------------------------------------------- */
+
+async function openWhy(project, env) {
+  const panel = document.getElementById("why");
+  const body = clear(document.getElementById("why-body"));
+  document.getElementById("why-title").textContent = `Why: ${project} → ${env}`;
+  panel.hidden = false;
+  panel.dataset.project = project;
+  panel.dataset.env = env;
+  try {
+    const w = await getJSON(`/why/${encodeURIComponent(project)}/${encodeURIComponent(env)}`);
+    body.append(el("p", { class: w.ready ? "ready" : "not-ready", text: w.ready ? `ready: ${w.version || ""}` : "not ready" }));
+    body.append(el("ul", { class: "rules" }, w.rules.map((r) =>
+      el("li", { class: r.ok ? "ok" : "not-ok", "data-rule": r.rule },
+        el("span", { class: "verdict", text: r.ok ? "ok" : "not ok" }), " ", el("strong", { text: r.rule }), ": ", r.detail))));
+  } catch (err) {
+    body.append(el("p", { class: "error", text: err.message }));
+  }
+  panel.focus();
+}
+
+/* ---- the other views --------------------------------------------------------- */
+
+function renderGates() {
+  const root = clear(document.getElementById("gates"));
+  for (const g of model.report.gates) {
+    root.append(el("article", { class: "gate", "data-gate": g.id },
+      el("h3", {}, g.id, " ", el("span", { class: `badge g-${g.status}`, text: g.status })),
+      g.title ? el("p", { text: g.title }) : null,
+      el("ul", {}, g.approvers.map((a) => el("li", {},
+        el("strong", { text: a.role }), ` (${a.holders.join(", ") || "nobody holds it"}): `,
+        a.approved ? `approved by ${a.by} at ${when(a.at)}` + (a.until ? `, until ${when(a.until)}` : "") : "not approved")))));
+  }
+}
+
+function itemLine(i) {
+  return el("li", { "data-item": i.id, class: i.done ? "done" : "undone" },
+    el("span", { class: "box", text: i.done ? "[x]" : "[ ]" }), " ", i.text,
+    i.done ? el("small", { text: ` — ${i.by} ${when(i.at)}${i.note ? ": " + i.note : ""}` }) : null);
+}
+
+function renderChecklist() {
+  const root = clear(document.getElementById("checklist"));
+  const r = model.report;
+  for (const w of r.waves)
+    if (w.prerequisites && w.prerequisites.length)
+      root.append(el("h3", { text: `Prerequisites of ${w.title || w.id}` }), el("ul", { class: "items" }, w.prerequisites.map(itemLine)));
+  for (const g of r.gates)
+    if (g.criteria && g.criteria.length)
+      root.append(el("h3", { text: `Criteria of gate ${g.id}` }), el("ul", { class: "items" }, g.criteria.map(itemLine)));
+  for (const c of r.checklist)
+    root.append(el("h3", { text: c.category }), el("ul", { class: "items" }, c.items.map(itemLine)));
+  for (const sc of r.success_criteria || [])
+    if (sc.items && sc.items.length)
+      root.append(el("h3", { text: `Success in ${sc.title || sc.env}` }), el("ul", { class: "items" }, sc.items.map(itemLine)));
+}
+
+function renderBlockers() {
+  const root = clear(document.getElementById("blockers"));
+  root.append(el("ul", {}, model.report.blockers.map((b) => el("li", { "data-blocker": b.id },
+    el("strong", { text: b.id }), ` ${b.text}: `,
+    el("progress", { max: 100, value: b.progress, "aria-label": `${b.id} progress` }), ` ${b.progress}%`,
+    b.resolved ? " (resolved)" : b.overdue ? " (overdue)" : "",
+    b.owner ? ` — ${b.owner}` : "", b.due ? `, due ${b.due}` : ""))));
+}
+
+function renderIncidents() {
+  const root = clear(document.getElementById("incidents"));
+  const list = model.report.incidents || [];
+  root.append(list.length ? el("ul", {}, list.map((i) => el("li", { "data-incident": i.id },
+    `#${i.id} level ${i.level} `, el("strong", { text: i.text || "" }),
+    ` (${[i.project, i.env].filter(Boolean).join(" in ") || "everything"}) opened by ${i.opened_by || "?"} ${when(i.opened_at)}`,
+    i.resolved_at ? `, resolved ${when(i.resolved_at)}` : ", open"))) : el("p", { text: "No incidents." }));
+}
+
+function renderRejections() {
+  const root = clear(document.getElementById("rejections"));
+  const list = model.report.rejections || [];
+  root.append(list.length ? el("ul", {}, list.map((r) => el("li", {},
+    el("strong", { text: `${r.project} ${r.version}` }), ` ${r.kind} in ${r.env || "every environment"}: ${r.reason || ""}`,
+    r.rejected ? "" : ` (allowed again by ${r.allowed_by})`))) : el("p", { text: "No rejected versions." }));
+}
+
+async function renderLog() {
+  const [log, verify] = await Promise.all([getJSON("/log?limit=200"), getJSON("/log/verify")]);
+  document.getElementById("chain").textContent = verify.verified
+    ? `The chain verifies (${verify.entries !== undefined ? verify.entries + " entries" : "all entries"}).`
+    : "The chain does NOT verify: " + JSON.stringify(verify);
+  const root = clear(document.getElementById("log"));
+  root.append(el("table", { class: "log" },
+    el("thead", {}, el("tr", {}, ["seq", "at", "actor", "action", "subject", "detail"].map((h) => el("th", { scope: "col", text: h })))),
+    el("tbody", {}, log.entries.slice().reverse().map((e) => el("tr", {},
+      el("td", { text: e.seq }), el("td", { text: when(e.at) }), el("td", { text: e.actor }),
+      el("td", { text: e.action }), el("td", { text: e.subject }), el("td", { text: e.detail }))))));
+}
+
+/* ---- the timeline (SVG) ------------------------------------------------------------ */
+
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs, text) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function day(s) { return Date.parse(s.length === 10 ? s + "T00:00:00Z" : s); }
+
+/* waves' windows, each project's targets against when it reached each
+ * environment (the engine's `since` of a soaking or healthy cell),
+ * milestones, freezes shaded, and today's line */
+function renderTimeline() {
+  const r = model.report, now = model.status.now;
+  const envs = model.plan.environments.map((e) => e.name);
+  const dates = [day(now)];
+  for (const w of r.waves) {
+    if (w.window && w.window.from) dates.push(day(w.window.from), day(w.window.to));
+    for (const p of w.projects) for (const c of p.cells) {
+      if (c.target) dates.push(day(c.target));
+      if (c.since && (c.state === "healthy" || c.state === "soaking")) dates.push(day(c.since));
+    }
+  }
+  for (const m of r.milestones || []) dates.push(day(m.date));
+  const lo = Math.min(...dates) - 2 * 864e5, hi = Math.max(...dates) + 2 * 864e5;
+  const rows = [];
+  for (const w of r.waves) { rows.push({ wave: w }); for (const p of w.projects) rows.push({ project: p, wave: w }); }
+  const left = 160, width = 1000, rowH = 22, top = 40, height = top + rows.length * rowH + 30;
+  const x = (t) => left + ((t - lo) / (hi - lo)) * (width - left - 10);
+  const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", class: "timeline", "aria-labelledby": "tl-title" });
+  root.append(svg("title", { id: "tl-title" }, "Timeline: wave windows, targets and when each project reached each environment"));
+  for (const f of r.freezes || [])
+    root.append(svg("rect", { class: "freeze", x: x(day(f.from)), y: top - 10, width: Math.max(2, x(day(f.to)) - x(day(f.from))), height: rows.length * rowH + 10 }),
+      svg("text", { class: "freeze-label", x: x(day(f.from)) + 2, y: height - 8 }, `${f.env} frozen: ${f.why || ""}`));
+  for (let t = Math.ceil(lo / 864e5) * 864e5; t <= hi; t += 864e5) {
+    const d = new Date(t);
+    if (d.getUTCDay() !== 1 || x(t) > width - 24) continue; /* a tick each Monday */
+    root.append(svg("line", { class: "grid", x1: x(t), x2: x(t), y1: top - 10, y2: top + rows.length * rowH }),
+      svg("text", { class: "tick", x: x(t), y: top - 16, "text-anchor": "middle" }, d.toISOString().slice(5, 10)));
+  }
+  rows.forEach((row, i) => {
+    const y = top + i * rowH + rowH / 2;
+    if (!row.project) {
+      const w = row.wave;
+      root.append(svg("text", { class: "wave-label", x: 4, y: y + 4 }, w.title || w.id));
+      if (w.window && w.window.from)
+        root.append(svg("rect", { class: "window", x: x(day(w.window.from)), y: y - 6, width: Math.max(2, x(day(w.window.to)) - x(day(w.window.from))), height: 12 }));
+      return;
+    }
+    const p = row.project;
+    root.append(svg("text", { class: "project-label", x: 14, y: y + 4 }, p.id));
+    p.cells.forEach((c) => {
+      const k = envs.indexOf(c.env);
+      if (c.target) {
+        const g = svg("rect", { class: "target env-" + k + (c.late ? " late" : ""), x: x(day(c.target)) - 4, y: y - 4, width: 8, height: 8, transform: `rotate(45 ${x(day(c.target))} ${y})`, "data-project": p.id, "data-env": c.env });
+        g.append(svg("title", {}, `${p.id}: target in ${c.env} ${c.target}${c.late ? " (late)" : ""}`));
+        root.append(g);
+      }
+      if (c.since && (c.state === "healthy" || c.state === "soaking")) {
+        const g = svg("circle", { class: "reached env-" + k, cx: x(day(c.since)), cy: y, r: 5, "data-project": p.id, "data-env": c.env });
+        g.append(svg("title", {}, `${p.id}: ${c.state} in ${c.env} since ${when(c.since)}`));
+        root.append(g);
+      }
+    });
+  });
+  for (const m of r.milestones || []) {
+    const g = svg("g", { class: "milestone" + (m.status ? " " + m.status : "") });
+    g.append(svg("line", { x1: x(day(m.date)), x2: x(day(m.date)), y1: top - 10, y2: top + rows.length * rowH }),
+      svg("title", {}, `${m.date}: ${m.text}${m.status ? " (" + m.status + ")" : ""}`));
+    root.append(g);
+  }
+  root.append(svg("line", { class: "today", x1: x(day(now)), x2: x(day(now)), y1: top - 24, y2: top + rows.length * rowH }),
+    svg("text", { class: "today-label", x: x(day(now)) + 3, y: top - 26 }, "today"));
+  const legend = el("p", { class: "legend" }, "◇ target, ● reached; ",
+    envs.map((e, k) => el("span", { class: "env-key env-" + k, text: e + " " })), "; shaded: freeze; dashed: milestone.");
+  clear(document.getElementById("timeline")).append(root, legend);
+}
+
+/* ---- loading and live updates -------------------------------------------------- */
+
+let refreshing = null, again = false;
+async function refresh() {
+  if (refreshing) { again = true; return refreshing; }
+  refreshing = (async () => {
+    try {
+      model.plan = await getJSON("/plan");
+      model.status = await getJSON("/status");
+      document.getElementById("plan-title").textContent = model.plan.title || model.plan.id;
+      document.getElementById("plan-id").textContent = model.plan.id;
+      renderBoard();
+      model.report = await getJSON("/report?format=json");
+      renderTimeline();
+      if (!tv) {
+        renderGates(); renderChecklist(); renderBlockers(); renderIncidents(); renderRejections();
+        if (currentView() === "log") await renderLog();
+        const w = document.getElementById("why");
+        if (!w.hidden) openWhy(w.dataset.project, w.dataset.env);
+      }
+      document.body.dataset.loaded = String(Date.now());
+    } catch (err) {
+      document.getElementById("summary").textContent = err.message;
+    }
+  })();
+  await refreshing;
+  refreshing = null;
+  if (again) { again = false; refresh(); }
+}
+
+function live() {
+  const state = document.getElementById("live");
+  if (!window.EventSource) { state.textContent = "polling"; setInterval(refresh, 5000); return; }
+  const es = new EventSource(api + "/events");
+  let timer = null;
+  const changed = (ev) => {
+    if (ev && ev.lastEventId) model.lastSeq = Number(ev.lastEventId);
+    document.body.dataset.seq = String(model.lastSeq);
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 50);
+  };
+  es.onmessage = changed;
+  es.addEventListener("entry", changed);
+  es.onopen = () => { state.textContent = "live"; state.className = "live on"; refresh(); };
+  es.onerror = () => { state.textContent = "reconnecting…"; state.className = "live off"; };
+}
+
+function currentView() {
+  return (location.hash || "#board").slice(1);
+}
+
+function showView() {
+  const v = currentView();
+  document.getElementById("why").hidden = true;
+  for (const s of document.querySelectorAll(".view"))
+    s.hidden = tv ? !["view-board", "view-timeline"].includes(s.id) : s.id !== "view-" + v;
+  for (const a of document.querySelectorAll(".tabs a")) a.setAttribute("aria-current", a.dataset.view === v ? "page" : "false");
+  if (v === "log" && model.plan) renderLog().catch((e) => { document.getElementById("chain").textContent = e.message; });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  if (tv) document.body.classList.add("tv");
+  document.getElementById("why-close").addEventListener("click", () => { document.getElementById("why").hidden = true; });
+  document.addEventListener("keydown", (e) => { if (e.key === "Escape") document.getElementById("why").hidden = true; });
+  window.addEventListener("hashchange", showView);
+  showView();
+  refresh().then(live);
+});
