@@ -786,8 +786,10 @@ static int store_run(struct serve *s, const char *id, int64_t now, struct serve_
 	for (size_t i = 0; i < l.n; i++) {
 		const struct store_step_run *sr = &l.v[i];
 		char how[64];
-		snprintf(how, sizeof(how), sr->exit_status == 0 ? "ok" : "exited with status %d",
-			 sr->exit_status);
+		if (sr->exit_status == 0)
+			snprintf(how, sizeof(how), "ok");
+		else
+			snprintf(how, sizeof(how), "exited with status %d", sr->exit_status);
 		json_array_append_new(steps, step_json(id, sr->project, sr->env, sr->step,
 						       !sr->ended ? (alive ? "running" : "interrupted")
 						       : sr->exit_status == 0 ? "ok"
