@@ -12,6 +12,7 @@
 #define TOLLGATE_SERVE_INTERNAL_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -55,6 +56,8 @@ struct serve {
 	unsigned event_clients; /* the event stream's clients (none yet) */
 	struct auth_throttle *throttle; /* failed token checks, per client address */
 	struct store *writer; /* opened on the first write (serve_writer), under lock */
+	struct serve_runs *runs; /* promotion runs and the plans they hold (serve-runs.c) */
+	struct serve_soak *soak; /* the background soak loop (serve-soak.c) */
 };
 
 /* One request, as a handler sees it. */
@@ -185,6 +188,36 @@ int serve_api_reject(struct serve *s, const struct serve_request *rq, struct ser
 		     struct err *e);
 int serve_api_allow(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
 		    struct err *e);
+
+/* serve-runs.c: promotion runs inside the server, each on a thread of its
+ * own with a store connection of its own; the plans they hold */
+int serve_api_promotions(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+			 struct err *e);
+int serve_api_run(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		  struct err *e);
+int serve_api_run_log(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		      struct err *e);
+struct serve_runs *serve_runs_new(void);
+/* SIGTERM: let the running steps of every run finish (cancel level 1); a
+ * signal of `set` again, or timeout_s, stops them (level 2). Returns once
+ * every run has ended. */
+void serve_runs_drain(struct serve *s, const sigset_t *set, unsigned timeout_s);
+/* Join every run and free the registry (the server stops). */
+void serve_runs_free(struct serve_runs *reg);
+/* A plan in use outside a request (a run, the soak loop): held, it is not
+ * freed by a reload until put. */
+void serve_plan_hold(struct serve_runs *reg, struct plan *p);
+void serve_plan_put(struct serve_runs *reg, struct plan *p);
+/* A reload replaced p: true when nothing holds it (the caller frees it
+ * now); otherwise the last serve_plan_put frees it. */
+bool serve_plan_retire(struct serve_runs *reg, struct plan *p);
+void serve_runs_metrics(struct serve *s, struct strbuf *out);
+
+/* serve-soak.c: the background soak loop (soak_tick on a timer) */
+int serve_soak_start(struct serve *s, struct err *e);
+/* Stop it between pairs (cancel level 1), wait for it, give the lease up. */
+void serve_soak_stop(struct serve *s);
+void serve_soak_metrics(struct serve *s, struct strbuf *out);
 
 /* serve-web.c: the dashboard's files */
 int serve_web_asset(struct serve *s, const struct serve_request *rq, struct serve_reply *r,

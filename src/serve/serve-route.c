@@ -44,6 +44,9 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/incidents/{id}/resolve", serve_api_incident_resolve },
 	{ "POST", "/api/v1/rejections", serve_api_reject },
 	{ "DELETE", "/api/v1/rejections/{project}/{version}", serve_api_allow },
+	{ "POST", "/api/v1/promotions", serve_api_promotions },
+	{ "GET", "/api/v1/runs/{id}", serve_api_run },
+	{ "GET", "/api/v1/runs/{id}/steps/{project}/{step}/log", serve_api_run_log },
 };
 
 /* engine reason → HTTP status; not_ready is 409 (the state does not allow it

@@ -255,7 +255,9 @@ static void reload(struct serve *s, struct plan_file *pf, bool forced)
 	audit_loaded(s, s->plan_hash);
 	pthread_mutex_unlock(&s->lock);
 	store_close(old_store);
-	plan_free(old_plan);
+	/* a promotion run started under the old plan keeps it until it ends */
+	if (serve_plan_retire(s->runs, old_plan))
+		plan_free(old_plan);
 	fprintf(stderr, "tollgate: plan '%s' reloaded (sha256 %.12s)\n", s->o->plan_path,
 		s->plan_hash);
 }
@@ -587,6 +589,7 @@ int serve_run(const struct serve_opts *o, struct plan *plan, struct store *store
 	s.store = store;
 	pthread_mutex_init(&s.lock, NULL);
 	s.throttle = xcalloc(1, sizeof(*s.throttle));
+	s.runs = serve_runs_new();
 	auth_throttle_init(s.throttle, 0, 0, 0, 0);
 	if (serve_parse_listen(o->listen, &addr, &addrlen, e) < 0)
 		goto out;
@@ -650,6 +653,10 @@ int serve_run(const struct serve_opts *o, struct plan *plan, struct store *store
 	pthread_mutex_lock(&s.lock);
 	audit_loaded(&s, s.plan_hash);
 	pthread_mutex_unlock(&s.lock);
+	if (serve_soak_start(&s, e) < 0) {
+		MHD_stop_daemon(d);
+		goto out_mask;
+	}
 
 	for (;;) {
 		struct timespec ts = { 1, 0 };
@@ -666,6 +673,10 @@ int serve_run(const struct serve_opts *o, struct plan *plan, struct store *store
 	pthread_mutex_lock(&s.lock);
 	s.draining = true;
 	pthread_mutex_unlock(&s.lock);
+	/* the soak loop stops between pairs; promotion runs let their running
+	 * steps finish (a second signal or the drain timeout stops them) */
+	serve_soak_stop(&s);
+	serve_runs_drain(&s, &set, o->drain_timeout ? o->drain_timeout : SERVE_DRAIN_DEFAULT);
 	{
 		MHD_socket fd = MHD_quiesce_daemon(d);
 		struct timespec tick = { 0, 50 * 1000 * 1000 };
@@ -681,6 +692,8 @@ out_mask:
 	/* the signals stay blocked: a second SIGTERM while the process ends
 	 * must not kill it with another status */
 out:
+	serve_soak_stop(&s);
+	serve_runs_free(s.runs);
 	serve_cache_release(&s);
 	serve_writer_close(&s);
 	auth_throttle_release(s.throttle);

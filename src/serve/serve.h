@@ -18,6 +18,7 @@ struct store;
 #define SERVE_HEADER_MEMORY (32 * 1024) /* a connection's buffer: headers beyond it 431 */
 #define SERVE_TIMEOUT_DEFAULT 30        /* seconds a connection may be idle */
 #define SERVE_CONNECTIONS_DEFAULT 1024  /* connections at once */
+#define SERVE_DRAIN_DEFAULT 60          /* seconds running steps get once SIGTERM came */
 
 struct serve_opts {
 	const char *listen;             /* ADDR:PORT or [ADDR6]:PORT */
@@ -25,6 +26,7 @@ struct serve_opts {
 	bool public_read;               /* reads need no token from any address */
 	unsigned timeout;               /* seconds */
 	unsigned max_connections;
+	unsigned drain_timeout;         /* seconds; then running steps are stopped */
 	const char *plan_path, *db_url; /* what the process was started with */
 	const char *auth;               /* how the process authenticated (audit) */
 };

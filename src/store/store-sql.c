@@ -453,6 +453,10 @@ const char sql_step_list[] =
 	" WHERE plan = :plan AND (CAST(? AS TEXT) IS NULL OR project = ?) AND (CAST(? AS TEXT) IS NULL OR env = ?)"
 	" AND (CAST(? AS TEXT) IS NULL OR step = ?)"
 	" ORDER BY started DESC, run_id DESC LIMIT ?";
+/* one run's steps, in the order they started (GET /api/v1/runs/{id}) */
+const char sql_step_of_run[] =
+	"SELECT run_id, project, env, step, started, ended, exit_status, log_path, duration_ms"
+	" FROM step_run WHERE plan = :plan AND run_id = ? ORDER BY started, project, step";
 
 /* ---- API tokens (store-token.c): identity data, not state ----------------- */
 

@@ -470,6 +470,9 @@ struct store_step_runs {
  * project/env/step NULL match any. out is initialised here; release it. */
 int store_list_step_runs(struct store *s, const char *project, const char *env, const char *step,
 			 size_t limit, struct store_step_runs *out, struct err *e);
+/* The steps of one run (run_id), in the order they started; out as above. */
+int store_list_run_steps(struct store *s, const char *run_id, struct store_step_runs *out,
+			 struct err *e);
 void store_step_runs_release(struct store_step_runs *l);
 
 /* ---- snapshot: everything the live state model (engine/state.h) reads ---- */
