@@ -11,14 +11,6 @@
 #include "engine/actions.h"
 #include "plan/plan.h"
 
-static void roles_json(json_t *o, const char *key, const char *const *v, size_t n)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, encode_string(v[i]));
-	json_object_set_new(o, key, a);
-}
-
 static void roles_text(const char *const *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -50,22 +42,7 @@ static int approve_exec(struct app *app, struct cmd_args *args)
 		return cmd_err(&e);
 	gi = plan_gate_index(p, gate);
 	if (app->json) {
-		json_t *o = json_object(), *v = json_object(), *nc = json_array();
-		json_object_set_new(o, "gate", encode_string(gate));
-		json_object_set_new(o, "person", encode_string(app->as));
-		json_object_set_new(o, "role", encode_string(r.role));
-		json_object_set_new(o, "changed", json_boolean(!r.already));
-		json_object_set_new(o, "scope", json_string(r.scope_plan ? "plan" : "versions"));
-		for (size_t i = 0; i < r.ncovered; i++)
-			json_object_set_new(v, p->projects[r.covered[i]].id, encode_string(r.versions[i]));
-		json_object_set_new(o, "versions", v);
-		for (size_t i = 0; i < r.nuncovered; i++)
-			json_array_append_new(nc, encode_string(p->projects[r.uncovered[i]].id));
-		json_object_set_new(o, "not_covered", nc);
-		json_object_set_new(o, "until", encode_time(r.until));
-		json_object_set_new(o, "already", json_boolean(r.already));
-		roles_json(o, "still_needs", r.needs, r.nneeds);
-		cmd_print_json(o);
+		cmd_print_json(encode_approved(p, gate, app->as, &r));
 		approve_result_release(&r);
 		return EXIT_OK;
 	}
@@ -118,13 +95,7 @@ static int revoke_exec(struct app *app, struct cmd_args *args)
 	if (rc < 0)
 		return cmd_err(&e);
 	if (app->json) {
-		json_t *o = json_object();
-		json_object_set_new(o, "gate", encode_string(args->argv[0]));
-		json_object_set_new(o, "person", encode_string(app->as));
-		json_object_set_new(o, "role", role ? encode_string(role) : json_null());
-		json_object_set_new(o, "changed", json_boolean(rc == 0));
-		json_object_set_new(o, "already", json_boolean(rc == 1));
-		cmd_print_json(o);
+		cmd_print_json(encode_revoked(args->argv[0], app->as, role, rc));
 	} else if (rc == 1) {
 		printf("already revoked: %s has no approval of gate '%s'; nothing changed\n", app->as,
 		       args->argv[0]);

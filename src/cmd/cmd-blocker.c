@@ -31,13 +31,7 @@ static int blocker_exec(struct app *app, struct cmd_args *args)
 	if (rc < 0)
 		return cmd_err(&e);
 	if (app->json) {
-		json_t *o = json_object();
-		json_object_set_new(o, "blocker", encode_string(args->argv[0]));
-		json_object_set_new(o, "progress", json_integer(got));
-		json_object_set_new(o, "resolved", json_boolean(resolved));
-		json_object_set_new(o, "changed", json_boolean(rc == 0));
-		json_object_set_new(o, "already", json_boolean(rc == 1));
-		cmd_print_json(o);
+		cmd_print_json(encode_blocker_update(args->argv[0], got, resolved, rc));
 	} else if (rc == 1 && resolved) {
 		printf("already resolved: blocker '%s'; nothing changed\n", args->argv[0]);
 	} else if (rc == 1) {

@@ -21,14 +21,7 @@ static int tick(struct app *app, struct cmd_args *args, bool done)
 	if (rc < 0)
 		return cmd_err(&e);
 	if (app->json) {
-		json_t *o = json_object();
-		json_object_set_new(o, "item", encode_string(args->argv[0]));
-		json_object_set_new(o, "done", json_boolean(done));
-		json_object_set_new(o, "by", encode_string(app->as));
-		json_object_set_new(o, "note", note ? encode_string(note) : json_null());
-		json_object_set_new(o, "changed", json_boolean(rc == 0));
-		json_object_set_new(o, "already", json_boolean(rc == 1));
-		cmd_print_json(o);
+		cmd_print_json(encode_ticked(args->argv[0], done, app->as, note, rc));
 	} else if (rc == 1) {
 		printf("already %s: '%s'; nothing changed\n", done ? "ticked" : "unticked",
 		       args->argv[0]);

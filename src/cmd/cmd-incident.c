@@ -98,13 +98,8 @@ static int incident_open(struct app *app, struct cmd_args *args)
 		return cmd_err(&e);
 	}
 	if (app->json) {
-		json_t *j = json_object();
-		json_object_set_new(j, "id", json_integer(r.id));
-		json_object_set_new(j, "level", json_integer(level));
-		json_object_set_new(j, "env", encode_string(env));
-		json_object_set_new(j, "project", project ? encode_string(project) : json_null());
-		json_object_set_new(j, "text", encode_string(text.buf ? text.buf : ""));
-		cmd_print_json(j);
+		cmd_print_json(encode_incident_opened(r.id, (int)level, env, project,
+						      text.buf ? text.buf : ""));
 	} else {
 		printf("opened incident %lld (level %ld)%s\n", (long long)r.id, level,
 		       level >= 2 ? ": every promotion is paused until it is resolved" : "");
@@ -137,12 +132,7 @@ static int incident_resolve(struct app *app, struct cmd_args *args)
 	if (rc < 0)
 		return cmd_err(&e);
 	if (app->json) {
-		json_t *o = json_object();
-		json_object_set_new(o, "id", json_integer(id));
-		json_object_set_new(o, "resolved", json_true());
-		json_object_set_new(o, "changed", json_boolean(rc == 0));
-		json_object_set_new(o, "already", json_boolean(rc == 1));
-		cmd_print_json(o);
+		cmd_print_json(encode_incident_resolved(id, rc));
 	} else if (rc == 1) {
 		printf("already resolved: incident %lld; nothing changed\n", id);
 	} else {

@@ -28,15 +28,8 @@ static int run(struct app *app, struct cmd_args *args, bool reject)
 	if (rc < 0)
 		return cmd_err(&e);
 	if (app->json) {
-		json_t *o = json_object();
-		json_object_set_new(o, "project", encode_string(project));
-		json_object_set_new(o, "version", encode_string(version));
-		json_object_set_new(o, "env", encode_string(env));
-		json_object_set_new(o, "rejected", json_boolean(reject));
-		json_object_set_new(o, "changed", json_boolean(!already));
-		json_object_set_new(o, "by", encode_string(app->as));
-		json_object_set_new(o, "reason", encode_string(reason));
-		cmd_print_json(o);
+		cmd_print_json(encode_rejected(project, version, env, reject, already, app->as,
+						reason));
 		return EXIT_OK;
 	}
 	if (reject && already)

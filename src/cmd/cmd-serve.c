@@ -35,6 +35,7 @@ static int serve_exec(struct app *app, struct cmd_args *args)
 	o.timeout = SERVE_TIMEOUT_DEFAULT;
 	o.max_connections = SERVE_CONNECTIONS_DEFAULT;
 	o.heartbeat = SERVE_HEARTBEAT_DEFAULT;
+	o.drain_timeout = SERVE_DRAIN_DEFAULT;
 	o.plan_path = app->plan_path;
 	o.db_url = app->db_url;
 	o.auth = app->auth;
@@ -43,7 +44,9 @@ static int serve_exec(struct app *app, struct cmd_args *args)
 	if ((rc = positive("timeout", cmd_opt(args, "timeout"), 3600, &o.timeout)) ||
 	    (rc = positive("max-connections", cmd_opt(args, "max-connections"), 100000,
 			   &o.max_connections)) ||
-	    (rc = positive("heartbeat", cmd_opt(args, "heartbeat"), 3600, &o.heartbeat)))
+	    (rc = positive("heartbeat", cmd_opt(args, "heartbeat"), 3600, &o.heartbeat)) ||
+	    (rc = positive("drain-timeout", cmd_opt(args, "drain-timeout"), 86400,
+			   &o.drain_timeout)))
 		return rc;
 	err_init(&e);
 	/* the server owns the plan and the store from here, also on failure */
@@ -64,6 +67,8 @@ static const struct cmd_opt serve_opts[] = {
 	{ "max-connections", 0, true, false, "connections at once (default 1024)" },
 	{ "heartbeat", 0, true, false,
 	  "seconds between heartbeats on an idle event stream (default 15)" },
+	{ "drain-timeout", 0, true, false, "seconds running promotion steps get to finish once "
+					   "SIGTERM came (default 60)" },
 	{ NULL, 0, false, false, NULL },
 };
 
@@ -71,7 +76,11 @@ const struct cmd_entry cmd_serve_entry = {
 	.name = "serve",
 	.usage = "[--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE] [--public-read]",
 	.summary = "serves the JSON API (/api/v1), /metrics, /healthz and /readyz over HTTP",
-	.help = "Runs until SIGTERM or SIGINT, then lets requests in flight finish and exits 0.\n"
+	.help = "Runs until SIGTERM or SIGINT, then lets requests in flight finish and exits 0;\n"
+		"the running steps of promotion runs (POST /api/v1/promotions) finish first, as\n"
+		"in promote: a second signal, or --drain-timeout, stops them. A background loop\n"
+		"finishes soaks and measures triggers on their `every`; with several servers on\n"
+		"one store, one of them does it (a lease).\n"
 		"SIGHUP, or a change to the plan file, reloads the plan when it is valid; when\n"
 		"it is not, the errors go to stderr (FILE:LINE:COL) and the plan loaded before\n"
 		"is still served. Each load is audited as plan.loaded with the plan's SHA-256.\n"

@@ -23,6 +23,7 @@ struct promote_report;
 struct store_log_entry;
 struct state_rejection;
 struct action_versions;
+struct approve_result;
 
 /* {"plan", "now", "cells": [{"project", "env", "state", "version", "since",
  *  "target", "late", "wave", "live_version", "failed_version" (when any),
@@ -76,6 +77,29 @@ json_t *encode_error(const struct err *e);
 /* record: {"recorded": [{"project", "env", "version"}], "already": N (of
  * them healthy there before: nothing written for those), "changed": bool} */
 json_t *encode_recorded(const char *env, const struct action_versions *l, int already);
+/* approve: {"gate", "person", "role", "changed", "scope": "plan"|"versions",
+ * "versions": {project: version}, "not_covered": [project], "until",
+ * "already", "still_needs": [role]} */
+json_t *encode_approved(const struct plan *p, const char *gate, const char *person,
+			const struct approve_result *r);
+/* The answers below take `already` as the action returned it: 0 written,
+ * 1 it held already (nothing written). */
+/* revoke: {"gate", "person", "role" (null when none), "changed", "already"} */
+json_t *encode_revoked(const char *gate, const char *person, const char *role, int already);
+/* check / uncheck: {"item", "done", "by", "note" (null when none), "changed",
+ * "already"} */
+json_t *encode_ticked(const char *item, bool done, const char *by, const char *note, int already);
+/* blocker: {"blocker", "progress", "resolved", "changed", "already"} */
+json_t *encode_blocker_update(const char *blocker, int progress, bool resolved, int already);
+/* incident open: {"id", "level", "env", "project" (null when none), "text"} */
+json_t *encode_incident_opened(int64_t id, int level, const char *env, const char *project,
+			       const char *text);
+/* incident resolve: {"id", "resolved": true, "changed", "already"} */
+json_t *encode_incident_resolved(int64_t id, int already);
+/* reject / allow: {"project", "version", "env" (null: every environment),
+ * "rejected" (true for reject), "changed", "by", "reason"} */
+json_t *encode_rejected(const char *project, const char *version, const char *env, bool rejected,
+			bool already, const char *by, const char *reason);
 /* A JSON string of s (NULL: null). Text that is not valid UTF-8 (a store
  * written before tollgate refused it, a row written by hand) is scrubbed
  * (util_scrub) rather than dropped, so that every document stays valid and

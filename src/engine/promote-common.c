@@ -131,6 +131,12 @@ char *pctx_log_path(struct pctx *c, int project, int env, const char *step)
 			 c->plan->envs[env].name, step);
 }
 
+char *promote_log_path(const struct store *s, const char *run_id, const char *project,
+		       const char *env, const char *step)
+{
+	return xasprintf("%s/runs/%s/%s.%s.%s.log", store_log_dir(s), run_id, project, env, step);
+}
+
 void pctx_lease(const struct pctx *c, struct store_lease *l, long pgid)
 {
 	memset(l, 0, sizeof(*l));

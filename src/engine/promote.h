@@ -166,6 +166,12 @@ bool promote_all_up_to_date(const struct promote_report *r);
 int promote_run(const struct plan *p, struct store *s, int64_t now, const struct promote_opts *o,
 		struct promote_report *out, struct err *e);
 
+/* Where a run writes the log of a step: STORE_LOG_DIR/runs/RUN_ID/
+ * PROJECT.ENV.STEP.log (the caller owns the string). The server reads a
+ * step's log there, never at a path a request names. */
+char *promote_log_path(const struct store *s, const char *run_id, const char *project,
+		       const char *env, const char *step);
+
 /* ---- soak ---------------------------------------------------------------- */
 
 /* Which triggers a pass measures (the server's soak_tick: each on its own

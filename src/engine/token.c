@@ -68,7 +68,7 @@ static bool unhex(const char *h, unsigned char out[32])
 }
 
 /* Does the token's hash equal the stored one? Always one CRYPTO_memcmp of
- * 32 bytes, whatever the stored text holds. */
+ * 32 bytes, whatever the stored text holds (NULL: nothing matches). */
 static bool hash_matches(const unsigned char md[32], const char *stored)
 {
 	unsigned char want[32];
@@ -117,24 +117,62 @@ static int random_bytes(unsigned char *buf, int n, struct err *e)
 	return 0;
 }
 
-static int token_make(struct token_new *out, struct err *e)
+int token_random(char *id, size_t idlen, char secret[TOKEN_SECRET_LEN + 1], struct err *e)
 {
-	unsigned char rnd[32], idb[TOKEN_ID_LEN];
+	unsigned char rnd[32], idb[64];
 	unsigned char b64[48];
 
-	if (random_bytes(idb, sizeof(idb), e) < 0 || random_bytes(rnd, sizeof(rnd), e) < 0)
+	if (idlen > sizeof(idb))
+		BUG("token_random: an id of %zu characters", idlen);
+	if (random_bytes(idb, (int)idlen, e) < 0 || random_bytes(rnd, sizeof(rnd), e) < 0)
 		return -1;
-	for (int i = 0; i < TOKEN_ID_LEN; i++)
-		out->id[i] = id_alphabet[idb[i] & 31];
-	out->id[TOKEN_ID_LEN] = '\0';
+	for (size_t i = 0; i < idlen; i++)
+		id[i] = id_alphabet[idb[i] & 31];
+	id[idlen] = '\0';
 	if (EVP_EncodeBlock(b64, rnd, sizeof(rnd)) != 44)
-		return err_setr(e, ERR_FAILED, REASON_IO, "cannot make a token (OpenSSL)");
+		return err_setr(e, ERR_FAILED, REASON_IO, "cannot make a secret (OpenSSL)");
 	for (int i = 0; i < TOKEN_SECRET_LEN; i++)
-		b64[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
-	snprintf(out->secret, sizeof(out->secret), "tg_%s_%.*s", out->id, TOKEN_SECRET_LEN,
-		 (const char *)b64);
+		secret[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : (char)b64[i];
+	secret[TOKEN_SECRET_LEN] = '\0';
 	OPENSSL_cleanse(rnd, sizeof(rnd));
 	OPENSSL_cleanse(b64, sizeof(b64));
+	return 0;
+}
+
+bool token_secret_chars(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!b64url_char(s[i]))
+			return false;
+	return true;
+}
+
+bool token_id_chars(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!id_char(s[i]))
+			return false;
+	return true;
+}
+
+int token_hash_equals(const char *secret, const char *stored, bool *equal, struct err *e)
+{
+	unsigned char md[32];
+	if (sha256(secret, md, e) < 0)
+		return -1;
+	*equal = hash_matches(md, stored);
+	OPENSSL_cleanse(md, sizeof(md));
+	return 0;
+}
+
+static int token_make(struct token_new *out, struct err *e)
+{
+	char secret[TOKEN_SECRET_LEN + 1];
+
+	if (token_random(out->id, TOKEN_ID_LEN, secret, e) < 0)
+		return -1;
+	snprintf(out->secret, sizeof(out->secret), "tg_%s_%s", out->id, secret);
+	OPENSSL_cleanse(secret, sizeof(secret));
 	return 0;
 }
 

@@ -17,6 +17,8 @@
 #ifndef TOLLGATE_ENGINE_TOKEN_H
 #define TOLLGATE_ENGINE_TOKEN_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "plan/plan.h"
@@ -88,6 +90,17 @@ unsigned long token_compare_count(void);
 
 /* The hex SHA-256 of a token (65 bytes with the NUL). 0, or -1 with e. */
 int token_hash(const char *secret, char out[65], struct err *e);
+
+/* What sessions (session.h) share with tokens: a random public id of idlen
+ * characters (a-z, 2-7) and a secret of 32 random bytes in base64url. 0, or
+ * -1 with e (no random bytes). */
+int token_random(char *id, size_t idlen, char secret[TOKEN_SECRET_LEN + 1], struct err *e);
+/* Are the n bytes of s all of a secret's (base64url) or an id's alphabet? */
+bool token_secret_chars(const char *s, size_t n);
+bool token_id_chars(const char *s, size_t n);
+/* Does SHA-256(secret) equal stored (hex; NULL or malformed: never)? One
+ * constant-time comparison either way. 0 with *equal, -1 with e. */
+int token_hash_equals(const char *secret, const char *stored, bool *equal, struct err *e);
 
 /* "90d", "12h", "1h30m" → seconds (> 0), for --expires. 0, or -1 with e
  * (ERR_USAGE, REASON_INVALID). */

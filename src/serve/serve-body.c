@@ -129,9 +129,17 @@ int serve_writer(struct serve *s, const struct serve_request *rq, struct store *
 		return err_setr(e, ERR_USAGE, REASON_FORBIDDEN, "a write needs an API token");
 	if (identity_from_token(s->plan, rq->person, rq->token_id, &id, e) < 0)
 		return -1;
-	if (!s->writer && store_open_writer(s->store, &s->writer, e) < 0)
+	if (serve_writer_open(s, w, e) < 0)
 		return -1;
 	store_set_auth(s->writer, id.auth);
+	*w = s->writer;
+	return 0;
+}
+
+int serve_writer_open(struct serve *s, struct store **w, struct err *e)
+{
+	if (!s->writer && store_open_writer(s->store, &s->writer, e) < 0)
+		return -1;
 	*w = s->writer;
 	return 0;
 }

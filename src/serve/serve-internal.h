@@ -12,6 +12,7 @@
 #define TOLLGATE_SERVE_INTERNAL_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -24,6 +25,8 @@
 #define SERVE_CACHE_SLOTS 64
 #define SERVE_COUNTERS_MAX 256
 #define SERVE_PARAMS_MAX 4
+#define SERVE_SESSION_COOKIE "tg_session"
+#define SERVE_CSRF_HEADER "X-CSRF-Token"
 
 struct serve_cache_slot {
 	char etag[70]; /* quoted; "" for an empty slot */
@@ -55,6 +58,8 @@ struct serve {
 	char why_key[160];           /* the audit head and plan hash it was read at */
 	struct auth_throttle *throttle; /* failed token checks, per client address */
 	struct store *writer; /* opened on the first write (serve_writer), under lock */
+	struct serve_runs *runs; /* promotion runs and the plans they hold (serve-runs.c) */
+	struct serve_soak *soak; /* the background soak loop (serve-soak.c) */
 };
 
 /* One request, as a handler sees it. */
@@ -73,6 +78,14 @@ struct serve_request {
 	 * a write: serve.c refuses a write without one) */
 	const char *person;   /* a people id of the served plan */
 	const char *token_id; /* the token's id: audited as "token:ID" */
+	/* a signed-in session's cookie (NULL: none, or a token came), its end
+	 * and its CSRF token */
+	const char *session;
+	int64_t session_expires;
+	char csrf[44];
+	char session_error[256]; /* why a cookie that came was not a session */
+	char client[AUTH_THROTTLE_ADDR_MAX]; /* the client's address, as text */
+	bool tls;                            /* the server speaks HTTPS */
 };
 
 struct serve_reply {
@@ -85,8 +98,10 @@ struct serve_reply {
 	struct serve_stream *stream; /* answer with this event stream, not body */
 	bool uncached;       /* depends on more than the cache's key: not kept, no ETag */
 	int64_t retry_after; /* 429/503: seconds for Retry-After; 0 none */
-	const char *location; /* 201/202: Location; NULL none (static or owned by s) */
+	const char *location; /* 201/202: Location; NULL none (static, owned by s, or location_buf) */
+	char location_buf[80];
 	bool page;            /* the dashboard's page: its security headers (CSP …) */
+	char set_cookie[200]; /* Set-Cookie; "" none */
 };
 
 typedef int (*serve_handler)(struct serve *s, const struct serve_request *rq,
@@ -143,10 +158,70 @@ int serve_writer(struct serve *s, const struct serve_request *rq, struct store *
 		 struct err *e);
 /* Forget the writer (a reload: the new plan's store gets its own). */
 void serve_writer_close(struct serve *s);
+/* The writer connection with nobody's authentication set yet (signing in
+ * sets its own). Under s->lock. */
+int serve_writer_open(struct serve *s, struct store **w, struct err *e);
+
+/* serve-session.c: sign-in sessions for the dashboard */
+int serve_api_session_start(struct serve *s, const struct serve_request *rq,
+			    struct serve_reply *r, struct err *e);
+int serve_api_session_get(struct serve *s, const struct serve_request *rq,
+			  struct serve_reply *r, struct err *e);
+int serve_api_session_end(struct serve *s, const struct serve_request *rq,
+			  struct serve_reply *r, struct err *e);
 
 /* serve-write.c: the write endpoints */
 int serve_api_versions(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
 		       struct err *e);
+/* serve-actions.c: approvals, checks, blockers, incidents, rejections */
+int serve_api_approve(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		      struct err *e);
+int serve_api_revoke(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		     struct err *e);
+int serve_api_check(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		    struct err *e);
+int serve_api_uncheck(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		      struct err *e);
+int serve_api_blocker(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		      struct err *e);
+int serve_api_incident_open(struct serve *s, const struct serve_request *rq,
+			    struct serve_reply *r, struct err *e);
+int serve_api_incident_resolve(struct serve *s, const struct serve_request *rq,
+			       struct serve_reply *r, struct err *e);
+int serve_api_reject(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		     struct err *e);
+int serve_api_allow(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		    struct err *e);
+
+/* serve-runs.c: promotion runs inside the server, each on a thread of its
+ * own with a store connection of its own; the plans they hold */
+int serve_api_promotions(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+			 struct err *e);
+int serve_api_run(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		  struct err *e);
+int serve_api_run_log(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		      struct err *e);
+struct serve_runs *serve_runs_new(void);
+/* SIGTERM: let the running steps of every run finish (cancel level 1); a
+ * signal of `set` again, or timeout_s, stops them (level 2). Returns once
+ * every run has ended. */
+void serve_runs_drain(struct serve *s, const sigset_t *set, unsigned timeout_s);
+/* Join every run and free the registry (the server stops). */
+void serve_runs_free(struct serve_runs *reg);
+/* A plan in use outside a request (a run, the soak loop): held, it is not
+ * freed by a reload until put. */
+void serve_plan_hold(struct serve_runs *reg, struct plan *p);
+void serve_plan_put(struct serve_runs *reg, struct plan *p);
+/* A reload replaced p: true when nothing holds it (the caller frees it
+ * now); otherwise the last serve_plan_put frees it. */
+bool serve_plan_retire(struct serve_runs *reg, struct plan *p);
+void serve_runs_metrics(struct serve *s, struct strbuf *out);
+
+/* serve-soak.c: the background soak loop (soak_tick on a timer) */
+int serve_soak_start(struct serve *s, struct err *e);
+/* Stop it between pairs (cancel level 1), wait for it, give the lease up. */
+void serve_soak_stop(struct serve *s);
+void serve_soak_metrics(struct serve *s, struct strbuf *out);
 
 /* serve-web.c: the dashboard's files */
 int serve_web_asset(struct serve *s, const struct serve_request *rq, struct serve_reply *r,

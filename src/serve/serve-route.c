@@ -33,6 +33,21 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/log/verify", serve_api_log_verify },
 	{ "GET", "/api/v1/events", serve_api_events },
 	{ "POST", "/api/v1/versions", serve_api_versions },
+	{ "POST", "/api/v1/session", serve_api_session_start },
+	{ "GET", "/api/v1/session", serve_api_session_get },
+	{ "DELETE", "/api/v1/session", serve_api_session_end },
+	{ "POST", "/api/v1/approvals", serve_api_approve },
+	{ "DELETE", "/api/v1/approvals/{gate}", serve_api_revoke },
+	{ "POST", "/api/v1/checks/{item}", serve_api_check },
+	{ "DELETE", "/api/v1/checks/{item}", serve_api_uncheck },
+	{ "POST", "/api/v1/blockers/{id}", serve_api_blocker },
+	{ "POST", "/api/v1/incidents", serve_api_incident_open },
+	{ "POST", "/api/v1/incidents/{id}/resolve", serve_api_incident_resolve },
+	{ "POST", "/api/v1/rejections", serve_api_reject },
+	{ "DELETE", "/api/v1/rejections/{project}/{version}", serve_api_allow },
+	{ "POST", "/api/v1/promotions", serve_api_promotions },
+	{ "GET", "/api/v1/runs/{id}", serve_api_run },
+	{ "GET", "/api/v1/runs/{id}/steps/{project}/{step}/log", serve_api_run_log },
 };
 
 /* engine reason → HTTP status; not_ready is 409 (the state does not allow it

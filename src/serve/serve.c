@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/session.h"
 #include "plan/plan.h"
 #include "serve/serve-auth.h"
 #include "serve/serve-internal.h"
@@ -254,7 +255,9 @@ static void reload(struct serve *s, struct plan_file *pf, bool forced)
 	audit_loaded(s, s->plan_hash);
 	pthread_mutex_unlock(&s->lock);
 	store_close(old_store);
-	plan_free(old_plan);
+	/* a promotion run started under the old plan keeps it until it ends */
+	if (serve_plan_retire(s->runs, old_plan))
+		plan_free(old_plan);
 	fprintf(stderr, "tollgate: plan '%s' reloaded (sha256 %.12s)\n", s->o->plan_path,
 		s->plan_hash);
 }
@@ -315,6 +318,8 @@ static enum MHD_Result send_reply(struct serve *s, struct MHD_Connection *c,
 	}
 	if (r->location)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
+	if (r->set_cookie[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie);
 	if (s->draining)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(c, (unsigned)r->status, resp);
@@ -347,14 +352,26 @@ static void client_text(const struct sockaddr *sa, char *buf, size_t len)
 		snprintf(buf, len, "unknown");
 }
 
+/* Is this write from the page itself? Its Origin must be this server's
+ * (scheme and Host), and for a session its CSRF token must match. */
+static bool same_origin(struct serve *s, struct MHD_Connection *c)
+{
+	const char *origin = get_header(c, "Origin"), *host = get_header(c, MHD_HTTP_HEADER_HOST);
+	const char *scheme = s->o->tls_cert ? "https://" : "http://";
+	size_t n = strlen(scheme);
+	return origin && host && !strncmp(origin, scheme, n) && !strcmp(origin + n, host);
+}
+
 /*
- * Who sends this request? Writes always need a valid token; reads from a
- * non-loopback address too, unless --public-read. A request that brings a
- * token has it checked even where none is needed (a bad one is refused,
- * never ignored). An address that fails too often is refused for a while
- * (429, Retry-After) before its token is looked at. true: go on (rq->person
- * and rq->token_id set when a token came, owned by *person and *token); false:
- * r is the refusal.
+ * Who sends this request? Writes always need a valid token or a signed-in
+ * session; reads from a non-loopback address too, unless --public-read.
+ * A request that brings a token has it checked even where none is needed
+ * (a bad one is refused, never ignored). A session's write must come from
+ * the page (Origin) with its CSRF token (X-CSRF-Token), else 403. An
+ * address that fails too often is refused for a while (429, Retry-After)
+ * before its token is looked at. Signing in (POST /api/v1/session) checks
+ * its own token. true: go on (rq->person and rq->token_id set when someone
+ * authenticated, owned by *person and *token); false: r is the refusal.
  */
 static bool authorized(struct serve *s, struct MHD_Connection *c, struct serve_request *rq,
 		       char **person, char **token, struct serve_reply *r)
@@ -362,27 +379,73 @@ static bool authorized(struct serve *s, struct MHD_Connection *c, struct serve_r
 	const union MHD_ConnectionInfo *ci;
 	const struct sockaddr *sa;
 	const char *header = get_header(c, MHD_HTTP_HEADER_AUTHORIZATION);
-	char addr[AUTH_THROTTLE_ADDR_MAX];
+	const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, SERVE_SESSION_COOKIE);
+	bool sign_in = !strcmp(rq->path, "/api/v1/session") && !strcmp(rq->method, "POST");
 	int64_t retry = 0;
 	struct err e;
 	bool needed;
 
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	sa = ci ? ci->client_addr : NULL;
+	client_text(sa, rq->client, sizeof(rq->client));
+	if (sign_in) {
+		if (get_header(c, "Origin") && !same_origin(s, c)) {
+			serve_reply_errorf(r, 403, "forbidden",
+					   "signing in from another site (Origin '%s') is refused",
+					   get_header(c, "Origin"));
+			return false;
+		}
+		return true; /* the handler checks the token in the body */
+	}
 	needed = serve_is_write(rq->method) || serve_needs_token(sa, s->o->public_read, rq->path);
-	if (!needed && !header)
+	if (!needed && !header && !cookie)
 		return true;
-	client_text(sa, addr, sizeof(addr));
-	if (!auth_throttle_allow(s->throttle, addr, rq->now, &retry)) {
+	if (!auth_throttle_allow(s->throttle, rq->client, rq->now, &retry)) {
 		serve_reply_errorf(r, 429, "too_many_requests",
 				   "too many failed authentications from %s: try again in %lld s",
-				   addr, (long long)retry);
+				   rq->client, (long long)retry);
 		r->retry_after = retry;
 		return false;
 	}
 	err_init(&e);
+	if (!header && cookie) {
+		if (session_verify(s->store, s->plan, cookie, rq->now, person, token,
+				   &rq->session_expires, rq->csrf, &e) == 0) {
+			rq->person = *person;
+			rq->token_id = *token;
+			rq->session = cookie;
+			if (!serve_is_write(rq->method))
+				return true;
+			if (!same_origin(s, c)) {
+				serve_reply_errorf(r, 403, "forbidden",
+						   "a write of a signed-in session must come from this "
+						   "server's page (Origin %s)",
+						   get_header(c, "Origin") ? "differs" : "missing");
+				return false;
+			}
+			if (!session_csrf_ok(get_header(c, SERVE_CSRF_HEADER), rq->csrf)) {
+				serve_reply_errorf(r, 403, "forbidden",
+						   "a write of a signed-in session needs its CSRF token in "
+						   "%s",
+						   SERVE_CSRF_HEADER);
+				return false;
+			}
+			return true;
+		}
+		if (e.reason == REASON_IO) {
+			serve_reply_error(r, &e);
+			return false;
+		}
+		auth_throttle_fail(s->throttle, rq->client, rq->now);
+		snprintf(rq->session_error, sizeof(rq->session_error), "%.255s", e.msg);
+		if (!needed)
+			return true; /* a stale cookie does not stop an open read */
+		serve_reply_errorf(r, 401, "unauthorized", "%s", e.msg);
+		r->unauthorized = true;
+		return false;
+	}
 	if (serve_auth_bearer(s->store, s->plan, header, rq->now, person, token, &e) == 0) {
-		auth_throttle_success(s->throttle, addr);
+		auth_throttle_success(s->throttle, rq->client);
 		rq->person = *person;
 		rq->token_id = *token;
 		return true;
@@ -393,7 +456,7 @@ static bool authorized(struct serve *s, struct MHD_Connection *c, struct serve_r
 	}
 	/* no header at all is no guess: it does not count against the address */
 	if (header)
-		auth_throttle_fail(s->throttle, addr, rq->now);
+		auth_throttle_fail(s->throttle, rq->client, rq->now);
 	serve_reply_errorf(r, 401, "unauthorized", "%s", e.msg);
 	r->unauthorized = true;
 	return false;
@@ -448,6 +511,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	rq.arg = get_arg;
 	rq.header = get_header;
 	rq.conn = c;
+	rq.tls = s->o->tls_cert != NULL;
 	rq.body = cr->buf.len ? cr->buf.buf : NULL;
 	rq.body_len = cr->buf.len;
 	err_init(&e);
@@ -527,6 +591,7 @@ int serve_run(const struct serve_opts *o, struct plan *plan, struct store *store
 	s.store = store;
 	pthread_mutex_init(&s.lock, NULL);
 	s.throttle = xcalloc(1, sizeof(*s.throttle));
+	s.runs = serve_runs_new();
 	auth_throttle_init(s.throttle, 0, 0, 0, 0);
 	if (serve_parse_listen(o->listen, &addr, &addrlen, e) < 0)
 		goto out;
@@ -593,6 +658,11 @@ int serve_run(const struct serve_opts *o, struct plan *plan, struct store *store
 	pthread_mutex_lock(&s.lock);
 	audit_loaded(&s, s.plan_hash);
 	pthread_mutex_unlock(&s.lock);
+	if (serve_soak_start(&s, e) < 0) {
+		serve_events_stop(&s); /* no connection may stay suspended */
+		MHD_stop_daemon(d);
+		goto out_mask;
+	}
 
 	for (;;) {
 		struct timespec ts = { 1, 0 };
@@ -609,7 +679,13 @@ int serve_run(const struct serve_opts *o, struct plan *plan, struct store *store
 	pthread_mutex_lock(&s.lock);
 	s.draining = true;
 	pthread_mutex_unlock(&s.lock);
-	serve_events_stop(&s); /* event streams end now, not after the drain's time */
+	/* the soak loop stops between pairs; promotion runs let their running
+	 * steps finish (a second signal or the drain timeout stops them) */
+	serve_soak_stop(&s);
+	serve_runs_drain(&s, &set, o->drain_timeout ? o->drain_timeout : SERVE_DRAIN_DEFAULT);
+	/* event streams end now (clients saw the runs' last entries), not
+	 * after the connections' drain time */
+	serve_events_stop(&s);
 	{
 		MHD_socket fd = MHD_quiesce_daemon(d);
 		struct timespec tick = { 0, 50 * 1000 * 1000 };
@@ -627,6 +703,8 @@ out_mask:
 	 * must not kill it with another status */
 out:
 	serve_events_free(&s);
+	serve_soak_stop(&s);
+	serve_runs_free(s.runs);
 	serve_cache_release(&s);
 	serve_writer_close(&s);
 	auth_throttle_release(s.throttle);

@@ -19,6 +19,7 @@ struct store;
 #define SERVE_TIMEOUT_DEFAULT 30        /* seconds a connection may be idle */
 #define SERVE_CONNECTIONS_DEFAULT 1024  /* connections at once */
 #define SERVE_HEARTBEAT_DEFAULT 15      /* seconds between an idle event stream's heartbeats */
+#define SERVE_DRAIN_DEFAULT 60          /* seconds running steps get once SIGTERM came */
 
 struct serve_opts {
 	const char *listen;             /* ADDR:PORT or [ADDR6]:PORT */
@@ -27,6 +28,7 @@ struct serve_opts {
 	unsigned timeout;               /* seconds */
 	unsigned max_connections;
 	unsigned heartbeat;             /* seconds; 0: SERVE_HEARTBEAT_DEFAULT */
+	unsigned drain_timeout;         /* seconds; then running steps are stopped */
 	const char *plan_path, *db_url; /* what the process was started with */
 	const char *auth;               /* how the process authenticated (audit) */
 };

@@ -294,6 +294,20 @@ int store_list_step_runs(struct store *s, const char *project, const char *env, 
 	return 0;
 }
 
+int store_list_run_steps(struct store *s, const char *run_id, struct store_step_runs *out,
+			 struct err *e)
+{
+	struct store_val p[] = { sv_text(run_id) };
+	struct steps_ctx c = { out, 0 };
+	memset(out, 0, sizeof(*out));
+	arena_init(&out->arena);
+	if (store_q(s, sql_step_of_run, p, 1, step_row, &c, e) < 0) {
+		store_step_runs_release(out);
+		return -1;
+	}
+	return 0;
+}
+
 void store_step_runs_release(struct store_step_runs *l)
 {
 	free(l->v);

@@ -243,12 +243,16 @@ extern const char sql_lease_push[];
 extern const char sql_state_ids[];
 extern const char sql_step_put[];
 extern const char sql_step_list[];
+extern const char sql_step_of_run[];
 extern const char sql_session_user[]; /* backends with users only */
 extern const char sql_token_add[];
 extern const char sql_token_get[];
 extern const char sql_token_all[];
 extern const char sql_token_revoke[];
 extern const char sql_token_used[];
+extern const char sql_session_add[];
+extern const char sql_session_get[];
+extern const char sql_session_end[];
 
 /*
  * The registry of the statements that write state (store-sql.c, where the

@@ -208,8 +208,18 @@ static const char schema_v6[] =
 	" revoked_at BIGINT NOT NULL DEFAULT 0, created_by TEXT,"
 	" last_used_at BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (plan, id)) WITHOUT ROWID;";
 
+/* v7 (issue 12): the dashboard's sign-in sessions, each started with an API
+ * token and bound to it (revoking the token ends them). Identity data like
+ * tokens: written inside the audited change that starts or ends one, never
+ * replayed; the cookie's secret is never stored, only its SHA-256. */
+static const char schema_v7[] =
+	"CREATE TABLE session ("
+	" plan TEXT NOT NULL, id TEXT NOT NULL, token_id TEXT NOT NULL, person TEXT NOT NULL,"
+	" hash TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,"
+	" ended_at BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (plan, id)) WITHOUT ROWID;";
+
 const char *const sql_schema[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
-				   schema_v6, NULL };
+				   schema_v6, schema_v7, NULL };
 
 const char sql_meta_create[] =
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
@@ -443,6 +453,10 @@ const char sql_step_list[] =
 	" WHERE plan = :plan AND (CAST(? AS TEXT) IS NULL OR project = ?) AND (CAST(? AS TEXT) IS NULL OR env = ?)"
 	" AND (CAST(? AS TEXT) IS NULL OR step = ?)"
 	" ORDER BY started DESC, run_id DESC LIMIT ?";
+/* one run's steps, in the order they started (GET /api/v1/runs/{id}) */
+const char sql_step_of_run[] =
+	"SELECT run_id, project, env, step, started, ended, exit_status, log_path, duration_ms"
+	" FROM step_run WHERE plan = :plan AND run_id = ? ORDER BY started, project, step";
 
 /* ---- API tokens (store-token.c): identity data, not state ----------------- */
 
@@ -459,6 +473,15 @@ const char sql_token_revoke[] =
  * token per resolution at most, never one per request */
 const char sql_token_used[] =
 	"UPDATE token SET last_used_at = ? WHERE plan = :plan AND id = ? AND last_used_at <= ?";
+
+#define SESSION_COLS "id, token_id, person, hash, created_at, expires_at, ended_at"
+const char sql_session_add[] =
+	"INSERT INTO session (plan, id, token_id, person, hash, created_at, expires_at)"
+	" VALUES (:plan, ?, ?, ?, ?, ?, ?)";
+const char sql_session_get[] =
+	"SELECT " SESSION_COLS " FROM session WHERE plan = :plan AND id = ?";
+const char sql_session_end[] =
+	"UPDATE session SET ended_at = ? WHERE plan = :plan AND id = ? AND ended_at = 0";
 #undef TOKEN_COLS
 
 /* ---- ids the state names: renames and forgetting (store-ids.c) ------------- */

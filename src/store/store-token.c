@@ -1,5 +1,6 @@
 /*
- * store-token.c - the rows of API tokens (store.h, "API tokens"): a public
+ * store-token.c - the rows of API tokens (store.h, "API tokens") and of the
+ * sign-in sessions started with them: a public
  * id, the person, and the SHA-256 of the secret. Identity data, not plan
  * state: the rows are written with plain statements inside the audited
  * change that creates or revokes a token (its entry names the token, never
@@ -135,4 +136,63 @@ int store_token_used(struct store *s, const char *id, int64_t now, int64_t last_
 	if (s->read_only || now - last_used_at < STORE_TOKEN_USED_RESOLUTION)
 		return 0;
 	return store_in_write(s, token_used_fn, &c, e);
+}
+
+/* ---- sign-in sessions ---------------------------------------------------- */
+
+int store_session_add(struct store *s, const struct store_session *x, struct err *e)
+{
+	REQUIRE_CHANGE(s);
+	if (store_check_id("session id", x->id, e) < 0 ||
+	    store_check_id("person", x->person, e) < 0)
+		return -1;
+	if (!x->hash || strlen(x->hash) != 64)
+		BUG("store_session_add: a session needs the SHA-256 of its secret");
+	struct store_val p[] = { sv_text(x->id),       sv_text(x->token_id), sv_text(x->person),
+				 sv_text(x->hash),     sv_int(s->change_now), sv_int(x->expires_at) };
+	return store_q(s, sql_session_add, p, 6, NULL, NULL, e) < 0 ? -1 : 0;
+}
+
+struct session_get_ctx {
+	struct store_session *x;
+	struct arena *a;
+	bool found;
+};
+
+static int session_get_row(void *ctx, const struct store_row *r)
+{
+	struct session_get_ctx *c = ctx;
+	c->x->id = row_dup(r, 0, c->a);
+	c->x->token_id = row_dup(r, 1, c->a);
+	c->x->person = row_dup(r, 2, c->a);
+	c->x->hash = row_dup(r, 3, c->a);
+	c->x->created_at = row_int(r, 4);
+	c->x->expires_at = row_int(r, 5);
+	c->x->ended_at = row_int(r, 6);
+	c->found = true;
+	return 0;
+}
+
+int store_session_get(struct store *s, const char *id, struct store_session *out,
+		      struct arena *arena, struct err *e)
+{
+	struct store_val p = sv_text(id);
+	struct session_get_ctx c = { out, arena, false };
+
+	memset(out, 0, sizeof(*out));
+	if (store_q(s, sql_session_get, &p, 1, session_get_row, &c, e) < 0)
+		return -1;
+	return c.found ? 0 : 1;
+}
+
+int store_session_end(struct store *s, const char *id, struct err *e)
+{
+	struct store_val p[] = { sv_int(s->change_now), sv_text(id) };
+	int64_t n;
+
+	REQUIRE_CHANGE(s);
+	n = store_q(s, sql_session_end, p, 2, NULL, NULL, e);
+	if (n < 0)
+		return -1;
+	return n ? 0 : 1;
 }

@@ -38,7 +38,7 @@ struct plan;
 struct store;
 
 /* The schema this binary writes. A store with a higher one is refused. */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /*
  * Open the store named by url, migrating its schema (in one transaction).
@@ -470,6 +470,9 @@ struct store_step_runs {
  * project/env/step NULL match any. out is initialised here; release it. */
 int store_list_step_runs(struct store *s, const char *project, const char *env, const char *step,
 			 size_t limit, struct store_step_runs *out, struct err *e);
+/* The steps of one run (run_id), in the order they started; out as above. */
+int store_list_run_steps(struct store *s, const char *run_id, struct store_step_runs *out,
+			 struct err *e);
 void store_step_runs_release(struct store_step_runs *l);
 
 /* ---- snapshot: everything the live state model (engine/state.h) reads ---- */
@@ -721,5 +724,28 @@ int store_token_revoke(struct store *s, const char *id, struct err *e);
 #define STORE_TOKEN_USED_RESOLUTION 60
 int store_token_used(struct store *s, const char *id, int64_t now, int64_t last_used_at,
 		     struct err *e);
+
+/* ---- sign-in sessions (issue 12, docs/dashboard.md) ----------------------- */
+
+/* A browser's session, started with an API token (token_id) and bound to
+ * it. The store keeps the SHA-256 of the cookie's secret, never the secret.
+ * Identity data like tokens: written inside the audited change that starts
+ * or ends one. */
+struct store_session {
+	const char *id;       /* public */
+	const char *token_id; /* the token it was started with */
+	const char *person;
+	const char *hash;     /* 64 hex digits */
+	int64_t created_at, expires_at;
+	int64_t ended_at;     /* 0: not ended (signed out) */
+};
+/* Add x (created_at := the change's now). Needs an open change. */
+int store_session_add(struct store *s, const struct store_session *x, struct err *e);
+/* Read session id: 0 found (strings in arena), 1 none, -1 error. */
+int store_session_get(struct store *s, const char *id, struct store_session *out,
+		      struct arena *arena, struct err *e);
+/* End session id (ended_at := the change's now). Needs an open change. 0
+ * ended, 1 no such session or ended already, -1 error. */
+int store_session_end(struct store *s, const char *id, struct err *e);
 
 #endif

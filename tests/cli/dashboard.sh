@@ -82,20 +82,37 @@ try:
     browser.wait(d, "document.querySelectorAll('#gates article.gate').length == 2", what="the gates")
     d.get(url + "/#checklist")
     browser.wait(d, "document.querySelector('#checklist li[data-item=\"api-tests\"]')", what="the checklist")
+    # the timeline: a target mark per cell with a target, a reached mark per
+    # healthy or soaking cell, late targets marked as the engine says
+    d.get(url + "/#timeline")
+    browser.wait(d, "document.querySelector('#timeline svg')", what="the timeline")
+    targets = d.execute_script("""return [...document.querySelectorAll('#timeline rect.target')].map(t =>
+        [t.dataset.project, t.dataset.env, t.classList.contains('late')])""")
+    check(sorted(map(tuple, targets)) == sorted((c["project"], c["env"], c["late"]) for c in status["cells"] if c["target"]),
+          "timeline targets %r" % targets)
+    reached = d.execute_script("""return [...document.querySelectorAll('#timeline circle.reached')].map(t =>
+        t.dataset.project + '/' + t.dataset.env)""")
+    check(sorted(reached) == sorted(c["project"] + "/" + c["env"] for c in status["cells"] if c["state"] in ("healthy", "soaking")),
+          "timeline reached %r" % reached)
+    check(d.execute_script("return !!document.querySelector('#timeline line.today')"), "no today line")
+    d.save_screenshot(T + "/timeline.png")
     # wall-screen mode: the board, no buttons, no tabs
     d.get(url + "/?tv")
     browser.wait(d, "document.body.dataset.loaded", what="the tv board")
     check(d.execute_script("return document.querySelectorAll('td.cell button').length") == 0, "tv mode has buttons")
+    check(d.execute_script("return !document.getElementById('view-timeline').hidden && !!document.querySelector('#timeline svg')"), "tv mode lacks the timeline")
     check(d.execute_script("return getComputedStyle(document.querySelector('nav.tabs')).display") == "none", "tv mode shows the tabs")
     d.save_screenshot(T + "/tv.png")
     errs = browser.console_errors(d)
-    check(not [m for m in errs if "/api/v1/events" not in m["message"]], "console errors: %r" % errs)
+    # expected: "who am I" is 401 before anyone signs in
+    check(not [m for m in errs if "/api/v1/events" not in m["message"] and
+               not ("/api/v1/session" in m["message"] and "401" in m["message"])], "console errors: %r" % errs)
 finally:
     browser.stop(d)
 shots = os.environ.get("TOLLGATE_SCREENSHOTS")
 if shots:
     import shutil
-    for f in ("board.png", "why.png", "tv.png"):
+    for f in ("board.png", "why.png", "timeline.png", "tv.png"):
         shutil.copy(T + "/" + f, os.path.join(shots, "dashboard-" + f))
 print("%d failed" % len(fails))
 sys.exit(1 if fails else 0)

@@ -1,9 +1,13 @@
 /*
  * fuzz-serve.c - libFuzzer target for the requests `tollgate serve` routes:
- * the input is "METHOD PATH[?QUERY]" (the rest after a newline is an
- * If-None-Match value). It goes through serve_dispatch() against a small
- * plan and a fresh SQLite store; every answer must have a known status, an
- * error must be {"error": {"code", "message"}}, and a JSON answer must parse.
+ * the input is "METHOD PATH[?QUERY]", then after a newline an If-None-Match
+ * value, then after a second newline the request body. It goes through
+ * serve_dispatch() against a small plan and a throwaway SQLite store, a
+ * write as a person of the plan with a token (as serve.c hands it over once
+ * the token is checked), so the write endpoints' bodies reach their checks
+ * and, when good, the engine. Every answer must have a known status, an
+ * error must be {"error": {"code", "message"}}, a JSON answer must parse,
+ * and a refused request must have written nothing (the audit's head).
  */
 #include <jansson.h>
 #include <stddef.h>
@@ -24,9 +28,19 @@ static const char plan_text[] =
 	"plan: {id: fuzz, title: Fuzz}\n"
 	"environments: [{name: dev}, {name: sit}]\n"
 	"waves: [{id: w1, title: One}]\n"
+	"people:\n"
+	"  - {id: ann, roles: [lead, qa]}\n"
+	"  - {id: bob, roles: [dev]}\n"
 	"projects:\n"
 	"  - {id: api, wave: w1, deploy: 'true'}\n"
-	"  - {id: db, wave: w1, deploy: 'true', depends_on: [api]}\n";
+	"  - {id: db, wave: w1, deploy: 'true', depends_on: [api]}\n"
+	"gates:\n"
+	"  - {id: g1, approvers: [lead, dev], before: {env: sit}}\n"
+	"checklist:\n"
+	"  - {id: smoke, text: Smoke, by: [qa]}\n"
+	"  - {id: docs, text: Docs}\n"
+	"blockers:\n"
+	"  - {id: net, text: Net, progress: 10, blocks: {env: sit}}\n";
 
 static struct serve_opts opts;
 static struct serve srv;
@@ -47,6 +61,18 @@ static const char *fuzz_arg(void *conn, const char *name)
 	return NULL;
 }
 
+/* the audit's head: a refused request must leave it */
+static int64_t audit_head(void)
+{
+	int64_t seq = -1;
+	char hash[65];
+	struct err e;
+	err_init(&e);
+	if (store_log_head(srv.store, &seq, hash, &e) < 0)
+		__builtin_trap();
+	return seq;
+}
+
 static const char *fuzz_header(void *conn, const char *name)
 {
 	struct fuzz_req *q = conn;
@@ -59,6 +85,7 @@ static char dir[] = "/tmp/fuzz-serve.XXXXXX";
 static void teardown(void)
 {
 	char *cmd = xasprintf("rm -rf '%s'", dir);
+	serve_writer_close(&srv);
 	store_close(srv.store);
 	if (system(cmd) != 0)
 		fprintf(stderr, "fuzz-serve: could not remove %s\n", dir);
@@ -91,18 +118,25 @@ static void setup(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = xstrndup((const char *)data, size), *sp, *path, *query, *nl;
+	char *text = xmalloc(size + 1), *sp, *path, *query, *nl, *body = NULL;
+	int64_t head;
 	struct serve_request rq = { 0 };
 	struct serve_reply r = { .body = STRBUF_INIT };
 	struct fuzz_req q = { 0 };
 	json_t *j;
 
+	/* the body may hold NULs: the whole input, NUL-terminated */
+	memcpy(text, data, size);
+	text[size] = '\0';
 	if (!srv.plan)
 		setup();
 	nl = strchr(text, '\n');
 	if (nl) {
 		*nl = '\0';
 		q.inm = nl + 1;
+		body = strchr(nl + 1, '\n');
+		if (body)
+			*body++ = '\0';
 	}
 	sp = strchr(text, ' ');
 	if (!sp)
@@ -127,9 +161,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rq.header = fuzz_header;
 	rq.conn = &q;
 	rq.now = 1768035600;
+	if (body) {
+		rq.body = body;
+		rq.body_len = size - (size_t)(body - text);
+	}
+	if (serve_is_write(rq.method)) {
+		/* ann leads and tests, bob develops: writes as either */
+		rq.person = rq.body_len & 1 ? "bob" : "ann";
+		rq.token_id = "fuzztoken0";
+	}
+	head = audit_head();
 	serve_dispatch(&srv, &rq, &r);
-	if (r.status != 200 && r.status != 304 && r.status != 400 && r.status != 404 &&
-	    r.status != 405 && r.status != 409 && r.status != 500 && r.status != 503)
+	if (r.status != 200 && r.status != 201 && r.status != 304 && r.status != 400 &&
+	    r.status != 403 && r.status != 404 && r.status != 405 && r.status != 409 &&
+	    r.status != 500 && r.status != 503)
+		__builtin_trap();
+	if (r.status >= 400 && audit_head() != head)
+		__builtin_trap();
+	if (r.status == 201 && (!r.location || strncmp(r.location, "/api/v1/", 8)))
 		__builtin_trap();
 	if (r.status != 304 && r.content_type && !strcmp(r.content_type, "application/json")) {
 		j = json_loadb(r.body.buf ? r.body.buf : "", r.body.len, 0, NULL);

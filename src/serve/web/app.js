@@ -10,7 +10,7 @@
 
 const api = "/api/v1";
 const tv = new URLSearchParams(location.search).has("tv");
-const model = { plan: null, status: null, report: null, etag: {}, lastSeq: 0 };
+const model = { plan: null, status: null, report: null, etag: {}, lastSeq: 0, me: null };
 
 /* ---- small helpers --------------------------------------------------------- */
 
@@ -49,6 +49,73 @@ async function getJSON(path) {
   const tag = r.headers.get("ETag");
   if (tag) model.etag[path] = { tag, body };
   return body;
+}
+
+/* A write, as the signed-in person: JSON in and out, the session's CSRF
+ * token in its header (the browser adds the Origin). Shows what went wrong. */
+async function act(method, path, body) {
+  const headers = { "X-CSRF-Token": model.me ? model.me.csrf : "" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const r = await fetch(api + path, { method, headers, credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body) });
+  const j = await r.json().catch(() => null);
+  if (!r.ok) {
+    notice(`${method} ${path}: ${j && j.error ? j.error.message : r.statusText}`);
+    if (r.status === 401) await whoAmI();
+    return null;
+  }
+  notice("");
+  refresh();
+  return j;
+}
+
+function notice(text) {
+  const n = document.getElementById("notice");
+  n.textContent = text;
+  n.hidden = !text;
+}
+
+function holds(role) {
+  return !!model.me && model.me.roles.includes(role);
+}
+
+/* ---- signing in ---------------------------------------------------------------- */
+
+async function whoAmI() {
+  const r = await fetch(api + "/session", { credentials: "same-origin" });
+  model.me = r.ok ? await r.json() : null;
+  showMe();
+}
+
+function showMe() {
+  const me = model.me;
+  document.getElementById("signin").hidden = !!me || tv;
+  document.getElementById("signout").hidden = !me || tv;
+  const w = document.getElementById("whoami");
+  w.hidden = !me;
+  w.textContent = me ? `${me.name || me.person} (${me.roles.join(", ")})` : "";
+  document.body.dataset.person = me ? me.person : "";
+}
+
+async function signIn(ev) {
+  ev.preventDefault();
+  const input = document.getElementById("signin-token");
+  const r = await fetch(api + "/session", { method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json" }, body: JSON.stringify({ token: input.value.trim() }) });
+  const j = await r.json().catch(() => null);
+  input.value = "";
+  if (!r.ok) { notice("sign in: " + (j && j.error ? j.error.message : r.statusText)); return; }
+  notice("");
+  model.me = j;
+  showMe();
+  refresh();
+}
+
+async function signOut() {
+  await act("DELETE", "/session");
+  model.me = null;
+  showMe();
+  refresh();
 }
 
 function when(t) {
@@ -157,15 +224,30 @@ function renderGates() {
     root.append(el("article", { class: "gate", "data-gate": g.id },
       el("h3", {}, g.id, " ", el("span", { class: `badge g-${g.status}`, text: g.status })),
       g.title ? el("p", { text: g.title }) : null,
-      el("ul", {}, g.approvers.map((a) => el("li", {},
+      el("ul", {}, g.approvers.map((a) => el("li", { "data-role": a.role },
         el("strong", { text: a.role }), ` (${a.holders.join(", ") || "nobody holds it"}): `,
-        a.approved ? `approved by ${a.by} at ${when(a.at)}` + (a.until ? `, until ${when(a.until)}` : "") : "not approved")))));
+        a.approved ? `approved by ${a.by} at ${when(a.at)}` + (a.until ? `, until ${when(a.until)}` : "") : "not approved",
+        " ",
+        !tv && holds(a.role) && !a.approved
+          ? el("button", { type: "button", class: "approve", onclick: () => act("POST", "/approvals", { gate: g.id, role: a.role }) }, `Approve as ${a.role}`) : null,
+        !tv && model.me && a.approved && a.by === model.me.person
+          ? el("button", { type: "button", class: "revoke", onclick: () => act("DELETE", `/approvals/${encodeURIComponent(g.id)}?role=${encodeURIComponent(a.role)}`) }, "Revoke") : null)))));
   }
 }
 
+/* may the signed-in person tick this item? (its `by` roles; none: anyone) */
+function mayTick(i) {
+  return !!model.me && (!i.by_roles || !i.by_roles.length || i.by_roles.some(holds));
+}
+
 function itemLine(i) {
+  const id = "tick-" + i.id;
+  const box = el("input", { type: "checkbox", id, checked: i.done, disabled: tv || !mayTick(i) || !!i.check,
+    title: i.check ? "checked by running its command (checklist run)" : null,
+    onchange: (ev) => act(ev.target.checked ? "POST" : "DELETE", `/checks/${encodeURIComponent(i.id)}`, ev.target.checked ? {} : undefined) });
   return el("li", { "data-item": i.id, class: i.done ? "done" : "undone" },
-    el("span", { class: "box", text: i.done ? "[x]" : "[ ]" }), " ", i.text,
+    box, " ", el("label", { for: id, text: i.text }),
+    i.by_roles && i.by_roles.length ? el("small", { text: ` (by ${i.by_roles.join(" or ")})` }) : null,
     i.done ? el("small", { text: ` — ${i.by} ${when(i.at)}${i.note ? ": " + i.note : ""}` }) : null);
 }
 
@@ -200,7 +282,9 @@ function renderIncidents() {
   root.append(list.length ? el("ul", {}, list.map((i) => el("li", { "data-incident": i.id },
     `#${i.id} level ${i.level} `, el("strong", { text: i.text || "" }),
     ` (${[i.project, i.env].filter(Boolean).join(" in ") || "everything"}) opened by ${i.opened_by || "?"} ${when(i.opened_at)}`,
-    i.resolved_at ? `, resolved ${when(i.resolved_at)}` : ", open"))) : el("p", { text: "No incidents." }));
+    i.resolved_at ? `, resolved ${when(i.resolved_at)}` : ", open",
+    !tv && model.me && !i.resolved_at
+      ? el("button", { type: "button", class: "resolve", onclick: () => act("POST", `/incidents/${i.id}/resolve`, {}) }, "Resolve") : null))) : el("p", { text: "No incidents." }));
 }
 
 function renderRejections() {
@@ -208,7 +292,12 @@ function renderRejections() {
   const list = model.report.rejections || [];
   root.append(list.length ? el("ul", {}, list.map((r) => el("li", {},
     el("strong", { text: `${r.project} ${r.version}` }), ` ${r.kind} in ${r.env || "every environment"}: ${r.reason || ""}`,
-    r.rejected ? "" : ` (allowed again by ${r.allowed_by})`))) : el("p", { text: "No rejected versions." }));
+    r.rejected ? "" : ` (allowed again by ${r.allowed_by})`,
+    !tv && model.me && r.rejected
+      ? el("button", { type: "button", class: "allow", onclick: () => {
+          const reason = prompt(`Why may ${r.project} ${r.version} go again?`);
+          if (reason) act("DELETE", `/rejections/${encodeURIComponent(r.project)}/${encodeURIComponent(r.version)}`, { reason });
+        } }, "Allow again") : null))) : el("p", { text: "No rejected versions." }));
 }
 
 async function renderLog() {
@@ -224,6 +313,87 @@ async function renderLog() {
       el("td", { text: e.action }), el("td", { text: e.subject }), el("td", { text: e.detail }))))));
 }
 
+/* ---- the timeline (SVG) ------------------------------------------------------------ */
+
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs, text) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function day(s) { return Date.parse(s.length === 10 ? s + "T00:00:00Z" : s); }
+
+/* waves' windows, each project's targets against when it reached each
+ * environment (the engine's `since` of a soaking or healthy cell),
+ * milestones, freezes shaded, and today's line */
+function renderTimeline() {
+  const r = model.report, now = model.status.now;
+  const envs = model.plan.environments.map((e) => e.name);
+  const dates = [day(now)];
+  for (const w of r.waves) {
+    if (w.window && w.window.from) dates.push(day(w.window.from), day(w.window.to));
+    for (const p of w.projects) for (const c of p.cells) {
+      if (c.target) dates.push(day(c.target));
+      if (c.since && (c.state === "healthy" || c.state === "soaking")) dates.push(day(c.since));
+    }
+  }
+  for (const m of r.milestones || []) dates.push(day(m.date));
+  const lo = Math.min(...dates) - 2 * 864e5, hi = Math.max(...dates) + 2 * 864e5;
+  const rows = [];
+  for (const w of r.waves) { rows.push({ wave: w }); for (const p of w.projects) rows.push({ project: p, wave: w }); }
+  const left = 160, width = 1000, rowH = 22, top = 40, height = top + rows.length * rowH + 30;
+  const x = (t) => left + ((t - lo) / (hi - lo)) * (width - left - 10);
+  const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", class: "timeline", "aria-labelledby": "tl-title" });
+  root.append(svg("title", { id: "tl-title" }, "Timeline: wave windows, targets and when each project reached each environment"));
+  for (const f of r.freezes || [])
+    root.append(svg("rect", { class: "freeze", x: x(day(f.from)), y: top - 10, width: Math.max(2, x(day(f.to)) - x(day(f.from))), height: rows.length * rowH + 10 }),
+      svg("text", { class: "freeze-label", x: x(day(f.from)) + 2, y: height - 8 }, `${f.env} frozen: ${f.why || ""}`));
+  for (let t = Math.ceil(lo / 864e5) * 864e5; t <= hi; t += 864e5) {
+    const d = new Date(t);
+    if (d.getUTCDay() !== 1 || x(t) > width - 24) continue; /* a tick each Monday */
+    root.append(svg("line", { class: "grid", x1: x(t), x2: x(t), y1: top - 10, y2: top + rows.length * rowH }),
+      svg("text", { class: "tick", x: x(t), y: top - 16, "text-anchor": "middle" }, d.toISOString().slice(5, 10)));
+  }
+  rows.forEach((row, i) => {
+    const y = top + i * rowH + rowH / 2;
+    if (!row.project) {
+      const w = row.wave;
+      root.append(svg("text", { class: "wave-label", x: 4, y: y + 4 }, w.title || w.id));
+      if (w.window && w.window.from)
+        root.append(svg("rect", { class: "window", x: x(day(w.window.from)), y: y - 6, width: Math.max(2, x(day(w.window.to)) - x(day(w.window.from))), height: 12 }));
+      return;
+    }
+    const p = row.project;
+    root.append(svg("text", { class: "project-label", x: 14, y: y + 4 }, p.id));
+    p.cells.forEach((c) => {
+      const k = envs.indexOf(c.env);
+      if (c.target) {
+        const g = svg("rect", { class: "target env-" + k + (c.late ? " late" : ""), x: x(day(c.target)) - 4, y: y - 4, width: 8, height: 8, transform: `rotate(45 ${x(day(c.target))} ${y})`, "data-project": p.id, "data-env": c.env });
+        g.append(svg("title", {}, `${p.id}: target in ${c.env} ${c.target}${c.late ? " (late)" : ""}`));
+        root.append(g);
+      }
+      if (c.since && (c.state === "healthy" || c.state === "soaking")) {
+        const g = svg("circle", { class: "reached env-" + k, cx: x(day(c.since)), cy: y, r: 5, "data-project": p.id, "data-env": c.env });
+        g.append(svg("title", {}, `${p.id}: ${c.state} in ${c.env} since ${when(c.since)}`));
+        root.append(g);
+      }
+    });
+  });
+  for (const m of r.milestones || []) {
+    const g = svg("g", { class: "milestone" + (m.status ? " " + m.status : "") });
+    g.append(svg("line", { x1: x(day(m.date)), x2: x(day(m.date)), y1: top - 10, y2: top + rows.length * rowH }),
+      svg("title", {}, `${m.date}: ${m.text}${m.status ? " (" + m.status + ")" : ""}`));
+    root.append(g);
+  }
+  root.append(svg("line", { class: "today", x1: x(day(now)), x2: x(day(now)), y1: top - 24, y2: top + rows.length * rowH }),
+    svg("text", { class: "today-label", x: x(day(now)) + 3, y: top - 26 }, "today"));
+  const legend = el("p", { class: "legend" }, "◇ target, ● reached; ",
+    envs.map((e, k) => el("span", { class: "env-key env-" + k, text: e + " " })), "; shaded: freeze; dashed: milestone.");
+  clear(document.getElementById("timeline")).append(root, legend);
+}
+
 /* ---- loading and live updates -------------------------------------------------- */
 
 let refreshing = null, again = false;
@@ -236,8 +406,9 @@ async function refresh() {
       document.getElementById("plan-title").textContent = model.plan.title || model.plan.id;
       document.getElementById("plan-id").textContent = model.plan.id;
       renderBoard();
+      model.report = await getJSON("/report?format=json");
+      renderTimeline();
       if (!tv) {
-        model.report = await getJSON("/report?format=json");
         renderGates(); renderChecklist(); renderBlockers(); renderIncidents(); renderRejections();
         if (currentView() === "log") await renderLog();
         const w = document.getElementById("why");
@@ -276,7 +447,9 @@ function currentView() {
 
 function showView() {
   const v = currentView();
-  for (const s of document.querySelectorAll(".view")) s.hidden = s.id !== "view-" + v;
+  document.getElementById("why").hidden = true;
+  for (const s of document.querySelectorAll(".view"))
+    s.hidden = tv ? !["view-board", "view-timeline"].includes(s.id) : s.id !== "view-" + v;
   for (const a of document.querySelectorAll(".tabs a")) a.setAttribute("aria-current", a.dataset.view === v ? "page" : "false");
   if (v === "log" && model.plan) renderLog().catch((e) => { document.getElementById("chain").textContent = e.message; });
 }
@@ -284,8 +457,10 @@ function showView() {
 document.addEventListener("DOMContentLoaded", () => {
   if (tv) document.body.classList.add("tv");
   document.getElementById("why-close").addEventListener("click", () => { document.getElementById("why").hidden = true; });
+  document.getElementById("signin").addEventListener("submit", signIn);
+  document.getElementById("signout").addEventListener("click", signOut);
   document.addEventListener("keydown", (e) => { if (e.key === "Escape") document.getElementById("why").hidden = true; });
   window.addEventListener("hashchange", showView);
   showView();
-  refresh().then(live);
+  whoAmI().then(refresh).then(live);
 });
