@@ -54,6 +54,10 @@ def gauge_becomes(n, within=10):
 PY
 export PYTHONPATH="$PYTHONPATH:$T"
 
+run serve --heartbeat 0
+expect_rc 2
+expect_err_line "tollgate: error: --heartbeat '0' is not a number from 1 to 3600"
+
 start_serve --heartbeat 2 --timeout 1 || { fail "serve did not start"; done_tests; }
 
 # the CLI's entries, in order, id = seq, data = the line of log --json
