@@ -231,7 +231,7 @@ function renderGates() {
         !tv && holds(a.role) && !a.approved
           ? el("button", { type: "button", class: "approve", onclick: () => act("POST", "/approvals", { gate: g.id, role: a.role }) }, `Approve as ${a.role}`) : null,
         !tv && model.me && a.approved && a.by === model.me.person
-          ? el("button", { type: "button", class: "revoke", onclick: () => act("DELETE", `/approvals/${encodeURIComponent(g.id)}?role=${encodeURIComponent(a.role)}`) }, "Revoke") : null)))));
+          ? el("button", { type: "button", class: "revoke", onclick: () => act("DELETE", `/approvals/${encodeURIComponent(g.id)}`) }, "Revoke") : null)))));
   }
 }
 
