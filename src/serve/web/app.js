@@ -167,8 +167,10 @@ function renderCell(status, c) {
   if (c.since) kids.push(el("span", { class: "since", text: `since ${when(c.since)}` }));
   if (c.target) kids.push(el("span", { class: "target" + (c.late ? " late" : ""), text: (c.late ? "LATE, target " : "target ") + c.target }));
   kids.push(...marksFor(status, c.project, c.env));
+  const ready = (model.next && model.next.ready || []).find((n) => n.project === c.project && n.env === c.env);
+  if (ready) kids.push(el("span", { class: "mark ready", text: `ready: ${ready.version}` }));
   const label = `${c.project} in ${c.env}: ${c.state}${c.version ? " " + c.version : ""}${c.late ? ", late" : ""}`;
-  return el("td", { class: `cell st-${c.state}` + (c.late ? " is-late" : ""), "data-project": c.project, "data-env": c.env, "data-state": c.state },
+  return el("td", { class: `cell st-${c.state}` + (c.late ? " is-late" : ""), "data-project": c.project, "data-env": c.env, "data-state": c.state, "data-ready": ready ? "1" : null },
     tv ? el("div", { class: "cell-body" }, kids)
        : el("button", { type: "button", class: "cell-body", "aria-label": label + " (why)", onclick: () => openWhy(c.project, c.env) }, kids));
 }
@@ -313,6 +315,86 @@ async function renderLog() {
       el("td", { text: e.action }), el("td", { text: e.subject }), el("td", { text: e.detail }))))));
 }
 
+/* ---- promote and the run view -------------------------------------------------------- */
+
+let promoteFormFilled = false, runTimer = null, runId = null;
+
+function fillPromoteForm() {
+  if (promoteFormFilled || !model.plan) return;
+  promoteFormFilled = true;
+  const sel = document.getElementById("promote-to");
+  for (const e of model.plan.environments.slice(1))
+    sel.append(el("option", { value: e.name, text: e.title || e.name }));
+  const fs = document.getElementById("promote-waves");
+  for (const w of model.plan.waves) {
+    const id = "pw-" + w.id;
+    fs.append(el("input", { type: "checkbox", id, value: w.id }), el("label", { for: id, text: w.title || w.id }), " ");
+  }
+}
+
+function promoteRequest(dry) {
+  const waves = [...document.querySelectorAll("#promote-waves input:checked")].map((i) => i.value);
+  const projects = document.getElementById("promote-projects").value.split(/\s+/).filter(Boolean);
+  const body = { to: document.getElementById("promote-to").value, jobs: Number(document.getElementById("promote-jobs").value) || 1 };
+  if (waves.length) body.waves = waves;
+  if (projects.length) body.projects = projects;
+  if (dry) body.dry_run = true;
+  return body;
+}
+
+async function promoteDry() {
+  const j = await act("POST", "/promotions", promoteRequest(true));
+  const root = clear(document.getElementById("promote-plan"));
+  document.getElementById("promote-start").disabled = true;
+  if (!j) return;
+  const plan = j.plan || [];
+  root.append(el("h3", { text: plan.length ? `${plan.length} to promote to ${j.env}, in this order` : "Nothing is ready to promote" }),
+    el("ol", { class: "plan-order" }, plan.map((p) => el("li", { "data-project": p.project }, `${p.project} ${p.version}`))),
+    (j.not_ready || []).length ? el("details", {}, el("summary", { text: `${j.not_ready.length} not ready` }),
+      el("ul", {}, j.not_ready.map((n) => el("li", {}, el("strong", { text: n.project }), ": " + n.summary)))) : "");
+  document.getElementById("promote-start").disabled = !plan.length;
+}
+
+async function promoteStart(ev) {
+  ev.preventDefault();
+  const j = await act("POST", "/promotions", promoteRequest(false));
+  document.getElementById("promote-start").disabled = true;
+  if (!j || !j.run) return;
+  runId = j.run;
+  watchRun();
+}
+
+async function watchRun() {
+  clearTimeout(runTimer);
+  if (!runId) return;
+  let run;
+  try { run = await getJSON(`/runs/${encodeURIComponent(runId)}`); } catch (err) { notice(err.message); return; }
+  const root = clear(document.getElementById("run"));
+  root.dataset.run = run.run;
+  root.dataset.state = run.state;
+  root.append(el("h3", { text: `Run ${run.run} to ${run.env}: ${run.state}` }),
+    el("table", { class: "run-steps" },
+      el("thead", {}, el("tr", {}, ["project", "step", "state", "elapsed", "outcome", "log"].map((h) => el("th", { scope: "col", text: h })))),
+      el("tbody", {}, run.steps.map((st) => {
+        const end = st.ended ? Date.parse(st.ended) : Date.now();
+        const secs = Math.max(0, (end - Date.parse(st.started)) / 1000);
+        const tail = el("pre", { class: "log-tail" });
+        return el("tr", { "data-project": st.project, "data-step": st.step, "data-state": st.state },
+          el("td", { text: st.project }), el("td", { text: st.step }), el("td", { class: "st-" + st.state, text: st.state }),
+          el("td", { text: secs.toFixed(1) + " s" }), el("td", { text: st.outcome || "" }),
+          el("td", {}, el("button", { type: "button", onclick: async () => {
+            const r = await fetch(st.log + "?tail=4096", { credentials: "same-origin" });
+            tail.textContent = r.ok ? await r.text() : `(${r.status})`;
+          } }, "tail"), tail));
+      }))));
+  if (run.report) {
+    const res = run.report.results || [];
+    root.append(el("ul", { class: "run-results" }, res.map((r) => el("li", { "data-project": r.project, "data-outcome": r.outcome },
+      el("strong", { text: r.project }), ` ${r.version}: ${r.outcome}${r.detail ? " — " + r.detail : ""}`))));
+  }
+  if (run.state === "running") runTimer = setTimeout(watchRun, 500);
+}
+
 /* ---- the timeline (SVG) ------------------------------------------------------------ */
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -403,9 +485,11 @@ async function refresh() {
     try {
       model.plan = await getJSON("/plan");
       model.status = await getJSON("/status");
+      model.next = await getJSON("/next");
       document.getElementById("plan-title").textContent = model.plan.title || model.plan.id;
       document.getElementById("plan-id").textContent = model.plan.id;
       renderBoard();
+      fillPromoteForm();
       model.report = await getJSON("/report?format=json");
       renderTimeline();
       if (!tv) {
@@ -458,6 +542,8 @@ document.addEventListener("DOMContentLoaded", () => {
   if (tv) document.body.classList.add("tv");
   document.getElementById("why-close").addEventListener("click", () => { document.getElementById("why").hidden = true; });
   document.getElementById("signin").addEventListener("submit", signIn);
+  document.getElementById("promote-dry").addEventListener("click", promoteDry);
+  document.getElementById("promote-form").addEventListener("submit", promoteStart);
   document.getElementById("signout").addEventListener("click", signOut);
   document.addEventListener("keydown", (e) => { if (e.key === "Escape") document.getElementById("why").hidden = true; });
   window.addEventListener("hashchange", showView);
