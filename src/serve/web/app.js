@@ -393,6 +393,7 @@ async function watchRun() {
       el("strong", { text: r.project }), ` ${r.version}: ${r.outcome}${r.detail ? " — " + r.detail : ""}`))));
   }
   if (run.state === "running") runTimer = setTimeout(watchRun, 500);
+  else refresh(); /* the board shows the outcome even without the event stream */
 }
 
 /* ---- the timeline (SVG) ------------------------------------------------------------ */
