@@ -63,6 +63,13 @@ try:
     sign_in(d, os.environ["SAM"], "sam")
     browser.wait(d, "document.querySelector('#gates article[data-gate=g1]')", what="gate g1")
     check(d.execute_script("return document.querySelectorAll('#gates button.approve').length") == 0, "sam sees an Approve button")
+    # the why panel says what is missing, and offers sam only what he may do: tick QA, not approve
+    d.get(url + "/#board")
+    browser.wait(d, "document.querySelector('td.cell[data-project=api][data-env=sit] button')", what="the board")
+    d.execute_script("document.querySelector('td.cell[data-project=api][data-env=sit] button').click()")
+    fixes = browser.wait(d, """document.querySelector('#why ul.fixes') && [...document.querySelectorAll('#why ul.fixes li')].map(li =>
+        li.dataset.action + ':' + [...li.querySelectorAll('button')].map(b => b.textContent).join('|'))""", what="the why panel's fixes")
+    check(fixes == ["approve:", "check:Tick qa-signoff"], "fixes offered to sam: %r" % fixes)
     d.get(url + "/#checklist")
     box = browser.wait(d, "document.querySelector('#tick-qa-signoff')", what="the QA box")
     check(d.execute_script("return !document.getElementById('tick-qa-signoff').disabled"), "sam may not tick qa-signoff")
@@ -82,8 +89,16 @@ try:
     browser.wait(d, "document.body.dataset.person === ''", what="sam signed out")
     check(d.get_cookie("tg_session") is None, "the cookie outlives signing out")
 
-    # tom approves by clicking; the board marks both projects ready for sit
+    # tom: the why panel of api -> sit offers the approval he may give
     sign_in(d, os.environ["TOM"], "tom")
+    d.get(url + "/#board")
+    browser.wait(d, "document.querySelector('td.cell[data-project=api][data-env=sit] button')", what="the board")
+    d.execute_script("document.querySelector('td.cell[data-project=api][data-env=sit] button').click()")
+    fixes = browser.wait(d, """document.querySelector('#why ul.fixes') && [...document.querySelectorAll('#why ul.fixes li')].map(li =>
+        li.dataset.action + ':' + [...li.querySelectorAll('button')].map(b => b.textContent).join('|'))""", what="the why panel's fixes")
+    check(fixes == ["approve:Approve g1 as tech-lead"], "fixes offered to tom: %r" % fixes)
+    d.execute_script("document.getElementById('why').hidden = true")
+    # tom approves by clicking on the gate; the board marks both projects ready for sit
     btn = browser.wait(d, "document.querySelector('#gates article[data-gate=g1] button.approve')", what="tom's Approve button")
     d.get(url + "/#board")
     browser.wait(d, "document.querySelector('td.cell[data-project=api][data-env=sit]')", what="the board")

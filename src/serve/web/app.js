@@ -212,10 +212,47 @@ async function openWhy(project, env) {
     body.append(el("ul", { class: "rules" }, w.rules.map((r) =>
       el("li", { class: r.ok ? "ok" : "not-ok", "data-rule": r.rule },
         el("span", { class: "verdict", text: r.ok ? "ok" : "not ok" }), " ", el("strong", { text: r.rule }), ": ", r.detail))));
+    if (w.fixes && w.fixes.length)
+      body.append(el("h3", { text: "What would fix it" }), el("ul", { class: "fixes" }, w.fixes.map((f) => fixLine(w, f))));
   } catch (err) {
     body.append(el("p", { class: "error", text: err.message }));
   }
   panel.focus();
+}
+
+/* One of the engine's fixes: a button when the signed-in person may do it,
+ * otherwise who could. */
+function fixLine(w, f) {
+  const li = el("li", { "data-action": f.action });
+  const item = f.item && model.plan.checklist.find((i) => i.id === f.item);
+  const button = (label, fn) => el("button", { type: "button", class: "fix", onclick: fn }, label);
+  switch (f.action) {
+  case "approve":
+    li.append(`gate ${f.gate} needs an approval as ${f.role} `);
+    if (holds(f.role)) li.append(button(`Approve ${f.gate} as ${f.role}`, () => act("POST", "/approvals", { gate: f.gate, role: f.role })));
+    break;
+  case "check":
+    li.append(`${f.item}${item ? " (" + item.text + ")" : ""} is not done `);
+    if (model.me && item && !item.check && (!item.by.length || item.by.some(holds)))
+      li.append(button(`Tick ${f.item}`, () => act("POST", `/checks/${encodeURIComponent(f.item)}`, {})));
+    else if (item && item.check) li.append(el("small", { text: "(its check runs with 'tollgate checklist run')" }));
+    break;
+  case "blocker":
+    li.append(`blocker ${f.blocker} is open `);
+    if (model.me) li.append(button(`Resolve ${f.blocker}`, () => act("POST", `/blockers/${encodeURIComponent(f.blocker)}`, { resolve: true })));
+    break;
+  case "allow":
+    li.append(`${w.project} ${f.version} is rejected `);
+    if (model.me) li.append(button(`Allow ${f.version} again`, () => {
+      const reason = prompt(`Why may ${w.project} ${f.version} go again?`);
+      if (reason) act("DELETE", `/rejections/${encodeURIComponent(w.project)}/${encodeURIComponent(f.version)}`, { reason });
+    }));
+    break;
+  default:
+    li.append(`held after repeated rollbacks: promote with --retry-held`);
+  }
+  if (!li.querySelector("button") && !model.me) li.append(el("small", { text: "(sign in to act)" }));
+  return li;
 }
 
 /* ---- the other views --------------------------------------------------------- */
