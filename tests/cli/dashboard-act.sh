@@ -131,15 +131,30 @@ try:
     d.save_screenshot(T + "/run.png")
     d.get(url + "/#board")
     browser.wait(d, "document.querySelector('td.cell[data-project=web][data-env=sit][data-state=\"rolled-back\"]')", what="web rolled back on the board")
+    # an incident opened from the page; the audit log filtered by person
+    d.get(url + "/#incidents")
+    browser.wait(d, "!document.getElementById('incident-form').hidden", what="the incident form")
+    d.find_element("css selector", "#incident-form input[name=text]").send_keys("latency up in sit")
+    d.execute_script("document.querySelector('#incident-form select[name=env]').value = 'sit'")
+    d.find_element("css selector", "#incident-form button[type=submit]").click()
+    browser.wait(d, "[...document.querySelectorAll('#incidents li[data-incident]')].some(li => li.textContent.includes('latency up in sit'))", what="the incident listed")
+    d.get(url + "/#log")
+    browser.wait(d, "document.querySelectorAll('#log tr[data-seq]').length > 5", what="the audit log")
+    d.find_element("css selector", "#log-filter input[name=actor]").send_keys("sam")
+    actors = browser.wait(d, "[...document.querySelectorAll('#log tr[data-seq] td:nth-child(3)')].map(t => t.textContent)", what="filtered")
+    check(actors and set(actors) == {"sam"}, "the log filtered by sam: %r" % actors)
+    check("Chain" in d.find_element("id", "chain").text or "chain verifies" in d.find_element("id", "chain").text, "chain: %r" % d.find_element("id", "chain").text)
+    d.save_screenshot(T + "/log.png")
 finally:
     browser.stop(d)
 log = json.loads(urllib.request.urlopen(url + "/api/v1/log?limit=1000").read())["entries"]
-acts = [(e["action"], e["actor"], e.get("auth")) for e in log if e["action"] in ("check", "approve")]
-check(acts == [("check", "sam", "token:" + os.environ["SAM_ID"]), ("approve", "tom", "token:" + os.environ["TOM_ID"])], "audit %r" % acts)
+acts = [(e["action"], e["actor"], e.get("auth")) for e in log if e["action"] in ("check", "approve", "incident.open")]
+check(acts == [("check", "sam", "token:" + os.environ["SAM_ID"]), ("approve", "tom", "token:" + os.environ["TOM_ID"]),
+               ("incident.open", "tom", "token:" + os.environ["TOM_ID"])], "audit %r" % acts)
 shots = os.environ.get("TOLLGATE_SCREENSHOTS")
 if shots:
     import shutil
-    for f in ("ready.png", "run.png"):
+    for f in ("ready.png", "run.png", "log.png"):
         shutil.copy(T + "/" + f, os.path.join(shots, "dashboard-" + f))
 print("%d failed" % len(fails))
 sys.exit(1 if fails else 0)

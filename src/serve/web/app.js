@@ -312,10 +312,19 @@ function renderBlockers() {
     el("strong", { text: b.id }), ` ${b.text}: `,
     el("progress", { max: 100, value: b.progress, "aria-label": `${b.id} progress` }), ` ${b.progress}%`,
     b.resolved ? " (resolved)" : b.overdue ? " (overdue)" : "",
-    b.owner ? ` — ${b.owner}` : "", b.due ? `, due ${b.due}` : ""))));
+    b.owner ? ` — ${b.owner}` : "", b.due ? `, due ${b.due}` : "",
+    !tv && model.me && !b.resolved ? el("span", { class: "blocker-edit" },
+      el("label", {}, " progress ", el("input", { type: "number", min: 0, max: 100, value: b.progress, size: 4, "aria-label": `${b.id} new progress`,
+        onchange: (ev) => act("POST", `/blockers/${encodeURIComponent(b.id)}`, { progress: Number(ev.target.value) }) })),
+      el("button", { type: "button", onclick: () => act("POST", `/blockers/${encodeURIComponent(b.id)}`, { resolve: true }) }, "Resolved")) : null))));
 }
 
 function renderIncidents() {
+  const form = document.getElementById("incident-form");
+  form.hidden = tv || !model.me;
+  const envSel = form.querySelector("select[name=env]");
+  if (!envSel.options.length)
+    for (const e of model.plan.environments) envSel.append(el("option", { value: e.name, text: e.title || e.name }));
   const root = clear(document.getElementById("incidents"));
   const list = model.report.incidents || [];
   root.append(list.length ? el("ul", {}, list.map((i) => el("li", { "data-incident": i.id },
@@ -339,17 +348,31 @@ function renderRejections() {
         } }, "Allow again") : null))) : el("p", { text: "No rejected versions." }));
 }
 
+let logEntries = [];
 async function renderLog() {
-  const [log, verify] = await Promise.all([getJSON("/log?limit=200"), getJSON("/log/verify")]);
+  const [log, verify] = await Promise.all([getJSON("/log?limit=1000"), getJSON("/log/verify")]);
   document.getElementById("chain").textContent = verify.verified
     ? `The chain verifies (${verify.entries !== undefined ? verify.entries + " entries" : "all entries"}).`
     : "The chain does NOT verify: " + JSON.stringify(verify);
+  logEntries = log.entries;
+  drawLog();
+}
+
+/* the filters narrow what was fetched (the last 1,000 entries) */
+function drawLog() {
+  const f = Object.fromEntries(new FormData(document.getElementById("log-filter")));
+  const has = (v, q) => !q || String(v || "").toLowerCase().includes(q.toLowerCase());
+  const rows = logEntries.filter((e) =>
+    has(e.subject + " " + e.detail, f.subject) && has(e.subject + " " + e.detail, f.env) &&
+    has(e.actor, f.actor) && has(e.action, f.action) &&
+    (!f.since || e.at.slice(0, 10) >= f.since) && (!f.until || e.at.slice(0, 10) <= f.until));
   const root = clear(document.getElementById("log"));
-  root.append(el("table", { class: "log" },
-    el("thead", {}, el("tr", {}, ["seq", "at", "actor", "action", "subject", "detail"].map((h) => el("th", { scope: "col", text: h })))),
-    el("tbody", {}, log.entries.slice().reverse().map((e) => el("tr", {},
-      el("td", { text: e.seq }), el("td", { text: when(e.at) }), el("td", { text: e.actor }),
-      el("td", { text: e.action }), el("td", { text: e.subject }), el("td", { text: e.detail }))))));
+  root.append(el("p", { class: "count", text: `${rows.length} of ${logEntries.length} entries` }),
+    el("table", { class: "log" },
+      el("thead", {}, el("tr", {}, ["seq", "at", "actor", "action", "subject", "detail", "through"].map((h) => el("th", { scope: "col", text: h })))),
+      el("tbody", {}, rows.slice().reverse().map((e) => el("tr", { "data-seq": e.seq },
+        el("td", { text: e.seq }), el("td", { text: when(e.at) }), el("td", { text: e.actor }),
+        el("td", { text: e.action }), el("td", { text: e.subject }), el("td", { text: e.detail }), el("td", { text: e.auth || "" }))))));
 }
 
 /* ---- promote and the run view -------------------------------------------------------- */
@@ -581,6 +604,14 @@ document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("why-close").addEventListener("click", () => { document.getElementById("why").hidden = true; });
   document.getElementById("signin").addEventListener("submit", signIn);
   document.getElementById("promote-dry").addEventListener("click", promoteDry);
+  document.getElementById("log-filter").addEventListener("input", drawLog);
+  document.getElementById("incident-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const f = Object.fromEntries(new FormData(ev.target));
+    const body = { level: Number(f.level), env: f.env, text: f.text };
+    if (f.project) body.project = f.project;
+    act("POST", "/incidents", body).then((j) => { if (j) ev.target.reset(); });
+  });
   document.getElementById("promote-form").addEventListener("submit", promoteStart);
   document.getElementById("signout").addEventListener("click", signOut);
   document.addEventListener("keydown", (e) => { if (e.key === "Escape") document.getElementById("why").hidden = true; });
