@@ -275,6 +275,27 @@ json_t *encode_why(const struct plan *p, const struct ready_why *w)
 		json_array_append_new(rules, x);
 	}
 	set(o, "rules", rules);
+	if (!r->ready) {
+		json_t *fixes = json_array();
+		for (size_t i = 0; i < r->nfixes; i++) {
+			const struct ready_fix *f = &r->fixes[i];
+			json_t *x = json_object();
+			set(x, "action", jstr(ready_fix_name(f->kind)));
+			set(x, "rule", jstr(ready_rule_name(f->rule)));
+			if (f->gate >= 0)
+				set(x, "gate", jstr(p->gates[f->gate].id));
+			if (f->role)
+				set(x, "role", jstr(f->role));
+			if (f->item >= 0)
+				set(x, "item", jstr(p->items[f->item].id));
+			if (f->blocker >= 0)
+				set(x, "blocker", jstr(p->blockers[f->blocker].id));
+			if (f->kind == FIX_ALLOW || f->kind == FIX_RETRY_HELD)
+				set(x, "version", jstr(r->version));
+			json_array_append_new(fixes, x);
+		}
+		set(o, "fixes", fixes);
+	}
 	return o;
 }
 

@@ -57,6 +57,17 @@ void ready_result_release(struct ready_result *r)
 		free(r->rules[i].detail);
 		r->rules[i].detail = NULL;
 	}
+	free(r->fixes);
+	r->fixes = NULL;
+	r->nfixes = 0;
+}
+
+const char *ready_fix_name(enum ready_fix_kind k)
+{
+	static const char *const names[] = { [FIX_APPROVE] = "approve", [FIX_CHECK] = "check",
+					     [FIX_BLOCKER] = "blocker", [FIX_ALLOW] = "allow",
+					     [FIX_RETRY_HELD] = "retry-held" };
+	return names[k];
 }
 
 bool ready_is_live(enum store_state s)
@@ -1194,6 +1205,79 @@ size_t ready_cells_needed(const struct plan *p, int project, int env, int **out)
 	return n;
 }
 
+/* ---- what would fix it ---- */
+
+static void add_fix(struct ready_result *out, size_t *alloc, enum ready_fix_kind kind,
+		    enum ready_rule rule, int gate, const char *role, int item, int blocker)
+{
+	/* an item may be a wave's prerequisite and a gate's criterion at once */
+	for (size_t i = 0; i < out->nfixes; i++)
+		if (out->fixes[i].kind == kind && out->fixes[i].gate == gate &&
+		    out->fixes[i].item == item && out->fixes[i].blocker == blocker &&
+		    (!role || (out->fixes[i].role && !strcmp(out->fixes[i].role, role))))
+			return;
+	ALLOC_GROW(out->fixes, out->nfixes + 1, *alloc);
+	out->fixes[out->nfixes++] = (struct ready_fix){ kind, rule, gate, item, blocker, role };
+}
+
+/* The actions that would make the failing rules of project → env pass, as
+ * the rules decide them: the roles a gate still needs and its criteria not
+ * done, the checklist items not done (in the order eval_checklist reads
+ * them), the open blockers in the way, a rejected or held candidate. */
+static void collect_fixes(struct ready_ctx *c, int project, int env, struct ready_result *out)
+{
+	const struct plan *p = c->plan;
+	const struct state *st = c->st;
+	int wave = p->projects[project].wave;
+	size_t alloc = 0;
+
+	if (!out->rules[RULE_SOURCE].ok && out->version) {
+		if (ready_rejection(st, project, out->version, env))
+			add_fix(out, &alloc, FIX_ALLOW, RULE_SOURCE, -1, NULL, -1, -1);
+		else if (ready_held(st, project, env) && !c->retry_held)
+			add_fix(out, &alloc, FIX_RETRY_HELD, RULE_SOURCE, -1, NULL, -1, -1);
+	}
+	if (!out->rules[RULE_GATES].ok)
+		for (size_t g = 0; g < p->ngates; g++) {
+			const struct plan_gate *gate = &p->gates[g];
+			int who = gate->scope_plan ? -1 : project;
+			struct gate_match m;
+			if (gate->before_env != env || !plan_gate_covers_wave(gate, wave) ||
+			    ready_gate_status(p, st, (int)g, who, c->now) == GATE_PASSED)
+				continue;
+			gate_match(p, st, (int)g, who, c->now, &m);
+			for (size_t r = 0; r < gate->napprovers; r++)
+				if (!m.by_role || !m.by_role[r])
+					add_fix(out, &alloc, FIX_APPROVE, RULE_GATES, (int)g,
+						gate->approvers[r], -1, -1);
+			gate_match_release(&m);
+			for (size_t i = 0; i < gate->criteria.n; i++)
+				if (gate->criteria.idx[i] >= 0 && !item_done(st, gate->criteria.idx[i]))
+					add_fix(out, &alloc, FIX_CHECK, RULE_GATES, -1, NULL,
+						gate->criteria.idx[i], -1);
+		}
+	if (!out->rules[RULE_CHECKLIST].ok) {
+		const struct plan_refs *pre = &p->waves[wave].prerequisites, *succ = &p->envs[env - 1].success;
+		for (size_t i = 0; i < pre->n; i++)
+			if (pre->idx[i] >= 0 && !item_done(st, pre->idx[i]))
+				add_fix(out, &alloc, FIX_CHECK, RULE_CHECKLIST, -1, NULL, pre->idx[i], -1);
+		for (size_t i = 0; i < p->nitems; i++) {
+			const struct plan_item *it = &p->items[i];
+			if (!it->has_applies || (it->applies_env >= 0 && it->applies_env != env) ||
+			    !plan_item_applies(it, env, wave) || item_done(st, (int)i))
+				continue;
+			add_fix(out, &alloc, FIX_CHECK, RULE_CHECKLIST, -1, NULL, (int)i, -1);
+		}
+		for (size_t i = 0; i < succ->n; i++)
+			if (succ->idx[i] >= 0 && !item_done(st, succ->idx[i]))
+				add_fix(out, &alloc, FIX_CHECK, RULE_CHECKLIST, -1, NULL, succ->idx[i], -1);
+	}
+	if (!out->rules[RULE_BLOCKERS].ok)
+		for (size_t i = 0; i < p->nblockers; i++)
+			if (blocker_applies(&p->blockers[i], wave, env) && !st->blockers[i].resolved)
+				add_fix(out, &alloc, FIX_BLOCKER, RULE_BLOCKERS, -1, NULL, -1, (int)i);
+}
+
 void ready_check(struct ready_ctx *c, int project, int env, bool details, struct ready_result *out)
 {
 	const struct plan *p = c->plan;
@@ -1229,4 +1313,6 @@ void ready_check(struct ready_ctx *c, int project, int env, bool details, struct
 	for (int i = 0; i < RULE_COUNT; i++)
 		if (!out->rules[i].ok)
 			out->ready = false;
+	if (details && !out->ready)
+		collect_fixes(c, project, env, out);
 }

@@ -38,10 +38,30 @@ struct ready_verdict {
 	char *detail; /* owned by the result; NULL when details were not asked for */
 };
 
+/* What a person could do to make a rule pass (with details only): the
+ * dashboard offers these as buttons to whoever may do them. */
+enum ready_fix_kind {
+	FIX_APPROVE,    /* gate, role: an approval the gate still needs */
+	FIX_CHECK,      /* item: a checklist item not done */
+	FIX_BLOCKER,    /* blocker: an open blocker in the way */
+	FIX_ALLOW,      /* the candidate version is rejected: allow it again */
+	FIX_RETRY_HELD, /* held after repeated rollbacks: promote --retry-held */
+};
+struct ready_fix {
+	enum ready_fix_kind kind;
+	enum ready_rule rule; /* the rule it makes pass (or helps to) */
+	int gate, item, blocker; /* -1 when not of this kind */
+	const char *role;        /* FIX_APPROVE: points into the plan */
+};
+/* "approve", "check", "blocker", "allow", "retry-held" */
+const char *ready_fix_name(enum ready_fix_kind k);
+
 struct ready_result {
 	bool ready;
 	const char *version; /* the version that would move (points into the state), or NULL */
 	struct ready_verdict rules[RULE_COUNT];
+	struct ready_fix *fixes; /* with details: what would fix the rules not ok */
+	size_t nfixes;
 };
 void ready_result_release(struct ready_result *r);
 

@@ -167,8 +167,10 @@ function renderCell(status, c) {
   if (c.since) kids.push(el("span", { class: "since", text: `since ${when(c.since)}` }));
   if (c.target) kids.push(el("span", { class: "target" + (c.late ? " late" : ""), text: (c.late ? "LATE, target " : "target ") + c.target }));
   kids.push(...marksFor(status, c.project, c.env));
+  const ready = (model.next && model.next.ready || []).find((n) => n.project === c.project && n.env === c.env);
+  if (ready) kids.push(el("span", { class: "mark ready", text: `ready: ${ready.version}` }));
   const label = `${c.project} in ${c.env}: ${c.state}${c.version ? " " + c.version : ""}${c.late ? ", late" : ""}`;
-  return el("td", { class: `cell st-${c.state}` + (c.late ? " is-late" : ""), "data-project": c.project, "data-env": c.env, "data-state": c.state },
+  return el("td", { class: `cell st-${c.state}` + (c.late ? " is-late" : ""), "data-project": c.project, "data-env": c.env, "data-state": c.state, "data-ready": ready ? "1" : null },
     tv ? el("div", { class: "cell-body" }, kids)
        : el("button", { type: "button", class: "cell-body", "aria-label": label + " (why)", onclick: () => openWhy(c.project, c.env) }, kids));
 }
@@ -210,10 +212,47 @@ async function openWhy(project, env) {
     body.append(el("ul", { class: "rules" }, w.rules.map((r) =>
       el("li", { class: r.ok ? "ok" : "not-ok", "data-rule": r.rule },
         el("span", { class: "verdict", text: r.ok ? "ok" : "not ok" }), " ", el("strong", { text: r.rule }), ": ", r.detail))));
+    if (w.fixes && w.fixes.length)
+      body.append(el("h3", { text: "What would fix it" }), el("ul", { class: "fixes" }, w.fixes.map((f) => fixLine(w, f))));
   } catch (err) {
     body.append(el("p", { class: "error", text: err.message }));
   }
   panel.focus();
+}
+
+/* One of the engine's fixes: a button when the signed-in person may do it,
+ * otherwise who could. */
+function fixLine(w, f) {
+  const li = el("li", { "data-action": f.action });
+  const item = f.item && model.plan.checklist.find((i) => i.id === f.item);
+  const button = (label, fn) => el("button", { type: "button", class: "fix", onclick: fn }, label);
+  switch (f.action) {
+  case "approve":
+    li.append(`gate ${f.gate} needs an approval as ${f.role} `);
+    if (holds(f.role)) li.append(button(`Approve ${f.gate} as ${f.role}`, () => act("POST", "/approvals", { gate: f.gate, role: f.role })));
+    break;
+  case "check":
+    li.append(`${f.item}${item ? " (" + item.text + ")" : ""} is not done `);
+    if (model.me && item && !item.check && (!item.by.length || item.by.some(holds)))
+      li.append(button(`Tick ${f.item}`, () => act("POST", `/checks/${encodeURIComponent(f.item)}`, {})));
+    else if (item && item.check) li.append(el("small", { text: "(its check runs with 'tollgate checklist run')" }));
+    break;
+  case "blocker":
+    li.append(`blocker ${f.blocker} is open `);
+    if (model.me) li.append(button(`Resolve ${f.blocker}`, () => act("POST", `/blockers/${encodeURIComponent(f.blocker)}`, { resolve: true })));
+    break;
+  case "allow":
+    li.append(`${w.project} ${f.version} is rejected `);
+    if (model.me) li.append(button(`Allow ${f.version} again`, () => {
+      const reason = prompt(`Why may ${w.project} ${f.version} go again?`);
+      if (reason) act("DELETE", `/rejections/${encodeURIComponent(w.project)}/${encodeURIComponent(f.version)}`, { reason });
+    }));
+    break;
+  default:
+    li.append(`held after repeated rollbacks: promote with --retry-held`);
+  }
+  if (!li.querySelector("button") && !model.me) li.append(el("small", { text: "(sign in to act)" }));
+  return li;
 }
 
 /* ---- the other views --------------------------------------------------------- */
@@ -231,7 +270,7 @@ function renderGates() {
         !tv && holds(a.role) && !a.approved
           ? el("button", { type: "button", class: "approve", onclick: () => act("POST", "/approvals", { gate: g.id, role: a.role }) }, `Approve as ${a.role}`) : null,
         !tv && model.me && a.approved && a.by === model.me.person
-          ? el("button", { type: "button", class: "revoke", onclick: () => act("DELETE", `/approvals/${encodeURIComponent(g.id)}?role=${encodeURIComponent(a.role)}`) }, "Revoke") : null)))));
+          ? el("button", { type: "button", class: "revoke", onclick: () => act("DELETE", `/approvals/${encodeURIComponent(g.id)}`) }, "Revoke") : null)))));
   }
 }
 
@@ -273,10 +312,19 @@ function renderBlockers() {
     el("strong", { text: b.id }), ` ${b.text}: `,
     el("progress", { max: 100, value: b.progress, "aria-label": `${b.id} progress` }), ` ${b.progress}%`,
     b.resolved ? " (resolved)" : b.overdue ? " (overdue)" : "",
-    b.owner ? ` — ${b.owner}` : "", b.due ? `, due ${b.due}` : ""))));
+    b.owner ? ` — ${b.owner}` : "", b.due ? `, due ${b.due}` : "",
+    !tv && model.me && !b.resolved ? el("span", { class: "blocker-edit" },
+      el("label", {}, " progress ", el("input", { type: "number", min: 0, max: 100, value: b.progress, size: 4, "aria-label": `${b.id} new progress`,
+        onchange: (ev) => act("POST", `/blockers/${encodeURIComponent(b.id)}`, { progress: Number(ev.target.value) }) })),
+      el("button", { type: "button", onclick: () => act("POST", `/blockers/${encodeURIComponent(b.id)}`, { resolve: true }) }, "Resolved")) : null))));
 }
 
 function renderIncidents() {
+  const form = document.getElementById("incident-form");
+  form.hidden = tv || !model.me;
+  const envSel = form.querySelector("select[name=env]");
+  if (!envSel.options.length)
+    for (const e of model.plan.environments) envSel.append(el("option", { value: e.name, text: e.title || e.name }));
   const root = clear(document.getElementById("incidents"));
   const list = model.report.incidents || [];
   root.append(list.length ? el("ul", {}, list.map((i) => el("li", { "data-incident": i.id },
@@ -300,17 +348,112 @@ function renderRejections() {
         } }, "Allow again") : null))) : el("p", { text: "No rejected versions." }));
 }
 
+let logEntries = [];
 async function renderLog() {
-  const [log, verify] = await Promise.all([getJSON("/log?limit=200"), getJSON("/log/verify")]);
+  const [log, verify] = await Promise.all([getJSON("/log?limit=1000"), getJSON("/log/verify")]);
   document.getElementById("chain").textContent = verify.verified
     ? `The chain verifies (${verify.entries !== undefined ? verify.entries + " entries" : "all entries"}).`
     : "The chain does NOT verify: " + JSON.stringify(verify);
+  logEntries = log.entries;
+  drawLog();
+}
+
+/* the filters narrow what was fetched (the last 1,000 entries) */
+function drawLog() {
+  const f = Object.fromEntries(new FormData(document.getElementById("log-filter")));
+  const has = (v, q) => !q || String(v || "").toLowerCase().includes(q.toLowerCase());
+  const rows = logEntries.filter((e) =>
+    has(e.subject + " " + e.detail, f.subject) && has(e.subject + " " + e.detail, f.env) &&
+    has(e.actor, f.actor) && has(e.action, f.action) &&
+    (!f.since || e.at.slice(0, 10) >= f.since) && (!f.until || e.at.slice(0, 10) <= f.until));
   const root = clear(document.getElementById("log"));
-  root.append(el("table", { class: "log" },
-    el("thead", {}, el("tr", {}, ["seq", "at", "actor", "action", "subject", "detail"].map((h) => el("th", { scope: "col", text: h })))),
-    el("tbody", {}, log.entries.slice().reverse().map((e) => el("tr", {},
-      el("td", { text: e.seq }), el("td", { text: when(e.at) }), el("td", { text: e.actor }),
-      el("td", { text: e.action }), el("td", { text: e.subject }), el("td", { text: e.detail }))))));
+  root.append(el("p", { class: "count", text: `${rows.length} of ${logEntries.length} entries` }),
+    el("table", { class: "log" },
+      el("thead", {}, el("tr", {}, ["seq", "at", "actor", "action", "subject", "detail", "through"].map((h) => el("th", { scope: "col", text: h })))),
+      el("tbody", {}, rows.slice().reverse().map((e) => el("tr", { "data-seq": e.seq },
+        el("td", { text: e.seq }), el("td", { text: when(e.at) }), el("td", { text: e.actor }),
+        el("td", { text: e.action }), el("td", { text: e.subject }), el("td", { text: e.detail }), el("td", { text: e.auth || "" }))))));
+}
+
+/* ---- promote and the run view -------------------------------------------------------- */
+
+let promoteFormFilled = false, runTimer = null, runId = null;
+
+function fillPromoteForm() {
+  if (promoteFormFilled || !model.plan) return;
+  promoteFormFilled = true;
+  const sel = document.getElementById("promote-to");
+  for (const e of model.plan.environments.slice(1))
+    sel.append(el("option", { value: e.name, text: e.title || e.name }));
+  const fs = document.getElementById("promote-waves");
+  for (const w of model.plan.waves) {
+    const id = "pw-" + w.id;
+    fs.append(el("input", { type: "checkbox", id, value: w.id }), el("label", { for: id, text: w.title || w.id }), " ");
+  }
+}
+
+function promoteRequest(dry) {
+  const waves = [...document.querySelectorAll("#promote-waves input:checked")].map((i) => i.value);
+  const projects = document.getElementById("promote-projects").value.split(/\s+/).filter(Boolean);
+  const body = { to: document.getElementById("promote-to").value, jobs: Number(document.getElementById("promote-jobs").value) || 1 };
+  if (waves.length) body.waves = waves;
+  if (projects.length) body.projects = projects;
+  if (dry) body.dry_run = true;
+  return body;
+}
+
+async function promoteDry() {
+  const j = await act("POST", "/promotions", promoteRequest(true));
+  const root = clear(document.getElementById("promote-plan"));
+  document.getElementById("promote-start").disabled = true;
+  if (!j) return;
+  const plan = j.plan || [];
+  root.append(el("h3", { text: plan.length ? `${plan.length} to promote to ${j.env}, in this order` : "Nothing is ready to promote" }),
+    el("ol", { class: "plan-order" }, plan.map((p) => el("li", { "data-project": p.project }, `${p.project} ${p.version}`))),
+    (j.not_ready || []).length ? el("details", {}, el("summary", { text: `${j.not_ready.length} not ready` }),
+      el("ul", {}, j.not_ready.map((n) => el("li", {}, el("strong", { text: n.project }), ": " + n.summary)))) : "");
+  document.getElementById("promote-start").disabled = !plan.length;
+}
+
+async function promoteStart(ev) {
+  ev.preventDefault();
+  const j = await act("POST", "/promotions", promoteRequest(false));
+  document.getElementById("promote-start").disabled = true;
+  if (!j || !j.run) return;
+  runId = j.run;
+  watchRun();
+}
+
+async function watchRun() {
+  clearTimeout(runTimer);
+  if (!runId) return;
+  let run;
+  try { run = await getJSON(`/runs/${encodeURIComponent(runId)}`); } catch (err) { notice(err.message); return; }
+  const root = clear(document.getElementById("run"));
+  root.dataset.run = run.run;
+  root.dataset.state = run.state;
+  root.append(el("h3", { text: `Run ${run.run} to ${run.env}: ${run.state}` }),
+    el("table", { class: "run-steps" },
+      el("thead", {}, el("tr", {}, ["project", "step", "state", "elapsed", "outcome", "log"].map((h) => el("th", { scope: "col", text: h })))),
+      el("tbody", {}, run.steps.map((st) => {
+        const end = st.ended ? Date.parse(st.ended) : Date.now();
+        const secs = Math.max(0, (end - Date.parse(st.started)) / 1000);
+        const tail = el("pre", { class: "log-tail" });
+        return el("tr", { "data-project": st.project, "data-step": st.step, "data-state": st.state },
+          el("td", { text: st.project }), el("td", { text: st.step }), el("td", { class: "st-" + st.state, text: st.state }),
+          el("td", { text: secs.toFixed(1) + " s" }), el("td", { text: st.outcome || "" }),
+          el("td", {}, el("button", { type: "button", onclick: async () => {
+            const r = await fetch(st.log + "?tail=4096", { credentials: "same-origin" });
+            tail.textContent = r.ok ? await r.text() : `(${r.status})`;
+          } }, "tail"), tail));
+      }))));
+  if (run.report) {
+    const res = run.report.results || [];
+    root.append(el("ul", { class: "run-results" }, res.map((r) => el("li", { "data-project": r.project, "data-outcome": r.outcome },
+      el("strong", { text: r.project }), ` ${r.version}: ${r.outcome}${r.detail ? " — " + r.detail : ""}`))));
+  }
+  if (run.state === "running") runTimer = setTimeout(watchRun, 500);
+  else refresh(); /* the board shows the outcome even without the event stream */
 }
 
 /* ---- the timeline (SVG) ------------------------------------------------------------ */
@@ -403,9 +546,11 @@ async function refresh() {
     try {
       model.plan = await getJSON("/plan");
       model.status = await getJSON("/status");
+      model.next = await getJSON("/next");
       document.getElementById("plan-title").textContent = model.plan.title || model.plan.id;
       document.getElementById("plan-id").textContent = model.plan.id;
       renderBoard();
+      fillPromoteForm();
       model.report = await getJSON("/report?format=json");
       renderTimeline();
       if (!tv) {
@@ -458,6 +603,16 @@ document.addEventListener("DOMContentLoaded", () => {
   if (tv) document.body.classList.add("tv");
   document.getElementById("why-close").addEventListener("click", () => { document.getElementById("why").hidden = true; });
   document.getElementById("signin").addEventListener("submit", signIn);
+  document.getElementById("promote-dry").addEventListener("click", promoteDry);
+  document.getElementById("log-filter").addEventListener("input", drawLog);
+  document.getElementById("incident-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const f = Object.fromEntries(new FormData(ev.target));
+    const body = { level: Number(f.level), env: f.env, text: f.text };
+    if (f.project) body.project = f.project;
+    act("POST", "/incidents", body).then((j) => { if (j) ev.target.reset(); });
+  });
+  document.getElementById("promote-form").addEventListener("submit", promoteStart);
   document.getElementById("signout").addEventListener("click", signOut);
   document.addEventListener("keydown", (e) => { if (e.key === "Escape") document.getElementById("why").hidden = true; });
   window.addEventListener("hashchange", showView);
