@@ -4,7 +4,9 @@
 # bytes are the CLI's `why --json`, on a store with promotions, a rollback
 # and a project held by three of them (the hold rule: read from the
 # store), a pair deploying, then with its runner killed (is its runner alive
-# now: read from the store), and after each write (read again).
+# now: read from the store), and after each write (read again); then on a
+# plan with gates, approvals, checklist items, a blocker and a wave waiting
+# for another, after each of a series of writes.
 # backends: sqlite pg
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
 . "$TOLLGATE_SRC/tests/cli/serve_lib.bash"
@@ -82,6 +84,40 @@ run why a sit
 expect_out_has "held: a was rolled back 3 times in sit"
 same_as_cli "a held"
 
+stop_serve TERM
+checks=$((checks + 1))
+[ "$serve_rc" -eq 0 ] || fail "serve exit $serve_rc"
+
+# gates, approvals, checklist, blockers and a second wave waiting for the
+# first (another plan on the same store): every pair as the CLI says it
+cp "$FIXTURES/state-small.yaml" tollgate.yaml
+export TOLLGATE_NOW=2026-01-14T09:00:00Z
+unset TOLLGATE_USER
+for args in "record api dev --version a-1 --as tom" "record db dev --version d-1 --as tom" \
+	"record web dev --version w-1 --as tom" "approve gate-3 --as dana" "check api-tests --as sam" \
+	"blocker api_infra --progress 80 --as dana"; do
+	run $args
+	expect_rc 0
+done
+start_serve || { fail "serve did not start"; done_tests; }
+same_state_small() { # WHAT
+	py '
+import subprocess
+B = os.environ["TOLLGATE_BIN"]
+for p in ("api", "db", "web"):
+    for env in ("sit", "prod"):
+        r = subprocess.run([B, "why", p, env, "--json"], capture_output=True)
+        st, h, body = sc.get("/api/v1/why/%s/%s" % (p, env))
+        sc.check(st == 200 and body == r.stdout, "'"$1"': why %s %s differs from the CLI:\n%s\n%s" % (p, env, body.decode(), r.stdout.decode()))
+'
+}
+same_state_small "gate-3 half approved, a blocker open"
+for args in "approve gate-3 --as tom" "check infra-validated --as tom" "blocker api_infra --resolve --as dana" \
+	"record api sit --version a-1 --as tom" "approve gate-4 --as paula"; do
+	run $args
+	expect_rc 0
+	same_state_small "after $args"
+done
 stop_serve TERM
 checks=$((checks + 1))
 [ "$serve_rc" -eq 0 ] || fail "serve exit $serve_rc"
