@@ -547,11 +547,16 @@ async function refresh() {
       model.plan = await getJSON("/plan");
       model.status = await getJSON("/status");
       model.next = await getJSON("/next");
+      const t0 = performance.now();
+      let drawn = 0; /* script time spent drawing, fetches excluded */
       document.getElementById("plan-title").textContent = model.plan.title || model.plan.id;
       document.getElementById("plan-id").textContent = model.plan.id;
       renderBoard();
       fillPromoteForm();
+      drawn += performance.now() - t0;
+      if (!document.body.dataset.board) document.body.dataset.board = String(performance.now());
       model.report = await getJSON("/report?format=json");
+      const t1 = performance.now();
       renderTimeline();
       if (!tv) {
         renderGates(); renderChecklist(); renderBlockers(); renderIncidents(); renderRejections();
@@ -559,6 +564,8 @@ async function refresh() {
         const w = document.getElementById("why");
         if (!w.hidden) openWhy(w.dataset.project, w.dataset.env);
       }
+      drawn += performance.now() - t1;
+      document.body.dataset.drawMs = drawn.toFixed(1);
       document.body.dataset.loaded = String(Date.now());
     } catch (err) {
       document.getElementById("summary").textContent = err.message;
@@ -569,21 +576,34 @@ async function refresh() {
   if (again) { again = false; refresh(); }
 }
 
+/* The event stream: each entry redraws (one redraw for a burst). The
+ * browser reconnects by itself with Last-Event-ID; when it gives up (the
+ * server answered an error, e.g. while it was stopping), a new stream
+ * starts after the last entry seen (?after=), with a growing pause. */
 function live() {
   const state = document.getElementById("live");
   if (!window.EventSource) { state.textContent = "polling"; setInterval(refresh, 5000); return; }
-  const es = new EventSource(api + "/events");
-  let timer = null;
+  let timer = null, pause = 500;
   const changed = (ev) => {
     if (ev && ev.lastEventId) model.lastSeq = Number(ev.lastEventId);
     document.body.dataset.seq = String(model.lastSeq);
     clearTimeout(timer);
     timer = setTimeout(refresh, 50);
   };
-  es.onmessage = changed;
-  es.addEventListener("entry", changed);
-  es.onopen = () => { state.textContent = "live"; state.className = "live on"; refresh(); };
-  es.onerror = () => { state.textContent = "reconnecting…"; state.className = "live off"; };
+  const open = () => {
+    const es = new EventSource(api + "/events" + (model.lastSeq ? `?after=${model.lastSeq}` : ""));
+    es.onmessage = changed;
+    es.onopen = () => { pause = 500; state.textContent = "live"; state.className = "live on"; refresh(); };
+    es.onerror = () => {
+      state.textContent = "reconnecting…";
+      state.className = "live off";
+      if (es.readyState === EventSource.CLOSED) {
+        setTimeout(open, pause);
+        pause = Math.min(pause * 2, 10000);
+      }
+    };
+  };
+  open();
 }
 
 function currentView() {
