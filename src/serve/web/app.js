@@ -131,10 +131,6 @@ function countdown(until, now) {
 
 /* ---- the board --------------------------------------------------------------- */
 
-function cellOf(status, project, env) {
-  return status.cells.find((c) => c.project === project && c.env === env);
-}
-
 function marksFor(status, project, env) {
   const marks = [];
   for (const i of status.incidents || [])
@@ -150,8 +146,8 @@ function marksFor(status, project, env) {
 }
 
 function blockerTouches(b, project) {
-  const pb = model.plan && model.plan.blockers.find((x) => x.id === b.id);
-  const pr = model.plan && model.plan.projects.find((x) => x.id === project);
+  const pb = model.blockerById && model.blockerById.get(b.id);
+  const pr = model.projectById && model.projectById.get(project);
   if (!pb || !pr || !pb.waves || !pb.waves.length) return true;
   return pb.waves.includes(pr.wave);
 }
@@ -167,31 +163,67 @@ function renderCell(status, c) {
   if (c.since) kids.push(el("span", { class: "since", text: `since ${when(c.since)}` }));
   if (c.target) kids.push(el("span", { class: "target" + (c.late ? " late" : ""), text: (c.late ? "LATE, target " : "target ") + c.target }));
   kids.push(...marksFor(status, c.project, c.env));
-  const ready = (model.next && model.next.ready || []).find((n) => n.project === c.project && n.env === c.env);
-  if (ready) kids.push(el("span", { class: "mark ready", text: `ready: ${ready.version}` }));
+  const ready = model.readyOf && model.readyOf.get(c.project + "\u0000" + c.env);
+  if (ready) kids.push(el("span", { class: "mark ready", text: `ready: ${ready}` }));
   const label = `${c.project} in ${c.env}: ${c.state}${c.version ? " " + c.version : ""}${c.late ? ", late" : ""}`;
   return el("td", { class: `cell st-${c.state}` + (c.late ? " is-late" : ""), "data-project": c.project, "data-env": c.env, "data-state": c.state, "data-ready": ready ? "1" : null },
     tv ? el("div", { class: "cell-body" }, kids)
        : el("button", { type: "button", class: "cell-body", "aria-label": label + " (why)", onclick: () => openWhy(c.project, c.env) }, kids));
 }
 
+/* The board is drawn once, then on each change only the cells whose data
+ * changed are drawn again (a cell's signature: its JSON, its ready mark, and
+ * the time for a soak's countdown); the incidents, blockers and rejections
+ * that mark cells, or another plan, draw it all again. */
+const board = { key: null, cells: new Map() };
+
 function renderBoard() {
   const { plan, status } = model;
-  const root = clear(document.getElementById("board"));
   const envs = plan.environments.map((e) => e.name);
-  for (const w of plan.waves) {
-    const projects = plan.projects.filter((p) => p.wave === w.id);
-    if (!projects.length) continue;
-    const win = w.window_from ? ` (${w.window_from} – ${w.window_to})` : "";
-    const head = el("tr", {}, el("th", { scope: "col", text: "Project" }), el("th", { scope: "col", text: "Owner" }),
-      envs.map((e) => el("th", { scope: "col", text: plan.environments.find((x) => x.name === e).title || e })));
-    const rows = projects.map((p) => el("tr", { "data-project": p.id },
-      el("th", { scope: "row", text: p.id }), el("td", { class: "owner", text: p.owner || "" }),
-      envs.map((e) => { const c = cellOf(status, p.id, e); return c ? renderCell(status, c) : el("td", { class: "cell" }); })));
-    root.append(el("table", { class: "wave", "data-wave": w.id },
-      el("caption", {}, el("strong", { text: w.title || w.id }), win), el("thead", {}, head), el("tbody", {}, rows)));
+  const byCell = new Map(status.cells.map((c) => [c.project + "\u0000" + c.env, c]));
+  const readyOf = new Map(((model.next && model.next.ready) || []).map((n) => [n.project + "\u0000" + n.env, n.version]));
+  const key = JSON.stringify([model.planTag, status.incidents, status.blockers, status.rejections]);
+  const sig = (c, k) => JSON.stringify(c) + "|" + (readyOf.get(k) || "") + "|" + (c.state === "soaking" ? status.now : "");
+  model.readyOf = readyOf;
+  if (board.key === key) {
+    for (const [k, c] of byCell) {
+      const old = board.cells.get(k);
+      const s = sig(c, k);
+      if (!old || old.sig === s) continue;
+      const td = renderCell(status, c);
+      old.td.replaceWith(td);
+      board.cells.set(k, { td, sig: s });
+    }
+  } else {
+    const root = clear(document.getElementById("board"));
+    board.key = key;
+    board.cells.clear();
+    const envTitle = new Map(plan.environments.map((e) => [e.name, e.title || e.name]));
+    const byWave = new Map(plan.waves.map((w) => [w.id, []]));
+    for (const p of plan.projects) (byWave.get(p.wave) || []).push(p);
+    model.projectById = new Map(plan.projects.map((p) => [p.id, p]));
+    model.blockerById = new Map(plan.blockers.map((b) => [b.id, b]));
+    for (const w of plan.waves) {
+      const projects = byWave.get(w.id);
+      if (!projects.length) continue;
+      const win = w.window_from ? ` (${w.window_from} – ${w.window_to})` : "";
+      const head = el("tr", {}, el("th", { scope: "col", text: "Project" }), el("th", { scope: "col", text: "Owner" }),
+        envs.map((e) => el("th", { scope: "col", text: envTitle.get(e) })));
+      const rows = projects.map((p) => el("tr", { "data-project": p.id },
+        el("th", { scope: "row", text: p.id }), el("td", { class: "owner", text: p.owner || "" }),
+        envs.map((e) => {
+          const k = p.id + "\u0000" + e, c = byCell.get(k);
+          if (!c) return el("td", { class: "cell" });
+          const td = renderCell(status, c);
+          board.cells.set(k, { td, sig: sig(c, k) });
+          return td;
+        })));
+      root.append(el("table", { class: "wave", "data-wave": w.id },
+        el("caption", {}, el("strong", { text: w.title || w.id }), win), el("thead", {}, head), el("tbody", {}, rows)));
+    }
   }
-  const done = status.cells.filter((c) => c.state === "healthy").length;
+  let done = 0;
+  for (const c of status.cells) if (c.state === "healthy") done++;
   document.getElementById("summary").textContent =
     `${done} of ${status.cells.length} cells healthy · ${status.complete ? "release complete" : status.incomplete || ""}` +
     (status.rehearsal ? " · REHEARSAL store" : "");
@@ -540,13 +572,21 @@ function renderTimeline() {
 /* ---- loading and live updates -------------------------------------------------- */
 
 let refreshing = null, again = false;
+/* the views drawn from the report (16 MB on 10,000 projects): fetched only
+ * while one of them is shown */
+const reportViews = ["timeline", "gates", "checklist", "blockers", "incidents", "rejections"];
+let planStale = true;
+
 async function refresh() {
   if (refreshing) { again = true; return refreshing; }
   refreshing = (async () => {
     try {
-      model.plan = await getJSON("/plan");
-      model.status = await getJSON("/status");
-      model.next = await getJSON("/next");
+      const [plan, status, next] = await Promise.all([planStale || !model.plan ? getJSON("/plan") : model.plan,
+        getJSON("/status"), getJSON("/next")]);
+      if (plan !== model.plan) { model.plan = plan; model.planTag = (model.etag["/plan"] || {}).tag || String(Date.now()); }
+      planStale = false;
+      model.status = status;
+      model.next = next;
       const t0 = performance.now();
       let drawn = 0; /* script time spent drawing, fetches excluded */
       document.getElementById("plan-title").textContent = model.plan.title || model.plan.id;
@@ -555,16 +595,21 @@ async function refresh() {
       fillPromoteForm();
       drawn += performance.now() - t0;
       if (!document.body.dataset.board) document.body.dataset.board = String(performance.now());
-      model.report = await getJSON("/report?format=json");
-      const t1 = performance.now();
-      renderTimeline();
+      const view = currentView();
+      if (tv || reportViews.includes(view)) {
+        model.report = await getJSON("/report?format=json");
+        const t1 = performance.now();
+        renderTimeline();
+        if (!tv) { renderGates(); renderChecklist(); renderBlockers(); renderIncidents(); renderRejections(); }
+        drawn += performance.now() - t1;
+      } else {
+        model.report = null; /* stale: fetched again when a view needs it */
+      }
       if (!tv) {
-        renderGates(); renderChecklist(); renderBlockers(); renderIncidents(); renderRejections();
-        if (currentView() === "log") await renderLog();
+        if (view === "log") await renderLog();
         const w = document.getElementById("why");
         if (!w.hidden) openWhy(w.dataset.project, w.dataset.env);
       }
-      drawn += performance.now() - t1;
       document.body.dataset.drawMs = drawn.toFixed(1);
       document.body.dataset.loaded = String(Date.now());
     } catch (err) {
@@ -586,6 +631,7 @@ function live() {
   let timer = null, pause = 500;
   const changed = (ev) => {
     if (ev && ev.lastEventId) model.lastSeq = Number(ev.lastEventId);
+    try { if (ev && ev.data && JSON.parse(ev.data).action === "plan.loaded") planStale = true; } catch (e) { planStale = true; }
     document.body.dataset.seq = String(model.lastSeq);
     clearTimeout(timer);
     timer = setTimeout(refresh, 50);
@@ -617,6 +663,7 @@ function showView() {
     s.hidden = tv ? !["view-board", "view-timeline"].includes(s.id) : s.id !== "view-" + v;
   for (const a of document.querySelectorAll(".tabs a")) a.setAttribute("aria-current", a.dataset.view === v ? "page" : "false");
   if (v === "log" && model.plan) renderLog().catch((e) => { document.getElementById("chain").textContent = e.message; });
+  if (reportViews.includes(v) && model.plan && !model.report) refresh();
 }
 
 document.addEventListener("DOMContentLoaded", () => {
