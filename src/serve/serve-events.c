@@ -20,7 +20,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
-#include <microhttpd.h>
+#include "serve/mhd.h"
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -13,7 +13,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
-#include <microhttpd.h>
+#include "serve/mhd.h"
 #include <netdb.h>
 #include <openssl/evp.h>
 #include <signal.h>
@@ -586,6 +586,11 @@ int serve_run(const struct serve_opts *o, struct plan *plan, struct store *store
 	int rc = -1;
 
 	memset(&s, 0, sizeof(s));
+	if (serve_mhd_load(e) < 0) {
+		store_close(store);
+		plan_free(plan);
+		return -1;
+	}
 	s.o = o;
 	s.plan = plan;
 	s.store = store;

@@ -15,6 +15,14 @@ cp "$FIXTURES/state-small.yaml" tollgate.yaml
 run serve --listen nowhere
 expect_rc 2
 expect_err_line "tollgate: error: --listen 'nowhere' is not ADDR:PORT (an IP address and a port, such as 127.0.0.1:8086 or [::1]:8086)"
+# libmicrohttpd is loaded when serve starts (no other command pays for it):
+# missing, serve says what to install
+TOLLGATE_LIBMHD=libnothing.so.1 run serve --listen 127.0.0.1:0
+expect_rc 1
+expect_err_has "tollgate: error: cannot load libmicrohttpd for serve: libnothing.so.1"
+expect_err_has "install libmicrohttpd12"
+checks=$((checks + 1))
+! ldd "$TOLLGATE_BIN" | grep -q microhttpd || fail "tollgate links libmicrohttpd: every command loads it"
 run serve --tls-cert x.pem
 expect_rc 2
 expect_err_line "tollgate: error: --tls-cert and --tls-key go together: give both"
