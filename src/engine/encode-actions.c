@@ -6,6 +6,7 @@
  */
 #include "engine/actions.h"
 #include "engine/encode.h"
+#include "store/store.h"
 #include "plan/plan.h"
 
 json_t *encode_recorded(const char *env, const struct action_versions *l, int already)
@@ -90,6 +91,16 @@ json_t *encode_incident_opened(int64_t id, int level, const char *env, const cha
 	json_object_set_new(o, "env", encode_string(env));
 	json_object_set_new(o, "project", project ? encode_string(project) : json_null());
 	json_object_set_new(o, "text", encode_string(text));
+	return o;
+}
+
+json_t *encode_incident(const struct store_incident *in)
+{
+	json_t *o = encode_incident_opened(in->id, in->level, in->env, in->project, in->text);
+	json_object_set_new(o, "opened_by", in->opened_by ? encode_string(in->opened_by) : json_null());
+	json_object_set_new(o, "opened_at", encode_time(in->opened_at));
+	json_object_set_new(o, "resolved_at", in->resolved_at ? encode_time(in->resolved_at) : json_null());
+	json_object_set_new(o, "resolved_by", in->resolved_by ? encode_string(in->resolved_by) : json_null());
 	return o;
 }
 

@@ -94,6 +94,11 @@ json_t *encode_blocker_update(const char *blocker, int progress, bool resolved, 
 /* incident open: {"id", "level", "env", "project" (null when none), "text"} */
 json_t *encode_incident_opened(int64_t id, int level, const char *env, const char *project,
 			       const char *text);
+/* one incident, open or resolved (GET /api/v1/incidents/{id}): the fields of
+ * encode_incident_opened and "opened_by", "opened_at", "resolved_at",
+ * "resolved_by" (null while open) */
+struct store_incident;
+json_t *encode_incident(const struct store_incident *in);
 /* incident resolve: {"id", "resolved": true, "changed", "already"} */
 json_t *encode_incident_resolved(int64_t id, int already);
 /* reject / allow: {"project", "version", "env" (null: every environment),

@@ -277,6 +277,38 @@ out:
 }
 
 /* POST /api/v1/incidents/{id}/resolve: `tollgate incident resolve ID` */
+/* the id in a path: a number, or 0 */
+static long long incident_id(const char *ids)
+{
+	if (strspn(ids, "0123456789") == strlen(ids) && strlen(ids) <= 15)
+		return strtoll(ids, NULL, 10);
+	return 0;
+}
+
+/* GET /api/v1/incidents/{id}: one incident, open or resolved (where POST
+ * /api/v1/incidents points) */
+int serve_api_incident(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		       struct err *e)
+{
+	long long id = incident_id(rq->params[0]);
+	struct store_incidents l;
+	int rc;
+
+	if (id < 1 || store_incident_by_id(s->store, id, &l, e) < 0) {
+		if (id < 1)
+			return err_setr(e, ERR_USAGE, REASON_NOT_FOUND,
+					"no incident '%.40s': incident ids are numbers", rq->params[0]);
+		return -1;
+	}
+	if (!l.n) {
+		store_incidents_release(&l);
+		return err_setr(e, ERR_USAGE, REASON_NOT_FOUND, "no incident %lld", id);
+	}
+	rc = serve_reply_json(s, r, encode_incident(&l.v[0]), true, e);
+	store_incidents_release(&l);
+	return rc;
+}
+
 int serve_api_incident_resolve(struct serve *s, const struct serve_request *rq,
 			       struct serve_reply *r, struct err *e)
 {
@@ -290,8 +322,7 @@ int serve_api_incident_resolve(struct serve *s, const struct serve_request *rq,
 	if (!body)
 		return -1;
 	json_decref(body);
-	if (strspn(ids, "0123456789") == strlen(ids) && strlen(ids) <= 15)
-		id = strtoll(ids, NULL, 10);
+	id = incident_id(ids);
 	if (id < 1)
 		return err_setr(e, ERR_USAGE, REASON_NOT_FOUND,
 				"no incident '%.40s': incident ids are numbers; GET /api/v1/status "

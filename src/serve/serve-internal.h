@@ -186,6 +186,8 @@ int serve_api_blocker(struct serve *s, const struct serve_request *rq, struct se
 		      struct err *e);
 int serve_api_incident_open(struct serve *s, const struct serve_request *rq,
 			    struct serve_reply *r, struct err *e);
+int serve_api_incident(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		       struct err *e);
 int serve_api_incident_resolve(struct serve *s, const struct serve_request *rq,
 			       struct serve_reply *r, struct err *e);
 int serve_api_reject(struct serve *s, const struct serve_request *rq, struct serve_reply *r,

@@ -42,6 +42,7 @@ static const struct route routes[] = {
 	{ "DELETE", "/api/v1/checks/{item}", serve_api_uncheck },
 	{ "POST", "/api/v1/blockers/{id}", serve_api_blocker },
 	{ "POST", "/api/v1/incidents", serve_api_incident_open },
+	{ "GET", "/api/v1/incidents/{id}", serve_api_incident },
 	{ "POST", "/api/v1/incidents/{id}/resolve", serve_api_incident_resolve },
 	{ "POST", "/api/v1/rejections", serve_api_reject },
 	{ "DELETE", "/api/v1/rejections/{project}/{version}", serve_api_allow },

@@ -233,6 +233,7 @@ extern const char sql_incident_next[];
 extern const char sql_incident_get[];
 extern const char sql_incident_all[];
 extern const char sql_incident_open[];
+extern const char sql_incident_one[];
 extern const char sql_lease_get[];
 extern const char sql_lease_put[];
 extern const char sql_lease_renew[];

@@ -416,6 +416,8 @@ static const char sql_incident_resolve[] =
 static const char sql_incident_row[] =
 	"INSERT INTO incident (plan, " INCIDENT_COLS ") VALUES (:plan, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 const char sql_incident_all[] = "SELECT " INCIDENT_COLS " FROM incident WHERE plan = :plan ORDER BY id";
+const char sql_incident_one[] =
+	"SELECT " INCIDENT_COLS " FROM incident WHERE plan = :plan AND id = ?";
 const char sql_incident_open[] =
 	"SELECT " INCIDENT_COLS " FROM incident"
 	" WHERE plan = :plan AND resolved_at = 0 AND level >= ? ORDER BY id";

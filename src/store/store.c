@@ -1059,6 +1059,19 @@ int store_open_incidents(struct store *s, int min_level, struct store_incidents 
 	return 0;
 }
 
+int store_incident_by_id(struct store *s, int64_t id, struct store_incidents *out, struct err *e)
+{
+	struct store_val p = sv_int(id);
+	struct incidents_ctx c = { out, 0 };
+	memset(out, 0, sizeof(*out));
+	arena_init(&out->arena);
+	if (store_q(s, sql_incident_one, &p, 1, incident_row, &c, e) < 0) {
+		store_incidents_release(out);
+		return -1;
+	}
+	return 0;
+}
+
 void store_incidents_release(struct store_incidents *l)
 {
 	free(l->v);

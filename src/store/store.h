@@ -359,6 +359,9 @@ struct store_incidents {
 int store_open_incidents(struct store *s, int min_level, struct store_incidents *out,
 			 struct err *e);
 void store_incidents_release(struct store_incidents *l);
+/* Incident id, open or resolved: out->n is 1 (out->v[0]) or 0 when there
+ * is none. out is initialised here; release it. */
+int store_incident_by_id(struct store *s, int64_t id, struct store_incidents *out, struct err *e);
 
 /* ---- ids the state names: renames in the plan (issue 9 item 4) ---------- */
 

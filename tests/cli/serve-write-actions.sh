@@ -228,6 +228,13 @@ st, h, j, raw = sc.send("POST", "/api/v1/incidents/2/resolve", token=os.environ[
 want = json.load(open(os.environ["CLI"]))
 sc.check(st == 200 and dict(j, id=1) == want and j["changed"] is True, "resolve 2: %d %s vs %s" % (st, raw, want))
 sc.valid("/api/v1/incidents/{id}/resolve", st, raw, method="post")
+# where Location pointed: the incident, now resolved
+st, h, j, raw = sc.send("GET", "/api/v1/incidents/2")
+sc.check(st == 200 and j["id"] == 2 and j["level"] == 2 and j["project"] == "api" and j["opened_by"] == "dana" and j["resolved_by"] == "dana" and j["resolved_at"], "GET incident 2: %d %s" % (st, raw))
+sc.valid("/api/v1/incidents/{id}", st, raw)
+for bad in ("99", "x1"):
+    st, h, j, raw = sc.send("GET", "/api/v1/incidents/" + bad)
+    sc.check(st == 404, "GET incident %s: %d" % (bad, st))
 '
 cli incident resolve 1 --as dana
 api_same post /api/v1/incidents/{id}/resolve /api/v1/incidents/1/resolve - DANA # resolved already

@@ -231,24 +231,28 @@ function renderBoard() {
 
 /* ---- the why panel ----------------------------------------------------------- */
 
+let whySeq = 0; /* the latest why asked for: an older answer arriving later is dropped */
 async function openWhy(project, env) {
   const panel = document.getElementById("why");
-  const body = clear(document.getElementById("why-body"));
+  const seq = ++whySeq;
   document.getElementById("why-title").textContent = `Why: ${project} → ${env}`;
   panel.hidden = false;
   panel.dataset.project = project;
   panel.dataset.env = env;
+  const parts = [];
   try {
     const w = await getJSON(`/why/${encodeURIComponent(project)}/${encodeURIComponent(env)}`);
-    body.append(el("p", { class: w.ready ? "ready" : "not-ready", text: w.ready ? `ready: ${w.version || ""}` : "not ready" }));
-    body.append(el("ul", { class: "rules" }, w.rules.map((r) =>
+    parts.push(el("p", { class: w.ready ? "ready" : "not-ready", text: w.ready ? `ready: ${w.version || ""}` : "not ready" }));
+    parts.push(el("ul", { class: "rules" }, w.rules.map((r) =>
       el("li", { class: r.ok ? "ok" : "not-ok", "data-rule": r.rule },
         el("span", { class: "verdict", text: r.ok ? "ok" : "not ok" }), " ", el("strong", { text: r.rule }), ": ", r.detail))));
     if (w.fixes && w.fixes.length)
-      body.append(el("h3", { text: "What would fix it" }), el("ul", { class: "fixes" }, w.fixes.map((f) => fixLine(w, f))));
+      parts.push(el("h3", { text: "What would fix it" }), el("ul", { class: "fixes" }, w.fixes.map((f) => fixLine(w, f))));
   } catch (err) {
-    body.append(el("p", { class: "error", text: err.message }));
+    parts.push(el("p", { class: "error", text: err.message }));
   }
+  if (seq !== whySeq) return;
+  clear(document.getElementById("why-body")).append(...parts);
   panel.focus();
 }
 
@@ -410,6 +414,7 @@ function drawLog() {
 /* ---- promote and the run view -------------------------------------------------------- */
 
 let promoteFormFilled = false, runTimer = null, runId = null;
+const openTails = new Set(); /* "project/step" whose log tail is shown: followed while the run goes */
 
 function fillPromoteForm() {
   if (promoteFormFilled || !model.plan) return;
@@ -471,12 +476,17 @@ async function watchRun() {
         const end = st.ended ? Date.parse(st.ended) : Date.now();
         const secs = Math.max(0, (end - Date.parse(st.started)) / 1000);
         const tail = el("pre", { class: "log-tail" });
+        const key = st.project + "/" + st.step;
+        const load = async () => {
+          const r = await fetch(st.log + "?tail=4096", { credentials: "same-origin" });
+          tail.textContent = r.ok ? await r.text() : `(${r.status})`;
+        };
+        if (openTails.has(key)) load();
         return el("tr", { "data-project": st.project, "data-step": st.step, "data-state": st.state },
           el("td", { text: st.project }), el("td", { text: st.step }), el("td", { class: "st-" + st.state, text: st.state }),
           el("td", { text: secs.toFixed(1) + " s" }), el("td", { text: st.outcome || "" }),
-          el("td", {}, el("button", { type: "button", onclick: async () => {
-            const r = await fetch(st.log + "?tail=4096", { credentials: "same-origin" });
-            tail.textContent = r.ok ? await r.text() : `(${r.status})`;
+          el("td", {}, el("button", { type: "button", "aria-expanded": String(openTails.has(key)), onclick: () => {
+            if (openTails.has(key)) { openTails.delete(key); tail.textContent = ""; } else { openTails.add(key); load(); }
           } }, "tail"), tail));
       }))));
   if (run.report) {
