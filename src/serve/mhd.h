@@ -27,7 +27,8 @@
 	X(MHD_is_feature_supported)                                             \
 	X(MHD_get_daemon_info)                                                  \
 	X(MHD_create_response_from_callback)                                    \
-	X(MHD_create_response_from_buffer)
+	X(MHD_create_response_from_buffer)                                      \
+	X(MHD_create_response_from_buffer_with_free_callback_cls)
 
 #define SERVE_MHD_DECLARE(f) extern __typeof__(f) *serve_mhd_##f;
 SERVE_MHD_FUNCS(SERVE_MHD_DECLARE)
@@ -52,6 +53,8 @@ int serve_mhd_load(struct err *e);
 #define MHD_get_daemon_info (*serve_mhd_MHD_get_daemon_info)
 #define MHD_create_response_from_callback (*serve_mhd_MHD_create_response_from_callback)
 #define MHD_create_response_from_buffer (*serve_mhd_MHD_create_response_from_buffer)
+#define MHD_create_response_from_buffer_with_free_callback_cls \
+	(*serve_mhd_MHD_create_response_from_buffer_with_free_callback_cls)
 #endif
 
 #endif

@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "engine/actions.h"
@@ -77,9 +78,32 @@ void serve_cache_clear(struct serve *s)
 void serve_cache_release(struct serve *s)
 {
 	for (size_t i = 0; i < SERVE_CACHE_SLOTS; i++)
-		strbuf_release(&s->cache[i].body);
+		serve_blob_unref(s->cache[i].blob), s->cache[i].blob = NULL;
 	why_base_free(s->why_base);
 	s->why_base = NULL;
+}
+
+struct serve_blob *serve_blob_new(const char *data, size_t len)
+{
+	struct serve_blob *b = xmalloc(sizeof(*b) + len + 1);
+	atomic_init(&b->refs, 1);
+	b->len = len;
+	if (len)
+		memcpy(b->data, data, len);
+	b->data[len] = '\0';
+	return b;
+}
+
+struct serve_blob *serve_blob_ref(struct serve_blob *b)
+{
+	atomic_fetch_add(&b->refs, 1);
+	return b;
+}
+
+void serve_blob_unref(struct serve_blob *b)
+{
+	if (b && atomic_fetch_sub(&b->refs, 1) == 1)
+		free(b);
 }
 
 /* Answer from the cache, or build and keep the answer. */
@@ -105,7 +129,7 @@ static int cached(struct serve *s, const struct serve_request *rq, struct serve_
 		r->status = slot->status;
 		r->content_type = slot->content_type;
 		strbuf_reset(&r->body);
-		strbuf_add(&r->body, slot->body.buf, slot->body.len);
+		r->blob = serve_blob_ref(slot->blob);
 		memcpy(r->etag, etag, sizeof(etag));
 		return 0;
 	}
@@ -118,8 +142,11 @@ static int cached(struct serve *s, const struct serve_request *rq, struct serve_
 	memcpy(slot->etag, etag, sizeof(etag));
 	slot->status = r->status;
 	slot->content_type = r->content_type;
-	strbuf_reset(&slot->body);
-	strbuf_add(&slot->body, r->body.buf, r->body.len);
+	serve_blob_unref(slot->blob);
+	slot->blob = serve_blob_new(r->body.buf, r->body.len);
+	/* this answer too is sent from the one copy */
+	r->blob = serve_blob_ref(slot->blob);
+	strbuf_release(&r->body);
 	return 0;
 }
 

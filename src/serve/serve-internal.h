@@ -28,11 +28,23 @@
 #define SERVE_SESSION_COOKIE "tg_session"
 #define SERVE_CSRF_HEADER "X-CSRF-Token"
 
+/* An answer kept in the cache and sent by reference: every connection
+ * sending it holds a reference (libmicrohttpd drops it when done), so 64
+ * clients of a 6 MB status share one copy. */
+struct serve_blob {
+	_Atomic int refs;
+	size_t len;
+	char data[];
+};
+struct serve_blob *serve_blob_new(const char *data, size_t len);
+struct serve_blob *serve_blob_ref(struct serve_blob *b);
+void serve_blob_unref(struct serve_blob *b); /* NULL is fine */
+
 struct serve_cache_slot {
 	char etag[70]; /* quoted; "" for an empty slot */
 	int status;
 	const char *content_type;
-	struct strbuf body;
+	struct serve_blob *blob;
 };
 
 struct serve_counter {
@@ -97,6 +109,8 @@ struct serve_reply {
 	bool unauthorized;   /* 401: add WWW-Authenticate */
 	struct serve_stream *stream; /* answer with this event stream, not body */
 	bool uncached;       /* depends on more than the cache's key: not kept, no ETag */
+	struct serve_blob *blob; /* the body when it is a cached answer (a reference
+	                          * the reply owns; body is empty then) */
 	int64_t retry_after; /* 429/503: seconds for Retry-After; 0 none */
 	const char *location; /* 201/202: Location; NULL none (static, owned by s, or location_buf) */
 	char location_buf[80];

@@ -280,16 +280,33 @@ static const char *get_header(void *conn, const char *name)
 	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
 }
 
+/* libmicrohttpd is done sending a cached answer */
+static void blob_done(void *cls)
+{
+	serve_blob_unref(cls);
+}
+
 static enum MHD_Result send_reply(struct serve *s, struct MHD_Connection *c,
-				  const struct serve_reply *r)
+				  struct serve_reply *r)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
 	if (r->stream)
 		return serve_events_queue(c, r->stream);
-	resp = MHD_create_response_from_buffer(r->body.len, r->body.buf ? r->body.buf : (char *)"",
-					       MHD_RESPMEM_MUST_COPY);
+	if (r->blob) {
+		/* the cached copy itself; libmicrohttpd drops the reference */
+		struct serve_blob *b = r->blob;
+		r->blob = NULL;
+		resp = MHD_create_response_from_buffer_with_free_callback_cls(
+			b->len, b->data, blob_done, b);
+		if (!resp)
+			serve_blob_unref(b);
+	} else {
+		resp = MHD_create_response_from_buffer(r->body.len,
+						       r->body.buf ? r->body.buf : (char *)"",
+						       MHD_RESPMEM_MUST_COPY);
+	}
 	if (!resp)
 		return MHD_NO;
 	if (r->content_type && r->status != 304)
@@ -340,6 +357,7 @@ static enum MHD_Result reply_too_large(struct serve *s, struct MHD_Connection *c
 	cr->replied = true;
 	ret = send_reply(s, c, &r);
 	strbuf_release(&r.body);
+	serve_blob_unref(r.blob);
 	return ret;
 }
 
@@ -528,6 +546,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	free(token);
 	ret = send_reply(s, c, &r);
 	strbuf_release(&r.body);
+	serve_blob_unref(r.blob);
 	return ret;
 }
 

@@ -181,7 +181,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r.status == 201 && (!r.location || strncmp(r.location, "/api/v1/", 8)))
 		__builtin_trap();
 	if (r.status != 304 && r.content_type && !strcmp(r.content_type, "application/json")) {
-		j = json_loadb(r.body.buf ? r.body.buf : "", r.body.len, 0, NULL);
+		j = r.blob ? json_loadb(r.blob->data, r.blob->len, 0, NULL)
+			   : json_loadb(r.body.buf ? r.body.buf : "", r.body.len, 0, NULL);
 		if (!j)
 			__builtin_trap();
 		if (r.status >= 400) {
@@ -194,6 +195,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 out:
 	strbuf_release(&r.body);
+	serve_blob_unref(r.blob);
 	free(text);
 	return 0;
 }

@@ -296,12 +296,18 @@ function fixLine(w, f) {
 function renderGates() {
   const root = clear(document.getElementById("gates"));
   for (const g of model.report.gates) {
+    const versions = (a) => a.versions && Object.keys(a.versions).length
+      ? ` for ${Object.entries(a.versions).map(([p, v]) => p + " " + v).join(", ")}` : "";
     root.append(el("article", { class: "gate", "data-gate": g.id },
       el("h3", {}, g.id, " ", el("span", { class: `badge g-${g.status}`, text: g.status })),
       g.title ? el("p", { text: g.title }) : null,
+      el("p", { class: "gate-before", text: `before ${g.before.env}` + (g.before.waves.length ? ` for ${g.before.waves.join(", ")}` : " for every wave") +
+        (g.scope === "plan" ? "; approves the plan as a whole" : "; approvals bind to each project's candidate version") }),
+      (g.candidates || []).length ? el("p", { class: "candidates" }, "candidates: ",
+        g.candidates.map((c, i) => el("span", { class: `cand g-${c.status.replace(" ", "-")}`, text: `${i ? ", " : ""}${c.project} ${c.version} (${c.status})` }))) : null,
       el("ul", {}, g.approvers.map((a) => el("li", { "data-role": a.role },
         el("strong", { text: a.role }), ` (${a.holders.join(", ") || "nobody holds it"}): `,
-        a.approved ? `approved by ${a.by} at ${when(a.at)}` + (a.until ? `, until ${when(a.until)}` : "") : "not approved",
+        a.approved ? `approved by ${a.by} at ${when(a.at)}${versions(a)}` + (a.until ? `, until ${when(a.until)}` : "") : "not approved",
         " ",
         !tv && holds(a.role) && !a.approved
           ? el("button", { type: "button", class: "approve", onclick: () => act("POST", "/approvals", { gate: g.id, role: a.role }) }, `Approve as ${a.role}`) : null,
