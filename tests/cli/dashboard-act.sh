@@ -93,6 +93,8 @@ try:
     sign_in(d, os.environ["TOM"], "tom")
     d.get(url + "/#board")
     browser.wait(d, "document.querySelector('td.cell[data-project=api][data-env=sit] button')", what="the board")
+    # (the panel's last answer, sam's, is cleared first: wait for tom's)
+    d.execute_script("document.getElementById('why-body').textContent = ''")
     d.execute_script("document.querySelector('td.cell[data-project=api][data-env=sit] button').click()")
     fixes = browser.wait(d, """document.querySelector('#why ul.fixes') && [...document.querySelectorAll('#why ul.fixes li')].map(li =>
         li.dataset.action + ':' + [...li.querySelectorAll('button')].map(b => b.textContent).join('|'))""", what="the why panel's fixes")

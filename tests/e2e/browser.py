@@ -30,7 +30,7 @@ def stop(d):
         pass
 
 
-def wait(d, expr, timeout=10.0, what=None):
+def wait(d, expr, timeout=30.0, what=None):
     """Poll a JavaScript expression until it is truthy; its value, or raise."""
     end = time.time() + timeout
     last = None

@@ -94,6 +94,8 @@ function showMe() {
   const w = document.getElementById("whoami");
   w.hidden = !me;
   w.textContent = me ? `${me.name || me.person} (${me.roles.join(", ")})` : "";
+  /* the buttons depend on who is signed in: draw those views again now */
+  if (model.report && !tv) { renderGates(); renderChecklist(); renderBlockers(); renderIncidents(); renderRejections(); }
   document.body.dataset.person = me ? me.person : "";
 }
 
