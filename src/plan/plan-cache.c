@@ -242,6 +242,8 @@ static void walk_plan(struct walk *w, struct plan *p)
 	struct plan_trigger *triggers;
 	struct plan_milestone *milestones;
 	struct plan_notify *notify;
+	struct plan_channel *channels;
+	struct plan_schedule *schedules;
 	struct plan_resource *resources;
 	struct plan_escalation *escalation;
 	struct plan_step *steps;
@@ -364,8 +366,26 @@ static void walk_plan(struct walk *w, struct plan *p)
 	}
 	notify = ARR(w, p->notify, p->nnotify);
 	for (size_t i = 0; notify && i < p->nnotify; i++) {
-		STR(w, notify[i].webhook_env);
+		STR(w, notify[i].channel_id);
 		walk_strv(w, &notify[i].events, notify[i].nevents);
+		walk_refs(w, &notify[i].envs);
+		walk_refs(w, &notify[i].waves);
+	}
+	channels = ARR(w, p->channels, p->nchannels);
+	for (size_t i = 0; channels && i < p->nchannels; i++) {
+		STR(w, channels[i].id);
+		STR(w, channels[i].url_env);
+		STR(w, channels[i].secret_env);
+		STR(w, channels[i].smtp_env);
+		STR(w, channels[i].from);
+		walk_strv(w, &channels[i].to, channels[i].nto);
+	}
+	schedules = ARR(w, p->schedules, p->nschedules);
+	for (size_t i = 0; schedules && i < p->nschedules; i++) {
+		STR(w, schedules[i].id);
+		STR(w, schedules[i].channel_id);
+		STR(w, schedules[i].digest);
+		STR(w, schedules[i].tz);
 	}
 	resources = ARR(w, p->resources, p->nresources);
 	for (size_t i = 0; resources && i < p->nresources; i++) {
@@ -602,8 +622,22 @@ static bool model_ok(const struct plan *p)
 		if (!date_ok(p->changes[i].date))
 			return false;
 	for (size_t i = 0; i < p->nnotify; i++)
-		if (!strv_ok(p->notify[i].events, p->notify[i].nevents))
+		if (!strv_ok(p->notify[i].events, p->notify[i].nevents) ||
+		    !in_range(p->notify[i].channel, 0, p->nchannels) || !p->notify[i].channel_id ||
+		    !refs_ok(&p->notify[i].envs, p->nenvs) || !refs_ok(&p->notify[i].waves, p->nwaves) ||
+		    p->notify[i].min_level < 0 || p->notify[i].min_level > 3)
 			return false;
+	for (size_t i = 0; i < p->nchannels; i++)
+		if (!p->channels[i].id || (unsigned)p->channels[i].kind > CHANNEL_EMAIL ||
+		    !strv_ok(p->channels[i].to, p->channels[i].nto))
+			return false;
+	for (size_t i = 0; i < p->nschedules; i++)
+		if (!p->schedules[i].id || !in_range(p->schedules[i].channel, 0, p->nchannels) ||
+		    p->schedules[i].at < 0 || p->schedules[i].at >= 24 * 60 ||
+		    p->schedules[i].days > 0x7f)
+			return false;
+	if (p->notify_policy.max_attempts < 1 || p->notify_policy.max_backoff < 1)
+		return false;
 	for (size_t i = 0; i < p->nescalation; i++)
 		if (p->escalation[i].level < 0 || p->escalation[i].level > 3)
 			return false;
@@ -678,7 +712,7 @@ static uint32_t layout_of(void)
 		sizeof(struct plan_comm), sizeof(struct plan_activity_group), sizeof(struct plan_change),
 		sizeof(struct plan_next_steps), sizeof(struct plan_maps), sizeof(struct plan_refs),
 		sizeof(struct strmap), sizeof(struct plan_target), sizeof(struct plan_freeze),
-		sizeof(struct plan_moved),
+		sizeof(struct plan_moved), sizeof(struct plan_channel), sizeof(struct plan_schedule),
 	};
 	uint32_t h = 2166136261u;
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {

@@ -96,6 +96,29 @@ void plan_ld_warnl(struct loader *ld, struct plan_loc at, const char *fmt, ...)
 
 /* Map the tree onto ld->p (plan-load.c). */
 void plan_map_tree(struct loader *ld);
+/* plan-load.c's getters, for its sibling files: each reports a bad value
+ * where it was written and returns false (or leaves the output empty). */
+const struct ynode *plan_ld_field(const struct ynode *map, const char *key);
+void plan_ld_check_keys(struct loader *ld, const struct ynode *map, const char *const *keys,
+			const char *where);
+bool plan_ld_string(struct loader *ld, const struct ynode *n, const char *key, const char **out);
+bool plan_ld_id(struct loader *ld, const struct ynode *n, const char *key, const char **out);
+bool plan_ld_int(struct loader *ld, const struct ynode *n, const char *key, long lo, long hi,
+		 int *out);
+bool plan_ld_duration(struct loader *ld, const struct ynode *n, const char *key, int64_t *out);
+void plan_ld_strlist(struct loader *ld, const struct ynode *n, const char *key,
+		     const char ***out, size_t *nout, struct plan_loc **locs);
+void plan_ld_refs(struct loader *ld, const struct ynode *n, const char *key, struct plan_refs *r);
+void plan_ld_env_refs(struct loader *ld, const struct ynode *n, const char *key,
+		      const char *whose, struct plan_refs *r);
+const struct ynode *plan_ld_top_list(struct loader *ld, const char *key, size_t *n);
+const struct ynode *plan_ld_entry_map(struct loader *ld, const struct ynode *n, const char *list);
+void plan_ld_required(struct loader *ld, const struct ynode *m, const char *key,
+		      const char *where);
+const char *plan_ld_suggest_key(const char *word, const char *const *keys);
+/* channels, notify, notify_policy, schedules (plan-notify.c); after waves. */
+void plan_load_notify(struct loader *ld);
+
 /* Resolve references, check cross-object rules, warnings, topo (plan-validate.c). */
 void plan_validate(struct loader *ld);
 

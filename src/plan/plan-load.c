@@ -1105,60 +1105,6 @@ static void load_milestones(struct loader *ld)
 	}
 }
 
-static const char *const notify_events[] = { "promotion.started", "promotion.healthy",
-					     "promotion.failed",  "rollback",
-					     "incident",          "gate.approved",
-					     NULL };
-
-static void load_notify(struct loader *ld)
-{
-	struct plan *p = ld->p;
-	size_t n;
-	const struct ynode *l = top_list(ld, "notify", &n);
-
-	p->notify = arena_alloc(ld->a, (n ? n : 1) * sizeof(*p->notify));
-	for (size_t i = 0; i < n; i++) {
-		struct plan_notify *no = &p->notify[p->nnotify];
-		const struct ynode *m = entry_map(ld, l->u.kids[i], "notify"), *f;
-		struct plan_loc *locs;
-		char where[64];
-		if (!m)
-			continue;
-		entry_name(where, sizeof(where), "notify", "notify", NULL, i);
-		check_keys(ld, m, KEYS("webhook_env", "events"), where);
-		required(ld, m, "webhook_env", where);
-		no->loc = ynode_loc(m);
-		f = field(m, "webhook_env");
-		if (get_string(ld, f, "webhook_env", &no->webhook_env)) {
-			bool ok = *no->webhook_env && !isdigit((unsigned char)no->webhook_env[0]);
-			for (const char *c = no->webhook_env; *c; c++)
-				ok = ok && (isalnum((unsigned char)*c) || *c == '_');
-			if (!ok)
-				plan_ld_error(ld, f,
-					      "'webhook_env' must name an environment variable, e.g. TOLLGATE_SLACK_WEBHOOK, not '%.80s'",
-					      no->webhook_env);
-		}
-		get_strlist(ld, field(m, "events"), "events", &no->events, &no->nevents, &locs);
-		for (size_t j = 0; j < no->nevents; j++) {
-			bool known = false;
-			for (size_t k = 0; notify_events[k] && !known; k++)
-				known = !strcmp(notify_events[k], no->events[j]);
-			if (known)
-				continue;
-			if (util_suggest(no->events[j], notify_events, ARRAY_SIZE(notify_events) - 1))
-				plan_ld_errorl(ld, locs[j], "unknown event '%.80s'; did you mean '%s'?",
-					       no->events[j],
-					       util_suggest(no->events[j], notify_events,
-							    ARRAY_SIZE(notify_events) - 1));
-			else
-				plan_ld_errorl(ld, locs[j],
-					       "unknown event '%.80s'; use promotion.started, promotion.healthy, promotion.failed, rollback, incident or gate.approved",
-					       no->events[j]);
-		}
-		p->nnotify++;
-	}
-}
-
 static void load_tables(struct loader *ld)
 {
 	struct plan *p = ld->p;
@@ -1363,7 +1309,7 @@ void plan_map_tree(struct loader *ld)
 		"version",    "plan",       "environments", "people",
 		"waves",      "projects",   "gates",        "checklist",
 		"blockers",   "risks",      "triggers",     "milestones",
-		"notify",     "resources",  "escalation",   "rollback_procedure",
+		"notify",     "channels",   "schedules",    "notify_policy", "resources",  "escalation",   "rollback_procedure",
 		"communication", "post_promotion", "changelog", "next_steps",
 		"moved",      "secrets",    "identity",   "store_mode", NULL,
 	};
@@ -1410,8 +1356,79 @@ void plan_map_tree(struct loader *ld)
 	load_risks(ld);
 	load_triggers(ld);
 	load_milestones(ld);
-	load_notify(ld);
+	plan_load_notify(ld);
 	load_secrets(ld);
 	load_tables(ld);
 	load_moved(ld);
+}
+
+/* The getters above, for the loader's other files (plan-notify.c). */
+const struct ynode *plan_ld_field(const struct ynode *map, const char *key)
+{
+	return field(map, key);
+}
+
+void plan_ld_check_keys(struct loader *ld, const struct ynode *map, const char *const *keys,
+			const char *where)
+{
+	check_keys(ld, map, keys, where);
+}
+
+bool plan_ld_string(struct loader *ld, const struct ynode *n, const char *key, const char **out)
+{
+	return get_string(ld, n, key, out);
+}
+
+bool plan_ld_id(struct loader *ld, const struct ynode *n, const char *key, const char **out)
+{
+	return get_id(ld, n, key, out);
+}
+
+bool plan_ld_int(struct loader *ld, const struct ynode *n, const char *key, long lo, long hi,
+		 int *out)
+{
+	return get_int(ld, n, key, lo, hi, out);
+}
+
+bool plan_ld_duration(struct loader *ld, const struct ynode *n, const char *key, int64_t *out)
+{
+	return get_duration(ld, n, key, out);
+}
+
+void plan_ld_strlist(struct loader *ld, const struct ynode *n, const char *key,
+		     const char ***out, size_t *nout, struct plan_loc **locs)
+{
+	get_strlist(ld, n, key, out, nout, locs);
+}
+
+void plan_ld_refs(struct loader *ld, const struct ynode *n, const char *key, struct plan_refs *r)
+{
+	get_refs(ld, n, key, r);
+}
+
+void plan_ld_env_refs(struct loader *ld, const struct ynode *n, const char *key,
+		      const char *whose, struct plan_refs *r)
+{
+	env_refs(ld, n, key, whose, r);
+}
+
+const struct ynode *plan_ld_top_list(struct loader *ld, const char *key, size_t *n)
+{
+	return top_list(ld, key, n);
+}
+
+const struct ynode *plan_ld_entry_map(struct loader *ld, const struct ynode *n, const char *list)
+{
+	return entry_map(ld, n, list);
+}
+
+void plan_ld_required(struct loader *ld, const struct ynode *m, const char *key,
+		      const char *where)
+{
+	required(ld, m, key, where);
+}
+
+const char *plan_ld_suggest_key(const char *word, const char *const *keys)
+{
+	return suggest_key(word, keys);
 }

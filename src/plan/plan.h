@@ -201,10 +201,58 @@ struct plan_milestone {
 	struct plan_loc loc;
 };
 
+/* A channel a message goes out by (`channels[]`, docs/notify.md). Secrets
+ * and URLs are never in the plan: only names of environment variables. */
+enum plan_channel_kind { CHANNEL_WEBHOOK, CHANNEL_SLACK, CHANNEL_EMAIL };
+struct plan_channel {
+	const char *id;
+	enum plan_channel_kind kind;
+	const char *url_env;    /* webhook, slack: the URL's variable */
+	const char *secret_env; /* webhook: the HMAC key's variable; NULL unsigned */
+	const char *smtp_env;   /* email: the smtp[s]://user:pass@host URL's variable */
+	const char *from;       /* email */
+	size_t nto;
+	const char **to;        /* email: addresses */
+	struct plan_loc loc;
+};
+/* "webhook", "slack", "email". */
+const char *plan_channel_kind_name(enum plan_channel_kind k);
+
+/* A route (`notify[]`): the audit entries whose action matches one of
+ * events (globs, `*` any run of characters) go to channel, when the
+ * entry's environment is one of envs (n 0: any), its project's wave one of
+ * waves (n 0: any), and, for an incident, its level >= min_level (0: any). */
 struct plan_notify {
-	const char *webhook_env; /* name of the env var holding the URL */
+	const char *channel_id;
+	int channel; /* index in plan.channels, -1 unresolved */
 	size_t nevents;
 	const char **events;
+	struct plan_refs envs, waves;
+	int min_level;
+	struct plan_loc loc;
+};
+
+/* The audit log's action names, NULL-terminated (a route's events must
+ * match one); glob matching as fnmatch(3) without flags. */
+extern const char *const plan_notify_actions[];
+bool plan_notify_glob_match(const char *glob, const char *action);
+
+/* `notify_policy`: how long the outbox keeps trying. */
+struct plan_notify_policy {
+	int max_attempts;    /* then the message is dead; default 10 */
+	int64_t max_backoff; /* seconds, cap of the exponential backoff; default 1h */
+};
+#define PLAN_NOTIFY_MAX_ATTEMPTS_DEFAULT 10
+#define PLAN_NOTIFY_MAX_BACKOFF_DEFAULT 3600
+
+/* A scheduled digest (`schedules[]`); sent by the schedule module. */
+struct plan_schedule {
+	const char *id, *channel_id;
+	int channel;        /* index in plan.channels, -1 unresolved */
+	const char *digest; /* "status" or "standup" */
+	int at;             /* minutes after local midnight */
+	const char *tz;     /* a zone of /usr/share/zoneinfo, e.g. Europe/London */
+	unsigned days;      /* bit 0 = Sunday … bit 6 = Saturday; 0x7f every day */
 	struct plan_loc loc;
 };
 
@@ -307,7 +355,7 @@ struct plan {
 	struct plan_loc store_mode_loc;
 
 	size_t nenvs, npeople, nwaves, nprojects, ngates, nitems, nblockers, nrisks,
-		ntriggers, nmilestones, nnotify, nresources, nescalation, nrollback_steps,
+		ntriggers, nmilestones, nnotify, nchannels, nschedules, nresources, nescalation, nrollback_steps,
 		ncomms, npost, nchanges, nnext;
 	struct plan_env *envs;
 	struct plan_person *people;
@@ -320,6 +368,9 @@ struct plan {
 	struct plan_trigger *triggers;
 	struct plan_milestone *milestones;
 	struct plan_notify *notify;
+	struct plan_channel *channels;
+	struct plan_schedule *schedules;
+	struct plan_notify_policy notify_policy;
 	struct plan_resource *resources;
 	struct plan_escalation *escalation;
 	struct plan_step *rollback_steps;
@@ -406,6 +457,7 @@ int plan_item_index(const struct plan *p, const char *id);
 int plan_blocker_index(const struct plan *p, const char *id);
 int plan_person_index(const struct plan *p, const char *id);
 int plan_trigger_index(const struct plan *p, const char *id);
+int plan_channel_index(const struct plan *p, const char *id); /* plan-notify.c */
 /* The id lookups and "did you mean" by kind (PLAN_KIND_*). */
 int plan_kind_index(const struct plan *p, enum plan_kind k, const char *id);
 const char *plan_kind_suggest(const struct plan *p, enum plan_kind k, const char *id);

@@ -66,7 +66,7 @@ broken bad-level 's/^    level: 1$/    level: 4/' "4 is greater than the maximum
 broken no-threshold '/^    above: 0.05$/d' "/triggers/0: 'above' is a required property"
 broken bad-progress 's/^    progress: 40$/    progress: 140/' "140 is greater than the maximum of 100"
 broken unknown-top 's/^milestones:$/milestone:/' "'milestone' was unexpected"
-broken bad-event 's/events: \[promotion.started,/events: [promotion.begun,/' "'promotion.begun' is not one of"
+broken bad-event 's/events: \[promotion.deploying,/events: [promotion.begun,/' "is not valid under any of the given schemas"
 broken bad-time 's/^  created: 2026-01-07$/  created: 2026-01-07T25:00:00Z/' "'2026-01-07T25:00:00Z' does not match"
 broken no-before '/^    before: {env: prod}  /d' "'before' is a required property"
 

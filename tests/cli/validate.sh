@@ -75,7 +75,7 @@ bad bad-missing-id.yaml \
 bad bad-severity.yaml \
 	"bad-severity.yaml:13:50: error: unknown severity 'hihg'; did you mean 'high'?"
 bad bad-notify-event.yaml \
-	"bad-notify-event.yaml:13:70: error: unknown event 'rolback'; did you mean 'rollback'?"
+	"bad-notify-event.yaml:15:48: error: event 'rolback' matches no action; did you mean 'rollback'?"
 bad bad-alias.yaml \
 	"bad-alias.yaml:8:27: error: YAML aliases ('*a') are not supported; write the value out"
 bad bad-tab-indent.yaml \

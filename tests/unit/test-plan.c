@@ -194,7 +194,8 @@ static void test_defaults_and_types(void)
 			      "  - {id: r2, text: x, severity: low, projects: [a, b]}\n"
 			      "blockers: [{id: b1, text: x, progress: 0, blocks: {env: sit}}]\n"
 			      "milestones: [{date: 2026-01-10, until: 2026-01-12, text: M}]\n"
-			      "notify: [{webhook_env: HOOK, events: incident}]\n"
+			      "channels: [{id: hook, kind: webhook, url_env: HOOK}]\n"
+			      "notify: [{channel: hook, events: incident.*, env: prod, min_level: 2}]\n"
 			      "escalation: [{level: 2, name: Major, action: pause, notify: pm}]\n"
 			      "rollback_procedure: [{step: Notify, text: tell}]\n"
 			      "communication: [{title: Standup, attendees: [a, b], format: x}]\n"
@@ -230,6 +231,10 @@ static void test_defaults_and_types(void)
 	CHECK_INT(p->blockers[0].blocks_waves.n, 0);
 	CHECK(p->milestones[0].until > p->milestones[0].date);
 	CHECK_INT(p->notify[0].nevents, 1);
+	CHECK_INT(p->notify[0].channel, 0);
+	CHECK_INT(p->notify[0].envs.idx[0], 2);
+	CHECK_INT(p->notify[0].min_level, 2);
+	CHECK_INT(p->notify_policy.max_attempts, PLAN_NOTIFY_MAX_ATTEMPTS_DEFAULT);
 	CHECK_STR(p->escalation[0].name, "Major");
 	CHECK_STR(p->rollback_steps[0].title, "Notify");
 	CHECK_INT(p->comms[0].nattendees, 2);
