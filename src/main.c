@@ -14,6 +14,7 @@
 
 #include "cmd/cmd.h"
 #include "engine/identity.h"
+#include "notify/notify.h"
 #include "plan/plan.h"
 #include "store/store.h"
 
@@ -379,6 +380,7 @@ int main(int argc, char **argv)
 			rc = cmd_err(&err);
 			goto out_plan;
 		}
+		notify_install(app.store, app.plan); /* the outbox: docs/notify.md */
 		rc = resolve_identity(&app, e, claim_from_env, &ident);
 		if (rc)
 			goto out_store;

@@ -75,6 +75,7 @@ extern const struct cmd_entry cmd_rollback_entry;
 extern const struct cmd_entry cmd_log_entry;
 extern const struct cmd_entry cmd_forget_entry;
 extern const struct cmd_entry cmd_token_entry;
+extern const struct cmd_entry cmd_notify_entry;
 extern const struct cmd_entry cmd_serve_entry;
 
 const struct cmd_entry *const cmd_table[] = {
@@ -100,6 +101,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_log_entry,
 	&cmd_forget_entry,
 	&cmd_token_entry,
+	&cmd_notify_entry,
 	&cmd_serve_entry,
 	NULL,
 };

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "engine/session.h"
+#include "notify/notify.h"
 #include "plan/plan.h"
 #include "serve/serve-auth.h"
 #include "serve/serve-internal.h"
@@ -241,6 +242,7 @@ static void reload(struct serve *s, struct plan_file *pf, bool forced)
 		plan_free(np);
 		return;
 	}
+	notify_install(ns, np);
 	pthread_mutex_lock(&s->lock);
 	old_plan = s->plan;
 	old_store = s->store;

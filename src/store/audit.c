@@ -279,6 +279,9 @@ int audit_append(struct store *s, struct err *e)
 				err_copy(e, &qe);
 			goto out;
 		}
+		en.hash = hex;
+		if (s->outbox_fn && s->outbox_fn(s->outbox_ctx, s, &en, e) < 0)
+			goto out;
 		if (!s->in_batch && set_head(s, en.seq, hex, e) < 0)
 			goto out;
 	}

@@ -1038,5 +1038,6 @@ const struct store_backend store_backend_pg = {
 	.max_params = 65535,
 	.users = true,
 	.sql_notify = "SELECT pg_notify('" PG_CHANNEL "', :plan)",
+	.skip_locked = true,
 	.watch = pg_watch,
 };

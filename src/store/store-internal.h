@@ -108,6 +108,9 @@ struct store_backend {
 	int (*watch)(void *conn, int timeout_ms, struct err *e);
 	/* The database has users of its own (sql_session_user works). */
 	bool users;
+	/* Rows about to be claimed are selected FOR UPDATE SKIP LOCKED
+	 * (PostgreSQL): a concurrent claimer passes over them. */
+	bool skip_locked;
 };
 
 extern const struct store_backend store_backend_sqlite;
@@ -144,6 +147,8 @@ struct store {
 	char *bulk_sql; /* multi-row audit insert, built once (stable address) */
 	struct audit_hasher *hasher; /* audit.c's digest context, made on the
 				      * first append */
+	store_outbox_fn outbox_fn; /* store_set_outbox_hook */
+	void *outbox_ctx;
 };
 
 /* Is a transaction open that a read or a coordination write joins? */
@@ -247,6 +252,9 @@ extern const char sql_step_list[];
 extern const char sql_step_of_run[];
 extern const char sql_session_user[]; /* backends with users only */
 extern const char sql_token_add[];
+extern const char sql_outbox_add[], sql_outbox_due[], sql_outbox_due_skip_locked[], sql_outbox_claim[], sql_outbox_get[],
+	sql_outbox_sent[], sql_outbox_failed[], sql_outbox_all[], sql_outbox_dead[],
+	sql_outbox_retry[];
 extern const char sql_token_get[];
 extern const char sql_token_all[];
 extern const char sql_token_revoke[];

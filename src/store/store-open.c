@@ -578,6 +578,8 @@ int store_open_writer(const struct store *r, struct store **out, struct err *e)
 	s->opts = r->opts;
 	s->opts.plan_id = s->plan_id;
 	s->opts.read_only = s->opts.existing_only = false;
+	s->outbox_fn = r->outbox_fn; /* the same plan's routes */
+	s->outbox_ctx = r->outbox_ctx;
 	if (open_write(s, s->target, &s->opts, e) < 0) {
 		store_close(s);
 		return -1;

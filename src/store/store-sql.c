@@ -218,8 +218,22 @@ static const char schema_v7[] =
 	" hash TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,"
 	" ended_at BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (plan, id)) WITHOUT ROWID;";
 
+/* v8 (issue 13): the notification outbox (store-outbox.c, docs/notify.md).
+ * Coordination data like leases: rows are written in the transaction of the
+ * audit entry that causes them, claimed and updated by deliverers, and not
+ * replayed by `log --verify`. */
+static const char schema_v8[] =
+	"CREATE TABLE outbox ("
+	" plan TEXT NOT NULL, id BIGINT NOT NULL, delivery_id TEXT NOT NULL, channel TEXT NOT NULL,"
+	" seq BIGINT NOT NULL, event TEXT NOT NULL, subject TEXT NOT NULL, payload TEXT NOT NULL,"
+	" state TEXT NOT NULL, attempts BIGINT NOT NULL DEFAULT 0, next_at BIGINT NOT NULL,"
+	" last_error TEXT, claimed_by TEXT, claimed_until BIGINT NOT NULL DEFAULT 0,"
+	" created_at BIGINT NOT NULL, sent_at BIGINT NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (plan, id));"
+	"CREATE INDEX outbox_due ON outbox (plan, state, next_at);";
+
 const char *const sql_schema[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
-				   schema_v6, schema_v7, NULL };
+				   schema_v6, schema_v7, schema_v8, NULL };
 
 const char sql_meta_create[] =
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
@@ -673,3 +687,41 @@ const size_t store_nstate_tables = ARRAY_SIZE(store_state_tables);
 /* Who the session is, for `identity: db` (issue 9 §5): run only on a backend
  * with users of its own (PostgreSQL); SQLite has none. */
 const char sql_session_user[] = "SELECT session_user";
+
+/* ---- the notification outbox (store-outbox.c): coordination, not state ---- */
+#define OUTBOX_COLS                                                                        \
+	"id, delivery_id, channel, seq, event, subject, payload, state, attempts, next_at,"  \
+	" last_error, claimed_by, claimed_until, created_at, sent_at"
+const char sql_outbox_add[] =
+	"INSERT INTO outbox (plan, id, delivery_id, channel, seq, event, subject, payload, state,"
+	" next_at, created_at)"
+	" SELECT :plan, COALESCE(MAX(id), 0) + 1, ?, ?, ?, ?, ?, ?, 'pending', ?, ? FROM outbox"
+	" WHERE plan = :plan";
+/* due, unclaimed, and first pending of its (channel, subject); params: now,
+ * now, max. The second for backends with skip_locked (PostgreSQL). */
+#define OUTBOX_DUE                                                                         \
+	"SELECT id FROM outbox o WHERE o.plan = :plan AND o.state = 'pending' AND o.next_at <= ?" \
+	" AND o.claimed_until <= ? AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.plan = :plan"  \
+	" AND b.channel = o.channel AND b.subject = o.subject AND b.state = 'pending'"         \
+	" AND b.id < o.id) ORDER BY o.id LIMIT ?"
+const char sql_outbox_due[] = OUTBOX_DUE;
+const char sql_outbox_due_skip_locked[] = OUTBOX_DUE " FOR UPDATE SKIP LOCKED";
+#undef OUTBOX_DUE
+const char sql_outbox_claim[] =
+	"UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE plan = :plan AND id = ?";
+const char sql_outbox_get[] = "SELECT " OUTBOX_COLS " FROM outbox WHERE plan = :plan AND id = ?";
+const char sql_outbox_sent[] =
+	"UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL,"
+	" claimed_by = NULL, claimed_until = 0"
+	" WHERE plan = :plan AND id = ? AND claimed_by = ? AND state = 'pending'";
+const char sql_outbox_failed[] =
+	"UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ?, next_at = ?,"
+	" claimed_by = NULL, claimed_until = 0"
+	" WHERE plan = :plan AND id = ? AND claimed_by = ? AND state = 'pending'";
+const char sql_outbox_all[] = "SELECT " OUTBOX_COLS " FROM outbox WHERE plan = :plan ORDER BY id";
+const char sql_outbox_dead[] =
+	"SELECT " OUTBOX_COLS " FROM outbox WHERE plan = :plan AND state = 'dead' ORDER BY id";
+const char sql_outbox_retry[] =
+	"UPDATE outbox SET state = 'pending', attempts = 0, next_at = ?, claimed_by = NULL,"
+	" claimed_until = 0 WHERE plan = :plan AND id = ? AND state <> 'sent'";
+#undef OUTBOX_COLS

@@ -38,7 +38,7 @@ struct plan;
 struct store;
 
 /* The schema this binary writes. A store with a higher one is refused. */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /*
  * Open the store named by url, migrating its schema (in one transaction).
@@ -750,5 +750,72 @@ int store_session_get(struct store *s, const char *id, struct store_session *out
 /* End session id (ended_at := the change's now). Needs an open change. 0
  * ended, 1 no such session or ended already, -1 error. */
 int store_session_end(struct store *s, const char *id, struct err *e);
+
+/* ---- the notification outbox (issue 13, docs/notify.md) ------------------ */
+
+/*
+ * A message waiting for (or done with) delivery: written in the transaction
+ * of the audit entry that causes it, so nothing is sent for a change that
+ * did not commit and nothing committed is lost. Coordination data, not
+ * state: not replayed by `log --verify`.
+ */
+enum store_outbox_state { OUTBOX_PENDING, OUTBOX_SENT, OUTBOX_DEAD };
+/* "pending", "sent", "dead". */
+const char *store_outbox_state_name(enum store_outbox_state st);
+struct store_outbox {
+	int64_t id;              /* per plan, from 1 */
+	const char *delivery_id; /* the same across retries (X-Tollgate-Delivery) */
+	const char *channel;     /* a channel id of the plan */
+	int64_t seq;             /* the audit entry that caused it */
+	const char *event;       /* its action */
+	const char *subject;     /* its subject: messages of one subject go in order */
+	const char *payload;     /* JSON */
+	enum store_outbox_state state;
+	int attempts;
+	int64_t next_at;         /* not sent before */
+	const char *last_error;  /* NULL: none */
+	const char *claimed_by;  /* NULL: nobody */
+	int64_t claimed_until, created_at, sent_at;
+};
+struct store_outboxes {
+	struct arena arena;
+	size_t n;
+	struct store_outbox *v;
+};
+void store_outboxes_release(struct store_outboxes *l);
+
+/*
+ * Called by store_commit_change for each entry it appends, inside the
+ * change's transaction, after the entry is written (en->hash set): the
+ * hook adds the entry's messages with store_outbox_add. A failure rolls the
+ * change back. NULL fn: no hook. The hook must not begin changes.
+ */
+typedef int (*store_outbox_fn)(void *ctx, struct store *s, const struct store_log_entry *en,
+			       struct err *e);
+void store_set_outbox_hook(struct store *s, store_outbox_fn fn, void *ctx);
+/* Add a pending message due at the change's now (only from the hook). */
+int store_outbox_add(struct store *s, const char *delivery_id, const char *channel, int64_t seq,
+		     const char *event, const char *subject, const char *payload, struct err *e);
+/*
+ * Claim at most max due messages for `owner` until now + lease seconds, in
+ * one write transaction (on PostgreSQL with FOR UPDATE SKIP LOCKED): pending,
+ * next_at <= now, not claimed by a live lease, and the first pending one of
+ * their (channel, subject) (so a subject's messages go in order). out is
+ * initialised here, oldest first; release it.
+ */
+int store_outbox_claim(struct store *s, int64_t now, const char *owner, int64_t lease, size_t max,
+		       struct store_outboxes *out, struct err *e);
+/* The claimed message id was delivered at now (sent), or failed with why:
+ * attempts + 1, then dead when dead is true, else pending again at next_at.
+ * Only while owner holds the claim: 0 done, 1 the claim was lost (nothing
+ * written), -1 error. Its own write transaction. */
+int store_outbox_sent(struct store *s, int64_t id, const char *owner, int64_t now, struct err *e);
+int store_outbox_failed(struct store *s, int64_t id, const char *owner, const char *why,
+			int64_t next_at, bool dead, struct err *e);
+/* Every message (only_dead: the dead ones), oldest first. */
+int store_outbox_list(struct store *s, bool only_dead, struct store_outboxes *out, struct err *e);
+/* Make message id pending again, due at now, its attempts back to 0 (keeps
+ * its delivery id). 0 done, 1 no such message or sent already, -1 error. */
+int store_outbox_retry(struct store *s, int64_t id, int64_t now, struct err *e);
 
 #endif
