@@ -167,6 +167,33 @@ run notify test all
 expect_rc 1
 expect_err_has "HTTP 503"
 
+# -- two deliverers at once: each message sent once, in order per subject ---
+: >log
+echo "slow 0.05" >control
+for v in 1 2 3; do
+	for pe in "api dev" "web dev" "api sit" "web sit"; do
+		set -- $pe
+		run --as ops record "$1" "$2" --version "5.$v"
+		expect_rc 0
+	done
+done
+"$TOLLGATE_BIN" notify drain --json >d1.json 2>d1.err &
+D1=$!
+"$TOLLGATE_BIN" notify drain --json >d2.json 2>d2.err &
+D2=$!
+wait $D1 $D2
+run notify drain --json
+python3 -c 'import json; print(sum(json.load(open(f))["sent"] for f in ("d1.json", "d2.json", "out")))' >total
+checks=$((checks + 1))
+[ "$(cat total)" = 12 ] || fail "two deliverers sent $(cat total) of 12"
+expect_log 'len(d) == 12 and len({r["delivery"] for r in d}) == 12'
+expect_log 'all([r["body"]["seq"] for r in d if r["body"]["subject"] == s] == sorted(r["body"]["seq"] for r in d if r["body"]["subject"] == s) for s in ("api@dev", "web@dev", "api@sit", "web@sit"))'
+echo ok >control
+
+# the outbox is not state: the log still verifies
+run log --verify
+expect_rc 0
+
 # -- secrets: never in the plan, the store or the output ----------------------
 checks=$((checks + 1))
 if grep -rqF -e "$SECRET" -e pathsecret42 tollgate.yaml out err; then fail "a secret in the plan or output"; fi

@@ -7,13 +7,14 @@ Listens on a free loopback port (written to PORTFILE once listening). Each
 POST is checked: X-Tollgate-Signature must be sha256=HMAC-SHA256(SECRET, body)
 (a bad one is answered 401 and logged as "badsig"). CONTROL holds the mode:
 "ok" (200, the delivery is appended to LOG as one JSON line), "down" (503), or
-"retry N" (503 with Retry-After: N).
+"retry N" (503 with Retry-After: N) or "slow N" (as ok, after N seconds).
 """
 import hashlib
 import hmac
 import http.server
 import json
 import sys
+import time
 
 portfile, log, control, secret = sys.argv[1:5]
 
@@ -41,6 +42,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.answer(503, "down for maintenance")
         if mode and mode[0] == "retry":
             return self.answer(503, "busy", [("Retry-After", mode[1])])
+        if mode and mode[0] == "slow":
+            time.sleep(float(mode[1]))
         want = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
         sig = self.headers.get("X-Tollgate-Signature", "")
         j = json.loads(body)
