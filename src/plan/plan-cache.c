@@ -634,7 +634,7 @@ static bool model_ok(const struct plan *p)
 	for (size_t i = 0; i < p->nschedules; i++)
 		if (!p->schedules[i].id || !in_range(p->schedules[i].channel, 0, p->nchannels) ||
 		    p->schedules[i].at < 0 || p->schedules[i].at >= 24 * 60 ||
-		    p->schedules[i].days > 0x7f)
+		    p->schedules[i].days > 0x7f || p->schedules[i].grace < 0)
 			return false;
 	if (p->notify_policy.max_attempts < 1 || p->notify_policy.max_backoff < 1)
 		return false;

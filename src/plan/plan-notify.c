@@ -302,6 +302,7 @@ static void load_schedules(struct loader *ld)
 		memset(s, 0, sizeof(*s));
 		s->channel = -1;
 		s->days = 0x7f;
+		s->grace = PLAN_SCHEDULE_GRACE_DEFAULT;
 		s->loc = ynode_loc(m);
 		f = plan_ld_field(m, "id");
 		if (!f)
@@ -314,7 +315,8 @@ static void load_schedules(struct loader *ld)
 			snprintf(where, sizeof(where), "schedule '%.100s'", s->id);
 		else
 			snprintf(where, sizeof(where), "'schedules' entry %zu", i + 1);
-		plan_ld_check_keys(ld, m, KEYS("id", "channel", "digest", "at", "tz", "days"), where);
+		plan_ld_check_keys(ld, m, KEYS("id", "channel", "digest", "at", "tz", "days", "grace"),
+				   where);
 		for (const char *const *k = KEYS("channel", "digest", "at", "tz"); *k; k++)
 			plan_ld_required(ld, m, *k, where);
 		f = plan_ld_field(m, "channel");
@@ -371,6 +373,11 @@ static void load_schedules(struct loader *ld)
 						       "unknown day '%.80s'; use mon, tue, wed, thu, fri, sat or sun",
 						       days[j]);
 			}
+		}
+		f = plan_ld_field(m, "grace");
+		if (plan_ld_duration(ld, f, "grace", &s->grace) && (s->grace < 0 || s->grace > 86400)) {
+			plan_ld_error(ld, f, "'grace' must be between 0s and 24h");
+			s->grace = PLAN_SCHEDULE_GRACE_DEFAULT;
 		}
 		if (plan_ld_field(m, "days") && !ndays)
 			plan_ld_error(ld, plan_ld_field(m, "days"), "'days' is empty: the schedule would never run");

@@ -253,8 +253,12 @@ struct plan_schedule {
 	int at;             /* minutes after local midnight */
 	const char *tz;     /* a zone of /usr/share/zoneinfo, e.g. Europe/London */
 	unsigned days;      /* bit 0 = Sunday … bit 6 = Saturday; 0x7f every day */
+	/* a slot missed (nothing ran) is still sent this long after its time,
+	 * else recorded as skipped; seconds, default PLAN_SCHEDULE_GRACE_DEFAULT */
+	int64_t grace;
 	struct plan_loc loc;
 };
+#define PLAN_SCHEDULE_GRACE_DEFAULT 3600
 
 struct plan_resource {
 	const char *role;

@@ -34,7 +34,7 @@ notify:
 notify_policy: {max_attempts: 3, max_backoff: 10m}
 schedules:
   - {id: am, channel: deployments, digest: status, at: "10:00", tz: Europe/London}
-  - {id: standup, channel: deployments, digest: standup, at: "09:00", tz: UTC, days: [mon, fri]}
+  - {id: standup, channel: deployments, digest: standup, at: "09:00", tz: UTC, days: [mon, fri], grace: 30m}
 YAML
 run --plan good.yaml validate
 expect_rc 0
@@ -87,6 +87,12 @@ channels:
   - {id: s, kind: slack, url_env: SLACK_URL}
 schedules:
   - {id: am, channel: s, digest: standup, at: "09:00", tz: UTC, days: [thur]}
+YAML
+bad grace "grace.yaml:9:71: error: 'grace' must be between 0s and 24h" <<'YAML'
+channels:
+  - {id: s, kind: slack, url_env: SLACK_URL}
+schedules:
+  - {id: am, channel: s, digest: status, at: "10:00", tz: UTC, grace: 2d}
 YAML
 bad policy "policy.yaml:6:31: error: 'max_attempts' must be between 1 and 1000, got 0" <<'YAML'
 notify_policy: {max_attempts: 0}

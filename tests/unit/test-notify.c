@@ -26,7 +26,12 @@ static const char plan_text[] =
 	"  - {channel: all, events: [\"*\"]}\n"
 	"  - {channel: all, events: [\"incident.*\"]}\n"
 	"  - {channel: prod, events: [\"promotion.*\"], env: prod, wave: w1}\n"
-	"  - {channel: sev, events: [incident.open], min_level: 2}\n";
+	"  - {channel: sev, events: [incident.open], min_level: 2}\n"
+	"notify_policy: {max_attempts: 4}\n"
+	"schedules:\n"
+	"  - {id: pm, channel: prod, digest: status, at: \"16:30\", tz: Europe/London,\n"
+	"     days: [mon, fri], grace: 30m}\n"
+	"  - {id: am, channel: prod, digest: standup, at: \"09:05\", tz: UTC}\n";
 
 static size_t route(const struct plan *p, const char *action, const char *subject,
 		    const char *detail, int *out)
@@ -53,6 +58,21 @@ static void test_route(void)
 	CHECK(p != NULL);
 	if (!p)
 		return;
+	/* the keys as loaded */
+	CHECK_INT(p->nchannels, 3);
+	CHECK_INT(p->channels[2].kind, CHANNEL_EMAIL);
+	CHECK_STR(p->channels[2].to[0], "c@d");
+	CHECK_INT(p->notify[2].envs.idx[0], 2);
+	CHECK_INT(p->notify[2].waves.idx[0], 0);
+	CHECK_INT(p->notify_policy.max_attempts, 4);
+	CHECK_INT(p->notify_policy.max_backoff, PLAN_NOTIFY_MAX_BACKOFF_DEFAULT);
+	CHECK_INT(p->nschedules, 2);
+	CHECK_INT(p->schedules[0].at, 16 * 60 + 30);
+	CHECK_INT(p->schedules[0].days, (1u << 1) | (1u << 5));
+	CHECK_INT(p->schedules[0].grace, 1800);
+	CHECK_INT(p->schedules[0].channel, 1);
+	CHECK_INT(p->schedules[1].days, 0x7f);
+	CHECK_INT(p->schedules[1].grace, PLAN_SCHEDULE_GRACE_DEFAULT);
 	/* "*" and "incident.*" both take it: the channel once */
 	CHECK_INT(route(p, "incident.open", "sit", "incident 1, level 1: x", ch), 1);
 	CHECK_INT(ch[0], 0);
