@@ -183,11 +183,19 @@ static const char *const promote_env_unset[] = { "TOLLGATE_DB", "PG*", NULL };
 const char **promote_env_unset_for(const struct plan *p)
 {
 	size_t n = ARRAY_SIZE(promote_env_unset) - 1, k = 0;
-	const char **v = xcalloc(n + p->nsecrets + 1, sizeof(*v));
+	const char **v = xcalloc(n + p->nsecrets + 3 * p->nchannels + 1, sizeof(*v));
 	for (size_t i = 0; i < n; i++)
 		v[k++] = promote_env_unset[i];
 	for (size_t i = 0; i < p->nsecrets; i++)
 		v[k++] = p->secrets[i];
+	/* a channel's URL and secret (docs/notify.md) are tollgate's, not a step's */
+	for (size_t i = 0; i < p->nchannels; i++) {
+		const struct plan_channel *ch = &p->channels[i];
+		const char *names[] = { ch->url_env, ch->secret_env, ch->smtp_env };
+		for (size_t j = 0; j < 3; j++)
+			if (names[j])
+				v[k++] = names[j];
+	}
 	v[k] = NULL;
 	return v;
 }

@@ -21,6 +21,8 @@ environments: [{name: dev}, {name: sit}]
 people: [{id: ops, roles: [devops]}]
 waves: [{id: wave-1}]
 projects: [{id: api, wave: wave-1}, {id: web, wave: wave-1}]
+checklist:
+  - {id: env-dump, text: prints its environment, check: "env; echo done"}
 channels:
   - {id: all, kind: webhook, url_env: HOOK_URL, secret_env: HOOK_SECRET}
   - {id: sev, kind: webhook, url_env: HOOK_URL, secret_env: HOOK_SECRET}
@@ -197,6 +199,14 @@ expect_rc 0
 # -- secrets: never in the plan, the store or the output ----------------------
 checks=$((checks + 1))
 if grep -rqF -e "$SECRET" -e pathsecret42 tollgate.yaml out err; then fail "a secret in the plan or output"; fi
+# nor in a step's environment: a check that prints it sees neither variable
+run --as ops checklist run env-dump
+expect_rc 0
+dump=$(raw "SELECT output_tail FROM tick WHERE item = 'env-dump'")
+checks=$((checks + 1))
+case "$dump" in *done*) ;; *) fail "the check did not run: $dump" ;; esac
+checks=$((checks + 1))
+case "$dump" in *HOOK_URL* | *HOOK_SECRET* | *"$SECRET"* | *pathsecret42*) fail "a channel's variable reached a check" ;; esac
 dump=$(raw "SELECT payload || COALESCE(last_error, '') FROM outbox"; raw "SELECT actor || subject || detail FROM audit")
 checks=$((checks + 1))
 case "$dump" in *"$SECRET"* | *pathsecret42*) fail "a secret in the store" ;; esac
