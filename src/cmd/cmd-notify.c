@@ -71,6 +71,9 @@ static int list_cmd(struct app *app, struct cmd_args *args)
 										  : json_null());
 			json_object_set_new(j, "sent_at", encode_time(m->sent_at));
 			json_object_set_new(j, "created_at", encode_time(m->created_at));
+			json_object_set_new(j, "claimed_by",
+					    m->claimed_by ? encode_string(m->claimed_by) : json_null());
+			json_object_set_new(j, "claimed_until", encode_time(m->claimed_until));
 			json_object_set_new(j, "last_error",
 					    m->last_error && *m->last_error ? encode_string(m->last_error)
 									    : json_null());

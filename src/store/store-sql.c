@@ -230,7 +230,9 @@ static const char schema_v8[] =
 	" last_error TEXT, claimed_by TEXT, claimed_until BIGINT NOT NULL DEFAULT 0,"
 	" created_at BIGINT NOT NULL, sent_at BIGINT NOT NULL DEFAULT 0,"
 	" PRIMARY KEY (plan, id));"
-	"CREATE INDEX outbox_due ON outbox (plan, state, next_at);";
+	"CREATE INDEX outbox_due ON outbox (plan, state, next_at);"
+	/* the claim's "no earlier pending message of this subject" */
+	"CREATE INDEX outbox_subject ON outbox (plan, channel, subject, id);";
 
 const char *const sql_schema[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
 				   schema_v6, schema_v7, schema_v8, NULL };

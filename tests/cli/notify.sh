@@ -192,6 +192,21 @@ expect_log 'len(d) == 12 and len({r["delivery"] for r in d}) == 12'
 expect_log 'all([r["body"]["seq"] for r in d if r["body"]["subject"] == s] == sorted(r["body"]["seq"] for r in d if r["body"]["subject"] == s) for s in ("api@dev", "web@dev", "api@sit", "web@sit"))'
 echo ok >control
 
+# -- a claim held by a deliverer that died: sent once its lease ran out -----
+: >log
+run --as ops record web sit --version 9.0
+expect_rc 0
+far=$(( $(date +%s) + 600 ))
+raw "UPDATE outbox SET claimed_by = 'gone:1:0', claimed_until = $far WHERE state = 'pending'"
+drain
+expect_json 'j["sent"] == 0'
+run notify list --json
+expect_json '[m["claimed_by"] for m in j["messages"] if m["state"] == "pending"] == ["gone:1:0"]'
+raw "UPDATE outbox SET claimed_until = 1 WHERE state = 'pending'"
+drain
+expect_json 'j["sent"] == 1'
+expect_log 'len(d) == 1 and d[0]["body"]["detail"].startswith("version 9.0")'
+
 # the outbox is not state: the log still verifies
 run log --verify
 expect_rc 0
