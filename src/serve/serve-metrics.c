@@ -4,7 +4,7 @@
  * approvals by gate, open incidents by level, open blockers, soaks running),
  * step durations as a histogram by step (from the store's step runs), and
  * the server's own counters (HTTP requests by route and status, event-stream
- * clients). The state is read through the same board `status` builds.
+ * clients), and the notification outbox's messages by channel and state. The state is read through the same board `status` builds.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -137,6 +137,15 @@ static int step_histogram(struct serve *s, struct strbuf *out, struct err *e)
 	return 0;
 }
 
+static int outbox_gauge(void *ctx, const char *channel, enum store_outbox_state st, int64_t n)
+{
+	struct strbuf *out = ctx;
+	strbuf_addstr(out, "tollgate_notify_messages{channel=\"");
+	label(out, channel);
+	strbuf_addf(out, "\",state=\"%s\"} %" PRId64 "\n", store_outbox_state_name(st), n);
+	return 0;
+}
+
 int serve_api_metrics(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
 		      struct err *e)
 {
@@ -147,6 +156,10 @@ int serve_api_metrics(struct serve *s, const struct serve_request *rq, struct se
 	state_gauges(&r->body, &b);
 	status_board_release(&b);
 	if (step_histogram(s, &r->body, e) < 0)
+		return -1;
+	header(&r->body, "tollgate_notify_messages", "gauge",
+	       "Messages of the notification outbox, by channel and state (pending, sent, dead).");
+	if (store_outbox_counts(s->store, outbox_gauge, &r->body, e) < 0)
 		return -1;
 	header(&r->body, "tollgate_http_requests_total", "counter",
 	       "HTTP requests answered, by route and status.");

@@ -206,3 +206,28 @@ int store_outbox_list(struct store *s, bool only_dead, struct store_outboxes *ou
 	}
 	return 0;
 }
+
+struct counts_ctx {
+	int (*fn)(void *ctx, const char *channel, enum store_outbox_state st, int64_t n);
+	void *ctx;
+	struct arena a;
+};
+
+static int counts_row(void *ctx, const struct store_row *r)
+{
+	struct counts_ctx *c = ctx;
+	const char *ch = row_dup(r, 0, &c->a), *st = row_dup(r, 1, &c->a);
+	return c->fn(c->ctx, ch ? ch : "", state_parse(st), row_int(r, 2));
+}
+
+int store_outbox_counts(struct store *s,
+			int (*fn)(void *ctx, const char *channel, enum store_outbox_state st, int64_t n),
+			void *ctx, struct err *e)
+{
+	struct counts_ctx c = { fn, ctx, { 0 } };
+	int64_t rc;
+	arena_init(&c.a);
+	rc = store_q(s, sql_outbox_counts, NULL, 0, counts_row, &c, e);
+	arena_release(&c.a);
+	return rc < 0 ? -1 : 0;
+}

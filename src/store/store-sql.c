@@ -726,4 +726,7 @@ const char sql_outbox_dead[] =
 const char sql_outbox_retry[] =
 	"UPDATE outbox SET state = 'pending', attempts = 0, next_at = ?, claimed_by = NULL,"
 	" claimed_until = 0 WHERE plan = :plan AND id = ? AND state <> 'sent'";
+const char sql_outbox_counts[] =
+	"SELECT channel, state, COUNT(*) FROM outbox WHERE plan = :plan GROUP BY channel, state"
+	" ORDER BY channel, state";
 #undef OUTBOX_COLS

@@ -814,6 +814,11 @@ int store_outbox_failed(struct store *s, int64_t id, const char *owner, const ch
 			int64_t next_at, bool dead, struct err *e);
 /* Every message (only_dead: the dead ones), oldest first. */
 int store_outbox_list(struct store *s, bool only_dead, struct store_outboxes *out, struct err *e);
+/* fn(ctx, channel, state, n) for each (channel, state) that has messages,
+ * by channel then state (the /metrics gauges). fn returns non-zero to stop. */
+int store_outbox_counts(struct store *s,
+			int (*fn)(void *ctx, const char *channel, enum store_outbox_state st, int64_t n),
+			void *ctx, struct err *e);
 /* Make message id pending again, due at now, its attempts back to 0 (keeps
  * its delivery id). 0 done, 1 no such message or sent already, -1 error. */
 int store_outbox_retry(struct store *s, int64_t id, int64_t now, struct err *e);

@@ -39,5 +39,13 @@ sc.check(st == 201, "open: %d %s" % (st, raw))
 '
 run notify list --json
 expect_json 'len(j["messages"]) == 2'
+# /metrics counts them by channel and state; promtool accepts it
+/usr/bin/python3 -c 'import serve_client as sc; sc.init(); st, h, b = sc.get("/metrics"); open("'"$T"'/metrics", "wb").write(b); assert st == 200' ||
+	fail "GET /metrics"
+checks=$((checks + 1))
+grep -qxF 'tollgate_notify_messages{channel="hook",state="pending"} 2' "$T/metrics" ||
+	fail "no pending gauge: $(grep notify "$T/metrics")"
+checks=$((checks + 1))
+promtool check metrics <"$T/metrics" >"$T/promtool.out" 2>&1 || { cat "$T/promtool.out" >&2; fail "promtool check metrics"; }
 stop_serve
 done_tests
