@@ -5,6 +5,7 @@
  */
 #define CURL_DISABLE_TYPECHECK
 #include "notify/email.h"
+#include "notify/schedule.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -201,6 +202,120 @@ int notify_email_build(const struct notify_email *m, char **out, struct err *e)
 	strbuf_release(&html);
 	*out = strbuf_detach(&sb);
 	return 0;
+}
+
+/* ---- content ---------------------------------------------------------------- */
+
+static void row(struct strbuf *text, struct strbuf *html, const char *label, const char *value)
+{
+	strbuf_addf(text, "%s: %s\n", label, value && *value ? value : "-");
+	strbuf_addf(html, "<tr><th align=\"left\">%s</th><td>", label);
+	html_escape_add(html, value && *value ? value : "-");
+	strbuf_addstr(html, "</td></tr>\n");
+}
+
+void notify_email_entry_content(const struct notify_entry *en, const char *dashboard_url,
+				struct notify_email_content *c)
+{
+	struct strbuf subj = STRBUF_INIT, text = STRBUF_INIT, html = STRBUF_INIT;
+	char when[32] = "", seq[32], *link = notify_dashboard_link(dashboard_url, notify_entry_view(en->event));
+	const char *status = en->status ? en->status : en->event;
+
+	if (en->at)
+		util_fmt_time(en->at, when, sizeof(when));
+	strbuf_addf(&subj, "[%s] ", en->plan ? en->plan : "tollgate");
+	if (en->project && en->environment)
+		strbuf_addf(&subj, "%s \xe2\x86\x92 %s: %s", en->project, en->environment, status ? status : "");
+	else
+		strbuf_addf(&subj, "%s: %s", en->subject && *en->subject ? en->subject : "-",
+			    en->event ? en->event : "");
+	if (en->version)
+		strbuf_addf(&subj, " %s", en->version);
+
+	strbuf_addstr(&html, "<!DOCTYPE html>\n<html><body>\n<h2>");
+	html_escape_add(&html, subj.buf);
+	strbuf_addstr(&html, "</h2>\n<table>\n");
+	row(&text, &html, "Project", en->project);
+	row(&text, &html, "Environment", en->environment);
+	row(&text, &html, "Version", en->version);
+	row(&text, &html, "Status", status);
+	strbuf_addstr(&html, "</table>\n<h3>Issues</h3>\n<ul>\n");
+	strbuf_addstr(&text, "Issues:");
+	if (!en->nissues) {
+		strbuf_addstr(&text, " none");
+		strbuf_addstr(&html, "<li>none</li>\n");
+	}
+	strbuf_addch(&text, '\n');
+	for (size_t i = 0; i < en->nissues; i++) {
+		strbuf_addf(&text, "  - %s\n", en->issues[i]);
+		strbuf_addstr(&html, "<li>");
+		html_escape_add(&html, en->issues[i]);
+		strbuf_addstr(&html, "</li>\n");
+	}
+	strbuf_addstr(&html, "</ul>\n");
+	if (en->detail && *en->detail) {
+		strbuf_addf(&text, "\n%s\n", en->detail);
+		strbuf_addstr(&html, "<p>");
+		html_escape_add(&html, en->detail);
+		strbuf_addstr(&html, "</p>\n");
+	}
+	snprintf(seq, sizeof(seq), "%lld", (long long)en->seq);
+	strbuf_addch(&text, '\n');
+	strbuf_addstr(&html, "<table>\n");
+	row(&text, &html, "Event", en->event);
+	row(&text, &html, "By", en->actor);
+	row(&text, &html, "At", when);
+	row(&text, &html, "Audit seq", seq);
+	row(&text, &html, "Audit hash", en->hash);
+	strbuf_addstr(&html, "</table>\n");
+	if (link) {
+		strbuf_addf(&text, "\nDashboard: %s\n", link);
+		strbuf_addstr(&html, "<p><a href=\"");
+		html_escape_add(&html, link);
+		strbuf_addstr(&html, "\">Open the dashboard</a></p>\n");
+	}
+	strbuf_addstr(&html, "</body></html>\n");
+	free(link);
+	c->subject = strbuf_detach(&subj);
+	c->text = strbuf_detach(&text);
+	c->html = strbuf_detach(&html);
+}
+
+void notify_email_digest_content(const json_t *digest, const char *dashboard_url,
+				 struct notify_email_content *c)
+{
+	const char *plan = json_string_value(json_object_get(digest, "plan"));
+	const char *kind = json_string_value(json_object_get(digest, "digest"));
+	const char *at = json_string_value(json_object_get(digest, "at"));
+	char *link = notify_dashboard_link(dashboard_url, "board");
+	struct strbuf text = STRBUF_INIT, html = STRBUF_INIT;
+	char *body = notify_digest_text(digest);
+
+	c->subject = xasprintf("[%s] %s at %s", plan ? plan : "tollgate",
+			       kind && !strcmp(kind, "standup") ? "Standup" : "Status", at ? at : "-");
+	strbuf_addstr(&text, body);
+	strbuf_addstr(&html, "<!DOCTYPE html>\n<html><body>\n<pre>");
+	html_escape_add(&html, body);
+	strbuf_addstr(&html, "</pre>\n");
+	if (link) {
+		strbuf_addf(&text, "\nDashboard: %s\n", link);
+		strbuf_addstr(&html, "<p><a href=\"");
+		html_escape_add(&html, link);
+		strbuf_addstr(&html, "\">Open the dashboard</a></p>\n");
+	}
+	strbuf_addstr(&html, "</body></html>\n");
+	free(body);
+	free(link);
+	c->text = strbuf_detach(&text);
+	c->html = strbuf_detach(&html);
+}
+
+void notify_email_content_release(struct notify_email_content *c)
+{
+	free(c->subject);
+	free(c->text);
+	free(c->html);
+	c->subject = c->text = c->html = NULL;
 }
 
 /* ---- libcurl, loaded on first use ------------------------------------------- */

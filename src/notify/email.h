@@ -15,6 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
+#include "notify/entry.h"
 #include "util/util.h"
 
 /* What a message says. Strings are UTF-8; none is kept after the call. */
@@ -50,6 +53,26 @@ char *notify_email_encode_header(const char *s);
 /* s as quoted-printable (RFC 2045: lines at most 76 characters, CRLF line
  * ends, '=', non-ASCII, a trailing blank and a leading '.' encoded). */
 char *notify_email_qp(const char *s);
+
+/* A message's words: what notify_email_build's subject, text and html take. */
+struct notify_email_content {
+	char *subject, *text, *html; /* owned; free with notify_email_content_release */
+};
+/*
+ * The content for audit entry en: subject "[PLAN] api → prod: healthy 1.2.0"
+ * (or "[PLAN] SUBJECT: EVENT"), a text part and an HTML part with the same
+ * facts as the Slack message (project, environment, version, status, issues,
+ * detail, seq and hash, actor and time, the dashboard's link when
+ * dashboard_url is set), every value HTML-escaped in the HTML part.
+ */
+void notify_email_entry_content(const struct notify_entry *en, const char *dashboard_url,
+				struct notify_email_content *c);
+/* The content for a digest (schedule.h): subject "[PLAN] Status at TIME" or
+ * "[PLAN] Standup at TIME", notify_digest_text as the text, the same in
+ * <pre> with the dashboard's link as the HTML. */
+void notify_email_digest_content(const json_t *digest, const char *dashboard_url,
+				 struct notify_email_content *c);
+void notify_email_content_release(struct notify_email_content *c);
 
 /* What the SMTP server answered. */
 struct notify_email_answer {

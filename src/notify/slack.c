@@ -92,13 +92,10 @@ static void add_field(json_t *fields, const char *label, const char *value)
 static json_t *button_block(const char *base, const char *view)
 {
 	json_t *b, *btn, *els;
-	size_t n;
-	char *url;
+	char *url = notify_dashboard_link(base, view);
 
-	if (!base || !*base)
+	if (!url)
 		return NULL;
-	n = strlen(base);
-	url = xasprintf("%.*s/#%s", (int)(base[n - 1] == '/' ? n - 1 : n), base, view);
 	btn = json_object();
 	json_object_set_new(btn, "type", json_string("button"));
 	json_object_set_new(btn, "text", text_obj("plain_text", "Open the dashboard", 75));
@@ -112,53 +109,7 @@ static json_t *button_block(const char *base, const char *view)
 	return b;
 }
 
-int notify_slack_entry_from_payload(const json_t *payload, struct notify_slack_entry *en,
-				    char **split)
-{
-	const char *at, *subject, *event, *sep;
-	int64_t t = 0;
-
-	memset(en, 0, sizeof(*en));
-	*split = NULL;
-	if (!json_is_object(payload) || !json_is_string(json_object_get(payload, "event")))
-		return -1;
-	event = json_string_value(json_object_get(payload, "event"));
-	en->event = event;
-	en->plan = json_string_value(json_object_get(payload, "plan"));
-	en->actor = json_string_value(json_object_get(payload, "actor"));
-	en->detail = json_string_value(json_object_get(payload, "detail"));
-	en->hash = json_string_value(json_object_get(payload, "hash"));
-	en->seq = json_integer_value(json_object_get(payload, "seq"));
-	at = json_string_value(json_object_get(payload, "at"));
-	if (at && util_parse_time(at, &t) == 0)
-		en->at = t;
-	subject = json_string_value(json_object_get(payload, "subject"));
-	en->subject = subject;
-	if (subject && *subject) {
-		sep = strchr(subject, '@');
-		if (sep) {
-			*split = xstrndup(subject, (size_t)(sep - subject));
-			en->project = *split;
-			en->environment = sep + 1;
-		} else {
-			en->environment = subject;
-		}
-	}
-	if (!strncmp(event, "promotion.", 10))
-		en->status = event + 10;
-	return 0;
-}
-
-static const char *entry_view(const char *event)
-{
-	if (event && !strncmp(event, "incident.", 9))
-		return "incidents";
-	if (event && (!strncmp(event, "promotion.", 10) || !strncmp(event, "rollback", 8)))
-		return "board";
-	return "log";
-}
-
-json_t *notify_slack_entry_message(const struct notify_slack_entry *en, const char *dashboard_url)
+json_t *notify_slack_entry_message(const struct notify_entry *en, const char *dashboard_url)
 {
 	json_t *msg = json_object(), *blocks = json_array(), *fields, *b, *els;
 	struct strbuf sb = STRBUF_INIT;
@@ -228,7 +179,7 @@ json_t *notify_slack_entry_message(const struct notify_slack_entry *en, const ch
 	json_object_set_new(b, "elements", els);
 	json_array_append_new(blocks, b);
 
-	b = button_block(dashboard_url, entry_view(en->event));
+	b = button_block(dashboard_url, notify_entry_view(en->event));
 	if (b)
 		json_array_append_new(blocks, b);
 	json_object_set_new(msg, "blocks", blocks);

@@ -100,6 +100,39 @@ static void test_build(void)
 	CHECK(notify_email_build(&m, &msg, &e) < 0);
 }
 
+static void test_content(void)
+{
+	const char *issues[] = {"incident 7 (level 2): 5xx <1%>"};
+	struct notify_entry en = {
+		.plan = "q1", .event = "promotion.rolled-back", .actor = "tollgate", .subject = "api@prod",
+		.seq = 42, .at = 1781514000, .hash = "ab12", .project = "api", .environment = "prod",
+		.version = "1.2.0", .status = "rolled-back", .issues = issues, .nissues = 1,
+		.detail = "verify failed",
+	};
+	struct notify_email_content c;
+
+	notify_email_entry_content(&en, "http://127.0.0.1:8080", &c);
+	CHECK_STR(c.subject, "[q1] api \xe2\x86\x92 prod: rolled-back 1.2.0");
+	CHECK(strstr(c.text, "Project: api\nEnvironment: prod\nVersion: 1.2.0\nStatus: rolled-back\n"
+			     "Issues:\n  - incident 7 (level 2): 5xx <1%>\n\nverify failed\n") != NULL);
+	CHECK(strstr(c.text, "Audit seq: 42\nAudit hash: ab12\n") != NULL);
+	CHECK(strstr(c.text, "At: 2026-06-15T09:00:00Z\n") != NULL);
+	CHECK(strstr(c.text, "Dashboard: http://127.0.0.1:8080/#board\n") != NULL);
+	CHECK(strstr(c.html, "<li>incident 7 (level 2): 5xx &lt;1%&gt;</li>") != NULL);
+	CHECK(strstr(c.html, "<a href=\"http://127.0.0.1:8080/#board\">") != NULL);
+	notify_email_content_release(&c);
+
+	json_t *d = json_loads("{\"digest\":\"status\",\"plan\":\"q1\",\"at\":\"2026-06-15T09:00:00Z\","
+			       "\"rows\":[],\"blockers\":[],\"incidents\":[]}", 0, NULL);
+	notify_email_digest_content(d, NULL, &c);
+	CHECK_STR(c.subject, "[q1] Status at 2026-06-15T09:00:00Z");
+	CHECK(strstr(c.text, "Status of q1 at 2026-06-15T09:00:00Z\n  nothing promoted yet\n") != NULL);
+	CHECK(strstr(c.html, "<pre>Status of q1") != NULL);
+	CHECK(strstr(c.text, "Dashboard") == NULL);
+	notify_email_content_release(&c);
+	json_decref(d);
+}
+
 /* ---- a real SMTP server ----------------------------------------------------- */
 
 static int free_port(void)
@@ -338,6 +371,7 @@ int main(void)
 	fclose(f);
 	RUN(test_encodings);
 	RUN(test_build);
+	RUN(test_content);
 	RUN(test_send_plain);
 	RUN(test_send_tls);
 	RUN(test_send_fails);

@@ -26,12 +26,11 @@ static void test_entry_from_payload(void)
 			   "\"seq\":42,\"hash\":\"ab12\",\"at\":\"2026-06-15T09:00:00Z\",\"actor\":\"alice\","
 			   "\"subject\":\"api@prod\",\"detail\":\"1.2.0 <soak passed> & done\"}";
 	json_t *payload = json_loads(body, 0, NULL);
-	struct notify_slack_entry en;
+	struct notify_entry en;
 	const char *issues[] = {"incident 7 (level 2): 5xx > 1%"};
-	char *split;
 	json_t *msg, *fields;
 
-	CHECK_INT(notify_slack_entry_from_payload(payload, &en, &split), 0);
+	CHECK_INT(notify_entry_from_payload(payload, &en), 0);
 	CHECK_STR(en.project, "api");
 	CHECK_STR(en.environment, "prod");
 	CHECK_STR(en.status, "healthy");
@@ -61,13 +60,13 @@ static void test_entry_from_payload(void)
 	CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(act, "elements"), 0), "url")),
 		  "http://127.0.0.1:8080/#board");
 	json_decref(msg);
-	free(split);
+	notify_entry_release(&en);
 	json_decref(payload);
 
 	/* an incident on an environment: no project; no dashboard: no button */
 	payload = json_loads("{\"event\":\"incident.open\",\"plan\":\"q1\",\"seq\":3,\"hash\":\"ff\","
 			     "\"subject\":\"prod\",\"detail\":\"\"}", 0, NULL);
-	CHECK_INT(notify_slack_entry_from_payload(payload, &en, &split), 0);
+	CHECK_INT(notify_entry_from_payload(payload, &en), 0);
 	CHECK(en.project == NULL);
 	CHECK_STR(en.environment, "prod");
 	msg = notify_slack_entry_message(&en, NULL);
@@ -80,17 +79,17 @@ static void test_entry_from_payload(void)
 	CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(last, "elements"), 0), "url")),
 		  "https://tg.example.com/#incidents");
 	json_decref(msg);
-	free(split);
+	notify_entry_release(&en);
 	json_decref(payload);
 
 	payload = json_integer(1);
-	CHECK(notify_slack_entry_from_payload(payload, &en, &split) < 0);
+	CHECK(notify_entry_from_payload(payload, &en) < 0);
 	json_decref(payload);
 }
 
 static void test_limits(void)
 {
-	struct notify_slack_entry en = {0};
+	struct notify_entry en = {0};
 	char subject[400];
 	json_t *msg;
 	const char *h;
