@@ -213,7 +213,7 @@ static void smtp_stop(pid_t pid)
 /* The one message in maildir/new, as Python's e-mail parser reads it. */
 static char *received(const char *maildir)
 {
-	char cmd[512], dir[256], path[512] = "";
+	char cmd[1200], dir[256], path[512] = "";
 	struct strbuf sb = STRBUF_INIT;
 	struct dirent *d;
 	DIR *dp;
