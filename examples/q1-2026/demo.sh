@@ -139,3 +139,5 @@ printf 'report (start):  %s/report-start.md\n' "$OUT"
 printf 'report (after):  %s/report-after.md\n' "$OUT"
 printf 'report (html):   %s/report-after.html\n' "$OUT"
 printf 'step logs:       %s/.tollgate/runs/\n' "$WORK"
+printf 'dashboard:       (cd %s && TOLLGATE_NOW=%s %s serve) then open http://127.0.0.1:8086/\n' \
+	"$WORK" "$TOLLGATE_NOW" "$TG"
