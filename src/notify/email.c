@@ -49,9 +49,10 @@ char *notify_email_encode_header(const char *s)
 		return xstrdup(s);
 	strbuf_addstr(&sb, "");
 	while (i < n) {
-		/* 45 bytes make 60 base64 characters: a 72-character word; never
-		 * split a UTF-8 sequence between two words */
-		size_t len = n - i < 45 ? n - i : 45;
+		/* 42 bytes make 56 base64 characters: a 68-character word, and
+		 * "Subject: " with it fits a 78-character line; never split a
+		 * UTF-8 sequence between two words */
+		size_t len = n - i < 42 ? n - i : 42;
 		while (len > 1 && i + len < n && ((unsigned char)s[i + len] & 0xc0) == 0x80)
 			len--;
 		if (i)

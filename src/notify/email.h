@@ -45,7 +45,7 @@ struct notify_email {
  */
 int notify_email_build(const struct notify_email *m, char **out, struct err *e);
 
-/* s encoded as RFC 2047 encoded-words (=?UTF-8?B?…?=, each at most 75
+/* s encoded as RFC 2047 encoded-words (=?UTF-8?B?…?=, each of at most 68
  * characters, folded with CRLF SP) when it has a byte outside printable
  * ASCII, else a copy. The caller frees it. */
 char *notify_email_encode_header(const char *s);

@@ -8,7 +8,9 @@
  * + restoring the previous TZ, so two schedules in two threads never see each
  * other's zone. Code elsewhere that calls localtime_r at the same moment in
  * another thread may briefly see the schedule's zone; tollgate's own times
- * are UTC epoch seconds, so nothing else depends on the local zone.
+ * are UTC epoch seconds, so nothing else depends on the local zone. glibc's
+ * setenv is not safe against a concurrent getenv in another thread either:
+ * in `serve`, call these from the one thread that runs the schedules.
  *
  * Nothing here touches the store or sends: the core (src/notify/) keeps the
  * last slot it handled per schedule and asks notify_schedule_due.

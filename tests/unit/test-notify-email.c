@@ -44,7 +44,7 @@ static void test_encodings(void)
 		int words = 0;
 		while ((w = strstr(w, "=?UTF-8?B?"))) {
 			char *end = strstr(w, "?=");
-			CHECK(end && end - w + 2 <= 75);
+			CHECK(end && end - w + 2 <= 68);
 			words++;
 			w = end;
 		}
