@@ -254,6 +254,17 @@ void notify_email_entry_content(const struct notify_entry *en, const char *dashb
 		strbuf_addstr(&html, "</li>\n");
 	}
 	strbuf_addstr(&html, "</ul>\n");
+	if (en->nmentions) {
+		strbuf_addstr(&text, "Escalated to:");
+		strbuf_addstr(&html, "<p>Escalated to:");
+		for (size_t i = 0; i < en->nmentions; i++) {
+			strbuf_addf(&text, " %s", en->mentions[i]);
+			strbuf_addch(&html, ' ');
+			html_escape_add(&html, en->mentions[i]);
+		}
+		strbuf_addch(&text, '\n');
+		strbuf_addstr(&html, "</p>\n");
+	}
 	if (en->detail && *en->detail) {
 		strbuf_addf(&text, "\n%s\n", en->detail);
 		strbuf_addstr(&html, "<p>");

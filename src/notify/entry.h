@@ -23,6 +23,11 @@ struct notify_entry {
 	const char *project, *environment, *version, *status;
 	const char *const *issues; /* open incidents, blockers, … as one line each */
 	size_t nissues;
+	/* who the plan's escalation names for this entry (an incident's level,
+	 * a rollback): chat handles (people[].slack) for Slack, shown by name
+	 * in e-mail; see notify_slack_mention */
+	const char *const *mentions;
+	size_t nmentions;
 	char *owned_;         /* notify_entry_from_payload's copy of the project */
 };
 

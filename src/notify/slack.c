@@ -32,6 +32,44 @@ char *notify_slack_escape(const char *s)
 	return strbuf_detach(&sb);
 }
 
+static bool all_upper_alnum(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+			return false;
+	return true;
+}
+
+char *notify_slack_mention(const char *handle)
+{
+	const char *h = handle && *handle == '@' ? handle + 1 : (handle ? handle : "");
+	char *esc, *out;
+
+	if ((h[0] == 'U' || h[0] == 'W') && all_upper_alnum(h + 1))
+		return xasprintf("<@%s>", h);
+	if (h[0] == 'S' && all_upper_alnum(h + 1))
+		return xasprintf("<!subteam^%s>", h);
+	if (!strcmp(h, "here") || !strcmp(h, "channel") || !strcmp(h, "everyone"))
+		return xasprintf("<!%s>", h);
+	esc = notify_slack_escape(h);
+	out = xasprintf("@%s", esc);
+	free(esc);
+	return out;
+}
+
+static char *mentions_line(const struct notify_entry *en)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < en->nmentions; i++) {
+		char *m = notify_slack_mention(en->mentions[i]);
+		strbuf_addf(&sb, "%s%s", i ? " " : "", m);
+		free(m);
+	}
+	return strbuf_detach(&sb);
+}
+
 /* s cut to at most max characters (code points), "…" marking a cut. */
 static json_t *text_cut(const char *s, size_t max)
 {
@@ -113,7 +151,7 @@ json_t *notify_slack_entry_message(const struct notify_entry *en, const char *da
 {
 	json_t *msg = json_object(), *blocks = json_array(), *fields, *b, *els;
 	struct strbuf sb = STRBUF_INIT;
-	char *s, *hash;
+	char *s, *hash, *mentions;
 	char when[64] = "";
 
 	if (en->at)
@@ -125,6 +163,12 @@ json_t *notify_slack_entry_message(const struct notify_entry *en, const char *da
 		strbuf_addf(&sb, " %s", en->version);
 	strbuf_addf(&sb, " (seq %lld)", (long long)en->seq);
 	s = notify_slack_escape(sb.buf);
+	mentions = en->nmentions ? mentions_line(en) : NULL;
+	if (mentions) {
+		char *t = xasprintf("%s %s", s, mentions);
+		free(s);
+		s = t;
+	}
 	json_object_set_new(msg, "text", text_cut(s, SLACK_FALLBACK_MAX));
 	free(s);
 
@@ -135,6 +179,12 @@ json_t *notify_slack_entry_message(const struct notify_entry *en, const char *da
 		strbuf_addstr(&sb, en->subject && *en->subject ? en->subject : (en->plan ? en->plan : "tollgate"));
 	strbuf_addf(&sb, ": %s", en->status ? en->status : (en->event ? en->event : ""));
 	json_array_append_new(blocks, header_block(sb.buf));
+	if (mentions) {
+		s = xasprintf("*Escalation* %s", mentions);
+		json_array_append_new(blocks, section_block(s));
+		free(s);
+		free(mentions);
+	}
 
 	fields = json_array();
 	add_field(fields, "Project", en->project);

@@ -19,7 +19,9 @@
 #include "notify/entry.h"
 
 /*
- * The message for en: {"text": fallback, "blocks": [header, fields (project,
+ * The message for en: {"text": fallback, "blocks": [header, mentions (when
+ * en->nmentions: "*Escalation* <@U…> …", also at the end of the fallback
+ * text so the notification pings them), fields (project,
  * environment, version, status), issues, context (plan, seq, hash, actor,
  * time), a button to the dashboard]}. dashboard_url is the base URL of
  * `serve` (no trailing slash needed); NULL or "": no button. The button opens
@@ -35,6 +37,13 @@ json_t *notify_slack_entry_message(const struct notify_entry *en, const char *da
  * the dashboard button. New reference.
  */
 json_t *notify_slack_digest_message(const json_t *digest, const char *dashboard_url);
+
+/* A person's chat handle as Slack mrkdwn: a member id ("U024BE7LH",
+ * "W…") as "<@U024BE7LH>", a user group id ("S…") as "<!subteam^S…>", a
+ * channel-wide word ("here", "channel", "everyone", with or without '@')
+ * as "<!here>", anything else as "@name", escaped (Slack pings ids only).
+ * The caller frees it. */
+char *notify_slack_mention(const char *handle);
 
 /* s escaped for mrkdwn (& < >). The caller frees it. */
 char *notify_slack_escape(const char *s);

@@ -109,12 +109,16 @@ static void test_content(void)
 		.version = "1.2.0", .status = "rolled-back", .issues = issues, .nissues = 1,
 		.detail = "verify failed",
 	};
+	const char *who[] = {"ops-lead@example.com"};
 	struct notify_email_content c;
 
+	en.mentions = who;
+	en.nmentions = 1;
 	notify_email_entry_content(&en, "http://127.0.0.1:8080", &c);
+	CHECK(strstr(c.text, "Escalated to: ops-lead@example.com\n") != NULL);
 	CHECK_STR(c.subject, "[q1] api \xe2\x86\x92 prod: rolled-back 1.2.0");
 	CHECK(strstr(c.text, "Project: api\nEnvironment: prod\nVersion: 1.2.0\nStatus: rolled-back\n"
-			     "Issues:\n  - incident 7 (level 2): 5xx <1%>\n\nverify failed\n") != NULL);
+			     "Issues:\n  - incident 7 (level 2): 5xx <1%>\nEscalated to: ops-lead@example.com\n\nverify failed\n") != NULL);
 	CHECK(strstr(c.text, "Audit seq: 42\nAudit hash: ab12\n") != NULL);
 	CHECK(strstr(c.text, "At: 2026-06-15T09:00:00Z\n") != NULL);
 	CHECK(strstr(c.text, "Dashboard: http://127.0.0.1:8080/#board\n") != NULL);

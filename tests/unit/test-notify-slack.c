@@ -87,6 +87,24 @@ static void test_entry_from_payload(void)
 	json_decref(payload);
 }
 
+static void test_mentions(void)
+{
+	const char *who[] = {"U024BE7LH", "@S0614TZR7", "@here", "alice<b>"};
+	struct notify_entry en = {.plan = "q1", .event = "incident.open", .subject = "api@prod",
+				  .project = "api", .environment = "prod", .seq = 9,
+				  .mentions = who, .nmentions = 4};
+	json_t *msg = notify_slack_entry_message(&en, NULL);
+
+	CHECK_STR(json_string_value(json_object_get(msg, "text")),
+		  "q1: incident.open api@prod (seq 9) <@U024BE7LH> <!subteam^S0614TZR7> <!here> @alice&lt;b&gt;");
+	CHECK_STR(block_text(msg, 1), "*Escalation* <@U024BE7LH> <!subteam^S0614TZR7> <!here> @alice&lt;b&gt;");
+	CHECK_STR(block_type(msg, 2), "section");
+	json_decref(msg);
+	char *m = notify_slack_mention("Ualice");
+	CHECK_STR(m, "@Ualice");
+	free(m);
+}
+
 static void test_limits(void)
 {
 	struct notify_entry en = {0};
@@ -144,6 +162,7 @@ static void test_digest(void)
 int main(void)
 {
 	RUN(test_entry_from_payload);
+	RUN(test_mentions);
 	RUN(test_limits);
 	RUN(test_digest);
 	return TEST_DONE();
