@@ -137,6 +137,34 @@ static void test_content(void)
 	json_decref(d);
 }
 
+static bool mapped(const char *lib)
+{
+	struct strbuf sb = STRBUF_INIT;
+	bool found;
+	strbuf_read_file(&sb, "/proc/self/maps", 0);
+	found = sb.buf && strstr(sb.buf, lib) != NULL;
+	strbuf_release(&sb);
+	return found;
+}
+
+/* libcurl is loaded by the first send, and the binary does not need it */
+static void test_lazy_load(void)
+{
+	const char *bin = getenv("TOLLGATE_BIN");
+	struct err e = {0};
+
+	CHECK(!mapped("libcurl"));
+	CHECK_INT(notify_email_curl_load(&e), 0);
+	CHECK(mapped("libcurl"));
+	if (bin) {
+		char cmd[600];
+		snprintf(cmd, sizeof(cmd), "readelf -d '%s' | grep -q 'NEEDED.*libc[.]so'", bin);
+		CHECK(system(cmd) == 0); /* readelf reads it */
+		snprintf(cmd, sizeof(cmd), "readelf -d '%s' | grep -q 'NEEDED.*libcurl'", bin);
+		CHECK(system(cmd) != 0);
+	}
+}
+
 /* ---- a real SMTP server ----------------------------------------------------- */
 
 static int free_port(void)
@@ -376,6 +404,7 @@ int main(void)
 	RUN(test_encodings);
 	RUN(test_build);
 	RUN(test_content);
+	RUN(test_lazy_load);
 	RUN(test_send_plain);
 	RUN(test_send_tls);
 	RUN(test_send_fails);
