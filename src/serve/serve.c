@@ -679,8 +679,6 @@ int serve_run(const struct serve_opts *o, struct plan *plan, struct store *store
 			 o->listen, o->tls_cert ? ", or the TLS key and certificate do not match" : "");
 		goto out_mask;
 	}
-	fprintf(stderr, "tollgate: serving %s://%s/api/v1 (plan '%s', sha256 %.12s)\n",
-		o->tls_cert ? "https" : "http", o->listen, plan->id, s.plan_hash);
 	pthread_mutex_lock(&s.lock);
 	audit_loaded(&s, s.plan_hash);
 	pthread_mutex_unlock(&s.lock);
@@ -689,6 +687,10 @@ int serve_run(const struct serve_opts *o, struct plan *plan, struct store *store
 		MHD_stop_daemon(d);
 		goto out_mask;
 	}
+	/* said once the load is audited and the loops run: a client (or a
+	 * test) that waits for this line sees the server as it will stay */
+	fprintf(stderr, "tollgate: serving %s://%s/api/v1 (plan '%s', sha256 %.12s)\n",
+		o->tls_cert ? "https" : "http", o->listen, plan->id, s.plan_hash);
 
 	for (;;) {
 		struct timespec ts = { 1, 0 };
