@@ -45,8 +45,8 @@ bool plan_notify_glob_match(const char *glob, const char *action)
 int plan_channel_index(const struct plan *p, const char *id)
 {
 	for (size_t i = 0; id && i < p->nchannels; i++)
-		if (!strcmp(p->channels[i].id, id))
-			return (int)i;
+		if (p->channels[i].id && !strcmp(p->channels[i].id, id))
+			return (int)i; /* (a channel without a valid id has none) */
 	return -1;
 }
 
@@ -168,7 +168,8 @@ static int channel_ref(struct loader *ld, const struct ynode *n, const char *who
 	if (idx >= 0)
 		return idx;
 	for (size_t i = 0; i < ld->p->nchannels && k < 64; i++)
-		cands[k++] = ld->p->channels[i].id;
+		if (ld->p->channels[i].id)
+			cands[k++] = ld->p->channels[i].id;
 	if (util_suggest(*id, cands, k))
 		plan_ld_error(ld, n, "%s names unknown channel '%s'; did you mean '%s'?", whose, *id,
 			      util_suggest(*id, cands, k));
@@ -309,7 +310,7 @@ static void load_schedules(struct loader *ld)
 			plan_ld_error(ld, m, "missing required key 'id' in 'schedules' entry %zu", i + 1);
 		else if (plan_ld_id(ld, f, "id", &s->id))
 			for (size_t j = 0; j < p->nschedules; j++)
-				if (!strcmp(p->schedules[j].id, s->id))
+				if (p->schedules[j].id && !strcmp(p->schedules[j].id, s->id))
 					plan_ld_error(ld, f, "duplicate schedule id '%s'", s->id);
 		if (s->id)
 			snprintf(where, sizeof(where), "schedule '%.100s'", s->id);

@@ -103,5 +103,19 @@ channels:
 notify:
   - {channel: hook, events: ["*"], min_level: 4}
 YAML
+# a channel or schedule without an id is an error, never a crash (fuzz-plan
+# found strcmp on its missing id when a route or schedule looked channels up)
+bad noid "noid.yaml:10:15: error: 'notify' entry 1 names unknown channel 'hok'; did you mean 'hook'?" <<'YAML'
+channels:
+  - {kind: webhook, url_env: HOOK_URL}
+  - {id: hook, kind: webhook, url_env: HOOK_URL}
+notify:
+  - {channel: hok, events: ["*"]}
+schedules:
+  - {channel: hook, digest: status, at: "10:00", tz: UTC}
+  - {id: s1, channel: hook, digest: status, at: "16:00", tz: UTC}
+YAML
+expect_err_has "missing required key 'id' in 'channels' entry 1"
+expect_err_has "missing required key 'id' in 'schedules' entry 1"
 
 done_tests
