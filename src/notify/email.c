@@ -5,12 +5,10 @@
  */
 #define CURL_DISABLE_TYPECHECK
 #include "notify/email.h"
+#include "notify/curl.h"
 #include "notify/schedule.h"
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
-#include <dlfcn.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -330,68 +328,6 @@ void notify_email_content_release(struct notify_email_content *c)
 	c->subject = c->text = c->html = NULL;
 }
 
-/* ---- libcurl, loaded on first use ------------------------------------------- */
-
-#define EMAIL_CURL_FUNCS(X)                                                     \
-	X(curl_global_init)                                                     \
-	X(curl_easy_init)                                                       \
-	X(curl_easy_setopt)                                                     \
-	X(curl_easy_perform)                                                    \
-	X(curl_easy_getinfo)                                                    \
-	X(curl_easy_cleanup)                                                    \
-	X(curl_easy_strerror)                                                   \
-	X(curl_slist_append)                                                    \
-	X(curl_slist_free_all)
-
-#define EMAIL_CURL_DEFINE(f) static __typeof__(f) *p_##f;
-EMAIL_CURL_FUNCS(EMAIL_CURL_DEFINE)
-#undef EMAIL_CURL_DEFINE
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static char curl_failure[400]; /* written once inside curl_once; empty: loaded */
-
-static void curl_load_once(void)
-{
-	const char *name = getenv("TOLLGATE_LIBCURL");
-	void *lib;
-
-	if (!name || !*name)
-		name = "libcurl.so.4";
-	lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		const char *why = dlerror();
-		snprintf(curl_failure, sizeof(curl_failure),
-			 "cannot load libcurl to send e-mail: %s; install libcurl4", why ? why : name);
-		return;
-	}
-#define EMAIL_CURL_RESOLVE(f)                                                  \
-	if (!(p_##f = (__typeof__(p_##f))dlsym(lib, #f))) {                    \
-		snprintf(curl_failure, sizeof(curl_failure),                   \
-			 "%s lacks %s; install a newer libcurl4", name, #f);   \
-		goto fail;                                                     \
-	}
-	EMAIL_CURL_FUNCS(EMAIL_CURL_RESOLVE)
-#undef EMAIL_CURL_RESOLVE
-	if (p_curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		snprintf(curl_failure, sizeof(curl_failure), "libcurl failed to initialise");
-		goto fail;
-	}
-	return;
-fail:
-#define EMAIL_CURL_CLEAR(f) p_##f = NULL;
-	EMAIL_CURL_FUNCS(EMAIL_CURL_CLEAR)
-#undef EMAIL_CURL_CLEAR
-	dlclose(lib);
-}
-
-int notify_email_curl_load(struct err *e)
-{
-	pthread_once(&curl_once, curl_load_once);
-	if (curl_failure[0])
-		return err_setr(e, ERR_FAILED, REASON_IO, "%s", curl_failure);
-	return 0;
-}
-
 /* ---- sending ---------------------------------------------------------------- */
 
 /* The host of an smtp[s]:// URL (no user, password or port) into host:
@@ -488,11 +424,11 @@ int notify_email_send(const char *url, const char *from, const char *const *to, 
 		snprintf(a->text, sizeof(a->text), "no valid sender or recipient");
 		return err_setr(e, ERR_FAILED, REASON_INVALID, "an e-mail needs a sender and a recipient");
 	}
-	if (notify_email_curl_load(e) < 0) {
-		snprintf(a->text, sizeof(a->text), "%.200s", curl_failure);
+	if (notify_curl_load(e) < 0) {
+		snprintf(a->text, sizeof(a->text), "%.200s", e->msg);
 		return -1;
 	}
-	h = p_curl_easy_init();
+	h = curl_easy_init();
 	if (!h) {
 		snprintf(a->text, sizeof(a->text), "libcurl could not start");
 		return err_setr(e, ERR_FAILED, REASON_IO, "libcurl could not start a transfer");
@@ -506,35 +442,35 @@ int notify_email_send(const char *url, const char *from, const char *const *to, 
 			goto out;
 		}
 		snprintf(r, sizeof(r), "<%s>", to[i]);
-		rcpt = p_curl_slist_append(rcpt, r);
+		rcpt = curl_slist_append(rcpt, r);
 	}
-	p_curl_easy_setopt(h, CURLOPT_URL, url);
-	p_curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	p_curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout > 0 ? timeout : 30L);
-	p_curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
-	p_curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	p_curl_easy_setopt(h, CURLOPT_USE_SSL,
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout > 0 ? timeout : 30L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_USE_SSL,
 			   (long)(tls || !host_is_loopback(host) ? CURLUSESSL_ALL : CURLUSESSL_TRY));
 	if (cainfo && *cainfo)
-		p_curl_easy_setopt(h, CURLOPT_CAINFO, cainfo);
-	p_curl_easy_setopt(h, CURLOPT_MAIL_FROM, sender);
-	p_curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
-	p_curl_easy_setopt(h, CURLOPT_READFUNCTION, upload_read);
-	p_curl_easy_setopt(h, CURLOPT_READDATA, &up);
-	p_curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-	p_curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)up.len);
-	rc = p_curl_easy_perform(h);
-	p_curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &a->code);
+		curl_easy_setopt(h, CURLOPT_CAINFO, cainfo);
+	curl_easy_setopt(h, CURLOPT_MAIL_FROM, sender);
+	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(h, CURLOPT_READFUNCTION, upload_read);
+	curl_easy_setopt(h, CURLOPT_READDATA, &up);
+	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)up.len);
+	rc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &a->code);
 	if (rc != CURLE_OK) {
 		/* curl's messages name hosts and replies, not the URL's password */
-		snprintf(a->text, sizeof(a->text), "%s", errbuf[0] ? errbuf : p_curl_easy_strerror(rc));
+		snprintf(a->text, sizeof(a->text), "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		err_setr(e, ERR_FAILED, REASON_IO, "e-mail to %s through %s failed: %s", to[0], host,
 			 a->text);
 		goto out;
 	}
 	ret = 0;
 out:
-	p_curl_slist_free_all(rcpt);
-	p_curl_easy_cleanup(h);
+	curl_slist_free_all(rcpt);
+	curl_easy_cleanup(h);
 	return ret;
 }

@@ -96,8 +96,7 @@ int notify_email_send(const char *url, const char *from, const char *const *to, 
 		      const char *message, long timeout, struct notify_email_answer *a,
 		      struct err *e);
 
-/* Load libcurl now (once): 0, or -1 with e saying what to install. Called by
- * notify_email_send; for a command that wants to fail early. */
-int notify_email_curl_load(struct err *e);
+/* libcurl is loaded by notify_email_send through notify/curl.h
+ * (notify_curl_load), the one loader the webhook sender uses too. */
 
 #endif

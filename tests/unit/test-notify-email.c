@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "notify/curl.h"
 #include "notify/email.h"
 #include "test.h"
 
@@ -154,7 +155,7 @@ static void test_lazy_load(void)
 	struct err e = {0};
 
 	CHECK(!mapped("libcurl"));
-	CHECK_INT(notify_email_curl_load(&e), 0);
+	CHECK_INT(notify_curl_load(&e), 0);
 	CHECK(mapped("libcurl"));
 	if (bin) {
 		char cmd[600];
