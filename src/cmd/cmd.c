@@ -54,6 +54,7 @@ static void json_error(const struct err *e)
 
 /* Each cmd-*.c exports one entry; list them here in the order --help shows. */
 extern const struct cmd_entry cmd_init_entry;
+extern const struct cmd_entry cmd_import_entry;
 extern const struct cmd_entry cmd_validate_entry;
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_status_entry;
@@ -80,6 +81,7 @@ extern const struct cmd_entry cmd_serve_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_init_entry,
+	&cmd_import_entry,
 	&cmd_validate_entry,
 	&cmd_report_entry,
 	&cmd_status_entry,

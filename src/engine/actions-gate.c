@@ -289,7 +289,7 @@ int action_approve(const struct action_ctx *c, const char *gate, const char *rol
 			if (role) {
 				err_setr(e, ERR_NOT_READY, REASON_CONFLICT,
 					 "role '%s' of gate '%s' is already approved by %s; nothing approved",
-					 gr, g->id, p->people[h->person].id);
+					 gr, g->id, state_approval_by(p, h));
 				goto abort;
 			}
 			continue;
@@ -352,6 +352,7 @@ int action_revoke(const struct action_ctx *c, const char *gate, const char **rol
 	const struct plan *p = c->plan;
 	struct store_state_snapshot snap;
 	const struct store_approval *mine = NULL;
+	const char *whose;
 	int gi, pi, rc = -1;
 
 	*role_out = NULL;
@@ -372,6 +373,13 @@ int action_revoke(const struct action_ctx *c, const char *gate, const char **rol
 		if (!strcmp(snap.approvals[i].gate, p->gates[gi].id) &&
 		    !strcmp(snap.approvals[i].person, p->people[pi].id))
 			mine = &snap.approvals[i];
+	/* none of their own: the imported approval of a role they hold is
+	 * theirs to take back (docs/import.md) */
+	for (size_t i = 0; i < snap.napprovals && !mine; i++)
+		if (!strcmp(snap.approvals[i].gate, p->gates[gi].id) &&
+		    !strcmp(snap.approvals[i].person, STATE_IMPORT_ACTOR) &&
+		    plan_person_has_role(&p->people[pi], snap.approvals[i].role))
+			mine = &snap.approvals[i];
 	if (!mine) {
 		/* revoked already (or never given): it holds, nothing to write */
 		store_abort_change(c->store);
@@ -383,8 +391,11 @@ int action_revoke(const struct action_ctx *c, const char *gate, const char **rol
 			*role_out = p->gates[gi].approvers[r];
 	if (!*role_out)
 		*role_out = "a role the gate no longer lists";
-	store_change_detail(c->store, "as %s", mine->role);
-	if (store_revoke(c->store, p->gates[gi].id, NULL, p->people[pi].id, NULL, e) < 0) {
+	whose = strcmp(mine->person, STATE_IMPORT_ACTOR) ? p->people[pi].id : STATE_IMPORT_ACTOR;
+	store_change_detail(c->store, "as %s%s", mine->role,
+			    whose == p->people[pi].id ? "" : " (the imported approval)");
+	if (store_revoke(c->store, p->gates[gi].id, whose == p->people[pi].id ? NULL : mine->role,
+			 whose, NULL, e) < 0) {
 		store_abort_change(c->store);
 		goto out;
 	}
@@ -393,5 +404,91 @@ int action_revoke(const struct action_ctx *c, const char *gate, const char **rol
 	rc = 0;
 out:
 	store_snapshot_release(&snap);
+	return rc;
+}
+
+int action_import_gate(const struct action_ctx *c, const char *gate, const char *from,
+		       struct approve_result *out, struct err *e)
+{
+	const struct plan *p = c->plan;
+	const struct plan_gate *g;
+	struct state_load_opts lo = { 0 };
+	struct state st;
+	struct strbuf detail = STRBUF_INIT;
+	bool loaded = false, wrote = false;
+	int gi, rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	gi = action_find_gate(p, gate, e);
+	if (gi < 0)
+		return -1;
+	g = &p->gates[gi];
+	out->scope_plan = g->scope_plan;
+	if (store_begin_change(c->store, c->now, STATE_IMPORT_ACTOR, "approve", g->id, NULL, e) < 0)
+		return -1;
+	lo.now = c->now;
+	if (state_load_opts(&st, p, c->store, &lo, e) < 0)
+		goto abort;
+	loaded = true;
+	if (!g->scope_plan) {
+		if (select_projects(p, &st, gi, NULL, 0, out, e) < 0)
+			goto abort;
+		if (!out->ncovered) {
+			err_setr(e, ERR_NOT_READY, REASON_CONFLICT,
+				 "gate '%s' approves versions, and no project it guards has a candidate "
+				 "for %s (a version soaking or healthy in %s); its imported approval "
+				 "needs the versions (--versions FILE)",
+				 g->id, p->envs[g->before_env].name,
+				 g->before_env > 0 ? p->envs[g->before_env - 1].name : "none");
+			goto abort;
+		}
+	}
+	strbuf_addstr(&detail, "as");
+	for (size_t r = 0; r < g->napprovers; r++) {
+		const char *role = g->approvers[r];
+		const struct state_approval *have = NULL;
+		for (size_t i = 0; i < st.napprovals && !have; i++)
+			if (st.approvals[i].gate == gi && st.approvals[i].imported &&
+			    !strcmp(st.approvals[i].role, role) &&
+			    counts_for(p, &st, &st.approvals[i], out, c->now))
+				have = &st.approvals[i];
+		if (have)
+			continue;
+		/* a stale imported approval of the role is given again */
+		if (store_revoke(c->store, g->id, role, STATE_IMPORT_ACTOR, NULL, e) < 0 ||
+		    store_approve(c->store, g->id, role, STATE_IMPORT_ACTOR, NULL, e) < 0)
+			goto abort;
+		for (size_t i = 0; i < out->ncovered; i++)
+			if (store_approval_cover(c->store, g->id, role, STATE_IMPORT_ACTOR,
+						 p->projects[out->covered[i]].id, out->versions[i],
+						 e) < 0)
+				goto abort;
+		strbuf_addf(&detail, "%s%s", wrote ? ", " : " ", role);
+		wrote = true;
+	}
+	if (!wrote) {
+		out->already = true;
+		store_abort_change(c->store);
+		rc = 1;
+		goto out;
+	}
+	if (!g->scope_plan)
+		for (size_t i = 0; i < out->ncovered; i++)
+			strbuf_addf(&detail, "%s%s=%s", i ? ", " : ": ", p->projects[out->covered[i]].id,
+				    out->versions[i]);
+	strbuf_addf(&detail, "; imported from %s", from);
+	store_change_detail(c->store, "%s", detail.buf);
+	if (store_commit_change(c->store, NULL, e) < 0)
+		goto out;
+	rc = 0;
+	goto out;
+abort:
+	store_abort_change(c->store);
+out:
+	if (loaded)
+		state_release(&st);
+	if (rc < 0)
+		approve_result_release(out);
+	strbuf_release(&detail);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine/identity.h"
+#include "engine/state.h"
 #include "plan/plan.h"
 #include "store/store.h"
 
@@ -287,6 +288,99 @@ int action_tick(const struct action_ctx *c, const char *item, bool done, const c
 		return -1;
 	}
 	return store_commit_change(c->store, NULL, e);
+}
+
+/* ---- import --state ------------------------------------------------------- */
+
+int action_import_tick(const struct action_ctx *c, const char *item, const char *from,
+		       struct err *e)
+{
+	const struct plan *p = c->plan;
+	struct store_state_snapshot snap;
+	const struct store_tick *cur;
+	struct store_tick t = { 0 };
+	bool holds;
+	int it = action_find_item(p, item, e);
+	if (it < 0)
+		return -1;
+	t.item = p->items[it].id;
+	t.done = true;
+	t.by = STATE_IMPORT_ACTOR;
+	t.note = NULL;
+	t.source = TICK_MANUAL;
+	t.exit_status = -1;
+	if (store_begin_change(c->store, c->now, STATE_IMPORT_ACTOR, "check", t.item, NULL, e) < 0)
+		return -1;
+	if (store_snapshot(c->store, &snap, e) < 0) {
+		store_abort_change(c->store);
+		return -1;
+	}
+	cur = store_snap_tick(&snap, t.item);
+	holds = cur && cur->done;
+	store_snapshot_release(&snap);
+	if (holds) {
+		store_abort_change(c->store);
+		return 1;
+	}
+	store_change_detail(c->store, "imported from %s", from);
+	if (store_set_tick(c->store, &t, e) < 0) {
+		store_abort_change(c->store);
+		return -1;
+	}
+	return store_commit_change(c->store, NULL, e);
+}
+
+int action_import_progress(const struct action_ctx *c, const char *blocker, int progress,
+			   const char *from, struct err *e)
+{
+	const struct plan *p = c->plan;
+	struct store_state_snapshot snap;
+	const struct store_blocker *cur;
+	struct store_blocker b = { 0 };
+	bool holds;
+	int bi = action_find_blocker(p, blocker, e);
+	if (bi < 0)
+		return -1;
+	if (progress < 0 || progress > 100)
+		return err_set(e, ERR_USAGE, "progress %d is out of range; use 0 to 100", progress);
+	b.id = p->blockers[bi].id;
+	b.progress = progress;
+	b.resolved = progress == 100;
+	b.by = STATE_IMPORT_ACTOR;
+	if (store_begin_change(c->store, c->now, STATE_IMPORT_ACTOR,
+			       b.resolved ? "blocker.resolve" : "blocker", b.id, NULL, e) < 0)
+		return -1;
+	if (store_snapshot(c->store, &snap, e) < 0) {
+		store_abort_change(c->store);
+		return -1;
+	}
+	cur = store_snap_blocker(&snap, b.id);
+	holds = cur && cur->progress == b.progress && cur->resolved == b.resolved;
+	store_snapshot_release(&snap);
+	if (holds) {
+		store_abort_change(c->store);
+		return 1;
+	}
+	store_change_detail(c->store, "progress %d%%; imported from %s", b.progress, from);
+	if (store_set_blocker(c->store, &b, e) < 0) {
+		store_abort_change(c->store);
+		return -1;
+	}
+	return store_commit_change(c->store, NULL, e);
+}
+
+int action_import_version(const struct action_ctx *c, const char *env, const char *project,
+			  const char *version, int line, const char *from, struct err *e)
+{
+	struct store_record v = { 0 };
+	int rc;
+	if (action_find_env(c->plan, env, e) < 0 || action_find_project(c->plan, project, e) < 0)
+		return -1;
+	v.project = project;
+	v.version = version;
+	v.line = line;
+	rc = store_record_imported(c->store, c->now, STATE_IMPORT_ACTOR, env, &v, 1, from, e);
+	return rc < 0 ? -1 : rc > 0 ? 1 : 0;
 }
 
 /* ---- blockers ------------------------------------------------------------- */

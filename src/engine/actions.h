@@ -118,6 +118,30 @@ int action_revoke(const struct action_ctx *c, const char *gate, const char **rol
 		  struct err *e);
 
 /*
+ * `tollgate import --state` (docs/import.md): the state a Markdown plan
+ * records, each write one change audited with actor "import"
+ * (STATE_IMPORT_ACTOR, state.h) and the detail "imported from FROM"
+ * (FILE:LINE of the document or versions file). No person is named or
+ * checked: nobody approved or ticked anything in tollgate. Each returns 0
+ * written, 1 held already (nothing written), or -1.
+ */
+int action_import_tick(const struct action_ctx *c, const char *item, const char *from,
+		       struct err *e);
+int action_import_progress(const struct action_ctx *c, const char *blocker, int progress,
+			   const char *from, struct err *e);
+/* version healthy in env for project (the source environment's versions). */
+int action_import_version(const struct action_ctx *c, const char *env, const char *project,
+			  const char *version, int line, const char *from, struct err *e);
+/* gate passed: one approval per role of the gate by "import", for the
+ * candidate of each project it guards now (as action_approve; a gate of
+ * scope versions with no candidate: ERR_NOT_READY, nothing written). An
+ * imported approval counts for its role until it is revoked (by a person
+ * holding the role: action_revoke) or the candidate changes. Release out
+ * after success. */
+int action_import_gate(const struct action_ctx *c, const char *gate, const char *from,
+		       struct approve_result *out, struct err *e);
+
+/*
  * Rejected versions (issue 9). reject: version of project is not promoted
  * into env (NULL: any environment) again until a person allows it; allow:
  * lifts that (in env, or NULL: wherever it is rejected). Both need a person

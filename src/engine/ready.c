@@ -219,7 +219,11 @@ int64_t ready_approval_expires(const struct plan *p, const struct state *st,
 
 static bool role_held(const struct plan *p, const struct state_approval *a)
 {
-	/* a placeholder never acts: a row in its name counts for nothing */
+	/* an imported approval stands for its role (the gate must still list
+	 * it: gate_match); a placeholder never acts: a row in its name counts
+	 * for nothing */
+	if (a->imported)
+		return a->role != NULL;
 	return a->person >= 0 && (size_t)a->person < p->npeople && a->role &&
 	       !p->people[a->person].tbd && plan_person_has_role(&p->people[a->person], a->role);
 }
@@ -334,7 +338,7 @@ static size_t gate_match(const struct plan *p, const struct state *st, int gate,
 		/* one slot per person */
 		m->slot[k] = (int)k;
 		for (size_t j = 0; j < k; j++)
-			if (m->all[j]->person == a->person) {
+			if (m->all[j]->person == a->person && !a->imported && !m->all[j]->imported) {
 				m->slot[k] = m->slot[j];
 				break;
 			}
@@ -439,7 +443,7 @@ static void why_not(const struct plan *p, const struct state *st, const struct s
 		    int project, bool name_project, enum ready_approval v, struct strbuf *sb)
 {
 	const struct plan_gate *g = &p->gates[a->gate];
-	const char *who = p->people[a->person].id;
+	const char *who = state_approval_by(p, a);
 	const char *pid = project >= 0 ? p->projects[project].id : NULL;
 	const struct state_cover *cv = project >= 0 ? state_approval_cover(st, a, project) : NULL;
 	const char *cand = project >= 0 ? ready_candidate(st, project, g->before_env) : NULL;
@@ -559,7 +563,7 @@ void ready_gate_explain(const struct plan *p, const struct state *st, int gate, 
 		bool lost = false;
 		if (a) {
 			sep(&have, ", ");
-			strbuf_addf(&have, "%s as %s", p->people[a->person].id, a->role);
+			strbuf_addf(&have, "%s as %s", state_approval_by(p, a), a->role);
 			continue;
 		}
 		/* a role whose approver lost it is still needed, as if never given */

@@ -118,10 +118,12 @@ int state_load_opts(struct state *st, const struct plan *p, struct store *s,
 		for (size_t i = 0; i < snap->napprovals; i++) {
 			const struct store_approval *a = &snap->approvals[i];
 			int gi = plan_gate_index(p, a->gate), who = plan_person_index(p, a->person);
+			bool imported = who < 0 && !strcmp(a->person, STATE_IMPORT_ACTOR);
 			idx[i] = SIZE_MAX;
-			if (gi < 0 || who < 0)
+			if (gi < 0 || (who < 0 && !imported))
 				continue;
 			idx[i] = state_add_approval(st, gi, who, a->role, a->at);
+			st->approvals[idx[i]].imported = imported;
 		}
 		for (size_t i = 0; i < snap->napproval_versions; i++) {
 			const struct store_approval_version *v = &snap->approval_versions[i];

@@ -316,10 +316,18 @@ void state_add_change(struct state *st, int64_t date, const char *text, const ch
 	c->author = dup(st, author);
 }
 
+const char *state_approval_by(const struct plan *p, const struct state_approval *a)
+{
+	if (a->imported || a->person < 0 || (size_t)a->person >= p->npeople)
+		return STATE_IMPORT_ACTOR;
+	return p->people[a->person].id;
+}
+
 const struct state_approval *state_find_approval(const struct state *st, int gate, int person)
 {
 	for (size_t i = 0; i < st->napprovals; i++)
-		if (st->approvals[i].gate == gate && st->approvals[i].person == person)
+		if (st->approvals[i].gate == gate && st->approvals[i].person == person &&
+		    !st->approvals[i].imported)
 			return &st->approvals[i];
 	return NULL;
 }

@@ -50,9 +50,16 @@ struct state_cell {
 	const char *log;      /* the last step's log (loaded with STATE_LOAD_LOGS), NULL none */
 };
 
+/* The actor of an approval written by `tollgate import --state` (a gate the
+ * imported document says passed): it stands for no person, fills the one
+ * role it was given for, and counts as any approval does until it is
+ * revoked or its candidate changes (docs/import.md). */
+#define STATE_IMPORT_ACTOR "import"
+
 struct state_approval {
 	int gate;
-	int person; /* people index */
+	int person; /* people index; -1 when imported */
+	bool imported; /* given by `import --state` (STATE_IMPORT_ACTOR) */
 	const char *role;
 	int64_t at; /* when it was (last) given */
 	/* what it covers (a gate with `scope: versions`): state.covers[first
@@ -209,6 +216,8 @@ void state_set_blocker(struct state *st, int blocker, int progress, bool resolve
 struct state_incident *state_add_incident(struct state *st, const struct state_incident *in);
 void state_add_change(struct state *st, int64_t date, const char *text, const char *author);
 
+/* Who gave approval a, for messages: a people id, or STATE_IMPORT_ACTOR. */
+const char *state_approval_by(const struct plan *p, const struct state_approval *a);
 /* The approval person gave on gate, or NULL. */
 const struct state_approval *state_find_approval(const struct state *st, int gate, int person);
 /* The approval given for role on gate, or NULL (whether it still counts is

@@ -252,6 +252,7 @@ static void walk_plan(struct walk *w, struct plan *p)
 	struct plan_change *changes;
 	struct plan_next_steps *next;
 	struct plan_moved *moved;
+	struct plan_note *notes;
 
 	STR(w, p->path);
 	STR(w, p->dir);
@@ -431,6 +432,11 @@ static void walk_plan(struct walk *w, struct plan *p)
 	for (size_t i = 0; next && i < p->nnext; i++) {
 		STR(w, next[i].title);
 		walk_strv(w, &next[i].items, next[i].nitems);
+	}
+	notes = ARR(w, p->notes, p->nnotes);
+	for (size_t i = 0; notes && i < p->nnotes; i++) {
+		STR(w, notes[i].title);
+		STR(w, notes[i].text);
 	}
 	moved = ARR(w, p->moved, p->nmoved);
 	for (size_t i = 0; moved && i < p->nmoved; i++) {
@@ -652,6 +658,9 @@ static bool model_ok(const struct plan *p)
 	for (size_t i = 0; i < p->nnext; i++)
 		if (!strv_ok(p->next[i].items, p->next[i].nitems))
 			return false;
+	for (size_t i = 0; i < p->nnotes; i++)
+		if (!p->notes[i].title || !p->notes[i].text)
+			return false;
 	for (size_t i = 0; i < p->nmoved; i++)
 		if ((unsigned)p->moved[i].kind >= PLAN_KIND_COUNT || !p->moved[i].from ||
 		    !p->moved[i].to)
@@ -713,6 +722,7 @@ static uint32_t layout_of(void)
 		sizeof(struct plan_next_steps), sizeof(struct plan_maps), sizeof(struct plan_refs),
 		sizeof(struct strmap), sizeof(struct plan_target), sizeof(struct plan_freeze),
 		sizeof(struct plan_moved), sizeof(struct plan_channel), sizeof(struct plan_schedule),
+		sizeof(struct plan_note),
 	};
 	uint32_t h = 2166136261u;
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {

@@ -1224,6 +1224,22 @@ static void load_tables(struct loader *ld)
 		get_strlist(ld, field(m, "items"), "items", &s->items, &s->nitems, NULL);
 		p->nnext++;
 	}
+
+	l = top_list(ld, "notes", &n);
+	p->notes = arena_alloc(ld->a, (n ? n : 1) * sizeof(*p->notes));
+	for (size_t i = 0; i < n; i++) {
+		struct plan_note *no = &p->notes[p->nnotes];
+		if (!(m = entry_map(ld, l->u.kids[i], "notes")))
+			continue;
+		entry_name(where, sizeof(where), "notes", "notes", NULL, i);
+		check_keys(ld, m, KEYS("title", "text"), where);
+		required(ld, m, "title", where);
+		required(ld, m, "text", where);
+		get_string(ld, field(m, "title"), "title", &no->title);
+		get_string(ld, field(m, "text"), "text", &no->text);
+		no->loc = ynode_loc(m);
+		p->nnotes++;
+	}
 }
 
 /* moved: [{project: ledger, to: ledger-svc}, {env: prod-eu, to: prod-emea}] —
@@ -1310,7 +1326,7 @@ void plan_map_tree(struct loader *ld)
 		"waves",      "projects",   "gates",        "checklist",
 		"blockers",   "risks",      "triggers",     "milestones",
 		"notify",     "channels",   "schedules",    "notify_policy", "resources",  "escalation",   "rollback_procedure",
-		"communication", "post_promotion", "changelog", "next_steps",
+		"communication", "post_promotion", "changelog", "next_steps", "notes",
 		"moved",      "secrets",    "identity",   "store_mode", NULL,
 	};
 	struct plan *p = ld->p;

@@ -310,6 +310,14 @@ struct plan_next_steps {
 	const char **items;
 };
 
+/* A section of free text (`notes[]`): what a document imported into the
+ * plan said that no other key holds (docs/import.md), or the team's own. */
+struct plan_note {
+	const char *title;
+	const char *text;
+	struct plan_loc loc;
+};
+
 /* The kinds of ids that name state in the store, and `moved` may rename. */
 enum plan_kind {
 	PLAN_KIND_PROJECT,
@@ -384,6 +392,8 @@ struct plan {
 	struct plan_next_steps *next;
 	size_t nmoved;
 	struct plan_moved *moved;
+	size_t nnotes;
+	struct plan_note *notes;
 
 	/* secrets: names of environment variables (NAME, or PREFIX*) that
 	 * never reach a step, check or measure, beside the store's own */

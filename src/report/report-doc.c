@@ -682,8 +682,11 @@ static void gate(struct walk *w, int gi)
 		}
 		strbuf_reset(&w->sb);
 		if (a) {
-			strbuf_addf(&w->sb, "approved by %s",
-				    rp_person_name(p, p->people[a->person].id));
+			if (a->imported)
+				strbuf_addstr(&w->sb, "approved as imported (tollgate import)");
+			else
+				strbuf_addf(&w->sb, "approved by %s",
+					    rp_person_name(p, state_approval_by(p, a)));
 			if (a->at > 0) {
 				strbuf_addstr(&w->sb, " on ");
 				rp_date(&w->sb, a->at, true);
@@ -1203,6 +1206,32 @@ static void next_steps(struct walk *w)
 	}
 }
 
+/* The plan's free text (`notes`), when it has any: each note's title, and
+ * its text a paragraph per blank-line-separated block, as written. */
+static void notes(struct walk *w)
+{
+	const struct plan *p = w->p;
+	if (!p->nnotes)
+		return;
+	OPS->rule(w->d);
+	heading(w, 2, "notes", "Notes");
+	for (size_t i = 0; i < p->nnotes; i++) {
+		const char *s = p->notes[i].text;
+		heading(w, 3, NULL, p->notes[i].title);
+		while (s && *s) {
+			const char *end = strstr(s, "\n\n");
+			size_t n = end ? (size_t)(end - s) : strlen(s);
+			strbuf_add(&w->sb, s, n);
+			OPS->para_begin(w->d);
+			flush(w);
+			OPS->para_end(w->d);
+			s = end ? end + 2 : NULL;
+			while (s && *s == '\n')
+				s++;
+		}
+	}
+}
+
 static void footer(struct walk *w)
 {
 	const struct plan *p = w->p;
@@ -1243,6 +1272,7 @@ void rp_doc_write(struct rp_doc *d, const struct plan *p, const struct state *st
 	blockers(&w);
 	changes(&w);
 	next_steps(&w);
+	notes(&w);
 	footer(&w);
 	d->ops->end(d);
 	strbuf_release(&w.sb);

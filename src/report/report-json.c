@@ -312,7 +312,7 @@ static json_t *gates_arr(const struct plan *p, const struct state *st, int64_t n
 							      encode_string(p->people[k].tbd ? "TBD" : p->people[k].id));
 			x = json_pack("{s:o, s:o, s:b, s:o, s:o}", "role", encode_string(g->approvers[i]),
 				      "holders", holders, "approved", ap != NULL, "by",
-				      ap ? encode_string(p->people[ap->person].id) : json_null(), "at",
+				      ap ? encode_string(state_approval_by(p, ap)) : json_null(), "at",
 				      ap ? encode_time(ap->at) : json_null());
 			if (ap && !g->scope_plan)
 				json_object_set_new(x, "versions", approval_versions(p, st, ap));
@@ -600,6 +600,14 @@ int rp_render_json(const struct plan *p, const struct state *st, int64_t now,
 	json_object_set_new(o, "changelog", changelog_arr(p, st));
 	json_object_set_new(o, "changelog_omitted", json_integer((json_int_t)st->changes_omitted));
 	json_object_set_new(o, "next_steps", next_arr(p));
+	if (p->nnotes) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < p->nnotes; i++)
+			json_array_append_new(a, json_pack("{s:o, s:o}", "title",
+							   encode_string(p->notes[i].title), "text",
+							   encode_string(p->notes[i].text)));
+		json_object_set_new(o, "notes", a);
+	}
 
 	text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	if (!text) {

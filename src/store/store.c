@@ -598,8 +598,23 @@ int store_record_version(struct store *s, int64_t now, const char *actor, const 
 	return store_commit_change(s, NULL, e);
 }
 
+static int record_versions(struct store *s, int64_t now, const char *actor, const char *env,
+			   const struct store_record *v, size_t n, const char *from, struct err *e);
+
 int store_record_versions(struct store *s, int64_t now, const char *actor, const char *env,
 			  const struct store_record *v, size_t n, struct err *e)
+{
+	return record_versions(s, now, actor, env, v, n, NULL, e);
+}
+
+int store_record_imported(struct store *s, int64_t now, const char *actor, const char *env,
+			  const struct store_record *v, size_t n, const char *from, struct err *e)
+{
+	return record_versions(s, now, actor, env, v, n, from, e);
+}
+
+static int record_versions(struct store *s, int64_t now, const char *actor, const char *env,
+			   const struct store_record *v, size_t n, const char *from, struct err *e)
 {
 	struct strbuf summary = STRBUF_INIT;
 	size_t already = 0;
@@ -643,10 +658,12 @@ int store_record_versions(struct store *s, int64_t now, const char *actor, const
 		return (int)(n > INT32_MAX ? INT32_MAX : n);
 	}
 	if (already)
-		store_change_detail(s, "%zu version%s: %s; %zu already healthy", n - already,
-				    n - already == 1 ? "" : "s", summary.buf, already);
+		store_change_detail(s, "%zu version%s: %s; %zu already healthy%s%s", n - already,
+				    n - already == 1 ? "" : "s", summary.buf, already,
+				    from ? "; imported from " : "", from ? from : "");
 	else
-		store_change_detail(s, "%zu version%s: %s", n, n == 1 ? "" : "s", summary.buf);
+		store_change_detail(s, "%zu version%s: %s%s%s", n, n == 1 ? "" : "s", summary.buf,
+				    from ? "; imported from " : "", from ? from : "");
 	strbuf_release(&summary);
 	if (store_commit_change(s, NULL, e) < 0)
 		return -1;

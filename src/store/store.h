@@ -242,6 +242,9 @@ int store_check_version(const char *v, struct err *e);
  * nothing written, no audit entry), or -1. */
 int store_record_versions(struct store *s, int64_t now, const char *actor, const char *env,
 			  const struct store_record *v, size_t n, struct err *e);
+/* The same, the audit detail ending "; imported from FROM" (import --state). */
+int store_record_imported(struct store *s, int64_t now, const char *actor, const char *env,
+			  const struct store_record *v, size_t n, const char *from, struct err *e);
 
 /* ---- approvals, ticks, blockers, incidents ------------------------------ */
 
