@@ -164,6 +164,12 @@ static void text_of(cmark_node *n, struct strbuf *sb)
 			break;
 		case CMARK_NODE_LIST:
 			break; /* a nested list is read by itself */
+		case CMARK_NODE_BLOCK_QUOTE:
+			/* "- >5% error rate": the '>' was text, not a quote */
+			strbuf_addch(sb, '>');
+			if (cmark_node_first_child(c))
+				text_of(cmark_node_first_child(c), sb);
+			break;
 		default:
 			if (sb->len && cmark_node_get_type(c) == CMARK_NODE_PARAGRAPH)
 				strbuf_addch(sb, ' ');
@@ -1697,7 +1703,12 @@ static void map_rollback(struct im *m, struct sec *s)
 				char *text = node_text(li), *key = NULL, *val = NULL;
 				if (triggers) {
 					struct tn *t = tn_add(m->triggers, tn_map(true));
-					char *base = import_slug(text, 4), *id = unique_id(m->triggers, "id", base);
+					const char *words = text;
+					char *base, *id;
+					while (*words && !isalpha((unsigned char)*words))
+						words++; /* ">5% error rate" → error-rate… */
+					base = import_slug(words, 4);
+					id = unique_id(m->triggers, "id", base);
 					const char *pct = strchr(text, '%');
 					unsigned envs = envs_named(m, text);
 					tn_set_str(t, "id", id);

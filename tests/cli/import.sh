@@ -1,0 +1,167 @@
+#!/bin/bash
+# import.sh - `tollgate import`: the seed master plan becomes a plan that
+# validates with no error and whose report holds every table row and
+# checklist line of the seed (import_compare.py says how they are compared);
+# a second master plan written differently (other heading order, three
+# waves, other environment names, a section tollgate does not know) imports
+# and validates too; an existing -o file is never replaced without --force;
+# bad input is refused with a clear error and exit status 2.
+. "$TOLLGATE_SRC/tests/cli/lib.sh"
+
+SEED="$TOLLGATE_SRC/examples/q1-2026/seed.md"
+SECOND="$TOLLGATE_SRC/tests/fixtures/import-payments-plan.md"
+cp "$SEED" master.md
+
+# the seed: summary on stdout with -o, the plan in the file
+run import master.md -o tollgate.yaml
+expect_rc 0
+expect_out_has "imported master.md into tollgate.yaml"
+expect_out_has "master.md:147: Gate 2: Code Review (PASSED): gate 'gate-2'"
+expect_out_has "master.md:291: blocker 'api_infra' at 40%"
+expect_out_has "still to decide:"
+expect_out_has "who is the DevOps Lead (\"TBD\" in the document): name them in people 'devops-lead-tbd'"
+expect_out_has "trigger 'error-rate-in-logs' (\">5% error rate in logs\"): write its \`measure\`"
+expect_err_has "3 characters were already lost in the document (U+FFFD)"
+run validate
+expect_rc 0
+expect_out_has "PROM-2026-Q1-001: 7 projects, 2 waves, 3 environments, 3 gates, 72 checklist items — valid"
+
+# what the seed says, as keys
+checks=$((checks + 1))
+python3 - tollgate.yaml <<'PY' || fail "the imported plan's keys"
+import sys, yaml
+class L(yaml.SafeLoader): pass
+L.yaml_implicit_resolvers = {k: [(t, r) for t, r in v if t != "tag:yaml.org,2002:timestamp"]
+                             for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+p = yaml.load(open(sys.argv[1], encoding="utf-8"), Loader=L)
+envs = {e["name"]: e for e in p["environments"]}
+assert list(envs) == ["dev", "sit", "prod"], envs
+assert envs["sit"]["account"] == "815856636111" and envs["prod"]["account"] == "093646564004"
+assert envs["prod"]["soak"] == "24h"
+assert [w["id"] for w in p["waves"]] == ["wave-1", "wave-2"]
+assert p["waves"][0]["window"] == {"from": "2026-01-10", "to": "2026-02-21"}
+assert p["waves"][1]["after"] == {"wave": "wave-1", "env": "sit"}
+prj = {x["id"]: x for x in p["projects"]}
+assert prj["backend_public"]["depends_on"] == ["dynamodb_schemas", "s3_schemas"]
+assert prj["campaigns_lambda"]["targets"] == {"sit": "2026-01-10", "prod": "2026-02-21"}
+assert prj["campaigns_lambda"]["doc"] == "01_campaigns_lambda_promotion.md"
+gates = {g["id"]: g for g in p["gates"]}
+assert gates["gate-3"]["before"] == {"env": "sit", "waves": ["wave-2"]}, gates["gate-3"]
+assert gates["gate-4"]["before"] == {"env": "prod"}, gates["gate-4"]
+assert gates["gate-3"]["approvers"] == ["devops-lead", "tech-lead"]
+b = p["blockers"][0]
+assert (b["id"], b["progress"], b["owner"], b["due"]) == ("api_infra", 40, "DevOps Engineer", "2026-01-09")
+assert b["blocks"] == {"env": "sit", "waves": ["wave-1"]}
+t = {x["id"]: x for x in p["triggers"]}
+assert t["error-rate-in-logs"]["above"] == 0.05 and "measure" not in t["error-rate-in-logs"]
+assert t["data-corruption-detected"]["level"] == 3
+# TBD is a placeholder, never an invented name
+tbd = [x for x in p["people"] if x.get("tbd")]
+assert all(x["name"] == "TBD" for x in tbd) and len(tbd) >= 4
+assert {x["id"] for x in p["people"] if not x.get("tbd")} == {"agentic-pm"}
+# the communication plan: a slack channel whose URL is a variable, schedules
+assert p["channels"] == [{"id": "deployments", "kind": "slack", "url_env": "TOLLGATE_DEPLOYMENTS_WEBHOOK"}]
+assert sorted(s["at"] for s in p["schedules"]) == ["09:00", "10:00", "16:00"]
+# ids derived from the text, unique
+ids = [i["id"] for i in p["checklist"]]
+assert len(ids) == len(set(ids)) == 72
+assert "all-api-tests-passing" in ids
+PY
+
+# the report holds every table row and checklist line of the seed
+run report --format md -o report.md
+expect_rc 0
+checks=$((checks + 1))
+python3 "$TOLLGATE_SRC/tests/cli/import_compare.py" master.md report.md >"$T/cmp" 2>&1 || {
+	cat "$T/cmp" >&2
+	fail "the report of the imported seed misses rows or lines"
+}
+
+# ids are stable: the same document gives the same plan
+run import master.md
+expect_rc 0
+checks=$((checks + 1))
+cmp -s "$T/out" tollgate.yaml || fail "import to stdout differs from the -o file"
+expect_err_has "imported master.md"
+
+# never over an existing file without --force; then atomically replaced
+echo "# mine" > keep.yaml
+run import master.md -o keep.yaml
+expect_rc 2
+expect_err_line "tollgate: error: 'keep.yaml' already exists; not overwriting it (--force to replace it)"
+checks=$((checks + 1))
+[ "$(cat keep.yaml)" = "# mine" ] || fail "keep.yaml was changed"
+run import master.md -o keep.yaml --force
+expect_rc 0
+checks=$((checks + 1))
+cmp -s keep.yaml tollgate.yaml || fail "--force did not write the plan"
+checks=$((checks + 1))
+[ -z "$(ls keep.yaml.tmp.* 2>/dev/null)" ] || fail "a temporary file was left behind"
+
+# a second master plan, written differently
+mkdir second && cd second
+cp "$SECOND" plan.md
+run import plan.md -o tollgate.yaml
+expect_rc 0
+expect_out_has "plan.md:127: Glossary: not a section tollgate knows; kept as text in notes"
+run validate
+expect_rc 0
+expect_out_has "PAY-2026-07: 5 projects, 3 waves, 3 environments, 2 gates"
+checks=$((checks + 1))
+python3 - tollgate.yaml <<'PY' || fail "the second plan's keys"
+import sys, yaml
+class L(yaml.SafeLoader): pass
+L.yaml_implicit_resolvers = {k: [(t, r) for t, r in v if t != "tag:yaml.org,2002:timestamp"]
+                             for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+p = yaml.load(open(sys.argv[1], encoding="utf-8"), Loader=L)
+assert [e["name"] for e in p["environments"]] == ["qa", "staging", "live"]
+assert [e.get("soak") for e in p["environments"]] == ["0s", "12h", "48h"]
+assert [w["id"] for w in p["waves"]] == ["wave-1", "wave-2", "wave-3"]
+prj = {x["id"]: x for x in p["projects"]}
+assert prj["ledger_api"]["depends_on"] == ["ledger_core"]
+assert prj["card_gateway"]["wave"] == "wave-2"
+assert p["waves"][1]["after"] == {"wave": "wave-1", "env": "staging"}
+g = {x["id"]: x for x in p["gates"]}
+assert g["gate-a"]["before"] == {"env": "staging", "waves": ["wave-1"]}
+assert g["gate-b"]["before"] == {"env": "live"}
+assert p["blockers"][0]["blocks"] == {"env": "live", "waves": ["wave-2"]}
+assert p["notes"] == [{"title": "Glossary", "text": "PCI: Payment Card Industry data security standard."}]
+assert [x["id"] for x in p["people"] if x.get("tbd")] == ["payments-lead-tbd"]
+live = [e for e in p["environments"] if e["name"] == "live"][0]
+assert len(live["success"]) == 2
+PY
+run report --format md -o report.md
+expect_rc 0
+checks=$((checks + 1))
+grep -qxF "PCI: Payment Card Industry data security standard." report.md ||
+	fail "the notes are not in the report"
+cd "$T"
+
+# bad input: exit 2 and what to do
+: > empty.md
+run import empty.md
+expect_rc 2
+expect_err_line "tollgate: error: 'empty.md' is empty; give the Markdown master plan to import"
+printf 'PK\003\004\377\376binary' > plan.zip
+run import plan.zip
+expect_rc 2
+expect_err_has "tollgate: error: 'plan.zip' is not Markdown text (not UTF-8 at byte"
+printf 'just a sentence, nothing more\n' > prose.md
+run import prose.md
+expect_rc 2
+expect_err_line "tollgate: error: 'prose.md' has no heading, list or table: nothing of a master plan to import"
+printf '# Notes\n\n- one\n- two\n' > noenv.md
+run import noenv.md
+expect_rc 2
+expect_err_has "names no environments"
+run import missing.md
+expect_rc 2
+expect_err_has "tollgate: error: cannot read 'missing.md'"
+run import master.md --versions x.txt
+expect_rc 2
+expect_err_has "--versions FILE goes with --state"
+run import master.md --state
+expect_rc 2
+expect_err_has "--state needs -o FILE"
+
+done_tests
