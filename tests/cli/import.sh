@@ -135,6 +135,16 @@ expect_rc 0
 checks=$((checks + 1))
 grep -qxF "PCI: Payment Card Industry data security standard." report.md ||
 	fail "the notes are not in the report"
+# notes are carried by the compiled plan cache: the report from the cache
+# (the run above wrote it) is the report from the YAML
+run report --format md -o cached.md
+TOLLGATE_NO_PLAN_CACHE=1 run report --format md -o parsed.md
+checks=$((checks + 1))
+ls .tollgate/*.cache >/dev/null 2>&1 || fail "no plan cache was written"
+checks=$((checks + 1))
+cmp -s <(grep -v Generated cached.md) <(grep -v Generated parsed.md) || fail "cached and parsed reports differ"
+checks=$((checks + 1))
+grep -qxF "PCI: Payment Card Industry data security standard." cached.md || fail "notes lost by the cache"
 cd "$T"
 
 # bad input: exit 2 and what to do
