@@ -1,0 +1,104 @@
+/*
+ * test-import.c - the import's text helpers: double-encoded UTF-8 repaired
+ * (from Latin-1 and from Windows-1252 readings), valid text left alone,
+ * ids from free text; and a small document mapped (a table, a task list,
+ * a gate, an unknown section kept as notes).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "import/import.h"
+#include "test.h"
+
+static void repair(const char *in, const char *want, size_t want_count)
+{
+	size_t len = strlen(in), count = 99;
+	char *out = import_repair_mojibake(in, &len, &count);
+	CHECK_STR(out, want);
+	CHECK_INT(len, strlen(want));
+	CHECK_INT(count, want_count);
+	free(out);
+}
+
+static void test_mojibake(void)
+{
+	/* "→" read as Windows-1252 ("â†’") and as Latin-1 (â U+0086 U+0092) */
+	repair("DEV \xc3\xa2\xe2\x80\xa0\xe2\x80\x99 SIT", "DEV \xe2\x86\x92 SIT", 1);
+	repair("DEV \xc3\xa2\xc2\x86\xc2\x92 SIT", "DEV \xe2\x86\x92 SIT", 1);
+	/* "✅" (E2 9C 85) and a four-byte emoji "🟡" (F0 9F 9F A1) */
+	repair("\xc3\xa2\xc5\x93\xe2\x80\xa6 ok", "\xe2\x9c\x85 ok", 1);
+	repair("\xc3\xb0\xc5\xb8\xc5\xb8\xc2\xa1 M", "\xf0\x9f\x9f\xa1 M", 1);
+	/* valid text that merely has Latin-1 letters stays */
+	repair("caf\xc3\xa9 na\xc3\xafve \xe2\x86\x92", "caf\xc3\xa9 na\xc3\xafve \xe2\x86\x92", 0);
+	/* a lead byte without its continuation is not a character: left */
+	repair("\xc3\xa2 alone", "\xc3\xa2 alone", 0);
+	repair("", "", 0);
+}
+
+static void test_slug(void)
+{
+	char *s;
+	s = import_slug("All API tests passing (99.43%, 80%+, 80%+)", 6);
+	CHECK_STR(s, "all-api-tests-passing");
+	free(s);
+	s = import_slug("api_infra (40%)", 4);
+	CHECK_STR(s, "api_infra");
+	free(s);
+	s = import_slug("What's deploying today?", 6);
+	CHECK_STR(s, "whats-deploying-today");
+	free(s);
+	s = import_slug("(Today)", 6);
+	CHECK_STR(s, "item");
+	free(s);
+	s = import_slug("one two three four five six seven", 3);
+	CHECK_STR(s, "one-two-three");
+	free(s);
+}
+
+static void test_small_document(void)
+{
+	static const char doc[] =
+		"# Small: QA \xe2\x86\x92 LIVE\n\n**Plan ID**: SMALL-1\n**Created**: 2026-03-01\n\n"
+		"## Waves\n\n### Wave 1: Core (Mar 2 - Mar 9)\n\n"
+		"| # | Project | LIVE Target | Owner |\n|---|---|---|---|\n| 1 | api | Mar 5 | Ops |\n\n"
+		"**Prerequisites:**\n- [x] Tests green\n- [ ] Docs written\n\n"
+		"## Gates\n\n### Gate 1: Go (PASSED)\n- **Approvers:** Ops Lead\n- **Criteria:** Tests green\n\n"
+		"## Trivia\n\nSome words.\n";
+	struct import_result r;
+	struct err e;
+	size_t ticks = 0, gates = 0;
+	err_init(&e);
+	CHECK_INT(import_markdown("small.md", doc, sizeof(doc) - 1, &r, &e), 0);
+	CHECK(strstr(r.yaml, "id: SMALL-1") != NULL);
+	CHECK(strstr(r.yaml, "- name: qa") != NULL);
+	CHECK(strstr(r.yaml, "- name: live") != NULL);
+	CHECK(strstr(r.yaml, "targets: {live: 2026-03-05}") != NULL);
+	CHECK(strstr(r.yaml, "window: {from: 2026-03-02, to: 2026-03-09}") != NULL);
+	CHECK(strstr(r.yaml, "prerequisites: [tests-green, docs-written]") != NULL);
+	CHECK(strstr(r.yaml, "criteria: [tests-green]") != NULL);
+	CHECK(strstr(r.yaml, "{id: ops-lead-tbd, name: TBD, roles: [ops-lead], tbd: true}") != NULL);
+	CHECK(strstr(r.yaml, "- title: Trivia\n  text: Some words.") != NULL);
+	for (size_t i = 0; i < r.nfacts; i++) {
+		ticks += r.facts[i].kind == IMPORT_TICK;
+		gates += r.facts[i].kind == IMPORT_GATE;
+	}
+	CHECK_INT(ticks, 1);
+	CHECK_INT(gates, 1);
+	CHECK_STR(r.source_env, "qa");
+	import_result_release(&r);
+
+	err_init(&e);
+	CHECK_INT(import_markdown("x.md", "   \n", 4, &r, &e), -1);
+	CHECK_INT(e.code, ERR_USAGE);
+	err_init(&e);
+	CHECK_INT(import_markdown("x.md", "a\0b", 3, &r, &e), -1);
+	CHECK_INT(e.code, ERR_USAGE);
+}
+
+int main(void)
+{
+	RUN(test_mojibake);
+	RUN(test_slug);
+	RUN(test_small_document);
+	return TEST_DONE();
+}
