@@ -259,7 +259,7 @@ int tn_emit_yaml(const struct tn *root, const char *header, struct strbuf *out, 
 		return err_set(e, ERR_FAILED, "cannot start the YAML writer");
 	yaml_emitter_set_output(&em, out_handler, out);
 	yaml_emitter_set_unicode(&em, 1);
-	yaml_emitter_set_width(&em, 100);
+	yaml_emitter_set_width(&em, 120);
 	yaml_emitter_set_indent(&em, 2);
 	if (!yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) || emit(&em, &ev) < 0)
 		goto out;

@@ -806,6 +806,32 @@ static void people_for_roles(struct im *m)
 	}
 }
 
+/* The chat channel the communication plan gave (the first): where each
+ * escalation level is sent, and a rollback step that alerts "via Slack". */
+static void alert_channels(struct im *m)
+{
+	const char *chan = NULL;
+	for (size_t i = 0; i < m->channels->n && !chan; i++)
+		if (!strcmp(tn_get_str(m->channels->v[i], "kind"), "slack"))
+			chan = tn_get_str(m->channels->v[i], "id");
+	if (!chan)
+		return;
+	for (size_t i = 0; i < m->escalation->n; i++) {
+		struct tn *c = tn_set(m->escalation->v[i], "channels", tn_seq(true));
+		tn_add_str(c, chan);
+	}
+	for (size_t i = 0; i < m->rollback->n; i++)
+		if (im_contains(tn_get_str(m->rollback->v[i], "text"), "slack")) {
+			struct tn *c = tn_set(m->rollback->v[i], "channels", tn_seq(true));
+			tn_add_str(c, chan);
+		}
+	if (m->escalation->n)
+		im_lines_add(&m->out->decide, 0,
+			     "escalations and rollbacks are sent to channel '%s': confirm, and give "
+			     "people their chat handle (people[].slack)",
+			     chan);
+}
+
 static void build_root(struct im *m)
 {
 	m->root = tn_map(false);
@@ -1005,6 +1031,7 @@ int import_markdown(const char *name, const char *text, size_t len, struct impor
 	for (size_t i = 0; i < m.items->n; i++)
 		im_find_accounts(&m, tn_get_str(m.items->v[i], "text"));
 	people_for_roles(&m);
+	alert_channels(&m);
 	if (m.status || m.plan_status) {
 		char *st = m.status && m.plan_status
 				   ? xasprintf("%s (plan status: %s)", m.status, m.plan_status)

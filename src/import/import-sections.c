@@ -866,6 +866,17 @@ static void map_escalation(struct im *m, struct sec *s, struct sub *u)
 				free(name);
 			}
 			tn_set(e, "action", tn_str(val));
+			{
+				/* "Escalate to Tech Lead, pause deployments" */
+				const char *to = strcasestr(val, "escalate to ");
+				if (to) {
+					char *who = xstrdup(to + strlen("escalate to ")), *cut = strchr(who, ',');
+					if (cut)
+						*cut = 0;
+					tn_set_str(e, "notify", who);
+					free(who);
+				}
+			}
 			free(key);
 			free(val);
 		}

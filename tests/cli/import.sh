@@ -62,6 +62,20 @@ assert {x["id"] for x in p["people"] if not x.get("tbd")} == {"agentic-pm"}
 # the communication plan: a slack channel whose URL is a variable, schedules
 assert p["channels"] == [{"id": "deployments", "kind": "slack", "url_env": "TOLLGATE_DEPLOYMENTS_WEBHOOK"}]
 assert sorted(s["at"] for s in p["schedules"]) == ["09:00", "10:00", "16:00"]
+assert [s["digest"] for s in p["schedules"] if s["at"] == "09:00"] == ["standup"]
+esc = p["escalation"]
+assert [(e["level"], e["name"], e.get("notify")) for e in esc] == [(1, "Minor", None), (2, "Major", "Tech Lead"), (3, "Critical", "Product Owner")]
+assert all(e["channels"] == ["deployments"] for e in esc)
+assert p["rollback_procedure"][0] == {"step": "Notify", "text": "Alert team via Slack + email", "channels": ["deployments"]}
+assert [x["title"] for x in p["communication"]] == ["Daily Standup (During Promotion)", "Status Updates"]
+assert p["communication"][0]["format"] == ["What was deployed yesterday?", "What's deploying today?", "Any blockers?"]
+assert len(p["milestones"]) == 13 and p["milestones"][1] == {"date": "2026-01-08", "until": "2026-01-09", "text": "Pre-promotion checks (all projects)"}
+assert p["milestones"][2] == {"date": "2026-01-10", "text": "Deploy Core APIs to SIT (Wave 1)", "env": "sit", "wave": "wave-1"}
+assert [g["title"] for g in p["post_promotion"]] == ["Wave 1 (After SIT)", "Wave 2 (After SIT)", "After PROD Promotion"]
+assert p["post_promotion"][0]["after"] == {"env": "sit", "waves": ["wave-1"]}
+assert p["changelog"] == [{"date": "2026-01-07", "change": "Initial master plan created", "author": "Agentic PM"}]
+assert [n["title"] for n in p["next_steps"]] == ["Immediate (Jan 7-8)", "This Week (Jan 7-10)", "Next Week (Jan 13-17)"]
+assert p["plan"]["status"] == "IN PROGRESS (plan status: READY FOR APPROVAL)" and p["plan"]["risk"] == "medium"
 # ids derived from the text, unique
 ids = [i["id"] for i in p["checklist"]]
 assert len(ids) == len(set(ids)) == 72
