@@ -24,8 +24,10 @@
 
 #define IMPORT_FILE_MAX (16u << 20)
 
-/* Write text to path through a temporary file in the same folder and a
- * rename, so that path is either the old file or the whole new one. */
+/* Write text to path through a temporary file in the same folder, so that
+ * path is either the old file or the whole new one: renamed over it with
+ * force, else linked to it (which fails when path exists, even when it
+ * appeared meanwhile). */
 static int write_atomic(const char *path, const char *text, size_t len, bool force)
 {
 	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
@@ -59,13 +61,15 @@ static int write_atomic(const char *path, const char *text, size_t len, bool for
 		rc = cmd_error(EXIT_FAILED, "cannot write '%s': %s", tmp, strerror(errno));
 	if (close(fd) < 0 && rc == EXIT_OK)
 		rc = cmd_error(EXIT_FAILED, "cannot write '%s': %s", tmp, strerror(errno));
-	if (rc == EXIT_OK && !force && lstat(path, &st) == 0)
-		rc = cmd_error(EXIT_USAGE, "'%s' already exists; not overwriting it (--force to "
-					   "replace it)",
-			       path);
-	if (rc == EXIT_OK && rename(tmp, path) < 0)
+	if (rc == EXIT_OK && !force && link(tmp, path) < 0)
+		rc = errno == EEXIST ? cmd_error(EXIT_USAGE, "'%s' already exists; not overwriting "
+							     "it (--force to replace it)",
+						 path)
+				     : cmd_error(EXIT_FAILED, "cannot write '%s': %s", path,
+						 strerror(errno));
+	else if (rc == EXIT_OK && force && rename(tmp, path) < 0)
 		rc = cmd_error(EXIT_FAILED, "cannot write '%s': %s", path, strerror(errno));
-	if (rc != EXIT_OK)
+	if (rc != EXIT_OK || !force)
 		unlink(tmp);
 	free(tmp);
 	return rc;
