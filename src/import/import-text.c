@@ -73,6 +73,13 @@ static size_t twice_encoded(const unsigned char *s, size_t avail, unsigned char 
 		l = decode(s + used, avail - used, &cp);
 		if (!l)
 			return 0;
+		if (cp == 0xfffd) {
+			/* a byte the Latin-1 tool could not read was replaced:
+			 * the character is lost, and said so (U+FFFD) */
+			memcpy(out, "\xef\xbf\xbd", 3);
+			*nout = 3;
+			return used + l;
+		}
 		b = byte_of(cp);
 		if (b < 0x80 || b > 0xbf)
 			return 0;

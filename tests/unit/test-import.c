@@ -30,6 +30,9 @@ static void test_mojibake(void)
 	repair("\xc3\xb0\xc5\xb8\xc5\xb8\xc2\xa1 M", "\xf0\x9f\x9f\xa1 M", 1);
 	/* valid text that merely has Latin-1 letters stays */
 	repair("caf\xc3\xa9 na\xc3\xafve \xe2\x86\x92", "caf\xc3\xa9 na\xc3\xafve \xe2\x86\x92", 0);
+	/* a character cut short by a byte the tool replaced with U+FFFD
+	 * ("ðŸ”�" for "🔍"): lost, and said so */
+	repair("\xc3\xb0\xc5\xb8\xe2\x80\x9d\xef\xbf\xbd Fix", "\xef\xbf\xbd Fix", 1);
 	/* a lead byte without its continuation is not a character: left */
 	repair("\xc3\xa2 alone", "\xc3\xa2 alone", 0);
 	repair("", "", 0);
