@@ -7,7 +7,9 @@
  * four characters of U+0080..U+00FF (or the Windows-1252 specials such as
  * '†' for 0x86): "→" (E2 86 92) becomes "â†’". The repair maps each such
  * character back to its byte and keeps the result where those bytes form
- * one valid multi-byte UTF-8 sequence; anything else is left as it was.
+ * one valid multi-byte UTF-8 sequence; anything else is left as it was. A
+ * run cut short by U+FFFD (a byte the tool could not read, replaced) is one
+ * lost character: it becomes U+FFFD.
  */
 #include "import/import.h"
 
