@@ -1032,6 +1032,10 @@ int import_markdown(const char *name, const char *text, size_t len, struct impor
 		im_find_accounts(&m, tn_get_str(m.items->v[i], "text"));
 	people_for_roles(&m);
 	alert_channels(&m);
+	if (m.total_projects && (size_t)m.total_projects != m.projects->n)
+		im_lines_add(&out->decide, m.total_line,
+			     "the summary counts %d projects, the waves' tables list %zu: which is right",
+			     m.total_projects, m.projects->n);
 	if (m.status || m.plan_status) {
 		char *st = m.status && m.plan_status
 				   ? xasprintf("%s (plan status: %s)", m.status, m.plan_status)

@@ -41,6 +41,8 @@ struct im {
 	int title_line;
 	/* the plan's status line(s) as written: "IN PROGRESS", then "Plan Status" */
 	char *status, *plan_status;
+	/* the summary's "Total Projects", to check against the waves' tables */
+	int total_projects, total_line;
 };
 
 struct date {

@@ -123,7 +123,12 @@ void im_map_summary(struct im *m, struct sec *s)
 					tn_set(m->plan, "risk", tn_str(im_severity_word(val)));
 				} else if (im_contains(key, "project") || im_contains(key, "wave") ||
 					   im_contains(key, "timeline")) {
-					/* derived by the report from projects, waves and milestones */
+					/* derived by the report from projects, waves and
+					 * milestones; the total is checked at the end */
+					if (im_contains(key, "total") && isdigit((unsigned char)*val)) {
+						m->total_projects = atoi(val);
+						m->total_line = tb.lines[r];
+					}
 				} else {
 					char *t = xasprintf("%s: %s", key, val);
 					im_add_note(m, s->title, t);

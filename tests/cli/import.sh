@@ -98,6 +98,12 @@ checks=$((checks + 1))
 cmp -s "$T/out" tollgate.yaml || fail "import to stdout differs from the -o file"
 expect_err_has "imported master.md"
 
+# a summary that disagrees with the tables is said
+sed 's/| \*\*Total Projects\*\* | 7 |/| **Total Projects** | 8 |/' master.md > eight.md
+run import eight.md
+expect_rc 0
+expect_err_has "eight.md:14: the summary counts 8 projects, the waves' tables list 7: which is right"
+
 # never over an existing file without --force; then atomically replaced
 echo "# mine" > keep.yaml
 run import master.md -o keep.yaml
