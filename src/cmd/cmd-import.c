@@ -98,12 +98,56 @@ static json_t *lines_json(const struct import_lines *l)
 static const char *fact_name(enum import_fact_kind k)
 {
 	switch (k) {
-	case IMPORT_TICK: return "checked";
+	case IMPORT_TICK: return "check";
 	case IMPORT_PROGRESS: return "blocker";
 	case IMPORT_GATE: return "approve";
-	case IMPORT_READY: return "ready";
+	case IMPORT_READY: return "record";
 	}
 	return "?";
+}
+
+struct state_print {
+	FILE *out;     /* the summary's stream, NULL with --json */
+	json_t *json;  /* the "state" array with --json */
+	size_t written, held, skipped;
+};
+
+static void print_outcome(void *ctx, const struct import_outcome *o)
+{
+	struct state_print *sp = ctx;
+	const char *again = o->written ? "" : " (already)";
+	if (o->skipped) {
+		cmd_warn("%s: gate '%s' is passed in the document but not approved: %s", o->from,
+			 o->id, o->skipped);
+		sp->skipped++;
+	} else {
+		sp->written += o->written;
+		sp->held += !o->written;
+	}
+	if (sp->json) {
+		json_t *x = json_pack("{s:s, s:s, s:s, s:b}", "action", fact_name(o->kind), "id",
+				      o->id, "from", o->from, "written", o->written);
+		if (o->skipped)
+			json_object_set_new(x, "skipped", encode_string(o->skipped));
+		json_array_append_new(sp->json, x);
+	}
+	if (!sp->out || o->skipped)
+		return;
+	switch (o->kind) {
+	case IMPORT_READY:
+		fprintf(sp->out, "  %s: %s %s healthy in %s%s\n", o->from, o->id, o->version, o->env,
+			again);
+		break;
+	case IMPORT_TICK:
+		fprintf(sp->out, "  %s: ticked '%s'%s\n", o->from, o->id, again);
+		break;
+	case IMPORT_PROGRESS:
+		fprintf(sp->out, "  %s: blocker '%s' at %d%%%s\n", o->from, o->id, o->progress, again);
+		break;
+	case IMPORT_GATE:
+		fprintf(sp->out, "  %s: gate approved (as import) for '%s'%s\n", o->from, o->id, again);
+		break;
+	}
 }
 
 /* --state: the document's state into the store of the plan just written. */
@@ -116,9 +160,11 @@ static int import_state(struct app *app, const char *md, const char *plan_path,
 	struct store *store = NULL;
 	struct store_open_opts so = { 0 };
 	struct action_ctx c = { 0 };
+	struct action_versions l = { 0 };
+	struct state_print sp = { out, jstate, 0, 0, 0 };
+	struct strbuf sb = STRBUF_INIT;
 	struct err e;
 	const char *pinned = getenv("TOLLGATE_NOW");
-	size_t written = 0, held = 0, skipped = 0;
 	int rc = EXIT_OK;
 
 	err_init(&e);
@@ -130,6 +176,19 @@ static int import_state(struct app *app, const char *md, const char *plan_path,
 			       plan_path);
 		goto out;
 	}
+	if (versions) {
+		if (strbuf_read_file(&sb, versions, 64u << 20) < 0) {
+			rc = cmd_error(EXIT_USAGE, "cannot read versions file '%s': %s", versions,
+				       strerror(errno));
+			goto out;
+		}
+		if (action_parse_versions(plan, versions, sb.buf ? sb.buf : "", sb.len, &l, &e) < 0) {
+			for (size_t i = 0; l.nproblems > 1 && i < l.nproblems; i++)
+				fprintf(stderr, "%s\n", l.problems[i]);
+			rc = cmd_err(&e);
+			goto out;
+		}
+	}
 	so.rehearsal = pinned && *pinned;
 	if (store_open_with(&store, plan, app->db_url, &so, &e) < 0) {
 		rc = cmd_err(&e);
@@ -138,112 +197,15 @@ static int import_state(struct app *app, const char *md, const char *plan_path,
 	c.plan = plan;
 	c.store = store;
 	c.now = app->now;
-	c.actor = NULL;
-
-	if (versions) {
-		struct strbuf sb = STRBUF_INIT;
-		struct action_versions l;
-		if (strbuf_read_file(&sb, versions, 64u << 20) < 0) {
-			rc = cmd_error(EXIT_USAGE, "cannot read versions file '%s': %s", versions,
-				       strerror(errno));
-			strbuf_release(&sb);
-			goto out;
-		}
-		if (action_parse_versions(plan, versions, sb.buf ? sb.buf : "", sb.len, &l, &e) < 0) {
-			for (size_t i = 0; l.nproblems > 1 && i < l.nproblems; i++)
-				fprintf(stderr, "%s\n", l.problems[i]);
-			action_versions_release(&l);
-			strbuf_release(&sb);
-			rc = cmd_err(&e);
-			goto out;
-		}
-		for (size_t i = 0; i < l.n; i++) {
-			char *from = xasprintf("%s:%d", versions, l.v[i].line);
-			int w = action_import_version(&c, plan->envs[0].name, l.v[i].project,
-						      l.v[i].version, l.v[i].line, from, &e);
-			if (w < 0) {
-				free(from);
-				action_versions_release(&l);
-				strbuf_release(&sb);
-				rc = cmd_err(&e);
-				goto out;
-			}
-			if (out)
-				fprintf(out, "  %s: %s %s healthy in %s%s\n", from, l.v[i].project,
-					l.v[i].version, plan->envs[0].name, w ? " (already)" : "");
-			if (jstate)
-				json_array_append_new(jstate, json_pack("{s:s, s:s, s:s, s:b}", "action",
-									"record", "id", l.v[i].project,
-									"from", from, "written", w == 0));
-			written += w == 0;
-			held += w == 1;
-			free(from);
-		}
-		action_versions_release(&l);
-		strbuf_release(&sb);
-	}
-	for (int pass = 0; pass < 3; pass++)
-		for (size_t i = 0; i < r->nfacts; i++) {
-			const struct import_fact *f = &r->facts[i];
-			char *from;
-			int w = 0;
-			struct approve_result ar;
-			if ((pass == 0 && f->kind != IMPORT_TICK) ||
-			    (pass == 1 && f->kind != IMPORT_PROGRESS) ||
-			    (pass == 2 && f->kind != IMPORT_GATE))
-				continue;
-			from = xasprintf("%s:%d", md, f->line);
-			err_init(&e);
-			if (f->kind == IMPORT_TICK) {
-				w = action_import_tick(&c, f->id, from, &e);
-			} else if (f->kind == IMPORT_PROGRESS) {
-				w = action_import_progress(&c, f->id, f->progress, from, &e);
-			} else {
-				w = action_import_gate(&c, f->id, from, &ar, &e);
-				if (w >= 0)
-					approve_result_release(&ar);
-				if (w < 0 && e.code == ERR_NOT_READY) {
-					cmd_warn("%s: gate '%s' is passed in the document but not "
-						 "approved: %s",
-						 from, f->id, e.msg);
-					skipped++;
-					if (jstate)
-						json_array_append_new(
-							jstate, json_pack("{s:s, s:s, s:s, s:b, s:s}", "action",
-									  "approve", "id", f->id, "from",
-									  from, "written", 0, "why",
-									  e.msg));
-					free(from);
-					continue;
-				}
-			}
-			if (w < 0) {
-				free(from);
-				rc = cmd_err(&e);
-				goto out;
-			}
-			if (out) {
-				if (f->kind == IMPORT_PROGRESS)
-					fprintf(out, "  %s: blocker '%s' at %d%%%s\n", from, f->id,
-						f->progress, w ? " (already)" : "");
-				else
-					fprintf(out, "  %s: %s '%s'%s\n", from,
-						f->kind == IMPORT_TICK ? "ticked" : "gate approved (as import) for",
-						f->id, w ? " (already)" : "");
-			}
-			if (jstate)
-				json_array_append_new(jstate, json_pack("{s:s, s:s, s:s, s:b}", "action",
-									fact_name(f->kind), "id", f->id,
-									"from", from, "written", w == 0));
-			written += w == 0;
-			held += w == 1;
-			free(from);
-		}
+	if (import_write_state(&c, r, md, versions ? &l : NULL, versions, print_outcome, &sp, &e) < 0)
+		rc = cmd_err(&e);
 	if (out)
-		fprintf(out, "state: %zu written to %s, %zu held already%s\n", written,
-			store_display_url(store), held,
-			skipped ? "; some gates not approved (see the warnings)" : "");
+		fprintf(out, "state: %zu written to %s, %zu held already%s\n", sp.written,
+			store_display_url(store), sp.held,
+			sp.skipped ? "; some gates not approved (see the warnings)" : "");
 out:
+	action_versions_release(&l);
+	strbuf_release(&sb);
 	store_close(store);
 	plan_free(plan);
 	plan_diags_release(&diags);

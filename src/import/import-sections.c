@@ -728,6 +728,12 @@ void im_map_risks(struct im *m, struct sec *s)
 						tn_add_str(prs, pid);
 				}
 				if (prs->n) {
+					struct strbuf ids = STRBUF_INIT;
+					for (size_t j = 0; j < prs->n; j++)
+						strbuf_addf(&ids, "%s%s", j ? ", " : "", prs->v[j]->s);
+					if (!strcmp(ids.buf, scope))
+						scope = ""; /* the ids say it all */
+					strbuf_release(&ids);
 					tn_set(rk, "projects", prs);
 				} else {
 					tn_free(prs);

@@ -68,6 +68,34 @@ void import_result_release(struct import_result *r);
 int import_markdown(const char *name, const char *text, size_t len, struct import_result *out,
 		    struct err *e);
 
+/* What --state did with one fact (or one line of the versions file). */
+struct import_outcome {
+	enum import_fact_kind kind; /* IMPORT_READY: a version recorded */
+	const char *id;             /* item, blocker, gate or project */
+	const char *from;           /* "FILE:LINE" */
+	const char *version, *env;  /* IMPORT_READY */
+	int progress;               /* IMPORT_PROGRESS */
+	bool written;               /* false: it held already (or skipped) */
+	const char *skipped;        /* a passed gate not approved: why, else NULL */
+};
+typedef void (*import_outcome_fn)(void *ctx, const struct import_outcome *o);
+
+struct action_ctx;
+struct action_versions;
+/*
+ * Write the state r records into c->store through the engine's import
+ * actions (actor "import", each audited as imported from MD:LINE): first
+ * versions (parsed from versions_name, may be NULL) healthy in the source
+ * environment, then ticks, blockers' progress and passed gates. fn is called
+ * for each. A passed gate that cannot be approved (no candidate) is
+ * reported with `skipped`, not an error. -1 on the first failure (what was
+ * written before it stays: each is its own change).
+ */
+int import_write_state(const struct action_ctx *c, const struct import_result *r,
+		       const char *md, const struct action_versions *versions,
+		       const char *versions_name, import_outcome_fn fn, void *ctx,
+		       struct err *e);
+
 /*
  * Repair text that was UTF-8 encoded twice (its bytes read as Latin-1 or
  * Windows-1252 and encoded again: "â†’" for "→"). Returns a new string

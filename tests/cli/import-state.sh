@@ -107,5 +107,12 @@ run import master.md -o tollgate.yaml --state
 expect_rc 0
 expect_err_has "master.md:151: gate 'gate-2' is passed in the document but not approved"
 expect_out_has "master.md:34: ticked 'all-api-tests-passing'"
+# the same as JSON: what was written, what held, what was skipped and why
+run import master.md -o tollgate.yaml --force --state --json
+expect_rc 0
+expect_json 'j["written"] == "tollgate.yaml" and j["repaired"] == 0'
+expect_json '{"action": "check", "id": "all-api-tests-passing", "from": "master.md:34", "written": False} in j["state"]'
+expect_json '[s["from"] for s in j["state"] if s.get("skipped")] == ["master.md:151"]'
+expect_json 'any(d["line"] == 274 and "DevOps Lead" in d["text"] for d in j["decide"])'
 
 done_tests
