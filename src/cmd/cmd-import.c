@@ -194,6 +194,12 @@ static int import_state(struct app *app, const char *md, const char *plan_path,
 		rc = cmd_err(&e);
 		goto out;
 	}
+	if (so.rehearsal && !store_is_rehearsal(store)) {
+		rc = cmd_error(EXIT_USAGE, "the store '%s' runs on the real clock: TOLLGATE_NOW is "
+					   "only for a rehearsal store; unset TOLLGATE_NOW",
+			       store_display_url(store));
+		goto out;
+	}
 	c.plan = plan;
 	c.store = store;
 	c.now = app->now;
