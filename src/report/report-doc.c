@@ -1207,7 +1207,8 @@ static void next_steps(struct walk *w)
 }
 
 /* The plan's free text (`notes`), when it has any: each note's title, and
- * its text a paragraph per blank-line-separated block, as written. */
+ * each non-blank line of its text a paragraph (as text: the renderers
+ * escape it, so a note cannot inject markup into the report). */
 static void notes(struct walk *w)
 {
 	const struct plan *p = w->p;
@@ -1219,15 +1220,19 @@ static void notes(struct walk *w)
 		const char *s = p->notes[i].text;
 		heading(w, 3, NULL, p->notes[i].title);
 		while (s && *s) {
-			const char *end = strstr(s, "\n\n");
+			const char *end = strchr(s, '\n');
 			size_t n = end ? (size_t)(end - s) : strlen(s);
-			strbuf_add(&w->sb, s, n);
-			OPS->para_begin(w->d);
-			flush(w);
-			OPS->para_end(w->d);
-			s = end ? end + 2 : NULL;
-			while (s && *s == '\n')
+			while (n && (*s == ' ' || *s == '\t')) {
 				s++;
+				n--;
+			}
+			if (n) {
+				strbuf_add(&w->sb, s, n);
+				OPS->para_begin(w->d);
+				flush(w);
+				OPS->para_end(w->d);
+			}
+			s = end ? end + 1 : NULL;
 		}
 	}
 }
