@@ -1051,8 +1051,14 @@ int import_markdown(const char *name, const char *text, size_t len, struct impor
 	}
 	if (!tn_get(m.plan, "title"))
 		tn_set_str(m.plan, "title", tn_get_str(m.plan, "id"));
-	if (!m.waves->n)
-		im_lines_add(&out->decide, 0, "no wave was found: a plan needs waves and projects");
+	if (!m.projects->n) {
+		err_setr(e, ERR_USAGE, REASON_INVALID,
+			 "'%s' names no project: a master plan lists them per wave, a heading such "
+			 "as '### Wave 1: Core APIs (Jan 10 - Feb 21, 2026)' under a section whose "
+			 "heading says 'Waves', followed by a table with a 'Project' column",
+			 name);
+		goto out;
+	}
 	if (m.projects->n)
 		im_lines_add(&out->decide, 0,
 			  "each project's deploy, verify and rollback commands (imported as a deploy "

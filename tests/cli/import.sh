@@ -184,6 +184,10 @@ printf '# Notes\n\n- one\n- two\n' > noenv.md
 run import noenv.md
 expect_rc 2
 expect_err_has "names no environments"
+printf '# Plan: DEV → PROD\n\n## Risks\n\n- none\n' > nowave.md
+run import nowave.md
+expect_rc 2
+expect_err_has "tollgate: error: 'nowave.md' names no project: a master plan lists them per wave"
 run import missing.md
 expect_rc 2
 expect_err_has "tollgate: error: cannot read 'missing.md'"
