@@ -116,8 +116,14 @@ bool im_contains(const char *text, const char *what)
 }
 
 /* The text of node, inlines flattened ("**a** b" → "a b", links → their text). */
-void im_text_of(cmark_node *n, struct strbuf *sb)
+/* Nesting deeper than this (">>>>…" a thousand times) is not a plan's text:
+ * what is below it is left out rather than recursed into. */
+#define TEXT_DEPTH_MAX 32
+
+static void text_at(cmark_node *n, struct strbuf *sb, int depth)
 {
+	if (depth > TEXT_DEPTH_MAX)
+		return;
 	for (cmark_node *c = cmark_node_first_child(n); c; c = cmark_node_next(c)) {
 		switch (cmark_node_get_type(c)) {
 		case CMARK_NODE_TEXT:
@@ -135,14 +141,19 @@ void im_text_of(cmark_node *n, struct strbuf *sb)
 			/* "- >5% error rate": the '>' was text, not a quote */
 			strbuf_addch(sb, '>');
 			if (cmark_node_first_child(c))
-				im_text_of(cmark_node_first_child(c), sb);
+				text_at(cmark_node_first_child(c), sb, depth + 1);
 			break;
 		default:
 			if (sb->len && cmark_node_get_type(c) == CMARK_NODE_PARAGRAPH)
 				strbuf_addch(sb, ' ');
-			im_text_of(c, sb);
+			text_at(c, sb, depth + 1);
 		}
 	}
+}
+
+void im_text_of(cmark_node *n, struct strbuf *sb)
+{
+	text_at(n, sb, 0);
 }
 
 char *im_node_text(cmark_node *n)
@@ -512,9 +523,39 @@ void im_add_note(struct im *m, const char *title, const char *text)
 }
 
 /* node kept as Markdown text under notes, titled by where it was. */
+/* How deep the blocks under n nest (a list in a quote in a list …). */
+static int block_depth(cmark_node *n)
+{
+	cmark_iter *it = cmark_iter_new(n);
+	cmark_event_type ev;
+	int depth = 0, max = 0;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		switch (cmark_node_get_type(cmark_iter_get_node(it))) {
+		case CMARK_NODE_TEXT:
+		case CMARK_NODE_CODE:
+		case CMARK_NODE_HTML_INLINE:
+		case CMARK_NODE_SOFTBREAK:
+		case CMARK_NODE_LINEBREAK:
+		case CMARK_NODE_CODE_BLOCK:
+		case CMARK_NODE_HTML_BLOCK:
+		case CMARK_NODE_THEMATIC_BREAK:
+			continue; /* a leaf: no exit event */
+		default:
+			break;
+		}
+		depth += ev == CMARK_EVENT_ENTER ? 1 : -1;
+		if (depth > max)
+			max = depth;
+	}
+	cmark_iter_free(it);
+	return max;
+}
+
 void im_keep(struct im *m, const struct sec *s, const struct sub *u, cmark_node *n)
 {
-	char *md = cmark_render_commonmark(n, CMARK_OPT_DEFAULT, 0);
+	/* rendering nests a prefix per level: past a sane depth, the text */
+	char *md = block_depth(n) > TEXT_DEPTH_MAX ? im_node_text(n)
+						  : cmark_render_commonmark(n, CMARK_OPT_DEFAULT, 0);
 	char *title = xasprintf("%s%s%s", s->title ? s->title : "Header",
 				u && u->title ? " / " : "", u && u->title ? u->title : "");
 	size_t l = strlen(md);

@@ -188,6 +188,10 @@ printf '# Plan: DEV → PROD\n\n## Risks\n\n- none\n' > nowave.md
 run import nowave.md
 expect_rc 2
 expect_err_has "tollgate: error: 'nowave.md' names no project: a master plan lists them per wave"
+# nesting a hundred thousand levels deep is kept as text, in linear time
+python3 -c 'print("# P: A → B\n\n## Waves\n\n### Wave 1: W (Jan 1 - Jan 5, 2026)\n\n| Project | B Target |\n|---|---|\n| x | Jan 3 |\n\n## Risks\n\n- " + ">" * 100000 + " deep")' > deep.md
+checks=$((checks + 1))
+timeout 60 "$TOLLGATE_BIN" import deep.md >/dev/null 2>&1 || fail "deep nesting: not imported in time"
 run import missing.md
 expect_rc 2
 expect_err_has "tollgate: error: cannot read 'missing.md'"
