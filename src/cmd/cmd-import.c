@@ -75,6 +75,45 @@ static int write_atomic(const char *path, const char *text, size_t len, bool for
 	return rc;
 }
 
+/* The folder of file, resolved (realpath), or NULL. */
+static char *folder_of(const char *file)
+{
+	char *copy = xstrdup(file), *dir = realpath(dirname(copy), NULL);
+	free(copy);
+	return dir;
+}
+
+/* The relative path from the plan's folder to the document's, ending in
+ * '/' ("" when they are one folder): what goes before the document's
+ * relative links. NULL when a folder cannot be resolved. */
+static char *doc_prefix(const char *md, const char *plan)
+{
+	char *from = folder_of(plan), *to = folder_of(md), *out = NULL;
+	struct strbuf sb = STRBUF_INIT;
+	size_t common = 0;
+	if (!from || !to)
+		goto done;
+	/* the longest common prefix of whole components */
+	for (size_t i = 0;; i++) {
+		bool end_a = !from[i] || from[i] == '/', end_b = !to[i] || to[i] == '/';
+		if (end_a && end_b)
+			common = i;
+		if (!from[i] || !to[i] || from[i] != to[i])
+			break;
+	}
+	for (const char *p = from + common; *p; p++)
+		if (*p == '/')
+			strbuf_addstr(&sb, "../");
+	if (to[common] == '/' && to[common + 1])
+		strbuf_addf(&sb, "%s/", to + common + 1);
+	out = strbuf_detach(&sb);
+done:
+	strbuf_release(&sb);
+	free(from);
+	free(to);
+	return out;
+}
+
 static void print_lines(FILE *f, const char *file, const struct import_lines *l,
 			const char *indent)
 {
@@ -230,6 +269,7 @@ static int import_exec(struct app *app, struct cmd_args *args)
 	struct err e;
 	FILE *sum;
 	json_t *j = NULL, *jstate = NULL;
+	char *prefix;
 	size_t nready = 0;
 	int rc;
 
@@ -252,11 +292,12 @@ static int import_exec(struct app *app, struct cmd_args *args)
 						   : strerror(saved));
 	}
 	err_init(&e);
-	if (import_markdown(md, sb.buf ? sb.buf : "", sb.len, &r, &e) < 0) {
-		strbuf_release(&sb);
-		return cmd_err(&e);
-	}
+	prefix = outp ? doc_prefix(md, outp) : NULL;
+	rc = import_markdown_from(md, sb.buf ? sb.buf : "", sb.len, prefix, &r, &e);
 	strbuf_release(&sb);
+	free(prefix);
+	if (rc < 0)
+		return cmd_err(&e);
 
 	/* what it made must be a plan tollgate takes */
 	plan_diags_init(&diags, outp ? outp : "<imported plan>");

@@ -957,6 +957,12 @@ void import_result_release(struct import_result *r)
 int import_markdown(const char *name, const char *text, size_t len, struct import_result *out,
 		    struct err *e)
 {
+	return import_markdown_from(name, text, len, NULL, out, e);
+}
+
+int import_markdown_from(const char *name, const char *text, size_t len, const char *doc_prefix,
+			 struct import_result *out, struct err *e)
+{
 	struct im m = { 0 };
 	cmark_parser *parser;
 	cmark_node *doc = NULL;
@@ -980,6 +986,7 @@ int import_markdown(const char *name, const char *text, size_t len, struct impor
 		out->nlost++;
 
 	m.name = name;
+	m.doc_prefix = doc_prefix;
 	m.out = out;
 	m.year = 0;
 	build_root(&m);

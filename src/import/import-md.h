@@ -30,6 +30,7 @@ struct sec {
 
 struct im {
 	const char *name;
+	const char *doc_prefix; /* put before relative document links, or NULL */
 	struct import_result *out;
 	struct tn *root, *plan, *envs, *people, *waves, *projects, *gates, *items, *blockers,
 		*risks, *triggers, *milestones, *channels, *schedules, *resources, *escalation,

@@ -494,7 +494,14 @@ void im_map_project_docs(struct im *m, struct sec *s)
 					continue;
 				}
 				if (url && *url) {
-					tn_set_str(pr, "doc", url);
+					/* a relative link is relative to the document:
+					 * from the plan's folder, through doc_prefix */
+					bool relative = *url != '/' && !strstr(url, "://");
+					char *doc = xasprintf("%s%s",
+							      relative && m->doc_prefix ? m->doc_prefix : "",
+							      url);
+					tn_set_str(pr, "doc", doc);
+					free(doc);
 					count++;
 				}
 			}

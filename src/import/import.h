@@ -67,6 +67,11 @@ void import_result_release(struct import_result *r);
  */
 int import_markdown(const char *name, const char *text, size_t len, struct import_result *out,
 		    struct err *e);
+/* The same, where the plan is written in another folder than the document:
+ * doc_prefix (such as "../plans/", or NULL) goes before the document's
+ * relative links, so that projects' `doc` resolve from the plan's folder. */
+int import_markdown_from(const char *name, const char *text, size_t len, const char *doc_prefix,
+			 struct import_result *out, struct err *e);
 
 /* What --state did with one fact (or one line of the versions file). */
 struct import_outcome {

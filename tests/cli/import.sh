@@ -98,6 +98,14 @@ checks=$((checks + 1))
 cmp -s "$T/out" tollgate.yaml || fail "import to stdout differs from the -o file"
 expect_err_has "imported master.md"
 
+# the plan written in another folder: the documents' links still resolve
+mkdir -p docs/plans deploy
+cp master.md docs/plans/master.md
+run import docs/plans/master.md -o deploy/tollgate.yaml
+expect_rc 0
+checks=$((checks + 1))
+grep -qF 'doc: ../docs/plans/01_campaigns_lambda_promotion.md' deploy/tollgate.yaml || fail "doc links not rebased"
+
 # a summary that disagrees with the tables is said
 sed 's/| \*\*Total Projects\*\* | 7 |/| **Total Projects** | 8 |/' master.md > eight.md
 run import eight.md
