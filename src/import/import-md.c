@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "import/import-int.h"
 #include "import/import-md.h"
@@ -303,6 +304,16 @@ int im_month_of(const char *w, size_t len)
 }
 
 
+/* Is y-m-d a day of the calendar (no Feb 30)? */
+static bool real_day(int y, int m, int d)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (m < 1 || m > 12 || d < 1)
+		return false;
+	return d <= days[m - 1] + (m == 2 && leap);
+}
+
 /* Every date written in s, in order: ISO "2026-01-07", "Jan 10", "Jan 10,
  * 2026", "Jan 8-9", "Jan 10-Feb 28". A date without a year takes the next
  * year written after it, else def_year. */
@@ -374,12 +385,21 @@ size_t im_find_dates(const char *s, int def_year, struct date *out, size_t max)
 		}
 		p++;
 	}
-	for (size_t k = open; k < n; k++)
-		if (!out[k].y)
-			out[k].y = def_year;
 	for (size_t k = 0; k < n; k++)
 		if (!out[k].y)
 			out[k].y = def_year;
+	/* only days of the calendar ("Feb 30" is none) */
+	{
+		size_t kept = 0;
+		for (size_t k = 0; k < n; k++) {
+			if (!real_day(out[k].y, out[k].m, out[k].d))
+				continue;
+			if (out[k].until_d && !real_day(out[k].y, out[k].until_m, out[k].until_d))
+				out[k].until_m = out[k].until_d = 0;
+			out[kept++] = out[k];
+		}
+		n = kept;
+	}
 	return n;
 }
 
@@ -508,6 +528,8 @@ size_t im_list_items(struct im *m, cmark_node *list, const char *category, struc
 void im_add_note(struct im *m, const char *title, const char *text)
 {
 	struct tn *note;
+	if (!title || !*title)
+		title = "Untitled section"; /* "## " with nothing after it */
 	for (size_t i = 0; i < m->notes->n; i++)
 		if (!strcmp(tn_get_str(m->notes->v[i], "title"), title)) {
 			struct tn *t = tn_get(m->notes->v[i], "text");
@@ -584,7 +606,7 @@ bool im_meta_paragraph(struct im *m, cmark_node *para)
 		if (!im_key_value_run(start, stop, &k, &v))
 			return any;
 		if (!strcasecmp(k, "plan id") || !strcasecmp(k, "id")) {
-			if (util_valid_id(v))
+			if (util_valid_id(v) && strlen(v) <= IMPORT_ID_MAX)
 				tn_set_str(m->plan, "id", v);
 			else {
 				char *sl = import_slug(v, 8);
@@ -659,6 +681,12 @@ bool im_env_chain(struct im *m, const char *text)
 			continue;
 		}
 		name = import_slug(title, 3);
+		if (tn_find(m->envs, "name", name)) {
+			/* "DEV → SIT → DEV": an environment is in the chain once */
+			free(name);
+			free(title);
+			continue;
+		}
 		e = tn_add(m->envs, tn_map(false));
 		tn_set_str(e, "name", name);
 		tn_set_str(e, "title", title);
@@ -794,9 +822,17 @@ static void map_envs(struct im *m, struct sec *s)
 				ca = im_column(&tb, "account");
 				cs = im_column(&tb, "soak");
 				for (size_t r = 1; r < tb.nrows; r++) {
-					struct tn *e = tn_add(m->envs, tn_map(false));
 					char *name = import_slug(im_cell(&tb, r, ce), 3);
+					struct tn *e;
 					int64_t secs;
+					if (tn_find(m->envs, "name", name)) {
+						im_lines_add(&m->out->decide, tb.lines[r],
+							     "environment '%s' is listed twice: kept once",
+							     name);
+						free(name);
+						continue;
+					}
+					e = tn_add(m->envs, tn_map(false));
 					tn_set_str(e, "name", name);
 					tn_set_str(e, "title", im_cell(&tb, r, ce));
 					if (ca >= 0 && *im_cell(&tb, r, ca) && isdigit((unsigned char)*im_cell(&tb, r, ca)))
@@ -1024,6 +1060,12 @@ int import_markdown_from(const char *name, const char *text, size_t len, const c
 				if (y >= 1990 && y <= 2200 && !isdigit((unsigned char)p[4]))
 					m.year = y;
 			}
+	}
+	if (!m.year) {
+		/* no year anywhere: this one */
+		time_t t = time(NULL);
+		struct tm tm;
+		m.year = gmtime_r(&t, &tm) ? tm.tm_year + 1900 : 2026;
 	}
 	if (m.title) {
 		tn_set_str(m.plan, "title", m.title);

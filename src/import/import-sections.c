@@ -215,10 +215,16 @@ static struct tn *wave_from_heading(struct im *m, const char *heading)
 		char *to = nd > 1 ? im_iso(d[1].y, d[1].m, d[1].d)
 				  : d[0].until_d ? im_iso(d[0].y, d[0].until_m, d[0].until_d) : NULL;
 		tn_set(win, "from", tn_raw(from));
-		if (to)
+		if (to && strcmp(to, from) >= 0) {
 			tn_set(win, "to", tn_raw(to));
-		else
+		} else {
+			if (to)
+				im_lines_add(&m->out->decide, 0,
+					     "wave '%s': its dates (%s to %s) end before they start; "
+					     "write its window",
+					     id, from, to);
 			tn_del(w, "window");
+		}
 		free(from);
 		free(to);
 	}
@@ -246,7 +252,8 @@ static void wave_projects(struct im *m, struct tn *wave, cmark_node *n)
 	for (size_t r = 1; r < tb.nrows; r++) {
 		const char *name = im_cell(&tb, r, cp);
 		struct tn *pr, *targets = tn_map(true);
-		char *id = util_valid_id(name) ? xstrdup(name) : import_slug(name, 6);
+		char *id = util_valid_id(name) && strlen(name) <= IMPORT_ID_MAX ? xstrdup(name)
+										: import_slug(name, 6);
 		if (tn_find(m->projects, "id", id)) {
 			char *u = im_unique_id(m->projects, "id", id);
 			free(id);
@@ -436,7 +443,9 @@ void im_map_timeline(struct im *m, struct sec *s)
 					tn_set(ms, "date", tn_raw(from));
 					free(from);
 					if (d[0].until_d) {
-						char *to = im_iso(d[0].y, d[0].until_m, d[0].until_d);
+						/* "Dec 28-Jan 3": the next year's January */
+						char *to = im_iso(d[0].y + (d[0].until_m < d[0].m),
+								  d[0].until_m, d[0].until_d);
 						tn_set(ms, "until", tn_raw(to));
 						free(to);
 					}

@@ -151,6 +151,13 @@ char *import_slug(const char *text, size_t max_words)
 			in_word = false;
 		}
 	}
+	if (sb.len > IMPORT_ID_MAX) {
+		/* a very long word: cut, never ending in a separator */
+		sb.len = IMPORT_ID_MAX;
+		while (sb.len && !isalnum((unsigned char)sb.buf[sb.len - 1]))
+			sb.len--;
+		sb.buf[sb.len] = 0;
+	}
 	if (!sb.len)
 		strbuf_addstr(&sb, "item");
 	return strbuf_detach(&sb);

@@ -109,8 +109,10 @@ int import_write_state(const struct action_ctx *c, const struct import_result *r
  */
 char *import_repair_mojibake(const char *text, size_t *len, size_t *count);
 
-/* An id from free text: lower case, words joined by '-', at most a few
- * words; never empty ("item" then). The caller frees it. */
+/* An id from free text: lower case, words joined by '-', at most max_words
+ * words and IMPORT_ID_MAX characters; never empty ("item" then). The
+ * caller frees it. */
+#define IMPORT_ID_MAX 64
 char *import_slug(const char *text, size_t max_words);
 
 #endif
