@@ -196,6 +196,14 @@ printf '# Plan: DEV → PROD\n\n## Risks\n\n- none\n' > nowave.md
 run import nowave.md
 expect_rc 2
 expect_err_has "tollgate: error: 'nowave.md' names no project: a master plan lists them per wave"
+# the fuzzer's finds (tests/fuzz/corpus/fuzz-import): each imports to a plan
+# that validates, or is refused as input (never exit 1, "does not validate")
+for f in "$TOLLGATE_SRC"/tests/fuzz/corpus/fuzz-import/*.md; do
+	run import "$f"
+	checks=$((checks + 1))
+	[ "$rc" -eq 0 ] || [ "$rc" -eq 2 ] || fail "import of $(basename "$f"): exit $rc"
+done
+
 # nesting a hundred thousand levels deep is kept as text, in linear time
 python3 -c 'print("# P: A → B\n\n## Waves\n\n### Wave 1: W (Jan 1 - Jan 5, 2026)\n\n| Project | B Target |\n|---|---|\n| x | Jan 3 |\n\n## Risks\n\n- " + ">" * 100000 + " deep")' > deep.md
 checks=$((checks + 1))
