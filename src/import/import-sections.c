@@ -685,7 +685,7 @@ void im_map_gates(struct im *m, struct sec *s)
 			tn_set(before, "waves", waves);
 		else
 			tn_free(waves);
-		if (!tn_get(g, "approvers")) {
+		if (!tn_get(g, "approvers") || !tn_get(g, "approvers")->n) {
 			im_lines_add(&m->out->decide, u->line, "gate '%s' names no approvers: add roles", id);
 			tn_set(g, "approvers", im_split_list("approver", true));
 		}
