@@ -19,22 +19,31 @@
 
 static int drain_cmd(struct app *app, struct cmd_args *args)
 {
+	struct notify_schedule_result sr;
 	struct notify_drain_result r;
 	struct err e;
 
 	err_init(&e);
 	if (args->argc != 1)
 		return cmd_error(EXIT_USAGE, "usage: tollgate notify drain");
+	/* the schedules first: a digest due now goes out in this drain */
+	if (notify_schedules_run(app->store, app->plan, app->now, &sr, &e) < 0)
+		return cmd_err(&e);
 	if (notify_drain(app->store, app->plan, NOTIFY_LEASE, &r, &e) < 0)
 		return cmd_err(&e);
 	if (app->json) {
 		json_t *o = json_object();
+		json_object_set_new(o, "digests", json_integer((json_int_t)sr.sent));
+		json_object_set_new(o, "skipped", json_integer((json_int_t)sr.skipped));
 		json_object_set_new(o, "sent", json_integer((json_int_t)r.sent));
 		json_object_set_new(o, "failed", json_integer((json_int_t)r.failed));
 		json_object_set_new(o, "dead", json_integer((json_int_t)r.dead));
 		json_object_set_new(o, "lost", json_integer((json_int_t)r.lost));
 		cmd_print_json(o);
 	} else {
+		if (sr.sent || sr.skipped)
+			printf("schedules: %zu digest%s due, %zu slot%s skipped (past their grace)\n",
+			       sr.sent, sr.sent == 1 ? "" : "s", sr.skipped, sr.skipped == 1 ? "" : "s");
 		printf("sent %zu, failed %zu (to retry), dead %zu\n", r.sent, r.failed, r.dead);
 		if (r.dead)
 			printf("'tollgate notify list --failed' shows the dead ones; 'tollgate notify retry ID' sends one again\n");

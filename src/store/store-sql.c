@@ -234,8 +234,15 @@ static const char schema_v8[] =
 	/* the claim's "no earlier pending message of this subject" */
 	"CREATE INDEX outbox_subject ON outbox (plan, channel, subject, id);";
 
+/* v9 (issue 13): the slots of the plan's schedules handled (sent or
+ * skipped), one row each: the key makes several servers send a slot once. */
+static const char schema_v9[] =
+	"CREATE TABLE schedule_slot ("
+	" plan TEXT NOT NULL, schedule TEXT NOT NULL, slot BIGINT NOT NULL, state TEXT NOT NULL,"
+	" handled_at BIGINT NOT NULL, PRIMARY KEY (plan, schedule, slot));";
+
 const char *const sql_schema[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
-				   schema_v6, schema_v7, schema_v8, NULL };
+				   schema_v6, schema_v7, schema_v8, schema_v9, NULL };
 
 const char sql_meta_create[] =
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
@@ -729,4 +736,13 @@ const char sql_outbox_retry[] =
 const char sql_outbox_counts[] =
 	"SELECT channel, state, COUNT(*) FROM outbox WHERE plan = :plan GROUP BY channel, state"
 	" ORDER BY channel, state";
+/* sent before ?, and not the newest row (ids are MAX(id) + 1: never reused) */
+const char sql_outbox_prune[] =
+	"DELETE FROM outbox WHERE plan = :plan AND state = 'sent' AND sent_at < ?"
+	" AND id < (SELECT MAX(id) FROM outbox WHERE plan = :plan)";
+const char sql_schedule_last[] =
+	"SELECT COALESCE(MAX(slot), 0) FROM schedule_slot WHERE plan = :plan AND schedule = ?";
+const char sql_schedule_mark[] =
+	"INSERT INTO schedule_slot (plan, schedule, slot, state, handled_at) VALUES (:plan, ?, ?, ?, ?)"
+	" ON CONFLICT DO NOTHING";
 #undef OUTBOX_COLS

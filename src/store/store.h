@@ -38,7 +38,7 @@ struct plan;
 struct store;
 
 /* The schema this binary writes. A store with a higher one is refused. */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /*
  * Open the store named by url, migrating its schema (in one transaction).
@@ -822,5 +822,19 @@ int store_outbox_counts(struct store *s,
 /* Make message id pending again, due at now, its attempts back to 0 (keeps
  * its delivery id). 0 done, 1 no such message or sent already, -1 error. */
 int store_outbox_retry(struct store *s, int64_t id, int64_t now, struct err *e);
+/* Delete the messages sent before `before` (notify_policy.keep), except the
+ * newest row, so ids are never given twice. Its own write transaction. */
+int store_outbox_prune(struct store *s, int64_t before, struct err *e);
+
+/* ---- scheduled digests (issue 13, notify/schedule.h) ---------------------- */
+/* The latest slot of schedule handled (sent or skipped), 0: none. */
+int store_schedule_last(struct store *s, const char *schedule, int64_t *slot, struct err *e);
+/* Mark slot of schedule handled at now, in one write transaction: sent (its
+ * message, the digest's payload, joins the outbox for channel with
+ * delivery_id, as event, anchored at seq) or skipped. 0 marked, 1 marked by
+ * someone else already (nothing written), -1 error. */
+int store_schedule_mark(struct store *s, const char *schedule, int64_t slot, bool sent,
+			const char *delivery_id, const char *channel, int64_t seq, const char *event,
+			const char *payload, int64_t now, struct err *e);
 
 #endif

@@ -152,7 +152,7 @@ time.sleep(60)' &
 	chmod a-w .tollgate/state.db .tollgate "$T"
 	run_as status
 	expect_rc 1
-	expect_err_line "tollgate: error: the store './.tollgate/state.db' has schema version 4 and this tollgate reads version 8: it must be upgraded first, which cannot be done here (you may only read it); any tollgate command run by someone who may write it (its owner is user $(id -un)) upgrades it"
+	expect_err_line "tollgate: error: the store './.tollgate/state.db' has schema version 4 and this tollgate reads version 9: it must be upgraded first, which cannot be done here (you may only read it); any tollgate command run by someone who may write it (its owner is user $(id -un)) upgrades it"
 	chmod u+w .tollgate/state.db .tollgate "$T"
 	sqlite3 .tollgate/state.db "UPDATE meta SET value = '8' WHERE key = 'schema_version'"
 
@@ -197,7 +197,7 @@ else
 	raw "UPDATE meta SET value = '4' WHERE key = 'schema_version'"
 	run_as status
 	expect_rc 1
-	expect_err_line "tollgate: error: the store '$ro_url' has schema version 4 and this tollgate reads version 8: it must be upgraded first, which cannot be done here (you may only read it); any tollgate command run by someone who may write it (the owner of its tables is role tollgate) upgrades it"
+	expect_err_line "tollgate: error: the store '$ro_url' has schema version 4 and this tollgate reads version 9: it must be upgraded first, which cannot be done here (you may only read it); any tollgate command run by someone who may write it (the owner of its tables is role tollgate) upgrades it"
 	raw "UPDATE meta SET value = '8' WHERE key = 'schema_version'"
 	raw "DROP OWNED BY $role; DROP ROLE $role" >/dev/null
 fi
