@@ -25,6 +25,7 @@ blockers:
 channels:
   - {id: hook, kind: webhook, url_env: HOOK_URL, secret_env: HOOK_SECRET}
   - {id: deployments, kind: slack, url_env: SLACK_URL}
+notify_policy: {keep: 2h}
 schedules:
   - {id: status-am, channel: hook, digest: status, at: "10:00", tz: Europe/London}
   - {id: status-pm, channel: deployments, digest: status, at: "16:00", tz: Europe/London}
@@ -114,4 +115,17 @@ expect_log 'len(d) == 5 and d[4]["slack"] and ev.count("digest.status") == 2'
 at 2026-01-10T09:30:00Z
 run notify drain --json
 expect_json 'j["digests"] == 0'
+
+# what was sent more than notify_policy.keep ago is pruned; the newest row
+# stays, so a message id is never given twice
+run notify list --json
+expect_json 'len(j["messages"]) == 5'
+raw "UPDATE outbox SET sent_at = sent_at - 7000"
+run notify drain --json
+run notify list --json
+expect_json 'len(j["messages"]) == 5'
+raw "UPDATE outbox SET sent_at = sent_at - 400"
+run notify drain --json
+run notify list --json
+expect_json 'len(j["messages"]) == 1 and j["messages"][0]["id"] == 5'
 done_tests
