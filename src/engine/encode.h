@@ -119,4 +119,10 @@ json_t *encode_date(int64_t t);
  * Returns 0, -1 when jansson fails. */
 int encode_text(const json_t *j, struct strbuf *out);
 
+/* `notify list --json` and GET /api/v1/notifications: {"messages": [{id,
+ * delivery_id, channel, seq, event, subject, state, attempts, next_at,
+ * sent_at, created_at, claimed_by, claimed_until, last_error}]} */
+struct store_outboxes;
+json_t *encode_outbox(const struct store_outboxes *l);
+
 #endif

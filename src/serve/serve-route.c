@@ -48,6 +48,8 @@ static const struct route routes[] = {
 	{ "DELETE", "/api/v1/rejections/{project}/{version}", serve_api_allow },
 	{ "POST", "/api/v1/promotions", serve_api_promotions },
 	{ "GET", "/api/v1/runs/{id}", serve_api_run },
+	{ "GET", "/api/v1/notifications", serve_api_notifications },
+	{ "POST", "/api/v1/notifications/{id}/retry", serve_api_notification_retry },
 	{ "GET", "/api/v1/runs/{id}/steps/{project}/{step}/log", serve_api_run_log },
 };
 

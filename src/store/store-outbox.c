@@ -291,3 +291,9 @@ int store_schedule_mark(struct store *s, const char *schedule, int64_t slot, boo
 		return -1;
 	return m.marked ? 0 : 1;
 }
+
+int store_outbox_next(struct store *s, int64_t *at, struct err *e)
+{
+	*at = -1;
+	return store_q(s, sql_outbox_next, NULL, 0, last_row, at, e) < 0 ? -1 : 0;
+}

@@ -740,6 +740,10 @@ const char sql_outbox_counts[] =
 const char sql_outbox_prune[] =
 	"DELETE FROM outbox WHERE plan = :plan AND state = 'sent' AND sent_at < ?"
 	" AND id < (SELECT MAX(id) FROM outbox WHERE plan = :plan)";
+/* when the next pending message is due, claims counted (-1: none) */
+const char sql_outbox_next[] =
+	"SELECT COALESCE(MIN(CASE WHEN claimed_until > next_at THEN claimed_until ELSE next_at END), -1)"
+	" FROM outbox WHERE plan = :plan AND state = 'pending'";
 const char sql_schedule_last[] =
 	"SELECT COALESCE(MAX(slot), 0) FROM schedule_slot WHERE plan = :plan AND schedule = ?";
 const char sql_schedule_mark[] =

@@ -825,6 +825,9 @@ int store_outbox_retry(struct store *s, int64_t id, int64_t now, struct err *e);
 /* Delete the messages sent before `before` (notify_policy.keep), except the
  * newest row, so ids are never given twice. Its own write transaction. */
 int store_outbox_prune(struct store *s, int64_t before, struct err *e);
+/* When the next pending message may be claimed (its next_at, or the end of
+ * another deliverer's claim): *at, -1 when nothing is pending. A read. */
+int store_outbox_next(struct store *s, int64_t *at, struct err *e);
 
 /* ---- scheduled digests (issue 13, notify/schedule.h) ---------------------- */
 /* The latest slot of schedule handled (sent or skipped), 0: none. */
