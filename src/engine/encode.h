@@ -69,6 +69,18 @@ json_t *encode_log_verify(const struct store_verify_full *full, size_t nanchors)
  * "identity", "environments", "people", "waves", "projects", "gates",
  * "checklist", "blockers", "risks", "triggers"}, ids by name. */
 json_t *encode_plan(const struct plan *p);
+/* The forecast (encode-forecast.c, engine/forecast.h): {"plan", "now",
+ * "cells": [encode_forecast_cell], "deadlines": [{"kind" ("gate", "item",
+ * "blocker"), "id", "by" (RFC 3339, null when no target depends on it),
+ * "late", "for": [{"project", "env", "target"}]}]} */
+struct forecast;
+struct forecast_cell;
+json_t *encode_forecast(const struct forecast *f);
+/* {"project", "env", "wave", "state", "target" (a day or null),
+ *  "earliest_start", "earliest_healthy" (RFC 3339; null: cannot be
+ *  forecast), "slack_days" (null without a target), "at_risk",
+ *  "conditional", "because": [text]} */
+json_t *encode_forecast_cell(const struct plan *p, const struct forecast_cell *c);
 /* {"error": {"code": reason name ("not_found", "busy" …), "message"[, "file",
  *  "line", "column"]}} */
 json_t *encode_error(const struct err *e);
