@@ -536,7 +536,9 @@ static void forward_cell(struct fc *c, size_t ni)
 	t = c->now;
 	{
 		size_t src = cell_node(c, pi, e - 1);
-		if (c->n[src].healthy > t)
+		/* >=: a source that is ready just now still carries its
+		 * assumptions (a version assumed recorded now) */
+		if (c->n[src].healthy >= t)
 			t = c->n[src].healthy, by = BY_SOURCE, pred = (int)src;
 	}
 	for (size_t k = 0; k < pr->depends_on.n; k++) {
