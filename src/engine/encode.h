@@ -26,7 +26,8 @@ struct action_versions;
 struct approve_result;
 
 /* {"plan", "now", "cells": [{"project", "env", "state", "version", "since",
- *  "target", "late", "wave", "live_version", "failed_version" (when any),
+ *  "target", "late", "at_risk" (not late, but the forecast puts the target
+ *  out of reach), "wave", "live_version", "failed_version" (when any),
  *  "soak_until"}], "incidents": [{"id", "level", "project", "env", "text",
  *  "opened_by", "opened_at"}], "blockers": [{"id", "progress", "blocks",
  *  "owner", "due"}], "rejections": [encode_rejection], "gates": [{"id", "env",

@@ -67,6 +67,14 @@ run forecast --env uat --json
 expect_json '[(c["project"], c["env"]) for c in j["cells"]] == [("a", "uat"), ("nodev", "uat")]'
 run forecast --project a
 expect_rc 0
+# status marks a's sit and prod AT RISK (not late: their days have not passed)
+run status --json
+expect_json '{(c["project"], c["env"]): (c["late"], c["at_risk"]) for c in j["cells"] if c["project"] == "a"} == {("a", "dev"): (False, False), ("a", "sit"): (False, True), ("a", "uat"): (False, False), ("a", "prod"): (False, False)}'
+run status
+expect_out_has "- target Mar 2 AT RISK"
+TOLLGATE_NOW=2026-03-03T09:00:00Z run status --json
+expect_json '[(c["env"], c["late"], c["at_risk"]) for c in j["cells"] if c["project"] == "a"] == [("dev", False, False), ("sit", True, False), ("uat", False, True), ("prod", False, True)]'
+run forecast --project a
 expect_out_has "sit soak 24h → uat soak 12h"
 expect_out_has "AT RISK"
 
