@@ -785,6 +785,11 @@ static bool deadline(struct dl_build *b, const unsigned char *m, struct forecast
 	return true;
 }
 
+static int kind_rank(enum forecast_kind k)
+{
+	return k == FORECAST_GATE ? 0 : k == FORECAST_BLOCKER ? 1 : 2;
+}
+
 static int cmp_deadline(const void *a, const void *b)
 {
 	const struct forecast_deadline *x = a, *y = b;
@@ -792,8 +797,9 @@ static int cmp_deadline(const void *a, const void *b)
 		return x->by == 0 ? 1 : -1;
 	if (x->by != y->by)
 		return x->by < y->by ? -1 : 1;
+	/* on one date: gates, then blockers, then checklist items */
 	if (x->kind != y->kind)
-		return (int)x->kind - (int)y->kind;
+		return kind_rank(x->kind) - kind_rank(y->kind);
 	return x->id - y->id;
 }
 
@@ -911,7 +917,7 @@ void forecast_compute(struct forecast *f, const struct plan *p, const struct sta
 	c.st = st;
 	c.now = now;
 	c.as = o->assume;
-	c.dur = o->durations;
+	c.dur = o->durations ? o->durations : st->durations;
 	c.arena = &f->arena;
 	c.P = p->nprojects;
 	c.E = p->nenvs;

@@ -63,7 +63,8 @@ int forecast_assume_parse(struct forecast_assume *a, const struct plan *p, const
 
 struct forecast_opts {
 	const struct forecast_assume *assume; /* NULL: none */
-	/* [nprojects] expected deploy + verify, seconds; NULL: the default */
+	/* [nprojects] expected deploy + verify, seconds; NULL: the state's
+	 * (state.durations), else the default */
 	const int64_t *durations;
 	int only_env, only_wave, only_project; /* -1: all (what is listed only) */
 };

@@ -59,6 +59,16 @@ expect_json "$(cell a prod because) == ['sit soak 24h', 'uat soak 12h'] and $(ce
 expect_json "$(cell nodev dev because) == ['no version in dev yet: assumes one is recorded now'] and $(cell nodev dev conditional) is True"
 expect_json "$(cell nodev prod earliest_healthy) == '2026-03-04T21:30:00Z' and $(cell nodev prod conditional) is True"
 expect_json "not [c for c in j['cells'] if c['project'] == 'a' and c['env'] == 'dev']"
+# the report's Forecast section, beside the timeline: at risk first
+run report --format md
+expect_out_has "| a | SIT | Mar 2 | 2026-03-03 09:10 UTC | 🔴 at risk -1 days | can start now |"
+checks=$((checks + 1))
+sed -n '/^## Forecast/,/^## /p' "$T/out" | grep '^| a |' | head -1 | grep -qF '| a | SIT |' || fail "at risk first"
+run report --format json
+expect_json 'j["forecast"]["cells"] == [c for c in j["forecast"]["cells"]] and [(c["project"], c["env"], c["at_risk"]) for c in j["forecast"]["cells"] if c["target"]] == [("a", "sit", True), ("a", "uat", False), ("a", "prod", False)]'
+run report --format html
+expect_out_has '<a href="#forecast">Forecast</a>'
+expect_out_has '<h2>Forecast</h2>'
 # soak:ENV=DURATION
 run forecast --json --assume soak:sit=48h
 expect_json "$(cell a sit earliest_healthy) == '2026-03-04T09:10:00Z' and $(cell a prod earliest_healthy) == '2026-03-05T21:30:00Z'"
