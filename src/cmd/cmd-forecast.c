@@ -133,7 +133,11 @@ static int forecast_exec(struct app *app, struct cmd_args *args)
 		goto out;
 	}
 	if (app->json) {
-		cmd_print_json(encode_forecast(&f));
+		struct strbuf sb = STRBUF_INIT;
+		encode_forecast_text(&f, &sb);
+		fwrite(sb.buf, 1, sb.len, stdout);
+		cmd_output_written();
+		strbuf_release(&sb);
 	} else {
 		char now[32];
 		printf("%s%s%s  %s  (now %s)\n", cmd_color(app, C_BOLD), p->id, cmd_color(app, C_RESET),

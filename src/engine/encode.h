@@ -77,6 +77,10 @@ json_t *encode_plan(const struct plan *p);
 struct forecast;
 struct forecast_cell;
 json_t *encode_forecast(const struct forecast *f);
+/* The same document as encode_text lays it out (with "rehearsal": true
+ * after "now" on a rehearsal store), written straight into out: what
+ * `forecast --json` prints and GET /api/v1/forecast answers. */
+void encode_forecast_text(const struct forecast *f, struct strbuf *out);
 /* {"project", "env", "wave", "state", "target" (a day or null),
  *  "earliest_start", "earliest_healthy" (RFC 3339; null: cannot be
  *  forecast), "slack_days" (null without a target), "at_risk",

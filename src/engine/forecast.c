@@ -69,6 +69,8 @@ struct fc {
 	struct group *g; /* [w * E + e] */
 	int *members;    /* projects by wave, plan order: members[mfirst[w] … mfirst[w + 1]) */
 	size_t *mfirst;
+	const char **soak_step;  /* [env] "sit soak 24h", NULL without a soak */
+	const char **after_step; /* [wave] "wave-2 after wave-1 in sit", NULL */
 };
 
 const char *forecast_kind_name(enum forecast_kind k)
@@ -562,16 +564,13 @@ static void forward_cell(struct fc *c, size_t ni)
 	switch (by) {
 	case BY_SOURCE:
 		if (c->n[pred].soaks)
-			add_step(x, astr(c, "%s soak %s", p->envs[e - 1].name,
-					 util_fmt_duration(soak_of(c, e - 1), d, sizeof(d))));
+			add_step(x, c->soak_step[e - 1]);
 		break;
 	case BY_DEP:
 		add_step(x, astr(c, "after %s in %s", p->projects[dep].id, p->envs[e].name));
 		break;
 	case BY_AFTER:
-		add_step(x, astr(c, "%s after %s in %s", p->waves[pr->wave].id,
-				 p->waves[p->waves[pr->wave].after_wave].id,
-				 p->envs[p->waves[pr->wave].after_env].name));
+		add_step(x, c->after_step[pr->wave]);
 		break;
 	case BY_GROUP:
 		add_step(x, g->step);
@@ -616,14 +615,12 @@ static void forward_agg(struct fc *c, size_t ni)
 {
 	struct node *x = &c->n[ni];
 	int a = (int)((ni - c->ncell) % c->E);
-	char d[32];
 
 	x->start = x->soak_at = x->healthy;
 	if (x->pred >= 0) {
 		x->cond = c->n[x->pred].cond;
 		if (c->n[x->pred].soaks)
-			add_step(x, astr(c, "%s soak %s", c->p->envs[a].name,
-					 util_fmt_duration(soak_of(c, a), d, sizeof(d))));
+			add_step(x, c->soak_step[a]);
 	}
 }
 
@@ -944,6 +941,19 @@ void forecast_compute(struct forecast *f, const struct plan *p, const struct sta
 		}
 		free(fill);
 	}
+	c.soak_step = xcalloc(c.E + 1, sizeof(*c.soak_step));
+	for (size_t e = 0; e < c.E; e++) {
+		char d[32];
+		if (soak_of(&c, (int)e) > 0)
+			c.soak_step[e] = astr(&c, "%s soak %s", p->envs[e].name,
+					      util_fmt_duration(soak_of(&c, (int)e), d, sizeof(d)));
+	}
+	c.after_step = xcalloc(c.W + 1, sizeof(*c.after_step));
+	for (size_t w = 0; w < c.W; w++)
+		if (p->waves[w].after_wave >= 0)
+			c.after_step[w] = astr(&c, "%s after %s in %s", p->waves[w].id,
+					       p->waves[p->waves[w].after_wave].id,
+					       p->envs[p->waves[w].after_env].name);
 	build_groups(&c);
 	build_graph(&c);
 	for (size_t k = 0; k < c.norder; k++) {
@@ -962,7 +972,8 @@ void forecast_compute(struct forecast *f, const struct plan *p, const struct sta
 		}
 	}
 	backward(&c);
-	build_deadlines(f, &c, o);
+	if (!o->no_deadlines)
+		build_deadlines(f, &c, o);
 
 	f->cell_of = xcalloc(c.ncell + 1, sizeof(*f->cell_of));
 	for (size_t i = 0; i < c.ncell; i++)
@@ -1002,7 +1013,13 @@ void forecast_compute(struct forecast *f, const struct plan *p, const struct sta
 				fc->slack_days = slack >= 0 ? slack / DAY : -((-slack + DAY - 1) / DAY);
 				fc->at_risk = slack < 0;
 			}
-			chain(&c, ni, fc);
+			if (o->no_chains) {
+				static const char *none_[] = { NULL };
+				fc->because = none_;
+				fc->nbecause = 0;
+			} else {
+				chain(&c, ni, fc);
+			}
 		}
 
 	free(c.n);
@@ -1013,6 +1030,8 @@ void forecast_compute(struct forecast *f, const struct plan *p, const struct sta
 	free(c.g);
 	free(c.members);
 	free(c.mfirst);
+	free(c.soak_step);
+	free(c.after_step);
 }
 
 void forecast_release(struct forecast *f)
@@ -1097,6 +1116,7 @@ int forecast_query(struct forecast *f, const struct plan *p, struct store *s, in
 	if (!oo.durations)
 		oo.durations = dur;
 	forecast_compute(f, p, &st, now, &oo);
+	f->rehearsal = st.rehearsal;
 	/* the cells' strings live in f's arena; nothing points into st */
 	state_release(&st);
 	free(dur);
@@ -1111,6 +1131,7 @@ size_t forecast_at_risk(const struct plan *p, const struct state *st, int64_t no
 	size_t n = 0;
 
 	o.durations = durations;
+	o.no_chains = o.no_deadlines = true;
 	forecast_compute(&f, p, st, now, &o);
 	*out = xcalloc(f.ncells + 1, sizeof(**out));
 	for (size_t i = 0; i < f.ncells; i++) {

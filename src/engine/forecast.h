@@ -67,8 +67,11 @@ struct forecast_opts {
 	 * (state.durations), else the default */
 	const int64_t *durations;
 	int only_env, only_wave, only_project; /* -1: all (what is listed only) */
+	/* dates only (status's marks): no because chains (nbecause 0), no
+	 * deadlines */
+	bool no_chains, no_deadlines;
 };
-#define FORECAST_OPTS_INIT { NULL, NULL, -1, -1, -1 }
+#define FORECAST_OPTS_INIT { NULL, NULL, -1, -1, -1, false, false }
 
 struct forecast_cell {
 	int project, env;
@@ -103,6 +106,7 @@ struct forecast_deadline {
 struct forecast {
 	const struct plan *plan;
 	int64_t now;
+	bool rehearsal; /* forecast_query: read from a rehearsal store */
 	size_t ncells;
 	struct forecast_cell *cells; /* by environment, then plan order */
 	size_t ndeadlines;

@@ -112,6 +112,7 @@ static int board_at_risk(struct status_board *b, struct store *s, struct err *e)
 	if (forecast_durations(b->plan, s, &dur, e) < 0)
 		return -1;
 	o.durations = dur;
+	o.no_chains = o.no_deadlines = true;
 	forecast_compute(&f, b->plan, &b->st, b->now, &o);
 	for (size_t i = 0; i < b->ncells; i++) {
 		struct status_cell *c = &b->cells[i];

@@ -319,7 +319,9 @@ static int build_forecast(struct serve *s, const struct serve_request *rq, struc
 	o.assume = &as;
 	if (forecast_query(&f, p, s->store, rq->now, &o, e) < 0)
 		goto out;
-	rc = serve_reply_json(s, r, encode_forecast(&f), true, e);
+	r->content_type = "application/json";
+	encode_forecast_text(&f, &r->body);
+	rc = 0;
 	forecast_release(&f);
 out:
 	forecast_assume_release(&as);
