@@ -70,6 +70,8 @@ struct fc {
 	int *members;    /* projects by wave, plan order: members[mfirst[w] … mfirst[w + 1]) */
 	size_t *mfirst;
 	const char **soak_step;  /* [env] "sit soak 24h", NULL without a soak */
+	const char *pause;       /* an open incident of level >= 2 pauses every promotion */
+	const char **incident;   /* [cell] an open incident on the project in env - 1; NULL */
 	const char **after_step; /* [wave] "wave-2 after wave-1 in sit", NULL */
 };
 
@@ -602,6 +604,11 @@ static void forward_cell(struct fc *c, size_t ni)
 		add_step(x, g->notes[k]);
 	if (g->nnotes)
 		x->cond = true;
+	/* the `incidents` rule: assumed resolved now */
+	if (c->pause || (c->incident && c->incident[ni])) {
+		add_step(x, c->pause ? c->pause : c->incident[ni]);
+		x->cond = true;
+	}
 	state_step(c, x, pi, e, cell);
 	x->start = t;
 	x->soak_at = t + dur;
@@ -954,6 +961,21 @@ void forecast_compute(struct forecast *f, const struct plan *p, const struct sta
 			c.after_step[w] = astr(&c, "%s after %s in %s", p->waves[w].id,
 					       p->waves[p->waves[w].after_wave].id,
 					       p->envs[p->waves[w].after_env].name);
+	for (size_t i = 0; i < st->nincidents; i++) {
+		const struct state_incident *in = &st->incidents[i];
+		if (!in->open)
+			continue;
+		if (in->level >= 2 && !c.pause) {
+			c.pause = astr(&c, "incident %lld (level %d) pauses every promotion: assumed "
+					   "resolved now", (long long)in->id, in->level);
+		} else if (in->project >= 0 && in->env >= 0 && (size_t)in->env + 1 < c.E) {
+			if (!c.incident)
+				c.incident = xcalloc(c.ncell + 1, sizeof(*c.incident));
+			c.incident[cell_node(&c, in->project, in->env + 1)] =
+				astr(&c, "incident %lld on %s in %s: assumed resolved now",
+				     (long long)in->id, p->projects[in->project].id, p->envs[in->env].name);
+		}
+	}
 	build_groups(&c);
 	build_graph(&c);
 	for (size_t k = 0; k < c.norder; k++) {
@@ -1031,6 +1053,7 @@ void forecast_compute(struct forecast *f, const struct plan *p, const struct sta
 	free(c.members);
 	free(c.mfirst);
 	free(c.soak_step);
+	free(c.incident);
 	free(c.after_step);
 }
 

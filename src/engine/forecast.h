@@ -18,6 +18,7 @@
  *     in that environment, its wave's window is open, every open blocker on
  *     it is resolved (at its due date; an overdue one, or one without a due
  *     date, is assumed resolved now: conditional), and outside E's freezes;
+ *     open incidents in the way are assumed resolved now (conditional);
  *     gates and checklist items are assumed done now;
  *   - it takes the project's expected duration (the median of its finished
  *     deploy + verify runs, FORECAST_DURATION_DEFAULT when none), then soaks

@@ -271,6 +271,15 @@ expect_out_has "gate    go  for a@prod, b@prod"
 run approve go --as pat
 run forecast --json
 expect_json '[d["id"] for d in j["deadlines"]] == ["ready"]'
+# open incidents: assumed resolved now, and said so
+run incident open --level 1 --env sit --project a "slow responses"
+expect_rc 0
+run forecast --json
+expect_json "$(cell a prod because) == ['incident 1 on a in sit: assumed resolved now'] and $(cell a prod conditional) is True"
+expect_json "$(cell b prod conditional) is False and $(cell a prod earliest_healthy) == '2026-03-03T09:10:00Z'"
+run incident open --level 2 --env prod "outage"
+run forecast --json
+expect_json "$(cell b prod because) == ['incident 2 (level 2) pauses every promotion: assumed resolved now'] and $(cell b prod conditional) is True"
 
 # ---- bad --assume: exit 2 with a message ---------------------------------------
 run forecast --assume gate:gox=2026-03-06
