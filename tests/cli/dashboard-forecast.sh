@@ -1,5 +1,6 @@
 #!/bin/bash
-# dashboard-forecast.sh - the dashboard's timeline draws the forecast next
+# dashboard-forecast.sh - the board marks targets AT RISK as status --json
+# does, and the dashboard's timeline draws the forecast next
 # to each target (issue 15): a ▼ at the earliest healthy time of every cell
 # with a target that `forecast --json` lists, red (at-risk) as the engine
 # says, with a dashed line from the target when at risk; no console error.
@@ -59,6 +60,12 @@ try:
     check("a: earliest healthy in sit" in title and "(at risk)" in title, "title %r" % title)
     check("earliest healthy" in d.execute_script("return document.querySelector('#timeline .legend').textContent"), "legend")
     d.save_screenshot(T + "/timeline-forecast.png")
+    # the board says AT RISK where status --json does
+    d.get(url + "/")
+    browser.wait(d, "document.body.dataset.loaded", what="the board")
+    risky = d.execute_script("""return [...document.querySelectorAll('td.cell span.target.at-risk')].map(s =>
+        [s.closest('td').dataset.project, s.closest('td').dataset.env, s.textContent])""")
+    check(risky == [["a", "sit", "AT RISK, target 2026-03-02"]], "board at risk %r" % risky)
     errs = browser.console_errors(d)
     check(not [m for m in errs if "/api/v1/events" not in m["message"] and
                not ("/api/v1/session" in m["message"] and "401" in m["message"])], "console errors: %r" % errs)

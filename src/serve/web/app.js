@@ -163,11 +163,12 @@ function renderCell(status, c) {
   if (c.state === "soaking" && c.soak_until)
     kids.push(el("span", { class: "soak", text: countdown(c.soak_until, status.now) }));
   if (c.since) kids.push(el("span", { class: "since", text: `since ${when(c.since)}` }));
-  if (c.target) kids.push(el("span", { class: "target" + (c.late ? " late" : ""), text: (c.late ? "LATE, target " : "target ") + c.target }));
+  if (c.target) kids.push(el("span", { class: "target" + (c.late ? " late" : c.at_risk ? " at-risk" : ""),
+    text: (c.late ? "LATE, target " : c.at_risk ? "AT RISK, target " : "target ") + c.target }));
   kids.push(...marksFor(status, c.project, c.env));
   const ready = model.readyOf && model.readyOf.get(c.project + "\u0000" + c.env);
   if (ready) kids.push(el("span", { class: "mark ready", text: `ready: ${ready}` }));
-  const label = `${c.project} in ${c.env}: ${c.state}${c.version ? " " + c.version : ""}${c.late ? ", late" : ""}`;
+  const label = `${c.project} in ${c.env}: ${c.state}${c.version ? " " + c.version : ""}${c.late ? ", late" : c.at_risk ? ", at risk" : ""}`;
   return el("td", { class: `cell st-${c.state}` + (c.late ? " is-late" : ""), "data-project": c.project, "data-env": c.env, "data-state": c.state, "data-ready": ready ? "1" : null },
     tv ? el("div", { class: "cell-body" }, kids)
        : el("button", { type: "button", class: "cell-body", "aria-label": label + " (why)", onclick: () => openWhy(c.project, c.env) }, kids));
