@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/encode.h"
 #include "engine/forecast.h"
 #include "engine/ready.h"
 #include "engine/state.h"
@@ -44,6 +45,23 @@ static const char cycle_text[] =
 	"projects:\n"
 	"  - {id: a1, wave: a, depends_on: [b1], targets: {sit: 2026-03-03}}\n"
 	"  - {id: b1, wave: b}\n";
+
+static const char freeze_text[] =
+	"version: 1\n"
+	"plan: {id: frz, title: frz}\n"
+	"environments:\n"
+	"  - {name: dev}\n"
+	"  - name: prod\n"
+	"    freeze:\n"
+	"      - {from: 2026-03-01T00:00:00Z, to: 2026-03-03T00:00:00Z, why: \"the \\\"peak\\\" — März\"}\n"
+	"people:\n"
+	"  - {id: olga, roles: [ops]}\n"
+	"waves:\n"
+	"  - {id: w}\n"
+	"projects:\n"
+	"  - {id: a, wave: w, targets: {prod: 2026-03-02}}\n"
+	"gates:\n"
+	"  - {id: g, approvers: [ops], before: {env: prod}}\n";
 
 static const int64_t now = 1772442000; /* 2026-03-02T09:00:00Z */
 
@@ -175,10 +193,40 @@ static void test_assume_parse(void)
 	plan_free(p);
 }
 
+/* forecast --json's text (encode_forecast_text) is the report's tree
+ * (encode_forecast) laid out, escapes included */
+static void test_encode_same(void)
+{
+	struct plan *p = load(freeze_text);
+	struct state st;
+	struct forecast f;
+	struct strbuf sb = STRBUF_INIT;
+	json_t *tree, *text;
+	json_error_t jerr;
+
+	state_init_empty(&st, p);
+	forecast_compute(&f, p, &st, now, NULL);
+	CHECK_INT(f.ncells, 2);
+	CHECK_STR(f.cells[1].because[1], "prod frozen until Mar 3 (the \"peak\" — März)");
+	CHECK_INT(f.ndeadlines, 1);
+	encode_forecast_text(&f, &sb);
+	tree = encode_forecast(&f);
+	text = json_loads(sb.buf, 0, &jerr);
+	CHECK(text != NULL);
+	CHECK(text && json_equal(tree, text));
+	json_decref(tree);
+	json_decref(text);
+	strbuf_release(&sb);
+	forecast_release(&f);
+	state_release(&st);
+	plan_free(p);
+}
+
 int main(void)
 {
 	RUN(test_states);
 	RUN(test_cycle);
 	RUN(test_assume_parse);
+	RUN(test_encode_same);
 	return TEST_DONE();
 }
