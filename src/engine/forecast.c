@@ -462,7 +462,9 @@ static void build_graph(struct fc *c)
 
 /* ---- forward: earliest times ----------------------------------------------- */
 
-static void state_step(struct fc *c, struct node *x, int pi, int e, const struct state_cell *cell)
+/* What a pair rolled back, held, failed or interrupted needs first, said in
+ * its chain. */
+static void state_step(struct fc *c, struct node *x, int e, const struct state_cell *cell)
 {
 	const struct plan *p = c->p;
 	const char *env = p->envs[e].name;
@@ -491,7 +493,6 @@ static void state_step(struct fc *c, struct node *x, int pi, int e, const struct
 	default:
 		break;
 	}
-	(void)pi;
 }
 
 static void forward_cell(struct fc *c, size_t ni)
@@ -609,7 +610,7 @@ static void forward_cell(struct fc *c, size_t ni)
 		add_step(x, c->pause ? c->pause : c->incident[ni]);
 		x->cond = true;
 	}
-	state_step(c, x, pi, e, cell);
+	state_step(c, x, e, cell);
 	x->start = t;
 	x->soak_at = t + dur;
 	x->healthy = x->soak_at + soak;
