@@ -2,7 +2,8 @@
  * cmd-status.c - `tollgate status [--env E] [--wave W]`: prints the board
  * that engine/query.h builds (status_board): projects × environments grouped
  * by wave, each cell's state, the version live there (and beside it what
- * failed, after a rollback), since when, the target date and a LATE mark;
+ * failed, after a rollback), since when, the target date and a LATE mark
+ * (or AT RISK, when the forecast puts a target not yet passed out of reach);
  * the open incidents and unresolved blockers follow. --json is
  * encode_status_board.
  *
@@ -124,7 +125,8 @@ static void cell_format(const struct status_cell *c, size_t vmax, struct date_ca
 		strbuf_addstr(pool, short_date(dc, c->target));
 	}
 	f->len = (uint32_t)(pool->len - off);
-	f->width = (uint32_t)(width_of(pool->buf + off, f->len) + (c->late ? 5 : 0));
+	f->width = (uint32_t)(width_of(pool->buf + off, f->len) + (c->late ? 5 : 0) +
+			      (c->at_risk ? 8 : 0));
 }
 
 /* The board is written into one buffer and out at once: tens of thousands
@@ -152,6 +154,12 @@ static void cell_print(const struct app *app, struct strbuf *out, const struct s
 		strbuf_addch(out, ' ');
 		strbuf_addstr(out, cmd_color(app, C_RED));
 		strbuf_addstr(out, "LATE");
+		strbuf_addstr(out, cmd_color(app, C_RESET));
+	}
+	if (c->at_risk) {
+		strbuf_addch(out, ' ');
+		strbuf_addstr(out, cmd_color(app, C_YELLOW));
+		strbuf_addstr(out, "AT RISK");
 		strbuf_addstr(out, cmd_color(app, C_RESET));
 	}
 	if (f->width < width)
@@ -391,7 +399,8 @@ const struct cmd_entry cmd_status_entry = {
 	.summary = "the projects × environments board: state, version, since, target, late marks",
 	.help = "Each cell shows the state, the version live there (after a rollback, the one\n"
 		"restored and beside it the one that failed), since when, and for a project not\n"
-		"yet there its target date; LATE when the target date has passed (TOLLGATE_NOW\n"
+		"yet there its target date; LATE when the target date has passed, AT RISK when\n"
+		"it has not but the forecast (tollgate forecast) puts it out of reach (TOLLGATE_NOW\n"
 		"overrides the clock on a rehearsal store). Open incidents and blockers follow\n"
 		"the board. Versions are cut only on a terminal too narrow for them.\n",
 	.opts = status_opts,

@@ -58,6 +58,7 @@ extern const struct cmd_entry cmd_validate_entry;
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_why_entry;
+extern const struct cmd_entry cmd_forecast_entry;
 extern const struct cmd_entry cmd_next_entry;
 extern const struct cmd_entry cmd_record_entry;
 extern const struct cmd_entry cmd_approve_entry;
@@ -84,6 +85,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_report_entry,
 	&cmd_status_entry,
 	&cmd_why_entry,
+	&cmd_forecast_entry,
 	&cmd_next_entry,
 	&cmd_record_entry,
 	&cmd_approve_entry,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/forecast.h"
 #include "plan/plan.h"
 
 /* ---- status ---------------------------------------------------------------- */
@@ -101,6 +102,28 @@ static void board_build(struct status_board *b, const struct plan *p, const stru
 	}
 }
 
+/* Mark the cells whose target the forecast puts out of reach (at_risk). */
+static int board_at_risk(struct status_board *b, struct store *s, struct err *e)
+{
+	struct forecast_opts o = FORECAST_OPTS_INIT;
+	struct forecast f;
+	int64_t *dur;
+
+	if (forecast_durations(b->plan, s, &dur, e) < 0)
+		return -1;
+	o.durations = dur;
+	o.no_chains = o.no_deadlines = true;
+	forecast_compute(&f, b->plan, &b->st, b->now, &o);
+	for (size_t i = 0; i < b->ncells; i++) {
+		struct status_cell *c = &b->cells[i];
+		c->at_risk = !c->late && c->target &&
+			     forecast_cell_at_risk(&f, c->project, c->env);
+	}
+	forecast_release(&f);
+	free(dur);
+	return 0;
+}
+
 int status_board(struct status_board *b, const struct plan *p, struct store *s, int64_t now,
 		 int only_env, int only_wave, struct err *e)
 {
@@ -116,6 +139,10 @@ int status_board(struct status_board *b, const struct plan *p, struct store *s, 
 	if (state_load_opts(&b->st, p, s, &o, e) < 0)
 		return -1;
 	board_build(b, p, &b->st);
+	if (board_at_risk(b, s, e) < 0) {
+		status_board_release(b);
+		return -1;
+	}
 	return 0;
 }
 

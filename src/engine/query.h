@@ -27,6 +27,9 @@ struct status_cell {
 	int project, env;
 	enum store_state state;
 	bool late;                  /* ready_is_late */
+	/* not late yet, but the forecast (engine/forecast.h) puts the earliest
+	 * healthy time after the end of the target day */
+	bool at_risk;
 	const char *version;        /* as recorded (for rolled-back/failed: what failed) */
 	const char *live_version;   /* what runs there (state_live_version), NULL none/unknown */
 	const char *failed_version; /* what failed there (rolled-back, failed), NULL none */

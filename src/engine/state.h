@@ -153,6 +153,10 @@ struct state {
 	/* state_load_of: which projects' cells were read ([project] != 0);
 	 * NULL: all of them */
 	unsigned char *loaded;
+	/* each project's expected deploy + verify in seconds, for the forecast
+	 * (engine/forecast.h, forecast_durations): [nprojects] in the arena, or
+	 * NULL (the forecast's default) */
+	int64_t *durations;
 	/* what state_load read, when the strings above point into it */
 	void *backing;
 	void (*backing_release)(void *backing);

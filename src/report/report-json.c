@@ -4,6 +4,7 @@
  * scripts can join them with `status --json` and the plan.
  * Dates are "2026-01-10", times RFC 3339; absent values are null.
  */
+#include "engine/forecast.h"
 #include "report/report-int.h"
 
 #include <jansson.h>
@@ -582,6 +583,17 @@ int rp_render_json(const struct plan *p, const struct state *st, int64_t now,
 	json_object_set_new(o, "waves", waves_arr(p, st, now, &sb));
 	json_object_set_new(o, "milestones", milestones_arr(p, st, now));
 	json_object_set_new(o, "freezes", freezes_arr(p, now));
+	{
+		/* the Forecast section: forecast --json's cells and deadlines */
+		struct forecast f;
+		json_t *fj;
+		forecast_compute(&f, p, st, now, NULL);
+		fj = encode_forecast(&f);
+		json_object_del(fj, "plan");
+		json_object_del(fj, "now");
+		json_object_set_new(o, "forecast", fj);
+		forecast_release(&f);
+	}
 	json_object_set_new(o, "checklist", checklist_arr(p, st));
 	json_object_set_new(o, "gates", gates_arr(p, st, now, &sb));
 	json_object_set_new(o, "risks", risks_arr(p, &sb));

@@ -7,7 +7,12 @@
  */
 #include "report/report.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/forecast.h"
 #include "engine/state.h"
+#include "plan/plan.h"
 
 /* How much of the audit log the change log shows; `tollgate log` has it all. */
 #define REPORT_LOG_TAIL 200
@@ -19,5 +24,18 @@ int report_state_load(struct state *st, const struct plan *p, struct store *s, i
 	o.now = now;
 	o.what = STATE_LOAD_LOGS | STATE_LOAD_AUDIT;
 	o.audit_tail = REPORT_LOG_TAIL;
-	return state_load_opts(st, p, s, &o, e);
+	if (state_load_opts(st, p, s, &o, e) < 0)
+		return -1;
+	/* the Forecast section's expected durations: the store's history */
+	{
+		int64_t *dur;
+		if (forecast_durations(p, s, &dur, e) < 0) {
+			state_release(st);
+			return -1;
+		}
+		st->durations = arena_alloc(&st->arena, (p->nprojects + 1) * sizeof(*dur));
+		memcpy(st->durations, dur, p->nprojects * sizeof(*dur));
+		free(dur);
+	}
+	return 0;
 }

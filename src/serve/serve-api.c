@@ -18,6 +18,7 @@
 
 #include "engine/actions.h"
 #include "engine/encode.h"
+#include "engine/forecast.h"
 #include "engine/query.h"
 #include "plan/plan.h"
 #include "report/report.h"
@@ -284,6 +285,63 @@ int serve_api_next(struct serve *s, const struct serve_request *rq, struct serve
 		   struct err *e)
 {
 	return cached(s, rq, r, "next", build_next, e);
+}
+
+/* ---- forecast ---------------------------------------------------------------- */
+
+static int build_forecast(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+			  struct err *e)
+{
+	const struct plan *p = s->plan;
+	const char *env = rq->arg(rq->conn, "env"), *wave = rq->arg(rq->conn, "wave");
+	const char *project = rq->arg(rq->conn, "project"), *assume = rq->arg(rq->conn, "assume");
+	struct forecast_opts o = FORECAST_OPTS_INIT;
+	struct forecast_assume as;
+	struct forecast f;
+	int rc = -1;
+
+	if (env && (o.only_env = action_find_env(p, env, e)) < 0)
+		return -1;
+	if (wave && (o.only_wave = action_find_wave(p, wave, e)) < 0)
+		return -1;
+	if (project && (o.only_project = action_find_project(p, project, e)) < 0)
+		return -1;
+	forecast_assume_init(&as, p);
+	if (assume) {
+		char *list = xstrdup(assume), *save = NULL;
+		for (char *one = strtok_r(list, ",", &save); one; one = strtok_r(NULL, ",", &save))
+			if (forecast_assume_parse(&as, p, one, e) < 0) {
+				free(list);
+				goto out;
+			}
+		free(list);
+	}
+	o.assume = &as;
+	if (forecast_query(&f, p, s->store, rq->now, &o, e) < 0)
+		goto out;
+	r->content_type = "application/json";
+	encode_forecast_text(&f, &r->body);
+	rc = 0;
+	forecast_release(&f);
+out:
+	forecast_assume_release(&as);
+	return rc;
+}
+
+int serve_api_forecast(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		       struct err *e)
+{
+	struct strbuf key = STRBUF_INIT;
+	const char *args[] = { "env", "wave", "project", "assume" };
+	int rc;
+	strbuf_addstr(&key, "forecast");
+	for (size_t i = 0; i < ARRAY_SIZE(args); i++) {
+		const char *v = rq->arg(rq->conn, args[i]);
+		strbuf_addf(&key, "\n%s%s", v ? "1" : "0", v ? v : "");
+	}
+	rc = cached(s, rq, r, key.buf, build_forecast, e);
+	strbuf_release(&key);
+	return rc;
 }
 
 /* ---- plan -------------------------------------------------------------------- */

@@ -262,6 +262,11 @@ int serve_api_status(struct serve *s, const struct serve_request *rq, struct ser
 		     struct err *e);
 int serve_api_why(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
 		  struct err *e);
+/* GET /api/v1/forecast[?env=E&wave=W&project=P&assume=K:ID=V,...]: the
+ * bytes of `forecast --json` with the same options (assume: the --assume
+ * values, comma-separated) */
+int serve_api_forecast(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		       struct err *e);
 int serve_api_next(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
 		   struct err *e);
 int serve_api_plan(struct serve *s, const struct serve_request *rq, struct serve_reply *r,

@@ -27,6 +27,7 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/status", serve_api_status },
 	{ "GET", "/api/v1/why/{project}/{env}", serve_api_why },
 	{ "GET", "/api/v1/next", serve_api_next },
+	{ "GET", "/api/v1/forecast", serve_api_forecast },
 	{ "GET", "/api/v1/plan", serve_api_plan },
 	{ "GET", "/api/v1/report", serve_api_report },
 	{ "GET", "/api/v1/log", serve_api_log },

@@ -250,6 +250,7 @@ extern const char sql_state_ids[];
 extern const char sql_step_put[];
 extern const char sql_step_list[];
 extern const char sql_step_of_run[];
+extern const char sql_step_durations[];
 extern const char sql_session_user[]; /* backends with users only */
 extern const char sql_token_add[];
 extern const char sql_outbox_add[], sql_outbox_due[], sql_outbox_due_skip_locked[], sql_outbox_claim[], sql_outbox_get[],

@@ -478,6 +478,16 @@ const char sql_step_list[] =
 	" WHERE plan = :plan AND (CAST(? AS TEXT) IS NULL OR project = ?) AND (CAST(? AS TEXT) IS NULL OR env = ?)"
 	" AND (CAST(? AS TEXT) IS NULL OR step = ?)"
 	" ORDER BY started DESC, run_id DESC LIMIT ?";
+/* how long each finished run of a pair took, deploy and verify together,
+ * in milliseconds (forecast.c's expected durations); runs whose deploy and
+ * verify all succeeded only */
+const char sql_step_durations[] =
+	"SELECT project, CAST(SUM(CASE WHEN duration_ms > 0 THEN duration_ms"
+	" ELSE (ended - started) * 1000 END) AS BIGINT)"
+	" FROM step_run WHERE plan = :plan AND (step = 'deploy' OR step = 'verify')"
+	" GROUP BY project, env, run_id"
+	" HAVING MIN(exit_status) = 0 AND MAX(exit_status) = 0 AND MIN(ended) > 0"
+	" ORDER BY project";
 /* one run's steps, in the order they started (GET /api/v1/runs/{id}) */
 const char sql_step_of_run[] =
 	"SELECT run_id, project, env, step, started, ended, exit_status, log_path, duration_ms"

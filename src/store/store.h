@@ -477,6 +477,21 @@ int store_list_step_runs(struct store *s, const char *project, const char *env, 
 int store_list_run_steps(struct store *s, const char *run_id, struct store_step_runs *out,
 			 struct err *e);
 void store_step_runs_release(struct store_step_runs *l);
+/* How long the finished runs of each project took (deploy and verify of one
+ * run together, runs where both succeeded), by project: out->v[i] holds a
+ * project id and a duration in milliseconds. out is initialised here;
+ * release it with store_step_durations_release. */
+struct store_step_duration {
+	const char *project;
+	int64_t ms;
+};
+struct store_step_durations {
+	struct arena arena;
+	size_t n;
+	struct store_step_duration *v;
+};
+int store_step_durations(struct store *s, struct store_step_durations *out, struct err *e);
+void store_step_durations_release(struct store_step_durations *l);
 
 /* ---- snapshot: everything the live state model (engine/state.h) reads ---- */
 

@@ -83,7 +83,7 @@ static const char *line_of(const char *hay, const char *needle)
 }
 
 static const char *const headings[] = {
-	"## Executive Summary", "## Promotion Waves", "## Overall Timeline",
+	"## Executive Summary", "## Promotion Waves", "## Overall Timeline", "## Forecast",
 	"## Individual Project Plans", "## Pre-Promotion Checklist (All Projects)",
 	"## Approval Gates", "## Risk Assessment", "## Communication Plan", "## Success Criteria",
 	"## Rollback Procedures", "## Post-Promotion Activities", "## Resource Allocation",
