@@ -79,6 +79,8 @@ const struct cmd_entry cmd_checklist_entry = {
 	.help = "Each `check` runs by /bin/sh -c in the plan's folder with its timeout; its exit\n"
 		"status, output tail, time and runner (--as, or 'check') are recorded, and\n"
 		"exit status 0 ticks the item. Exit 1 when any check failed.\n",
+	.examples = "tollgate checklist run\n"
+		    "tollgate checklist run db-backup\n",
 	.opts = NULL,
 	.min_args = 1,
 	.max_args = -1,

@@ -338,6 +338,9 @@ const struct cmd_entry cmd_log_entry = {
 		"chain: keep the head (--head prints SEQ HASH) outside the store, and give it\n"
 		"back as --anchor SEQ:HASH (repeatable): --verify fails unless the chain still\n"
 		"passes through every anchor.\n",
+	.examples = "tollgate log -n 20\n"
+		    "tollgate log --json\n"
+		    "tollgate log --verify --anchor 812:3f9c...\n",
 	.opts = log_opts,
 	.min_args = 0,
 	.max_args = 0,

@@ -149,6 +149,8 @@ const struct cmd_entry cmd_record_entry = {
 		"Any environment but the first needs a person allowed to change it (its\n"
 		"promoters); in the first the actor is the person if known, else 'ci'.\n"
 		"A version already healthy there is skipped: exit 0, nothing written for it.\n",
+	.examples = "tollgate record ledger dev --version 3.12.0\n"
+		    "tollgate record --env dev --versions versions.txt\n",
 	.opts = record_opts,
 	.min_args = 0,
 	.max_args = 2,

@@ -80,6 +80,7 @@ const struct cmd_entry cmd_rollback_entry = {
 		"(its promoters). Exit status: 0 rolled back (or rolled back already: nothing\n"
 		"runs), 1 the rollback failed, 3 nothing to roll back, another runner holds the\n"
 		"pair, or the person may not.\n",
+	.examples = "tollgate rollback ledger prod-eu --reason 'latency doubled'\n",
 	.opts = rollback_opts,
 	.min_args = 2,
 	.max_args = 2,

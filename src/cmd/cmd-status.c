@@ -394,6 +394,9 @@ const struct cmd_entry cmd_status_entry = {
 		"yet there its target date; LATE when the target date has passed (TOLLGATE_NOW\n"
 		"overrides the clock on a rehearsal store). Open incidents and blockers follow\n"
 		"the board. Versions are cut only on a terminal too narrow for them.\n",
+	.examples = "tollgate status\n"
+		    "tollgate status --env prod-eu --wave wave-1\n"
+		    "tollgate status --json\n",
 	.opts = status_opts,
 	.min_args = 0,
 	.max_args = 0,

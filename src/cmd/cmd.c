@@ -77,6 +77,7 @@ extern const struct cmd_entry cmd_forget_entry;
 extern const struct cmd_entry cmd_token_entry;
 extern const struct cmd_entry cmd_notify_entry;
 extern const struct cmd_entry cmd_serve_entry;
+extern const struct cmd_entry cmd_help_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_init_entry,
@@ -103,6 +104,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_token_entry,
 	&cmd_notify_entry,
 	&cmd_serve_entry,
+	&cmd_help_entry,
 	NULL,
 };
 
@@ -150,7 +152,8 @@ static const char global_help[] =
 	"  --as PERSON     act as this people id (or TOLLGATE_USER)\n"
 	"  --json          machine output on stdout, nothing else there\n"
 	"  --no-color      no colour (NO_COLOR is honoured too)\n"
-	"  -h, --help      this help\n";
+	"  -h, --help      this help (also: tollgate help COMMAND)\n"
+	"  --version       print tollgate's version and exit\n";
 
 void cmd_print_usage(FILE *f, const struct cmd_entry *e)
 {
@@ -171,6 +174,16 @@ void cmd_print_usage(FILE *f, const struct cmd_entry *e)
 			fprintf(f, "  %-24s %s\n", left, o->help ? o->help : "");
 		}
 	}
+	if (e->examples) {
+		const char *s = e->examples;
+		fputs("\nExamples:\n", f);
+		while (*s) {
+			const char *nl = strchr(s, '\n');
+			size_t len = nl ? (size_t)(nl - s) : strlen(s);
+			fprintf(f, "  %.*s\n", (int)len, s);
+			s += len + (nl ? 1 : 0);
+		}
+	}
 	fprintf(f, "\n%s", global_help);
 }
 
@@ -182,7 +195,8 @@ void cmd_print_overview(FILE *f)
 	      "Commands:\n", f);
 	for (size_t i = 0; cmd_table[i]; i++)
 		fprintf(f, "  %-12s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
-	fprintf(f, "\n%s\nRun 'tollgate COMMAND --help' for a command's options.\n"
+	fprintf(f, "\n%s\nRun 'tollgate help COMMAND' (or 'tollgate COMMAND --help') for a command's\n"
+		   "options and examples.\n"
 		   "Exit status: 0 done, 1 an operation failed, 2 usage error or invalid plan,\n"
 		   "3 nothing done because of a readiness rule.\n", global_help);
 }

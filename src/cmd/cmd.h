@@ -86,6 +86,7 @@ struct cmd_entry {
 	const char *usage;   /* "PROJECT ENV [--json]" */
 	const char *summary; /* one line for `tollgate --help` */
 	const char *help;    /* longer text for `tollgate CMD --help`, may be NULL */
+	const char *examples; /* command lines, one a line, shown under "Examples:"; may be NULL */
 	const struct cmd_opt *opts; /* terminated by {NULL} ; may be NULL */
 	int min_args, max_args;     /* positionals; max -1 = unbounded */
 	unsigned needs;
