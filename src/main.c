@@ -52,7 +52,28 @@ static bool global_takes_arg(const char *arg)
 	return !strcmp(arg, "--plan") || !strcmp(arg, "--db") || !strcmp(arg, "--as");
 }
 
-/* Index of the command name in argv, or -1. */
+/* Does some command have option a ("--to", "-j"; not "--to=X") taking a value? */
+static bool command_opt_takes_arg(const char *a)
+{
+	if (strchr(a, '='))
+		return false;
+	for (size_t i = 0; cmd_table[i]; i++)
+		for (const struct cmd_opt *o = cmd_table[i]->opts; o && o->name; o++) {
+			if (!o->has_arg)
+				continue;
+			if (a[1] == '-' ? !strcmp(a + 2, o->name)
+					: o->short_name && a[1] == o->short_name && !a[2])
+				return true;
+		}
+	return false;
+}
+
+/*
+ * Index of the command name in argv, or -1. Options may come first, the
+ * command's own as well as the global ones (`tollgate --to staging
+ * promote`): the word after an option that takes a value is that value,
+ * unless it is a command's name.
+ */
 static int find_command(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
@@ -62,11 +83,22 @@ static int find_command(int argc, char **argv)
 		if (a[0] == '-' && a[1]) {
 			if (global_takes_arg(a))
 				i++;
+			else if (i + 1 < argc && command_opt_takes_arg(a) && !cmd_find(argv[i + 1]))
+				i++;
 			continue;
 		}
 		return i;
 	}
 	return -1;
+}
+
+/* --json anywhere before "--": errors say so from the first one */
+static bool wants_json(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json"))
+			return true;
+	return false;
 }
 
 static int print_plan_diags(const struct plan_diags *d, bool errors_only)
@@ -200,6 +232,7 @@ int main(int argc, char **argv)
 					 "give text as UTF-8",
 					 utf8_env[i], (unsigned char)v[bad], bad);
 	}
+	cmd_output_init(wants_json(argc, argv));
 	ci = find_command(argc, argv);
 	if (ci < 0) {
 		for (int i = 1; i < argc; i++) {
@@ -213,7 +246,7 @@ int main(int argc, char **argv)
 			}
 		}
 		cmd_print_overview(stderr);
-		return EXIT_USAGE;
+		return cmd_error(EXIT_USAGE, "no command given; see 'tollgate --help'");
 	}
 	e = cmd_find(argv[ci]);
 	if (!e) {
@@ -292,6 +325,16 @@ int main(int argc, char **argv)
 					idx = (int)i;
 		if (idx < 0)
 			BUG("unhandled option %d", c);
+		if (!e->opts[idx].repeat && e->opts[idx].has_arg) {
+			const char *before = cmd_opt(&args, e->opts[idx].name);
+			if (before && strcmp(before, optarg)) {
+				rc = cmd_error(EXIT_USAGE,
+					       "option '--%s' of '%s' takes one value, given '%s' and "
+					       "'%s'",
+					       e->opts[idx].name, e->name, before, optarg);
+				goto out;
+			}
+		}
 		if (args.nopts >= CMD_MAX_OPTS) {
 			rc = cmd_error(EXIT_USAGE, "too many options");
 			goto out;

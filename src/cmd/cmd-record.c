@@ -105,6 +105,9 @@ static int record_exec(struct app *app, struct cmd_args *args)
 	if (args->argc != 2)
 		return cmd_error(EXIT_USAGE, "usage: tollgate record PROJECT ENV --version V, or "
 					     "tollgate record --env ENV --versions FILE");
+	rc = cmd_swapped_project_env(app, args, "record");
+	if (rc)
+		return rc;
 	if (env && strcmp(env, args->argv[1]))
 		return cmd_error(EXIT_USAGE, "--env '%s' contradicts ENV '%s'", env, args->argv[1]);
 	if (!version)

@@ -22,6 +22,9 @@ static int rollback_exec(struct app *app, struct cmd_args *args)
 	struct err e;
 	int pi, ei, rc;
 
+	rc = cmd_swapped_project_env(app, args, "rollback");
+	if (rc)
+		return rc;
 	err_init(&e);
 	pi = action_find_project(p, args->argv[0], &e);
 	if (pi < 0)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "engine/encode.h"
+#include "plan/plan.h"
 
 /*
  * What stdout carries, for the error printers: with --json an error is also
@@ -243,6 +244,23 @@ int cmd_need_person(const struct app *app, const char *what)
 	err_setr(&e, ERR_USAGE, REASON_FORBIDDEN, "%s needs a person: %s", what,
 		 app->nobody && *app->nobody ? app->nobody : "use --as PERSON or set TOLLGATE_USER");
 	return cmd_err(&e);
+}
+
+int cmd_swapped_project_env(const struct app *app, const struct cmd_args *a, const char *cmd)
+{
+	const struct plan *p = app->plan;
+	struct strbuf rest = STRBUF_INIT;
+	int rc;
+	if (a->argc < 2 || plan_project_index(p, a->argv[0]) >= 0 ||
+	    plan_env_index(p, a->argv[0]) < 0 || plan_project_index(p, a->argv[1]) < 0)
+		return 0;
+	for (int i = 2; i < a->argc; i++)
+		strbuf_addf(&rest, " %s", a->argv[i]);
+	rc = cmd_error(EXIT_USAGE,
+		       "unknown project '%s' (it is an environment); did you mean '%s %s %s%s'?",
+		       a->argv[0], cmd, a->argv[1], a->argv[0], rest.len ? rest.buf : "");
+	strbuf_release(&rest);
+	return rc;
 }
 
 void cmd_warn(const char *fmt, ...)

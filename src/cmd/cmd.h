@@ -118,6 +118,9 @@ int cmd_err(const struct err *e); /* prints e, returns its exit status */
 /* `what` ("promote --to prod") needs a person: 0 when app->as names one,
  * else prints why nobody acts (app->nobody) and returns EXIT_USAGE. */
 int cmd_need_person(const struct app *app, const char *what);
+/* `cmd PROJECT ENV` given as `cmd ENV PROJECT`: prints the error with the
+ * command line meant and returns EXIT_USAGE; 0 when the order is not swapped. */
+int cmd_swapped_project_env(const struct app *app, const struct cmd_args *a, const char *cmd);
 void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* main.c, once the store is open (cmd-forget.c): carry the state of ids the
