@@ -79,6 +79,10 @@ extern const struct cmd_entry cmd_token_entry;
 extern const struct cmd_entry cmd_notify_entry;
 extern const struct cmd_entry cmd_serve_entry;
 extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_gates_entry;
+extern const struct cmd_entry cmd_incidents_entry;
+extern const struct cmd_entry cmd_blockers_entry;
+extern const struct cmd_entry cmd_rejections_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_init_entry,
@@ -88,14 +92,18 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_why_entry,
 	&cmd_next_entry,
 	&cmd_record_entry,
+	&cmd_gates_entry,
 	&cmd_approve_entry,
 	&cmd_revoke_entry,
 	&cmd_reject_entry,
 	&cmd_allow_entry,
+	&cmd_rejections_entry,
 	&cmd_check_entry,
 	&cmd_uncheck_entry,
 	&cmd_checklist_entry,
+	&cmd_blockers_entry,
 	&cmd_blocker_entry,
+	&cmd_incidents_entry,
 	&cmd_incident_entry,
 	&cmd_promote_entry,
 	&cmd_soak_entry,

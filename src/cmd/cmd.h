@@ -132,6 +132,9 @@ int cmd_check_orphans(struct app *app, const char *changing);
  * one string each in *out (the caller frees them and *out); the count. */
 size_t cmd_orphan_warnings(struct app *app, char ***out);
 
+/* `checklist` with no subcommand: the items, done or not and who (cmd-list.c). */
+int cmd_list_checklist(struct app *app, struct cmd_args *args);
+
 /* `validate --json` on a rejected plan: {"valid": false, "errors": [...]} (cmd-validate.c). */
 int cmd_validate_print_failure(const struct plan_diags *d);
 
