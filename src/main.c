@@ -253,6 +253,7 @@ int main(int argc, char **argv)
 		struct suggest s;
 		suggest_init(&s, argv[ci]);
 		for (size_t i = 0; cmd_table[i]; i++)
+			if (!cmd_table[i]->hidden)
 			suggest_add(&s, cmd_table[i]->name);
 		if (suggest_result(&s))
 			return cmd_error(EXIT_USAGE, "unknown command '%s'; did you mean '%s'?",

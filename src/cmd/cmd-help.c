@@ -21,7 +21,8 @@ static int help_exec(struct app *app, struct cmd_args *args)
 	}
 	suggest_init(&s, args->argv[0]);
 	for (size_t i = 0; cmd_table[i]; i++)
-		suggest_add(&s, cmd_table[i]->name);
+		if (!cmd_table[i]->hidden)
+			suggest_add(&s, cmd_table[i]->name);
 	if (suggest_result(&s))
 		return cmd_error(EXIT_USAGE, "unknown command '%s'; did you mean '%s'?",
 				 args->argv[0], suggest_result(&s));

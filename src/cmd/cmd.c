@@ -79,6 +79,9 @@ extern const struct cmd_entry cmd_token_entry;
 extern const struct cmd_entry cmd_notify_entry;
 extern const struct cmd_entry cmd_serve_entry;
 extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_complete_entry;
+extern const struct cmd_entry cmd_completion_entry;
+extern const struct cmd_entry cmd_man_entry;
 extern const struct cmd_entry cmd_gates_entry;
 extern const struct cmd_entry cmd_incidents_entry;
 extern const struct cmd_entry cmd_blockers_entry;
@@ -114,6 +117,9 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_notify_entry,
 	&cmd_serve_entry,
 	&cmd_help_entry,
+	&cmd_complete_entry,
+	&cmd_completion_entry,
+	&cmd_man_entry,
 	NULL,
 };
 
@@ -203,7 +209,8 @@ void cmd_print_overview(FILE *f)
 	      "approvals, checklists, blockers, promotions, soak, rollback and the report.\n\n"
 	      "Commands:\n", f);
 	for (size_t i = 0; cmd_table[i]; i++)
-		fprintf(f, "  %-12s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
+		if (!cmd_table[i]->hidden)
+			fprintf(f, "  %-12s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
 	fprintf(f, "\n%s\nRun 'tollgate help COMMAND' (or 'tollgate COMMAND --help') for a command's\n"
 		   "options and examples.\n"
 		   "Exit status: 0 done, 1 an operation failed, 2 usage error or invalid plan,\n"

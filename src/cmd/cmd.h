@@ -98,6 +98,8 @@ struct cmd_entry {
 	/* May be NULL. True when, with these arguments, the command only
 	 * reads (as READ_ONLY: `token list`). */
 	bool (*reads_only)(const struct cmd_args *args);
+	/* not listed by --help, help or the completions (cmd-meta.c's __complete …) */
+	bool hidden;
 };
 /* Does this run of e only read (READ_ONLY, or --dry-run)? Then the store
  * is opened read only (store_open_opts.read_only: it works for a user who

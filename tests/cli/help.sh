@@ -8,6 +8,7 @@ run --help
 expect_rc 0
 expect_out_has "  --version       print tollgate's version and exit"
 expect_out_has "  help         the list of commands, or one command's help (as COMMAND --help)"
+expect_out_lacks "__"
 overview=$out
 run help
 expect_rc 0
