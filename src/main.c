@@ -101,6 +101,15 @@ static bool wants_json(int argc, char **argv)
 	return false;
 }
 
+static int print_version(bool json)
+{
+	if (json)
+		return printf("{\n  \"version\": \"%s\"\n}\n", TOLLGATE_VERSION) < 0 ? EXIT_FAILED
+										  : EXIT_OK;
+	printf("tollgate %s\n", TOLLGATE_VERSION);
+	return EXIT_OK;
+}
+
 static int print_plan_diags(const struct plan_diags *d, bool errors_only)
 {
 	for (size_t i = 0; i < d->n; i++) {
@@ -236,11 +245,11 @@ int main(int argc, char **argv)
 	ci = find_command(argc, argv);
 	if (ci < 0) {
 		for (int i = 1; i < argc; i++) {
-			if (!strcmp(argv[i], "--version")) {
-				printf("tollgate %s\n", TOLLGATE_VERSION);
-				return EXIT_OK;
-			}
+			if (!strcmp(argv[i], "--version"))
+				return print_version(wants_json(argc, argv));
 			if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+				if (wants_json(argc, argv))
+					return cmd_print_help_json(NULL) < 0 ? EXIT_FAILED : EXIT_OK;
 				cmd_print_overview(stdout);
 				return EXIT_OK;
 			}
@@ -302,7 +311,7 @@ int main(int argc, char **argv)
 		case OPT_NO_COLOR: no_color = true; continue;
 		case 'h':
 		case OPT_HELP: want_help = true; continue;
-		case OPT_VERSION: printf("tollgate %s\n", TOLLGATE_VERSION); rc = EXIT_OK; goto out;
+		case OPT_VERSION: rc = print_version(wants_json(argc, argv)); goto out;
 		case ':':
 			rc = cmd_error(EXIT_USAGE, "option '%s' of '%s' needs a value; see 'tollgate %s --help'",
 				       nargv[optind - 1], e->name, e->name);
@@ -345,6 +354,10 @@ int main(int argc, char **argv)
 		args.nopts++;
 	}
 	if (want_help) {
+		if (app.json) {
+			rc = cmd_print_help_json(e) < 0 ? EXIT_FAILED : EXIT_OK;
+			goto out;
+		}
 		cmd_print_usage(stdout, e);
 		rc = EXIT_OK;
 		goto out;

@@ -9,13 +9,16 @@ static int help_exec(struct app *app, struct cmd_args *args)
 	const struct cmd_entry *e;
 	struct suggest s;
 
-	(void)app;
 	if (args->argc == 0) {
+		if (app->json)
+			return cmd_print_help_json(NULL) < 0 ? EXIT_FAILED : EXIT_OK;
 		cmd_print_overview(stdout);
 		return EXIT_OK;
 	}
 	e = cmd_find(args->argv[0]);
 	if (e) {
+		if (app->json)
+			return cmd_print_help_json(e) < 0 ? EXIT_FAILED : EXIT_OK;
 		cmd_print_usage(stdout, e);
 		return EXIT_OK;
 	}

@@ -474,8 +474,8 @@ static bool log_plain_stdout(const struct cmd_args *args)
 
 const struct cmd_entry cmd_log_entry = {
 	.name = "log",
-	.usage = "[--limit N] [--project P]... [--env E]... [--actor A]... [--action A]...\n"
-		 "                    [--since T] [--until T] [--follow] | --head | --verify [--anchor SEQ:HASH]...",
+	.usage = "[-n N] [--project P]... [--env E]... [--actor A]... [--action A]... [--since T] "
+		 "[--until T] [-f] | --head | --verify [--anchor SEQ:HASH]...",
 	.summary = "shows the audit log, or verifies it and the state it proves",
 	.help = "Every change to the state is one audit entry: seq, time, actor, how they were\n"
 		"authenticated (auth), action, subject, detail and the rows it wrote (ops),\n"

@@ -217,6 +217,40 @@ void cmd_print_overview(FILE *f)
 		   "3 nothing done because of a readiness rule.\n", global_help);
 }
 
+int cmd_print_help_json(const struct cmd_entry *e)
+{
+	json_t *o = json_object(), *a = json_array();
+	if (!e) {
+		for (size_t i = 0; cmd_table[i]; i++)
+			if (!cmd_table[i]->hidden)
+				json_array_append_new(a, json_pack("{s:s, s:s}", "name", cmd_table[i]->name,
+								   "summary", cmd_table[i]->summary));
+		json_object_set_new(o, "commands", a);
+		return cmd_print_json(o);
+	}
+	json_object_set_new(o, "command", json_string(e->name));
+	json_object_set_new(o, "usage", json_string(e->usage));
+	json_object_set_new(o, "summary", json_string(e->summary));
+	json_object_set_new(o, "help", encode_string(e->help));
+	for (const char *s = e->examples; s && *s;) {
+		const char *nl = strchr(s, '\n');
+		size_t len = nl ? (size_t)(nl - s) : strlen(s);
+		json_array_append_new(a, json_stringn(s, len));
+		s += len + (nl ? 1 : 0);
+	}
+	json_object_set_new(o, "examples", a);
+	a = json_array();
+	for (const struct cmd_opt *op = e->opts; op && op->name; op++) {
+		char sh[2] = { op->short_name, 0 };
+		json_array_append_new(a, json_pack("{s:s, s:o, s:b, s:b, s:o}", "name", op->name, "short",
+						   op->short_name ? json_string(sh) : json_null(), "value",
+						   op->has_arg, "repeatable", op->repeat, "help",
+						   encode_string(op->help)));
+	}
+	json_object_set_new(o, "options", a);
+	return cmd_print_json(o);
+}
+
 int cmd_error(int status, const char *fmt, ...)
 {
 	va_list ap;

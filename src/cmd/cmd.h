@@ -111,6 +111,10 @@ const struct cmd_entry *cmd_find(const char *name);
 extern const struct cmd_entry *const cmd_table[];
 void cmd_print_usage(FILE *f, const struct cmd_entry *e);
 void cmd_print_overview(FILE *f);
+/* The same as JSON on stdout (help --json): {"commands": [{"name", "summary"}]}
+ * with e NULL, else {"command", "usage", "summary", "help", "examples",
+ * "options": [{"name", "short", "value", "repeatable", "help"}]}. */
+int cmd_print_help_json(const struct cmd_entry *e);
 
 /* Printing helpers for commands: each returns the exit status it was given.
  * With --json, an error is also written to stdout as {"error": {"code",

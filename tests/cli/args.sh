@@ -83,4 +83,55 @@ for cmdline in "nosuch" "why ledger prod" "why prod-eu ledger" "status --bogus" 
 done
 run --json why ledger prod
 expect_json 'j["error"] == {"code": "not_found", "message": "unknown environment \x27prod\x27; did you mean \x27prod-eu\x27 or \x27prod-us\x27?"}'
+
+# every command, failing or not, keeps stdout one JSON document
+while read -r cmdline; do
+	# shellcheck disable=SC2086
+	run $cmdline --json
+	checks=$((checks + 1))
+	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/out" 2>/dev/null ||
+		fail "'$cmdline --json': stdout is not one JSON document"
+done <<'LIST'
+--help
+--version
+help
+help status
+status --help
+init sub
+validate
+report
+status
+why ledger staging
+next
+record payments dev --version 9
+gates
+approve prod-cab
+revoke prod-cab
+reject payments 9 --reason x
+allow payments 9 --reason y
+rejections
+check runbook
+uncheck runbook
+checklist
+checklist run
+blockers
+blocker vpn --progress 30
+incidents
+incident open --level 1 --env dev x
+incident resolve 1
+promote --to staging --dry-run
+promote --to staging
+soak
+rollback ledger dev
+log
+log --head
+log --verify
+forget item nope --reason x
+token list
+notify list
+LIST
+run help status --json
+expect_json 'j["command"] == "status" and [o["name"] for o in j["options"] if o["repeatable"]] == ["env", "wave"]'
+run --version --json
+expect_json 'set(j) == {"version"}'
 done_tests
