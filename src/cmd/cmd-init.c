@@ -95,6 +95,8 @@ const struct cmd_entry cmd_init_entry = {
 	.help = "The starter plan shows every kind of key once and validates as it stands.\n"
 		"It uses 'identity: os' with your OS user as the login of its first person.\n"
 		"An existing tollgate.yaml is never overwritten.\n",
+	.examples = "tollgate init\n"
+		    "tollgate init release-q3\n",
 	.opts = NULL,
 	.min_args = 0,
 	.max_args = 1,

@@ -194,7 +194,11 @@ const struct cmd_entry cmd_notify_entry = {
 		"backoff, and after notify_policy.max_attempts the message is dead. list\n"
 		"shows the messages (--failed: the dead ones); retry makes one pending again\n"
 		"(same delivery id); test sends a test message to CHANNEL and prints the\n"
-		"receiver's answer. See docs/notify.md.\n",
+		"receiver's answer. More in notify.md\n"
+		"of the documentation (share/doc/tollgate).\n",
+	.examples = "tollgate notify drain\n"
+		    "tollgate notify list --failed\n"
+		    "tollgate notify test team-chat\n",
 	.opts = notify_opts,
 	.min_args = 1,
 	.max_args = 2,

@@ -155,6 +155,9 @@ const struct cmd_entry cmd_report_entry = {
 		"criteria, rollback, post-promotion, resources, blockers, change log and next\n"
 		"steps, each filled from the plan and what has happened since.\n"
 		"html is one self-contained page (no network), ready to print.\n",
+	.examples = "tollgate report -o PLAN.md\n"
+		    "tollgate report --format html -o plan.html\n"
+		    "tollgate report --json | jq .summary\n",
 	.opts = report_opts,
 	.min_args = 0,
 	.max_args = 0,

@@ -362,17 +362,21 @@ static void print_board(const struct app *app, const struct status_board *b)
 static int status_exec(struct app *app, struct cmd_args *args)
 {
 	const struct plan *p = app->plan;
-	const char *env_opt = cmd_opt(args, "env"), *wave_opt = cmd_opt(args, "wave");
+	const char *env_opt[CMD_MAX_OPTS], *wave_opt[CMD_MAX_OPTS];
+	size_t nenvs = cmd_opt_all(args, "env", env_opt, CMD_MAX_OPTS);
+	size_t nwaves = cmd_opt_all(args, "wave", wave_opt, CMD_MAX_OPTS);
+	int envs[CMD_MAX_OPTS], waves[CMD_MAX_OPTS];
 	struct status_board b;
 	struct err e;
-	int only_env = -1, only_wave = -1;
 
 	err_init(&e);
-	if (env_opt && (only_env = action_find_env(p, env_opt, &e)) < 0)
-		return cmd_err(&e);
-	if (wave_opt && (only_wave = action_find_wave(p, wave_opt, &e)) < 0)
-		return cmd_err(&e);
-	if (status_board(&b, p, app->store, app->now, only_env, only_wave, &e) < 0)
+	for (size_t i = 0; i < nenvs; i++)
+		if ((envs[i] = action_find_env(p, env_opt[i], &e)) < 0)
+			return cmd_err(&e);
+	for (size_t i = 0; i < nwaves; i++)
+		if ((waves[i] = action_find_wave(p, wave_opt[i], &e)) < 0)
+			return cmd_err(&e);
+	if (status_board_sets(&b, p, app->store, app->now, envs, nenvs, waves, nwaves, &e) < 0)
 		return cmd_err(&e);
 	if (app->json) {
 		struct strbuf sb = STRBUF_INIT;
@@ -388,14 +392,14 @@ static int status_exec(struct app *app, struct cmd_args *args)
 }
 
 static const struct cmd_opt status_opts[] = {
-	{ "env", 0, true, false, "only this environment's column" },
-	{ "wave", 0, true, false, "only this wave's projects" },
+	{ "env", 0, true, true, "only this environment's column (repeatable)" },
+	{ "wave", 0, true, true, "only this wave's projects (repeatable)" },
 	{ NULL, 0, false, false, NULL },
 };
 
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
-	.usage = "[--env E] [--wave W]",
+	.usage = "[--env E]... [--wave W]...",
 	.summary = "the projects × environments board: state, version, since, target, late marks",
 	.help = "Each cell shows the state, the version live there (after a rollback, the one\n"
 		"restored and beside it the one that failed), since when, and for a project not\n"
@@ -403,6 +407,9 @@ const struct cmd_entry cmd_status_entry = {
 		"it has not but the forecast (tollgate forecast) puts it out of reach (TOLLGATE_NOW\n"
 		"overrides the clock on a rehearsal store). Open incidents and blockers follow\n"
 		"the board. Versions are cut only on a terminal too narrow for them.\n",
+	.examples = "tollgate status\n"
+		    "tollgate status --env staging --env prod-eu --wave wave-1 --wave wave-2\n"
+		    "tollgate status --json\n",
 	.opts = status_opts,
 	.min_args = 0,
 	.max_args = 0,

@@ -625,3 +625,98 @@ int rp_render_json(const struct plan *p, const struct state *st, int64_t now,
 	strbuf_release(&sb);
 	return rc;
 }
+
+/* ---- the listing commands ------------------------------------------------- */
+
+static const char *const list_names[] = { "gates", "checklist", "incidents", "blockers",
+					  "rejections" };
+
+const char *report_list_name(enum report_list l)
+{
+	return list_names[l];
+}
+
+/* Keep the elements of a for which keep() holds. */
+static void filter(json_t *a, bool (*keep)(json_t *x, const struct report_list_opts *o,
+					   const struct plan *p),
+		   const struct report_list_opts *o, const struct plan *p)
+{
+	for (size_t i = json_array_size(a); i-- > 0;)
+		if (!keep(json_array_get(a, i), o, p))
+			json_array_remove(a, i);
+}
+
+static bool env_is(json_t *v, const struct report_list_opts *o, const struct plan *p)
+{
+	return o->env < 0 || (json_is_string(v) && !strcmp(json_string_value(v), p->envs[o->env].name));
+}
+
+static bool keep_gate(json_t *x, const struct report_list_opts *o, const struct plan *p)
+{
+	return env_is(json_object_get(json_object_get(x, "before"), "env"), o, p);
+}
+
+static bool keep_item(json_t *x, const struct report_list_opts *o, const struct plan *p)
+{
+	(void)p;
+	return o->done < 0 || json_is_true(json_object_get(x, "done")) == (o->done == 1);
+}
+
+static bool keep_incident(json_t *x, const struct report_list_opts *o, const struct plan *p)
+{
+	return env_is(json_object_get(x, "env"), o, p) &&
+	       !(o->open_only && json_is_true(json_object_get(x, "resolved")));
+}
+
+static bool keep_blocker(json_t *x, const struct report_list_opts *o, const struct plan *p)
+{
+	json_t *blocks = json_object_get(x, "blocks");
+	if (o->open_only && json_is_true(json_object_get(x, "resolved")))
+		return false;
+	return o->env < 0 || (json_is_object(blocks) && env_is(json_object_get(blocks, "env"), o, p));
+}
+
+static bool keep_rejection(json_t *x, const struct report_list_opts *o, const struct plan *p)
+{
+	json_t *env = json_object_get(x, "env");
+	if (o->open_only && !json_is_true(json_object_get(x, "rejected")))
+		return false;
+	/* a rejection for every environment is one for this one too */
+	return o->env < 0 || json_is_null(env) || env_is(env, o, p);
+}
+
+json_t *report_list(const struct plan *p, const struct state *st, enum report_list l,
+		    const struct report_list_opts *o, int64_t now)
+{
+	struct strbuf sb = STRBUF_INIT;
+	json_t *a = NULL;
+	switch (l) {
+	case REPORT_LIST_GATES:
+		a = gates_arr(p, st, now, &sb);
+		filter(a, keep_gate, o, p);
+		break;
+	case REPORT_LIST_CHECKLIST:
+		a = checklist_arr(p, st);
+		for (size_t i = json_array_size(a); i-- > 0;) {
+			json_t *items = json_object_get(json_array_get(a, i), "items");
+			filter(items, keep_item, o, p);
+			if (!json_array_size(items))
+				json_array_remove(a, i);
+		}
+		break;
+	case REPORT_LIST_INCIDENTS:
+		a = incidents_arr(p, st);
+		filter(a, keep_incident, o, p);
+		break;
+	case REPORT_LIST_BLOCKERS:
+		a = blockers_arr(p, st, now);
+		filter(a, keep_blocker, o, p);
+		break;
+	case REPORT_LIST_REJECTIONS:
+		a = rejections_arr(p, st);
+		filter(a, keep_rejection, o, p);
+		break;
+	}
+	strbuf_release(&sb);
+	return json_pack("{s:o}", list_names[l], a);
+}

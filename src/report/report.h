@@ -47,4 +47,23 @@ int report_state_load(struct state *st, const struct plan *p, struct store *s, i
 int report_render(const struct plan *p, const struct state *st, enum report_format f,
 		  int64_t now, struct strbuf *out, struct err *e);
 
+/*
+ * What `tollgate gates`, `checklist`, `incidents`, `blockers` and
+ * `rejections` list: the report's JSON section of that name (the same
+ * objects GET /api/v1/report?format=json answers), narrowed by the options.
+ */
+enum report_list { REPORT_LIST_GATES, REPORT_LIST_CHECKLIST, REPORT_LIST_INCIDENTS,
+		   REPORT_LIST_BLOCKERS, REPORT_LIST_REJECTIONS };
+struct report_list_opts {
+	int env;        /* gates before, incidents in, blockers blocking, rejections for
+			 * this environment; -1 any */
+	int done;       /* checklist: 1 ticked items only, 0 unticked only, -1 all */
+	bool open_only; /* incidents not resolved, blockers not resolved, rejections in force */
+};
+/* The section's key ("gates", …). */
+const char *report_list_name(enum report_list l);
+/* A new reference to {"<name>": [...]}: the caller owns it (a jansson json_t). */
+struct json_t *report_list(const struct plan *p, const struct state *st, enum report_list l,
+			   const struct report_list_opts *o, int64_t now);
+
 #endif

@@ -275,6 +275,17 @@ int serve_api_report(struct serve *s, const struct serve_request *rq, struct ser
 		     struct err *e);
 int serve_api_log(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
 		  struct err *e);
+/* the listing commands' answers (gates, checklist …: report_list) */
+int serve_api_gates(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		    struct err *e);
+int serve_api_checklist(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+			struct err *e);
+int serve_api_incidents(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+			struct err *e);
+int serve_api_blockers(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		       struct err *e);
+int serve_api_rejections(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+			 struct err *e);
 int serve_api_log_verify(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
 			 struct err *e);
 int serve_api_openapi(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
