@@ -78,7 +78,7 @@ expect_out_has "timed out"
 run promote --to sit --project api --project web
 expect_rc 0
 checks=$((checks + 1))
-[ "$(cat deploys)" = "$(printf 'default-deploy api\nown-deploy')" ] || fail "deploys: $(cat deploys)"
+[ "$(sort deploys)" = "$(printf 'default-deploy api\nown-deploy')" ] || fail "deploys: $(cat deploys)"
 
 # a bad default: reported once, where it is written
 cat >bad.yaml <<'EOF'
