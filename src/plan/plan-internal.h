@@ -17,6 +17,8 @@
 #define PLAN_MAX_BYTES (32u << 20)
 #define PLAN_MAX_DEPTH 64
 #define PLAN_MAX_NODES 2000000u
+/* What aliases may expand a plan to (or 10× the values it writes, if more). */
+#define PLAN_MAX_EXPANDED 100000u
 #define PLAN_MAX_DIAGS 1000
 
 enum ynode_kind { YN_SCALAR, YN_MAP, YN_SEQ };

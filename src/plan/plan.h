@@ -419,7 +419,8 @@ void plan_diags_init(struct plan_diags *d, const char *file);
 void plan_diags_release(struct plan_diags *d);
 void plan_diag_add(struct plan_diags *d, enum diag_kind kind, struct plan_loc loc,
 		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Sort by position (stable) for printing. */
+/* Sort by position (stable) for printing; the same message at the same place
+ * (a merged value checked in each map it is merged into) is kept once. */
 void plan_diags_sort(struct plan_diags *d);
 
 /*
