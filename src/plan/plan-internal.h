@@ -49,6 +49,12 @@ bool ynode_is_null(const struct ynode *n);
 /* What a node is, for "expected a list, got a string". */
 const char *ynode_describe(const struct ynode *n);
 
+/* An `x-` key: the team's own annotation, ignored wherever it is written. */
+static inline bool plan_is_annotation(const char *key)
+{
+	return key[0] == 'x' && key[1] == '-';
+}
+
 /* a and b differ by one swap of neighbouring characters. */
 bool plan_is_transposition(const char *a, const char *b);
 

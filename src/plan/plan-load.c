@@ -73,7 +73,7 @@ static void check_keys(struct loader *ld, const struct ynode *map, const char *c
 			continue; /* reported by the parser */
 		for (size_t j = 0; keys[j] && !known; j++)
 			known = !strcmp(keys[j], k->u.str);
-		if (known)
+		if (known || plan_is_annotation(k->u.str))
 			continue;
 		s = suggest_key(k->u.str, keys);
 		if (s)
@@ -801,7 +801,8 @@ static void project_targets(struct loader *ld, const struct ynode *f, struct pla
 		const struct ynode *k = f->u.kids[2 * j], *v = f->u.kids[2 * j + 1];
 		struct plan_target *t = &pr->targets[pr->ntargets];
 		int env;
-		if (k->kind != YN_SCALAR || !strncmp(k->u.str, "x-", 2))
+		if (k->kind != YN_SCALAR ||
+		    (plan_is_annotation(k->u.str) && plan_env_index(ld->p, k->u.str) < 0))
 			continue;
 		env = env_ref(ld, k, "targets", where, NULL);
 		if (!get_date(ld, v, "targets", &t->date) || env < 0)
@@ -1417,7 +1418,7 @@ void plan_map_tree(struct loader *ld)
 			continue;
 		for (size_t j = 0; top[j] && !known; j++)
 			known = !strcmp(top[j], k->u.str);
-		if (known)
+		if (known || plan_is_annotation(k->u.str))
 			continue;
 		s = suggest_key(k->u.str, top);
 		if (s)
