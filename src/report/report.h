@@ -47,4 +47,18 @@ int report_state_load(struct state *st, const struct plan *p, struct store *s, i
 int report_render(const struct plan *p, const struct state *st, enum report_format f,
 		  int64_t now, struct strbuf *out, struct err *e);
 
+/* Where the links of a report resolve from: a report written to a file
+ * links the projects' documents and the steps' logs relative to the file's
+ * folder, so that they open from there. */
+struct report_links {
+	const char *from_dir; /* the folder the report is read from */
+	const char *plan_dir; /* the plan's folder: documents are relative to it */
+	const char *log_dir;  /* the store's log folder (store_log_dir): logs are under runs/ */
+};
+/* report_render with links resolved from links->from_dir (NULL: as written,
+ * as report_render does). */
+int report_render_to(const struct plan *p, const struct state *st, enum report_format f,
+		     int64_t now, const struct report_links *links, struct strbuf *out,
+		     struct err *e);
+
 #endif
