@@ -478,6 +478,31 @@ out:
 	plan_free(p);
 }
 
+/* Activity over more days than it lists: the earlier ones in one row. */
+static void test_activity_days(void)
+{
+	struct plan *p = load_fixture();
+	struct state st;
+	char *md;
+	if (!p)
+		return;
+	state_init_empty(&st, p);
+	for (int d = 0; d < 40; d++)
+		state_add_activity(&st, T("2026-01-01T00:00:00Z") + d * 86400, "record", d + 1);
+	state_add_activity(&st, T("2026-02-09T00:00:00Z"), "uncheck", 5);
+	md = render(p, &st, REPORT_MD, "2026-03-12T12:00:00Z");
+	/* days 1-9 (1+…+9 = 45 entries) before Jan 10, then one row a day */
+	CHECK(has(md, "| before 2026-01-10 | 45 | — |"));
+	CHECK(has(md, "| 2026-01-10 | 10 | record 10 |"));
+	CHECK(has(md, "| 2026-02-09 | 45 | record 40, uncheck 5 |"));
+	CHECK(has(md, "825 audit entries from 2026-01-01 to 2026-02-09"));
+	CHECK(!strstr(md, "| 2026-01-09 |"));
+	CHECK(!strstr(md, "The last"));
+	free(md);
+	state_release(&st);
+	plan_free(p);
+}
+
 static void test_words(void)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -534,6 +559,7 @@ int main(void)
 	RUN(test_html);
 	RUN(test_json);
 	RUN(test_words);
+	RUN(test_activity_days);
 	RUN(test_state_mismatch);
 	return TEST_DONE();
 }
