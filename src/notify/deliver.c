@@ -9,12 +9,17 @@
  */
 #include "notify/notify.h"
 
+#include <jansson.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "engine/query.h"
+#include "notify/schedule.h"
 
 #define DRAIN_BATCH 16
 
@@ -27,9 +32,9 @@ int notify_send(const struct plan *p, const struct plan_channel *c, const struct
 	case CHANNEL_WEBHOOK:
 		return notify_send_webhook(p, c, m, a, e);
 	case CHANNEL_SLACK:
+		return notify_send_slack(p, c, m, a, e);
 	case CHANNEL_EMAIL:
-		/* TODO(notify-channels): notify_send_slack, notify_send_email */
-		break;
+		return notify_send_email(p, c, m, a, e);
 	}
 	return err_setr(e, ERR_FAILED, REASON_INVALID,
 			"channel '%s': sending to a %s channel is not supported yet", c->id,
@@ -68,11 +73,58 @@ static char *owner_name(void)
 	return xasprintf("%s:%ld:%08x", host, (long)getpid(), random32());
 }
 
+/* What is wrong now, per project and environment, for the channels people
+ * read: the status digest's rows (schedule.h), read from the store once per
+ * drain, when the first such message is sent. */
+struct issues {
+	bool loaded;
+	json_t *digest;
+	const char *v[32];
+};
+
+static void issues_of(struct issues *is, struct store *s, const struct plan *p,
+		      const char *subject, struct notify_msg *m)
+{
+	const char *at = subject ? strchr(subject, '@') : NULL;
+	json_t *row;
+	size_t i;
+
+	if (!is->loaded) {
+		struct status_board b;
+		struct err e;
+		err_init(&e);
+		is->loaded = true;
+		/* a message without its issues is better than none */
+		if (status_board(&b, p, s, (int64_t)time(NULL), -1, -1, &e) == 0) {
+			is->digest = notify_digest_status(&b);
+			status_board_release(&b);
+		}
+	}
+	json_array_foreach(json_object_get(is->digest, "rows"), i, row) {
+		const char *pr = json_string_value(json_object_get(row, "project"));
+		const char *env = json_string_value(json_object_get(row, "environment"));
+		bool hit = at ? pr && env && !strncmp(subject, pr, (size_t)(at - subject)) &&
+					pr[at - subject] == '\0' && !strcmp(env, at + 1)
+			      : false;
+		json_t *v;
+		size_t k;
+		if (!hit)
+			continue;
+		json_array_foreach(json_object_get(row, "issues"), k, v) {
+			if (m->nissues < 32 && json_is_string(v))
+				is->v[m->nissues++] = json_string_value(v);
+		}
+		break;
+	}
+	m->issues = is->v;
+}
+
 static int deliver_one(struct store *s, const struct plan *p, const struct store_outbox *o,
-		       const char *owner, struct notify_drain_result *r, struct err *e)
+		       const char *owner, struct issues *is, struct notify_drain_result *r,
+		       struct err *e)
 {
 	int ci = plan_channel_index(p, o->channel);
-	struct notify_msg m = { o->delivery_id, o->event, o->subject, o->payload };
+	struct notify_msg m = { o->delivery_id, o->event, o->subject, o->payload, NULL, 0 };
 	struct notify_answer a;
 	struct err se;
 	int64_t now;
@@ -85,6 +137,8 @@ static int deliver_one(struct store *s, const struct plan *p, const struct store
 		rc = -1;
 		a.retry_after = -1;
 	} else {
+		if (p->channels[ci].kind != CHANNEL_WEBHOOK)
+			issues_of(is, s, p, o->subject, &m);
 		rc = notify_send(p, &p->channels[ci], &m, &a, &se);
 	}
 	now = (int64_t)time(NULL);
@@ -109,6 +163,7 @@ int notify_drain(struct store *s, const struct plan *p, int64_t lease,
 		 struct notify_drain_result *r, struct err *e)
 {
 	char *owner = owner_name();
+	struct issues is = { 0 };
 	int rc = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -120,12 +175,13 @@ int notify_drain(struct store *s, const struct plan *p, int64_t lease,
 			break;
 		}
 		for (size_t i = 0; i < l.n && rc == 0; i++)
-			rc = deliver_one(s, p, &l.v[i], owner, r, e);
+			rc = deliver_one(s, p, &l.v[i], owner, &is, r, e);
 		n = l.n;
 		store_outboxes_release(&l);
 		if (rc < 0 || n == 0)
 			break;
 	}
+	json_decref(is.digest);
 	free(owner);
 	return rc;
 }
@@ -161,7 +217,7 @@ int notify_test(struct store *s, const struct plan *p, const char *channel, int6
 	en.detail = "a test message from tollgate: the channel works";
 	id = xasprintf("%s:test:%lld:%08x", p->id, (long long)now, random32());
 	body = notify_payload(p, &en, id);
-	struct notify_msg m = { id, en.action, en.subject, body };
+	struct notify_msg m = { id, en.action, en.subject, body, NULL, 0 };
 	rc = notify_send(p, &p->channels[ci], &m, a, e);
 	free(body);
 	free(id);

@@ -252,6 +252,12 @@ void notify_email_entry_content(const struct notify_entry *en, const char *dashb
 		strbuf_addstr(&html, "</li>\n");
 	}
 	strbuf_addstr(&html, "</ul>\n");
+	if (en->alert) {
+		strbuf_addf(&text, "%s\n", en->alert);
+		strbuf_addstr(&html, "<p><b>");
+		html_escape_add(&html, en->alert);
+		strbuf_addstr(&html, "</b></p>\n");
+	}
 	if (en->nmentions) {
 		strbuf_addstr(&text, "Escalated to:");
 		strbuf_addstr(&html, "<p>Escalated to:");

@@ -28,14 +28,22 @@ struct notify_entry {
 	 * in e-mail; see notify_slack_mention */
 	const char *const *mentions;
 	size_t nmentions;
+	/* what the plan says to do: "Escalation level 2 (Major): Escalate to
+	 * Tech Lead, pause deployments", "Rollback procedure: Notify: …; …" */
+	const char *alert;
 	char *owned_;         /* notify_entry_from_payload's copy of the project */
+	char *owned_version_; /* … of the version */
+	const char **owned_mentions_;
+	char *owned_alert_;
 };
 
 /*
  * Fill en from a webhook body of the core's outbox ({id, event, plan, seq,
  * hash, at, actor, subject, detail}, notify_payload): the project and
  * environment from the subject ("api@prod", or "prod" alone), the status
- * from a promotion.* event's suffix. version and issues are left NULL for
+ * from a promotion.* event's suffix, the version from a detail that starts
+ * "version V" (promotions, allow, reject), the mentions from an escalation's
+ * people (their `slack` handle, else their name). issues are left NULL for
  * the caller, who knows them from the state. Strings point into payload,
  * which must outlive en. 0, or -1 when payload is not such an object.
  * Release with notify_entry_release.

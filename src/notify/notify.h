@@ -21,6 +21,10 @@ struct notify_msg {
 	const char *event;       /* the audit action, "notify.test" for a test */
 	const char *subject;
 	const char *payload;     /* the JSON body {id, event, plan, seq, hash, at, actor, subject, detail} */
+	/* what is wrong with the entry's project and environment now (open
+	 * incidents, blockers, late …), for the channels people read; may be 0 */
+	const char *const *issues;
+	size_t nissues;
 };
 
 /* What the receiver answered. */
@@ -37,9 +41,23 @@ typedef int (*notify_send_fn)(const struct plan *p, const struct plan_channel *c
 			      const struct notify_msg *m, struct notify_answer *a, struct err *e);
 int notify_send_webhook(const struct plan *p, const struct plan_channel *c,
 			const struct notify_msg *m, struct notify_answer *a, struct err *e);
-/* TODO(notify-channels): notify_send_slack and notify_send_email (src/notify/
- * slack.c, email.c) with the same signature; until they are linked,
- * notify_send answers "not yet supported" for those kinds. */
+/* Slack: the Block Kit message of slack.h POSTed to url_env's URL. A digest
+ * ("digest.status", "digest.standup": the payload's "digest") is the digest
+ * message. */
+int notify_send_slack(const struct plan *p, const struct plan_channel *c,
+		      const struct notify_msg *m, struct notify_answer *a, struct err *e);
+/* E-mail: email.h's message to the channel's `to` and, for an escalation,
+ * the e-mail addresses of the people it names, through smtp_env's server. */
+int notify_send_email(const struct plan *p, const struct plan_channel *c,
+		      const struct notify_msg *m, struct notify_answer *a, struct err *e);
+
+/* For the senders (webhook.c): the variable a channel names for key, NULL
+ * and e set when unset or empty; POST body with hdr to url, 0 on a 2xx. */
+const char *notify_channel_env(const struct plan_channel *c, const char *key, const char *name,
+			       struct err *e);
+struct curl_slist;
+int notify_post(const struct plan_channel *c, const char *url, struct curl_slist *hdr,
+		const char *body, struct notify_answer *a, struct err *e);
 
 /* Dispatch on c->kind. a is reset first. */
 int notify_send(const struct plan *p, const struct plan_channel *c, const struct notify_msg *m,
@@ -49,9 +67,21 @@ int notify_send(const struct plan *p, const struct plan_channel *c, const struct
  * transaction, by p's routes (store_set_outbox_hook). p must outlive s. */
 void notify_install(struct store *s, const struct plan *p);
 
-/* The channels entry en goes to by p's routes (each once), as indices into
+/* The channels entry en goes to by p's routes, and for an incident.open of
+ * a level the plan's escalation names or a rollback, by that level's and the
+ * rollback procedure's `channels` (each once), as indices into
  * p->channels in out[] (room for p->nchannels); the count. */
 size_t notify_route(const struct plan *p, const struct store_log_entry *en, int *out);
+
+/* The escalation level of the plan an entry (incident.open of level N)
+ * calls, or NULL. */
+const struct plan_escalation *notify_escalation_of(const struct plan *p,
+						   const struct store_log_entry *en);
+/* The people esc names (`notify`: a person's id or name, or a role, compared
+ * without case, with ' ' and '_' as '-'), placeholders left out: at most max
+ * into out; the count. */
+size_t notify_escalation_people(const struct plan *p, const struct plan_escalation *esc,
+				const struct plan_person **out, size_t max);
 
 /* The webhook body of en for plan p (a JSON object, compact), with delivery
  * id `id`. The caller frees it. */

@@ -14,6 +14,7 @@
  */
 #include "notify/notify.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,8 +71,36 @@ static bool route_takes(const struct plan *p, const struct plan_notify *r,
 	return true;
 }
 
+static size_t add_channel(int *out, size_t n, int ch)
+{
+	for (size_t k = 0; k < n; k++)
+		if (out[k] == ch)
+			return n;
+	if (ch >= 0)
+		out[n++] = ch;
+	return n;
+}
+
+static bool is_rollback(const char *action)
+{
+	return !strcmp(action, "promotion.rolled-back") || !strcmp(action, "rollback");
+}
+
+const struct plan_escalation *notify_escalation_of(const struct plan *p,
+						   const struct store_log_entry *en)
+{
+	int level;
+	if (strcmp(en->action, "incident.open") || !(level = level_of(en->detail)))
+		return NULL;
+	for (size_t i = 0; i < p->nescalation; i++)
+		if (p->escalation[i].level == level)
+			return &p->escalation[i];
+	return NULL;
+}
+
 size_t notify_route(const struct plan *p, const struct store_log_entry *en, int *out)
 {
+	const struct plan_escalation *esc = notify_escalation_of(p, en);
 	int env, project, level = 0;
 	size_t n = 0;
 
@@ -80,15 +109,71 @@ size_t notify_route(const struct plan *p, const struct store_log_entry *en, int 
 		level = level_of(en->detail);
 	for (size_t i = 0; i < p->nnotify; i++) {
 		const struct plan_notify *r = &p->notify[i];
-		bool seen = false;
-		if (r->channel < 0 || !route_takes(p, r, en, env, project, level))
-			continue;
-		for (size_t k = 0; k < n && !seen; k++)
-			seen = out[k] == r->channel;
-		if (!seen)
-			out[n++] = r->channel;
+		if (r->channel >= 0 && route_takes(p, r, en, env, project, level))
+			n = add_channel(out, n, r->channel);
+	}
+	/* the plan's escalation and rollback procedure alert their channels
+	 * whatever the routes say */
+	for (size_t i = 0; esc && i < esc->nchannels; i++)
+		n = add_channel(out, n, plan_channel_index(p, esc->channels[i]));
+	for (size_t i = 0; is_rollback(en->action) && i < p->nrollback_steps; i++)
+		for (size_t j = 0; j < p->rollback_steps[i].nchannels; j++)
+			n = add_channel(out, n, plan_channel_index(p, p->rollback_steps[i].channels[j]));
+	return n;
+}
+
+/* "Tech Lead" and "tech-lead", "DevOps" and "devops": the same role */
+static bool same_slug(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		int ca = (*a == ' ' || *a == '_') ? '-' : tolower((unsigned char)*a);
+		int cb = (*b == ' ' || *b == '_') ? '-' : tolower((unsigned char)*b);
+		if (ca != cb)
+			return false;
+		if (!ca)
+			return true;
+	}
+}
+
+size_t notify_escalation_people(const struct plan *p, const struct plan_escalation *esc,
+				const struct plan_person **out, size_t max)
+{
+	size_t n = 0;
+	if (!esc->notify)
+		return 0;
+	for (size_t i = 0; i < p->npeople && n < max; i++) {
+		const struct plan_person *pe = &p->people[i];
+		bool hit = same_slug(pe->id, esc->notify) ||
+			   (pe->name && same_slug(pe->name, esc->notify));
+		for (size_t r = 0; r < pe->nroles && !hit; r++)
+			hit = same_slug(pe->roles[r], esc->notify);
+		if (hit && !pe->tbd)
+			out[n++] = pe;
 	}
 	return n;
+}
+
+static json_t *escalation_json(const struct plan *p, const struct plan_escalation *esc)
+{
+	const struct plan_person *who[64];
+	size_t n = notify_escalation_people(p, esc, who, 64);
+	json_t *o = json_object(), *people = json_array();
+	json_object_set_new(o, "level", json_integer(esc->level));
+	json_object_set_new(o, "name", encode_string(esc->name));
+	json_object_set_new(o, "action", encode_string(esc->action));
+	json_object_set_new(o, "notify", encode_string(esc->notify));
+	for (size_t i = 0; i < n; i++) {
+		json_t *w = json_object();
+		json_object_set_new(w, "id", encode_string(who[i]->id));
+		json_object_set_new(w, "name", encode_string(plan_person_display(who[i])));
+		if (who[i]->slack)
+			json_object_set_new(w, "slack", encode_string(who[i]->slack));
+		if (who[i]->email)
+			json_object_set_new(w, "email", encode_string(who[i]->email));
+		json_array_append_new(people, w);
+	}
+	json_object_set_new(o, "people", people);
+	return o;
 }
 
 char *notify_payload(const struct plan *p, const struct store_log_entry *en, const char *id)
@@ -104,6 +189,19 @@ char *notify_payload(const struct plan *p, const struct store_log_entry *en, con
 	json_object_set_new(o, "actor", encode_string(en->actor));
 	json_object_set_new(o, "subject", encode_string(en->subject));
 	json_object_set_new(o, "detail", encode_string(en->detail));
+	if (notify_escalation_of(p, en))
+		json_object_set_new(o, "escalation", escalation_json(p, notify_escalation_of(p, en)));
+	if (is_rollback(en->action) && p->nrollback_steps) {
+		json_t *steps = json_array();
+		for (size_t i = 0; i < p->nrollback_steps; i++) {
+			const struct plan_step *st = &p->rollback_steps[i];
+			char *t = xasprintf("%s%s%s", st->title ? st->title : "",
+					    st->title && st->text ? ": " : "", st->text ? st->text : "");
+			json_array_append_new(steps, encode_string(t));
+			free(t);
+		}
+		json_object_set_new(o, "rollback_procedure", steps);
+	}
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (!s)
@@ -118,8 +216,6 @@ static int outbox_hook(void *ctx, struct store *s, const struct store_log_entry 
 	size_t n;
 	int rc = 0;
 
-	if (!p->nnotify)
-		return 0;
 	chans = p->nchannels <= 16 ? small : xmalloc(p->nchannels * sizeof(*chans));
 	n = notify_route(p, en, chans);
 	for (size_t i = 0; i < n && rc == 0; i++) {
@@ -138,5 +234,5 @@ static int outbox_hook(void *ctx, struct store *s, const struct store_log_entry 
 
 void notify_install(struct store *s, const struct plan *p)
 {
-	store_set_outbox_hook(s, p && p->nnotify ? outbox_hook : NULL, (void *)p);
+	store_set_outbox_hook(s, p && p->nchannels ? outbox_hook : NULL, (void *)p);
 }

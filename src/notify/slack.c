@@ -179,10 +179,12 @@ json_t *notify_slack_entry_message(const struct notify_entry *en, const char *da
 		strbuf_addstr(&sb, en->subject && *en->subject ? en->subject : (en->plan ? en->plan : "tollgate"));
 	strbuf_addf(&sb, ": %s", en->status ? en->status : (en->event ? en->event : ""));
 	json_array_append_new(blocks, header_block(sb.buf));
-	if (mentions) {
-		s = xasprintf("*Escalation* %s", mentions);
+	if (en->alert || mentions) {
+		char *alert = notify_slack_escape(en->alert ? en->alert : "Escalation");
+		s = xasprintf("*%s*%s%s", alert, mentions ? " " : "", mentions ? mentions : "");
 		json_array_append_new(blocks, section_block(s));
 		free(s);
+		free(alert);
 		free(mentions);
 	}
 

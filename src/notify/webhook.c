@@ -53,7 +53,7 @@ static int sign(const char *key, const char *body, char out[72])
 
 /* Read the environment variable a channel names for key: NULL and e set
  * when it is unset or empty. */
-static const char *channel_env(const struct plan_channel *c, const char *key, const char *name,
+const char *notify_channel_env(const struct plan_channel *c, const char *key, const char *name,
 			       struct err *e)
 {
 	const char *v = getenv(name);
@@ -68,7 +68,7 @@ static const char *channel_env(const struct plan_channel *c, const char *key, co
 
 /* POST body to url with headers (libcurl loaded); fill a; 0 on 2xx. Used by the webhook and
  * slack kinds (what differs is the body and the signature). */
-static int post(const struct plan_channel *c, const char *url, struct curl_slist *hdr,
+int notify_post(const struct plan_channel *c, const char *url, struct curl_slist *hdr,
 		const char *body, struct notify_answer *a, struct err *e)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
@@ -127,12 +127,12 @@ int notify_send_webhook(const struct plan *p, const struct plan_channel *c,
 	(void)p;
 	if (notify_curl_load(e) < 0)
 		return -1;
-	url = channel_env(c, "url_env", c->url_env, e);
+	url = notify_channel_env(c, "url_env", c->url_env, e);
 	if (!url)
 		return -1;
 	if (c->secret_env) {
 		/* a channel that says it is signed is never sent unsigned */
-		secret = channel_env(c, "secret_env", c->secret_env, e);
+		secret = notify_channel_env(c, "secret_env", c->secret_env, e);
 		if (!secret)
 			return -1;
 		if (sign(secret, m->payload, sig) < 0)
@@ -150,7 +150,7 @@ int notify_send_webhook(const struct plan *p, const struct plan_channel *c,
 		hdr = curl_slist_append(hdr, line);
 		free(line);
 	}
-	rc = post(c, url, hdr, m->payload, a, e);
+	rc = notify_post(c, url, hdr, m->payload, a, e);
 	curl_slist_free_all(hdr);
 	return rc;
 }

@@ -286,6 +286,7 @@ static void walk_plan(struct walk *w, struct plan *p)
 		walk_strv(w, &people[i].logins, people[i].nlogins);
 		ARR(w, people[i].login_locs, people[i].nlogins);
 		STR(w, people[i].db_user);
+		STR(w, people[i].slack);
 	}
 	waves = ARR(w, p->waves, p->nwaves);
 	for (size_t i = 0; waves && i < p->nwaves; i++) {
@@ -371,6 +372,7 @@ static void walk_plan(struct walk *w, struct plan *p)
 		walk_refs(w, &notify[i].envs);
 		walk_refs(w, &notify[i].waves);
 	}
+	STR(w, p->notify_policy.dashboard_url);
 	channels = ARR(w, p->channels, p->nchannels);
 	for (size_t i = 0; channels && i < p->nchannels; i++) {
 		STR(w, channels[i].id);
@@ -399,11 +401,15 @@ static void walk_plan(struct walk *w, struct plan *p)
 		STR(w, escalation[i].name);
 		STR(w, escalation[i].action);
 		STR(w, escalation[i].notify);
+		walk_strv(w, &escalation[i].channels, escalation[i].nchannels);
+		ARR(w, escalation[i].channel_locs, escalation[i].nchannels);
 	}
 	steps = ARR(w, p->rollback_steps, p->nrollback_steps);
 	for (size_t i = 0; steps && i < p->nrollback_steps; i++) {
 		STR(w, steps[i].title);
 		STR(w, steps[i].text);
+		walk_strv(w, &steps[i].channels, steps[i].nchannels);
+		ARR(w, steps[i].channel_locs, steps[i].nchannels);
 	}
 	comms = ARR(w, p->comms, p->ncomms);
 	for (size_t i = 0; comms && i < p->ncomms; i++) {

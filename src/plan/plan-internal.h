@@ -126,6 +126,8 @@ void plan_ld_required(struct loader *ld, const struct ynode *m, const char *key,
 const char *plan_ld_suggest_key(const char *word, const char *const *keys);
 /* channels, notify, notify_policy, schedules (plan-notify.c); after waves. */
 void plan_load_notify(struct loader *ld);
+/* After the tables: the channels of escalation levels and rollback steps exist. */
+void plan_check_alert_channels(struct loader *ld);
 
 /* Resolve references, check cross-object rules, warnings, topo (plan-validate.c). */
 void plan_validate(struct loader *ld);

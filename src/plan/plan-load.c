@@ -678,7 +678,7 @@ static void load_people(struct loader *ld)
 		pe->loc = ynode_loc(m);
 		pe->id = entry_id(ld, m, "id", "person", &p->maps->people, (int)p->npeople);
 		entry_name(where, sizeof(where), "person", "people", pe->id, i);
-		check_keys(ld, m, KEYS("id", "name", "email", "roles", "login", "db_user", "tbd"),
+		check_keys(ld, m, KEYS("id", "name", "email", "roles", "login", "db_user", "tbd", "slack"),
 			   where);
 		if (!pe->id)
 			continue;
@@ -686,6 +686,7 @@ static void load_people(struct loader *ld)
 		if (!get_string(ld, field(m, "name"), "name", &pe->name))
 			pe->name = pe->id;
 		get_string(ld, field(m, "email"), "email", &pe->email);
+		get_string(ld, field(m, "slack"), "slack", &pe->slack);
 		get_strlist(ld, field(m, "roles"), "roles", &pe->roles, &pe->nroles, NULL);
 		get_strlist(ld, field(m, "login"), "login", &pe->logins, &pe->nlogins, &pe->login_locs);
 		for (size_t j = 0; j < pe->nlogins; j++)
@@ -1222,13 +1223,15 @@ static void load_tables(struct loader *ld)
 		if (!(m = entry_map(ld, l->u.kids[i], "escalation")))
 			continue;
 		entry_name(where, sizeof(where), "escalation", "escalation", NULL, i);
-		check_keys(ld, m, KEYS("level", "name", "action", "notify"), where);
+		check_keys(ld, m, KEYS("level", "name", "action", "notify", "channels"), where);
 		required(ld, m, "level", where);
 		e->loc = ynode_loc(m);
 		get_int(ld, field(m, "level"), "level", 1, 3, &e->level);
 		get_string(ld, field(m, "name"), "name", &e->name);
 		get_string(ld, field(m, "action"), "action", &e->action);
 		get_string(ld, field(m, "notify"), "notify", &e->notify);
+		get_strlist(ld, field(m, "channels"), "channels", &e->channels, &e->nchannels,
+			    &e->channel_locs);
 		p->nescalation++;
 	}
 
@@ -1239,9 +1242,11 @@ static void load_tables(struct loader *ld)
 		if (!(m = entry_map(ld, l->u.kids[i], "rollback_procedure")))
 			continue;
 		entry_name(where, sizeof(where), "step", "rollback_procedure", NULL, i);
-		check_keys(ld, m, KEYS("step", "text"), where);
+		check_keys(ld, m, KEYS("step", "text", "channels"), where);
 		get_string(ld, field(m, "step"), "step", &s->title);
 		get_string(ld, field(m, "text"), "text", &s->text);
+		get_strlist(ld, field(m, "channels"), "channels", &s->channels, &s->nchannels,
+			    &s->channel_locs);
 		p->nrollback_steps++;
 	}
 
@@ -1446,6 +1451,7 @@ void plan_map_tree(struct loader *ld)
 	plan_load_notify(ld);
 	load_secrets(ld);
 	load_tables(ld);
+	plan_check_alert_channels(ld);
 	load_moved(ld);
 }
 

@@ -254,13 +254,28 @@ static void load_policy(struct loader *ld)
 
 	pol->max_attempts = PLAN_NOTIFY_MAX_ATTEMPTS_DEFAULT;
 	pol->max_backoff = PLAN_NOTIFY_MAX_BACKOFF_DEFAULT;
+	pol->keep = PLAN_NOTIFY_KEEP_DEFAULT;
 	if (!m)
 		return;
 	if (m->kind != YN_MAP) {
 		plan_ld_error(ld, m, "expected a map for 'notify_policy', got %s", ynode_describe(m));
 		return;
 	}
-	plan_ld_check_keys(ld, m, KEYS("max_attempts", "max_backoff"), "'notify_policy'");
+	plan_ld_check_keys(ld, m, KEYS("max_attempts", "max_backoff", "keep", "dashboard_url"),
+			   "'notify_policy'");
+	if (plan_ld_duration(ld, plan_ld_field(m, "keep"), "keep", &pol->keep) &&
+	    (pol->keep < 3600 || pol->keep > 3650 * 86400)) {
+		plan_ld_error(ld, plan_ld_field(m, "keep"), "'keep' must be between 1h and 3650d");
+		pol->keep = PLAN_NOTIFY_KEEP_DEFAULT;
+	}
+	if (plan_ld_string(ld, plan_ld_field(m, "dashboard_url"), "dashboard_url",
+			   &pol->dashboard_url) &&
+	    strncmp(pol->dashboard_url, "http://", 7) && strncmp(pol->dashboard_url, "https://", 8)) {
+		plan_ld_error(ld, plan_ld_field(m, "dashboard_url"),
+			      "'dashboard_url' must be an http:// or https:// URL, e.g. "
+			      "https://tollgate.example.com");
+		pol->dashboard_url = NULL;
+	}
 	plan_ld_int(ld, plan_ld_field(m, "max_attempts"), "max_attempts", 1, 1000,
 		    &pol->max_attempts);
 	if (plan_ld_duration(ld, plan_ld_field(m, "max_backoff"), "max_backoff", &pol->max_backoff) &&
@@ -383,6 +398,47 @@ static void load_schedules(struct loader *ld)
 		if (plan_ld_field(m, "days") && !ndays)
 			plan_ld_error(ld, plan_ld_field(m, "days"), "'days' is empty: the schedule would never run");
 		p->nschedules++;
+	}
+}
+
+/* The channels an escalation level or a rollback step names (`channels`,
+ * loaded with the tables, after the channels): each must be one. */
+static void check_names(struct loader *ld, const char *whose, const char *const *ids,
+			const struct plan_loc *locs, size_t n)
+{
+	const struct plan *p = ld->p;
+	const char *cands[64];
+	size_t k = 0;
+	for (size_t i = 0; i < p->nchannels && k < 64; i++)
+		if (p->channels[i].id)
+			cands[k++] = p->channels[i].id;
+	for (size_t i = 0; i < n; i++) {
+		const char *g;
+		if (plan_channel_index(p, ids[i]) >= 0)
+			continue;
+		g = util_suggest(ids[i], cands, k);
+		if (g)
+			plan_ld_errorl(ld, locs[i], "%s names unknown channel '%.80s'; did you mean '%s'?",
+				       whose, ids[i], g);
+		else
+			plan_ld_errorl(ld, locs[i], "%s names unknown channel '%.80s'; 'channels' lists them",
+				       whose, ids[i]);
+	}
+}
+
+void plan_check_alert_channels(struct loader *ld)
+{
+	const struct plan *p = ld->p;
+	char where[96];
+	for (size_t i = 0; i < p->nescalation; i++) {
+		snprintf(where, sizeof(where), "escalation level %d", p->escalation[i].level);
+		check_names(ld, where, p->escalation[i].channels, p->escalation[i].channel_locs,
+			    p->escalation[i].nchannels);
+	}
+	for (size_t i = 0; i < p->nrollback_steps; i++) {
+		snprintf(where, sizeof(where), "rollback_procedure step %zu", i + 1);
+		check_names(ld, where, p->rollback_steps[i].channels, p->rollback_steps[i].channel_locs,
+			    p->rollback_steps[i].nchannels);
 	}
 }
 

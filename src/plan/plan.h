@@ -71,6 +71,9 @@ struct plan_person {
 	const char **logins;
 	struct plan_loc *login_locs;
 	const char *db_user;
+	/* chat handle for escalations (people[].slack): a Slack member id
+	 * ("U024BE7LH") pings; a name is shown as @name */
+	const char *slack;
 	/* a placeholder holding a role until someone is named: never acts,
 	 * shown as "TBD" */
 	bool tbd;
@@ -241,7 +244,10 @@ bool plan_notify_glob_match(const char *glob, const char *action);
 struct plan_notify_policy {
 	int max_attempts;    /* then the message is dead; default 10 */
 	int64_t max_backoff; /* seconds, cap of the exponential backoff; default 1h */
+	int64_t keep;        /* seconds a sent message stays in the outbox; default 30d */
+	const char *dashboard_url; /* the dashboard's base URL, for links in messages */
 };
+#define PLAN_NOTIFY_KEEP_DEFAULT (30 * 86400)
 #define PLAN_NOTIFY_MAX_ATTEMPTS_DEFAULT 10
 #define PLAN_NOTIFY_MAX_BACKOFF_DEFAULT 3600
 
@@ -273,12 +279,21 @@ struct plan_escalation {
 	const char *name;   /* "Minor" */
 	const char *action; /* "DevOps handles, log in tracking sheet" */
 	const char *notify; /* role or person to escalate to */
+	/* channels an incident of this level is sent to, naming the people of
+	 * `notify` (notify/route.c) */
+	size_t nchannels;
+	const char **channels;
+	struct plan_loc *channel_locs;
 	struct plan_loc loc;
 };
 
 struct plan_step {
 	const char *title; /* "Notify" */
 	const char *text;  /* "Alert team via Slack + email" */
+	/* channels a rollback alerts (the seed's "Notify" step) */
+	size_t nchannels;
+	const char **channels;
+	struct plan_loc *channel_locs;
 };
 
 struct plan_comm {
