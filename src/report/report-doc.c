@@ -1194,7 +1194,7 @@ static void activity(struct walk *w)
 	static const char *const last_heads[] = { "Time", "Entry", "By" };
 	const struct state *st = w->st;
 	struct rp_activity_day *days;
-	size_t ndays = rp_activity_days(st, RP_ACTIVITY_DAYS, &days);
+	size_t ndays;
 	char buf[40];
 
 	section(w, S_ACTIVITY);
@@ -1202,6 +1202,7 @@ static void activity(struct walk *w)
 		none_para(w, "No activity recorded.");
 		return;
 	}
+	ndays = rp_activity_days(st, RP_ACTIVITY_DAYS, &days);
 	OPS->para_begin(w->d);
 	textf(w, "%lld audit %s", (long long)st->activity_total,
 	      st->activity_total == 1 ? "entry" : "entries");
