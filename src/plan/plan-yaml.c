@@ -334,7 +334,12 @@ static bool on_alias(struct builder *b, const yaml_event_t *ev)
 		attach(b, n);
 		return true;
 	}
-	b->expanded = sat_add(b->expanded, b->anchors[i].weight);
+	/* the alias is a value written (counted against PLAN_MAX_NODES, so a
+	 * file of aliases stays small too) standing for `weight` values */
+	n = new_node(b, YN_SCALAR, &ev->start_mark, 0);
+	if (!n)
+		return false;
+	b->expanded = sat_add(b->expanded, b->anchors[i].weight - 1);
 	ALLOC_GROW(b->marks, b->nmarks + 1, b->marks_alloc);
 	m = &b->marks[b->nmarks++];
 	m->expanded = b->expanded;
@@ -347,7 +352,6 @@ static bool on_alias(struct builder *b, const yaml_event_t *ev)
 	/* a copy of the anchored node at the alias (its value shared): a wrong
 	 * type is reported where the alias is used, a wrong value inside where
 	 * it is written */
-	n = arena_alloc(b->a, sizeof(*n));
 	*n = *b->anchors[i].node;
 	n->line = line;
 	n->col = col;
