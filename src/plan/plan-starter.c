@@ -17,6 +17,7 @@ const char plan_starter_text[] =
 	"  title: \"Promotion plan: DEV -> SIT -> PROD\"\n"
 	"  created: 2026-01-07              # dates are YYYY-MM-DD\n"
 	"  manager: Your Name\n"
+	"  x-ticket: REL-1                 # keys that start with x- are yours: ignored\n"
 	"\n"
 	"# The chain, in order. The first is the source: CI records versions there\n"
 	"# with 'tollgate record PROJECT dev --version V'.\n"
