@@ -213,6 +213,7 @@ int main(int argc, char **argv)
 	const struct cmd_entry *e;
 	struct strbuf shortopts = STRBUF_INIT;
 	char **nargv = NULL;
+	char *found_plan = NULL;
 	size_t nglobal = ARRAY_SIZE(global_opts), nlong = 0;
 	int ci, nargc, rc = EXIT_OK, c;
 	bool want_help = false, no_color = false, claim_from_env = false;
@@ -373,8 +374,11 @@ int main(int argc, char **argv)
 
 	if (!app.plan_path)
 		app.plan_path = getenv("TOLLGATE_PLAN");
-	if (!app.plan_path || !*app.plan_path)
-		app.plan_path = "tollgate.yaml";
+	if (!app.plan_path || !*app.plan_path) {
+		/* none named: here or the nearest parent that has one, as git */
+		found_plan = plan_find("tollgate.yaml");
+		app.plan_path = found_plan ? found_plan : "tollgate.yaml";
+	}
 	if (!app.db_url)
 		app.db_url = getenv("TOLLGATE_DB");
 	if (app.db_url && !*app.db_url)
@@ -478,6 +482,7 @@ out_plan:
 out_diags:
 	plan_diags_release(&diags);
 out:
+	free(found_plan);
 	free(longopts);
 	free(nargv);
 	strbuf_release(&shortopts);

@@ -164,7 +164,8 @@ size_t cmd_opt_all(const struct cmd_args *a, const char *name, const char **out,
 
 static const char global_help[] =
 	"Global options (before or after the command):\n"
-	"  --plan FILE     the plan (default ./tollgate.yaml, or TOLLGATE_PLAN)\n"
+	"  --plan FILE     the plan (or TOLLGATE_PLAN; default tollgate.yaml here or in\n"
+	"                  the nearest parent folder that has one)\n"
 	"  --db URL        the store: sqlite:PATH or postgres://... (or TOLLGATE_DB)\n"
 	"  --as PERSON     act as this people id (or TOLLGATE_USER)\n"
 	"  --json          machine output on stdout, nothing else there\n"

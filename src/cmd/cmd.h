@@ -25,7 +25,7 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_NOT_READY = 3 };
 
 /* Shared set-up handed down to every command: no globals. */
 struct app {
-	const char *plan_path; /* --plan, TOLLGATE_PLAN or ./tollgate.yaml */
+	const char *plan_path; /* --plan, TOLLGATE_PLAN or the tollgate.yaml found (plan_find) */
 	const char *db_url;    /* --db, TOLLGATE_DB or NULL (default sqlite beside the plan) */
 	/* the acting person's people id, or NULL: with a store, the one the
 	 * plan's identity mode resolved (engine/identity.h) from --as /

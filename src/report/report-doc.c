@@ -140,18 +140,18 @@ static const char *const section_titles[] = {
 	"Pre-Promotion Checklist (All Projects)", "Approval Gates", "Risk Assessment",
 	"Communication Plan", "Success Criteria", "Rollback Procedures",
 	"Post-Promotion Activities", "Resource Allocation", "Dependencies & Blockers",
-	"Change Log", "Next Steps",
+	"Change Log", "Activity", "Next Steps",
 };
 static const char *const section_anchors[] = {
 	"executive-summary", "promotion-waves", "overall-timeline", "forecast",
 	"individual-project-plans",
 	"pre-promotion-checklist", "approval-gates", "risk-assessment", "communication-plan",
 	"success-criteria", "rollback-procedures", "post-promotion-activities",
-	"resource-allocation", "dependencies-blockers", "change-log", "next-steps",
+	"resource-allocation", "dependencies-blockers", "change-log", "activity", "next-steps",
 };
 enum {
 	S_SUMMARY, S_WAVES, S_TIMELINE, S_FORECAST, S_PROJECTS, S_CHECKLIST, S_GATES, S_RISKS, S_COMMS,
-	S_SUCCESS, S_ROLLBACK, S_POST, S_RESOURCES, S_BLOCKERS, S_CHANGES, S_NEXT,
+	S_SUCCESS, S_ROLLBACK, S_POST, S_RESOURCES, S_BLOCKERS, S_CHANGES, S_ACTIVITY, S_NEXT,
 };
 
 static void section(struct walk *w, int s)
@@ -710,7 +710,9 @@ static void projects(struct walk *w)
 		OPS->cell_begin(w->d);
 		if (pr->doc && *pr->doc) {
 			const char *base = strrchr(pr->doc, '/');
-			OPS->link(w->d, base && base[1] ? base + 1 : pr->doc, pr->doc);
+			char *href = rp_link(w->d->links, pr->doc, RP_LINK_DOC);
+			OPS->link(w->d, base && base[1] ? base + 1 : pr->doc, href);
+			free(href);
 		} else {
 			text(w, "—");
 		}
@@ -724,8 +726,10 @@ static void projects(struct walk *w)
 			if (c->state == STATE_NONE)
 				continue;
 			if (c->log && *c->log) {
+				char *href = rp_link(w->d->links, c->log, RP_LINK_LOG);
 				text(w, " · ");
-				OPS->link(w->d, "last run log", c->log);
+				OPS->link(w->d, "last run log", href);
+				free(href);
 			}
 			break;
 		}
@@ -1272,6 +1276,7 @@ static void blockers(struct walk *w)
 	incidents(w);
 }
 
+/* The plan's own change log and the audit's plan changes, by date. */
 static void changes(struct walk *w)
 {
 	static const char *const heads[] = { "Date", "Change", "Author" };
@@ -1292,16 +1297,76 @@ static void changes(struct walk *w)
 		}
 		OPS->table_end(w->d);
 	}
-	if (w->st->changes_omitted) {
-		OPS->para_begin(w->d);
-		strbuf_addf(&w->sb, "%zu older audit entries are not shown: see", w->st->changes_omitted);
-		OPS->em(w->d, w->sb.buf);
-		strbuf_reset(&w->sb);
-		text(w, " ");
-		OPS->code(w->d, "tollgate log");
-		OPS->para_end(w->d);
-	}
 	free(v);
+}
+
+/* What people and tollgate did, summarised: entries per day and kind, then
+ * the last few; `tollgate log` has every one. */
+static void activity(struct walk *w)
+{
+	static const char *const day_heads[] = { "Date", "Entries", "Kinds" };
+	static const char *const last_heads[] = { "Time", "Entry", "By" };
+	const struct state *st = w->st;
+	struct rp_activity_day *days;
+	size_t ndays;
+	char buf[40];
+
+	section(w, S_ACTIVITY);
+	if (!st->activity_total) {
+		none_para(w, "No activity recorded.");
+		return;
+	}
+	ndays = rp_activity_days(st, RP_ACTIVITY_DAYS, &days);
+	OPS->para_begin(w->d);
+	textf(w, "%lld audit %s", (long long)st->activity_total,
+	      st->activity_total == 1 ? "entry" : "entries");
+	if (st->nactivity) {
+		text(w, " from ");
+		text(w, util_fmt_date(st->activity[0].day, buf, sizeof(buf)));
+		text(w, " to ");
+		text(w, util_fmt_date(st->activity[st->nactivity - 1].day, buf, sizeof(buf)));
+	}
+	text(w, "; ");
+	OPS->code(w->d, "tollgate log");
+	text(w, " shows each one.");
+	OPS->para_end(w->d);
+
+	OPS->table_begin(w->d, day_heads, 3);
+	for (size_t i = 0; i < ndays; i++) {
+		OPS->row_begin(w->d);
+		if (days[i].older)
+			strbuf_addf(&w->sb, "before %s", util_fmt_date(days[i].day, buf, sizeof(buf)));
+		else
+			strbuf_addstr(&w->sb, util_fmt_date(days[i].day, buf, sizeof(buf)));
+		cell(w, w->sb.buf);
+		strbuf_reset(&w->sb);
+		snprintf(buf, sizeof(buf), "%lld", (long long)days[i].total);
+		cell(w, buf);
+		cell(w, days[i].kinds);
+		OPS->row_end(w->d);
+	}
+	OPS->table_end(w->d);
+	rp_activity_days_free(days, ndays);
+
+	if (!st->nrecent)
+		return;
+	OPS->para_begin(w->d);
+	strbuf_addf(&w->sb, "The last %zu:", st->nrecent);
+	OPS->strong(w->d, w->sb.buf);
+	strbuf_reset(&w->sb);
+	OPS->para_end(w->d);
+	OPS->table_begin(w->d, last_heads, 3);
+	for (size_t i = st->nrecent; i-- > 0;) {
+		const struct state_change *c = &st->recent[i];
+		OPS->row_begin(w->d);
+		rp_datetime(&w->sb, c->date);
+		cell(w, w->sb.buf);
+		strbuf_reset(&w->sb);
+		cell(w, c->text);
+		cell(w, c->author ? rp_person_name(w->p, c->author) : NULL);
+		OPS->row_end(w->d);
+	}
+	OPS->table_end(w->d);
 }
 
 static void next_steps(struct walk *w)
@@ -1357,6 +1422,7 @@ void rp_doc_write(struct rp_doc *d, const struct plan *p, const struct state *st
 	resources(&w);
 	blockers(&w);
 	changes(&w);
+	activity(&w);
 	next_steps(&w);
 	footer(&w);
 	d->ops->end(d);

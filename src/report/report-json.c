@@ -556,6 +556,40 @@ static json_t *changelog_arr(const struct plan *p, const struct state *st)
 	return a;
 }
 
+/* {total, days: [{date, total, kinds: {action: count}}], recent: [...]}: the
+ * whole log by day and kind, and its last entries, newest first */
+static json_t *activity_obj(const struct plan *p, const struct state *st)
+{
+	json_t *days = json_array(), *recent = json_array(), *day = NULL, *kinds = NULL;
+	int64_t total = 0;
+
+	for (size_t i = 0; i < st->nactivity; i++) {
+		const struct state_activity *a = &st->activity[i];
+		if (!i || a->day != st->activity[i - 1].day) {
+			if (day)
+				json_object_set_new(day, "total", json_integer((json_int_t)total));
+			kinds = json_object();
+			day = json_pack("{s:o, s:i, s:o}", "date", encode_date(a->day), "total", 0,
+					"kinds", kinds);
+			json_array_append_new(days, day);
+			total = 0;
+		}
+		json_object_set_new(kinds, a->action, json_integer((json_int_t)a->count));
+		total += a->count;
+	}
+	if (day)
+		json_object_set_new(day, "total", json_integer((json_int_t)total));
+	for (size_t i = st->nrecent; i-- > 0;) {
+		const struct state_change *c = &st->recent[i];
+		json_array_append_new(recent, json_pack("{s:o, s:o, s:o}", "at", encode_time(c->date),
+							"entry", encode_string(c->text),
+							"actor", encode_string(c->author)));
+	}
+	(void)p;
+	return json_pack("{s:I, s:o, s:o}", "total", (json_int_t)st->activity_total, "days", days,
+			 "recent", recent);
+}
+
 static json_t *next_arr(const struct plan *p)
 {
 	json_t *a = json_array();
@@ -610,7 +644,7 @@ int rp_render_json(const struct plan *p, const struct state *st, int64_t now,
 	json_object_set_new(o, "blockers", blockers_arr(p, st, now));
 	json_object_set_new(o, "incidents", incidents_arr(p, st));
 	json_object_set_new(o, "changelog", changelog_arr(p, st));
-	json_object_set_new(o, "changelog_omitted", json_integer((json_int_t)st->changes_omitted));
+	json_object_set_new(o, "activity", activity_obj(p, st));
 	json_object_set_new(o, "next_steps", next_arr(p));
 
 	text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -1,7 +1,8 @@
 /*
  * report-store.c - the state the report reads: the live state model
  * (engine/state.h) loaded in one store read with the report's extras, each
- * pair's last run log and the change log's tail of the audit log. Rows naming
+ * pair's last run log, the audit log's plan changes (the Change Log), its
+ * counts by day and kind and its last entries (Activity). Rows naming
  * ids the plan no longer has are left out: the report shows the plan as it
  * is now.
  */
@@ -14,8 +15,9 @@
 #include "engine/state.h"
 #include "plan/plan.h"
 
-/* How much of the audit log the change log shows; `tollgate log` has it all. */
-#define REPORT_LOG_TAIL 200
+/* How many of the audit log's last entries the Activity section lists (the
+ * whole log is counted); `tollgate log` has them all. */
+#define REPORT_LOG_TAIL 10
 
 int report_state_load(struct state *st, const struct plan *p, struct store *s, int64_t now,
 		      struct err *e)

@@ -217,6 +217,8 @@ extern const char sql_audit_count[];
 extern const char sql_audit_after[];
 extern const char sql_plan_meta_get[];
 extern const char sql_audit_last_at[];
+extern const char sql_audit_counts[];
+extern const char sql_audit_plan_changes[];
 extern const char sql_plans_all[];
 extern const char sql_promotion_get[];
 extern const char sql_promotion_all[];

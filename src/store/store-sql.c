@@ -277,6 +277,15 @@ const char sql_audit_after[] =
  * when each trigger was last measured); written by sql_audit_set_head, the
  * one upsert of plan_meta (params: value, key) */
 const char sql_plan_meta_get[] = "SELECT value FROM plan_meta WHERE plan = :plan AND key = ?";
+/* the report's Activity: the whole log counted by UTC day and action */
+const char sql_audit_counts[] =
+	"SELECT at / 86400, action, COUNT(*) FROM audit WHERE plan = :plan"
+	" GROUP BY at / 86400, action ORDER BY 1, 2";
+/* the report's Change Log: the entries that change the plan or its ids (a
+ * plan.loaded whose digest is the one before is left out by the reader) */
+const char sql_audit_plan_changes[] =
+	"SELECT " AUDIT_COLS " FROM audit WHERE plan = :plan"
+	" AND action IN ('plan.loaded', 'moved', 'forget') ORDER BY seq";
 const char sql_audit_last_at[] = "SELECT COALESCE(MAX(at), 0) FROM audit WHERE plan = :plan";
 /* the time of the head entry: the next one is never dated before it */
 const char sql_audit_at[] = "SELECT at FROM audit WHERE plan = :plan AND seq = ?";

@@ -511,6 +511,16 @@ struct store_state_snapshot {
 		struct store_lease lease;
 	} *leases;
 	struct store_log_entry *audit; /* opts->audit_tail: the log's tail, oldest first */
+	/* opts->audit_summary: the whole log counted by UTC day (at / 86400) and
+	 * action, by day then action; and its entries that change the plan
+	 * (plan.loaded, moved, forget), oldest first */
+	size_t naudit_counts, naudit_plan_changes;
+	struct store_audit_count {
+		int64_t day;
+		const char *action;
+		int64_t count;
+	} *audit_counts;
+	struct store_log_entry *audit_plan_changes;
 };
 struct store_snapshot_opts {
 	/* the promotions of these projects only (in no particular order): for a
@@ -527,6 +537,7 @@ struct store_snapshot_opts {
 	const char *rollbacks_project, *rollbacks_env;
 	bool logs;          /* each run's pair: its last step log (log_path) */
 	int64_t audit_tail; /* > 0: the last audit_tail audit entries too */
+	bool audit_summary; /* the log's counts and plan changes too */
 };
 /* Read it all in ONE read transaction (consistent). out is initialised
  * here; free with store_snapshot_release. */
