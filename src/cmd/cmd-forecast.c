@@ -180,8 +180,10 @@ const struct cmd_entry cmd_forecast_entry = {
 		"  --assume item:sit-ready=2026-01-09      the checklist item is done then\n"
 		"  --assume soak:sit=48h                   the environment soaks that long\n"
 		"  --assume freeze:none                    no freeze window counts\n"
-		"TOLLGATE_NOW overrides the clock on a rehearsal store. docs/forecast.md has the\n"
-		"rules and a worked example.\n",
+		"TOLLGATE_NOW overrides the clock on a rehearsal store.\n",
+	.examples = "tollgate forecast\n"
+		    "tollgate forecast --env prod --json\n"
+		    "tollgate forecast --assume blocker:api_infra=2026-01-12 --assume soak:sit=48h\n",
 	.opts = forecast_opts,
 	.min_args = 0,
 	.max_args = 0,

@@ -6,7 +6,8 @@
 # backends: sqlite pg
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
 backend_store
-cp -R "$TOLLGATE_SRC/examples/q1-2026/." .
+cp "$TOLLGATE_SRC/examples/q1-2026/tollgate.yaml" .
+cp -R "$TOLLGATE_SRC/examples/q1-2026/scripts" .
 export TOLLGATE_NOW=2026-01-07T09:00:00Z
 
 # the Jan 7 state (the seed's ticks)
