@@ -23,13 +23,20 @@ static int drain_cmd(struct app *app, struct cmd_args *args)
 	struct notify_drain_result r;
 	struct err e;
 
+	const char *ls = cmd_opt(args, "lease");
+	int64_t lease = NOTIFY_LEASE;
+
 	err_init(&e);
 	if (args->argc != 1)
-		return cmd_error(EXIT_USAGE, "usage: tollgate notify drain");
+		return cmd_error(EXIT_USAGE, "usage: tollgate notify drain [--lease DURATION]");
+	if (ls && (util_parse_duration(ls, &lease) < 0 || lease < 1 || lease > 86400))
+		return cmd_error(EXIT_USAGE,
+				 "--lease '%s' is not a duration between 1s and 24h, such as 30s or 5m",
+				 ls);
 	/* the schedules first: a digest due now goes out in this drain */
 	if (notify_schedules_run(app->store, app->plan, app->now, &sr, &e) < 0)
 		return cmd_err(&e);
-	if (notify_drain(app->store, app->plan, NOTIFY_LEASE, &r, &e) < 0)
+	if (notify_drain(app->store, app->plan, lease, &r, &e) < 0)
 		return cmd_err(&e);
 	if (app->json) {
 		json_t *o = json_object();
@@ -181,12 +188,15 @@ static bool notify_reads_only(const struct cmd_args *args)
 
 static const struct cmd_opt notify_opts[] = {
 	{ "failed", 0, false, false, "list: only the dead messages (sending gave up)" },
+	{ "lease", 0, true, false,
+	  "drain: how long a claim lasts, e.g. 30s (default 2m): a deliverer killed mid-send "
+	  "leaves its messages to the next one after this" },
 	{ NULL, 0, false, false, NULL },
 };
 
 const struct cmd_entry cmd_notify_entry = {
 	.name = "notify",
-	.usage = "drain | list [--failed] | retry ID | test CHANNEL",
+	.usage = "drain [--lease D] | list [--failed] | retry ID | test CHANNEL",
 	.summary = "sends, lists or retries the notifications of the outbox",
 	.help = "Every audit entry that a route of the plan's 'notify' takes leaves a message\n"
 		"per channel in the store's outbox, in the same transaction. drain sends what\n"
