@@ -7,6 +7,8 @@
 #   make bench    the benchmarks in bench/, with their peers
 #   make demo     set up, build and run the example plan end to end
 #   make setup    install missing Debian packages (idempotent)
+#   make install  the binary, man pages and bash/zsh/fish completions under
+#                 PREFIX (default /usr/local; DESTDIR is honoured)
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -14,8 +16,9 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_TIME ?= 60
 CI_FUZZ_TIME ?= 15
 JOBS ?= 2
+PREFIX ?= /usr/local
 
-.PHONY: all build setup test asan check unit fuzz bench demo clean
+.PHONY: all build setup test asan check unit fuzz bench demo clean install
 
 all: build
 
@@ -49,6 +52,9 @@ test: build
 	@$(MAKE) --no-print-directory asan
 
 check: test
+
+install: build
+	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 $(FUZZ_BUILD)/build.ninja:
 	@cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_C_COMPILER=clang -DTOLLGATE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

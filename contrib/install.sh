@@ -1,7 +1,8 @@
 #!/bin/sh
 # install.sh [--prefix DIR] [--destdir DIR] - install tollgate without a
-# container: build it (Release), install the binary, the docs and the
-# systemd unit, and (on a real install) create the `tollgate` system user,
+# container: build it (Release), install the binary, its man pages and
+# shell completions, the docs and the systemd unit, and (on a real install)
+# create the `tollgate` system user,
 # /etc/tollgate/tollgate.env (0640, root:tollgate) and /var/lib/tollgate/plan.
 # Idempotent: an existing tollgate.env or plan folder is never overwritten.
 # With --destdir (a staging root for packaging), nothing outside it is
@@ -22,7 +23,7 @@ BUILD=${BUILD:-$SRC/build-release}
 sh "$SRC/scripts/setup.sh"
 [ -f "$BUILD/build.ninja" ] ||
 	cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$PREFIX" >/dev/null
-cmake --build "$BUILD" -j 2 --target tollgate >/dev/null
+cmake --build "$BUILD" -j 2 --target tollgate man-completions >/dev/null
 DESTDIR=$DESTDIR cmake --install "$BUILD" --prefix "$PREFIX" >/dev/null
 unit=$DESTDIR$PREFIX/lib/systemd/system/tollgate.service
 # the unit names the binary where it was installed

@@ -10,7 +10,8 @@ cat <<'HEAD'
 Generated from `tollgate COMMAND --help` by `scripts/gen-commands-doc.sh`
 (`tests/cli/docs.sh` fails when this page and the binary disagree).
 See also [plan.md](plan.md), [readiness.md](readiness.md),
-[promote.md](promote.md), [store.md](store.md) and [serve.md](serve.md).
+[promote.md](promote.md), [store.md](store.md), [serve.md](serve.md) and
+[cli.md](cli.md) (help, arguments, --json, installing with man pages and completions).
 
 ```
 HEAD

@@ -7,7 +7,7 @@ pkgs="pkg-config libyaml-dev libjansson-dev libsqlite3-dev libpq-dev libssl-dev
 libcurl4-openssl-dev libxxhash-dev cmake ninja-build clang libclang-rt-14-dev sqlite3
 postgresql-15 valgrind hyperfine python3 util-linux systemd libmicrohttpd-dev prometheus wrk nginx-light
 python3-yaml python3-jsonschema python3-aiosmtpd time tidy openssl
-chromium chromium-driver python3-selenium libcmark-gfm-dev libcmark-gfm-extensions-dev bash-completion zsh fish man-db"
+chromium chromium-driver python3-selenium libcmark-gfm-dev libcmark-gfm-extensions-dev bash-completion zsh fish man-db groff-base"
 
 missing=""
 for p in $pkgs; do

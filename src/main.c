@@ -52,7 +52,28 @@ static bool global_takes_arg(const char *arg)
 	return !strcmp(arg, "--plan") || !strcmp(arg, "--db") || !strcmp(arg, "--as");
 }
 
-/* Index of the command name in argv, or -1. */
+/* Does some command have option a ("--to", "-j"; not "--to=X") taking a value? */
+static bool command_opt_takes_arg(const char *a)
+{
+	if (strchr(a, '='))
+		return false;
+	for (size_t i = 0; cmd_table[i]; i++)
+		for (const struct cmd_opt *o = cmd_table[i]->opts; o && o->name; o++) {
+			if (!o->has_arg)
+				continue;
+			if (a[1] == '-' ? !strcmp(a + 2, o->name)
+					: o->short_name && a[1] == o->short_name && !a[2])
+				return true;
+		}
+	return false;
+}
+
+/*
+ * Index of the command name in argv, or -1. Options may come first, the
+ * command's own as well as the global ones (`tollgate --to staging
+ * promote`): the word after an option that takes a value is that value,
+ * unless it is a command's name.
+ */
 static int find_command(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
@@ -62,11 +83,31 @@ static int find_command(int argc, char **argv)
 		if (a[0] == '-' && a[1]) {
 			if (global_takes_arg(a))
 				i++;
+			else if (i + 1 < argc && command_opt_takes_arg(a) && !cmd_find(argv[i + 1]))
+				i++;
 			continue;
 		}
 		return i;
 	}
 	return -1;
+}
+
+/* --json anywhere before "--": errors say so from the first one */
+static bool wants_json(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json"))
+			return true;
+	return false;
+}
+
+static int print_version(bool json)
+{
+	if (json)
+		return printf("{\n  \"version\": \"%s\"\n}\n", TOLLGATE_VERSION) < 0 ? EXIT_FAILED
+										  : EXIT_OK;
+	printf("tollgate %s\n", TOLLGATE_VERSION);
+	return EXIT_OK;
 }
 
 static int print_plan_diags(const struct plan_diags *d, bool errors_only)
@@ -172,6 +213,7 @@ int main(int argc, char **argv)
 	const struct cmd_entry *e;
 	struct strbuf shortopts = STRBUF_INIT;
 	char **nargv = NULL;
+	char *found_plan = NULL;
 	size_t nglobal = ARRAY_SIZE(global_opts), nlong = 0;
 	int ci, nargc, rc = EXIT_OK, c;
 	bool want_help = false, no_color = false, claim_from_env = false;
@@ -200,26 +242,28 @@ int main(int argc, char **argv)
 					 "give text as UTF-8",
 					 utf8_env[i], (unsigned char)v[bad], bad);
 	}
+	cmd_output_init(wants_json(argc, argv));
 	ci = find_command(argc, argv);
 	if (ci < 0) {
 		for (int i = 1; i < argc; i++) {
-			if (!strcmp(argv[i], "--version")) {
-				printf("tollgate %s\n", TOLLGATE_VERSION);
-				return EXIT_OK;
-			}
+			if (!strcmp(argv[i], "--version"))
+				return print_version(wants_json(argc, argv));
 			if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+				if (wants_json(argc, argv))
+					return cmd_print_help_json(NULL) < 0 ? EXIT_FAILED : EXIT_OK;
 				cmd_print_overview(stdout);
 				return EXIT_OK;
 			}
 		}
 		cmd_print_overview(stderr);
-		return EXIT_USAGE;
+		return cmd_error(EXIT_USAGE, "no command given; see 'tollgate --help'");
 	}
 	e = cmd_find(argv[ci]);
 	if (!e) {
 		struct suggest s;
 		suggest_init(&s, argv[ci]);
 		for (size_t i = 0; cmd_table[i]; i++)
+			if (!cmd_table[i]->hidden)
 			suggest_add(&s, cmd_table[i]->name);
 		if (suggest_result(&s))
 			return cmd_error(EXIT_USAGE, "unknown command '%s'; did you mean '%s'?",
@@ -268,7 +312,7 @@ int main(int argc, char **argv)
 		case OPT_NO_COLOR: no_color = true; continue;
 		case 'h':
 		case OPT_HELP: want_help = true; continue;
-		case OPT_VERSION: printf("tollgate %s\n", TOLLGATE_VERSION); rc = EXIT_OK; goto out;
+		case OPT_VERSION: rc = print_version(wants_json(argc, argv)); goto out;
 		case ':':
 			rc = cmd_error(EXIT_USAGE, "option '%s' of '%s' needs a value; see 'tollgate %s --help'",
 				       nargv[optind - 1], e->name, e->name);
@@ -292,6 +336,16 @@ int main(int argc, char **argv)
 					idx = (int)i;
 		if (idx < 0)
 			BUG("unhandled option %d", c);
+		if (!e->opts[idx].repeat && e->opts[idx].has_arg) {
+			const char *before = cmd_opt(&args, e->opts[idx].name);
+			if (before && strcmp(before, optarg)) {
+				rc = cmd_error(EXIT_USAGE,
+					       "option '--%s' of '%s' takes one value, given '%s' and "
+					       "'%s'",
+					       e->opts[idx].name, e->name, before, optarg);
+				goto out;
+			}
+		}
 		if (args.nopts >= CMD_MAX_OPTS) {
 			rc = cmd_error(EXIT_USAGE, "too many options");
 			goto out;
@@ -301,6 +355,10 @@ int main(int argc, char **argv)
 		args.nopts++;
 	}
 	if (want_help) {
+		if (app.json) {
+			rc = cmd_print_help_json(e) < 0 ? EXIT_FAILED : EXIT_OK;
+			goto out;
+		}
 		cmd_print_usage(stdout, e);
 		rc = EXIT_OK;
 		goto out;
@@ -316,8 +374,11 @@ int main(int argc, char **argv)
 
 	if (!app.plan_path)
 		app.plan_path = getenv("TOLLGATE_PLAN");
-	if (!app.plan_path || !*app.plan_path)
-		app.plan_path = "tollgate.yaml";
+	if (!app.plan_path || !*app.plan_path) {
+		/* none named: here or the nearest parent that has one, as git */
+		found_plan = plan_find("tollgate.yaml");
+		app.plan_path = found_plan ? found_plan : "tollgate.yaml";
+	}
 	if (!app.db_url)
 		app.db_url = getenv("TOLLGATE_DB");
 	if (app.db_url && !*app.db_url)
@@ -421,6 +482,7 @@ out_plan:
 out_diags:
 	plan_diags_release(&diags);
 out:
+	free(found_plan);
 	free(longopts);
 	free(nargv);
 	strbuf_release(&shortopts);

@@ -71,6 +71,9 @@ ecs_terraform    e-42
 VERSIONS
 as eve record --env dev --versions "$OUT/dev-versions.txt"
 
+step "the forecast on Jan 7: the SIT targets are already out of reach (docs/forecast.md)"
+tg forecast --env sit
+
 step "Gate 2 (Code Review) passed, wave 1 prerequisites and the SIT checklist ticked"
 at 2026-01-08T10:00:00Z
 as tom approve gate-2

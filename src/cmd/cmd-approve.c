@@ -130,6 +130,8 @@ const struct cmd_entry cmd_approve_entry = {
 		"\n"
 		"Exit 3 when you hold none of the gate's roles, they are all approved by others,\n"
 		"or no project has a candidate.\n",
+	.examples = "tollgate approve prod-cab --as alice\n"
+		    "tollgate approve prod-cab --role ops-lead --project ledger\n",
 	.opts = approve_opts,
 	.min_args = 1,
 	.max_args = 1,
@@ -143,6 +145,7 @@ const struct cmd_entry cmd_revoke_entry = {
 	.summary = "takes the acting person's approval of a gate back",
 	.help = "When you have no approval on GATE it is revoked already: exit 0, nothing\n"
 		"written.\n",
+	.examples = "tollgate revoke prod-cab --as alice\n",
 	.opts = NULL,
 	.min_args = 1,
 	.max_args = 1,

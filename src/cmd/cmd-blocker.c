@@ -60,6 +60,8 @@ const struct cmd_entry cmd_blocker_entry = {
 		"a lower progress without --reopen is refused (exit 2). Setting what holds\n"
 		"already (resolving a resolved blocker, the same progress) is exit 0 and writes\n"
 		"nothing.\n",
+	.examples = "tollgate blocker vpn-cutover --progress 60\n"
+		    "tollgate blocker vpn-cutover --resolve\n",
 	.opts = blocker_opts,
 	.min_args = 1,
 	.max_args = 1,

@@ -53,6 +53,7 @@ const struct cmd_entry cmd_check_entry = {
 	.help = "An item with 'by' roles is ticked and unticked only by a person holding one\n"
 		"(exit 3 otherwise). Ticking a ticked item is exit 0 and writes nothing (to\n"
 		"change its note, uncheck it first).\n",
+	.examples = "tollgate check staging-signoff --note 'signed by QA'\n",
 	.opts = check_opts,
 	.min_args = 1,
 	.max_args = 1,
@@ -66,6 +67,7 @@ const struct cmd_entry cmd_uncheck_entry = {
 	.summary = "unticks a checklist item",
 	.help = "Only a holder of one of the item's 'by' roles, if it has any. Unticking an item\n"
 		"that is not ticked is exit 0 and writes nothing.\n",
+	.examples = "tollgate uncheck staging-signoff\n",
 	.opts = NULL,
 	.min_args = 1,
 	.max_args = 1,

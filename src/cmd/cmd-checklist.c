@@ -1,7 +1,8 @@
 /*
  * cmd-checklist.c - `tollgate checklist run [ITEM…]`: runs the `check`
  * commands of the named items (every item with one when none is named) and
- * records their evidence. Exit 1 when any check failed.
+ * records their evidence. Exit 1 when any check failed. With no subcommand
+ * (or `list`) it lists the items (cmd-list.c).
  */
 #include <jansson.h>
 #include <string.h>
@@ -20,9 +21,17 @@ static int checklist_exec(struct app *app, struct cmd_args *args)
 	int rc;
 
 	err_init(&e);
+	if (args->argc == 0 || !strcmp(args->argv[0], "list")) {
+		if (args->argc > 1)
+			return cmd_error(EXIT_USAGE, "usage: tollgate checklist [list] [--done|--undone]");
+		return cmd_list_checklist(app, args);
+	}
 	if (strcmp(args->argv[0], "run"))
-		return cmd_error(EXIT_USAGE, "unknown checklist subcommand '%s'; did you mean 'run'?",
+		return cmd_error(EXIT_USAGE,
+				 "unknown checklist subcommand '%s'; did you mean 'run' or 'list'?",
 				 args->argv[0]);
+	if (cmd_flag(args, "done") || cmd_flag(args, "undone"))
+		return cmd_error(EXIT_USAGE, "--done and --undone are for 'checklist list'");
 	rc = action_checklist_run(&c, (const char *const *)args->argv + 1, (size_t)args->argc - 1,
 				  &o, &e);
 	for (size_t i = 0; i < o.n; i++)
@@ -72,16 +81,37 @@ static int checklist_exec(struct app *app, struct cmd_args *args)
 	return EXIT_OK;
 }
 
+static bool checklist_reads_only(const struct cmd_args *args)
+{
+	return args->argc == 0 || !strcmp(args->argv[0], "list");
+}
+
+static const struct cmd_opt checklist_opts[] = {
+	{ "done", 0, false, false, "list: only the items ticked" },
+	{ "undone", 0, false, false, "list: only the items not ticked" },
+	{ NULL, 0, false, false, NULL },
+};
+
 const struct cmd_entry cmd_checklist_entry = {
 	.name = "checklist",
-	.usage = "run [ITEM...]",
-	.summary = "runs the checklist's check commands and records their evidence",
-	.help = "Each `check` runs by /bin/sh -c in the plan's folder with its timeout; its exit\n"
+	.usage = "[list] [--done|--undone] | run [ITEM...]",
+	.summary = "lists the checklist (done or not, by whom), or runs its check commands",
+	.help = "With no subcommand (or 'list'), every item by category: ticked or not, who\n"
+		"ticked it, when and why, and the roles that may tick the others. With --json:\n"
+		"{\"checklist\": [{\"category\", \"items\"}]}, the objects of the report's\n"
+		"'checklist'.\n"
+		"\n"
+		"'run' runs the checks: each `check` runs by /bin/sh -c in the plan's folder with its timeout; its exit\n"
 		"status, output tail, time and runner (--as, or 'check') are recorded, and\n"
 		"exit status 0 ticks the item. Exit 1 when any check failed.\n",
-	.opts = NULL,
-	.min_args = 1,
+	.examples = "tollgate checklist\n"
+		    "tollgate checklist --undone --json\n"
+		    "tollgate checklist run\n"
+		    "tollgate checklist run db-backup\n",
+	.opts = checklist_opts,
+	.min_args = 0,
 	.max_args = -1,
 	.needs = NEEDS_STORE,
 	.exec = checklist_exec,
+	.reads_only = checklist_reads_only,
 };

@@ -225,6 +225,7 @@ const struct cmd_entry cmd_forget_entry = {
 		"otherwise forget drops it, as the acting person, in one audited change.\n"
 		"A project's or environment's incidents stay. Forgetting an id the store\n"
 		"holds nothing for changes nothing (exit 0).\n",
+	.examples = "tollgate forget item old-smoke-test --reason 'dropped from the plan'\n",
 	.opts = forget_opts,
 	.min_args = 2,
 	.max_args = 2,

@@ -174,6 +174,8 @@ const struct cmd_entry cmd_incident_entry = {
 	.help = "An open incident of level 2 or more pauses every promotion (rule 'incidents');\n"
 		"one of any level on a project in an environment stops that project leaving it.\n"
 		"Resolving a resolved incident is exit 0 and writes nothing.\n",
+	.examples = "tollgate incident open --level 2 --env prod-eu --project ledger 'error rate 4%'\n"
+		    "tollgate incident resolve 7\n",
 	.opts = incident_opts,
 	.min_args = 1,
 	.max_args = -1,

@@ -4,20 +4,33 @@
  * its anchors and the state it proves (SPEC §5, §7; issue 9, item 7).
  *
  * Entries are streamed from the store straight to stdout (also as JSON), so
- * a log of millions of entries prints in constant memory.
+ * a log of millions of entries prints in constant memory; the filters
+ * (engine/log-filter.h) are checked as they stream by. --follow then waits
+ * for new entries (store_watch: SQLite is polled, PostgreSQL LISTENs) and
+ * prints them as they land, until SIGINT or SIGTERM.
  */
 #include <inttypes.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd/cmd.h"
 #include "engine/encode.h"
+#include "engine/log-filter.h"
 #include "store/store.h"
 
 struct print_ctx {
 	struct app *app;
 	int64_t n;
+	int (*print)(void *ctx, const struct store_log_entry *en);
+	const struct log_filter *filter;
+	int64_t last;  /* the last seq seen (printed or not) */
+	int64_t first; /* print matches from this seq on (the --limit window) */
+	/* the first pass of a filtered --limit: the seqs of the last matches */
+	int64_t *ring;
+	size_t nring, cap;
 };
 
 static int print_human(void *ctx, const struct store_log_entry *en)
@@ -247,13 +260,112 @@ out:
 	return rc;
 }
 
+/* an entry streaming by: printed when it passes the filter */
+static int filtered(void *ctx, const struct store_log_entry *en)
+{
+	struct print_ctx *c = ctx;
+	c->last = en->seq;
+	if (en->seq < c->first || !log_filter_match(c->filter, en))
+		return 0;
+	return c->print(c, en);
+}
+
+/* the first pass of a filtered --limit N: keep the seqs of the last N matches */
+static int window(void *ctx, const struct store_log_entry *en)
+{
+	struct print_ctx *c = ctx;
+	c->last = en->seq;
+	if (log_filter_match(c->filter, en))
+		c->ring[c->nring++ % c->cap] = en->seq;
+	return 0;
+}
+
+static volatile sig_atomic_t follow_stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	follow_stop = 1;
+}
+
+/* --follow: the entries after c->last as they land, until a signal */
+static int follow(struct app *app, struct print_ctx *c, struct err *e)
+{
+	struct sigaction sa, old_int, old_term;
+	struct store *w = NULL;
+	int rc = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	if (store_open_watcher(app->store, &w, e) < 0) {
+		rc = -1;
+		goto out;
+	}
+	while (!follow_stop) {
+		int64_t before;
+		int r;
+		fflush(stdout);
+		r = store_watch(w, 200, e);
+		if (follow_stop)
+			break;
+		if (r < 0) {
+			struct timespec ts = { 0, 200 * 1000000L };
+			err_init(e);
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		if (r == 0)
+			continue;
+		do {
+			before = c->last;
+			if (store_log_after(app->store, c->last, 500, filtered, c, e) < 0) {
+				rc = -1;
+				goto out;
+			}
+		} while (c->last - before >= 500 && !follow_stop);
+	}
+out:
+	if (w)
+		store_close(w);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	return rc;
+}
+
 static int log_exec(struct app *app, struct cmd_args *args)
 {
-	struct print_ctx c = { app, 0 };
+	struct print_ctx c = { app, 0, NULL, NULL, 0, 0, NULL, 0, 0 };
 	const char *lim = cmd_opt(args, "limit");
+	const char *projects[CMD_MAX_OPTS], *envs[CMD_MAX_OPTS], *actors[CMD_MAX_OPTS],
+		*actions[CMD_MAX_OPTS];
+	const char *since = cmd_opt(args, "since"), *until = cmd_opt(args, "until");
+	bool follow_on = cmd_flag(args, "follow");
+	struct log_filter lf = { 0 };
 	int64_t limit = 0;
 	struct err e;
 	int rc;
+
+	err_init(&e);
+	lf.projects = projects;
+	lf.nprojects = cmd_opt_all(args, "project", projects, CMD_MAX_OPTS);
+	lf.envs = envs;
+	lf.nenvs = cmd_opt_all(args, "env", envs, CMD_MAX_OPTS);
+	lf.actors = actors;
+	lf.nactors = cmd_opt_all(args, "actor", actors, CMD_MAX_OPTS);
+	lf.actions = actions;
+	lf.nactions = cmd_opt_all(args, "action", actions, CMD_MAX_OPTS);
+	if (log_filter_check_ids(&lf, app->plan, &e) < 0)
+		return cmd_err(&e);
+	if (since && log_filter_parse_time("since", since, false, &lf.since, &e) < 0)
+		return cmd_err(&e);
+	if (until && log_filter_parse_time("until", until, true, &lf.until, &e) < 0)
+		return cmd_err(&e);
+	if (lf.since && lf.until && lf.until <= lf.since)
+		return cmd_error(EXIT_USAGE, "--until '%s' is not after --since '%s'", until, since);
+	c.filter = &lf;
 
 	if (lim) {
 		char *end;
@@ -267,6 +379,9 @@ static int log_exec(struct app *app, struct cmd_args *args)
 		struct store_anchor anchors[CMD_MAX_OPTS];
 		size_t n = cmd_opt_all(args, "anchor", arg, CMD_MAX_OPTS);
 		bool verify = cmd_flag(args, "verify"), head = cmd_flag(args, "head");
+		if ((head || verify) && (log_filter_active(&lf) || follow_on))
+			return cmd_error(EXIT_USAGE, "--%s goes alone: not with the filters or --follow",
+					 head ? "head" : "verify");
 		if (head && (verify || lim))
 			return cmd_error(EXIT_USAGE, "--head goes alone: not with %s",
 					 verify ? "--verify" : "--limit");
@@ -287,24 +402,50 @@ static int log_exec(struct app *app, struct cmd_args *args)
 	}
 
 	err_init(&e);
+	c.print = app->json ? print_json : print_human;
+	/* a filtered --limit N: the last N entries that match, in two passes
+	 * (the first finds where they start), in constant memory */
+	if (limit && log_filter_active(&lf)) {
+		c.cap = (size_t)limit;
+		c.ring = xcalloc(c.cap, sizeof(*c.ring));
+		rc = store_log_each(app->store, 0, window, &c, &e);
+		if (rc < 0) {
+			free(c.ring);
+			return cmd_err(&e);
+		}
+		c.first = c.nring > c.cap ? c.ring[c.nring % c.cap] : c.nring ? c.ring[0] : INT64_MAX;
+		limit = 0;
+		free(c.ring);
+		c.ring = NULL;
+	}
 	if (app->json) {
 		fputs(app->rehearsal ? "{\n  \"rehearsal\": true,\n  \"entries\": ["
 				     : "{\n  \"entries\": [",
 		      stdout);
 		cmd_output_written();
-		rc = store_log_each(app->store, limit, print_json, &c, &e);
-		if (rc < 0) {
-			fputs("]\n}\n", stdout);
-			return cmd_err(&e);
+		rc = store_log_each(app->store, limit, filtered, &c, &e);
+		if (rc >= 0 && follow_on) {
+			if (c.first == INT64_MAX)
+				c.first = 0;
+			rc = follow(app, &c, &e);
 		}
 		fputs(c.n ? "\n  ]\n}\n" : "]\n}\n", stdout);
+		if (rc < 0)
+			return cmd_err(&e);
 		return EXIT_OK;
 	}
-	rc = store_log_each(app->store, limit, print_human, &c, &e);
+	rc = store_log_each(app->store, limit, filtered, &c, &e);
 	if (rc < 0)
 		return cmd_err(&e);
-	if (!c.n)
-		printf("the audit log is empty\n");
+	if (!c.n && !follow_on)
+		printf(log_filter_active(&lf) ? "no entry of the audit log matches\n"
+					       : "the audit log is empty\n");
+	if (follow_on) {
+		if (c.first == INT64_MAX)
+			c.first = 0;
+		if (follow(app, &c, &e) < 0)
+			return cmd_err(&e);
+	}
 	return EXIT_OK;
 }
 
@@ -315,6 +456,13 @@ static const struct cmd_opt log_opts[] = {
 	{ "anchor", 0, true, true,
 	  "with --verify: SEQ:HASH the chain must pass through (from 'log --head')" },
 	{ "head", 0, false, false, "print the head of the log: SEQ HASH" },
+	{ "project", 0, true, true, "only entries about this project (repeatable)" },
+	{ "env", 0, true, true, "only entries about this environment (repeatable)" },
+	{ "actor", 0, true, true, "only entries by this actor: a people id, ci, api… (a glob; repeatable)" },
+	{ "action", 0, true, true, "only entries of this action: approve, incident.* (a glob; repeatable)" },
+	{ "since", 0, true, false, "only entries from this date or RFC 3339 time on" },
+	{ "until", 0, true, false, "only entries up to this date (the whole day) or time" },
+	{ "follow", 'f', false, false, "then print new entries as they land, until Ctrl-C (SIGINT) or SIGTERM" },
 	{ NULL, 0, false, false, NULL },
 };
 
@@ -326,7 +474,8 @@ static bool log_plain_stdout(const struct cmd_args *args)
 
 const struct cmd_entry cmd_log_entry = {
 	.name = "log",
-	.usage = "[--limit N] | --head | --verify [--anchor SEQ:HASH]...",
+	.usage = "[-n N] [--project P]... [--env E]... [--actor A]... [--action A]... [--since T] "
+		 "[--until T] [-f] | --head | --verify [--anchor SEQ:HASH]...",
 	.summary = "shows the audit log, or verifies it and the state it proves",
 	.help = "Every change to the state is one audit entry: seq, time, actor, how they were\n"
 		"authenticated (auth), action, subject, detail and the rows it wrote (ops),\n"
@@ -337,7 +486,19 @@ const struct cmd_entry cmd_log_entry = {
 		"one changed. Someone who can write the store can still rewrite the whole\n"
 		"chain: keep the head (--head prints SEQ HASH) outside the store, and give it\n"
 		"back as --anchor SEQ:HASH (repeatable): --verify fails unless the chain still\n"
-		"passes through every anchor.\n",
+		"passes through every anchor.\n"
+		"\n"
+		"The filters keep the entries about a project or environment (named by the\n"
+		"entry's subject or by a row it wrote), by an actor, of an action, in a time\n"
+		"span; each may be repeated (any of its values matches) and all must hold.\n"
+		"With --limit N, the last N entries that match. --follow then waits for new\n"
+		"entries and prints those that match as they land (with --json, one entry a\n"
+		"line; the document is closed when it stops), until SIGINT or SIGTERM: exit 0.\n",
+	.examples = "tollgate log -n 20\n"
+		    "tollgate log --action 'incident.*' --since 2026-03-01\n"
+		    "tollgate log --project ledger --env prod-eu --follow\n"
+		    "tollgate log --actor alice --until 2026-03-02T12:00:00Z --json\n"
+		    "tollgate log --verify --anchor 812:3f9c...\n",
 	.opts = log_opts,
 	.min_args = 0,
 	.max_args = 0,

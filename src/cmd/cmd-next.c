@@ -49,6 +49,8 @@ const struct cmd_entry cmd_next_entry = {
 	.summary = "every promotion that could start now",
 	.help = "Lists each project and environment for which every readiness rule holds now,\n"
 		"with the version that would move. Exit 0, also when nothing is ready.\n",
+	.examples = "tollgate next\n"
+		    "tollgate next --json\n",
 	.opts = NULL,
 	.min_args = 0,
 	.max_args = 0,

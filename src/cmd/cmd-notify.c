@@ -19,22 +19,38 @@
 
 static int drain_cmd(struct app *app, struct cmd_args *args)
 {
+	struct notify_schedule_result sr;
 	struct notify_drain_result r;
 	struct err e;
 
+	const char *ls = cmd_opt(args, "lease");
+	int64_t lease = NOTIFY_LEASE;
+
 	err_init(&e);
 	if (args->argc != 1)
-		return cmd_error(EXIT_USAGE, "usage: tollgate notify drain");
-	if (notify_drain(app->store, app->plan, NOTIFY_LEASE, &r, &e) < 0)
+		return cmd_error(EXIT_USAGE, "usage: tollgate notify drain [--lease DURATION]");
+	if (ls && (util_parse_duration(ls, &lease) < 0 || lease < 1 || lease > 86400))
+		return cmd_error(EXIT_USAGE,
+				 "--lease '%s' is not a duration between 1s and 24h, such as 30s or 5m",
+				 ls);
+	/* the schedules first: a digest due now goes out in this drain */
+	if (notify_schedules_run(app->store, app->plan, app->now, &sr, &e) < 0)
+		return cmd_err(&e);
+	if (notify_drain(app->store, app->plan, lease, &r, &e) < 0)
 		return cmd_err(&e);
 	if (app->json) {
 		json_t *o = json_object();
+		json_object_set_new(o, "digests", json_integer((json_int_t)sr.sent));
+		json_object_set_new(o, "skipped", json_integer((json_int_t)sr.skipped));
 		json_object_set_new(o, "sent", json_integer((json_int_t)r.sent));
 		json_object_set_new(o, "failed", json_integer((json_int_t)r.failed));
 		json_object_set_new(o, "dead", json_integer((json_int_t)r.dead));
 		json_object_set_new(o, "lost", json_integer((json_int_t)r.lost));
 		cmd_print_json(o);
 	} else {
+		if (sr.sent || sr.skipped)
+			printf("schedules: %zu digest%s due, %zu slot%s skipped (past their grace)\n",
+			       sr.sent, sr.sent == 1 ? "" : "s", sr.skipped, sr.skipped == 1 ? "" : "s");
 		printf("sent %zu, failed %zu (to retry), dead %zu\n", r.sent, r.failed, r.dead);
 		if (r.dead)
 			printf("'tollgate notify list --failed' shows the dead ones; 'tollgate notify retry ID' sends one again\n");
@@ -55,32 +71,7 @@ static int list_cmd(struct app *app, struct cmd_args *args)
 	if (store_outbox_list(app->store, failed, &l, &e) < 0)
 		return cmd_err(&e);
 	if (app->json) {
-		json_t *arr = json_array(), *o = json_object();
-		for (size_t i = 0; i < l.n; i++) {
-			const struct store_outbox *m = &l.v[i];
-			json_t *j = json_object();
-			json_object_set_new(j, "id", json_integer(m->id));
-			json_object_set_new(j, "delivery_id", encode_string(m->delivery_id));
-			json_object_set_new(j, "channel", encode_string(m->channel));
-			json_object_set_new(j, "seq", json_integer(m->seq));
-			json_object_set_new(j, "event", encode_string(m->event));
-			json_object_set_new(j, "subject", encode_string(m->subject));
-			json_object_set_new(j, "state", json_string(store_outbox_state_name(m->state)));
-			json_object_set_new(j, "attempts", json_integer(m->attempts));
-			json_object_set_new(j, "next_at", m->state == OUTBOX_PENDING ? encode_time(m->next_at)
-										  : json_null());
-			json_object_set_new(j, "sent_at", encode_time(m->sent_at));
-			json_object_set_new(j, "created_at", encode_time(m->created_at));
-			json_object_set_new(j, "claimed_by",
-					    m->claimed_by ? encode_string(m->claimed_by) : json_null());
-			json_object_set_new(j, "claimed_until", encode_time(m->claimed_until));
-			json_object_set_new(j, "last_error",
-					    m->last_error && *m->last_error ? encode_string(m->last_error)
-									    : json_null());
-			json_array_append_new(arr, j);
-		}
-		json_object_set_new(o, "messages", arr);
-		cmd_print_json(o);
+		cmd_print_json(encode_outbox(&l));
 	} else if (!l.n) {
 		printf(failed ? "no dead messages\n" : "no messages\n");
 	} else {
@@ -197,12 +188,15 @@ static bool notify_reads_only(const struct cmd_args *args)
 
 static const struct cmd_opt notify_opts[] = {
 	{ "failed", 0, false, false, "list: only the dead messages (sending gave up)" },
+	{ "lease", 0, true, false,
+	  "drain: how long a claim lasts, e.g. 30s (default 2m): a deliverer killed mid-send "
+	  "leaves its messages to the next one after this" },
 	{ NULL, 0, false, false, NULL },
 };
 
 const struct cmd_entry cmd_notify_entry = {
 	.name = "notify",
-	.usage = "drain | list [--failed] | retry ID | test CHANNEL",
+	.usage = "drain [--lease D] | list [--failed] | retry ID | test CHANNEL",
 	.summary = "sends, lists or retries the notifications of the outbox",
 	.help = "Every audit entry that a route of the plan's 'notify' takes leaves a message\n"
 		"per channel in the store's outbox, in the same transaction. drain sends what\n"
@@ -210,7 +204,11 @@ const struct cmd_entry cmd_notify_entry = {
 		"backoff, and after notify_policy.max_attempts the message is dead. list\n"
 		"shows the messages (--failed: the dead ones); retry makes one pending again\n"
 		"(same delivery id); test sends a test message to CHANNEL and prints the\n"
-		"receiver's answer. See docs/notify.md.\n",
+		"receiver's answer. More in notify.md\n"
+		"of the documentation (share/doc/tollgate).\n",
+	.examples = "tollgate notify drain\n"
+		    "tollgate notify list --failed\n"
+		    "tollgate notify test team-chat\n",
 	.opts = notify_opts,
 	.min_args = 1,
 	.max_args = 2,

@@ -245,6 +245,8 @@ const struct cmd_entry cmd_promote_entry = {
 		"what the store holds is reported and left for the next promote to repair.\n"
 		"Exit status: 0 all healthy or soaking, 1 a rollback, a failure, an interrupted\n"
 		"promotion or a store that failed mid-run, 3 nothing ready.\n",
+	.examples = "tollgate promote --to staging --dry-run\n"
+		    "tollgate promote --to prod-eu --wave wave-1 -j 2\n",
 	.opts = promote_opts,
 	.min_args = 0,
 	.max_args = 0,

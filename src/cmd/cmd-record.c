@@ -105,6 +105,9 @@ static int record_exec(struct app *app, struct cmd_args *args)
 	if (args->argc != 2)
 		return cmd_error(EXIT_USAGE, "usage: tollgate record PROJECT ENV --version V, or "
 					     "tollgate record --env ENV --versions FILE");
+	rc = cmd_swapped_project_env(app, args, "record");
+	if (rc)
+		return rc;
 	if (env && strcmp(env, args->argv[1]))
 		return cmd_error(EXIT_USAGE, "--env '%s' contradicts ENV '%s'", env, args->argv[1]);
 	if (!version)
@@ -149,6 +152,8 @@ const struct cmd_entry cmd_record_entry = {
 		"Any environment but the first needs a person allowed to change it (its\n"
 		"promoters); in the first the actor is the person if known, else 'ci'.\n"
 		"A version already healthy there is skipped: exit 0, nothing written for it.\n",
+	.examples = "tollgate record ledger dev --version 3.12.0\n"
+		    "tollgate record --env dev --versions versions.txt\n",
 	.opts = record_opts,
 	.min_args = 0,
 	.max_args = 2,

@@ -79,6 +79,7 @@ const struct cmd_entry cmd_reject_entry = {
 		"version until a new version is recorded or `tollgate allow` lets it go again.\n"
 		"Needs a person (--as or TOLLGATE_USER). Rejecting what is already rejected\n"
 		"changes nothing (exit 0).\n",
+	.examples = "tollgate reject ledger 3.12.0 --env prod-eu --reason 'corrupts balances'\n",
 	.opts = reject_opts,
 	.min_args = 2,
 	.max_args = 2,
@@ -94,6 +95,7 @@ const struct cmd_entry cmd_allow_entry = {
 		"environment made. With --env, only there; without, wherever the version is\n"
 		"rejected. Needs a person (--as or TOLLGATE_USER). Allowing a version that is not\n"
 		"rejected changes nothing (exit 0).\n",
+	.examples = "tollgate allow ledger 3.12.0 --reason 'fixed by a data migration'\n",
 	.opts = allow_opts,
 	.min_args = 2,
 	.max_args = 2,

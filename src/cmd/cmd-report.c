@@ -4,7 +4,8 @@
  * one transaction, report_state_load) are rendered in memory first; -o then
  * replaces FILE atomically (a temporary file in the same folder, fsync,
  * rename), so a reader never sees half a report and a failure leaves the old
- * file as it was.
+ * file as it was. Its links (project documents, step logs) are written
+ * relative to the folder the report lands in.
  */
 #include "cmd/cmd.h"
 
@@ -18,6 +19,7 @@
 #include "engine/state.h"
 #include "plan/plan.h"
 #include "report/report.h"
+#include "store/store.h"
 
 static const struct cmd_opt report_opts[] = {
 	{ "format", 'f', true, false, "md (default), html or json; --json means json" },
@@ -113,6 +115,8 @@ static int report_exec(struct app *app, struct cmd_args *args)
 	struct state st;
 	enum report_format format;
 	const char *path = cmd_opt(args, "output");
+	struct report_links links = { 0 };
+	char *from = NULL;
 	struct err e;
 	int rc;
 
@@ -123,7 +127,14 @@ static int report_exec(struct app *app, struct cmd_args *args)
 	/* the live state, its logs and the audit log's tail: one store read */
 	if (report_state_load(&st, app->plan, app->store, app->now, &e) < 0)
 		return cmd_err(&e);
-	if (report_render(app->plan, &st, format, app->now, &out, &e) < 0) {
+	/* links open from where the report is read: the -o file's folder */
+	from = path && strcmp(path, "-") && strrchr(path, '/')
+		       ? xasprintf("%.*s", (int)(strrchr(path, '/') - path), path)
+		       : xstrdup(".");
+	links.from_dir = *from ? from : "/";
+	links.plan_dir = app->plan->dir;
+	links.log_dir = store_log_dir(app->store);
+	if (report_render_to(app->plan, &st, format, app->now, &links, &out, &e) < 0) {
 		rc = cmd_err(&e);
 		goto out;
 	}
@@ -134,6 +145,7 @@ static int report_exec(struct app *app, struct cmd_args *args)
 		rc = cmd_error(EXIT_FAILED, "could not write the report to stdout");
 	}
 out:
+	free(from);
 	state_release(&st);
 	strbuf_release(&out);
 	return rc;
@@ -154,7 +166,16 @@ const struct cmd_entry cmd_report_entry = {
 		"timeline, project plans, checklist, gates, risks, communication, success\n"
 		"criteria, rollback, post-promotion, resources, blockers, change log and next\n"
 		"steps, each filled from the plan and what has happened since.\n"
+		"The change log holds the plan's own entries ('changelog') and its changes (ids\n"
+		"moved, state forgotten, a new plan loaded by the server); what people and\n"
+		"tollgate did is summarised under Activity: entries per day and kind, and the\n"
+		"last 10 ('tollgate log' has them all).\n"
+		"With -o, links to the projects' documents and the steps' logs are written\n"
+		"relative to FILE's folder, so they open from where the report is.\n"
 		"html is one self-contained page (no network), ready to print.\n",
+	.examples = "tollgate report -o PLAN.md\n"
+		    "tollgate report --format html -o site/plan.html\n"
+		    "tollgate report --json | jq .summary\n",
 	.opts = report_opts,
 	.min_args = 0,
 	.max_args = 0,

@@ -22,6 +22,9 @@ static int rollback_exec(struct app *app, struct cmd_args *args)
 	struct err e;
 	int pi, ei, rc;
 
+	rc = cmd_swapped_project_env(app, args, "rollback");
+	if (rc)
+		return rc;
 	err_init(&e);
 	pi = action_find_project(p, args->argv[0], &e);
 	if (pi < 0)
@@ -80,6 +83,7 @@ const struct cmd_entry cmd_rollback_entry = {
 		"(its promoters). Exit status: 0 rolled back (or rolled back already: nothing\n"
 		"runs), 1 the rollback failed, 3 nothing to roll back, another runner holds the\n"
 		"pair, or the person may not.\n",
+	.examples = "tollgate rollback ledger prod-eu --reason 'latency doubled'\n",
 	.opts = rollback_opts,
 	.min_args = 2,
 	.max_args = 2,

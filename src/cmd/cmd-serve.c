@@ -88,7 +88,10 @@ const struct cmd_entry cmd_serve_entry = {
 		"unless --public-read. Request bodies are limited to 1 MiB (413), headers to\n"
 		"32 KiB (431). GET /api/v1/events streams the audit log as Server-Sent Events\n"
 		"(Last-Event-ID resumes), with a heartbeat comment on an idle stream every\n"
-		"--heartbeat seconds. See docs/serve.md for the endpoints.\n",
+		"--heartbeat seconds. The endpoints are\n"
+		"in serve.md of the documentation (share/doc/tollgate).\n",
+	.examples = "tollgate serve\n"
+		    "tollgate serve --listen 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem\n",
 	.opts = serve_opts,
 	.min_args = 0,
 	.max_args = 0,

@@ -131,6 +131,8 @@ const struct cmd_entry cmd_soak_entry = {
 		"on the project at the trigger's level and runs its rollback. A promotion whose\n"
 		"soak has passed with no incident open on it becomes healthy.\n"
 		"Exit status: 0 fine, 1 something was rolled back or failed.\n",
+	.examples = "tollgate soak\n"
+		    "tollgate soak --wait --poll 1m\n",
 	.opts = soak_opts,
 	.min_args = 0,
 	.max_args = 0,

@@ -2,7 +2,8 @@
  * cmd-status.c - `tollgate status [--env E] [--wave W]`: prints the board
  * that engine/query.h builds (status_board): projects × environments grouped
  * by wave, each cell's state, the version live there (and beside it what
- * failed, after a rollback), since when, the target date and a LATE mark;
+ * failed, after a rollback), since when, the target date and a LATE mark
+ * (or AT RISK, when the forecast puts a target not yet passed out of reach);
  * the open incidents and unresolved blockers follow. --json is
  * encode_status_board.
  *
@@ -124,7 +125,8 @@ static void cell_format(const struct status_cell *c, size_t vmax, struct date_ca
 		strbuf_addstr(pool, short_date(dc, c->target));
 	}
 	f->len = (uint32_t)(pool->len - off);
-	f->width = (uint32_t)(width_of(pool->buf + off, f->len) + (c->late ? 5 : 0));
+	f->width = (uint32_t)(width_of(pool->buf + off, f->len) + (c->late ? 5 : 0) +
+			      (c->at_risk ? 8 : 0));
 }
 
 /* The board is written into one buffer and out at once: tens of thousands
@@ -152,6 +154,12 @@ static void cell_print(const struct app *app, struct strbuf *out, const struct s
 		strbuf_addch(out, ' ');
 		strbuf_addstr(out, cmd_color(app, C_RED));
 		strbuf_addstr(out, "LATE");
+		strbuf_addstr(out, cmd_color(app, C_RESET));
+	}
+	if (c->at_risk) {
+		strbuf_addch(out, ' ');
+		strbuf_addstr(out, cmd_color(app, C_YELLOW));
+		strbuf_addstr(out, "AT RISK");
 		strbuf_addstr(out, cmd_color(app, C_RESET));
 	}
 	if (f->width < width)
@@ -354,17 +362,21 @@ static void print_board(const struct app *app, const struct status_board *b)
 static int status_exec(struct app *app, struct cmd_args *args)
 {
 	const struct plan *p = app->plan;
-	const char *env_opt = cmd_opt(args, "env"), *wave_opt = cmd_opt(args, "wave");
+	const char *env_opt[CMD_MAX_OPTS], *wave_opt[CMD_MAX_OPTS];
+	size_t nenvs = cmd_opt_all(args, "env", env_opt, CMD_MAX_OPTS);
+	size_t nwaves = cmd_opt_all(args, "wave", wave_opt, CMD_MAX_OPTS);
+	int envs[CMD_MAX_OPTS], waves[CMD_MAX_OPTS];
 	struct status_board b;
 	struct err e;
-	int only_env = -1, only_wave = -1;
 
 	err_init(&e);
-	if (env_opt && (only_env = action_find_env(p, env_opt, &e)) < 0)
-		return cmd_err(&e);
-	if (wave_opt && (only_wave = action_find_wave(p, wave_opt, &e)) < 0)
-		return cmd_err(&e);
-	if (status_board(&b, p, app->store, app->now, only_env, only_wave, &e) < 0)
+	for (size_t i = 0; i < nenvs; i++)
+		if ((envs[i] = action_find_env(p, env_opt[i], &e)) < 0)
+			return cmd_err(&e);
+	for (size_t i = 0; i < nwaves; i++)
+		if ((waves[i] = action_find_wave(p, wave_opt[i], &e)) < 0)
+			return cmd_err(&e);
+	if (status_board_sets(&b, p, app->store, app->now, envs, nenvs, waves, nwaves, &e) < 0)
 		return cmd_err(&e);
 	if (app->json) {
 		struct strbuf sb = STRBUF_INIT;
@@ -380,20 +392,24 @@ static int status_exec(struct app *app, struct cmd_args *args)
 }
 
 static const struct cmd_opt status_opts[] = {
-	{ "env", 0, true, false, "only this environment's column" },
-	{ "wave", 0, true, false, "only this wave's projects" },
+	{ "env", 0, true, true, "only this environment's column (repeatable)" },
+	{ "wave", 0, true, true, "only this wave's projects (repeatable)" },
 	{ NULL, 0, false, false, NULL },
 };
 
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
-	.usage = "[--env E] [--wave W]",
+	.usage = "[--env E]... [--wave W]...",
 	.summary = "the projects × environments board: state, version, since, target, late marks",
 	.help = "Each cell shows the state, the version live there (after a rollback, the one\n"
 		"restored and beside it the one that failed), since when, and for a project not\n"
-		"yet there its target date; LATE when the target date has passed (TOLLGATE_NOW\n"
+		"yet there its target date; LATE when the target date has passed, AT RISK when\n"
+		"it has not but the forecast (tollgate forecast) puts it out of reach (TOLLGATE_NOW\n"
 		"overrides the clock on a rehearsal store). Open incidents and blockers follow\n"
 		"the board. Versions are cut only on a terminal too narrow for them.\n",
+	.examples = "tollgate status\n"
+		    "tollgate status --env staging --env prod-eu --wave wave-1 --wave wave-2\n"
+		    "tollgate status --json\n",
 	.opts = status_opts,
 	.min_args = 0,
 	.max_args = 0,

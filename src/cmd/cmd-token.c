@@ -181,7 +181,11 @@ const struct cmd_entry cmd_token_entry = {
 		"the token once; the store keeps only its SHA-256. A person creates and revokes\n"
 		"their own tokens; a person holding a promoter role of the plan's last\n"
 		"environment manages anybody's. list shows every token, never a secret.\n"
-		"Revoking a revoked token is exit 0 and writes nothing. See docs/tokens.md.\n",
+		"Revoking a revoked token is exit 0 and writes nothing. More in tokens.md\n"
+		"of the documentation (share/doc/tollgate).\n",
+	.examples = "tollgate token create alice --expires 90d --name CI\n"
+		    "tollgate token list\n"
+		    "tollgate token revoke 3\n",
 	.opts = token_opts,
 	.min_args = 1,
 	.max_args = 2,

@@ -138,9 +138,12 @@ const struct cmd_entry cmd_validate_entry = {
 	.help = "Every problem is listed as FILE:LINE:COL: error: message and the plan is\n"
 		"rejected (exit 2). Warnings do not reject it. When a store is there (--db,\n"
 		"TOLLGATE_DB, or .tollgate/state.db beside the plan), state it holds for ids\n"
-		"the plan no longer has is a warning too (see 'moved' in docs/plan.md).\n"
+		"the plan no longer has is a warning too (see 'moved' in plan.md of the\n"
+		"documentation, share/doc/tollgate).\n"
 		"With --json: {\"valid\", \"plan\", \"counts\", \"warnings\"} or, when rejected,\n"
 		"{\"valid\": false, \"errors\"}.\n",
+	.examples = "tollgate validate\n"
+		    "tollgate --plan other.yaml validate --json\n",
 	.opts = NULL,
 	.min_args = 0,
 	.max_args = 0,

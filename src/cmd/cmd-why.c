@@ -16,6 +16,9 @@ static int why_exec(struct app *app, struct cmd_args *args)
 	struct err e;
 	int pi, ei, rc;
 
+	rc = cmd_swapped_project_env(app, args, "why");
+	if (rc)
+		return rc;
 	err_init(&e);
 	pi = action_find_project(p, args->argv[0], &e);
 	if (pi < 0)
@@ -61,10 +64,12 @@ const struct cmd_entry cmd_why_entry = {
 	.name = "why",
 	.usage = "PROJECT ENV",
 	.summary = "each readiness rule with ok / not ok and what is missing",
-	.help = "Evaluates the eight rules of SPEC §3 (source, depends_on, wave_order, gates,\n"
+	.help = "Evaluates the eight readiness rules (source, depends_on, wave_order, gates,\n"
 		"checklist, blockers, freeze, incidents) for promoting PROJECT to ENV now\n"
 		"(TOLLGATE_NOW overrides the clock on a rehearsal store). Exit 0 when ready,\n"
 		"3 when not.\n",
+	.examples = "tollgate why ledger prod-eu\n"
+		    "tollgate why ledger staging --json\n",
 	.opts = NULL,
 	.min_args = 2,
 	.max_args = 2,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "engine/encode.h"
+#include "plan/plan.h"
 
 /*
  * What stdout carries, for the error printers: with --json an error is also
@@ -59,6 +60,7 @@ extern const struct cmd_entry cmd_validate_entry;
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_why_entry;
+extern const struct cmd_entry cmd_forecast_entry;
 extern const struct cmd_entry cmd_next_entry;
 extern const struct cmd_entry cmd_record_entry;
 extern const struct cmd_entry cmd_approve_entry;
@@ -78,6 +80,14 @@ extern const struct cmd_entry cmd_forget_entry;
 extern const struct cmd_entry cmd_token_entry;
 extern const struct cmd_entry cmd_notify_entry;
 extern const struct cmd_entry cmd_serve_entry;
+extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_complete_entry;
+extern const struct cmd_entry cmd_completion_entry;
+extern const struct cmd_entry cmd_man_entry;
+extern const struct cmd_entry cmd_gates_entry;
+extern const struct cmd_entry cmd_incidents_entry;
+extern const struct cmd_entry cmd_blockers_entry;
+extern const struct cmd_entry cmd_rejections_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_init_entry,
@@ -86,16 +96,21 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_report_entry,
 	&cmd_status_entry,
 	&cmd_why_entry,
+	&cmd_forecast_entry,
 	&cmd_next_entry,
 	&cmd_record_entry,
+	&cmd_gates_entry,
 	&cmd_approve_entry,
 	&cmd_revoke_entry,
 	&cmd_reject_entry,
 	&cmd_allow_entry,
+	&cmd_rejections_entry,
 	&cmd_check_entry,
 	&cmd_uncheck_entry,
 	&cmd_checklist_entry,
+	&cmd_blockers_entry,
 	&cmd_blocker_entry,
+	&cmd_incidents_entry,
 	&cmd_incident_entry,
 	&cmd_promote_entry,
 	&cmd_soak_entry,
@@ -105,6 +120,10 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_token_entry,
 	&cmd_notify_entry,
 	&cmd_serve_entry,
+	&cmd_help_entry,
+	&cmd_complete_entry,
+	&cmd_completion_entry,
+	&cmd_man_entry,
 	NULL,
 };
 
@@ -147,12 +166,14 @@ size_t cmd_opt_all(const struct cmd_args *a, const char *name, const char **out,
 
 static const char global_help[] =
 	"Global options (before or after the command):\n"
-	"  --plan FILE     the plan (default ./tollgate.yaml, or TOLLGATE_PLAN)\n"
+	"  --plan FILE     the plan (or TOLLGATE_PLAN; default tollgate.yaml here or in\n"
+	"                  the nearest parent folder that has one)\n"
 	"  --db URL        the store: sqlite:PATH or postgres://... (or TOLLGATE_DB)\n"
 	"  --as PERSON     act as this people id (or TOLLGATE_USER)\n"
 	"  --json          machine output on stdout, nothing else there\n"
 	"  --no-color      no colour (NO_COLOR is honoured too)\n"
-	"  -h, --help      this help\n";
+	"  -h, --help      this help (also: tollgate help COMMAND)\n"
+	"  --version       print tollgate's version and exit\n";
 
 void cmd_print_usage(FILE *f, const struct cmd_entry *e)
 {
@@ -173,6 +194,16 @@ void cmd_print_usage(FILE *f, const struct cmd_entry *e)
 			fprintf(f, "  %-24s %s\n", left, o->help ? o->help : "");
 		}
 	}
+	if (e->examples) {
+		const char *s = e->examples;
+		fputs("\nExamples:\n", f);
+		while (*s) {
+			const char *nl = strchr(s, '\n');
+			size_t len = nl ? (size_t)(nl - s) : strlen(s);
+			fprintf(f, "  %.*s\n", (int)len, s);
+			s += len + (nl ? 1 : 0);
+		}
+	}
 	fprintf(f, "\n%s", global_help);
 }
 
@@ -183,10 +214,46 @@ void cmd_print_overview(FILE *f)
 	      "approvals, checklists, blockers, promotions, soak, rollback and the report.\n\n"
 	      "Commands:\n", f);
 	for (size_t i = 0; cmd_table[i]; i++)
-		fprintf(f, "  %-12s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
-	fprintf(f, "\n%s\nRun 'tollgate COMMAND --help' for a command's options.\n"
+		if (!cmd_table[i]->hidden)
+			fprintf(f, "  %-12s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
+	fprintf(f, "\n%s\nRun 'tollgate help COMMAND' (or 'tollgate COMMAND --help') for a command's\n"
+		   "options and examples.\n"
 		   "Exit status: 0 done, 1 an operation failed, 2 usage error or invalid plan,\n"
 		   "3 nothing done because of a readiness rule.\n", global_help);
+}
+
+int cmd_print_help_json(const struct cmd_entry *e)
+{
+	json_t *o = json_object(), *a = json_array();
+	if (!e) {
+		for (size_t i = 0; cmd_table[i]; i++)
+			if (!cmd_table[i]->hidden)
+				json_array_append_new(a, json_pack("{s:s, s:s}", "name", cmd_table[i]->name,
+								   "summary", cmd_table[i]->summary));
+		json_object_set_new(o, "commands", a);
+		return cmd_print_json(o);
+	}
+	json_object_set_new(o, "command", json_string(e->name));
+	json_object_set_new(o, "usage", json_string(e->usage));
+	json_object_set_new(o, "summary", json_string(e->summary));
+	json_object_set_new(o, "help", encode_string(e->help));
+	for (const char *s = e->examples; s && *s;) {
+		const char *nl = strchr(s, '\n');
+		size_t len = nl ? (size_t)(nl - s) : strlen(s);
+		json_array_append_new(a, json_stringn(s, len));
+		s += len + (nl ? 1 : 0);
+	}
+	json_object_set_new(o, "examples", a);
+	a = json_array();
+	for (const struct cmd_opt *op = e->opts; op && op->name; op++) {
+		char sh[2] = { op->short_name, 0 };
+		json_array_append_new(a, json_pack("{s:s, s:o, s:b, s:b, s:o}", "name", op->name, "short",
+						   op->short_name ? json_string(sh) : json_null(), "value",
+						   op->has_arg, "repeatable", op->repeat, "help",
+						   encode_string(op->help)));
+	}
+	json_object_set_new(o, "options", a);
+	return cmd_print_json(o);
 }
 
 int cmd_error(int status, const char *fmt, ...)
@@ -231,6 +298,23 @@ int cmd_need_person(const struct app *app, const char *what)
 	err_setr(&e, ERR_USAGE, REASON_FORBIDDEN, "%s needs a person: %s", what,
 		 app->nobody && *app->nobody ? app->nobody : "use --as PERSON or set TOLLGATE_USER");
 	return cmd_err(&e);
+}
+
+int cmd_swapped_project_env(const struct app *app, const struct cmd_args *a, const char *cmd)
+{
+	const struct plan *p = app->plan;
+	struct strbuf rest = STRBUF_INIT;
+	int rc;
+	if (a->argc < 2 || plan_project_index(p, a->argv[0]) >= 0 ||
+	    plan_env_index(p, a->argv[0]) < 0 || plan_project_index(p, a->argv[1]) < 0)
+		return 0;
+	for (int i = 2; i < a->argc; i++)
+		strbuf_addf(&rest, " %s", a->argv[i]);
+	rc = cmd_error(EXIT_USAGE,
+		       "unknown project '%s' (it is an environment); did you mean '%s %s %s%s'?",
+		       a->argv[0], cmd, a->argv[1], a->argv[0], rest.len ? rest.buf : "");
+	strbuf_release(&rest);
+	return rc;
 }
 
 void cmd_warn(const char *fmt, ...)

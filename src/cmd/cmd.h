@@ -25,7 +25,7 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_NOT_READY = 3 };
 
 /* Shared set-up handed down to every command: no globals. */
 struct app {
-	const char *plan_path; /* --plan, TOLLGATE_PLAN or ./tollgate.yaml */
+	const char *plan_path; /* --plan, TOLLGATE_PLAN or the tollgate.yaml found (plan_find) */
 	const char *db_url;    /* --db, TOLLGATE_DB or NULL (default sqlite beside the plan) */
 	/* the acting person's people id, or NULL: with a store, the one the
 	 * plan's identity mode resolved (engine/identity.h) from --as /
@@ -86,6 +86,7 @@ struct cmd_entry {
 	const char *usage;   /* "PROJECT ENV [--json]" */
 	const char *summary; /* one line for `tollgate --help` */
 	const char *help;    /* longer text for `tollgate CMD --help`, may be NULL */
+	const char *examples; /* command lines, one a line, shown under "Examples:"; may be NULL */
 	const struct cmd_opt *opts; /* terminated by {NULL} ; may be NULL */
 	int min_args, max_args;     /* positionals; max -1 = unbounded */
 	unsigned needs;
@@ -97,6 +98,8 @@ struct cmd_entry {
 	/* May be NULL. True when, with these arguments, the command only
 	 * reads (as READ_ONLY: `token list`). */
 	bool (*reads_only)(const struct cmd_args *args);
+	/* not listed by --help, help or the completions (cmd-meta.c's __complete …) */
+	bool hidden;
 };
 /* Does this run of e only read (READ_ONLY, or --dry-run)? Then the store
  * is opened read only (store_open_opts.read_only: it works for a user who
@@ -108,6 +111,10 @@ const struct cmd_entry *cmd_find(const char *name);
 extern const struct cmd_entry *const cmd_table[];
 void cmd_print_usage(FILE *f, const struct cmd_entry *e);
 void cmd_print_overview(FILE *f);
+/* The same as JSON on stdout (help --json): {"commands": [{"name", "summary"}]}
+ * with e NULL, else {"command", "usage", "summary", "help", "examples",
+ * "options": [{"name", "short", "value", "repeatable", "help"}]}. */
+int cmd_print_help_json(const struct cmd_entry *e);
 
 /* Printing helpers for commands: each returns the exit status it was given.
  * With --json, an error is also written to stdout as {"error": {"code",
@@ -117,6 +124,9 @@ int cmd_err(const struct err *e); /* prints e, returns its exit status */
 /* `what` ("promote --to prod") needs a person: 0 when app->as names one,
  * else prints why nobody acts (app->nobody) and returns EXIT_USAGE. */
 int cmd_need_person(const struct app *app, const char *what);
+/* `cmd PROJECT ENV` given as `cmd ENV PROJECT`: prints the error with the
+ * command line meant and returns EXIT_USAGE; 0 when the order is not swapped. */
+int cmd_swapped_project_env(const struct app *app, const struct cmd_args *a, const char *cmd);
 void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* main.c, once the store is open (cmd-forget.c): carry the state of ids the
@@ -127,6 +137,9 @@ int cmd_check_orphans(struct app *app, const char *changing);
 /* validate (cmd-forget.c): the same warnings, read only (nothing is moved),
  * one string each in *out (the caller frees them and *out); the count. */
 size_t cmd_orphan_warnings(struct app *app, char ***out);
+
+/* `checklist` with no subcommand: the items, done or not and who (cmd-list.c). */
+int cmd_list_checklist(struct app *app, struct cmd_args *args);
 
 /* `validate --json` on a rejected plan: {"valid": false, "errors": [...]} (cmd-validate.c). */
 int cmd_validate_print_failure(const struct plan_diags *d);

@@ -16,31 +16,60 @@
 
 /* ---- id lookups --------------------------------------------------------- */
 
-static int unknown(struct err *e, const char *kind, const char *id, const char *sugg,
+/*
+ * An id the plan does not have: the closest one (a typo), else every id it
+ * begins ('prod' -> prod-eu, prod-us), else where the ids are listed.
+ */
+static int unknown(const struct plan *p, enum plan_kind k, struct err *e, const char *id,
 		   const char *where)
 {
-	if (sugg)
-		return err_setr(e, ERR_USAGE, REASON_NOT_FOUND, "unknown %s '%s'; did you mean '%s'?", kind, id, sugg);
-	return err_setr(e, ERR_USAGE, REASON_NOT_FOUND, "unknown %s '%s'; the plan's '%s' lists the ids", kind, id,
-		       where);
+	const char *kind = plan_kind_name(k);
+	const char *sugg = plan_kind_suggest(p, k, id);
+	struct strbuf sb = STRBUF_INIT;
+	size_t n = plan_kind_count(p, k), len = strlen(id), found = 0, show, shown = 0;
+	int rc;
+
+	for (size_t i = 0; len && i < n; i++) {
+		const char *c = plan_kind_id(p, k, (int)i);
+		found += c && !strncmp(c, id, len);
+	}
+	if (found < 2 && sugg)
+		return err_setr(e, ERR_USAGE, REASON_NOT_FOUND, "unknown %s '%s'; did you mean '%s'?",
+				kind, id, sugg);
+	if (!found)
+		return err_setr(e, ERR_USAGE, REASON_NOT_FOUND,
+				"unknown %s '%s'; the plan's '%s' lists the ids", kind, id, where);
+	show = found < 6 ? found : 6;
+	for (size_t i = 0; i < n && shown < show; i++) {
+		const char *c = plan_kind_id(p, k, (int)i);
+		if (!c || strncmp(c, id, len))
+			continue;
+		shown++;
+		strbuf_addf(&sb, "%s'%s'", shown == 1 ? "" : shown == show ? " or " : ", ", c);
+	}
+	if (found > shown)
+		strbuf_addf(&sb, " (%zu more)", found - shown);
+	rc = err_setr(e, ERR_USAGE, REASON_NOT_FOUND, "unknown %s '%s'; did you mean %s?", kind, id,
+		      sb.buf);
+	strbuf_release(&sb);
+	return rc;
 }
 
-#define FINDER(fn, kind, where, index, suggest)                                          \
-	int fn(const struct plan *p, const char *id, struct err *e)                       \
-	{                                                                                 \
-		int i = id ? index(p, id) : -1;                                           \
-		if (i < 0)                                                                \
-			return unknown(e, kind, id ? id : "", id ? suggest(p, id) : NULL, \
-				       where);                                            \
-		return i;                                                                 \
+#define FINDER(fn, k, where)                                              \
+	int fn(const struct plan *p, const char *id, struct err *e)       \
+	{                                                                 \
+		int i = id ? plan_kind_index(p, k, id) : -1;              \
+		if (i < 0)                                                \
+			return unknown(p, k, e, id ? id : "", where);     \
+		return i;                                                 \
 	}
 
-FINDER(action_find_project, "project", "projects", plan_project_index, plan_suggest_project)
-FINDER(action_find_env, "environment", "environments", plan_env_index, plan_suggest_env)
-FINDER(action_find_wave, "wave", "waves", plan_wave_index, plan_suggest_wave)
-FINDER(action_find_gate, "gate", "gates", plan_gate_index, plan_suggest_gate)
-FINDER(action_find_item, "checklist item", "checklist", plan_item_index, plan_suggest_item)
-FINDER(action_find_blocker, "blocker", "blockers", plan_blocker_index, plan_suggest_blocker)
+FINDER(action_find_project, PLAN_KIND_PROJECT, "projects")
+FINDER(action_find_env, PLAN_KIND_ENV, "environments")
+FINDER(action_find_wave, PLAN_KIND_WAVE, "waves")
+FINDER(action_find_gate, PLAN_KIND_GATE, "gates")
+FINDER(action_find_item, PLAN_KIND_ITEM, "checklist")
+FINDER(action_find_blocker, PLAN_KIND_BLOCKER, "blockers")
 
 int action_find_actor(const struct action_ctx *c, struct err *e)
 {

@@ -127,3 +127,33 @@ json_t *encode_rejected(const char *project, const char *version, const char *en
 	json_object_set_new(o, "reason", encode_string(reason));
 	return o;
 }
+
+json_t *encode_outbox(const struct store_outboxes *l)
+{
+	json_t *arr = json_array(), *o = json_object();
+	for (size_t i = 0; i < l->n; i++) {
+		const struct store_outbox *m = &l->v[i];
+		json_t *j = json_object();
+		json_object_set_new(j, "id", json_integer(m->id));
+		json_object_set_new(j, "delivery_id", encode_string(m->delivery_id));
+		json_object_set_new(j, "channel", encode_string(m->channel));
+		json_object_set_new(j, "seq", json_integer(m->seq));
+		json_object_set_new(j, "event", encode_string(m->event));
+		json_object_set_new(j, "subject", encode_string(m->subject));
+		json_object_set_new(j, "state", json_string(store_outbox_state_name(m->state)));
+		json_object_set_new(j, "attempts", json_integer(m->attempts));
+		json_object_set_new(j, "next_at", m->state == OUTBOX_PENDING ? encode_time(m->next_at)
+									  : json_null());
+		json_object_set_new(j, "sent_at", encode_time(m->sent_at));
+		json_object_set_new(j, "created_at", encode_time(m->created_at));
+		json_object_set_new(j, "claimed_by",
+				    m->claimed_by ? encode_string(m->claimed_by) : json_null());
+		json_object_set_new(j, "claimed_until", encode_time(m->claimed_until));
+		json_object_set_new(j, "last_error",
+				    m->last_error && *m->last_error ? encode_string(m->last_error)
+								    : json_null());
+		json_array_append_new(arr, j);
+	}
+	json_object_set_new(o, "messages", arr);
+	return o;
+}

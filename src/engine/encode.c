@@ -134,6 +134,7 @@ static void cell_line(const struct plan *p, const struct status_cell *c, struct 
 	add_time(out, m, "since", c->since, false);
 	add_time(out, m, "target", c->target, true);
 	strbuf_addstr(out, c->late ? ", \"late\": true" : ", \"late\": false");
+	strbuf_addstr(out, c->at_risk ? ", \"at_risk\": true" : ", \"at_risk\": false");
 	add_field(out, "wave", p->waves[p->projects[c->project].wave].id);
 	add_field(out, "live_version", c->live_version);
 	if (c->failed_version)

@@ -26,7 +26,8 @@ struct action_versions;
 struct approve_result;
 
 /* {"plan", "now", "cells": [{"project", "env", "state", "version", "since",
- *  "target", "late", "wave", "live_version", "failed_version" (when any),
+ *  "target", "late", "at_risk" (not late, but the forecast puts the target
+ *  out of reach), "wave", "live_version", "failed_version" (when any),
  *  "soak_until"}], "incidents": [{"id", "level", "project", "env", "text",
  *  "opened_by", "opened_at"}], "blockers": [{"id", "progress", "blocks",
  *  "owner", "due"}], "rejections": [encode_rejection], "gates": [{"id", "env",
@@ -69,6 +70,22 @@ json_t *encode_log_verify(const struct store_verify_full *full, size_t nanchors)
  * "identity", "environments", "people", "waves", "projects", "gates",
  * "checklist", "blockers", "risks", "triggers"}, ids by name. */
 json_t *encode_plan(const struct plan *p);
+/* The forecast (encode-forecast.c, engine/forecast.h): {"plan", "now",
+ * "cells": [encode_forecast_cell], "deadlines": [{"kind" ("gate", "item",
+ * "blocker"), "id", "by" (RFC 3339, null when no target depends on it),
+ * "late", "for": [{"project", "env", "target"}]}]} */
+struct forecast;
+struct forecast_cell;
+json_t *encode_forecast(const struct forecast *f);
+/* The same document as encode_text lays it out (with "rehearsal": true
+ * after "now" on a rehearsal store), written straight into out: what
+ * `forecast --json` prints and GET /api/v1/forecast answers. */
+void encode_forecast_text(const struct forecast *f, struct strbuf *out);
+/* {"project", "env", "wave", "state", "target" (a day or null),
+ *  "earliest_start", "earliest_healthy" (RFC 3339; null: cannot be
+ *  forecast), "slack_days" (null without a target), "at_risk",
+ *  "conditional", "because": [text]} */
+json_t *encode_forecast_cell(const struct plan *p, const struct forecast_cell *c);
 /* {"error": {"code": reason name ("not_found", "busy" …), "message"[, "file",
  *  "line", "column"]}} */
 json_t *encode_error(const struct err *e);
@@ -118,5 +135,11 @@ json_t *encode_date(int64_t t);
  * elements one a line, each element on a single line; a final newline.
  * Returns 0, -1 when jansson fails. */
 int encode_text(const json_t *j, struct strbuf *out);
+
+/* `notify list --json` and GET /api/v1/notifications: {"messages": [{id,
+ * delivery_id, channel, seq, event, subject, state, attempts, next_at,
+ * sent_at, created_at, claimed_by, claimed_until, last_error}]} */
+struct store_outboxes;
+json_t *encode_outbox(const struct store_outboxes *l);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/forecast.h"
 #include "plan/plan.h"
 
 /* ---- status ---------------------------------------------------------------- */
@@ -19,14 +20,14 @@ static void board_build(struct status_board *b, const struct plan *p, const stru
 	/* environments shown */
 	b->envs = xcalloc(p->nenvs + 1, sizeof(*b->envs));
 	for (size_t ei = 0; ei < p->nenvs; ei++)
-		if (b->only_env < 0 || (int)ei == b->only_env)
+		if (!b->env_shown || b->env_shown[ei])
 			b->envs[b->nenvs_shown++] = (int)ei;
 
 	/* projects bucketed by wave, in plan order: O(n) */
 	start = xcalloc(p->nwaves + 2, sizeof(*start));
 	fill = xcalloc(p->nwaves + 1, sizeof(*fill));
 	for (size_t i = 0; i < p->nprojects; i++)
-		if (b->only_wave < 0 || p->projects[i].wave == b->only_wave)
+		if (!b->wave_shown || b->wave_shown[p->projects[i].wave])
 			start[p->projects[i].wave + 1]++;
 	for (size_t w = 0; w < p->nwaves; w++)
 		start[w + 1] += start[w];
@@ -34,13 +35,13 @@ static void board_build(struct status_board *b, const struct plan *p, const stru
 	b->projects = xcalloc(b->nprojects + 1, sizeof(*b->projects));
 	for (size_t i = 0; i < p->nprojects; i++) {
 		int w = p->projects[i].wave;
-		if (b->only_wave >= 0 && w != b->only_wave)
+		if (b->wave_shown && !b->wave_shown[w])
 			continue;
 		b->projects[start[w] + fill[w]++] = (int)i;
 	}
 	b->waves = xcalloc(p->nwaves + 1, sizeof(*b->waves));
 	for (size_t w = 0; w < p->nwaves; w++) {
-		if (b->only_wave >= 0 && (int)w != b->only_wave)
+		if (b->wave_shown && !b->wave_shown[w])
 			continue;
 		b->waves[b->nwaves].wave = (int)w;
 		b->waves[b->nwaves].first_project = start[w];
@@ -84,9 +85,9 @@ static void board_build(struct status_board *b, const struct plan *p, const stru
 		const struct state_rejection *r = &st->rejections[i];
 		if (r->kind == REJECT_ALLOWANCE && !r->allowed)
 			continue;
-		if (b->only_wave >= 0 && p->projects[r->project].wave != b->only_wave)
+		if (b->wave_shown && !b->wave_shown[p->projects[r->project].wave])
 			continue;
-		if (b->only_env >= 0 && r->env >= 0 && r->env != b->only_env)
+		if (b->env_shown && r->env >= 0 && !b->env_shown[r->env])
 			continue;
 		b->rejections[b->nrejections++] = r;
 	}
@@ -101,27 +102,75 @@ static void board_build(struct status_board *b, const struct plan *p, const stru
 	}
 }
 
+/* Mark the cells whose target the forecast puts out of reach (at_risk). */
+static int board_at_risk(struct status_board *b, struct store *s, struct err *e)
+{
+	struct forecast_opts o = FORECAST_OPTS_INIT;
+	struct forecast f;
+	int64_t *dur;
+
+	if (forecast_durations(b->plan, s, &dur, e) < 0)
+		return -1;
+	o.durations = dur;
+	o.no_chains = o.no_deadlines = true;
+	forecast_compute(&f, b->plan, &b->st, b->now, &o);
+	for (size_t i = 0; i < b->ncells; i++) {
+		struct status_cell *c = &b->cells[i];
+		c->at_risk = !c->late && c->target &&
+			     forecast_cell_at_risk(&f, c->project, c->env);
+	}
+	forecast_release(&f);
+	free(dur);
+	return 0;
+}
+
 int status_board(struct status_board *b, const struct plan *p, struct store *s, int64_t now,
 		 int only_env, int only_wave, struct err *e)
+{
+	return status_board_sets(b, p, s, now, &only_env, only_env >= 0, &only_wave,
+				 only_wave >= 0, e);
+}
+
+int status_board_sets(struct status_board *b, const struct plan *p, struct store *s,
+		      int64_t now, const int *envs, size_t nenvs, const int *waves, size_t nwaves,
+		      struct err *e)
 {
 	struct state_load_opts o = { 0 };
 
 	memset(b, 0, sizeof(*b));
 	b->plan = p;
 	b->now = now;
-	b->only_env = only_env;
-	b->only_wave = only_wave;
+	if (nenvs) {
+		b->env_shown = xcalloc(p->nenvs + 1, sizeof(*b->env_shown));
+		for (size_t i = 0; i < nenvs; i++)
+			b->env_shown[envs[i]] = true;
+	}
+	if (nwaves) {
+		b->wave_shown = xcalloc(p->nwaves + 1, sizeof(*b->wave_shown));
+		for (size_t i = 0; i < nwaves; i++)
+			b->wave_shown[waves[i]] = true;
+	}
 	/* o.now stays 0: the board does not show the hold rule, and counting
 	 * rollbacks costs a little on a large plan */
-	if (state_load_opts(&b->st, p, s, &o, e) < 0)
+	if (state_load_opts(&b->st, p, s, &o, e) < 0) {
+		free(b->env_shown);
+		free(b->wave_shown);
+		memset(b, 0, sizeof(*b));
 		return -1;
+	}
 	board_build(b, p, &b->st);
+	if (board_at_risk(b, s, e) < 0) {
+		status_board_release(b);
+		return -1;
+	}
 	return 0;
 }
 
 void status_board_release(struct status_board *b)
 {
 	free(b->envs);
+	free(b->env_shown);
+	free(b->wave_shown);
 	free(b->waves);
 	free(b->projects);
 	free(b->cells);

@@ -27,6 +27,9 @@ struct status_cell {
 	int project, env;
 	enum store_state state;
 	bool late;                  /* ready_is_late */
+	/* not late yet, but the forecast (engine/forecast.h) puts the earliest
+	 * healthy time after the end of the target day */
+	bool at_risk;
 	const char *version;        /* as recorded (for rolled-back/failed: what failed) */
 	const char *live_version;   /* what runs there (state_live_version), NULL none/unknown */
 	const char *failed_version; /* what failed there (rolled-back, failed), NULL none */
@@ -46,7 +49,7 @@ struct status_wave {
 struct status_board {
 	const struct plan *plan;
 	int64_t now;
-	int only_env, only_wave; /* -1: all */
+	bool *env_shown, *wave_shown; /* [nenvs], [nwaves]; NULL: all */
 	size_t nenvs_shown;
 	int *envs;               /* [nenvs_shown] env indices shown, in order */
 	size_t nwaves;
@@ -76,6 +79,11 @@ struct status_board {
  */
 int status_board(struct status_board *b, const struct plan *p, struct store *s, int64_t now,
 		 int only_env, int only_wave, struct err *e);
+/* The same for several environments and waves: envs[nenvs] and
+ * waves[nwaves] are plan indices; nenvs (nwaves) 0 means all. */
+int status_board_sets(struct status_board *b, const struct plan *p, struct store *s,
+		      int64_t now, const int *envs, size_t nenvs, const int *waves, size_t nwaves,
+		      struct err *e);
 void status_board_release(struct status_board *b);
 
 /* ---- why ------------------------------------------------------------------- */

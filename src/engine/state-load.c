@@ -26,15 +26,58 @@ static void snapshot_free(void *p)
 	free(p);
 }
 
-static void add_change(struct state *st, const struct store_log_entry *en)
+/* "action subject: detail" */
+static void entry_text(struct strbuf *sb, const struct store_log_entry *en)
+{
+	strbuf_addstr(sb, en->action && *en->action ? en->action : "change");
+	if (en->subject && *en->subject)
+		strbuf_addf(sb, " %s", en->subject);
+	if (en->detail && *en->detail)
+		strbuf_addf(sb, ": %s", en->detail);
+}
+
+static void add_recent(struct state *st, const struct store_log_entry *en)
 {
 	struct strbuf sb = STRBUF_INIT;
-	strbuf_addstr(&sb, en->action && *en->action ? en->action : "change");
-	if (en->subject && *en->subject)
-		strbuf_addf(&sb, " %s", en->subject);
-	if (en->detail && *en->detail)
-		strbuf_addf(&sb, ": %s", en->detail);
-	state_add_change(st, en->at, sb.buf, en->actor);
+	entry_text(&sb, en);
+	state_add_recent(st, en->at, sb.buf, en->actor);
+	strbuf_release(&sb);
+}
+
+/* The digest a plan.loaded entry names ("sha256 HEX of PATH"), its length. */
+static size_t loaded_digest(const char *detail, const char **out)
+{
+	const char *s = detail && !strncmp(detail, "sha256 ", 7) ? detail + 7 : "";
+	*out = s;
+	return strcspn(s, " ");
+}
+
+/*
+ * The change log's entries of the audit log: each plan.loaded whose digest
+ * differs from the one before (the plan was edited, or first loaded), and
+ * every moved and forget.
+ */
+static void add_plan_changes(struct state *st, const struct store_state_snapshot *snap)
+{
+	const char *prev = NULL, *d;
+	size_t nprev = 0, n;
+	struct strbuf sb = STRBUF_INIT;
+
+	for (size_t i = 0; i < snap->naudit_plan_changes; i++) {
+		const struct store_log_entry *en = &snap->audit_plan_changes[i];
+		if (!strcmp(en->action, "plan.loaded")) {
+			n = loaded_digest(en->detail, &d);
+			if (prev && n == nprev && !memcmp(prev, d, n))
+				continue;
+			strbuf_addf(&sb, "%s (sha256 %.12s)", prev ? "plan changed" : "plan loaded", d);
+			prev = d;
+			nprev = n;
+		} else {
+			entry_text(&sb, en);
+		}
+		state_add_change(st, en->at, sb.buf, en->actor);
+		strbuf_reset(&sb);
+	}
 	strbuf_release(&sb);
 }
 
@@ -74,8 +117,10 @@ int state_load_opts(struct state *st, const struct plan *p, struct store *s,
 		so.rollbacks_env = p->envs[o->hold_env].name;
 	}
 	so.logs = (o->what & STATE_LOAD_LOGS) != 0;
-	if (o->what & STATE_LOAD_AUDIT)
+	if (o->what & STATE_LOAD_AUDIT) {
 		so.audit_tail = (int64_t)(o->audit_tail ? o->audit_tail : STATE_AUDIT_TAIL);
+		so.audit_summary = true;
+	}
 	rc = store_snapshot_opts(s, &so, keep, e);
 	free(ids);
 	if (rc < 0) {
@@ -192,10 +237,12 @@ int state_load_opts(struct state *st, const struct plan *p, struct store *s,
 		in.resolved_by = si->resolved_by;
 		state_add_incident(st, &in);
 	}
-	if (snap->naudit && snap->audit[0].seq > 1)
-		st->changes_omitted = (size_t)(snap->audit[0].seq - 1);
 	for (size_t i = 0; i < snap->naudit; i++)
-		add_change(st, &snap->audit[i]);
+		add_recent(st, &snap->audit[i]);
+	add_plan_changes(st, snap);
+	for (size_t i = 0; i < snap->naudit_counts; i++)
+		state_add_activity(st, snap->audit_counts[i].day * 86400, snap->audit_counts[i].action,
+				   snap->audit_counts[i].count);
 	state_index(st);
 	return 0;
 }

@@ -63,6 +63,8 @@ void state_release(struct state *st)
 	free(st->approvals);
 	free(st->incidents);
 	free(st->changes);
+	free(st->recent);
+	free(st->activity);
 	free(st->loaded);
 	if (st->backing_release)
 		st->backing_release(st->backing);
@@ -314,6 +316,27 @@ void state_add_change(struct state *st, int64_t date, const char *text, const ch
 	c->date = date;
 	c->text = dup(st, text);
 	c->author = dup(st, author);
+}
+
+void state_add_recent(struct state *st, int64_t date, const char *text, const char *author)
+{
+	struct state_change *c;
+	ALLOC_GROW(st->recent, st->nrecent + 1, st->recent_alloc);
+	c = &st->recent[st->nrecent++];
+	c->date = date;
+	c->text = dup(st, text);
+	c->author = dup(st, author);
+}
+
+void state_add_activity(struct state *st, int64_t day, const char *action, int64_t count)
+{
+	struct state_activity *a;
+	ALLOC_GROW(st->activity, st->nactivity + 1, st->activity_alloc);
+	a = &st->activity[st->nactivity++];
+	a->day = day;
+	a->action = dup(st, action);
+	a->count = count;
+	st->activity_total += count;
 }
 
 const char *state_approval_by(const struct plan *p, const struct state_approval *a)

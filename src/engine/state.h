@@ -127,11 +127,18 @@ struct state_incident {
 	const char *resolved_by;
 };
 
-/* An audit entry as the report's change log shows it (STATE_LOAD_AUDIT). */
+/* An audit entry as the report shows it (STATE_LOAD_AUDIT). */
 struct state_change {
 	int64_t date;
 	const char *text;   /* "action subject: detail" */
 	const char *author; /* the actor */
+};
+
+/* How many audit entries of one action one UTC day holds (STATE_LOAD_AUDIT). */
+struct state_activity {
+	int64_t day; /* the day's midnight, UTC */
+	const char *action;
+	int64_t count;
 };
 
 struct state {
@@ -153,13 +160,24 @@ struct state {
 	struct state_blocker *blockers; /* [blocker] */
 	size_t nincidents, incidents_alloc;
 	struct state_incident *incidents;
-	/* the audit log's tail, oldest first (STATE_LOAD_AUDIT) */
+	/* STATE_LOAD_AUDIT: the audit entries that changed the plan (a
+	 * plan.loaded with a new digest, moved, forget), oldest first: the
+	 * change log's; the log's tail (recent), oldest first; and the whole
+	 * log counted by day and action (activity, by day then action) */
 	size_t nchanges, changes_alloc;
 	struct state_change *changes;
-	size_t changes_omitted; /* older entries left out */
+	size_t nrecent, recent_alloc;
+	struct state_change *recent;
+	size_t nactivity, activity_alloc;
+	struct state_activity *activity;
+	int64_t activity_total; /* entries in the whole log */
 	/* state_load_of: which projects' cells were read ([project] != 0);
 	 * NULL: all of them */
 	unsigned char *loaded;
+	/* each project's expected deploy + verify in seconds, for the forecast
+	 * (engine/forecast.h, forecast_durations): [nprojects] in the arena, or
+	 * NULL (the forecast's default) */
+	int64_t *durations;
 	/* what state_load read, when the strings above point into it */
 	void *backing;
 	void (*backing_release)(void *backing);
@@ -215,6 +233,8 @@ void state_set_blocker(struct state *st, int blocker, int progress, bool resolve
 		       int64_t updated, const char *by);
 struct state_incident *state_add_incident(struct state *st, const struct state_incident *in);
 void state_add_change(struct state *st, int64_t date, const char *text, const char *author);
+void state_add_recent(struct state *st, int64_t date, const char *text, const char *author);
+void state_add_activity(struct state *st, int64_t day, const char *action, int64_t count);
 
 /* Who gave approval a, for messages: a people id, or STATE_IMPORT_ACTOR. */
 const char *state_approval_by(const struct plan *p, const struct state_approval *a);
@@ -227,7 +247,7 @@ const struct state_approval *state_find_role(const struct state *st, int gate, c
 /* What a load reads besides the state readiness needs. */
 enum {
 	STATE_LOAD_LOGS = 1 << 0,  /* each pair's last step log (state_cell.log) */
-	STATE_LOAD_AUDIT = 1 << 1, /* the audit log's tail (state.changes) */
+	STATE_LOAD_AUDIT = 1 << 1, /* the audit log's plan changes, tail and counts */
 };
 struct state_load_opts {
 	/* the hold rule counts rollbacks back from this time (the caller's
@@ -242,7 +262,7 @@ struct state_load_opts {
 	bool hold_one;
 	int hold_project, hold_env;
 	unsigned what;      /* STATE_LOAD_ bits */
-	size_t audit_tail;  /* with STATE_LOAD_AUDIT: this many entries (0: 200) */
+	size_t audit_tail;  /* with STATE_LOAD_AUDIT: this many recent entries (0: 200) */
 };
 
 /*

@@ -182,6 +182,9 @@ int notify_drain(struct store *s, const struct plan *p, int64_t lease,
 			break;
 	}
 	json_decref(is.digest);
+	/* what was sent long ago has served its purpose (notify_policy.keep) */
+	if (rc == 0 && store_outbox_prune(s, (int64_t)time(NULL) - p->notify_policy.keep, e) < 0)
+		rc = -1;
 	free(owner);
 	return rc;
 }

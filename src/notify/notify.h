@@ -103,6 +103,17 @@ struct notify_drain_result {
 int notify_drain(struct store *s, const struct plan *p, int64_t lease,
 		 struct notify_drain_result *r, struct err *e);
 
+struct notify_schedule_result {
+	size_t sent, skipped; /* slots this call handled */
+	size_t taken;         /* slots another deliverer handled at the same moment */
+};
+/* Handle the plan's schedules at now: each one's latest slot not handled
+ * yet is sent (its digest, of the store's state now, joins the outbox) or,
+ * past its grace, recorded as skipped; once per slot across deliverers.
+ * -1 on a store error or a bad zone. */
+int notify_schedules_run(struct store *s, const struct plan *p, int64_t now,
+			 struct notify_schedule_result *r, struct err *e);
+
 /* Send a test message ("notify.test", the log's head as seq and hash) to
  * channel of p now, outside the outbox: 0 delivered, -1 not (e says why,
  * ERR_USAGE for an unknown channel); a holds the receiver's answer. */

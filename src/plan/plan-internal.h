@@ -17,6 +17,8 @@
 #define PLAN_MAX_BYTES (32u << 20)
 #define PLAN_MAX_DEPTH 64
 #define PLAN_MAX_NODES 2000000u
+/* What aliases may expand a plan to (or 10× the values it writes, if more). */
+#define PLAN_MAX_EXPANDED 100000u
 #define PLAN_MAX_DIAGS 1000
 
 enum ynode_kind { YN_SCALAR, YN_MAP, YN_SEQ };
@@ -46,6 +48,12 @@ static inline struct plan_loc ynode_loc(const struct ynode *n)
 bool ynode_is_null(const struct ynode *n);
 /* What a node is, for "expected a list, got a string". */
 const char *ynode_describe(const struct ynode *n);
+
+/* An `x-` key: the team's own annotation, ignored wherever it is written. */
+static inline bool plan_is_annotation(const char *key)
+{
+	return key[0] == 'x' && key[1] == '-';
+}
 
 /* a and b differ by one swap of neighbouring characters. */
 bool plan_is_transposition(const char *a, const char *b);

@@ -73,7 +73,7 @@ static void check_keys(struct loader *ld, const struct ynode *map, const char *c
 			continue; /* reported by the parser */
 		for (size_t j = 0; keys[j] && !known; j++)
 			known = !strcmp(keys[j], k->u.str);
-		if (known)
+		if (known || plan_is_annotation(k->u.str))
 			continue;
 		s = suggest_key(k->u.str, keys);
 		if (s)
@@ -764,17 +764,122 @@ static void load_waves(struct loader *ld)
 	}
 }
 
+/* The keys `defaults: {projects: …}` may give every project. */
+#define PROJECT_DEFAULT_KEYS "owner", "wave", "targets", "deploy", "verify", "rollback", "timeout"
+
+/* A project's wave, given where it was written (for the error). */
+static void project_wave(struct loader *ld, const struct ynode *f, struct plan_project *pr,
+			 const char *whose)
+{
+	struct plan *p = ld->p;
+	if (!get_id(ld, f, "wave", &pr->wave_id))
+		return;
+	pr->wave = plan_wave_index(p, pr->wave_id);
+	if (pr->wave < 0) {
+		const char *best = ld->nsuggest++ > 200 ? NULL : plan_suggest_wave(p, pr->wave_id);
+		if (best)
+			plan_ld_error(ld, f, "%s is in unknown wave '%s'; did you mean '%s'?", whose,
+				      pr->wave_id, best);
+		else
+			plan_ld_error(ld, f, "%s is in unknown wave '%s'", whose, pr->wave_id);
+	}
+}
+
+/* targets: {env: date}, and base's (the defaults') for the envs f does not
+ * name. */
+static void project_targets(struct loader *ld, const struct ynode *f, struct plan_project *pr,
+			    const char *where, const struct plan_project *base)
+{
+	size_t cap = (f && f->kind == YN_MAP ? f->n : 0) + (base ? base->ntargets : 0);
+	pr->ntargets = 0;
+	pr->targets = NULL;
+	if (f && !want_kind(ld, f, YN_MAP, "targets"))
+		f = NULL;
+	if (!cap)
+		return;
+	pr->targets = arena_alloc(ld->a, cap * sizeof(*pr->targets));
+	for (size_t j = 0; f && j < f->n; j++) {
+		const struct ynode *k = f->u.kids[2 * j], *v = f->u.kids[2 * j + 1];
+		struct plan_target *t = &pr->targets[pr->ntargets];
+		int env;
+		if (k->kind != YN_SCALAR ||
+		    (plan_is_annotation(k->u.str) && plan_env_index(ld->p, k->u.str) < 0))
+			continue;
+		env = env_ref(ld, k, "targets", where, NULL);
+		if (!get_date(ld, v, "targets", &t->date) || env < 0)
+			continue;
+		t->env = env;
+		t->loc = ynode_loc(k);
+		pr->ntargets++;
+	}
+	for (size_t j = 0; base && j < base->ntargets; j++) {
+		bool own = false;
+		for (size_t k = 0; k < pr->ntargets && !own; k++)
+			own = pr->targets[k].env == base->targets[j].env;
+		if (!own)
+			pr->targets[pr->ntargets++] = base->targets[j];
+	}
+}
+
+/*
+ * defaults: {projects: {owner, wave, targets, deploy, verify, rollback,
+ * timeout}}: what a project that does not say otherwise has. Loaded once,
+ * so a bad default is reported once, where it is written.
+ */
+static void load_project_defaults(struct loader *ld, struct plan_project *d, bool *has_wave)
+{
+	const struct ynode *m = field(ld->root, "defaults"), *pm, *f;
+
+	memset(d, 0, sizeof(*d));
+	d->wave = -1;
+	d->timeout = PLAN_TIMEOUT_DEFAULT;
+	*has_wave = false;
+	if (!m || !want_kind(ld, m, YN_MAP, "defaults"))
+		return;
+	check_keys(ld, m, KEYS("projects"), "'defaults'");
+	pm = field(m, "projects");
+	if (!pm || !want_kind(ld, pm, YN_MAP, "projects"))
+		return;
+	check_keys(ld, pm, KEYS(PROJECT_DEFAULT_KEYS), "'projects' of 'defaults'");
+	get_string(ld, field(pm, "owner"), "owner", &d->owner);
+	get_string(ld, field(pm, "deploy"), "deploy", &d->deploy);
+	get_string(ld, field(pm, "verify"), "verify", &d->verify);
+	get_string(ld, field(pm, "rollback"), "rollback", &d->rollback);
+	get_step_timeout(ld, field(pm, "timeout"), &d->timeout);
+	f = field(pm, "wave");
+	if (f) {
+		project_wave(ld, f, d, "'defaults' of projects");
+		*has_wave = true; /* an unknown one is reported here, once */
+	}
+	project_targets(ld, field(pm, "targets"), d, "'defaults' of projects", NULL);
+}
+
+/* A project's string key: its own value when the key is written (null:
+ * none, overriding the default), else the default. */
+static void project_string(struct loader *ld, const struct ynode *m, const char *key,
+			   const char *dflt, const char **out)
+{
+	const struct ynode *v = map_get(m, key);
+	*out = v ? NULL : dflt;
+	if (v && !ynode_is_null(v))
+		get_string(ld, v, key, out);
+}
+
 static void load_projects(struct loader *ld)
 {
 	struct plan *p = ld->p;
 	size_t n;
 	const struct ynode *l = top_list(ld, "projects", &n);
+	struct plan_project dflt;
+	bool dflt_wave;
+	const struct ynode *tv;
 
 	if (!map_get(ld->root, "projects"))
 		plan_ld_errorl(ld, (struct plan_loc){ 1, 1 },
 			       "missing required key 'projects' (the units that are promoted)");
 	strmap_init(&p->maps->projects, ld->a, n);
 	p->projects = arena_alloc(ld->a, (n ? n : 1) * sizeof(*p->projects));
+	load_project_defaults(ld, &dflt, &dflt_wave);
 	for (size_t i = 0; i < n; i++) {
 		struct plan_project *pr = &p->projects[p->nprojects];
 		const struct ynode *m = entry_map(ld, l->u.kids[i], "projects"), *f;
@@ -783,56 +888,38 @@ static void load_projects(struct loader *ld)
 			continue;
 		pr->loc = ynode_loc(m);
 		pr->wave = -1;
-		pr->timeout = PLAN_TIMEOUT_DEFAULT;
 		pr->id = entry_id(ld, m, "id", "project", &p->maps->projects, (int)p->nprojects);
 		entry_name(where, sizeof(where), "project", "projects", pr->id, i);
-		check_keys(ld, m, KEYS("id", "title", "wave", "owner", "depends_on", "targets", "doc",
-				       "deploy", "verify", "rollback", "timeout"), where);
+		check_keys(ld, m, KEYS("id", "title", "depends_on", "doc", PROJECT_DEFAULT_KEYS),
+			   where);
 		if (!pr->id)
 			continue;
 		p->nprojects++;
 		get_string(ld, field(m, "title"), "title", &pr->title);
-		get_string(ld, field(m, "owner"), "owner", &pr->owner);
 		get_string(ld, field(m, "doc"), "doc", &pr->doc);
-		get_string(ld, field(m, "deploy"), "deploy", &pr->deploy);
-		get_string(ld, field(m, "verify"), "verify", &pr->verify);
-		get_string(ld, field(m, "rollback"), "rollback", &pr->rollback);
-		get_step_timeout(ld, field(m, "timeout"), &pr->timeout);
+		project_string(ld, m, "owner", dflt.owner, &pr->owner);
+		project_string(ld, m, "deploy", dflt.deploy, &pr->deploy);
+		project_string(ld, m, "verify", dflt.verify, &pr->verify);
+		project_string(ld, m, "rollback", dflt.rollback, &pr->rollback);
+		if (map_get(m, "timeout"))
+			get_step_timeout(ld, field(m, "timeout"), &pr->timeout);
+		else
+			pr->timeout = dflt.timeout;
 		get_refs(ld, field(m, "depends_on"), "depends_on", &pr->depends_on);
 		f = field(m, "wave");
-		if (!f) {
+		if (f) {
+			project_wave(ld, f, pr, where);
+		} else if (dflt_wave) {
+			pr->wave = dflt.wave;
+			pr->wave_id = dflt.wave_id;
+		} else {
 			plan_ld_error(ld, m, "project '%s' has no 'wave'; every project belongs to one wave",
 				      pr->id);
-		} else if (get_id(ld, f, "wave", &pr->wave_id)) {
-			pr->wave = plan_wave_index(p, pr->wave_id);
-			if (pr->wave < 0) {
-				const char *best = ld->nsuggest++ > 200 ? NULL
-									 : plan_suggest_wave(p, pr->wave_id);
-				if (best)
-					plan_ld_error(ld, f, "project '%s' is in unknown wave '%s'; did you mean '%s'?",
-						      pr->id, pr->wave_id, best);
-				else
-					plan_ld_error(ld, f, "project '%s' is in unknown wave '%s'", pr->id,
-						      pr->wave_id);
-			}
 		}
-		f = field(m, "targets");
-		if (f && want_kind(ld, f, YN_MAP, "targets")) {
-			pr->targets = arena_alloc(ld->a, (f->n ? f->n : 1) * sizeof(*pr->targets));
-			for (size_t j = 0; j < f->n; j++) {
-				const struct ynode *k = f->u.kids[2 * j], *v = f->u.kids[2 * j + 1];
-				struct plan_target *t = &pr->targets[pr->ntargets];
-				int env;
-				if (k->kind != YN_SCALAR)
-					continue;
-				env = env_ref(ld, k, "targets", where, NULL);
-				if (!get_date(ld, v, "targets", &t->date) || env < 0)
-					continue;
-				t->env = env;
-				t->loc = ynode_loc(k);
-				pr->ntargets++;
-			}
-		}
+		/* own targets replace the defaults' env by env; `targets: null`, none */
+		tv = map_get(m, "targets");
+		project_targets(ld, ynode_is_null(tv) ? NULL : tv, pr, where,
+				tv && ynode_is_null(tv) ? NULL : &dflt);
 	}
 }
 
@@ -1332,7 +1419,7 @@ void plan_map_tree(struct loader *ld)
 		"blockers",   "risks",      "triggers",     "milestones",
 		"notify",     "channels",   "schedules",    "notify_policy", "resources",  "escalation",   "rollback_procedure",
 		"communication", "post_promotion", "changelog", "next_steps", "notes",
-		"moved",      "secrets",    "identity",   "store_mode", NULL,
+		"moved",      "secrets",    "identity",   "store_mode", "defaults", NULL,
 	};
 	struct plan *p = ld->p;
 
@@ -1352,7 +1439,7 @@ void plan_map_tree(struct loader *ld)
 			continue;
 		for (size_t j = 0; top[j] && !known; j++)
 			known = !strcmp(top[j], k->u.str);
-		if (known)
+		if (known || plan_is_annotation(k->u.str))
 			continue;
 		s = suggest_key(k->u.str, top);
 		if (s)

@@ -70,6 +70,7 @@ static int diag_cmp(const void *a, const void *b)
 void plan_diags_sort(struct plan_diags *d)
 {
 	struct plan_diag **ptrs, *sorted;
+	size_t k = 0;
 	if (d->n < 2)
 		return;
 	ptrs = xmalloc(d->n * sizeof(*ptrs));
@@ -77,8 +78,26 @@ void plan_diags_sort(struct plan_diags *d)
 		ptrs[i] = &d->v[i];
 	qsort(ptrs, d->n, sizeof(*ptrs), diag_cmp);
 	sorted = xmalloc(d->alloc * sizeof(*sorted));
-	for (size_t i = 0; i < d->n; i++)
-		sorted[i] = *ptrs[i];
+	for (size_t i = 0; i < d->n; i++) {
+		/* a value merged into many maps (`<<: *base`) is checked in each:
+		 * the same problem at the same place is said once */
+		bool dup = false;
+		for (size_t j = k; j-- > 0 && !dup;) {
+			if (sorted[j].line != ptrs[i]->line || sorted[j].col != ptrs[i]->col)
+				break;
+			dup = sorted[j].kind == ptrs[i]->kind && !strcmp(sorted[j].msg, ptrs[i]->msg);
+		}
+		if (!dup) {
+			sorted[k++] = *ptrs[i];
+			continue;
+		}
+		if (ptrs[i]->kind == DIAG_ERROR)
+			d->nerrors--;
+		else
+			d->nwarnings--;
+		free(ptrs[i]->msg);
+	}
+	d->n = k;
 	free(ptrs);
 	free(d->v);
 	d->v = sorted;

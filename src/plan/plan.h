@@ -444,7 +444,8 @@ void plan_diags_init(struct plan_diags *d, const char *file);
 void plan_diags_release(struct plan_diags *d);
 void plan_diag_add(struct plan_diags *d, enum diag_kind kind, struct plan_loc loc,
 		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Sort by position (stable) for printing. */
+/* Sort by position (stable) for printing; the same message at the same place
+ * (a merged value checked in each map it is merged into) is kept once. */
 void plan_diags_sort(struct plan_diags *d);
 
 /*
@@ -453,6 +454,10 @@ void plan_diags_sort(struct plan_diags *d);
  * problem in diags (diags->nerrors > 0), or, when the file cannot be read at
  * all, with one error at line 0.
  */
+/* The plan a command reads when none is named: NAME in the current folder
+ * or the nearest parent that has it (not across a file system), as a path
+ * relative to here; NULL when there is none. The caller frees it. */
+char *plan_find(const char *name);
 struct plan *plan_load(const char *path, struct plan_diags *diags);
 /* The same from memory (tests, fuzzing); name is used in messages and dir = ".". */
 struct plan *plan_load_buffer(const char *name, const char *data, size_t len,

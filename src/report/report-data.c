@@ -46,13 +46,20 @@ const char *report_format_name(enum report_format f)
 int report_render(const struct plan *p, const struct state *st, enum report_format f,
 		  int64_t now, struct strbuf *out, struct err *e)
 {
+	return report_render_to(p, st, f, now, NULL, out, e);
+}
+
+int report_render_to(const struct plan *p, const struct state *st, enum report_format f,
+		     int64_t now, const struct report_links *links, struct strbuf *out,
+		     struct err *e)
+{
 	if (st->plan != p || st->nprojects != p->nprojects || st->nenvs != p->nenvs || st->loaded)
 		return err_set(e, ERR_FAILED, "the state does not match plan '%s'; reload it", p->id);
 	switch (f) {
 	case REPORT_MD:
-		return rp_render_md(p, st, now, out);
+		return rp_render_md(p, st, now, links, out);
 	case REPORT_HTML:
-		return rp_render_html(p, st, now, out);
+		return rp_render_html(p, st, now, links, out);
 	case REPORT_JSON:
 		return rp_render_json(p, st, now, out, e);
 	}
@@ -783,6 +790,58 @@ size_t rp_changes(const struct plan *p, const struct state *st, struct state_cha
 	}
 	*out = v;
 	return n;
+}
+
+size_t rp_activity_days(const struct state *st, size_t max, struct rp_activity_day **out)
+{
+	struct rp_activity_day *v = xcalloc(st->nactivity + 2, sizeof(*v));
+	size_t n = 0, ndays = 0, first;
+	struct strbuf sb = STRBUF_INIT;
+
+	for (size_t i = 0; i < st->nactivity; i++)
+		if (!i || st->activity[i].day != st->activity[i - 1].day)
+			ndays++;
+	/* the activity rows of days before the last `max` go to one row */
+	first = ndays > max ? ndays - max : 0;
+	for (size_t i = 0, day = 0; i < st->nactivity; i++) {
+		const struct state_activity *a = &st->activity[i];
+		struct rp_activity_day *d;
+		if (i && a->day != st->activity[i - 1].day)
+			day++;
+		if (day < first) {
+			d = &v[0];
+			d->older = true;
+			n = 1;
+		} else {
+			if (!n || v[n - 1].older || v[n - 1].day != a->day) {
+				if (n && v[n - 1].older)
+					v[n - 1].day = a->day;
+				v[n].day = a->day;
+				n++;
+			}
+			d = &v[n - 1];
+		}
+		d->total += a->count;
+		/* kinds of the older row are not listed: its total says enough */
+		if (d->older)
+			continue;
+		strbuf_reset(&sb);
+		if (d->kinds)
+			strbuf_addf(&sb, "%s, ", d->kinds);
+		strbuf_addf(&sb, "%s %lld", a->action, (long long)a->count);
+		free(d->kinds);
+		d->kinds = strbuf_detach(&sb);
+	}
+	strbuf_release(&sb);
+	*out = v;
+	return n;
+}
+
+void rp_activity_days_free(struct rp_activity_day *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(d[i].kinds);
+	free(d);
 }
 
 size_t rp_sorted_incidents(const struct state *st, int **out)

@@ -4,6 +4,7 @@
  * Markdown and the HTML report always say the same thing.
  */
 #include "report/report-int.h"
+#include "engine/forecast.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -134,21 +135,23 @@ static void checkboxes(struct walk *w, const struct plan_refs *r)
 /* --- sections --- */
 
 static const char *const section_titles[] = {
-	"Executive Summary", "Promotion Waves", "Overall Timeline", "Individual Project Plans",
+	"Executive Summary", "Promotion Waves", "Overall Timeline", "Forecast",
+	"Individual Project Plans",
 	"Pre-Promotion Checklist (All Projects)", "Approval Gates", "Risk Assessment",
 	"Communication Plan", "Success Criteria", "Rollback Procedures",
 	"Post-Promotion Activities", "Resource Allocation", "Dependencies & Blockers",
-	"Change Log", "Next Steps",
+	"Change Log", "Activity", "Next Steps",
 };
 static const char *const section_anchors[] = {
-	"executive-summary", "promotion-waves", "overall-timeline", "individual-project-plans",
+	"executive-summary", "promotion-waves", "overall-timeline", "forecast",
+	"individual-project-plans",
 	"pre-promotion-checklist", "approval-gates", "risk-assessment", "communication-plan",
 	"success-criteria", "rollback-procedures", "post-promotion-activities",
-	"resource-allocation", "dependencies-blockers", "change-log", "next-steps",
+	"resource-allocation", "dependencies-blockers", "change-log", "activity", "next-steps",
 };
 enum {
-	S_SUMMARY, S_WAVES, S_TIMELINE, S_PROJECTS, S_CHECKLIST, S_GATES, S_RISKS, S_COMMS,
-	S_SUCCESS, S_ROLLBACK, S_POST, S_RESOURCES, S_BLOCKERS, S_CHANGES, S_NEXT,
+	S_SUMMARY, S_WAVES, S_TIMELINE, S_FORECAST, S_PROJECTS, S_CHECKLIST, S_GATES, S_RISKS, S_COMMS,
+	S_SUCCESS, S_ROLLBACK, S_POST, S_RESOURCES, S_BLOCKERS, S_CHANGES, S_ACTIVITY, S_NEXT,
 };
 
 static void section(struct walk *w, int s)
@@ -578,6 +581,117 @@ static void timeline(struct walk *w)
 	free(v);
 }
 
+#define REPORT_DEADLINES 12 /* the soonest shown; `tollgate forecast` has them all */
+
+static void forecast_row(struct walk *w, const struct forecast_cell *c)
+{
+	const struct plan *p = w->p;
+	OPS->row_begin(w->d);
+	cell(w, p->projects[c->project].id);
+	cell(w, rp_env_title(&p->envs[c->env]));
+	rp_date(&w->sb, c->target, false);
+	OPS->cell_begin(w->d);
+	flush(w);
+	OPS->cell_end(w->d);
+	OPS->cell_begin(w->d);
+	if (c->healthy) {
+		rp_datetime(&w->sb, c->healthy);
+		flush(w);
+	} else {
+		text(w, "never");
+	}
+	OPS->cell_end(w->d);
+	OPS->cell_begin(w->d);
+	if (c->at_risk) {
+		OPS->badge(w->d, TONE_BAD, "at risk");
+		text(w, " ");
+	}
+	if (c->healthy)
+		textf(w, "%lld days", (long long)c->slack_days);
+	OPS->cell_end(w->d);
+	OPS->cell_begin(w->d);
+	for (size_t k = 0; k < c->nbecause; k++) {
+		if (k)
+			strbuf_addstr(&w->sb, " → ");
+		strbuf_addstr(&w->sb, c->because[k]);
+	}
+	if (c->conditional)
+		strbuf_addstr(&w->sb, " (conditional)");
+	flush(w);
+	OPS->cell_end(w->d);
+	OPS->row_end(w->d);
+}
+
+/* Beside the timeline: the dates the plan's constraints allow for every
+ * target not yet met (engine/forecast.h), those at risk first, and the
+ * latest dates of the pending human actions. */
+static void forecast(struct walk *w)
+{
+	static const char *const heads[] = { "Project", "Environment", "Target",
+					     "Earliest healthy", "Slack", "Because" };
+	const struct plan *p = w->p;
+	struct forecast f;
+	size_t ntargets = 0, shown = 0;
+
+	section(w, S_FORECAST);
+	forecast_compute(&f, p, w->st, w->now, NULL);
+	for (size_t i = 0; i < f.ncells; i++)
+		ntargets += f.cells[i].target != 0;
+	OPS->para_begin(w->d);
+	text(w, "The earliest each target not yet met can be reached, from the state, the soaks, "
+		"dependencies, wave order and windows, freezes and open blockers (at their due "
+		"dates); gates and checklist items assumed done now (");
+	OPS->code(w->d, "tollgate forecast");
+	text(w, ", docs/forecast.md).");
+	OPS->para_end(w->d);
+	if (!ntargets) {
+		none_para(w, "No target left to meet.");
+	} else {
+		OPS->table_begin(w->d, heads, ARRAY_SIZE(heads));
+		for (int pass = 0; pass < 2; pass++)
+			for (size_t i = 0; i < f.ncells; i++)
+				if (f.cells[i].target && f.cells[i].at_risk == !pass)
+					forecast_row(w, &f.cells[i]);
+		OPS->table_end(w->d);
+	}
+	for (size_t i = 0; i < f.ndeadlines; i++)
+		shown += f.deadlines[i].by != 0;
+	if (shown) {
+		OPS->para_begin(w->d);
+		OPS->strong(w->d, "Deadlines");
+		text(w, " (the latest each pending action keeps every target it holds up):");
+		OPS->para_end(w->d);
+		OPS->list_begin(w->d, false);
+	}
+	for (size_t i = 0, n = 0; i < f.ndeadlines && n < REPORT_DEADLINES; i++) {
+		const struct forecast_deadline *d = &f.deadlines[i];
+		const char *id = d->kind == FORECAST_GATE   ? p->gates[d->id].id
+				 : d->kind == FORECAST_ITEM ? p->items[d->id].id
+							    : p->blockers[d->id].id;
+		if (!d->by)
+			continue;
+		n++;
+		OPS->item_begin(w->d, -1);
+		rp_datetime(&w->sb, d->by);
+		strbuf_addf(&w->sb, ": %s ", forecast_kind_name(d->kind));
+		flush(w);
+		OPS->code(w->d, id);
+		if (d->by < w->now) {
+			text(w, " ");
+			OPS->badge(w->d, TONE_BAD, "late");
+		}
+		OPS->item_end(w->d);
+	}
+	if (shown > REPORT_DEADLINES) {
+		OPS->item_begin(w->d, -1);
+		textf(w, "and %zu more", shown - REPORT_DEADLINES);
+		OPS->item_end(w->d);
+	}
+	if (shown)
+		OPS->list_end(w->d);
+	forecast_release(&f);
+}
+
 static void projects(struct walk *w)
 {
 	static const char *const heads[] = { "Project", "Plan Document", "Status" };
@@ -596,7 +710,9 @@ static void projects(struct walk *w)
 		OPS->cell_begin(w->d);
 		if (pr->doc && *pr->doc) {
 			const char *base = strrchr(pr->doc, '/');
-			OPS->link(w->d, base && base[1] ? base + 1 : pr->doc, pr->doc);
+			char *href = rp_link(w->d->links, pr->doc, RP_LINK_DOC);
+			OPS->link(w->d, base && base[1] ? base + 1 : pr->doc, href);
+			free(href);
 		} else {
 			text(w, "—");
 		}
@@ -610,8 +726,10 @@ static void projects(struct walk *w)
 			if (c->state == STATE_NONE)
 				continue;
 			if (c->log && *c->log) {
+				char *href = rp_link(w->d->links, c->log, RP_LINK_LOG);
 				text(w, " · ");
-				OPS->link(w->d, "last run log", c->log);
+				OPS->link(w->d, "last run log", href);
+				free(href);
 			}
 			break;
 		}
@@ -1161,6 +1279,7 @@ static void blockers(struct walk *w)
 	incidents(w);
 }
 
+/* The plan's own change log and the audit's plan changes, by date. */
 static void changes(struct walk *w)
 {
 	static const char *const heads[] = { "Date", "Change", "Author" };
@@ -1181,16 +1300,76 @@ static void changes(struct walk *w)
 		}
 		OPS->table_end(w->d);
 	}
-	if (w->st->changes_omitted) {
-		OPS->para_begin(w->d);
-		strbuf_addf(&w->sb, "%zu older audit entries are not shown: see", w->st->changes_omitted);
-		OPS->em(w->d, w->sb.buf);
-		strbuf_reset(&w->sb);
-		text(w, " ");
-		OPS->code(w->d, "tollgate log");
-		OPS->para_end(w->d);
-	}
 	free(v);
+}
+
+/* What people and tollgate did, summarised: entries per day and kind, then
+ * the last few; `tollgate log` has every one. */
+static void activity(struct walk *w)
+{
+	static const char *const day_heads[] = { "Date", "Entries", "Kinds" };
+	static const char *const last_heads[] = { "Time", "Entry", "By" };
+	const struct state *st = w->st;
+	struct rp_activity_day *days;
+	size_t ndays;
+	char buf[40];
+
+	section(w, S_ACTIVITY);
+	if (!st->activity_total) {
+		none_para(w, "No activity recorded.");
+		return;
+	}
+	ndays = rp_activity_days(st, RP_ACTIVITY_DAYS, &days);
+	OPS->para_begin(w->d);
+	textf(w, "%lld audit %s", (long long)st->activity_total,
+	      st->activity_total == 1 ? "entry" : "entries");
+	if (st->nactivity) {
+		text(w, " from ");
+		text(w, util_fmt_date(st->activity[0].day, buf, sizeof(buf)));
+		text(w, " to ");
+		text(w, util_fmt_date(st->activity[st->nactivity - 1].day, buf, sizeof(buf)));
+	}
+	text(w, "; ");
+	OPS->code(w->d, "tollgate log");
+	text(w, " shows each one.");
+	OPS->para_end(w->d);
+
+	OPS->table_begin(w->d, day_heads, 3);
+	for (size_t i = 0; i < ndays; i++) {
+		OPS->row_begin(w->d);
+		if (days[i].older)
+			strbuf_addf(&w->sb, "before %s", util_fmt_date(days[i].day, buf, sizeof(buf)));
+		else
+			strbuf_addstr(&w->sb, util_fmt_date(days[i].day, buf, sizeof(buf)));
+		cell(w, w->sb.buf);
+		strbuf_reset(&w->sb);
+		snprintf(buf, sizeof(buf), "%lld", (long long)days[i].total);
+		cell(w, buf);
+		cell(w, days[i].kinds);
+		OPS->row_end(w->d);
+	}
+	OPS->table_end(w->d);
+	rp_activity_days_free(days, ndays);
+
+	if (!st->nrecent)
+		return;
+	OPS->para_begin(w->d);
+	strbuf_addf(&w->sb, "The last %zu:", st->nrecent);
+	OPS->strong(w->d, w->sb.buf);
+	strbuf_reset(&w->sb);
+	OPS->para_end(w->d);
+	OPS->table_begin(w->d, last_heads, 3);
+	for (size_t i = st->nrecent; i-- > 0;) {
+		const struct state_change *c = &st->recent[i];
+		OPS->row_begin(w->d);
+		rp_datetime(&w->sb, c->date);
+		cell(w, w->sb.buf);
+		strbuf_reset(&w->sb);
+		cell(w, c->text);
+		cell(w, c->author ? rp_person_name(w->p, c->author) : NULL);
+		OPS->row_end(w->d);
+	}
+	OPS->table_end(w->d);
 }
 
 static void next_steps(struct walk *w)
@@ -1265,6 +1444,7 @@ void rp_doc_write(struct rp_doc *d, const struct plan *p, const struct state *st
 	summary(&w);
 	waves(&w);
 	timeline(&w);
+	forecast(&w);
 	projects(&w);
 	checklist(&w);
 	gates(&w);
@@ -1276,6 +1456,7 @@ void rp_doc_write(struct rp_doc *d, const struct plan *p, const struct state *st
 	resources(&w);
 	blockers(&w);
 	changes(&w);
+	activity(&w);
 	next_steps(&w);
 	notes(&w);
 	footer(&w);

@@ -429,9 +429,9 @@ const struct rp_doc_ops rp_html_ops = {
 };
 
 int rp_render_html(const struct plan *p, const struct state *st, int64_t now,
-		   struct strbuf *out)
+		   const struct report_links *links, struct strbuf *out)
 {
-	struct rp_doc d = { .ops = &rp_html_ops, .out = out };
+	struct rp_doc d = { .ops = &rp_html_ops, .out = out, .links = links };
 	rp_doc_write(&d, p, st, now);
 	return 0;
 }

@@ -111,6 +111,26 @@ enum rp_milestone rp_milestone_status(const struct plan *p, const struct state *
 				      int64_t now);
 size_t rp_changes(const struct plan *p, const struct state *st, struct state_change **out);
 
+/* The Activity section: the log's counts by day (the latest `max` days, the
+ * earlier ones in one row marked older), each with its kinds in words
+ * ("approve 2, record 3"). Free with rp_activity_days_free. */
+#define RP_ACTIVITY_DAYS 31
+struct rp_activity_day {
+	int64_t day; /* midnight UTC; for the older row, the first day not in it */
+	bool older;
+	int64_t total;
+	char *kinds;
+};
+size_t rp_activity_days(const struct state *st, size_t max, struct rp_activity_day **out);
+void rp_activity_days_free(struct rp_activity_day *d, size_t n);
+
+/* A link's href as the report's reader follows it (report-links.c): a
+ * project's document (relative to the plan's folder) or a step's log (under
+ * the store's log folder), relative to links->from_dir; as written when
+ * links is NULL or for a URL. The caller frees it. */
+enum rp_link_kind { RP_LINK_DOC, RP_LINK_LOG };
+char *rp_link(const struct report_links *links, const char *target, enum rp_link_kind kind);
+
 /* Open incidents first, then resolved; indices into st->incidents. */
 size_t rp_sorted_incidents(const struct state *st, int **out);
 
@@ -161,6 +181,7 @@ struct rp_doc_ops {
 #define RP_MAX_DEPTH 8
 struct rp_doc {
 	const struct rp_doc_ops *ops;
+	const struct report_links *links; /* NULL: links as written */
 	struct strbuf *out;
 	int depth;                  /* open lists */
 	bool ordered[RP_MAX_DEPTH];
@@ -180,9 +201,9 @@ extern const struct rp_doc_ops rp_md_ops;
 extern const struct rp_doc_ops rp_html_ops;
 
 int rp_render_md(const struct plan *p, const struct state *st, int64_t now,
-		 struct strbuf *out);
+		 const struct report_links *links, struct strbuf *out);
 int rp_render_html(const struct plan *p, const struct state *st, int64_t now,
-		   struct strbuf *out);
+		   const struct report_links *links, struct strbuf *out);
 int rp_render_json(const struct plan *p, const struct state *st, int64_t now,
 		   struct strbuf *out, struct err *e);
 

@@ -4,6 +4,7 @@
  * scripts can join them with `status --json` and the plan.
  * Dates are "2026-01-10", times RFC 3339; absent values are null.
  */
+#include "engine/forecast.h"
 #include "report/report-int.h"
 
 #include <jansson.h>
@@ -555,6 +556,40 @@ static json_t *changelog_arr(const struct plan *p, const struct state *st)
 	return a;
 }
 
+/* {total, days: [{date, total, kinds: {action: count}}], recent: [...]}: the
+ * whole log by day and kind, and its last entries, newest first */
+static json_t *activity_obj(const struct plan *p, const struct state *st)
+{
+	json_t *days = json_array(), *recent = json_array(), *day = NULL, *kinds = NULL;
+	int64_t total = 0;
+
+	for (size_t i = 0; i < st->nactivity; i++) {
+		const struct state_activity *a = &st->activity[i];
+		if (!i || a->day != st->activity[i - 1].day) {
+			if (day)
+				json_object_set_new(day, "total", json_integer((json_int_t)total));
+			kinds = json_object();
+			day = json_pack("{s:o, s:i, s:o}", "date", encode_date(a->day), "total", 0,
+					"kinds", kinds);
+			json_array_append_new(days, day);
+			total = 0;
+		}
+		json_object_set_new(kinds, a->action, json_integer((json_int_t)a->count));
+		total += a->count;
+	}
+	if (day)
+		json_object_set_new(day, "total", json_integer((json_int_t)total));
+	for (size_t i = st->nrecent; i-- > 0;) {
+		const struct state_change *c = &st->recent[i];
+		json_array_append_new(recent, json_pack("{s:o, s:o, s:o}", "at", encode_time(c->date),
+							"entry", encode_string(c->text),
+							"actor", encode_string(c->author)));
+	}
+	(void)p;
+	return json_pack("{s:I, s:o, s:o}", "total", (json_int_t)st->activity_total, "days", days,
+			 "recent", recent);
+}
+
 static json_t *next_arr(const struct plan *p)
 {
 	json_t *a = json_array();
@@ -582,6 +617,17 @@ int rp_render_json(const struct plan *p, const struct state *st, int64_t now,
 	json_object_set_new(o, "waves", waves_arr(p, st, now, &sb));
 	json_object_set_new(o, "milestones", milestones_arr(p, st, now));
 	json_object_set_new(o, "freezes", freezes_arr(p, now));
+	{
+		/* the Forecast section: forecast --json's cells and deadlines */
+		struct forecast f;
+		json_t *fj;
+		forecast_compute(&f, p, st, now, NULL);
+		fj = encode_forecast(&f);
+		json_object_del(fj, "plan");
+		json_object_del(fj, "now");
+		json_object_set_new(o, "forecast", fj);
+		forecast_release(&f);
+	}
 	json_object_set_new(o, "checklist", checklist_arr(p, st));
 	json_object_set_new(o, "gates", gates_arr(p, st, now, &sb));
 	json_object_set_new(o, "risks", risks_arr(p, &sb));
@@ -598,7 +644,7 @@ int rp_render_json(const struct plan *p, const struct state *st, int64_t now,
 	json_object_set_new(o, "blockers", blockers_arr(p, st, now));
 	json_object_set_new(o, "incidents", incidents_arr(p, st));
 	json_object_set_new(o, "changelog", changelog_arr(p, st));
-	json_object_set_new(o, "changelog_omitted", json_integer((json_int_t)st->changes_omitted));
+	json_object_set_new(o, "activity", activity_obj(p, st));
 	json_object_set_new(o, "next_steps", next_arr(p));
 	if (p->nnotes) {
 		json_t *a = json_array();
@@ -620,4 +666,99 @@ int rp_render_json(const struct plan *p, const struct state *st, int64_t now,
 	json_decref(o);
 	strbuf_release(&sb);
 	return rc;
+}
+
+/* ---- the listing commands ------------------------------------------------- */
+
+static const char *const list_names[] = { "gates", "checklist", "incidents", "blockers",
+					  "rejections" };
+
+const char *report_list_name(enum report_list l)
+{
+	return list_names[l];
+}
+
+/* Keep the elements of a for which keep() holds. */
+static void filter(json_t *a, bool (*keep)(json_t *x, const struct report_list_opts *o,
+					   const struct plan *p),
+		   const struct report_list_opts *o, const struct plan *p)
+{
+	for (size_t i = json_array_size(a); i-- > 0;)
+		if (!keep(json_array_get(a, i), o, p))
+			json_array_remove(a, i);
+}
+
+static bool env_is(json_t *v, const struct report_list_opts *o, const struct plan *p)
+{
+	return o->env < 0 || (json_is_string(v) && !strcmp(json_string_value(v), p->envs[o->env].name));
+}
+
+static bool keep_gate(json_t *x, const struct report_list_opts *o, const struct plan *p)
+{
+	return env_is(json_object_get(json_object_get(x, "before"), "env"), o, p);
+}
+
+static bool keep_item(json_t *x, const struct report_list_opts *o, const struct plan *p)
+{
+	(void)p;
+	return o->done < 0 || json_is_true(json_object_get(x, "done")) == (o->done == 1);
+}
+
+static bool keep_incident(json_t *x, const struct report_list_opts *o, const struct plan *p)
+{
+	return env_is(json_object_get(x, "env"), o, p) &&
+	       !(o->open_only && json_is_true(json_object_get(x, "resolved")));
+}
+
+static bool keep_blocker(json_t *x, const struct report_list_opts *o, const struct plan *p)
+{
+	json_t *blocks = json_object_get(x, "blocks");
+	if (o->open_only && json_is_true(json_object_get(x, "resolved")))
+		return false;
+	return o->env < 0 || (json_is_object(blocks) && env_is(json_object_get(blocks, "env"), o, p));
+}
+
+static bool keep_rejection(json_t *x, const struct report_list_opts *o, const struct plan *p)
+{
+	json_t *env = json_object_get(x, "env");
+	if (o->open_only && !json_is_true(json_object_get(x, "rejected")))
+		return false;
+	/* a rejection for every environment is one for this one too */
+	return o->env < 0 || json_is_null(env) || env_is(env, o, p);
+}
+
+json_t *report_list(const struct plan *p, const struct state *st, enum report_list l,
+		    const struct report_list_opts *o, int64_t now)
+{
+	struct strbuf sb = STRBUF_INIT;
+	json_t *a = NULL;
+	switch (l) {
+	case REPORT_LIST_GATES:
+		a = gates_arr(p, st, now, &sb);
+		filter(a, keep_gate, o, p);
+		break;
+	case REPORT_LIST_CHECKLIST:
+		a = checklist_arr(p, st);
+		for (size_t i = json_array_size(a); i-- > 0;) {
+			json_t *items = json_object_get(json_array_get(a, i), "items");
+			filter(items, keep_item, o, p);
+			if (!json_array_size(items))
+				json_array_remove(a, i);
+		}
+		break;
+	case REPORT_LIST_INCIDENTS:
+		a = incidents_arr(p, st);
+		filter(a, keep_incident, o, p);
+		break;
+	case REPORT_LIST_BLOCKERS:
+		a = blockers_arr(p, st, now);
+		filter(a, keep_blocker, o, p);
+		break;
+	case REPORT_LIST_REJECTIONS:
+		a = rejections_arr(p, st);
+		filter(a, keep_rejection, o, p);
+		break;
+	}
+	strbuf_release(&sb);
+	return json_pack("{s:o}", list_names[l], a);
 }

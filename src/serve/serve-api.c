@@ -18,6 +18,7 @@
 
 #include "engine/actions.h"
 #include "engine/encode.h"
+#include "engine/forecast.h"
 #include "engine/query.h"
 #include "plan/plan.h"
 #include "report/report.h"
@@ -286,6 +287,63 @@ int serve_api_next(struct serve *s, const struct serve_request *rq, struct serve
 	return cached(s, rq, r, "next", build_next, e);
 }
 
+/* ---- forecast ---------------------------------------------------------------- */
+
+static int build_forecast(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+			  struct err *e)
+{
+	const struct plan *p = s->plan;
+	const char *env = rq->arg(rq->conn, "env"), *wave = rq->arg(rq->conn, "wave");
+	const char *project = rq->arg(rq->conn, "project"), *assume = rq->arg(rq->conn, "assume");
+	struct forecast_opts o = FORECAST_OPTS_INIT;
+	struct forecast_assume as;
+	struct forecast f;
+	int rc = -1;
+
+	if (env && (o.only_env = action_find_env(p, env, e)) < 0)
+		return -1;
+	if (wave && (o.only_wave = action_find_wave(p, wave, e)) < 0)
+		return -1;
+	if (project && (o.only_project = action_find_project(p, project, e)) < 0)
+		return -1;
+	forecast_assume_init(&as, p);
+	if (assume) {
+		char *list = xstrdup(assume), *save = NULL;
+		for (char *one = strtok_r(list, ",", &save); one; one = strtok_r(NULL, ",", &save))
+			if (forecast_assume_parse(&as, p, one, e) < 0) {
+				free(list);
+				goto out;
+			}
+		free(list);
+	}
+	o.assume = &as;
+	if (forecast_query(&f, p, s->store, rq->now, &o, e) < 0)
+		goto out;
+	r->content_type = "application/json";
+	encode_forecast_text(&f, &r->body);
+	rc = 0;
+	forecast_release(&f);
+out:
+	forecast_assume_release(&as);
+	return rc;
+}
+
+int serve_api_forecast(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		       struct err *e)
+{
+	struct strbuf key = STRBUF_INIT;
+	const char *args[] = { "env", "wave", "project", "assume" };
+	int rc;
+	strbuf_addstr(&key, "forecast");
+	for (size_t i = 0; i < ARRAY_SIZE(args); i++) {
+		const char *v = rq->arg(rq->conn, args[i]);
+		strbuf_addf(&key, "\n%s%s", v ? "1" : "0", v ? v : "");
+	}
+	rc = cached(s, rq, r, key.buf, build_forecast, e);
+	strbuf_release(&key);
+	return rc;
+}
+
 /* ---- plan -------------------------------------------------------------------- */
 
 static int build_plan(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
@@ -349,6 +407,84 @@ int serve_api_report(struct serve *s, const struct serve_request *rq, struct ser
 	snprintf(key, sizeof(key), "report\n%d", (int)f);
 	return cached(s, rq, r, key, build_report, e);
 }
+
+/* ---- lists: gates, checklist, incidents, blockers, rejections ------------------ */
+
+/* ?name=1|true|0|false: *out 1, 0, or -1 when absent; -1 on another value */
+static int flag_arg(const struct serve_request *rq, const char *name, int *out, struct err *e)
+{
+	const char *v = rq->arg(rq->conn, name);
+	*out = -1;
+	if (!v)
+		return 0;
+	if (!strcmp(v, "1") || !strcmp(v, "true"))
+		*out = 1;
+	else if (!strcmp(v, "0") || !strcmp(v, "false"))
+		*out = 0;
+	else
+		return err_setr(e, ERR_USAGE, REASON_INVALID, "?%s='%s' is not true or false", name,
+				v);
+	return 0;
+}
+
+static int list_opts(struct serve *s, const struct serve_request *rq, struct report_list_opts *o,
+		     struct err *e)
+{
+	const char *env = rq->arg(rq->conn, "env");
+	int open, done;
+	o->env = -1;
+	if (env && (o->env = action_find_env(s->plan, env, e)) < 0)
+		return -1;
+	if (flag_arg(rq, "open", &open, e) < 0 || flag_arg(rq, "done", &done, e) < 0)
+		return -1;
+	o->open_only = open == 1;
+	o->done = done;
+	return 0;
+}
+
+static int build_list(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		      enum report_list l, struct err *e)
+{
+	struct report_list_opts o;
+	struct state_load_opts lo = { 0 };
+	struct state st;
+	json_t *doc;
+
+	if (list_opts(s, rq, &o, e) < 0)
+		return -1;
+	lo.now = rq->now;
+	if (state_load_opts(&st, s->plan, s->store, &lo, e) < 0)
+		return -1;
+	doc = report_list(s->plan, &st, l, &o, rq->now);
+	state_release(&st);
+	return serve_reply_json(s, r, doc, true, e);
+}
+
+#define LIST_API(name, kind)                                                                  \
+	static int build_##name(struct serve *s, const struct serve_request *rq,                \
+				struct serve_reply *r, struct err *e)                           \
+	{                                                                                     \
+		return build_list(s, rq, r, kind, e);                                         \
+	}                                                                                     \
+	int serve_api_##name(struct serve *s, const struct serve_request *rq,                   \
+			     struct serve_reply *r, struct err *e)                              \
+	{                                                                                     \
+		struct strbuf key = STRBUF_INIT;                                              \
+		const char *env = rq->arg(rq->conn, "env"), *open = rq->arg(rq->conn, "open"); \
+		const char *done = rq->arg(rq->conn, "done");                                 \
+		int rc;                                                                       \
+		strbuf_addf(&key, #name "\n%s%s\n%s%s\n%s%s", env ? "=" : "", env ? env : "",  \
+			    open ? "=" : "", open ? open : "", done ? "=" : "", done ? done : "");  \
+		rc = cached(s, rq, r, key.buf, build_##name, e);                              \
+		strbuf_release(&key);                                                         \
+		return rc;                                                                    \
+	}
+
+LIST_API(gates, REPORT_LIST_GATES)
+LIST_API(checklist, REPORT_LIST_CHECKLIST)
+LIST_API(incidents, REPORT_LIST_INCIDENTS)
+LIST_API(blockers, REPORT_LIST_BLOCKERS)
+LIST_API(rejections, REPORT_LIST_REJECTIONS)
 
 /* ---- log --------------------------------------------------------------------- */
 

@@ -72,6 +72,7 @@ struct serve {
 	struct store *writer; /* opened on the first write (serve_writer), under lock */
 	struct serve_runs *runs; /* promotion runs and the plans they hold (serve-runs.c) */
 	struct serve_soak *soak; /* the background soak loop (serve-soak.c) */
+	struct serve_notify *notify; /* the notification deliverer (serve-notify.c) */
 };
 
 /* One request, as a handler sees it. */
@@ -239,6 +240,17 @@ int serve_soak_start(struct serve *s, struct err *e);
 void serve_soak_stop(struct serve *s);
 void serve_soak_metrics(struct serve *s, struct strbuf *out);
 
+/* serve-notify.c: notifications delivered in the background (schedules and
+ * the outbox); wake: a write of this server committed, look now */
+int serve_notify_start(struct serve *s, struct err *e);
+void serve_notify_wake(struct serve *s);
+void serve_notify_stop(struct serve *s);
+void serve_notify_metrics(struct serve *s, struct strbuf *out);
+int serve_api_notifications(struct serve *s, const struct serve_request *rq,
+			    struct serve_reply *r, struct err *e);
+int serve_api_notification_retry(struct serve *s, const struct serve_request *rq,
+				 struct serve_reply *r, struct err *e);
+
 /* serve-web.c: the dashboard's files */
 int serve_web_asset(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
 		    struct err *e);
@@ -250,6 +262,11 @@ int serve_api_status(struct serve *s, const struct serve_request *rq, struct ser
 		     struct err *e);
 int serve_api_why(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
 		  struct err *e);
+/* GET /api/v1/forecast[?env=E&wave=W&project=P&assume=K:ID=V,...]: the
+ * bytes of `forecast --json` with the same options (assume: the --assume
+ * values, comma-separated) */
+int serve_api_forecast(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		       struct err *e);
 int serve_api_next(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
 		   struct err *e);
 int serve_api_plan(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
@@ -258,6 +275,17 @@ int serve_api_report(struct serve *s, const struct serve_request *rq, struct ser
 		     struct err *e);
 int serve_api_log(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
 		  struct err *e);
+/* the listing commands' answers (gates, checklist …: report_list) */
+int serve_api_gates(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		    struct err *e);
+int serve_api_checklist(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+			struct err *e);
+int serve_api_incidents(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+			struct err *e);
+int serve_api_blockers(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+		       struct err *e);
+int serve_api_rejections(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
+			 struct err *e);
 int serve_api_log_verify(struct serve *s, const struct serve_request *rq, struct serve_reply *r,
 			 struct err *e);
 int serve_api_openapi(struct serve *s, const struct serve_request *rq, struct serve_reply *r,

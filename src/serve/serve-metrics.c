@@ -174,5 +174,6 @@ int serve_api_metrics(struct serve *s, const struct serve_request *rq, struct se
 	strbuf_addf(&r->body, "tollgate_event_stream_clients %u\n", serve_events_clients(s));
 	serve_runs_metrics(s, &r->body);
 	serve_soak_metrics(s, &r->body);
+	serve_notify_metrics(s, &r->body);
 	return 0;
 }

@@ -27,8 +27,14 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/status", serve_api_status },
 	{ "GET", "/api/v1/why/{project}/{env}", serve_api_why },
 	{ "GET", "/api/v1/next", serve_api_next },
+	{ "GET", "/api/v1/forecast", serve_api_forecast },
 	{ "GET", "/api/v1/plan", serve_api_plan },
 	{ "GET", "/api/v1/report", serve_api_report },
+	{ "GET", "/api/v1/gates", serve_api_gates },
+	{ "GET", "/api/v1/checklist", serve_api_checklist },
+	{ "GET", "/api/v1/incidents", serve_api_incidents },
+	{ "GET", "/api/v1/blockers", serve_api_blockers },
+	{ "GET", "/api/v1/rejections", serve_api_rejections },
 	{ "GET", "/api/v1/log", serve_api_log },
 	{ "GET", "/api/v1/log/verify", serve_api_log_verify },
 	{ "GET", "/api/v1/events", serve_api_events },
@@ -48,6 +54,8 @@ static const struct route routes[] = {
 	{ "DELETE", "/api/v1/rejections/{project}/{version}", serve_api_allow },
 	{ "POST", "/api/v1/promotions", serve_api_promotions },
 	{ "GET", "/api/v1/runs/{id}", serve_api_run },
+	{ "GET", "/api/v1/notifications", serve_api_notifications },
+	{ "POST", "/api/v1/notifications/{id}/retry", serve_api_notification_retry },
 	{ "GET", "/api/v1/runs/{id}/steps/{project}/{step}/log", serve_api_run_log },
 };
 

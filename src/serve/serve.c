@@ -543,6 +543,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			route = serve_dispatch(s, &rq, &r);
 		serve_metrics_count(s, route, r.status);
 		pthread_mutex_unlock(&s->lock);
+		/* a write that succeeded may have left messages in the outbox */
+		if (strcmp(method, "GET") && strcmp(method, "HEAD") && r.status < 300)
+			serve_notify_wake(s);
 	}
 	free(person);
 	free(token);
@@ -682,7 +685,7 @@ int serve_run(const struct serve_opts *o, struct plan *plan, struct store *store
 	pthread_mutex_lock(&s.lock);
 	audit_loaded(&s, s.plan_hash);
 	pthread_mutex_unlock(&s.lock);
-	if (serve_soak_start(&s, e) < 0) {
+	if (serve_soak_start(&s, e) < 0 || serve_notify_start(&s, e) < 0) {
 		serve_events_stop(&s); /* no connection may stay suspended */
 		MHD_stop_daemon(d);
 		goto out_mask;
@@ -711,6 +714,8 @@ int serve_run(const struct serve_opts *o, struct plan *plan, struct store *store
 	 * steps finish (a second signal or the drain timeout stops them) */
 	serve_soak_stop(&s);
 	serve_runs_drain(&s, &set, o->drain_timeout ? o->drain_timeout : SERVE_DRAIN_DEFAULT);
+	/* after the runs: what they wrote last is sent now if it can be */
+	serve_notify_stop(&s);
 	/* event streams end now (clients saw the runs' last entries), not
 	 * after the connections' drain time */
 	serve_events_stop(&s);
@@ -732,6 +737,7 @@ out_mask:
 out:
 	serve_events_free(&s);
 	serve_soak_stop(&s);
+	serve_notify_stop(&s);
 	serve_runs_free(s.runs);
 	serve_cache_release(&s);
 	serve_writer_close(&s);

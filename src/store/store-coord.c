@@ -315,3 +315,38 @@ void store_step_runs_release(struct store_step_runs *l)
 	memset(l, 0, sizeof(*l));
 }
 
+
+struct durations_ctx {
+	struct store_step_durations *l;
+	size_t alloc;
+};
+
+static int duration_row(void *ctx, const struct store_row *r)
+{
+	struct durations_ctx *c = ctx;
+	struct store_step_duration *x;
+	ALLOC_GROW(c->l->v, c->l->n + 1, c->alloc);
+	x = &c->l->v[c->l->n++];
+	x->project = row_dup(r, 0, &c->l->arena);
+	x->ms = row_int(r, 1);
+	return 0;
+}
+
+int store_step_durations(struct store *s, struct store_step_durations *out, struct err *e)
+{
+	struct durations_ctx c = { out, 0 };
+	memset(out, 0, sizeof(*out));
+	arena_init(&out->arena);
+	if (store_q(s, sql_step_durations, NULL, 0, duration_row, &c, e) < 0) {
+		store_step_durations_release(out);
+		return -1;
+	}
+	return 0;
+}
+
+void store_step_durations_release(struct store_step_durations *l)
+{
+	free(l->v);
+	arena_release(&l->arena);
+	memset(l, 0, sizeof(*l));
+}

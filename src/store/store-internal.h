@@ -217,6 +217,8 @@ extern const char sql_audit_count[];
 extern const char sql_audit_after[];
 extern const char sql_plan_meta_get[];
 extern const char sql_audit_last_at[];
+extern const char sql_audit_counts[];
+extern const char sql_audit_plan_changes[];
 extern const char sql_plans_all[];
 extern const char sql_promotion_get[];
 extern const char sql_promotion_all[];
@@ -250,11 +252,13 @@ extern const char sql_state_ids[];
 extern const char sql_step_put[];
 extern const char sql_step_list[];
 extern const char sql_step_of_run[];
+extern const char sql_step_durations[];
 extern const char sql_session_user[]; /* backends with users only */
 extern const char sql_token_add[];
 extern const char sql_outbox_add[], sql_outbox_due[], sql_outbox_due_skip_locked[], sql_outbox_claim[], sql_outbox_get[],
 	sql_outbox_sent[], sql_outbox_failed[], sql_outbox_all[], sql_outbox_dead[],
-	sql_outbox_retry[], sql_outbox_counts[];
+	sql_outbox_retry[], sql_outbox_counts[],
+	sql_outbox_prune[], sql_outbox_next[], sql_schedule_last[], sql_schedule_mark[];
 extern const char sql_token_get[];
 extern const char sql_token_all[];
 extern const char sql_token_revoke[];

@@ -8,6 +8,7 @@
  * send the same row at once, and a deliverer that died is replaced when its
  * lease runs out. Coordination data: never replayed by `log --verify`.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -230,4 +231,69 @@ int store_outbox_counts(struct store *s,
 	rc = store_q(s, sql_outbox_counts, NULL, 0, counts_row, &c, e);
 	arena_release(&c.a);
 	return rc < 0 ? -1 : 0;
+}
+
+int store_outbox_prune(struct store *s, int64_t before, struct err *e)
+{
+	struct update_ctx u = { sql_outbox_prune, { sv_int(before) }, 1, 0 };
+	if (store_in_write(s, update_tx, &u, e) < 0)
+		return -1;
+	return 0;
+}
+
+static int last_row(void *ctx, const struct store_row *r)
+{
+	*(int64_t *)ctx = row_int(r, 0);
+	return 0;
+}
+
+int store_schedule_last(struct store *s, const char *schedule, int64_t *slot, struct err *e)
+{
+	struct store_val p = sv_text(schedule);
+	*slot = 0;
+	return store_q(s, sql_schedule_last, &p, 1, last_row, slot, e) < 0 ? -1 : 0;
+}
+
+struct mark_ctx {
+	const char *schedule, *state, *delivery_id, *channel, *event, *payload;
+	int64_t slot, now, seq;
+	bool marked;
+};
+
+static int mark_tx(struct store *s, void *ctx, struct err *e)
+{
+	struct mark_ctx *m = ctx;
+	struct store_val p[] = { sv_text(m->schedule), sv_int(m->slot), sv_text(m->state),
+				 sv_int(m->now) };
+	int64_t n = store_q(s, sql_schedule_mark, p, 4, NULL, NULL, e);
+	if (n < 0)
+		return -1;
+	m->marked = n > 0;
+	if (m->marked && m->payload) {
+		char subject[200];
+		snprintf(subject, sizeof(subject), "schedule:%s", m->schedule);
+		struct store_val q[] = { sv_text(m->delivery_id), sv_text(m->channel), sv_int(m->seq),
+					 sv_text(m->event),	  sv_text(subject),	sv_text(m->payload),
+					 sv_int(m->now),	  sv_int(m->now) };
+		if (store_q(s, sql_outbox_add, q, 8, NULL, NULL, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int store_schedule_mark(struct store *s, const char *schedule, int64_t slot, bool sent,
+			const char *delivery_id, const char *channel, int64_t seq, const char *event,
+			const char *payload, int64_t now, struct err *e)
+{
+	struct mark_ctx m = { schedule, sent ? "sent" : "skipped", delivery_id, channel, event,
+			      sent ? payload : NULL, slot, now, seq, false };
+	if (store_in_write(s, mark_tx, &m, e) < 0)
+		return -1;
+	return m.marked ? 0 : 1;
+}
+
+int store_outbox_next(struct store *s, int64_t *at, struct err *e)
+{
+	*at = -1;
+	return store_q(s, sql_outbox_next, NULL, 0, last_row, at, e) < 0 ? -1 : 0;
 }

@@ -234,8 +234,15 @@ static const char schema_v8[] =
 	/* the claim's "no earlier pending message of this subject" */
 	"CREATE INDEX outbox_subject ON outbox (plan, channel, subject, id);";
 
+/* v9 (issue 13): the slots of the plan's schedules handled (sent or
+ * skipped), one row each: the key makes several servers send a slot once. */
+static const char schema_v9[] =
+	"CREATE TABLE schedule_slot ("
+	" plan TEXT NOT NULL, schedule TEXT NOT NULL, slot BIGINT NOT NULL, state TEXT NOT NULL,"
+	" handled_at BIGINT NOT NULL, PRIMARY KEY (plan, schedule, slot));";
+
 const char *const sql_schema[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
-				   schema_v6, schema_v7, schema_v8, NULL };
+				   schema_v6, schema_v7, schema_v8, schema_v9, NULL };
 
 const char sql_meta_create[] =
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
@@ -270,6 +277,15 @@ const char sql_audit_after[] =
  * when each trigger was last measured); written by sql_audit_set_head, the
  * one upsert of plan_meta (params: value, key) */
 const char sql_plan_meta_get[] = "SELECT value FROM plan_meta WHERE plan = :plan AND key = ?";
+/* the report's Activity: the whole log counted by UTC day and action */
+const char sql_audit_counts[] =
+	"SELECT at / 86400, action, COUNT(*) FROM audit WHERE plan = :plan"
+	" GROUP BY at / 86400, action ORDER BY 1, 2";
+/* the report's Change Log: the entries that change the plan or its ids (a
+ * plan.loaded whose digest is the one before is left out by the reader) */
+const char sql_audit_plan_changes[] =
+	"SELECT " AUDIT_COLS " FROM audit WHERE plan = :plan"
+	" AND action IN ('plan.loaded', 'moved', 'forget') ORDER BY seq";
 const char sql_audit_last_at[] = "SELECT COALESCE(MAX(at), 0) FROM audit WHERE plan = :plan";
 /* the time of the head entry: the next one is never dated before it */
 const char sql_audit_at[] = "SELECT at FROM audit WHERE plan = :plan AND seq = ?";
@@ -471,6 +487,16 @@ const char sql_step_list[] =
 	" WHERE plan = :plan AND (CAST(? AS TEXT) IS NULL OR project = ?) AND (CAST(? AS TEXT) IS NULL OR env = ?)"
 	" AND (CAST(? AS TEXT) IS NULL OR step = ?)"
 	" ORDER BY started DESC, run_id DESC LIMIT ?";
+/* how long each finished run of a pair took, deploy and verify together,
+ * in milliseconds (forecast.c's expected durations); runs whose deploy and
+ * verify all succeeded only */
+const char sql_step_durations[] =
+	"SELECT project, CAST(SUM(CASE WHEN duration_ms > 0 THEN duration_ms"
+	" ELSE (ended - started) * 1000 END) AS BIGINT)"
+	" FROM step_run WHERE plan = :plan AND (step = 'deploy' OR step = 'verify')"
+	" GROUP BY project, env, run_id"
+	" HAVING MIN(exit_status) = 0 AND MAX(exit_status) = 0 AND MIN(ended) > 0"
+	" ORDER BY project";
 /* one run's steps, in the order they started (GET /api/v1/runs/{id}) */
 const char sql_step_of_run[] =
 	"SELECT run_id, project, env, step, started, ended, exit_status, log_path, duration_ms"
@@ -729,4 +755,17 @@ const char sql_outbox_retry[] =
 const char sql_outbox_counts[] =
 	"SELECT channel, state, COUNT(*) FROM outbox WHERE plan = :plan GROUP BY channel, state"
 	" ORDER BY channel, state";
+/* sent before ?, and not the newest row (ids are MAX(id) + 1: never reused) */
+const char sql_outbox_prune[] =
+	"DELETE FROM outbox WHERE plan = :plan AND state = 'sent' AND sent_at < ?"
+	" AND id < (SELECT MAX(id) FROM outbox WHERE plan = :plan)";
+/* when the next pending message is due, claims counted (-1: none) */
+const char sql_outbox_next[] =
+	"SELECT COALESCE(MIN(CASE WHEN claimed_until > next_at THEN claimed_until ELSE next_at END), -1)"
+	" FROM outbox WHERE plan = :plan AND state = 'pending'";
+const char sql_schedule_last[] =
+	"SELECT COALESCE(MAX(slot), 0) FROM schedule_slot WHERE plan = :plan AND schedule = ?";
+const char sql_schedule_mark[] =
+	"INSERT INTO schedule_slot (plan, schedule, slot, state, handled_at) VALUES (:plan, ?, ?, ?, ?)"
+	" ON CONFLICT DO NOTHING";
 #undef OUTBOX_COLS

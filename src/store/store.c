@@ -1163,13 +1163,10 @@ static int count_row(void *ctx, const struct store_row *r)
 	return 0;
 }
 
-static int snap_audit(void *ctx, const struct store_row *r)
+/* An audit row (AUDIT_COLS) into en, its strings in a. */
+static void log_entry_of_row(struct store_log_entry *en, const struct store_row *r,
+			     struct arena *a)
 {
-	struct audit_ctx *c = ctx;
-	struct arena *a = &c->st->arena;
-	struct store_log_entry *en;
-	ALLOC_GROW(c->st->audit, c->st->naudit + 1, c->alloc);
-	en = &c->st->audit[c->st->naudit++];
 	en->seq = row_int(r, 0);
 	en->at = row_int(r, 1);
 	en->actor = row_dup(r, 2, a);
@@ -1180,12 +1177,47 @@ static int snap_audit(void *ctx, const struct store_row *r)
 	en->hash = row_dup(r, 7, a);
 	en->auth = row_dup(r, 8, a);
 	en->ops = row_dup(r, 9, a);
+}
+
+static int snap_audit(void *ctx, const struct store_row *r)
+{
+	struct audit_ctx *c = ctx;
+	ALLOC_GROW(c->st->audit, c->st->naudit + 1, c->alloc);
+	log_entry_of_row(&c->st->audit[c->st->naudit++], r, &c->st->arena);
+	return 0;
+}
+
+struct counts_ctx {
+	struct store_state_snapshot *st;
+	size_t alloc;
+};
+
+static int snap_audit_count(void *ctx, const struct store_row *r)
+{
+	struct counts_ctx *c = ctx;
+	struct store_audit_count *n;
+	ALLOC_GROW(c->st->audit_counts, c->st->naudit_counts + 1, c->alloc);
+	n = &c->st->audit_counts[c->st->naudit_counts++];
+	n->day = row_int(r, 0);
+	n->action = row_dup(r, 1, &c->st->arena);
+	n->count = row_int(r, 2);
+	return 0;
+}
+
+static int snap_plan_change(void *ctx, const struct store_row *r)
+{
+	struct audit_ctx *c = ctx;
+	struct store_state_snapshot *st = c->st;
+	ALLOC_GROW(st->audit_plan_changes, st->naudit_plan_changes + 1, c->alloc);
+	log_entry_of_row(&st->audit_plan_changes[st->naudit_plan_changes++], r, &st->arena);
 	return 0;
 }
 
 int store_snapshot_opts(struct store *s, const struct store_snapshot_opts *o,
 			struct store_state_snapshot *st, struct err *e)
 {
+	struct counts_ctx cc = { st, 0 };
+	struct audit_ctx pcc = { st, 0 };
 	struct promo_ctx pc = { &st->arena, NULL, NULL, 0, 0 };
 	struct snap_ctx c[7];
 	struct audit_ctx ac = { st, 0 };
@@ -1203,7 +1235,7 @@ int store_snapshot_opts(struct store *s, const struct store_snapshot_opts *o,
 	size_t per = nextra + (projects ? slots : 0);
 	struct store_val *p = xcalloc(nchunks * per + 1, sizeof(*p));
 	struct store_val tail = sv_int(o->audit_tail);
-	struct store_batch_q *q = xcalloc(nchunks + 9, sizeof(*q));
+	struct store_batch_q *q = xcalloc(nchunks + 11, sizeof(*q));
 	size_t n = 0;
 	int rc;
 
@@ -1243,6 +1275,11 @@ int store_snapshot_opts(struct store *s, const struct store_snapshot_opts *o,
 	q[n++] = (struct store_batch_q){ sql_rejection_all, NULL, 0, snap_rejection, &c[6] };
 	if (o->audit_tail > 0)
 		q[n++] = (struct store_batch_q){ sql_audit_last, &tail, 1, snap_audit, &ac };
+	if (o->audit_summary) {
+		q[n++] = (struct store_batch_q){ sql_audit_counts, NULL, 0, snap_audit_count, &cc };
+		q[n++] = (struct store_batch_q){ sql_audit_plan_changes, NULL, 0, snap_plan_change,
+						 &pcc };
+	}
 	if (one_pair) {
 		pair[0] = sv_text(o->rollbacks_project);
 		pair[1] = sv_text(o->rollbacks_env);
@@ -1295,6 +1332,8 @@ void store_snapshot_release(struct store_state_snapshot *st)
 	free(st->incidents);
 	free(st->leases);
 	free(st->audit);
+	free(st->audit_counts);
+	free(st->audit_plan_changes);
 	arena_release(&st->arena);
 	memset(st, 0, sizeof(*st));
 }

@@ -38,7 +38,7 @@ struct plan;
 struct store;
 
 /* The schema this binary writes. A store with a higher one is refused. */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /*
  * Open the store named by url, migrating its schema (in one transaction).
@@ -480,6 +480,21 @@ int store_list_step_runs(struct store *s, const char *project, const char *env, 
 int store_list_run_steps(struct store *s, const char *run_id, struct store_step_runs *out,
 			 struct err *e);
 void store_step_runs_release(struct store_step_runs *l);
+/* How long the finished runs of each project took (deploy and verify of one
+ * run together, runs where both succeeded), by project: out->v[i] holds a
+ * project id and a duration in milliseconds. out is initialised here;
+ * release it with store_step_durations_release. */
+struct store_step_duration {
+	const char *project;
+	int64_t ms;
+};
+struct store_step_durations {
+	struct arena arena;
+	size_t n;
+	struct store_step_duration *v;
+};
+int store_step_durations(struct store *s, struct store_step_durations *out, struct err *e);
+void store_step_durations_release(struct store_step_durations *l);
 
 /* ---- snapshot: everything the live state model (engine/state.h) reads ---- */
 
@@ -499,6 +514,16 @@ struct store_state_snapshot {
 		struct store_lease lease;
 	} *leases;
 	struct store_log_entry *audit; /* opts->audit_tail: the log's tail, oldest first */
+	/* opts->audit_summary: the whole log counted by UTC day (at / 86400) and
+	 * action, by day then action; and its entries that change the plan
+	 * (plan.loaded, moved, forget), oldest first */
+	size_t naudit_counts, naudit_plan_changes;
+	struct store_audit_count {
+		int64_t day;
+		const char *action;
+		int64_t count;
+	} *audit_counts;
+	struct store_log_entry *audit_plan_changes;
 };
 struct store_snapshot_opts {
 	/* the promotions of these projects only (in no particular order): for a
@@ -515,6 +540,7 @@ struct store_snapshot_opts {
 	const char *rollbacks_project, *rollbacks_env;
 	bool logs;          /* each run's pair: its last step log (log_path) */
 	int64_t audit_tail; /* > 0: the last audit_tail audit entries too */
+	bool audit_summary; /* the log's counts and plan changes too */
 };
 /* Read it all in ONE read transaction (consistent). out is initialised
  * here; free with store_snapshot_release. */
@@ -825,5 +851,22 @@ int store_outbox_counts(struct store *s,
 /* Make message id pending again, due at now, its attempts back to 0 (keeps
  * its delivery id). 0 done, 1 no such message or sent already, -1 error. */
 int store_outbox_retry(struct store *s, int64_t id, int64_t now, struct err *e);
+/* Delete the messages sent before `before` (notify_policy.keep), except the
+ * newest row, so ids are never given twice. Its own write transaction. */
+int store_outbox_prune(struct store *s, int64_t before, struct err *e);
+/* When the next pending message may be claimed (its next_at, or the end of
+ * another deliverer's claim): *at, -1 when nothing is pending. A read. */
+int store_outbox_next(struct store *s, int64_t *at, struct err *e);
+
+/* ---- scheduled digests (issue 13, notify/schedule.h) ---------------------- */
+/* The latest slot of schedule handled (sent or skipped), 0: none. */
+int store_schedule_last(struct store *s, const char *schedule, int64_t *slot, struct err *e);
+/* Mark slot of schedule handled at now, in one write transaction: sent (its
+ * message, the digest's payload, joins the outbox for channel with
+ * delivery_id, as event, anchored at seq) or skipped. 0 marked, 1 marked by
+ * someone else already (nothing written), -1 error. */
+int store_schedule_mark(struct store *s, const char *schedule, int64_t slot, bool sent,
+			const char *delivery_id, const char *channel, int64_t seq, const char *event,
+			const char *payload, int64_t now, struct err *e);
 
 #endif

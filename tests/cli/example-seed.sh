@@ -79,7 +79,8 @@ want(envs["sit"].get("soak") == "24h" and envs["prod"].get("soak") == "24h", "24
 
 # Waves and projects (the wave tables).
 waves = {w["id"]: w for w in plan["waves"]}
-projects = {p["id"]: p for p in plan["projects"]}
+# a project's keys over defaults.projects (as tollgate reads them)
+projects = {p["id"]: {**plan.get("defaults", {}).get("projects", {}), **p} for p in plan["projects"]}
 for n, (title, frm, to, year) in enumerate(re.findall(
         r"^### Wave \d: (.+?) \((\w+ \d+) - (\w+ \d+), (\d+)\)$", seed, re.M), 1):
     w = waves.get("wave-%d" % n, {})

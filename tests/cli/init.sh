@@ -59,7 +59,7 @@ expect_err_line "tollgate: error: 'before.yaml' is not a folder; give the folder
 # --json
 run init --json j
 expect_rc 0
-expect_json 'j == {"written": True, "path": "j/tollgate.yaml"}'
+expect_json 'j == {"written": True, "path": "j/tollgate.yaml", "gitignore": {"path": "j/.gitignore", "change": "created"}}'
 
 # help and usage
 run init --help

@@ -260,7 +260,7 @@ sql1=$(rehash_legacy tollgate.yaml)
 sql2=$(rehash_legacy april.yaml)
 raw "ALTER TABLE audit DROP COLUMN auth"
 raw "ALTER TABLE audit DROP COLUMN ops"
-raw "DROP TABLE approval_version; DROP TABLE rejection; DROP TABLE token; DROP TABLE session; DROP TABLE outbox"
+raw "DROP TABLE approval_version; DROP TABLE rejection; DROP TABLE token; DROP TABLE session; DROP TABLE outbox; DROP TABLE schedule_slot"
 raw "UPDATE meta SET value = '3' WHERE key = 'schema_version'"
 raw "$sql1"
 raw "$sql2"

@@ -141,7 +141,7 @@ expect_err_has "audit log entry 3 was altered or removed"
 raw "UPDATE meta SET value = '42' WHERE key = 'schema_version'"
 run log
 expect_rc 1
-expect_err_has "has schema version 42 but this tollgate knows only 8; upgrade tollgate"
+expect_err_has "has schema version 42 but this tollgate knows only 9; upgrade tollgate"
 raw "UPDATE meta SET value = '8' WHERE key = 'schema_version'"
 
 # a store that cannot be reached: one line, no password

@@ -15,6 +15,7 @@ expect_out_has "order_lambda: verify failed: exited with status 1"
 expect_out_has "order_lambda sit: rolled-back o-2.0.1"
 expect_out_has "soak: 3 finished, 0 rolled back or failed, 0 still soaking"
 expect_out_has "== done =="
+expect_out_has "campaigns_lambda  2026-01-10  Jan 11 00:10        -1d  wave-1 window opens Jan 10  AT RISK"
 checks=$((checks + 1))
 [ -s "$T/demo/report-after.md" ] || fail "no report after the promotions"
 checks=$((checks + 1))

@@ -152,9 +152,9 @@ time.sleep(60)' &
 	chmod a-w .tollgate/state.db .tollgate "$T"
 	run_as status
 	expect_rc 1
-	expect_err_line "tollgate: error: the store './.tollgate/state.db' has schema version 4 and this tollgate reads version 8: it must be upgraded first, which cannot be done here (you may only read it); any tollgate command run by someone who may write it (its owner is user $(id -un)) upgrades it"
+	expect_err_line "tollgate: error: the store './.tollgate/state.db' has schema version 4 and this tollgate reads version 9: it must be upgraded first, which cannot be done here (you may only read it); any tollgate command run by someone who may write it (its owner is user $(id -un)) upgrades it"
 	chmod u+w .tollgate/state.db .tollgate "$T"
-	sqlite3 .tollgate/state.db "UPDATE meta SET value = '8' WHERE key = 'schema_version'"
+	sqlite3 .tollgate/state.db "UPDATE meta SET value = '9' WHERE key = 'schema_version'"
 
 	# 6. no store yet, in a folder the reader may not write
 	mkdir fresh && cp tollgate.yaml fresh/ && chmod 555 fresh
@@ -197,8 +197,8 @@ else
 	raw "UPDATE meta SET value = '4' WHERE key = 'schema_version'"
 	run_as status
 	expect_rc 1
-	expect_err_line "tollgate: error: the store '$ro_url' has schema version 4 and this tollgate reads version 8: it must be upgraded first, which cannot be done here (you may only read it); any tollgate command run by someone who may write it (the owner of its tables is role tollgate) upgrades it"
-	raw "UPDATE meta SET value = '8' WHERE key = 'schema_version'"
+	expect_err_line "tollgate: error: the store '$ro_url' has schema version 4 and this tollgate reads version 9: it must be upgraded first, which cannot be done here (you may only read it); any tollgate command run by someone who may write it (the owner of its tables is role tollgate) upgrades it"
+	raw "UPDATE meta SET value = '9' WHERE key = 'schema_version'"
 	raw "DROP OWNED BY $role; DROP ROLE $role" >/dev/null
 fi
 

@@ -1,15 +1,18 @@
 # report.sh - `tollgate report` on the example plan (examples/q1-2026):
 # every section, project, gate, both accounts and the api_infra blocker in md,
 # html and json; -o writes atomically; the report follows the live state
-# (approvals, ticks, blocker progress, records, incidents, audit log); format
-# errors exit 2 with a suggestion.
+# (approvals, ticks, blocker progress, records, incidents, audit log); the
+# Change Log holds the plan's entries and plan changes, machine activity is
+# summarised apart (counts per day and kind, the last entries); links to
+# project documents and step logs open from wherever -o writes the report;
+# format errors exit 2 with a suggestion.
 . "$TOLLGATE_SRC/tests/cli/lib.sh"
 
 # a copy, so that nothing (a future state store) is created in the source tree
 cp "$TOLLGATE_SRC/examples/q1-2026/tollgate.yaml" "$T/tollgate.yaml"
 export TOLLGATE_NOW=2026-01-08T10:00:00Z
 
-sections="Executive Summary|Promotion Waves|Overall Timeline|Individual Project Plans|Pre-Promotion Checklist (All Projects)|Approval Gates|Risk Assessment|Communication Plan|Success Criteria|Rollback Procedures|Post-Promotion Activities|Resource Allocation|Dependencies & Blockers|Change Log|Next Steps"
+sections="Executive Summary|Promotion Waves|Overall Timeline|Individual Project Plans|Pre-Promotion Checklist (All Projects)|Approval Gates|Risk Assessment|Communication Plan|Success Criteria|Rollback Procedures|Post-Promotion Activities|Resource Allocation|Dependencies & Blockers|Change Log|Activity|Next Steps"
 projects="campaigns_lambda order_lambda product_lambda dynamodb_schemas s3_schemas backend_public ecs_terraform"
 gates="gate-2 gate-3 gate-4"
 
@@ -121,14 +124,21 @@ len(j['external_dependencies']) == 4 and len(j['risks']) == 7 and len(j['trigger
 EOF
 done
 
-# --- -o FILE: atomic, same bytes as stdout, no temporary left behind ---
-mkdir "$T/outdir"
-run report --format md -o "$T/outdir/plan.md"
+# --- -o FILE: atomic, same bytes as stdout (from the same folder), no
+# temporary left behind; from another folder, only the links differ ---
+run report --format md -o "$T/plan.md"
 expect_rc 0
 checks=$((checks + 1))
 [ ! -s "$T/out" ] || fail "-o should leave stdout empty"
 checks=$((checks + 1))
-cmp -s "$T/outdir/plan.md" "$T/report.md" || fail "-o FILE differs from stdout"
+cmp -s "$T/plan.md" "$T/report.md" || fail "-o FILE differs from stdout"
+rm "$T/plan.md"
+mkdir "$T/outdir"
+run report --format md -o "$T/outdir/plan.md"
+expect_rc 0
+checks=$((checks + 1))
+sed 's#](\.\./plans/#](./plans/#g' "$T/outdir/plan.md" | cmp -s - "$T/report.md" ||
+	fail "-o FILE in a folder differs from stdout beyond its links"
 checks=$((checks + 1))
 [ "$(ls -A "$T/outdir")" = "plan.md" ] || fail "temporary file left behind: $(ls -A "$T/outdir")"
 run report --format html -o "$T/outdir/plan.md"
@@ -169,7 +179,15 @@ expect_out_has "### gate-3: Infrastructure Review 🟡 IN PROGRESS"
 expect_out_has "- **Status:** 🟡 IN PROGRESS (1/2 approvals, 0/1 criteria)"
 expect_out_has "**api_infra (70%)**"
 expect_out_has "level 1 open #1 in SIT on order_lambda: slow-cold-start"
-expect_out_has "| 2026-01-09 | approve gate-2: as tech-lead: campaigns_lambda=v1.4.2; no candidate: order_lambda, product_lambda | Tom (Tech Lead) |"
+expect_out_has "| 2026-01-09 10:00 UTC | approve gate-2: as tech-lead: campaigns_lambda=v1.4.2; no candidate: order_lambda, product_lambda | Tom (Tech Lead) |"
+# the Change Log: the plan's own entry only; the 9 entries are Activity
+sed -n '/^## Change Log$/,/^## Activity$/p' "$T/out" >"$T/changelog"
+checks=$((checks + 1))
+[ "$(grep -c '^| 20' "$T/changelog")" = 1 ] && grep -qF "| 2026-01-07 | Initial master plan created | Agentic PM |" "$T/changelog" ||
+	fail "the change log holds more than the plan's entry: $(cat "$T/changelog")"
+expect_out_has "9 audit entries from 2026-01-09 to 2026-01-09; \`tollgate log\` shows each one."
+expect_out_has "| 2026-01-09 | 9 | approve 3, blocker 1, check 2, incident.open 1, record 2 |"
+expect_out_has "**The last 9:**"
 expect_out_has "from the live state"
 run report --json
 expect_rc 0
@@ -180,7 +198,9 @@ j['blockers'][0]['progress'] == 70 and not j['blockers'][0]['resolved']
 j['waves'][0]['projects'][0]['cells'][0]['state'] == 'healthy' and j['waves'][0]['projects'][0]['cells'][0]['version'] == 'v1.4.2'
 j['waves'][0]['prerequisites'][0]['done'] and j['waves'][0]['prerequisites'][0]['by'] == 'dana'
 [(i['id'], i['level'], i['project'], i['resolved']) for i in j['incidents']] == [(1, 1, 'order_lambda', False)]
-len(j['changelog']) == 1 + 9 and j['live']
+len(j['changelog']) == 1 and j['live']
+j['activity']['total'] == 9 and j['activity']['days'] == [{'date': '2026-01-09', 'total': 9, 'kinds': {'approve': 3, 'blocker': 1, 'check': 2, 'incident.open': 1, 'record': 2}}]
+len(j['activity']['recent']) == 9 and j['activity']['recent'][0]['entry'].startswith('incident.open') and j['activity']['recent'][0]['actor'] == 'rita'
 EOF
 run report --format html
 expect_rc 0

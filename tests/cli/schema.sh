@@ -56,7 +56,7 @@ broken() {
 	expects+=("$3")
 }
 
-broken unknown-key 's/^    owner: DevOps$/    ownr: DevOps/' "Additional properties are not allowed ('ownr' was unexpected)"
+broken unknown-key 's/^    owner: DevOps$/    ownr: DevOps/' "'ownr' does not match any of the regexes: '^x-'"
 broken bad-id 's/^  - id: order_lambda$/  - id: order lambda/' "'order lambda' does not match"
 broken bad-duration 's/^    timeout: 15m$/    timeout: 15 minutes/' "'15 minutes' does not match"
 broken bad-date 's/^  created: 2026-01-07$/  created: 2026-13-07/' "'2026-13-07' does not match"
@@ -65,22 +65,31 @@ broken bad-severity 's/severity: high,/severity: severe,/' "'severe' is not one 
 broken bad-level 's/^    level: 1$/    level: 4/' "4 is greater than the maximum of 3"
 broken no-threshold '/^    above: 0.05$/d' "/triggers/0: 'above' is a required property"
 broken bad-progress 's/^    progress: 40$/    progress: 140/' "140 is greater than the maximum of 100"
-broken unknown-top 's/^milestones:$/milestone:/' "'milestone' was unexpected"
+broken unknown-top 's/^milestones:$/milestone:/' "'milestone' does not match any of the regexes: '^x-'"
 broken bad-event 's/events: \[promotion.deploying,/events: [promotion.begun,/' "is not valid under any of the given schemas"
 broken bad-time 's/^  created: 2026-01-07$/  created: 2026-01-07T25:00:00Z/' "'2026-01-07T25:00:00Z' does not match"
 broken no-before '/^    before: {env: prod}  /d' "'before' is a required property"
 
 cp "$EXAMPLE" "$T/example.yaml"
+# x- annotations anywhere, an x- anchor merged into a project: valid
+sed -e 's/^identity: claim$/identity: claim\nx-team: {slack: "#rel"}\nx-base: \&base {x-note: shared}/' \
+	-e 's/^    title: Order Lambda API$/    title: Order Lambda API\n    <<: *base\n    x-repo: git@example.com:order/' \
+	-e 's/^    title: DEV$/    title: DEV\n    x-laptop: true/' "$EXAMPLE" >"$T/annotated.yaml"
+checks=$((checks + 1))
+[ "$(grep -c 'x-' "$T/annotated.yaml")" -ge 4 ] || fail "annotated: the sed expressions changed too little"
 cp "$TOLLGATE_SRC/tests/fixtures/spec-seed.yaml" "$T/spec-seed.yaml"
 set +e
-"$PY" "$T/check.py" "$SCHEMA" "$T/example.yaml" "$T/spec-seed.yaml" "${files[@]}" >"$T/out" 2>"$T/err"
+"$PY" "$T/check.py" "$SCHEMA" "$T/example.yaml" "$T/spec-seed.yaml" "$T/annotated.yaml" "${files[@]}" >"$T/out" 2>"$T/err"
 rc=$?
 set -e
 expect_rc 0
 expect_err_empty
 
-# The example plan and the SPEC-only plan are valid.
-for f in example spec-seed; do
+# The example plan, the SPEC-only plan and the annotated example are valid
+# (to tollgate too).
+run --plan "$T/annotated.yaml" validate
+expect_rc 0
+for f in example spec-seed annotated; do
 	checks=$((checks + 1))
 	[ "$(head -n1 "$T/$f.yaml.schema")" = ok ] || fail "$f: rejected: $(head -c 1000 "$T/$f.yaml.schema")"
 done

@@ -77,7 +77,7 @@ bad bad-severity.yaml \
 bad bad-notify-event.yaml \
 	"bad-notify-event.yaml:15:48: error: event 'rolback' matches no action; did you mean 'rollback'?"
 bad bad-alias.yaml \
-	"bad-alias.yaml:8:27: error: YAML aliases ('*a') are not supported; write the value out"
+	"bad-alias.yaml:12:27: error: alias '*e' expands the plan beyond 100000 values; aliases may expand a plan to 100000 values, or 10 times the 130 it writes"
 bad bad-tab-indent.yaml \
 	"bad-tab-indent.yaml:3:1: error: tab used for indentation; indent with spaces"
 bad bad-yaml-syntax.yaml \

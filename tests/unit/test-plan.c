@@ -343,8 +343,8 @@ static void test_rules_reject(void)
 	rejects("version: 1\nplan: {id: P}\nenvironments: []\nwaves: []\nprojects: []\n", 3, 15,
 		"'environments' is empty; list the chain in order, e.g. dev, sit, prod");
 	rejects("version: 1\nplan: {id: P}\nenvironments: [{name: dev}]\nwaves: []\nprojects: []\n"
-		"next_steps: [{title: &a x}, {title: *a}]\n",
-		6, 37, "YAML aliases ('*a') are not supported; write the value out");
+		"next_steps: [{title: &a x}, {title: *b}]\n",
+		6, 37, "alias '*b' names no anchor ('&b') written before it");
 	rejects("version: 1\nplan:\n\tid: P\n", 3, 1, "tab used for indentation; indent with spaces");
 	rejects("", 1, 1, "the plan is empty; write one, or run 'tollgate init' for a starter");
 	rejects("version: 1\n\xc3\x28\n", 2, 2,

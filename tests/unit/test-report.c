@@ -83,11 +83,11 @@ static const char *line_of(const char *hay, const char *needle)
 }
 
 static const char *const headings[] = {
-	"## Executive Summary", "## Promotion Waves", "## Overall Timeline",
+	"## Executive Summary", "## Promotion Waves", "## Overall Timeline", "## Forecast",
 	"## Individual Project Plans", "## Pre-Promotion Checklist (All Projects)",
 	"## Approval Gates", "## Risk Assessment", "## Communication Plan", "## Success Criteria",
 	"## Rollback Procedures", "## Post-Promotion Activities", "## Resource Allocation",
-	"## Dependencies & Blockers", "## Change Log", "## Next Steps",
+	"## Dependencies & Blockers", "## Change Log", "## Activity", "## Next Steps",
 };
 
 static void test_md_empty_state(void)
@@ -217,8 +217,12 @@ static void fill_state(const struct plan *p, struct state *st)
 							 .opened_by = "tom",
 							 .opened_at = T("2026-03-10T09:30:00Z"),
 							 .open = true });
-	state_add_change(st, T("2026-03-07T10:00:00Z"), "gate-infra approved", "dana");
-	st->changes_omitted = 42;
+	state_add_change(st, T("2026-03-07T10:00:00Z"), "moved project api to api_one", "dana");
+	state_add_recent(st, T("2026-03-07T10:00:00Z"), "approve gate-infra: as devops-lead", "dana");
+	state_add_recent(st, T("2026-03-07T11:00:00Z"), "approve gate-infra: as tech-lead", "tom");
+	state_add_activity(st, T("2026-03-06T00:00:00Z"), "record", 3);
+	state_add_activity(st, T("2026-03-07T00:00:00Z"), "approve", 2);
+	state_add_activity(st, T("2026-03-07T00:00:00Z"), "check", 40);
 }
 
 static void test_md_live_state(void)
@@ -249,8 +253,15 @@ static void test_md_live_state(void)
 	CHECK(has(md, "**net_fix (75%)**: Routing fix"));
 	CHECK(has(md, "🔴 overdue"));
 	CHECK(has(md, "level 2 open #7 in SIT on db_schema: latency spike"));
-	CHECK(has(md, "| 2026-03-07 | gate-infra approved | Dana Ops |"));
-	CHECK(has(md, "*42 older audit entries are not shown: see* `tollgate log`"));
+	/* the change log: the plan's and its changes; machine activity apart */
+	CHECK(has(md, "| 2026-03-07 | moved project api to api_one | Dana Ops |"));
+	CHECK(!strstr(md, "| 2026-03-07 | approve gate-infra"));
+	CHECK(has(md, "## Activity"));
+	CHECK(has(md, "45 audit entries from 2026-03-06 to 2026-03-07; `tollgate log` shows each one."));
+	CHECK(has(md, "| 2026-03-06 | 3 | record 3 |"));
+	CHECK(has(md, "| 2026-03-07 | 42 | approve 2, check 40 |"));
+	CHECK(has(md, "**The last 2:**"));
+	CHECK(has(md, "| 2026-03-07 11:00 UTC | approve gate-infra: as tech-lead | Tom Tech |"));
 	CHECK(has(md, "from the live state"));
 	CHECK(has(md, "**Status**: 🔴 ATTENTION NEEDED"));
 	free(md);
@@ -451,6 +462,11 @@ static void test_json(void)
 	CHECK_INT(json_integer_value(json_object_get(b, "progress")), 75);
 	CHECK(json_is_true(json_object_get(b, "overdue")));
 	CHECK_INT(json_array_size(json_object_get(j, "changelog")), 2);
+	CHECK_INT(json_integer_value(json_object_get(json_object_get(j, "activity"), "total")), 45);
+	CHECK_INT(json_integer_value(json_object_get(json_object_get(json_array_get(
+			  json_object_get(json_object_get(j, "activity"), "days"), 1), "kinds"), "check")),
+		  40);
+	CHECK_INT(json_array_size(json_object_get(json_object_get(j, "activity"), "recent")), 2);
 	CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(j, "triggers"), 1),
 						    "kind")), "judged");
 	/* a hostile title is just a string in JSON */
@@ -458,6 +474,31 @@ static void test_json(void)
 	json_decref(j);
 out:
 	free(text);
+	state_release(&st);
+	plan_free(p);
+}
+
+/* Activity over more days than it lists: the earlier ones in one row. */
+static void test_activity_days(void)
+{
+	struct plan *p = load_fixture();
+	struct state st;
+	char *md;
+	if (!p)
+		return;
+	state_init_empty(&st, p);
+	for (int d = 0; d < 40; d++)
+		state_add_activity(&st, T("2026-01-01T00:00:00Z") + d * 86400, "record", d + 1);
+	state_add_activity(&st, T("2026-02-09T00:00:00Z"), "uncheck", 5);
+	md = render(p, &st, REPORT_MD, "2026-03-12T12:00:00Z");
+	/* days 1-9 (1+…+9 = 45 entries) before Jan 10, then one row a day */
+	CHECK(has(md, "| before 2026-01-10 | 45 | — |"));
+	CHECK(has(md, "| 2026-01-10 | 10 | record 10 |"));
+	CHECK(has(md, "| 2026-02-09 | 45 | record 40, uncheck 5 |"));
+	CHECK(has(md, "825 audit entries from 2026-01-01 to 2026-02-09"));
+	CHECK(!strstr(md, "| 2026-01-09 |"));
+	CHECK(!strstr(md, "The last"));
+	free(md);
 	state_release(&st);
 	plan_free(p);
 }
@@ -518,6 +559,7 @@ int main(void)
 	RUN(test_html);
 	RUN(test_json);
 	RUN(test_words);
+	RUN(test_activity_days);
 	RUN(test_state_mismatch);
 	return TEST_DONE();
 }

@@ -138,8 +138,8 @@ static void test_open_and_migrate(void)
 	CHECK(store_open(&s, NULL, url, &e) < 0);
 	CHECK(s == NULL);
 	CHECK_INT(e.code, ERR_FAILED);
-	CHECK(strstr(e.msg, "has schema version 99 but this tollgate knows only 8; upgrade tollgate") != NULL);
-	CHECK_INT(raw_sql(url, "UPDATE meta SET value = '8' WHERE key = 'schema_version'"), 0);
+	CHECK(strstr(e.msg, "has schema version 99 but this tollgate knows only 9; upgrade tollgate") != NULL);
+	CHECK_INT(raw_sql(url, "UPDATE meta SET value = '9' WHERE key = 'schema_version'"), 0);
 	s = open_ok(url);
 	store_close(s);
 

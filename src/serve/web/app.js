@@ -163,11 +163,12 @@ function renderCell(status, c) {
   if (c.state === "soaking" && c.soak_until)
     kids.push(el("span", { class: "soak", text: countdown(c.soak_until, status.now) }));
   if (c.since) kids.push(el("span", { class: "since", text: `since ${when(c.since)}` }));
-  if (c.target) kids.push(el("span", { class: "target" + (c.late ? " late" : ""), text: (c.late ? "LATE, target " : "target ") + c.target }));
+  if (c.target) kids.push(el("span", { class: "target" + (c.late ? " late" : c.at_risk ? " at-risk" : ""),
+    text: (c.late ? "LATE, target " : c.at_risk ? "AT RISK, target " : "target ") + c.target }));
   kids.push(...marksFor(status, c.project, c.env));
   const ready = model.readyOf && model.readyOf.get(c.project + "\u0000" + c.env);
   if (ready) kids.push(el("span", { class: "mark ready", text: `ready: ${ready}` }));
-  const label = `${c.project} in ${c.env}: ${c.state}${c.version ? " " + c.version : ""}${c.late ? ", late" : ""}`;
+  const label = `${c.project} in ${c.env}: ${c.state}${c.version ? " " + c.version : ""}${c.late ? ", late" : c.at_risk ? ", at risk" : ""}`;
   return el("td", { class: `cell st-${c.state}` + (c.late ? " is-late" : ""), "data-project": c.project, "data-env": c.env, "data-state": c.state, "data-ready": ready ? "1" : null },
     tv ? el("div", { class: "cell-body" }, kids)
        : el("button", { type: "button", class: "cell-body", "aria-label": label + " (why)", onclick: () => openWhy(c.project, c.env) }, kids));
@@ -525,6 +526,13 @@ function renderTimeline() {
   const r = model.report, now = model.status.now;
   const envs = model.plan.environments.map((e) => e.name);
   const dates = [day(now)];
+  /* the forecast (report.forecast, as GET /forecast): earliest healthy per
+   * project × environment not yet healthy */
+  const fc = new Map();
+  for (const c of (r.forecast && r.forecast.cells) || []) {
+    fc.set(c.project + "\n" + c.env, c);
+    if (c.target && c.earliest_healthy) dates.push(day(c.earliest_healthy));
+  }
   for (const w of r.waves) {
     if (w.window && w.window.from) dates.push(day(w.window.from), day(w.window.to));
     for (const p of w.projects) for (const c of p.cells) {
@@ -566,6 +574,17 @@ function renderTimeline() {
         const g = svg("rect", { class: "target env-" + k + (c.late ? " late" : ""), x: x(day(c.target)) - 4, y: y - 4, width: 8, height: 8, transform: `rotate(45 ${x(day(c.target))} ${y})`, "data-project": p.id, "data-env": c.env });
         g.append(svg("title", {}, `${p.id}: target in ${c.env} ${c.target}${c.late ? " (late)" : ""}`));
         root.append(g);
+        const f = fc.get(p.id + "\n" + c.env);
+        if (f && f.earliest_healthy) {
+          /* the forecast next to the target: a line from it when at risk */
+          const fx = x(day(f.earliest_healthy)), tx = x(day(c.target));
+          if (f.at_risk) root.append(svg("line", { class: "forecast-gap", x1: tx, x2: fx, y1: y, y2: y }));
+          const m = svg("path", { class: "forecast env-" + k + (f.at_risk ? " at-risk" : ""), d: `M ${fx - 5} ${y - 6} L ${fx + 5} ${y - 6} L ${fx} ${y + 2} Z`,
+            "data-project": p.id, "data-env": c.env, "data-earliest-healthy": f.earliest_healthy, "data-at-risk": f.at_risk ? "1" : "0" });
+          m.append(svg("title", {}, `${p.id}: earliest healthy in ${c.env} ${when(f.earliest_healthy)}` +
+            `${f.slack_days !== null ? ", slack " + f.slack_days + " days" : ""}${f.at_risk ? " (at risk)" : ""}: ${f.because.join(" → ")}`));
+          root.append(m);
+        }
       }
       if (c.since && (c.state === "healthy" || c.state === "soaking")) {
         const g = svg("circle", { class: "reached env-" + k, cx: x(day(c.since)), cy: y, r: 5, "data-project": p.id, "data-env": c.env });
@@ -582,7 +601,7 @@ function renderTimeline() {
   }
   root.append(svg("line", { class: "today", x1: x(day(now)), x2: x(day(now)), y1: top - 24, y2: top + rows.length * rowH }),
     svg("text", { class: "today-label", x: x(day(now)) + 3, y: top - 26 }, "today"));
-  const legend = el("p", { class: "legend" }, "◇ target, ● reached; ",
+  const legend = el("p", { class: "legend" }, "◇ target, ● reached, ▼ earliest healthy (forecast; red: at risk); ",
     envs.map((e, k) => el("span", { class: "env-key env-" + k, text: e + " " })), "; shaded: freeze; dashed: milestone.");
   clear(document.getElementById("timeline")).append(root, legend);
 }
