@@ -225,10 +225,16 @@ bool im_key_value_run(cmark_node *first, cmark_node *stop, char **key, char **va
 		memmove(v.buf, s + 1, strlen(s + 1) + 1);
 		v.len = strlen(v.buf);
 	}
+	if (!kl) {
+		/* "**:** value": no key */
+		free(kc);
+		strbuf_release(&v);
+		return false;
+	}
 	*key = kc;
 	*value = im_clean(v.len ? v.buf : "");
 	strbuf_release(&v);
-	return kl > 0;
+	return true;
 }
 
 /* A list item's or paragraph's first paragraph as `**Key:** value`. */
