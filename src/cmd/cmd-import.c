@@ -403,8 +403,10 @@ const struct cmd_entry cmd_import_entry = {
 		"--state also writes what the document records into the plan's store: ticked\n"
 		"items, blockers' progress, passed gates (approved by 'import', never by a\n"
 		"person), and with --versions FILE the source environment's versions; each\n"
-		"entry is audited as imported from FILE:LINE.\n"
-		"Example: tollgate import master-plan.md -o tollgate.yaml --state --versions dev.txt\n",
+		"entry is audited as imported from FILE:LINE.\n",
+	.examples = "tollgate import master-plan.md -o tollgate.yaml\n"
+		    "tollgate import master-plan.md > draft.yaml 2> summary.txt\n"
+		    "tollgate import master-plan.md -o tollgate.yaml --force --state --versions dev.txt\n",
 	.opts = import_opts,
 	.min_args = 1,
 	.max_args = 1,
