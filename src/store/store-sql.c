@@ -762,6 +762,11 @@ const char sql_outbox_counts[] =
 const char sql_outbox_prune[] =
 	"DELETE FROM outbox WHERE plan = :plan AND state = 'sent' AND sent_at < ?"
 	" AND id < (SELECT MAX(id) FROM outbox WHERE plan = :plan)";
+/* schedule slots handled before ?, except each schedule's latest (the one
+ * notify_schedule_due compares with) */
+const char sql_schedule_prune[] =
+	"DELETE FROM schedule_slot WHERE plan = :plan AND handled_at < ? AND slot < (SELECT MAX(slot)"
+	" FROM schedule_slot l WHERE l.plan = :plan AND l.schedule = schedule_slot.schedule)";
 /* when the next pending message is due, claims counted (-1: none) */
 const char sql_outbox_next[] =
 	"SELECT COALESCE(MIN(CASE WHEN claimed_until > next_at THEN claimed_until ELSE next_at END), -1)"
