@@ -243,7 +243,9 @@ static const char schema_v9[] =
 	/* the claim's "first pending message of each (channel, subject)": an
 	 * index of the pending rows only, so a backlog of thousands is one short
 	 * scan and not one scan of a subject's history per row */
-	"CREATE INDEX outbox_pending ON outbox (plan, channel, subject, id) WHERE state = 'pending';";
+	"CREATE INDEX outbox_pending ON outbox (plan, channel, subject, id) WHERE state = 'pending';"
+	/* which it replaces: no statement reads it any more */
+	"DROP INDEX outbox_subject;";
 
 const char *const sql_schema[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
 				   schema_v6, schema_v7, schema_v8, schema_v9, NULL };
