@@ -19,6 +19,7 @@
 	X(curl_easy_perform)                                                    \
 	X(curl_easy_getinfo)                                                    \
 	X(curl_easy_cleanup)                                                    \
+	X(curl_easy_reset)                                                      \
 	X(curl_easy_strerror)                                                   \
 	X(curl_slist_append)                                                    \
 	X(curl_slist_free_all)
@@ -40,6 +41,7 @@ int notify_curl_load(struct err *e);
 #define curl_easy_perform (*notify_curl_curl_easy_perform)
 #define curl_easy_getinfo (*notify_curl_curl_easy_getinfo)
 #define curl_easy_cleanup (*notify_curl_curl_easy_cleanup)
+#define curl_easy_reset (*notify_curl_curl_easy_reset)
 #define curl_easy_strerror (*notify_curl_curl_easy_strerror)
 #define curl_slist_append (*notify_curl_curl_slist_append)
 #define curl_slist_free_all (*notify_curl_curl_slist_free_all)

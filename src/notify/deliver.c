@@ -167,6 +167,7 @@ int notify_drain(struct store *s, const struct plan *p, int64_t lease,
 	int rc = 0;
 
 	memset(r, 0, sizeof(*r));
+	notify_http_begin();
 	for (;;) {
 		struct store_outboxes l;
 		size_t n;
@@ -181,6 +182,7 @@ int notify_drain(struct store *s, const struct plan *p, int64_t lease,
 		if (rc < 0 || n == 0)
 			break;
 	}
+	notify_http_end();
 	json_decref(is.digest);
 	/* what was sent long ago has served its purpose (notify_policy.keep) */
 	if (rc == 0 && store_outbox_prune(s, (int64_t)time(NULL) - p->notify_policy.keep, e) < 0)

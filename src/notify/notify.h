@@ -55,6 +55,10 @@ int notify_send_email(const struct plan *p, const struct plan_channel *c,
  * and e set when unset or empty; POST body with hdr to url, 0 on a 2xx. */
 const char *notify_channel_env(const struct plan_channel *c, const char *key, const char *name,
 			       struct err *e);
+/* Between begin and end, this thread's POSTs share one libcurl handle, so a
+ * receiver's connection is kept alive from one message to the next. */
+void notify_http_begin(void);
+void notify_http_end(void);
 struct curl_slist;
 int notify_post(const struct plan_channel *c, const char *url, struct curl_slist *hdr,
 		const char *body, struct notify_answer *a, struct err *e);

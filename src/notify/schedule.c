@@ -262,9 +262,31 @@ static json_t *cell_issues(const struct status_board *b, const struct status_cel
 	}
 	if (c->late)
 		json_array_append_new(a, json_string("late"));
+	if (c->at_risk)
+		json_array_append_new(a, json_string("at risk: the forecast puts its target out of reach"));
 	if (c->failed_version)
 		json_array_append_new(a, json_sprintf("%s %s", store_state_name(c->state),
 						      c->failed_version));
+	return a;
+}
+
+/* The cells whose target the forecast puts out of reach (engine/forecast.h),
+ * promoted or not: [{"project", "environment", "target"}] */
+static json_t *at_risk_json(const struct status_board *b)
+{
+	json_t *a = json_array();
+	char d[16];
+	for (size_t i = 0; i < b->ncells; i++) {
+		const struct status_cell *c = &b->cells[i];
+		json_t *r;
+		if (!c->at_risk)
+			continue;
+		r = json_object();
+		json_object_set_new(r, "project", json_string(b->plan->projects[c->project].id));
+		json_object_set_new(r, "environment", json_string(b->plan->envs[c->env].name));
+		json_object_set_new(r, "target", json_string(util_fmt_date(c->target, d, sizeof(d))));
+		json_array_append_new(a, r);
+	}
 	return a;
 }
 
@@ -274,6 +296,7 @@ static json_t *digest_head(const struct status_board *b, const char *kind)
 	json_object_set_new(o, "digest", json_string(kind));
 	json_object_set_new(o, "plan", str_or_null(b->plan->id));
 	json_object_set_new(o, "at", encode_time(b->now));
+	json_object_set_new(o, "at_risk", at_risk_json(b));
 	return o;
 }
 
@@ -374,6 +397,12 @@ static void text_common(struct strbuf *sb, const json_t *d)
 	const json_t *v;
 	size_t i;
 
+	if (json_array_size(json_object_get(d, "at_risk"))) {
+		strbuf_addstr(sb, "At risk (the forecast puts the target out of reach):\n");
+		json_array_foreach(json_object_get(d, "at_risk"), i, v)
+			strbuf_addf(sb, "  %s %s: target %s\n", jstr(v, "project"),
+				    jstr(v, "environment"), jstr(v, "target"));
+	}
 	if (json_array_size(json_object_get(d, "blockers"))) {
 		strbuf_addstr(sb, "Blockers:\n");
 		json_array_foreach(json_object_get(d, "blockers"), i, v)

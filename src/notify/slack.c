@@ -290,6 +290,12 @@ static char *moved_line(const json_t *v)
 			 jstr(v, "version"), jstr(v, "status"));
 }
 
+static char *risk_line(const json_t *v)
+{
+	return xasprintf("%s %s: target %s", jstr(v, "project"), jstr(v, "environment"),
+			 jstr(v, "target"));
+}
+
 static char *blocker_line(const json_t *v)
 {
 	return xasprintf("%s: %s", jstr(v, "id"), jstr(v, "text"));
@@ -322,6 +328,9 @@ json_t *notify_slack_digest_message(const json_t *digest, const char *dashboard_
 	} else {
 		list_section(blocks, "Projects", json_object_get(digest, "rows"), row_line);
 	}
+	if (json_array_size(json_object_get(digest, "at_risk")))
+		list_section(blocks, "At risk (target out of reach)", json_object_get(digest, "at_risk"),
+			     risk_line);
 	list_section(blocks, "Blockers", json_object_get(digest, "blockers"), blocker_line);
 	list_section(blocks, "Open incidents", json_object_get(digest, "incidents"), incident_line);
 	b = button_block(dashboard_url, "board");

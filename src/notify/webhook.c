@@ -66,6 +66,25 @@ const char *notify_channel_env(const struct plan_channel *c, const char *key, co
 	return v;
 }
 
+/* A drain's handle (notify_http_begin): kept between messages so its
+ * connection to a receiver is reused. One per thread. */
+static __thread CURL *tl_handle;
+
+void notify_http_begin(void)
+{
+	struct err e;
+	err_init(&e);
+	if (!tl_handle && notify_curl_load(&e) == 0)
+		tl_handle = curl_easy_init();
+}
+
+void notify_http_end(void)
+{
+	if (tl_handle)
+		curl_easy_cleanup(tl_handle);
+	tl_handle = NULL;
+}
+
 /* POST body to url with headers (libcurl loaded); fill a; 0 on 2xx. Used by the webhook and
  * slack kinds (what differs is the body and the signature). */
 int notify_post(const struct plan_channel *c, const char *url, struct curl_slist *hdr,
@@ -78,7 +97,12 @@ int notify_post(const struct plan_channel *c, const char *url, struct curl_slist
 	CURL *h;
 	int ret = -1;
 
-	h = curl_easy_init();
+	if (tl_handle) {
+		h = tl_handle;
+		curl_easy_reset(h); /* the options go; the connections stay */
+	} else {
+		h = curl_easy_init();
+	}
 	if (!h)
 		return err_set(e, ERR_FAILED, "channel '%s': libcurl could not start a request", c->id);
 	curl_easy_setopt(h, CURLOPT_URL, url);
@@ -112,7 +136,8 @@ int notify_post(const struct plan_channel *c, const char *url, struct curl_slist
 	}
 	ret = 0;
 out:
-	curl_easy_cleanup(h);
+	if (h != tl_handle)
+		curl_easy_cleanup(h);
 	return ret;
 }
 

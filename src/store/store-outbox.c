@@ -233,12 +233,18 @@ int store_outbox_counts(struct store *s,
 	return rc < 0 ? -1 : 0;
 }
 
-int store_outbox_prune(struct store *s, int64_t before, struct err *e)
+static int prune_tx(struct store *s, void *ctx, struct err *e)
 {
-	struct update_ctx u = { sql_outbox_prune, { sv_int(before) }, 1, 0 };
-	if (store_in_write(s, update_tx, &u, e) < 0)
+	struct store_val p = sv_int(*(int64_t *)ctx);
+	if (store_q(s, sql_outbox_prune, &p, 1, NULL, NULL, e) < 0 ||
+	    store_q(s, sql_schedule_prune, &p, 1, NULL, NULL, e) < 0)
 		return -1;
 	return 0;
+}
+
+int store_outbox_prune(struct store *s, int64_t before, struct err *e)
+{
+	return store_in_write(s, prune_tx, &before, e) < 0 ? -1 : 0;
 }
 
 static int last_row(void *ctx, const struct store_row *r)

@@ -239,7 +239,13 @@ static const char schema_v8[] =
 static const char schema_v9[] =
 	"CREATE TABLE schedule_slot ("
 	" plan TEXT NOT NULL, schedule TEXT NOT NULL, slot BIGINT NOT NULL, state TEXT NOT NULL,"
-	" handled_at BIGINT NOT NULL, PRIMARY KEY (plan, schedule, slot));";
+	" handled_at BIGINT NOT NULL, PRIMARY KEY (plan, schedule, slot));"
+	/* the claim's "first pending message of each (channel, subject)": an
+	 * index of the pending rows only, so a backlog of thousands is one short
+	 * scan and not one scan of a subject's history per row */
+	"CREATE INDEX outbox_pending ON outbox (plan, channel, subject, id) WHERE state = 'pending';"
+	/* which it replaces: no statement reads it any more */
+	"DROP INDEX outbox_subject;";
 
 const char *const sql_schema[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
 				   schema_v6, schema_v7, schema_v8, schema_v9, NULL };
@@ -728,10 +734,9 @@ const char sql_outbox_add[] =
 /* due, unclaimed, and first pending of its (channel, subject); params: now,
  * now, max. The second for backends with skip_locked (PostgreSQL). */
 #define OUTBOX_DUE                                                                         \
-	"SELECT id FROM outbox o WHERE o.plan = :plan AND o.state = 'pending' AND o.next_at <= ?" \
-	" AND o.claimed_until <= ? AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.plan = :plan"  \
-	" AND b.channel = o.channel AND b.subject = o.subject AND b.state = 'pending'"         \
-	" AND b.id < o.id) ORDER BY o.id LIMIT ?"
+	"SELECT id FROM outbox o WHERE o.plan = :plan AND o.id IN (SELECT MIN(id) FROM outbox"    \
+	" WHERE plan = :plan AND state = 'pending' GROUP BY channel, subject)"                   \
+	" AND o.state = 'pending' AND o.next_at <= ? AND o.claimed_until <= ? ORDER BY o.id LIMIT ?"
 const char sql_outbox_due[] = OUTBOX_DUE;
 const char sql_outbox_due_skip_locked[] = OUTBOX_DUE " FOR UPDATE SKIP LOCKED";
 #undef OUTBOX_DUE
@@ -759,6 +764,11 @@ const char sql_outbox_counts[] =
 const char sql_outbox_prune[] =
 	"DELETE FROM outbox WHERE plan = :plan AND state = 'sent' AND sent_at < ?"
 	" AND id < (SELECT MAX(id) FROM outbox WHERE plan = :plan)";
+/* schedule slots handled before ?, except each schedule's latest (the one
+ * notify_schedule_due compares with) */
+const char sql_schedule_prune[] =
+	"DELETE FROM schedule_slot WHERE plan = :plan AND handled_at < ? AND slot < (SELECT MAX(slot)"
+	" FROM schedule_slot l WHERE l.plan = :plan AND l.schedule = schedule_slot.schedule)";
 /* when the next pending message is due, claims counted (-1: none) */
 const char sql_outbox_next[] =
 	"SELECT COALESCE(MIN(CASE WHEN claimed_until > next_at THEN claimed_until ELSE next_at END), -1)"

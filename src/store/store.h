@@ -852,7 +852,8 @@ int store_outbox_counts(struct store *s,
  * its delivery id). 0 done, 1 no such message or sent already, -1 error. */
 int store_outbox_retry(struct store *s, int64_t id, int64_t now, struct err *e);
 /* Delete the messages sent before `before` (notify_policy.keep), except the
- * newest row, so ids are never given twice. Its own write transaction. */
+ * newest row, so ids are never given twice, and the schedule slots handled
+ * before it, except each schedule's latest. Its own write transaction. */
 int store_outbox_prune(struct store *s, int64_t before, struct err *e);
 /* When the next pending message may be claimed (its next_at, or the end of
  * another deliverer's claim): *at, -1 when nothing is pending. A read. */

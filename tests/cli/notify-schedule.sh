@@ -18,7 +18,7 @@ environments: [{name: dev}, {name: sit}, {name: prod}]
 people: [{id: olga, roles: [release-manager]}]
 waves: [{id: wave-1}]
 projects:
-  - {id: api, wave: wave-1, deploy: "true", targets: {sit: 2026-01-08}}
+  - {id: api, wave: wave-1, deploy: "true", targets: {sit: 2026-01-08, prod: 2026-01-10}}
   - {id: web, wave: wave-1, deploy: "true"}
 blockers:
   - {id: vpn, text: "VPN to SIT not yet open", blocks: {env: prod}, owner: olga, due: 2026-01-20}
@@ -80,6 +80,9 @@ run notify drain --json
 expect_json 'j["digests"] == 1'
 expect_log 'ev == ["digest.standup", "digest.status"]'
 expect_log '{(r["project"], r["environment"]) for r in d[1]["body"]["digest"]["rows"]} >= {("web", "sit"), ("api", "dev")}'
+# the forecast: the blocker on prod (due 20 January) puts api's 10 January
+# prod target out of reach: the digest lists the risk
+expect_log 'd[1]["body"]["digest"]["at_risk"] == [{"project": "api", "environment": "prod", "target": "2026-01-10"}]'
 at 2026-01-07T12:00:00Z
 run notify drain --json
 expect_json 'j["digests"] == 0 and j["skipped"] == 0'
@@ -88,6 +91,7 @@ at 2026-01-07T16:40:00Z
 run notify drain --json
 expect_json 'j["digests"] == 1'
 expect_log 'len(d) == 3 and d[2]["slack"] and "blocks" in d[2]["body"] and "web" in json.dumps(d[2]["body"])'
+expect_log '"At risk" in json.dumps(d[2]["body"]) and "api prod: target 2026-01-10" in json.dumps(d[2]["body"])'
 
 # Thursday: down from 08:00 to 10:30: the standup passed 1.5h ago (grace 1h:
 # skipped), status-am 30 min ago (sent once, on return)
@@ -128,4 +132,10 @@ raw "UPDATE outbox SET sent_at = sent_at - 400"
 run notify drain --json
 run notify list --json
 expect_json 'len(j["messages"]) == 1 and j["messages"][0]["id"] == 5'
+# the slots handled before keep go too (this rehearsal's are months before
+# the real clock), but each schedule's latest stays: no slot is sent twice
+checks=$((checks + 1))
+[ "$(raw "SELECT COUNT(*) FROM schedule_slot")" = 3 ] || fail "slots left: $(raw "SELECT * FROM schedule_slot")"
+run notify drain --json
+expect_json 'j["digests"] == 0'
 done_tests

@@ -393,6 +393,21 @@ function renderRejections() {
         } }, "Allow again") : null))) : el("p", { text: "No rejected versions." }));
 }
 
+/* dead messages of the outbox: a count on the tab, the list in its view */
+function renderNotifications(dead) {
+  const badge = document.getElementById("dead-count");
+  badge.hidden = !dead.length;
+  badge.textContent = dead.length ? `${dead.length} dead` : "";
+  const root = document.getElementById("notifications");
+  if (!root) return;
+  clear(root).append(dead.length ? el("ul", {}, dead.map((m) => el("li", { "data-message": m.id },
+    el("strong", { text: `#${m.id} ${m.event}` }), ` ${m.subject} → ${m.channel}: ${m.attempts} attempts, `,
+    el("code", { text: m.last_error || "" }), ` (delivery ${m.delivery_id})`,
+    !tv && model.me
+      ? el("button", { type: "button", class: "retry", onclick: () => act("POST", `/notifications/${m.id}/retry`, {}) }, "Retry") : null)))
+    : el("p", { text: "Every notification was delivered or is on its way." }));
+}
+
 let logEntries = [];
 async function renderLog() {
   const [log, verify] = await Promise.all([getJSON("/log?limit=1000"), getJSON("/log/verify")]);
@@ -618,8 +633,8 @@ async function refresh() {
   if (refreshing) { again = true; return refreshing; }
   refreshing = (async () => {
     try {
-      const [plan, status, next] = await Promise.all([planStale || !model.plan ? getJSON("/plan") : model.plan,
-        getJSON("/status"), getJSON("/next")]);
+      const [plan, status, next, dead] = await Promise.all([planStale || !model.plan ? getJSON("/plan") : model.plan,
+        getJSON("/status"), getJSON("/next"), getJSON("/notifications?state=dead")]);
       if (plan !== model.plan) { model.plan = plan; model.planTag = (model.etag["/plan"] || {}).tag || String(Date.now()); }
       planStale = false;
       model.status = status;
@@ -630,6 +645,7 @@ async function refresh() {
       document.getElementById("plan-id").textContent = model.plan.id;
       renderBoard();
       fillPromoteForm();
+      renderNotifications(dead.messages || []);
       drawn += performance.now() - t0;
       if (!document.body.dataset.board) document.body.dataset.board = String(performance.now());
       const view = currentView();
@@ -701,6 +717,7 @@ function showView() {
   for (const a of document.querySelectorAll(".tabs a")) a.setAttribute("aria-current", a.dataset.view === v ? "page" : "false");
   if (v === "log" && model.plan) renderLog().catch((e) => { document.getElementById("chain").textContent = e.message; });
   if (reportViews.includes(v) && model.plan && !model.report) refresh();
+  if (v === "notifications" && model.plan) refresh();
 }
 
 document.addEventListener("DOMContentLoaded", () => {
