@@ -781,7 +781,8 @@ static bool deadline(struct dl_build *b, const unsigned char *m, struct forecast
 		b->mark[cell_node(c, b->buf[i].project, b->buf[i].env)] = 0;
 	if (!any)
 		return false;
-	qsort(b->buf, b->n, sizeof(*b->buf), cmp_target);
+	if (b->n > 1)
+		qsort(b->buf, b->n, sizeof(*b->buf), cmp_target);
 	out->by = by == NEVER ? 0 : by;
 	out->nfor = b->n;
 	out->for_ = arena_alloc(c->arena, (b->n + 1) * sizeof(*out->for_));

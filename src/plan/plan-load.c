@@ -682,6 +682,10 @@ static void load_people(struct loader *ld)
 			   where);
 		if (!pe->id)
 			continue;
+		if (!strcmp(pe->id, "import"))
+			plan_ld_error(ld, field(m, "id"),
+				      "the person id 'import' is tollgate's own: `tollgate import --state` "
+				      "approves as it, and nobody else may; choose another id");
 		p->npeople++;
 		if (!get_string(ld, field(m, "name"), "name", &pe->name))
 			pe->name = pe->id;

@@ -218,4 +218,10 @@ run import master.md --state
 expect_rc 2
 expect_err_has "--state needs -o FILE"
 
+# the id 'import' is the importer's: no plan may give it to a person
+printf 'version: 1\nplan: {id: X}\nenvironments: [{name: dev}, {name: sit}]\npeople: [{id: import, roles: [a]}]\nwaves: [{id: w}]\nprojects: [{id: p, wave: w}]\n' >reserved.yaml
+run validate --plan reserved.yaml
+expect_rc 2
+expect_err_has "reserved.yaml:4:15: error: the person id 'import' is tollgate's own"
+
 done_tests
