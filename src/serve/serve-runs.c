@@ -830,14 +830,30 @@ int serve_api_run(struct serve *s, const struct serve_request *rq, struct serve_
  * one file name)? A path read back from the store is input: one written by
  * anything else is not served.
  */
-static bool log_path_ok(const struct store *st, const char *id, const char *path)
+/*
+ * The step's log file as the run's log folder holds it: a recorded path is
+ * relative to the folder the run was started in (the CLI in a subfolder of
+ * the plan's, another server), so it is not opened as written. It must end
+ * in runs/ID/NAME, NAME a plain file name; the file served is
+ * STORE_LOG_DIR/runs/ID/NAME. NULL otherwise.
+ */
+static char *log_path_of(const struct store *st, const char *id, const char *recorded)
 {
-	char *dir = xasprintf("%s/runs/%s/", store_log_dir(st), id);
-	size_t n = strlen(dir);
-	bool ok = !strncmp(path, dir, n) && path[n] && !strchr(path + n, '/') &&
-		  strcmp(path + n, ".") && strcmp(path + n, "..");
-	free(dir);
-	return ok;
+	const char *name = strrchr(recorded, '/');
+	char *tail;
+	size_t nt, nr = strlen(recorded);
+	bool ok;
+
+	name = name ? name + 1 : recorded;
+	if (!*name || !strcmp(name, ".") || !strcmp(name, "..") || !*id || strchr(id, '/') ||
+	    !strcmp(id, ".") || !strcmp(id, ".."))
+		return NULL;
+	tail = xasprintf("runs/%s/%s", id, name);
+	nt = strlen(tail);
+	ok = nr >= nt && !strcmp(recorded + nr - nt, tail) &&
+	     (nr == nt || recorded[nr - nt - 1] == '/');
+	free(tail);
+	return ok ? xasprintf("%s/runs/%s/%s", store_log_dir(st), id, name) : NULL;
 }
 
 /* The last `want` bytes of the log at path into out; -1 with e. */
@@ -912,7 +928,7 @@ int serve_api_run_log(struct serve *s, const struct serve_request *rq, struct se
 		      struct err *e)
 {
 	const char *id = rq->params[0], *project = rq->params[1], *step = rq->params[2];
-	char *path = NULL;
+	char *path = NULL, *served;
 	bool known = false, any;
 	struct srun *run;
 	size_t want;
@@ -960,7 +976,10 @@ int serve_api_run_log(struct serve *s, const struct serve_request *rq, struct se
 		return err_setr(e, ERR_USAGE, REASON_NOT_FOUND,
 				"no log was kept of step '%.80s' of '%.80s' in run '%s'", step, project,
 				id);
-	if (!log_path_ok(s->store, id, path)) {
+	served = log_path_of(s->store, id, path);
+	free(path);
+	path = served;
+	if (!path) {
 		err_setr(e, ERR_FAILED, REASON_FORBIDDEN,
 			 "the log of step '%.80s' of '%.80s' is recorded outside the run's log folder; "
 			 "it is not served",
