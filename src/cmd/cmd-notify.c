@@ -36,7 +36,8 @@ static int drain_cmd(struct app *app, struct cmd_args *args)
 	/* the schedules first: a digest due now goes out in this drain */
 	if (notify_schedules_run(app->store, app->plan, app->now, &sr, &e) < 0)
 		return cmd_err(&e);
-	if (notify_drain(app->store, app->plan, lease, &r, &e) < 0)
+	if (notify_drain(app->store, app->plan, lease, &r, &e) < 0 ||
+	    notify_prune(app->store, app->plan, &e) < 0)
 		return cmd_err(&e);
 	if (app->json) {
 		json_t *o = json_object();

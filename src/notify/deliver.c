@@ -184,11 +184,14 @@ int notify_drain(struct store *s, const struct plan *p, int64_t lease,
 	}
 	notify_http_end();
 	json_decref(is.digest);
-	/* what was sent long ago has served its purpose (notify_policy.keep) */
-	if (rc == 0 && store_outbox_prune(s, (int64_t)time(NULL) - p->notify_policy.keep, e) < 0)
-		rc = -1;
 	free(owner);
 	return rc;
+}
+
+int notify_prune(struct store *s, const struct plan *p, struct err *e)
+{
+	/* what was sent long ago has served its purpose (notify_policy.keep) */
+	return store_outbox_prune(s, (int64_t)time(NULL) - p->notify_policy.keep, e);
 }
 
 int notify_test(struct store *s, const struct plan *p, const char *channel, int64_t now,

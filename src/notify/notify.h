@@ -107,6 +107,11 @@ struct notify_drain_result {
 int notify_drain(struct store *s, const struct plan *p, int64_t lease,
 		 struct notify_drain_result *r, struct err *e);
 
+/* Delete what notify_policy.keep lets go: sent messages and schedule slots
+ * handled longer ago (store_outbox_prune). A scan of the outbox: `notify
+ * drain` runs it once, serve once an hour. */
+int notify_prune(struct store *s, const struct plan *p, struct err *e);
+
 struct notify_schedule_result {
 	size_t sent, skipped; /* slots this call handled */
 	size_t taken;         /* slots another deliverer handled at the same moment */

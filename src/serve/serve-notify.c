@@ -25,6 +25,21 @@
 #define NOTIFY_POLL_MS 100
 /* a claim outlives the longest send (30 s) with room to write the answer */
 #define NOTIFY_LEASE 120
+/* drains at once when messages are due: each claims its own messages (a
+ * subject's next one only once its earlier one is sent, so order holds),
+ * and a slow receiver holds up one of them, not the rest */
+#define NOTIFY_WORKERS 4
+#define NOTIFY_PRUNE_EVERY 3600
+
+struct worker {
+	struct store *w;
+	const struct plan *p;
+	struct notify_drain_result r;
+	struct err e;
+	int rc;
+	pthread_t t;
+	bool started;
+};
 
 struct serve_notify {
 	struct serve *s;
@@ -50,13 +65,60 @@ static void note_error(struct serve_notify *k, const struct err *e)
 		fprintf(stderr, "tollgate: notifications: %s (retried)\n", e->msg);
 }
 
+static void *drain_worker(void *arg)
+{
+	struct worker *x = arg;
+	x->rc = notify_drain(x->w, x->p, NOTIFY_LEASE, &x->r, &x->e);
+	return NULL;
+}
+
+/* Drain with NOTIFY_WORKERS connections at once (ws[0] in this thread); the
+ * extra connections are opened on first use and kept. Sums into k. */
+static int drain_all(struct serve_notify *k, struct store **ws, const struct plan *p, struct err *e)
+{
+	struct worker x[NOTIFY_WORKERS];
+	int rc = 0;
+
+	memset(x, 0, sizeof(x));
+	for (int i = 0; i < NOTIFY_WORKERS; i++) {
+		err_init(&x[i].e);
+		x[i].p = p;
+		if (!ws[i] && i > 0) {
+			pthread_mutex_lock(&k->s->lock);
+			if (store_open_writer(k->s->store, &ws[i], &x[i].e) < 0)
+				ws[i] = NULL;
+			pthread_mutex_unlock(&k->s->lock);
+		}
+		x[i].w = ws[i];
+		if (i > 0 && x[i].w)
+			x[i].started = pthread_create(&x[i].t, NULL, drain_worker, &x[i]) == 0;
+	}
+	drain_worker(&x[0]);
+	for (int i = 0; i < NOTIFY_WORKERS; i++) {
+		if (i > 0 && !x[i].started)
+			continue;
+		if (i > 0)
+			pthread_join(x[i].t, NULL);
+		pthread_mutex_lock(&k->lock);
+		k->sent += x[i].r.sent;
+		k->failed += x[i].r.failed;
+		k->dead += x[i].r.dead;
+		pthread_mutex_unlock(&k->lock);
+		if (x[i].rc < 0 && rc == 0) {
+			*e = x[i].e;
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
 static void *notify_main(void *arg)
 {
 	struct serve_notify *k = arg;
 	struct serve *s = k->s;
-	struct store *w = NULL;
+	struct store *ws[NOTIFY_WORKERS] = { NULL }, *w = NULL;
 	char *plan_id = NULL;
-	int64_t last_sched = 0;
+	int64_t last_sched = 0, last_prune = 0;
 
 	for (;;) {
 		struct plan *p;
@@ -69,13 +131,17 @@ static void *notify_main(void *arg)
 		p = s->plan;
 		serve_plan_hold(s->runs, p);
 		if (plan_id && strcmp(plan_id, p->id)) {
-			store_close(w);
-			w = NULL;
+			/* a reload changed the plan's id: its outbox is another */
+			for (int i = 0; i < NOTIFY_WORKERS; i++) {
+				store_close(ws[i]);
+				ws[i] = NULL;
+			}
 		}
 		free(plan_id);
 		plan_id = xstrdup(p->id);
-		if (!w && store_open_writer(s->store, &w, &e) < 0)
-			w = NULL;
+		if (!ws[0] && store_open_writer(s->store, &ws[0], &e) < 0)
+			ws[0] = NULL;
+		w = ws[0];
 		pthread_mutex_unlock(&s->lock);
 
 		if (w && util_now(&now, &e) == 0) {
@@ -94,16 +160,16 @@ static void *notify_main(void *arg)
 			if (rc == 0)
 				rc = store_outbox_next(w, &next, &e);
 			if (rc == 0 && next >= 0 && next <= (int64_t)time(NULL)) {
-				struct notify_drain_result r;
-				rc = notify_drain(w, p, NOTIFY_LEASE, &r, &e);
+				rc = drain_all(k, ws, p, &e);
 				if (rc == 0) {
 					pthread_mutex_lock(&k->lock);
-					k->sent += r.sent;
-					k->failed += r.failed;
-					k->dead += r.dead;
 					k->last_error[0] = '\0';
 					pthread_mutex_unlock(&k->lock);
 				}
+			}
+			if (rc == 0 && (int64_t)time(NULL) - last_prune >= NOTIFY_PRUNE_EVERY) {
+				last_prune = (int64_t)time(NULL);
+				rc = notify_prune(w, p, &e);
 			}
 			if (rc < 0)
 				note_error(k, &e);
@@ -129,7 +195,8 @@ static void *notify_main(void *arg)
 		}
 		pthread_mutex_unlock(&k->lock);
 	}
-	store_close(w);
+	for (int i = 0; i < NOTIFY_WORKERS; i++)
+		store_close(ws[i]);
 	free(plan_id);
 	return NULL;
 }
