@@ -76,38 +76,6 @@ json_t *encode_forecast(const struct forecast *f)
  * tens of thousands of objects: a jansson tree of them costs more than the
  * forecast) ---- */
 
-static bool plain(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x80 || *s == '"' ||
-		    *s == '\\')
-			return false;
-	return true;
-}
-
-/* A JSON string: as is when nothing needs escaping, else through jansson
- * (encode_string scrubs bad UTF-8), so there is one escaper. */
-static void add_str(struct strbuf *out, const char *s)
-{
-	json_t *j;
-	char *text;
-	if (!s) {
-		strbuf_addstr(out, "null");
-		return;
-	}
-	if (plain(s)) {
-		strbuf_addch(out, '"');
-		strbuf_addstr(out, s);
-		strbuf_addch(out, '"');
-		return;
-	}
-	j = encode_string(s);
-	text = json_dumps(j, JSON_ENCODE_ANY);
-	strbuf_addstr(out, text ? text : "null");
-	free(text);
-	json_decref(j);
-}
-
 static void add_key(struct strbuf *out, const char *key)
 {
 	strbuf_addstr(out, ", \"");
@@ -118,7 +86,7 @@ static void add_key(struct strbuf *out, const char *key)
 static void add_field(struct strbuf *out, const char *key, const char *s)
 {
 	add_key(out, key);
-	add_str(out, s);
+	encode_add_string(out, s);
 }
 
 static void add_time(struct strbuf *out, const char *key, int64_t t, bool date)
@@ -143,16 +111,16 @@ void encode_forecast_text(const struct forecast *f, struct strbuf *out)
 	char buf[32];
 
 	strbuf_addstr(out, "{\n  \"plan\": ");
-	add_str(out, p->id);
+	encode_add_string(out, p->id);
 	strbuf_addstr(out, ",\n  \"now\": ");
-	add_str(out, f->now ? util_fmt_time(f->now, buf, sizeof(buf)) : NULL);
+	encode_add_string(out, f->now ? util_fmt_time(f->now, buf, sizeof(buf)) : NULL);
 	if (f->rehearsal)
 		strbuf_addstr(out, ",\n  \"rehearsal\": true");
 	strbuf_addstr(out, ",\n  \"cells\": [");
 	for (size_t i = 0; i < f->ncells; i++) {
 		const struct forecast_cell *c = &f->cells[i];
 		strbuf_addstr(out, i ? ",\n    {\"project\": " : "\n    {\"project\": ");
-		add_str(out, p->projects[c->project].id);
+		encode_add_string(out, p->projects[c->project].id);
 		add_field(out, "env", p->envs[c->env].name);
 		add_field(out, "wave", p->waves[p->projects[c->project].wave].id);
 		add_field(out, "state", store_state_name(c->state));
@@ -171,7 +139,7 @@ void encode_forecast_text(const struct forecast *f, struct strbuf *out)
 		for (size_t k = 0; k < c->nbecause; k++) {
 			if (k)
 				strbuf_addstr(out, ", ");
-			add_str(out, c->because[k]);
+			encode_add_string(out, c->because[k]);
 		}
 		strbuf_addstr(out, "]}");
 	}
@@ -182,7 +150,7 @@ void encode_forecast_text(const struct forecast *f, struct strbuf *out)
 				 : d->kind == FORECAST_ITEM ? p->items[d->id].id
 							    : p->blockers[d->id].id;
 		strbuf_addstr(out, i ? ",\n    {\"kind\": " : "\n    {\"kind\": ");
-		add_str(out, forecast_kind_name(d->kind));
+		encode_add_string(out, forecast_kind_name(d->kind));
 		add_field(out, "id", id);
 		add_time(out, "by", d->by, false);
 		add_bool(out, "late", d->by && d->by < f->now);
@@ -191,7 +159,7 @@ void encode_forecast_text(const struct forecast *f, struct strbuf *out)
 		for (size_t k = 0; k < d->nfor; k++) {
 			const struct forecast_target *t = &d->for_[k];
 			strbuf_addstr(out, k ? ", {\"project\": " : "{\"project\": ");
-			add_str(out, p->projects[t->project].id);
+			encode_add_string(out, p->projects[t->project].id);
 			add_field(out, "env", p->envs[t->env].name);
 			add_time(out, "target", t->target, true);
 			strbuf_addch(out, '}');

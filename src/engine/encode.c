@@ -71,7 +71,7 @@ static bool plain(const char *s)
 	return true;
 }
 
-static void add_str(struct strbuf *out, const char *s)
+void encode_add_string(struct strbuf *out, const char *s)
 {
 	json_t *j;
 	if (!s) {
@@ -95,7 +95,7 @@ static void add_field(struct strbuf *out, const char *key, const char *s)
 	strbuf_addstr(out, ", \"");
 	strbuf_addstr(out, key);
 	strbuf_addstr(out, "\": ");
-	add_str(out, s);
+	encode_add_string(out, s);
 }
 
 /* The last time and date formatted: a board repeats a few of each, and
@@ -127,7 +127,7 @@ static void cell_line(const struct plan *p, const struct status_cell *c, struct 
 		      struct strbuf *out)
 {
 	strbuf_addstr(out, "{\"project\": ");
-	add_str(out, p->projects[c->project].id);
+	encode_add_string(out, p->projects[c->project].id);
 	add_field(out, "env", p->envs[c->env].name);
 	add_field(out, "state", store_state_name(c->state));
 	add_field(out, "version", c->version);

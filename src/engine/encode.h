@@ -36,6 +36,10 @@ struct approve_result;
  *  too large for a jansson tree: tens of thousands of cells). 0, or -1 when
  *  jansson fails. */
 int encode_status_board(const struct status_board *b, struct strbuf *out);
+/* s as a JSON string (null for NULL) appended to out: as is when nothing
+ * needs escaping, else through jansson (encode_string scrubs bad UTF-8), so
+ * the text encoders written straight (status, forecast) share one escaper. */
+void encode_add_string(struct strbuf *out, const char *s);
 /* A rejected version (status, report): {"project", "version", "env" (null:
  * every environment), "kind" ("rolled-back", "failed", "rejected",
  * "allowance"), "reason", "by", "at", "rejected": bool (false once allowed
