@@ -229,6 +229,12 @@ void serve_runs_free(struct serve_runs *reg);
  * freed by a reload until put. */
 void serve_plan_hold(struct serve_runs *reg, struct plan *p);
 void serve_plan_put(struct serve_runs *reg, struct plan *p);
+/* For a background loop (soak, notifications): the server's plan now, held
+ * (serve_plan_put it), and its n store connections ws kept to that plan's
+ * state: closed when a reload changed the plan's id, ws[0] opened when it is
+ * not (NULL, e set, when it cannot be). *plan_id tracks the id (free it). */
+struct plan *serve_bg_plan(struct serve *s, char **plan_id, struct store **ws, size_t n,
+			   struct err *e);
 /* A reload replaced p: true when nothing holds it (the caller frees it
  * now); otherwise the last serve_plan_put frees it. */
 bool serve_plan_retire(struct serve_runs *reg, struct plan *p);

@@ -127,22 +127,8 @@ static void *notify_main(void *arg)
 		int64_t now = 0, next = -1;
 
 		err_init(&e);
-		pthread_mutex_lock(&s->lock);
-		p = s->plan;
-		serve_plan_hold(s->runs, p);
-		if (plan_id && strcmp(plan_id, p->id)) {
-			/* a reload changed the plan's id: its outbox is another */
-			for (int i = 0; i < NOTIFY_WORKERS; i++) {
-				store_close(ws[i]);
-				ws[i] = NULL;
-			}
-		}
-		free(plan_id);
-		plan_id = xstrdup(p->id);
-		if (!ws[0] && store_open_writer(s->store, &ws[0], &e) < 0)
-			ws[0] = NULL;
+		p = serve_bg_plan(s, &plan_id, ws, NOTIFY_WORKERS, &e);
 		w = ws[0];
-		pthread_mutex_unlock(&s->lock);
 
 		if (w && util_now(&now, &e) == 0) {
 			int rc = 0;

@@ -101,6 +101,29 @@ struct serve_runs {
 
 /* ---- plans held -------------------------------------------------------------- */
 
+struct plan *serve_bg_plan(struct serve *s, char **plan_id, struct store **ws, size_t n,
+			   struct err *e)
+{
+	struct plan *p;
+
+	pthread_mutex_lock(&s->lock);
+	p = s->plan;
+	serve_plan_hold(s->runs, p);
+	if (*plan_id && strcmp(*plan_id, p->id)) {
+		/* a reload changed the plan's id: the connections' state is another's */
+		for (size_t i = 0; i < n; i++) {
+			store_close(ws[i]);
+			ws[i] = NULL;
+		}
+	}
+	free(*plan_id);
+	*plan_id = xstrdup(p->id);
+	if (!ws[0] && store_open_writer(s->store, &ws[0], e) < 0)
+		ws[0] = NULL;
+	pthread_mutex_unlock(&s->lock);
+	return p;
+}
+
 void serve_plan_hold(struct serve_runs *reg, struct plan *p)
 {
 	pthread_mutex_lock(&reg->lock);

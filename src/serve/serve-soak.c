@@ -97,19 +97,7 @@ static void *soak_main(void *arg)
 
 		err_init(&e);
 		memset(&res, 0, sizeof(res));
-		pthread_mutex_lock(&s->lock);
-		p = s->plan;
-		serve_plan_hold(s->runs, p);
-		if (plan_id && strcmp(plan_id, p->id)) {
-			/* a reload changed the plan's id: its state is another */
-			store_close(w);
-			w = NULL;
-		}
-		free(plan_id);
-		plan_id = xstrdup(p->id);
-		if (!w)
-			rc = store_open_writer(s->store, &w, &e);
-		pthread_mutex_unlock(&s->lock);
+		p = serve_bg_plan(s, &plan_id, &w, 1, &e);
 		wait = interval_of(p);
 		if (w && util_now(&now, &e) == 0) {
 			rc = soak_tick(p, w, now, &o, &res, &e);
