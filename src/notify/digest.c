@@ -20,10 +20,11 @@
 /* The outbox body of a digest: the anchors of the log's head, the slot,
  * and the digest itself. */
 static char *digest_payload(const struct plan *p, const struct plan_schedule *sc, int64_t slot,
-			    const char *id, int64_t seq, const char *hash, json_t *digest)
+			    const char *id, const char *event, int64_t seq, const char *hash,
+			    json_t *digest)
 {
 	json_t *o = json_object();
-	char *event = xasprintf("digest.%s", sc->digest), *s;
+	char *s;
 	json_object_set_new(o, "id", encode_string(id));
 	json_object_set_new(o, "event", encode_string(event));
 	json_object_set_new(o, "plan", encode_string(p->id));
@@ -35,7 +36,6 @@ static char *digest_payload(const struct plan *p, const struct plan_schedule *sc
 	json_object_set_new(o, "digest", digest);
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
-	free(event);
 	if (!s)
 		BUG("out of memory for a digest");
 	return s;
@@ -64,7 +64,7 @@ static int send_slot(struct store *s, const struct plan *p, const struct plan_sc
 	json_object_set_new(digest, "schedule", encode_string(sc->id));
 	id = xasprintf("%s:%s:%lld", p->id, sc->id, (long long)slot);
 	event = xasprintf("digest.%s", sc->digest);
-	body = digest_payload(p, sc, slot, id, seq, hash, digest);
+	body = digest_payload(p, sc, slot, id, event, seq, hash, digest);
 	rc = store_schedule_mark(s, sc->id, slot, true, id, sc->channel_id, seq, event, body, now, e);
 	free(body);
 	free(event);

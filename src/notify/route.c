@@ -178,6 +178,7 @@ static json_t *escalation_json(const struct plan *p, const struct plan_escalatio
 
 char *notify_payload(const struct plan *p, const struct store_log_entry *en, const char *id)
 {
+	const struct plan_escalation *esc = notify_escalation_of(p, en);
 	json_t *o = json_object();
 	char *s;
 	json_object_set_new(o, "id", encode_string(id));
@@ -189,8 +190,8 @@ char *notify_payload(const struct plan *p, const struct store_log_entry *en, con
 	json_object_set_new(o, "actor", encode_string(en->actor));
 	json_object_set_new(o, "subject", encode_string(en->subject));
 	json_object_set_new(o, "detail", encode_string(en->detail));
-	if (notify_escalation_of(p, en))
-		json_object_set_new(o, "escalation", escalation_json(p, notify_escalation_of(p, en)));
+	if (esc)
+		json_object_set_new(o, "escalation", escalation_json(p, esc));
 	if (is_rollback(en->action) && p->nrollback_steps) {
 		json_t *steps = json_array();
 		for (size_t i = 0; i < p->nrollback_steps; i++) {
