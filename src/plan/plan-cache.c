@@ -19,7 +19,16 @@
  * The cache is keyed by a SHA-256 digest of the exact bytes of the plan that
  * were read (and parsed, when the cache is written; plan_digest: pieces
  * hashed by two threads at once, then their hashes), by the layout of the model
- * and by the tollgate binary (size, mtime); it carries a checksum of itself
+ * and by the tollgate binary (size, mtime). Beside the digest it keeps the
+ * plan file's stat when those bytes were read (device, inode, size, mtime
+ * and ctime, to the nanosecond), once the file's last change is settled
+ * (PLAN_STAT_SETTLE_S before): a file with that very stat has those bytes,
+ * since any write, rename or utimensat() since sets the ctime to the time
+ * of the change, a later one (only the kernel sets a ctime). Then the
+ * digest need not be taken again (3 MB: ~2 ms of SHA-256 and reading); any
+ * other stat, or a fresh one, means hashing as before, and a cache found
+ * by its digest under a settled new stat (a touch, a checkout of the same
+ * bytes) is written again with it. It carries a checksum of itself
  * (a 64-bit xxHash: it finds damage, at ten times SHA-256's speed; against a
  * forger no unkeyed sum would do more).
  * It is read into private memory and replaced by rename, never rewritten in
@@ -45,7 +54,7 @@
 #include "plan/plan-internal.h"
 #include "plan/plan.h"
 
-#define CACHE_MAGIC "TGPLANC5"
+#define CACHE_MAGIC "TGPLANC6"
 #define CACHE_MAX_IMAGE ((uint64_t)1 << 30)
 
 struct cache_header {
@@ -54,6 +63,11 @@ struct cache_header {
 	unsigned char plan_sha256[32]; /* of the plan's bytes */
 	uint64_t exe_size;
 	int64_t exe_mtime_s, exe_mtime_ns;
+	/* the plan file's stat when the hashed bytes were read (stat_set: 1),
+	 * or nothing (0: the file had changed too lately to be keyed by it) */
+	uint64_t plan_dev, plan_ino, plan_size;
+	int64_t plan_mtime_s, plan_mtime_ns, plan_ctime_s, plan_ctime_ns;
+	uint64_t stat_set;
 	uint64_t image_size;  /* bytes after the header */
 	uint64_t strings_off; /* where the strings start in the image */
 	uint64_t checksum; /* plan_cache_checksum of this header and the image */
@@ -776,6 +790,48 @@ static bool fill_key(struct cache_header *h, const unsigned char sum[32])
 	return true;
 }
 
+/*
+ * A plan file's stat goes in the key only once its last change is this many
+ * seconds old: a change after the cache is written then gets a later ctime
+ * even on a file system whose clock ticks coarsely (1-2 s on some); a file
+ * changed just now is hashed on every load until it has settled.
+ */
+#define PLAN_STAT_SETTLE_S 3
+
+static void key_set_stat(struct cache_header *h, const struct stat *st)
+{
+	struct timespec now;
+
+	h->stat_set = 0;
+	if (clock_gettime(CLOCK_REALTIME, &now) < 0 ||
+	    st->st_ctim.tv_sec > now.tv_sec - PLAN_STAT_SETTLE_S)
+		return; /* fresh, or dated ahead of the clock */
+	h->plan_dev = (uint64_t)st->st_dev;
+	h->plan_ino = (uint64_t)st->st_ino;
+	h->plan_size = (uint64_t)st->st_size;
+	h->plan_mtime_s = st->st_mtim.tv_sec;
+	h->plan_mtime_ns = st->st_mtim.tv_nsec;
+	h->plan_ctime_s = st->st_ctim.tv_sec;
+	h->plan_ctime_ns = st->st_ctim.tv_nsec;
+	h->stat_set = 1;
+}
+
+static bool same_stat(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* Is st the stat the cache's bytes were read under? */
+static bool key_has_stat(const struct cache_header *h, const struct stat *st)
+{
+	return h->stat_set == 1 && h->plan_dev == (uint64_t)st->st_dev &&
+	       h->plan_ino == (uint64_t)st->st_ino && h->plan_size == (uint64_t)st->st_size &&
+	       h->plan_mtime_s == st->st_mtim.tv_sec && h->plan_mtime_ns == st->st_mtim.tv_nsec &&
+	       h->plan_ctime_s == st->st_ctim.tv_sec && h->plan_ctime_ns == st->st_ctim.tv_nsec;
+}
+
 /* Read everything of fd at offset, or fail. */
 static bool read_all(int fd, void *buf, size_t len, off_t at)
 {
@@ -845,6 +901,7 @@ static bool plan_digest(const void *data, size_t len, unsigned char out[32])
  */
 struct hash_job {
 	int fd;
+	struct stat st; /* the file's, when opened */
 	uint64_t size;
 	size_t n;                 /* pieces */
 	unsigned char (*sums)[32];
@@ -856,19 +913,19 @@ struct hash_job {
 
 static bool hash_job_open(struct hash_job *j, const char *path)
 {
-	struct stat st;
+	struct stat *st = &j->st;
 
 	memset(j, 0, sizeof(*j));
 	j->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (j->fd < 0)
 		return false;
-	if (fstat(j->fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
-	    (uint64_t)st.st_size > PLAN_MAX_BYTES) {
+	if (fstat(j->fd, st) < 0 || !S_ISREG(st->st_mode) || st->st_size < 0 ||
+	    (uint64_t)st->st_size > PLAN_MAX_BYTES) {
 		close(j->fd);
 		j->fd = -1;
 		return false;
 	}
-	j->size = (uint64_t)st.st_size;
+	j->size = (uint64_t)st->st_size;
 	j->n = (size_t)((j->size + PLAN_CHUNK - 1) / PLAN_CHUNK);
 	j->sums = xcalloc(j->n ? j->n : 1, 32);
 	atomic_init(&j->next, 0);
@@ -1044,6 +1101,7 @@ static void cache_write(const struct plan *p, const char *dir, const char *cache
 	*img = *p;
 	img->cache_image = NULL;
 	img->cache_image_size = 0;
+	img->cache_hashed = false;
 	memset(&img->arena, 0, sizeof(img->arena));
 	img->path = img->dir = NULL; /* set when read back */
 	w.off = align16(sizeof(struct plan));
@@ -1080,6 +1138,22 @@ static void cache_write(const struct plan *p, const char *dir, const char *cache
 	free(w.image);
 }
 
+/* The cache's plan, ready for use (f's image is the plan's now). */
+static struct plan *cache_take(struct cache_fetch *f, struct plan *walked, const char *path,
+			       bool hashed)
+{
+	struct plan *p = walked;
+
+	f->image = NULL;
+	arena_init(&p->arena);
+	p->cache_image = p;
+	p->cache_hashed = hashed;
+	/* the path as given this time */
+	p->path = arena_strdup(&p->arena, path);
+	p->dir = plan_dir_of(&p->arena, path);
+	return p;
+}
+
 struct plan *plan_load_cached(const char *path, struct plan_diags *diags)
 {
 	struct cache_header key;
@@ -1091,6 +1165,7 @@ struct plan *plan_load_cached(const char *path, struct plan_diags *diags)
 	struct hash_job hj;
 	struct cache_fetch f;
 	struct plan *walked;
+	struct stat after;
 	pthread_t t;
 	bool threaded;
 
@@ -1099,12 +1174,24 @@ struct plan *plan_load_cached(const char *path, struct plan_diags *diags)
 	/* anything unusual (no file, a folder, too big): the loader says what */
 	if (!hash_job_open(&hj, path))
 		return plan_load(path, diags);
-	/* A large plan is hashed by a thread of its own while the cache is
-	 * read and walked here, then by both (a 3 MB plan: ~2 ms of hashing,
-	 * ~2 ms of reading and walking the cache). */
-	threaded = hj.size >= PLAN_HASH_THREAD_BYTES && !pthread_create(&t, NULL, hash_main, &hj);
 	cache = cache_path_for(path, &dir);
-	cache_fetch(cache, &key, &f);
+	/* The file is the one the cache was made from, to the nanosecond of
+	 * its last change: no need to hash it. */
+	if (cache_fetch(cache, &key, &f) && key_has_stat(&f.h, &hj.st)) {
+		walked = cache_walk(&f);
+		if (walked) {
+			p = cache_take(&f, walked, path, false);
+			hash_job_release(&hj);
+			goto out;
+		}
+		/* the walk may have changed the image: read it again */
+		cache_fetch_release(&f);
+		cache_fetch(cache, &key, &f);
+	}
+	/* A large plan is hashed by a thread of its own while the cache is
+	 * walked here, then by both (a 3 MB plan: ~2 ms of hashing, ~2 ms of
+	 * reading and walking the cache). */
+	threaded = hj.size >= PLAN_HASH_THREAD_BYTES && !pthread_create(&t, NULL, hash_main, &hj);
 	walked = cache_walk(&f);
 	hash_job_work(&hj);
 	if (threaded)
@@ -1120,18 +1207,20 @@ struct plan *plan_load_cached(const char *path, struct plan_diags *diags)
 	memcpy(sum, hj.sum, 32);
 	memcpy(key.plan_sha256, sum, 32);
 	if (walked && !memcmp(f.h.plan_sha256, sum, 32)) {
-		p = walked;
-		f.image = NULL; /* the plan's now */
-	}
-	cache_fetch_release(&f);
-	if (p) {
-		arena_init(&p->arena);
-		p->cache_image = p;
-		/* the path as given this time */
-		p->path = arena_strdup(&p->arena, path);
-		p->dir = plan_dir_of(&p->arena, path);
+		bool restat = !key_has_stat(&f.h, &hj.st);
+		p = cache_take(&f, walked, path, true);
+		/* the same bytes under a new stat (touched, checked out again):
+		 * the cache is written again with it, once it has settled; the
+		 * digest is of the bytes read from the file opened then, so if
+		 * the file is still that one, unchanged, they are its bytes */
+		if (restat && stat(path, &after) == 0 && same_stat(&after, &hj.st)) {
+			key_set_stat(&key, &hj.st);
+			if (key.stat_set)
+				cache_write(p, dir, cache, &key);
+		}
 		goto out;
 	}
+	cache_fetch_release(&f);
 	/* a miss: the bytes parsed are the bytes hashed for the new key (the
 	 * file may have changed since it was hashed above) */
 	if (strbuf_read_file(&sb, path, PLAN_MAX_BYTES) < 0) {
@@ -1142,6 +1231,10 @@ struct plan *plan_load_cached(const char *path, struct plan_diags *diags)
 		p = plan_load_file_bytes(path, sb.buf ? sb.buf : "", sb.len, diags);
 		goto out;
 	}
+	/* what was read is the file as stat'ed when opened only if nothing
+	 * changed it since (its ctime would have moved) */
+	if (stat(path, &after) == 0 && same_stat(&after, &hj.st))
+		key_set_stat(&key, &hj.st);
 	p = plan_load_file_bytes(path, sb.buf ? sb.buf : "", sb.len, diags);
 	if (p)
 		cache_write(p, dir, cache, &key);

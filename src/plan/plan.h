@@ -426,6 +426,9 @@ struct plan {
 	 * points into, mapped by itself. */
 	void *cache_image;
 	size_t cache_image_size;
+	/* plan_load_cached hashed the plan file's bytes to find its cache
+	 * (false: the file's stat was the one the cache was made from) */
+	bool cache_hashed;
 };
 
 /* One diagnostic: FILE:LINE:COL: error|warning: message */

@@ -152,7 +152,7 @@ static void write_whole(const char *path, const unsigned char *buf, size_t len)
 /* The cache's layout as plan-cache.c writes it: header, then the image; the
  * checksum (8 bytes, 16 before the header's end) is plan_cache_checksum of
  * the header with a zero checksum, then the image. */
-static size_t HEADER_SIZE = 104; /* checked against the file's own */
+static size_t HEADER_SIZE = 168; /* checked against the file's own */
 static void fix_checksum(unsigned char *buf, size_t len)
 {
 	uint64_t sum;
@@ -525,6 +525,55 @@ static void test_large_plan(void)
 	plan_free(p);
 }
 
+/*
+ * The stat key: a plan whose last change has settled (3 s) is found by its
+ * stat alone, without hashing. Changing its bytes while keeping its size
+ * and mtime moves its ctime: it is hashed and the change is seen; a
+ * touch of the same bytes is a hit found by hashing, and a settled stat
+ * is written into the cache again.
+ */
+static void test_stat_key(void)
+{
+	struct plan *p;
+	struct timespec keep[2];
+	struct stat st;
+	char *cmd;
+
+	p = load(true); /* written by test_large_plan while fresh: no stat in it */
+	CHECK(p->cache_image != NULL);
+	plan_free(p);
+	sleep(4);
+	p = load(true);
+	CHECK(p->cache_image != NULL && p->cache_hashed); /* settled now: keyed by it */
+	plan_free(p);
+	p = load(true);
+	CHECK(p->cache_image != NULL && !p->cache_hashed);
+	CHECK_STR(p->waves[0].title, "Core APIs v3");
+	plan_free(p);
+	/* the same size and mtime, other bytes */
+	CHECK(stat(plan_path, &st) == 0);
+	keep[0] = st.st_atim;
+	keep[1] = st.st_mtim;
+	cmd = xasprintf("sed -i 's/title: Core APIs v3/title: Core APIs v4/' '%s'", plan_path);
+	CHECK(system(cmd) == 0);
+	free(cmd);
+	CHECK(utimensat(AT_FDCWD, plan_path, keep, 0) == 0);
+	p = load(true);
+	CHECK(p->cache_image == NULL);
+	CHECK_STR(p->waves[0].title, "Core APIs v4");
+	plan_free(p);
+	p = load(true); /* fresh: hashed each time until it settles */
+	CHECK(p->cache_image != NULL && p->cache_hashed);
+	CHECK_STR(p->waves[0].title, "Core APIs v4");
+	plan_free(p);
+	/* touched: the same bytes under a new ctime are found by hashing */
+	CHECK(utimensat(AT_FDCWD, plan_path, NULL, 0) == 0);
+	p = load(true);
+	CHECK(p->cache_image != NULL && p->cache_hashed);
+	CHECK_STR(p->waves[0].title, "Core APIs v4");
+	plan_free(p);
+}
+
 /* `moved` (issue 9 item 4) comes back from the cache as parsed. */
 static void test_moved(void)
 {
@@ -590,6 +639,7 @@ int main(void)
 	RUN(test_identity_fields);
 	RUN(test_changed_plan);
 	RUN(test_large_plan);
+	RUN(test_stat_key);
 	RUN(test_disabled);
 	RUN(test_moved);
 	cmd = xasprintf("rm -rf '%s'", dir);
