@@ -37,8 +37,7 @@ struct node {
 	bool listed;                     /* not healthy yet */
 	bool cond;
 	bool done;                       /* reached by the topological pass */
-	unsigned char nsteps;
-	const char *steps[MAX_STEPS];
+	unsigned char nsteps;            /* of its steps in fc.steps */
 };
 
 /* What every project of wave w meets before entering env e (e >= 1). */
@@ -73,6 +72,8 @@ struct fc {
 	const char *pause;       /* an open incident of level >= 2 pauses every promotion */
 	const char **incident;   /* [cell] an open incident on the project in env - 1; NULL */
 	const char **after_step; /* [wave] "wave-2 after wave-1 in sit", NULL */
+	bool no_steps;           /* forecast_opts.no_chains: the cells' steps are not made */
+	const char *(*steps)[MAX_STEPS]; /* [node] what its chain says of it; NULL when no_steps */
 };
 
 const char *forecast_kind_name(enum forecast_kind k)
@@ -240,11 +241,19 @@ static const char *astr(struct fc *c, const char *fmt, ...)
 	return r;
 }
 
-static void add_step(struct node *x, const char *s)
+static void add_step(struct fc *c, struct node *x, const char *s)
 {
-	if (s && x->nsteps < MAX_STEPS)
-		x->steps[x->nsteps++] = s;
+	if (s && c->steps && x->nsteps < MAX_STEPS)
+		c->steps[x - c->n][x->nsteps++] = s;
 }
+
+/* A step made for a chain only: neither made nor formatted when nobody
+ * reads the chains (status marking what is at risk) */
+#define STEP(c, x, ...)                                      \
+	do {                                                 \
+		if (!(c)->no_steps)                          \
+			add_step((c), (x), astr((c), __VA_ARGS__)); \
+	} while (0)
 
 static bool blocker_applies(const struct plan_blocker *b, int wave, int env)
 {
@@ -475,20 +484,20 @@ static void state_step(struct fc *c, struct node *x, int e, const struct state_c
 	case STATE_ROLLED_BACK:
 		held = cell->rollbacks >= READY_HOLD_COUNT ? cell->rollbacks : 0;
 		if (held)
-			add_step(x, astr(c, "held in %s after %d rollbacks: assumes promote --retry-held now",
-					 env, held));
+			STEP(c, x, "held in %s after %d rollbacks: assumes promote --retry-held now",
+					 env, held);
 		else
-			add_step(x, astr(c, "rolled back in %s (%s rejected): assumes a new version or "
-					    "allow now", env, cell->version ? cell->version : "?"));
+			STEP(c, x, "rolled back in %s (%s rejected): assumes a new version or "
+					    "allow now", env, cell->version ? cell->version : "?");
 		x->cond = true;
 		break;
 	case STATE_FAILED:
-		add_step(x, astr(c, "failed in %s since %s: assumes a person repairs it now", env,
-				 when(cell->since, d, sizeof(d))));
+		STEP(c, x, "failed in %s since %s: assumes a person repairs it now", env,
+				 when(cell->since, d, sizeof(d)));
 		x->cond = true;
 		break;
 	case STATE_INTERRUPTED:
-		add_step(x, astr(c, "interrupted in %s: the next promote repairs and retries it", env));
+		STEP(c, x, "interrupted in %s: the next promote repairs and retries it", env);
 		break;
 	default:
 		break;
@@ -516,8 +525,8 @@ static void forward_cell(struct fc *c, size_t ni)
 	if (cell->state == STATE_SOAKING) {
 		x->start = x->soak_at = cell->since;
 		x->healthy = max64(cell->soak_until, c->now);
-		add_step(x, astr(c, "soaking in %s until %s", p->envs[e].name,
-				 when(cell->soak_until, d, sizeof(d))));
+		STEP(c, x, "soaking in %s until %s", p->envs[e].name,
+				 when(cell->soak_until, d, sizeof(d)));
 		return;
 	}
 	if ((cell->state == STATE_DEPLOYING || cell->state == STATE_VERIFYING) && !cell->orphaned) {
@@ -525,16 +534,16 @@ static void forward_cell(struct fc *c, size_t ni)
 		x->soak_at = max64(cell->since + dur, c->now);
 		x->healthy = x->soak_at + soak;
 		x->soaks = soak > 0;
-		add_step(x, astr(c, "%s in %s since %s", store_state_name(cell->state),
-				 p->envs[e].name, when(cell->since, d, sizeof(d))));
+		STEP(c, x, "%s in %s since %s", store_state_name(cell->state),
+				 p->envs[e].name, when(cell->since, d, sizeof(d)));
 		return;
 	}
 	x->planned = true;
 	if (!e) {
 		/* the source: versions enter it from CI, at once */
 		x->start = x->soak_at = x->healthy = c->now;
-		add_step(x, astr(c, "no version in %s yet: assumes one is recorded now",
-				 p->envs[0].name));
+		STEP(c, x, "no version in %s yet: assumes one is recorded now",
+				 p->envs[0].name);
 		x->cond = true;
 		return;
 	}
@@ -567,16 +576,16 @@ static void forward_cell(struct fc *c, size_t ni)
 	switch (by) {
 	case BY_SOURCE:
 		if (c->n[pred].soaks)
-			add_step(x, c->soak_step[e - 1]);
+			add_step(c, x, c->soak_step[e - 1]);
 		break;
 	case BY_DEP:
-		add_step(x, astr(c, "after %s in %s", p->projects[dep].id, p->envs[e].name));
+		STEP(c, x, "after %s in %s", p->projects[dep].id, p->envs[e].name);
 		break;
 	case BY_AFTER:
-		add_step(x, c->after_step[pr->wave]);
+		add_step(c, x, c->after_step[pr->wave]);
 		break;
 	case BY_GROUP:
-		add_step(x, g->step);
+		add_step(c, x, g->step);
 		break;
 	case BY_NOW:
 		break;
@@ -594,20 +603,20 @@ static void forward_cell(struct fc *c, size_t ni)
 				t = fz->to;
 				moved = true;
 				if (x->nsteps < MAX_STEPS - 1)
-					add_step(x, astr(c, "%s frozen until %s%s%s%s", en->name,
+					STEP(c, x, "%s frozen until %s%s%s%s", en->name,
 							 when(fz->to, d, sizeof(d)),
 							 fz->why ? " (" : "", fz->why ? fz->why : "",
-							 fz->why ? ")" : ""));
+							 fz->why ? ")" : "");
 			}
 		}
 	}
 	for (size_t k = 0; k < g->nnotes; k++)
-		add_step(x, g->notes[k]);
+		add_step(c, x, g->notes[k]);
 	if (g->nnotes)
 		x->cond = true;
 	/* the `incidents` rule: assumed resolved now */
 	if (c->pause || (c->incident && c->incident[ni])) {
-		add_step(x, c->pause ? c->pause : c->incident[ni]);
+		add_step(c, x, c->pause ? c->pause : c->incident[ni]);
 		x->cond = true;
 	}
 	state_step(c, x, e, cell);
@@ -628,7 +637,7 @@ static void forward_agg(struct fc *c, size_t ni)
 	if (x->pred >= 0) {
 		x->cond = c->n[x->pred].cond;
 		if (c->n[x->pred].soaks)
-			add_step(x, c->soak_step[a]);
+			add_step(c, x, c->soak_step[a]);
 	}
 }
 
@@ -888,8 +897,8 @@ static void chain(struct fc *c, size_t ni, struct forecast_cell *out)
 	for (size_t k = depth; k-- > 0;) {
 		const struct node *x = &c->n[path[k]];
 		for (size_t s = 0; s < x->nsteps; s++)
-			if (!n || strcmp(v[n - 1], x->steps[s]))
-				v[n++] = x->steps[s];
+			if (!n || strcmp(v[n - 1], c->steps[path[k]][s]))
+				v[n++] = c->steps[path[k]][s];
 	}
 	if (!n)
 		v[n++] = "can start now";
@@ -923,6 +932,7 @@ void forecast_compute(struct forecast *f, const struct plan *p, const struct sta
 	c.st = st;
 	c.now = now;
 	c.as = o->assume;
+	c.no_steps = o->no_chains;
 	c.dur = o->durations ? o->durations : st->durations;
 	c.arena = &f->arena;
 	c.P = p->nprojects;
@@ -931,6 +941,8 @@ void forecast_compute(struct forecast *f, const struct plan *p, const struct sta
 	c.ncell = c.P * c.E;
 	c.nnode = c.ncell + c.W * c.E;
 	c.n = xcalloc(c.nnode + 1, sizeof(*c.n));
+	if (!c.no_steps)
+		c.steps = xcalloc(c.nnode + 1, sizeof(*c.steps));
 	for (size_t i = 0; i < c.nnode; i++) {
 		c.n[i].pred = -1;
 		c.n[i].latest = NEVER;
@@ -1047,6 +1059,7 @@ void forecast_compute(struct forecast *f, const struct plan *p, const struct sta
 		}
 
 	free(c.n);
+	free(c.steps);
 	free(c.off);
 	free(c.to);
 	free(c.kind);
