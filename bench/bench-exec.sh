@@ -32,8 +32,8 @@ mkdir -p "$DIR/ninja" "$DIR/logs"
 # The driver is built from the sources with the project's flags, apart from
 # the build so that it needs none of the libraries the CLI links.
 $CC -std=gnu11 -O2 -Wall -Wextra -Werror -I"$SRC/src" \
-	"$HERE/bench-exec.c" "$SRC/src/exec/exec.c" "$SRC/src/util/util.c" \
-	-o "$DIR/bench-exec"
+	"$HERE/bench-exec.c" "$SRC"/src/exec/*.c "$SRC/src/util/util.c" \
+	-o "$DIR/bench-exec" -lpthread
 
 {
 	printf 'rule t\n  command = true\n'
