@@ -5,8 +5,7 @@
  */
 #include "engine/session.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include "util/crypto.h"
 #include <stdlib.h>
 #include <string.h>
 

@@ -5,9 +5,7 @@
  */
 #include "engine/token.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
+#include "util/crypto.h"
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>

@@ -11,7 +11,7 @@
 #include "notify/curl.h"
 #include "notify/notify.h"
 
-#include <openssl/hmac.h>
+#include "util/crypto.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -48,7 +48,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
+#include "util/crypto.h"
 #include <xxhash.h>
 
 #include "plan/plan-internal.h"

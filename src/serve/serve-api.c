@@ -11,7 +11,7 @@
  * answered from it; If-None-Match with it gets 304.
  */
 #include <inttypes.h>
-#include <openssl/evp.h>
+#include "util/crypto.h"
 #include <stdlib.h>
 #include <stdatomic.h>
 #include <string.h>

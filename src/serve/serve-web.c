@@ -5,7 +5,7 @@
  * of its content, and the page its security headers (r->page: send_reply
  * adds them).
  */
-#include <openssl/evp.h>
+#include "util/crypto.h"
 #include <string.h>
 
 #include "serve/serve-internal.h"

@@ -15,7 +15,7 @@
 #include <errno.h>
 #include "serve/mhd.h"
 #include <netdb.h>
-#include <openssl/evp.h>
+#include "util/crypto.h"
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>

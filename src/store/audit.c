@@ -17,7 +17,7 @@
  * stays one pass over the log; anchors are checked on the way.
  */
 #include <inttypes.h>
-#include <openssl/evp.h>
+#include "util/crypto.h"
 #include <stdlib.h>
 #include <string.h>
 
