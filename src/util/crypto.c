@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #define TG_CRYPTO_DEFINE(f) __typeof__(f) *tg_crypto_##f;
 TG_CRYPTO_FUNCS(TG_CRYPTO_DEFINE)
@@ -48,7 +49,11 @@ void tg_crypto_load(void)
 {
 	pthread_once(&crypto_once, crypto_load_once);
 	if (crypto_failure[0]) {
+		/* stopped where it stands, as a missing linked library would
+		 * have stopped it at start: no handler runs, an open transaction
+		 * is never committed (the store rolls it back) */
+		fflush(stdout);
 		fprintf(stderr, "tollgate: error: %s\n", crypto_failure);
-		exit(1);
+		_exit(1);
 	}
 }
