@@ -1007,9 +1007,12 @@ void forecast_compute(struct forecast *f, const struct plan *p, const struct sta
 			forward_agg(&c, ni);
 		}
 	}
-	backward(&c);
-	if (!o->no_deadlines)
+	/* the latest starts serve the deadlines only (what is at risk is
+	 * read off the earliest times) */
+	if (!o->no_deadlines) {
+		backward(&c);
 		build_deadlines(f, &c, o);
+	}
 
 	f->cell_of = xcalloc(c.ncell + 1, sizeof(*f->cell_of));
 	for (size_t i = 0; i < c.ncell; i++)
