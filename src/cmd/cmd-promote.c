@@ -42,15 +42,7 @@ static void print_dry(struct app *app, const struct promote_report *rep, int env
 	}
 	for (size_t t = 0; t < p->ntriggers; t++) {
 		const struct plan_trigger *tr = &p->triggers[t];
-		bool applies = false;
-		if (!tr->measure)
-			continue;
-		if (!tr->envs.n)
-			applies = true;
-		for (size_t k = 0; k < tr->envs.n; k++)
-			if (tr->envs.idx[k] == env)
-				applies = true;
-		if (applies)
+		if (plan_trigger_applies(tr, env))
 			printf("  then for each: trigger %s: %s\n", tr->id, tr->measure);
 	}
 }

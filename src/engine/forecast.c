@@ -255,25 +255,6 @@ static void add_step(struct fc *c, struct node *x, const char *s)
 			add_step((c), (x), astr((c), __VA_ARGS__)); \
 	} while (0)
 
-static bool blocker_applies(const struct plan_blocker *b, int wave, int env)
-{
-	if (b->blocks_env != env)
-		return false;
-	if (!b->blocks_waves.n)
-		return true;
-	for (size_t i = 0; i < b->blocks_waves.n; i++)
-		if (b->blocks_waves.idx[i] == wave)
-			return true;
-	return false;
-}
-
-static bool refs_has(const struct plan_refs *r, int idx)
-{
-	for (size_t i = 0; i < r->n; i++)
-		if (r->idx[i] == idx)
-			return true;
-	return false;
-}
 
 /*
  * Which (wave, env) groups item i holds up: [w * E + e] set in m (e >= 1).
@@ -286,15 +267,15 @@ static void item_groups(const struct fc *c, int i, unsigned char *m)
 	const struct plan_item *it = &p->items[i];
 	memset(m, 0, c->W * c->E);
 	for (size_t w = 0; w < c->W; w++) {
-		bool prereq = refs_has(&p->waves[w].prerequisites, i);
+		bool prereq = plan_refs_has(&p->waves[w].prerequisites, i);
 		for (size_t e = 1; e < c->E; e++)
 			if (prereq || plan_item_applies(it, (int)e, (int)w) ||
-			    refs_has(&p->envs[e - 1].success, i))
+			    plan_refs_has(&p->envs[e - 1].success, i))
 				m[w * c->E + e] = 1;
 	}
 	for (size_t g = 0; g < p->ngates; g++) {
 		const struct plan_gate *gt = &p->gates[g];
-		if (!refs_has(&gt->criteria, i))
+		if (!plan_refs_has(&gt->criteria, i))
 			continue;
 		for (size_t w = 0; w < c->W; w++)
 			if (plan_gate_covers_wave(gt, (int)w))
@@ -360,7 +341,7 @@ static void build_groups(struct fc *c)
 		for (size_t w = 0; w < c->W; w++)
 			for (size_t e = 1; e < c->E; e++) {
 				struct group *g = &c->g[w * c->E + e];
-				if (!blocker_applies(bl, (int)w, (int)e))
+				if (!plan_blocker_applies(bl, (int)w, (int)e))
 					continue;
 				if (note)
 					group_note(c, g, step);
@@ -864,7 +845,7 @@ static void build_deadlines(struct forecast *f, struct fc *c, const struct forec
 		memset(m, 0, c->W * c->E);
 		for (size_t w = 0; w < c->W; w++)
 			for (size_t e = 1; e < c->E; e++)
-				if (blocker_applies(&p->blockers[bi], (int)w, (int)e))
+				if (plan_blocker_applies(&p->blockers[bi], (int)w, (int)e))
 					m[w * c->E + e] = 1;
 		PUSH(FORECAST_BLOCKER, bi);
 	}

@@ -222,18 +222,6 @@ const char *promote_live_version(enum store_state st, const char *version, const
 	}
 }
 
-bool promote_trigger_applies(const struct plan_trigger *t, int env)
-{
-	if (!t->measure)
-		return false;
-	if (t->envs.n == 0)
-		return env > 0;
-	for (size_t i = 0; i < t->envs.n; i++)
-		if (t->envs.idx[i] == env)
-			return true;
-	return false;
-}
-
 bool promote_measure_breached(const struct plan_trigger *t, const struct exec_task *task,
 			      const struct exec_result *r, char *why, size_t n)
 {

@@ -84,8 +84,6 @@ const char **promote_env_unset_for(const struct plan *p);
 
 /* The version live in a pair, by its state (rolled-back: the restored one). */
 const char *promote_live_version(enum store_state st, const char *version, const char *previous);
-/* Does trigger t watch env (its `envs`, or every env after the first)? */
-bool promote_trigger_applies(const struct plan_trigger *t, int env);
 /* Judge a measure: true when breached; why gets "measured 0.09, above 0.05"
  * or "the measure failed: …" / "printed no number". */
 bool promote_measure_breached(const struct plan_trigger *t, const struct exec_task *task,

@@ -164,7 +164,7 @@ int promote_run(const struct plan *p, struct store *s, int64_t now, const struct
 
 	r.trigs = xcalloc(p->ntriggers ? p->ntriggers : 1, sizeof(*r.trigs));
 	for (size_t t = 0; t < p->ntriggers; t++)
-		if (promote_trigger_applies(&p->triggers[t], r.env))
+		if (plan_trigger_applies(&p->triggers[t], r.env))
 			r.trigs[r.ntrigs++] = t;
 	r.heap = xcalloc(r.n ? r.n : 1, sizeof(*r.heap));
 	r.cont = xcalloc(r.n ? r.n : 1, sizeof(*r.cont));

@@ -748,17 +748,6 @@ static void eval_checklist(struct ready_ctx *c, int wave, int env, struct cached
 	strbuf_release(&sb);
 }
 
-static bool blocker_applies(const struct plan_blocker *b, int wave, int env)
-{
-	if (b->blocks_env != env)
-		return false;
-	if (!b->blocks_waves.n)
-		return true;
-	for (size_t i = 0; i < b->blocks_waves.n; i++)
-		if (b->blocks_waves.idx[i] == wave)
-			return true;
-	return false;
-}
 
 static void eval_blockers(struct ready_ctx *c, int wave, int env, struct cached *out)
 {
@@ -769,7 +758,7 @@ static void eval_blockers(struct ready_ctx *c, int wave, int env, struct cached 
 	for (size_t i = 0; i < p->nblockers; i++) {
 		const struct plan_blocker *b = &p->blockers[i];
 		const struct state_blocker *s = &c->st->blockers[i];
-		if (!blocker_applies(b, wave, env))
+		if (!plan_blocker_applies(b, wave, env))
 			continue;
 		if (s->resolved) {
 			sep(&resolved, ", ");
@@ -1278,7 +1267,7 @@ static void collect_fixes(struct ready_ctx *c, int project, int env, struct read
 	}
 	if (!out->rules[RULE_BLOCKERS].ok)
 		for (size_t i = 0; i < p->nblockers; i++)
-			if (blocker_applies(&p->blockers[i], wave, env) && !st->blockers[i].resolved)
+			if (plan_blocker_applies(&p->blockers[i], wave, env) && !st->blockers[i].resolved)
 				add_fix(out, &alloc, FIX_BLOCKER, RULE_BLOCKERS, -1, NULL, -1, (int)i);
 }
 

@@ -92,7 +92,7 @@ static int soak_pair(struct pctx *c, const struct state *st, int project, int en
 		struct exec_task task = { 0 };
 		char step[160];
 		struct err se;
-		if (!promote_trigger_applies(tr, env))
+		if (!plan_trigger_applies(tr, env))
 			continue;
 		if (sched && pclock_now(&c->clock) < cur.soak_until &&
 		    !sched->due(sched->ctx, t, project, env))

@@ -46,14 +46,6 @@ static int level_of(const char *detail)
 	return *l >= '1' && *l <= '3' && (l[1] == ':' || l[1] == '\0') ? *l - '0' : 0;
 }
 
-static bool in_refs(const struct plan_refs *r, int idx)
-{
-	for (size_t i = 0; i < r->n; i++)
-		if (r->idx[i] == idx)
-			return true;
-	return false;
-}
-
 static bool route_takes(const struct plan *p, const struct plan_notify *r,
 			const struct store_log_entry *en, int env, int project, int level)
 {
@@ -62,9 +54,9 @@ static bool route_takes(const struct plan *p, const struct plan_notify *r,
 		hit = plan_notify_glob_match(r->events[i], en->action);
 	if (!hit)
 		return false;
-	if (r->envs.n && (env < 0 || !in_refs(&r->envs, env)))
+	if (r->envs.n && (env < 0 || !plan_refs_has(&r->envs, env)))
 		return false;
-	if (r->waves.n && (project < 0 || !in_refs(&r->waves, p->projects[project].wave)))
+	if (r->waves.n && (project < 0 || !plan_refs_has(&r->waves, p->projects[project].wave)))
 		return false;
 	if (r->min_level && level && level < r->min_level)
 		return false;

@@ -518,7 +518,7 @@ const char *plan_identity_name(enum plan_identity m)
 	return "claim";
 }
 
-static bool refs_has(const struct plan_refs *r, int idx)
+bool plan_refs_has(const struct plan_refs *r, int idx)
 {
 	for (size_t i = 0; i < r->n; i++)
 		if (r->idx[i] == idx)
@@ -526,9 +526,14 @@ static bool refs_has(const struct plan_refs *r, int idx)
 	return false;
 }
 
+bool plan_blocker_applies(const struct plan_blocker *b, int wave, int env)
+{
+	return b->blocks_env == env && (b->blocks_waves.n == 0 || plan_refs_has(&b->blocks_waves, wave));
+}
+
 bool plan_gate_covers_wave(const struct plan_gate *g, int wave)
 {
-	return g->waves.n == 0 || refs_has(&g->waves, wave);
+	return g->waves.n == 0 || plan_refs_has(&g->waves, wave);
 }
 
 bool plan_item_applies(const struct plan_item *it, int env, int wave)
@@ -537,7 +542,14 @@ bool plan_item_applies(const struct plan_item *it, int env, int wave)
 		return false;
 	if (it->applies_env >= 0 && it->applies_env != env)
 		return false;
-	return it->applies_waves.n == 0 || refs_has(&it->applies_waves, wave);
+	return it->applies_waves.n == 0 || plan_refs_has(&it->applies_waves, wave);
+}
+
+bool plan_trigger_applies(const struct plan_trigger *t, int env)
+{
+	if (!t->measure)
+		return false;
+	return t->envs.n ? plan_refs_has(&t->envs, env) : env > 0;
 }
 
 int64_t plan_project_target(const struct plan_project *pr, int env)

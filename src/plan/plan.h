@@ -541,6 +541,13 @@ bool plan_store_mode_set(const struct plan *p);
 bool plan_gate_covers_wave(const struct plan_gate *g, int wave);
 /* Does item i apply to env e for wave w (its `applies`)? */
 bool plan_item_applies(const struct plan_item *it, int env, int wave);
+/* Does blocker b hold up wave w entering env e (its `blocks`)? */
+bool plan_blocker_applies(const struct plan_blocker *b, int wave, int env);
+/* Does trigger t measure a promotion into env (it has a measure; its
+ * `envs`, or every environment after the first)? */
+bool plan_trigger_applies(const struct plan_trigger *t, int env);
+/* Is idx among r's indexes? */
+bool plan_refs_has(const struct plan_refs *r, int idx);
 /* Target date of project in env, 0 if none. */
 int64_t plan_project_target(const struct plan_project *pr, int env);
 const char *plan_severity_name(enum plan_severity s);

@@ -431,19 +431,11 @@ bool rp_is_external(const struct plan_item *it)
 	return it->category && !strncasecmp(it->category, "external", 8);
 }
 
-static bool refs_have(const struct plan_refs *r, int idx)
-{
-	for (size_t i = 0; i < r->n; i++)
-		if (r->idx[i] == idx)
-			return true;
-	return false;
-}
-
 /* Where an item is shown besides the pre-promotion checklist. */
 static bool item_is_success(const struct plan *p, int i)
 {
 	for (size_t e = 0; e < p->nenvs; e++)
-		if (refs_have(&p->envs[e].success, i))
+		if (plan_refs_has(&p->envs[e].success, i))
 			return true;
 	return false;
 }
@@ -451,7 +443,7 @@ static bool item_is_success(const struct plan *p, int i)
 static bool item_is_post(const struct plan *p, int i)
 {
 	for (size_t g = 0; g < p->npost; g++)
-		if (refs_have(&p->post[g].items, i))
+		if (plan_refs_has(&p->post[g].items, i))
 			return true;
 	return false;
 }
@@ -459,10 +451,10 @@ static bool item_is_post(const struct plan *p, int i)
 static bool item_is_named(const struct plan *p, int i)
 {
 	for (size_t w = 0; w < p->nwaves; w++)
-		if (refs_have(&p->waves[w].prerequisites, i))
+		if (plan_refs_has(&p->waves[w].prerequisites, i))
 			return true;
 	for (size_t g = 0; g < p->ngates; g++)
-		if (refs_have(&p->gates[g].criteria, i))
+		if (plan_refs_has(&p->gates[g].criteria, i))
 			return true;
 	return false;
 }

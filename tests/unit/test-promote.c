@@ -68,12 +68,12 @@ static void test_measure(void)
 	CHECK_STR(why, "trigger 'err': the measure exited with status 2");
 
 	/* which triggers watch which environment */
-	CHECK(promote_trigger_applies(&p->triggers[0], 1));
-	CHECK(!promote_trigger_applies(&p->triggers[0], 2));
-	CHECK(promote_trigger_applies(&p->triggers[1], 1));
-	CHECK(promote_trigger_applies(&p->triggers[1], 2));
-	CHECK(!promote_trigger_applies(&p->triggers[1], 0));
-	CHECK(!promote_trigger_applies(&p->triggers[2], 1)); /* no measure */
+	CHECK(plan_trigger_applies(&p->triggers[0], 1));
+	CHECK(!plan_trigger_applies(&p->triggers[0], 2));
+	CHECK(plan_trigger_applies(&p->triggers[1], 1));
+	CHECK(plan_trigger_applies(&p->triggers[1], 2));
+	CHECK(!plan_trigger_applies(&p->triggers[1], 0));
+	CHECK(!plan_trigger_applies(&p->triggers[2], 1)); /* no measure */
 	plan_free(p);
 	plan_diags_release(&d);
 }
