@@ -19,8 +19,8 @@
 #include <string.h>
 
 #include "store/store-internal.h"
+#include "util/dynload.h"
 
-#include <dlfcn.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -34,6 +34,8 @@
 #define PQ_FUNCS(X) X(PQclear) X(PQresultStatus) X(PQexec) X(PQtransactionStatus) X(PQntuples) X(PQerrorMessage) X(PQstatus) X(PQsetNoticeProcessor) X(PQresultErrorMessage) X(PQprepare) X(PQnfields) X(PQgetvalue) X(PQgetlength) X(PQgetisnull) X(PQfinish) X(PQexecPrepared) X(PQexecParams) X(PQconnectdbParams) X(PQcmdTuples) X(PQsendQueryParams) X(PQsetSingleRowMode) X(PQgetResult) X(PQgetCancel) X(PQcancel) X(PQfreeCancel) X(PQenterPipelineMode) X(PQexitPipelineMode) X(PQpipelineSync) X(PQreset) X(PQresultErrorField) X(PQhost) X(PQport) X(PQuser) X(PQsocket) X(PQconsumeInput) X(PQnotifies) X(PQfreemem)
 #define PQ_DECLARE(f) static __typeof__(f) *pq_##f;
 PQ_FUNCS(PQ_DECLARE)
+/* (# and ## take f as written, before the redirects below apply to it) */
+#define PQ_SYM(f) { #f, &pq_##f },
 #define PQclear pq_PQclear
 #define PQresultStatus pq_PQresultStatus
 #define PQexec pq_PQexec
@@ -84,34 +86,10 @@ static char pq_failure[400]; /* written once inside pq_once; empty: loaded */
 
 static void pq_load_once(void)
 {
-	const char *name = getenv("TOLLGATE_LIBPQ");
-	void *lib;
+	static const struct dyn_sym syms[] = { PQ_FUNCS(PQ_SYM) };
 
-	if (!name || !*name)
-		name = "libpq.so.5";
-	lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		const char *why = dlerror();
-		snprintf(pq_failure, sizeof(pq_failure),
-			 "cannot load libpq for a postgres:// store: %s; install libpq5",
-			 why ? why : name);
-		return;
-	}
-#define PQ_RESOLVE(f)                                                          \
-	if (!(pq_##f = (__typeof__(pq_##f))dlsym(lib, #f))) {                  \
-		snprintf(pq_failure, sizeof(pq_failure),                       \
-			 "%s lacks %s; install a newer libpq5", name, #f);      \
-		goto fail;                                                     \
-	}
-	PQ_FUNCS(PQ_RESOLVE)
-#undef PQ_RESOLVE
-	return;
-fail:
-	/* not one function of a library that failed is ever called */
-#define PQ_CLEAR(f) pq_##f = NULL;
-	PQ_FUNCS(PQ_CLEAR)
-#undef PQ_CLEAR
-	dlclose(lib);
+	dyn_load("TOLLGATE_LIBPQ", "libpq.so.5", "libpq for a postgres:// store", "libpq5", syms,
+		 ARRAY_SIZE(syms), pq_failure, sizeof(pq_failure));
 }
 
 static int pq_load(struct err *e)

@@ -1,11 +1,12 @@
 /*
- * crypto.c - loading libcrypto on first use (crypto.h), as mhd.c loads
- * libmicrohttpd: once, thread-safe, every function resolved or none.
+ * crypto.c - loading libcrypto on first use (crypto.h): once, thread-safe,
+ * every function resolved or none (dyn_load).
  */
 #define TG_CRYPTO_NO_REDIRECT
 #include "util/crypto.h"
+#include "util/dynload.h"
+#include "util/util.h"
 
-#include <dlfcn.h>
 #include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #define TG_CRYPTO_DEFINE(f) __typeof__(f) *tg_crypto_##f;
 TG_CRYPTO_FUNCS(TG_CRYPTO_DEFINE)
 #undef TG_CRYPTO_DEFINE
+#define TG_CRYPTO_SYM(f) { #f, &tg_crypto_##f },
 
 atomic_bool tg_crypto_ready;
 static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
@@ -22,27 +24,11 @@ static char crypto_failure[400]; /* written once inside crypto_once; empty: load
 
 static void crypto_load_once(void)
 {
-	const char *name = getenv("TOLLGATE_LIBCRYPTO");
-	void *lib;
+	static const struct dyn_sym syms[] = { TG_CRYPTO_FUNCS(TG_CRYPTO_SYM) };
 
-	if (!name || !*name)
-		name = "libcrypto.so.3";
-	lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		const char *why = dlerror();
-		snprintf(crypto_failure, sizeof(crypto_failure),
-			 "cannot load OpenSSL's libcrypto: %s; install libssl3", why ? why : name);
-		return;
-	}
-#define TG_CRYPTO_RESOLVE(f)                                                          \
-	if (!(tg_crypto_##f = (__typeof__(tg_crypto_##f))dlsym(lib, #f))) {           \
-		snprintf(crypto_failure, sizeof(crypto_failure),                      \
-			 "%s lacks %s; install libssl3 (OpenSSL 3)", name, #f);       \
-		return;                                                               \
-	}
-	TG_CRYPTO_FUNCS(TG_CRYPTO_RESOLVE)
-#undef TG_CRYPTO_RESOLVE
-	atomic_store_explicit(&tg_crypto_ready, true, memory_order_release);
+	if (dyn_load("TOLLGATE_LIBCRYPTO", "libcrypto.so.3", "OpenSSL's libcrypto", "libssl3", syms,
+		     ARRAY_SIZE(syms), crypto_failure, sizeof(crypto_failure)))
+		atomic_store_explicit(&tg_crypto_ready, true, memory_order_release);
 }
 
 void tg_crypto_load(void)
