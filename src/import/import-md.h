@@ -94,6 +94,11 @@ bool im_title_has(const struct sec *s, const char *w);
 bool im_sub_has(const struct sub *u, const char *w);
 void im_table_read(cmark_node *t, struct table *tb);
 void im_table_release(struct table *tb);
+/* Where im_next_table is in a section: start at { 0 }. */
+struct table_walk {
+	size_t k, i;
+};
+bool im_next_table(struct im *m, struct sec *s, struct table_walk *w, struct table *tb);
 int im_column(const struct table *tb, const char *word);
 const char *im_cell(const struct table *tb, size_t row, int col);
 const char *im_link_of(cmark_node *n);

@@ -66,6 +66,22 @@ void im_table_release(struct table *tb)
 	free(tb->lines);
 }
 
+/* The next table of section s, read into tb (the caller releases it); what
+ * comes before it that is not a table is kept (im_keep). false at the end. */
+bool im_next_table(struct im *m, struct sec *s, struct table_walk *w, struct table *tb)
+{
+	for (; w->k < s->n; w->k++, w->i = 0)
+		while (w->i < s->subs[w->k].n) {
+			cmark_node *n = s->subs[w->k].nodes[w->i++];
+			if (im_is_type(n, "table")) {
+				im_table_read(n, tb);
+				return true;
+			}
+			im_keep(m, s, &s->subs[w->k], n);
+		}
+	return false;
+}
+
 /* The column whose header contains word, or -1. */
 int im_column(const struct table *tb, const char *word)
 {
@@ -106,37 +122,32 @@ const char *im_severity_word(const char *s)
  * the timeline the report derives. */
 void im_map_summary(struct im *m, struct sec *s)
 {
-	for (size_t k = 0; k < s->n; k++)
-		for (size_t i = 0; i < s->subs[k].n; i++) {
-			cmark_node *n = s->subs[k].nodes[i];
-			struct table tb;
-			if (!im_is_type(n, "table")) {
-				im_keep(m, s, &s->subs[k], n);
-				continue;
-			}
-			im_table_read(n, &tb);
-			for (size_t r = 1; r < tb.nrows; r++) {
-				const char *key = tb.cells[r][0], *val = tb.ncols > 1 ? tb.cells[r][1] : "";
-				if (im_contains(key, "environment")) {
-					im_env_chain(m, val);
-				} else if (im_contains(key, "risk") && im_severity_word(val)) {
-					tn_set(m->plan, "risk", tn_str(im_severity_word(val)));
-				} else if (im_contains(key, "project") || im_contains(key, "wave") ||
-					   im_contains(key, "timeline")) {
-					/* derived by the report from projects, waves and
-					 * milestones; the total is checked at the end */
-					if (im_contains(key, "total") && isdigit((unsigned char)*val)) {
-						m->total_projects = atoi(val);
-						m->total_line = tb.lines[r];
-					}
-				} else {
-					char *t = xasprintf("%s: %s", key, val);
-					im_add_note(m, s->title, t);
-					free(t);
+	struct table_walk w = { 0 };
+	struct table tb;
+
+	while (im_next_table(m, s, &w, &tb)) {
+		for (size_t r = 1; r < tb.nrows; r++) {
+			const char *key = tb.cells[r][0], *val = tb.ncols > 1 ? tb.cells[r][1] : "";
+			if (im_contains(key, "environment")) {
+				im_env_chain(m, val);
+			} else if (im_contains(key, "risk") && im_severity_word(val)) {
+				tn_set(m->plan, "risk", tn_str(im_severity_word(val)));
+			} else if (im_contains(key, "project") || im_contains(key, "wave") ||
+				   im_contains(key, "timeline")) {
+				/* derived by the report from projects, waves and
+				 * milestones; the total is checked at the end */
+				if (im_contains(key, "total") && isdigit((unsigned char)*val)) {
+					m->total_projects = atoi(val);
+					m->total_line = tb.lines[r];
 				}
+			} else {
+				char *t = xasprintf("%s: %s", key, val);
+				im_add_note(m, s->title, t);
+				free(t);
 			}
-			im_table_release(&tb);
 		}
+		im_table_release(&tb);
+	}
 	im_lines_add(&m->out->mapped, s->line,
 		  "%s: environments and plan.risk; project and wave counts and the timeline are "
 		  "derived by the report",
@@ -473,49 +484,44 @@ void im_map_timeline(struct im *m, struct sec *s)
 void im_map_project_docs(struct im *m, struct sec *s)
 {
 	size_t count = 0;
-	for (size_t k = 0; k < s->n; k++)
-		for (size_t i = 0; i < s->subs[k].n; i++) {
-			cmark_node *n = s->subs[k].nodes[i];
-			struct table tb;
-			int cp, cd;
-			if (!im_is_type(n, "table")) {
-				im_keep(m, s, &s->subs[k], n);
+	struct table_walk w = { 0 };
+	struct table tb;
+
+	while (im_next_table(m, s, &w, &tb)) {
+		int cp, cd;
+		cp = im_column(&tb, "project");
+		cd = im_column(&tb, "doc");
+		if (cd < 0)
+			cd = im_column(&tb, "plan");
+		if (cp < 0)
+			cp = 0;
+		for (size_t r = 1; r < tb.nrows; r++) {
+			struct tn *pr = tn_find(m->projects, "id", im_cell(&tb, r, cp));
+			const char *url = cd >= 0 ? im_link_of(tb.nodes[r][cd]) : NULL;
+			if (!url && cd >= 0)
+				url = im_cell(&tb, r, cd);
+			if (url && !strncmp(url, "./", 2))
+				url += 2;
+			if (!pr) {
+				im_lines_add(&m->out->decide, tb.lines[r],
+					  "project plan '%s' names no project of the waves",
+					  im_cell(&tb, r, cp));
 				continue;
 			}
-			im_table_read(n, &tb);
-			cp = im_column(&tb, "project");
-			cd = im_column(&tb, "doc");
-			if (cd < 0)
-				cd = im_column(&tb, "plan");
-			if (cp < 0)
-				cp = 0;
-			for (size_t r = 1; r < tb.nrows; r++) {
-				struct tn *pr = tn_find(m->projects, "id", im_cell(&tb, r, cp));
-				const char *url = cd >= 0 ? im_link_of(tb.nodes[r][cd]) : NULL;
-				if (!url && cd >= 0)
-					url = im_cell(&tb, r, cd);
-				if (url && !strncmp(url, "./", 2))
-					url += 2;
-				if (!pr) {
-					im_lines_add(&m->out->decide, tb.lines[r],
-						  "project plan '%s' names no project of the waves",
-						  im_cell(&tb, r, cp));
-					continue;
-				}
-				if (url && *url) {
-					/* a relative link is relative to the document:
-					 * from the plan's folder, through doc_prefix */
-					bool relative = *url != '/' && !strstr(url, "://");
-					char *doc = xasprintf("%s%s",
-							      relative && m->doc_prefix ? m->doc_prefix : "",
-							      url);
-					tn_set_str(pr, "doc", doc);
-					free(doc);
-					count++;
-				}
+			if (url && *url) {
+				/* a relative link is relative to the document:
+				 * from the plan's folder, through doc_prefix */
+				bool relative = *url != '/' && !strstr(url, "://");
+				char *doc = xasprintf("%s%s",
+						      relative && m->doc_prefix ? m->doc_prefix : "",
+						      url);
+				tn_set_str(pr, "doc", doc);
+				free(doc);
+				count++;
 			}
-			im_table_release(&tb);
 		}
+		im_table_release(&tb);
+	}
 	im_lines_add(&m->out->mapped, s->line, "%s: 'doc' of %zu projects (the Status column is state)",
 		  s->title, count);
 }
@@ -706,69 +712,64 @@ void im_map_gates(struct im *m, struct sec *s)
 void im_map_risks(struct im *m, struct sec *s)
 {
 	size_t count = 0;
-	for (size_t k = 0; k < s->n; k++)
-		for (size_t i = 0; i < s->subs[k].n; i++) {
-			cmark_node *n = s->subs[k].nodes[i];
-			struct table tb;
-			int cr, cs, cp, cm, co;
-			if (!im_is_type(n, "table")) {
-				im_keep(m, s, &s->subs[k], n);
-				continue;
+	struct table_walk w = { 0 };
+	struct table tb;
+
+	while (im_next_table(m, s, &w, &tb)) {
+		int cr, cs, cp, cm, co;
+		cr = im_column(&tb, "risk");
+		cs = im_column(&tb, "severity");
+		if (cs < 0)
+			cs = im_column(&tb, "impact");
+		cp = im_column(&tb, "project");
+		if (cp < 0)
+			cp = im_column(&tb, "scope");
+		cm = im_column(&tb, "mitigation");
+		co = im_column(&tb, "owner");
+		if (cr < 0)
+			cr = 0;
+		for (size_t r = 1; r < tb.nrows; r++) {
+			struct tn *rk = tn_add(m->risks, tn_map(true)), *prs = tn_seq(true);
+			const char *text = im_cell(&tb, r, cr), *scope = im_cell(&tb, r, cp);
+			char *base = import_slug(text, 5), *id = im_unique_id(m->risks, "id", base);
+			const char *sev = im_severity_word(im_cell(&tb, r, cs));
+			tn_set_str(rk, "id", id);
+			tn_set(rk, "text", tn_str(text));
+			tn_set_str(rk, "severity", sev ? sev : "medium");
+			if (!sev)
+				im_lines_add(&m->out->decide, tb.lines[r],
+					  "risk '%s': no severity written; imported as medium", id);
+			for (size_t j = 0; j < m->projects->n; j++) {
+				const char *pid = tn_get_str(m->projects->v[j], "id");
+				if (im_has_word(scope, pid))
+					tn_add_str(prs, pid);
 			}
-			im_table_read(n, &tb);
-			cr = im_column(&tb, "risk");
-			cs = im_column(&tb, "severity");
-			if (cs < 0)
-				cs = im_column(&tb, "impact");
-			cp = im_column(&tb, "project");
-			if (cp < 0)
-				cp = im_column(&tb, "scope");
-			cm = im_column(&tb, "mitigation");
-			co = im_column(&tb, "owner");
-			if (cr < 0)
-				cr = 0;
-			for (size_t r = 1; r < tb.nrows; r++) {
-				struct tn *rk = tn_add(m->risks, tn_map(true)), *prs = tn_seq(true);
-				const char *text = im_cell(&tb, r, cr), *scope = im_cell(&tb, r, cp);
-				char *base = import_slug(text, 5), *id = im_unique_id(m->risks, "id", base);
-				const char *sev = im_severity_word(im_cell(&tb, r, cs));
-				tn_set_str(rk, "id", id);
-				tn_set(rk, "text", tn_str(text));
-				tn_set_str(rk, "severity", sev ? sev : "medium");
-				if (!sev)
+			if (prs->n) {
+				struct strbuf ids = STRBUF_INIT;
+				for (size_t j = 0; j < prs->n; j++)
+					strbuf_addf(&ids, "%s%s", j ? ", " : "", prs->v[j]->s);
+				if (!strcmp(ids.buf, scope))
+					scope = ""; /* the ids say it all */
+				strbuf_release(&ids);
+				tn_set(rk, "projects", prs);
+			} else {
+				tn_free(prs);
+				tn_set(rk, "projects", tn_str("all"));
+				if (*scope && strcasecmp(scope, "all"))
 					im_lines_add(&m->out->decide, tb.lines[r],
-						  "risk '%s': no severity written; imported as medium", id);
-				for (size_t j = 0; j < m->projects->n; j++) {
-					const char *pid = tn_get_str(m->projects->v[j], "id");
-					if (im_has_word(scope, pid))
-						tn_add_str(prs, pid);
-				}
-				if (prs->n) {
-					struct strbuf ids = STRBUF_INIT;
-					for (size_t j = 0; j < prs->n; j++)
-						strbuf_addf(&ids, "%s%s", j ? ", " : "", prs->v[j]->s);
-					if (!strcmp(ids.buf, scope))
-						scope = ""; /* the ids say it all */
-					strbuf_release(&ids);
-					tn_set(rk, "projects", prs);
-				} else {
-					tn_free(prs);
-					tn_set(rk, "projects", tn_str("all"));
-					if (*scope && strcasecmp(scope, "all"))
-						im_lines_add(&m->out->decide, tb.lines[r],
-							  "risk '%s': which projects \"%s\" means (imported as all)",
-							  id, scope);
-				}
-				if (*scope)
-					tn_set(rk, "scope", tn_str(scope));
-				tn_set_str(rk, "mitigation", im_cell(&tb, r, cm));
-				tn_set_str(rk, "owner", im_cell(&tb, r, co));
-				free(base);
-				free(id);
-				count++;
+						  "risk '%s': which projects \"%s\" means (imported as all)",
+						  id, scope);
 			}
-			im_table_release(&tb);
+			if (*scope)
+				tn_set(rk, "scope", tn_str(scope));
+			tn_set_str(rk, "mitigation", im_cell(&tb, r, cm));
+			tn_set_str(rk, "owner", im_cell(&tb, r, co));
+			free(base);
+			free(id);
+			count++;
 		}
+		im_table_release(&tb);
+	}
 	im_lines_add(&m->out->mapped, s->line, "%s: %zu risks", s->title, count);
 }
 
@@ -1185,61 +1186,56 @@ void im_map_post(struct im *m, struct sec *s)
 void im_map_resources(struct im *m, struct sec *s)
 {
 	size_t count = 0;
-	for (size_t k = 0; k < s->n; k++)
-		for (size_t i = 0; i < s->subs[k].n; i++) {
-			cmark_node *n = s->subs[k].nodes[i];
-			struct table tb;
-			int cr, cn, ca, cs;
-			if (!im_is_type(n, "table")) {
-				im_keep(m, s, &s->subs[k], n);
-				continue;
-			}
-			im_table_read(n, &tb);
-			cr = im_column(&tb, "role");
-			cn = im_column(&tb, "name");
-			if (cn < 0)
-				cn = im_column(&tb, "person");
-			ca = im_column(&tb, "availab");
-			cs = im_column(&tb, "responsib");
-			if (cr < 0)
-				cr = 0;
-			for (size_t r = 1; r < tb.nrows; r++) {
-				const char *role = im_cell(&tb, r, cr), *name = im_cell(&tb, r, cn);
-				char *rslug = import_slug(role, 6), *pid, *base;
-				struct tn *res = tn_add(m->resources, tn_map(true)), *pe;
-				bool tbd = !*name || !strcasecmp(name, "tbd") || !strcmp(name, "-") ||
-					   !strcasecmp(name, "tba") || !strcasecmp(name, "n/a");
-				base = tbd ? xasprintf("%s-tbd", rslug) : import_slug(name, 4);
-				pe = tn_find(m->people, "id", base);
-				if (pe && tbd)
-					pe = NULL;
-				pid = pe ? xstrdup(base) : im_unique_id(m->people, "id", base);
-				if (!pe) {
-					pe = tn_add(m->people, tn_map(true));
-					tn_set_str(pe, "id", pid);
-					tn_set_str(pe, "name", tbd ? "TBD" : name);
-					tn_set(pe, "roles", tn_seq(true));
-					if (tbd) {
-						tn_set(pe, "tbd", tn_raw("true"));
-						im_lines_add(&m->out->decide, tb.lines[r],
-							  "who is the %s (\"%s\" in the document): name them in "
-							  "people '%s'",
-							  role, *name ? name : "empty", pid);
-					}
+	struct table_walk w = { 0 };
+	struct table tb;
+
+	while (im_next_table(m, s, &w, &tb)) {
+		int cr, cn, ca, cs;
+		cr = im_column(&tb, "role");
+		cn = im_column(&tb, "name");
+		if (cn < 0)
+			cn = im_column(&tb, "person");
+		ca = im_column(&tb, "availab");
+		cs = im_column(&tb, "responsib");
+		if (cr < 0)
+			cr = 0;
+		for (size_t r = 1; r < tb.nrows; r++) {
+			const char *role = im_cell(&tb, r, cr), *name = im_cell(&tb, r, cn);
+			char *rslug = import_slug(role, 6), *pid, *base;
+			struct tn *res = tn_add(m->resources, tn_map(true)), *pe;
+			bool tbd = !*name || !strcasecmp(name, "tbd") || !strcmp(name, "-") ||
+				   !strcasecmp(name, "tba") || !strcasecmp(name, "n/a");
+			base = tbd ? xasprintf("%s-tbd", rslug) : import_slug(name, 4);
+			pe = tn_find(m->people, "id", base);
+			if (pe && tbd)
+				pe = NULL;
+			pid = pe ? xstrdup(base) : im_unique_id(m->people, "id", base);
+			if (!pe) {
+				pe = tn_add(m->people, tn_map(true));
+				tn_set_str(pe, "id", pid);
+				tn_set_str(pe, "name", tbd ? "TBD" : name);
+				tn_set(pe, "roles", tn_seq(true));
+				if (tbd) {
+					tn_set(pe, "tbd", tn_raw("true"));
+					im_lines_add(&m->out->decide, tb.lines[r],
+						  "who is the %s (\"%s\" in the document): name them in "
+						  "people '%s'",
+						  role, *name ? name : "empty", pid);
 				}
-				if (!tn_has_str(tn_get(pe, "roles"), rslug))
-					tn_add_str(tn_get(pe, "roles"), rslug);
-				tn_set_str(res, "role", role);
-				tn_set_str(res, "person", pid);
-				tn_set_str(res, "availability", im_cell(&tb, r, ca));
-				tn_set_str(res, "responsibility", im_cell(&tb, r, cs));
-				free(rslug);
-				free(pid);
-				free(base);
-				count++;
 			}
-			im_table_release(&tb);
+			if (!tn_has_str(tn_get(pe, "roles"), rslug))
+				tn_add_str(tn_get(pe, "roles"), rslug);
+			tn_set_str(res, "role", role);
+			tn_set_str(res, "person", pid);
+			tn_set_str(res, "availability", im_cell(&tb, r, ca));
+			tn_set_str(res, "responsibility", im_cell(&tb, r, cs));
+			free(rslug);
+			free(pid);
+			free(base);
+			count++;
 		}
+		im_table_release(&tb);
+	}
 	im_lines_add(&m->out->mapped, s->line, "%s: %zu resources and their people (roles)", s->title,
 		  count);
 	if (count)
@@ -1422,39 +1418,34 @@ void im_map_blockers_section(struct im *m, struct sec *s)
 void im_map_changes(struct im *m, struct sec *s)
 {
 	size_t count = 0;
-	for (size_t k = 0; k < s->n; k++)
-		for (size_t i = 0; i < s->subs[k].n; i++) {
-			cmark_node *n = s->subs[k].nodes[i];
-			struct table tb;
-			int cd, cc, ca;
-			if (!im_is_type(n, "table")) {
-				im_keep(m, s, &s->subs[k], n);
+	struct table_walk w = { 0 };
+	struct table tb;
+
+	while (im_next_table(m, s, &w, &tb)) {
+		int cd, cc, ca;
+		cd = im_column(&tb, "date");
+		cc = im_column(&tb, "change");
+		ca = im_column(&tb, "author");
+		if (ca < 0)
+			ca = im_column(&tb, "by");
+		for (size_t r = 1; r < tb.nrows; r++) {
+			char *d = im_first_date(m, im_cell(&tb, r, cd));
+			struct tn *c;
+			if (!d) {
+				im_lines_add(&m->out->decide, tb.lines[r],
+					  "change-log row without a date: kept in notes");
+				im_add_note(m, s->title, im_cell(&tb, r, cc));
 				continue;
 			}
-			im_table_read(n, &tb);
-			cd = im_column(&tb, "date");
-			cc = im_column(&tb, "change");
-			ca = im_column(&tb, "author");
-			if (ca < 0)
-				ca = im_column(&tb, "by");
-			for (size_t r = 1; r < tb.nrows; r++) {
-				char *d = im_first_date(m, im_cell(&tb, r, cd));
-				struct tn *c;
-				if (!d) {
-					im_lines_add(&m->out->decide, tb.lines[r],
-						  "change-log row without a date: kept in notes");
-					im_add_note(m, s->title, im_cell(&tb, r, cc));
-					continue;
-				}
-				c = tn_add(m->changes, tn_map(true));
-				tn_set(c, "date", tn_raw(d));
-				tn_set(c, "change", tn_str(im_cell(&tb, r, cc)));
-				tn_set_str(c, "author", im_cell(&tb, r, ca));
-				free(d);
-				count++;
-			}
-			im_table_release(&tb);
+			c = tn_add(m->changes, tn_map(true));
+			tn_set(c, "date", tn_raw(d));
+			tn_set(c, "change", tn_str(im_cell(&tb, r, cc)));
+			tn_set_str(c, "author", im_cell(&tb, r, ca));
+			free(d);
+			count++;
 		}
+		im_table_release(&tb);
+	}
 	im_lines_add(&m->out->mapped, s->line, "%s: %zu changelog entries", s->title, count);
 }
 
