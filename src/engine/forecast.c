@@ -72,8 +72,9 @@ struct fc {
 	const char *pause;       /* an open incident of level >= 2 pauses every promotion */
 	const char **incident;   /* [cell] an open incident on the project in env - 1; NULL */
 	const char **after_step; /* [wave] "wave-2 after wave-1 in sit", NULL */
-	bool no_steps;           /* forecast_opts.no_chains: the cells' steps are not made */
-	const char *(*steps)[MAX_STEPS]; /* [node] what its chain says of it; NULL when no_steps */
+	/* [node] what its chain says of it; NULL without chains (the cells'
+	 * steps are then neither made nor kept) */
+	const char *(*steps)[MAX_STEPS];
 };
 
 const char *forecast_kind_name(enum forecast_kind k)
@@ -251,7 +252,7 @@ static void add_step(struct fc *c, struct node *x, const char *s)
  * reads the chains (status marking what is at risk) */
 #define STEP(c, x, ...)                                      \
 	do {                                                 \
-		if (!(c)->no_steps)                          \
+		if ((c)->steps)                              \
 			add_step((c), (x), astr((c), __VA_ARGS__)); \
 	} while (0)
 
@@ -913,7 +914,6 @@ void forecast_compute(struct forecast *f, const struct plan *p, const struct sta
 	c.st = st;
 	c.now = now;
 	c.as = o->assume;
-	c.no_steps = o->no_chains;
 	c.dur = o->durations ? o->durations : st->durations;
 	c.arena = &f->arena;
 	c.P = p->nprojects;
@@ -922,7 +922,7 @@ void forecast_compute(struct forecast *f, const struct plan *p, const struct sta
 	c.ncell = c.P * c.E;
 	c.nnode = c.ncell + c.W * c.E;
 	c.n = xcalloc(c.nnode + 1, sizeof(*c.n));
-	if (!c.no_steps)
+	if (!o->no_chains)
 		c.steps = xcalloc(c.nnode + 1, sizeof(*c.steps));
 	for (size_t i = 0; i < c.nnode; i++) {
 		c.n[i].pred = -1;
