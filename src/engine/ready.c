@@ -47,6 +47,7 @@ struct ready_cache {
 	struct cached pause;          /* the global incident pause */
 	int *open_on_cell;            /* [project * nenvs + env]: 1 + first open incident, 0 none */
 	unsigned char *item_mark;     /* scratch, [item] */
+	unsigned char *gates_pp;      /* [wave * nenvs + env]: 0 unknown, 1 wave-wide, 2 per project */
 };
 
 enum { K_GATES, K_CHECKLIST, K_BLOCKERS, K_COUNT };
@@ -111,6 +112,7 @@ void ready_ctx_init(struct ready_ctx *c, const struct plan *p, const struct stat
 	k->per_wave_env = xcalloc(p->nwaves * p->nenvs * K_COUNT + 1, sizeof(*k->per_wave_env));
 	k->freeze = xcalloc(p->nenvs + 1, sizeof(*k->freeze));
 	k->item_mark = xcalloc(p->nitems + 1, 1);
+	k->gates_pp = xcalloc(p->nwaves * p->nenvs + 1, 1);
 	k->open_on_cell = NULL;
 }
 
@@ -134,6 +136,7 @@ void ready_ctx_release(struct ready_ctx *c)
 	free(k->freeze);
 	free(k->open_on_cell);
 	free(k->item_mark);
+	free(k->gates_pp);
 	free(k);
 	c->cache = NULL;
 }
@@ -617,15 +620,30 @@ void ready_gate_explain(const struct plan *p, const struct state *st, int gate, 
 	strbuf_release(&why);
 }
 
-/* Does some gate before env for wave bind approvals to versions (so that
- * the `gates` rule depends on the project)? */
-static bool gates_per_project(const struct plan *p, int wave, int env)
+/* Does the `gates` rule for wave into env depend on the project? Only when
+ * some gate there binds approvals to versions and has an approval to weigh:
+ * with none given, every project of the wave gets the same answer. Worked
+ * out once per wave and environment. */
+static bool gates_per_project(struct ready_ctx *c, int wave, int env)
 {
-	for (size_t g = 0; g < p->ngates; g++)
-		if (p->gates[g].before_env == env && plan_gate_covers_wave(&p->gates[g], wave) &&
-		    !p->gates[g].scope_plan && p->gates[g].napprovers)
-			return true;
-	return false;
+	const struct plan *p = c->plan;
+	unsigned char *x = &c->cache->gates_pp[(size_t)wave * c->cache->nenvs + (size_t)env];
+
+	if (*x)
+		return *x == 2;
+	*x = 1;
+	for (size_t g = 0; g < p->ngates && *x == 1; g++) {
+		const struct plan_gate *gt = &p->gates[g];
+		if (gt->before_env != env || !plan_gate_covers_wave(gt, wave) || gt->scope_plan ||
+		    !gt->napprovers)
+			continue;
+		for (size_t i = 0; i < c->st->napprovals; i++)
+			if (c->st->approvals[i].gate == (int)g) {
+				*x = 2;
+				break;
+			}
+	}
+	return *x == 2;
 }
 
 /* The `gates` rule for project (-1: for every project of the wave alike). */
@@ -1289,7 +1307,7 @@ void ready_check(struct ready_ctx *c, int project, int env, bool details, struct
 		k->wave_order[wave].done = true;
 	}
 	set_cached(&out->rules[RULE_WAVE_ORDER], &k->wave_order[wave], details);
-	if (gates_per_project(p, wave, env))
+	if (gates_per_project(c, wave, env))
 		eval_gates(c, wave, env, project, details, &out->rules[RULE_GATES]);
 	else
 		set_cached(&out->rules[RULE_GATES], cache_get(c, wave, env, K_GATES), details);

@@ -89,6 +89,55 @@ static void test_versions_and_expiry(void)
 	state_release(&st);
 }
 
+/* One readiness context for several projects of a wave (as `next` and
+ * `status` use it): with no approval given, the gate's answer is worked out
+ * once for the wave; once one is given, each project gets its own, in any
+ * order of asking. */
+static void test_gates_one_ctx(void)
+{
+	struct state st;
+	struct ready_ctx c;
+	struct ready_result r1, r2;
+	size_t a;
+
+	state_init_empty(&st, plan);
+	state_set_cell(&st, LEDGER, STAGING, STATE_HEALTHY, "3.12.0", NULL, t0, 0);
+	state_set_cell(&st, ACCOUNTS, STAGING, STATE_HEALTHY, "2.8.0", NULL, t0, 0);
+	state_index(&st);
+	ready_ctx_init(&c, plan, &st, t0);
+	ready_check(&c, ACCOUNTS, PROD, true, &r1);
+	ready_check(&c, LEDGER, PROD, true, &r2);
+	CHECK(!r1.rules[RULE_GATES].ok && !r2.rules[RULE_GATES].ok);
+	CHECK_STR(r1.rules[RULE_GATES].detail, r2.rules[RULE_GATES].detail);
+	CHECK(strstr(r1.rules[RULE_GATES].detail, "no approval yet") != NULL);
+	ready_result_release(&r1);
+	ready_result_release(&r2);
+	ready_ctx_release(&c);
+
+	a = state_add_approval(&st, CAB, ALICE, "release-manager", t0);
+	state_add_cover(&st, a, LEDGER, "3.12.0", t0);
+	a = state_add_approval(&st, CAB, CAROL, "cab-chair", t0);
+	state_add_cover(&st, a, LEDGER, "3.12.0", t0);
+	state_index(&st);
+	ready_ctx_init(&c, plan, &st, t0);
+	ready_check(&c, ACCOUNTS, PROD, true, &r1);
+	ready_check(&c, LEDGER, PROD, true, &r2);
+	CHECK(!r1.rules[RULE_GATES].ok);
+	CHECK(r2.rules[RULE_GATES].ok);
+	CHECK_STR(r2.rules[RULE_GATES].detail,
+		  "gate 'prod-cab' passed for 3.12.0 (alice as release-manager, carol as cab-chair)");
+	ready_result_release(&r1);
+	ready_result_release(&r2);
+	/* asked again in the other order, in the same context */
+	ready_check(&c, LEDGER, PROD, false, &r2);
+	ready_check(&c, ACCOUNTS, PROD, false, &r1);
+	CHECK(r2.rules[RULE_GATES].ok && !r1.rules[RULE_GATES].ok);
+	ready_result_release(&r1);
+	ready_result_release(&r2);
+	ready_ctx_release(&c);
+	state_release(&st);
+}
+
 static void test_scope_plan(void)
 {
 	struct state st;
@@ -249,6 +298,7 @@ int main(void)
 
 	RUN(test_candidate);
 	RUN(test_versions_and_expiry);
+	RUN(test_gates_one_ctx);
 	RUN(test_scope_plan);
 	RUN(test_distinct_people);
 	RUN(test_rejections);
