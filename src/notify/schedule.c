@@ -74,6 +74,8 @@ static int tz_enter(const char *tz, struct tz_saved *sv, struct err *e)
 {
 	const char *cur;
 
+	sv->old = NULL;
+	sv->had = false;
 	if (!notify_tz_valid(tz))
 		return err_set(e, ERR_USAGE, "unknown time zone '%s'", tz);
 	pthread_mutex_lock(&tz_lock);

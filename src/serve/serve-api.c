@@ -536,7 +536,7 @@ static int build_log(struct serve *s, const struct serve_request *rq, struct ser
 		     struct err *e)
 {
 	struct log_ctx c = { &r->body, 0 };
-	int64_t after, limit;
+	int64_t after = 0, limit = LOG_LIMIT_DEFAULT;
 	if (number_arg(rq, "after", 0, 0, INT64_MAX, &after, e) < 0 ||
 	    number_arg(rq, "limit", LOG_LIMIT_DEFAULT, 1, LOG_LIMIT_MAX, &limit, e) < 0)
 		return -1;
