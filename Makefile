@@ -1,7 +1,9 @@
 # tollgate - the entry point. CMake + Ninja underneath.
 #   make          build ./build/tollgate
 #   make test     the whole test suite: normal build, every fuzz target for
-#                 CI_FUZZ_TIME seconds, then the suite again under ASan+UBSan
+#                 CI_FUZZ_TIME seconds, a Release (-O3) build of the binary,
+#                 then the suite again under ASan+UBSan
+#   make release  the binary built as a packager would (-O3, still -Werror)
 #   make asan     the test suite under AddressSanitizer + UndefinedBehaviorSanitizer only
 #   make fuzz     build the libFuzzer targets and run each for FUZZ_TIME seconds
 #   make bench    the benchmarks in bench/, with their peers
@@ -13,12 +15,13 @@
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
+RELEASE_BUILD ?= build-release
 FUZZ_TIME ?= 60
 CI_FUZZ_TIME ?= 15
 JOBS ?= 2
 PREFIX ?= /usr/local
 
-.PHONY: all build setup test asan check unit fuzz bench demo clean install
+.PHONY: all build setup test asan check unit fuzz release bench demo clean install
 
 all: build
 
@@ -48,6 +51,8 @@ test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@echo "== fuzz targets, $(CI_FUZZ_TIME) s each (libFuzzer + ASan + UBSan) =="
 	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=$(CI_FUZZ_TIME)
+	@echo "== Release build (-O3 -Werror: its warnings differ from -O2's) =="
+	@$(MAKE) --no-print-directory release
 	@echo "== test suite (AddressSanitizer + UndefinedBehaviorSanitizer) =="
 	@$(MAKE) --no-print-directory asan
 
@@ -55,6 +60,12 @@ check: test
 
 install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)
+
+$(RELEASE_BUILD)/build.ninja:
+	@cmake -S . -B $(RELEASE_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+
+release: setup $(RELEASE_BUILD)/build.ninja
+	@cmake --build $(RELEASE_BUILD) -j $(JOBS) --target tollgate
 
 $(FUZZ_BUILD)/build.ninja:
 	@cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_C_COMPILER=clang -DTOLLGATE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -70,4 +81,4 @@ demo: build
 	@sh examples/q1-2026/demo.sh $(BUILD)/tollgate
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(RELEASE_BUILD)
