@@ -820,9 +820,7 @@ static void map_envs(struct im *m, struct sec *s)
 				struct table tb;
 				int ce, ca, cs;
 				im_table_read(n, &tb);
-				ce = im_column(&tb, "env");
-				if (ce < 0)
-					ce = im_column(&tb, "name");
+				ce = im_column_or(&tb, "env", "name");
 				if (ce < 0)
 					ce = 0;
 				ca = im_column(&tb, "account");

@@ -100,6 +100,7 @@ struct table_walk {
 };
 bool im_next_table(struct im *m, struct sec *s, struct table_walk *w, struct table *tb);
 int im_column(const struct table *tb, const char *word);
+int im_column_or(const struct table *tb, const char *word, const char *fallback);
 const char *im_cell(const struct table *tb, size_t row, int col);
 const char *im_link_of(cmark_node *n);
 const char *im_severity_word(const char *s);

@@ -91,6 +91,13 @@ int im_column(const struct table *tb, const char *word)
 	return -1;
 }
 
+/* The column of word, or else the one of fallback (a header says either). */
+int im_column_or(const struct table *tb, const char *word, const char *fallback)
+{
+	int c = im_column(tb, word);
+	return c >= 0 ? c : im_column(tb, fallback);
+}
+
 const char *im_cell(const struct table *tb, size_t row, int col)
 {
 	return col < 0 ? "" : tb->cells[row][col];
@@ -255,9 +262,7 @@ static void wave_projects(struct im *m, struct tn *wave, cmark_node *n)
 	im_table_read(n, &tb);
 	cp = im_column(&tb, "project");
 	co = im_column(&tb, "owner");
-	ct = im_column(&tb, "title");
-	if (ct < 0)
-		ct = im_column(&tb, "description");
+	ct = im_column_or(&tb, "title", "description");
 	if (cp < 0)
 		cp = tb.ncols > 1 && !strcmp(tb.cells[0][0], "#") ? 1 : 0;
 	for (size_t r = 1; r < tb.nrows; r++) {
@@ -490,9 +495,7 @@ void im_map_project_docs(struct im *m, struct sec *s)
 	while (im_next_table(m, s, &w, &tb)) {
 		int cp, cd;
 		cp = im_column(&tb, "project");
-		cd = im_column(&tb, "doc");
-		if (cd < 0)
-			cd = im_column(&tb, "plan");
+		cd = im_column_or(&tb, "doc", "plan");
 		if (cp < 0)
 			cp = 0;
 		for (size_t r = 1; r < tb.nrows; r++) {
@@ -718,12 +721,8 @@ void im_map_risks(struct im *m, struct sec *s)
 	while (im_next_table(m, s, &w, &tb)) {
 		int cr, cs, cp, cm, co;
 		cr = im_column(&tb, "risk");
-		cs = im_column(&tb, "severity");
-		if (cs < 0)
-			cs = im_column(&tb, "impact");
-		cp = im_column(&tb, "project");
-		if (cp < 0)
-			cp = im_column(&tb, "scope");
+		cs = im_column_or(&tb, "severity", "impact");
+		cp = im_column_or(&tb, "project", "scope");
 		cm = im_column(&tb, "mitigation");
 		co = im_column(&tb, "owner");
 		if (cr < 0)
@@ -1192,9 +1191,7 @@ void im_map_resources(struct im *m, struct sec *s)
 	while (im_next_table(m, s, &w, &tb)) {
 		int cr, cn, ca, cs;
 		cr = im_column(&tb, "role");
-		cn = im_column(&tb, "name");
-		if (cn < 0)
-			cn = im_column(&tb, "person");
+		cn = im_column_or(&tb, "name", "person");
 		ca = im_column(&tb, "availab");
 		cs = im_column(&tb, "responsib");
 		if (cr < 0)
@@ -1425,9 +1422,7 @@ void im_map_changes(struct im *m, struct sec *s)
 		int cd, cc, ca;
 		cd = im_column(&tb, "date");
 		cc = im_column(&tb, "change");
-		ca = im_column(&tb, "author");
-		if (ca < 0)
-			ca = im_column(&tb, "by");
+		ca = im_column_or(&tb, "author", "by");
 		for (size_t r = 1; r < tb.nrows; r++) {
 			char *d = im_first_date(m, im_cell(&tb, r, cd));
 			struct tn *c;
