@@ -483,6 +483,27 @@ static void test_changed_plan(void)
 	plan_free(p);
 }
 
+/* The first wave's title "Core APIs FROM" becomes "Core APIs TO" (as long):
+ * other bytes, with the plan file's size, atime and mtime kept. */
+static void retitle_keeping_times(const char *from, const char *to)
+{
+	struct timespec keep[2];
+	struct stat st, now;
+	char *cmd;
+
+	CHECK(stat(plan_path, &st) == 0);
+	keep[0] = st.st_atim;
+	keep[1] = st.st_mtim;
+	cmd = xasprintf("sed -i 's/title: Core APIs %s/title: Core APIs %s/' '%s'", from, to,
+			plan_path);
+	CHECK(system(cmd) == 0);
+	free(cmd);
+	CHECK(utimensat(AT_FDCWD, plan_path, keep, 0) == 0);
+	CHECK(stat(plan_path, &now) == 0);
+	CHECK(now.st_size == st.st_size);
+	CHECK(now.st_mtim.tv_sec == keep[1].tv_sec && now.st_mtim.tv_nsec == keep[1].tv_nsec);
+}
+
 /*
  * A plan of several pieces (the digest hashes 512 KiB pieces on two
  * threads): a byte changed in its last piece, with the length and the
@@ -491,7 +512,6 @@ static void test_changed_plan(void)
 static void test_large_plan(void)
 {
 	struct plan *p;
-	struct timespec keep[2];
 	struct stat st;
 	char *cmd = xasprintf("{ for i in $(seq 24000); do echo '# padding line of a large plan: "
 			      "%%s' $i; done; cat '%s'; } > '%s.big' && mv '%s.big' '%s'",
@@ -507,14 +527,7 @@ static void test_large_plan(void)
 	CHECK(p->cache_image != NULL);
 	CHECK_STR(p->waves[0].title, "Core APIs v2");
 	plan_free(p);
-	keep[0] = st.st_atim;
-	keep[1] = st.st_mtim;
-	cmd = xasprintf("sed -i 's/title: Core APIs v2/title: Core APIs v3/' '%s'", plan_path);
-	CHECK(system(cmd) == 0);
-	free(cmd);
-	CHECK(utimensat(AT_FDCWD, plan_path, keep, 0) == 0);
-	CHECK(stat(plan_path, &st) == 0);
-	CHECK(st.st_mtim.tv_sec == keep[1].tv_sec && st.st_mtim.tv_nsec == keep[1].tv_nsec);
+	retitle_keeping_times("v2", "v3");
 	p = load(true);
 	CHECK(p->cache_image == NULL);
 	CHECK_STR(p->waves[0].title, "Core APIs v3");
@@ -535,9 +548,6 @@ static void test_large_plan(void)
 static void test_stat_key(void)
 {
 	struct plan *p;
-	struct timespec keep[2];
-	struct stat st;
-	char *cmd;
 
 	p = load(true); /* written by test_large_plan while fresh: no stat in it */
 	CHECK(p->cache_image != NULL);
@@ -551,13 +561,7 @@ static void test_stat_key(void)
 	CHECK_STR(p->waves[0].title, "Core APIs v3");
 	plan_free(p);
 	/* the same size and mtime, other bytes */
-	CHECK(stat(plan_path, &st) == 0);
-	keep[0] = st.st_atim;
-	keep[1] = st.st_mtim;
-	cmd = xasprintf("sed -i 's/title: Core APIs v3/title: Core APIs v4/' '%s'", plan_path);
-	CHECK(system(cmd) == 0);
-	free(cmd);
-	CHECK(utimensat(AT_FDCWD, plan_path, keep, 0) == 0);
+	retitle_keeping_times("v3", "v4");
 	p = load(true);
 	CHECK(p->cache_image == NULL);
 	CHECK_STR(p->waves[0].title, "Core APIs v4");
