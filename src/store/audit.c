@@ -222,6 +222,19 @@ static int set_head(struct store *s, int64_t seq, const char *hash, struct err *
 	return 0;
 }
 
+static int hash_row(void *ctx, const struct store_row *r)
+{
+	const char *want = ctx;
+	return r->v[0].type != SV_NULL && r->v[0].s && r->v[0].len == 64 && !memcmp(r->v[0].s, want, 64) ? 1 : 0;
+}
+
+int audit_has_entry(struct store *s, int64_t seq, const char *hash, struct err *e)
+{
+	struct store_val p = sv_int(seq);
+	int64_t rc = store_q(s, sql_audit_hash_at, &p, 1, hash_row, (void *)hash, e);
+	return rc < 0 ? -1 : rc == 1;
+}
+
 int audit_write_head(struct store *s, struct err *e)
 {
 	return set_head(s, s->head_seq, s->head_hash, e);

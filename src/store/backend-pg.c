@@ -847,7 +847,7 @@ static void pg_set_plan(void *conn, const char *plan)
  * own retry of a coordination write asks pg_reconnect, which must find the
  * session lost.)
  */
-static int pg_failed(struct pg_conn *c, struct err *e)
+static int pg_failed_at(struct pg_conn *c, bool commit, struct err *e)
 {
 	char first[400], again[400];
 	const char *m, *f;
@@ -864,7 +864,16 @@ static int pg_failed(struct pg_conn *c, struct err *e)
 	while (n > 0 && (m[n - 1] == ' ' || m[n - 1] == '\r'))
 		n--;
 	snprintf(again, sizeof(again), "%.*s", (int)n, m ? m : "");
-	if (!c->reconnect_failed)
+	if (commit)
+		/* the COMMIT was sent: it may have landed before the session
+		 * ended (the store reads the log back when it can) */
+		snprintf(e->msg, sizeof(e->msg),
+			 "the session with the PostgreSQL server %s:%s was lost at COMMIT (%s); "
+			 "this change may or may not have been written: 'tollgate log' shows "
+			 "whether it was",
+			 PQhost(c->conn) ? PQhost(c->conn) : "?",
+			 PQport(c->conn) ? PQport(c->conn) : "?", first);
+	else if (!c->reconnect_failed)
 		snprintf(e->msg, sizeof(e->msg),
 			 "the session with the PostgreSQL server %s:%s was lost (%s); nothing of "
 			 "this change was written; try again",
@@ -882,6 +891,11 @@ static int pg_failed(struct pg_conn *c, struct err *e)
 	return -1;
 }
 
+static int pg_failed(struct pg_conn *c, struct err *e)
+{
+	return pg_failed_at(c, false, e);
+}
+
 static int pgv_begin(void *conn, bool write, struct err *e)
 {
 	return pg_begin(conn, write, e) < 0 ? pg_failed(conn, e) : 0;
@@ -889,7 +903,7 @@ static int pgv_begin(void *conn, bool write, struct err *e)
 
 static int pgv_commit(void *conn, struct err *e)
 {
-	return pg_commit(conn, e) < 0 ? pg_failed(conn, e) : 0;
+	return pg_commit(conn, e) < 0 ? pg_failed_at(conn, true, e) : 0;
 }
 
 static int pgv_exec(void *conn, const char *sql, struct err *e)

@@ -130,6 +130,8 @@ struct store {
 	bool in_batch;    /* a batch's write transaction is open (store_begin_batch) */
 	bool batch_dirty; /* a change of the batch appended an entry: the head moves */
 	bool batch_failed; /* a write outside a change failed: the batch cannot commit */
+	bool renewed;      /* a lost session was replaced by a new one since the batch
+			    * began, and what failed is known not to be written */
 	int64_t change_now;
 	char *change_actor, *change_action, *change_subject;
 	struct strbuf change_detail;
@@ -193,6 +195,8 @@ const char *row_dup(const struct store_row *r, int i, struct arena *a);
 int audit_read_head(struct store *s, struct err *e);
 int audit_append(struct store *s, struct err *e);
 int audit_write_head(struct store *s, struct err *e);
+/* Is entry seq in the log with this hash? 1 yes, 0 no, -1 error. */
+int audit_has_entry(struct store *s, int64_t seq, const char *hash, struct err *e);
 /* Free what the appends kept (the digest context). */
 void audit_release(struct store *s);
 
@@ -208,6 +212,7 @@ extern const char sql_meta_create[];
 extern const char sql_meta_open[];
 extern const char sql_meta_set_clock[];
 extern const char sql_audit_at[];
+extern const char sql_audit_hash_at[];
 extern const char sql_audit_head[];
 extern const char sql_audit_set_head[];
 extern const char sql_audit_insert[];

@@ -301,6 +301,7 @@ const char sql_audit_plan_changes[] =
 const char sql_audit_last_at[] = "SELECT COALESCE(MAX(at), 0) FROM audit WHERE plan = :plan";
 /* the time of the head entry: the next one is never dated before it */
 const char sql_audit_at[] = "SELECT at FROM audit WHERE plan = :plan AND seq = ?";
+const char sql_audit_hash_at[] = "SELECT hash FROM audit WHERE plan = :plan AND seq = ?";
 /* every plan with state or a log in the store (the v4 baseline) */
 const char sql_plans_all[] =
 	"SELECT plan FROM plan_meta UNION SELECT plan FROM promotion"

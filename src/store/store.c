@@ -211,6 +211,78 @@ int64_t store_write(struct store *s, enum store_write_id w, const struct store_v
 	return n;
 }
 
+/*
+ * BEGIN a write transaction and read the audit head under its lock. A
+ * session lost between the two (a restart, a failover, a proxy's cut: the
+ * backend's begin already connects again when the BEGIN itself meets it)
+ * has written nothing: once more on a new session.
+ */
+static int begin_head(struct store *s, struct err *e)
+{
+	for (int attempt = 0;; attempt++) {
+		if (s->be->begin(s->conn, true, e) < 0)
+			return -1;
+		if (audit_read_head(s, e) == 0)
+			return 0;
+		s->be->rollback(s->conn);
+		if (attempt || !s->be->reconnect || !s->be->reconnect(s->conn))
+			return -1;
+		err_init(e);
+	}
+}
+
+/*
+ * COMMIT. A session lost at the COMMIT leaves it unknown whether the
+ * transaction landed; when it appended entries (the last one head_seq,
+ * head_hash), a new session reads the log to know: 0 it landed, -1 it did
+ * not (then s->renewed: it may be written again). Without an entry, or
+ * with no new session, it stays unknown and the backend's message says so.
+ */
+static int commit_verified(struct store *s, bool appended, struct err *e)
+{
+	int64_t seq = s->head_seq;
+	char hash[65];
+	struct err again;
+	int has;
+
+	memcpy(hash, s->head_hash, sizeof(hash));
+	if (s->be->commit(s->conn, e) == 0)
+		return 0;
+	if (!s->be->reconnect || !s->be->reconnect(s->conn))
+		return -1;
+	if (!appended) {
+		s->renewed = true; /* what the caller wrote again is idempotent */
+		return -1;
+	}
+	err_init(&again);
+	has = audit_has_entry(s, seq, hash, &again);
+	if (has == 1) {
+		err_init(e); /* it landed: the log holds its last entry */
+		return 0;
+	}
+	if (has == 0) {
+		s->renewed = true;
+		err_init(e);
+		return err_setr(e, ERR_FAILED, REASON_IO,
+				"the session with the store %s was lost at COMMIT, and a new session "
+				"finds no entry %" PRId64 " of it in the log: nothing of this change "
+				"was written; try again",
+				s->display_url ? s->display_url : "", seq);
+	}
+	return -1;
+}
+
+bool store_batch_lost(struct store *s)
+{
+	if (s->in_change || s->in_batch)
+		BUG("store_batch_lost: the batch is still open");
+	if (s->renewed) {
+		s->renewed = false;
+		return true;
+	}
+	return s->be->reconnect && s->be->reconnect(s->conn);
+}
+
 /* Inside a batch each change is a savepoint: an aborted one undoes only its
  * own writes. */
 static const char sql_change_savepoint[] = "SAVEPOINT tg_change";
@@ -229,13 +301,8 @@ int store_begin_change(struct store *s, int64_t now, const char *actor, const ch
 	if (s->in_batch) {
 		if (s->be->exec(s->conn, sql_change_savepoint, e) < 0)
 			return -1;
-	} else {
-		if (s->be->begin(s->conn, true, e) < 0)
-			return -1;
-		if (audit_read_head(s, e) < 0) {
-			s->be->rollback(s->conn);
-			return -1;
-		}
+	} else if (begin_head(s, e) < 0) {
+		return -1;
 	}
 	s->in_change = true;
 	/* the clock went back (or a rehearsal's TOLLGATE_NOW did): the entry,
@@ -285,7 +352,8 @@ int store_commit_change(struct store *s, int64_t *seq_out, struct err *e)
 			return -1;
 		}
 		s->batch_dirty = true;
-	} else if (s->be->commit(s->conn, e) < 0) {
+	} else if (commit_verified(s, true, e) < 0) {
+		s->renewed = false; /* a single change is not written again here */
 		store_change_reset(s);
 		return -1;
 	}
@@ -325,12 +393,9 @@ int store_begin_batch(struct store *s, struct err *e)
 		BUG("store_begin_batch: a change, batch or read is already open");
 	if (s->read_only)
 		BUG("store_begin_batch: the store was opened read only");
-	if (s->be->begin(s->conn, true, e) < 0)
+	s->renewed = false;
+	if (begin_head(s, e) < 0)
 		return -1;
-	if (audit_read_head(s, e) < 0) {
-		s->be->rollback(s->conn);
-		return -1;
-	}
 	s->in_batch = true;
 	s->batch_dirty = false;
 	s->batch_failed = false;
@@ -339,6 +404,8 @@ int store_begin_batch(struct store *s, struct err *e)
 
 int store_commit_batch(struct store *s, struct err *e)
 {
+	bool appended;
+
 	if (s->in_change)
 		BUG("store_commit_batch: a change is still open");
 	if (!s->in_batch)
@@ -354,8 +421,9 @@ int store_commit_batch(struct store *s, struct err *e)
 		return -1;
 	}
 	s->in_batch = false;
+	appended = s->batch_dirty;
 	s->batch_dirty = false;
-	return s->be->commit(s->conn, e);
+	return commit_verified(s, appended, e);
 }
 
 void store_abort_batch(struct store *s)

@@ -163,13 +163,25 @@ bool store_in_change(const struct store *s);
  * written outside a change join the batch. One batch at a time per store;
  * no change may be open when it begins or commits (BUG()).
  * store_begin_batch: -1 on failure (nothing open then).
- * store_commit_batch: -1 on failure, and then none of the batch is written.
+ * store_commit_batch: -1 on failure. A session lost at the COMMIT of a
+ * batch with entries is settled on a new session by reading the log back:
+ * 0 when it landed, -1 when it did not.
  * store_abort_batch: undo the whole batch (no-op when none is open).
  */
 int store_begin_batch(struct store *s, struct err *e);
 int store_commit_batch(struct store *s, struct err *e);
 void store_abort_batch(struct store *s);
 bool store_in_batch(const struct store *s);
+/*
+ * After a batch failed (aborted, or store_commit_batch -1): true when it
+ * failed because the store's session was lost (a server restart, a
+ * failover, a cut connection), a new session is open now, and none of the
+ * batch's changes were written, so the caller may make them again, once,
+ * in a new batch. (The leases and step runs written outside a change may
+ * have landed when the COMMIT was lost; writing them again is harmless.)
+ * False for any other failure, and always for a store without sessions.
+ */
+bool store_batch_lost(struct store *s);
 
 /* ---- promotions (SPEC §2) ---------------------------------------------- */
 
