@@ -66,6 +66,7 @@ struct pwrite {
 	enum promote_outcome outcome;
 	char *rdetail;     /* the outcome's detail (NULL: pdetail) */
 	char *skip_why;    /* dependents are skipped with this (final, not a success) */
+	bool unlocked;     /* its dependents were unlocked (a success, written) */
 };
 
 struct prun {
@@ -91,8 +92,9 @@ struct prun {
 	struct err err;
 	struct promote_running *running_buf;
 	size_t *pending, npending, pending_alloc; /* started steps whose pgid is not recorded */
-	struct pstep *steps;                      /* ended steps, rows not written */
+	struct pstep *steps;                      /* ended steps, rows not committed */
 	size_t nsteps, steps_alloc;
+	size_t steps_written;                     /* of them, written in the open tick */
 	struct pwrite *writes;                    /* state changes not written */
 	size_t nwrites, writes_alloc;
 	/* the tick's transaction (promote-write.c) */

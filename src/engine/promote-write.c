@@ -71,6 +71,16 @@ static void pwrite_release(struct pwrite *w)
 	free(w->skip_why);
 }
 
+/* Renew rp's lease, naming the process group of its running step: crash
+ * repair kills by it. Nothing when rp holds no lease or runs no step. */
+static int renew_lease(struct prun *r, struct rp *rp, struct err *e)
+{
+	if (!rp->has_lease || !rp->running)
+		return 0;
+	return store_lease_renew(r->c.store, rp_id(r, rp), r->plan->envs[r->env].name, r->c.run_id,
+				 pclock_now(&r->c.clock) + PROMOTE_LEASE_TTL, rp->pgid, e);
+}
+
 /* Record the process groups of the steps started since the last commit in
  * their leases (crash repair kills them by it). A step killed with its
  * runner before this ran is still found on this host by its run id. */
@@ -81,20 +91,17 @@ static int flush_pgids(struct prun *r, struct err *e)
 		if (!rp->pgid_pending)
 			continue;
 		rp->pgid_pending = false;
-		if (!rp->has_lease || !rp->running)
-			continue;
-		if (store_lease_renew(r->c.store, rp_id(r, rp), r->plan->envs[r->env].name,
-				      r->c.run_id, pclock_now(&r->c.clock) + PROMOTE_LEASE_TTL, rp->pgid,
-				      e) < 0)
+		if (renew_lease(r, rp, e) < 0)
 			return -1;
 	}
 	r->npending = 0;
 	return 0;
 }
 
-static int flush_steps(struct prun *r, struct err *e)
+/* The step rows from the from'th on. */
+static int flush_steps(struct prun *r, size_t from, struct err *e)
 {
-	for (size_t k = 0; k < r->nsteps; k++) {
+	for (size_t k = from; k < r->nsteps; k++) {
 		const struct pstep *ps = &r->steps[k];
 		struct store_step_run sr = { 0 };
 		sr.run_id = r->c.run_id;
@@ -192,6 +199,17 @@ static void after_write(struct prun *r, const struct pwrite *w, bool ok)
 	}
 }
 
+/* A success written in the open tick unlocks its dependents (once): they
+ * start in the same transaction at the earliest. */
+static void unlock_after(struct prun *r, struct pwrite *w)
+{
+	if (w->unlocked || !w->final ||
+	    (w->outcome != PROMOTE_SOAKING && w->outcome != PROMOTE_HEALTHY))
+		return;
+	w->unlocked = true;
+	prun_unlock_dependents(r, &r->v[w->i]);
+}
+
 /* The store failed before this tick: what is queued is not written. */
 static void drop_queued(struct prun *r)
 {
@@ -222,23 +240,93 @@ static void tick_write(struct prun *r)
 		r->tick_open = true;
 		r->tick_ok = store_begin_batch(r->c.store, &r->tick_err) == 0;
 	}
-	if (r->tick_ok && (flush_pgids(r, &r->tick_err) < 0 || flush_steps(r, &r->tick_err) < 0))
+	if (r->tick_ok &&
+	    (flush_pgids(r, &r->tick_err) < 0 || flush_steps(r, r->steps_written, &r->tick_err) < 0))
 		r->tick_ok = false;
 	r->npending = 0;
-	for (size_t k = 0; k < r->nsteps; k++)
-		free(r->steps[k].log);
-	r->nsteps = 0;
+	r->steps_written = r->nsteps; /* kept until tick_end: it may write them again */
 	for (size_t k = 0; k < r->nwrites; k++) {
 		struct pwrite *w = &r->writes[k];
 		if (r->tick_ok && write_one(r, w, &r->tick_err) < 0)
 			r->tick_ok = false;
-		if (r->tick_ok && w->final &&
-		    (w->outcome == PROMOTE_SOAKING || w->outcome == PROMOTE_HEALTHY))
-			prun_unlock_dependents(r, &r->v[w->i]);
+		if (r->tick_ok)
+			unlock_after(r, w);
 		ALLOC_GROW(r->inflight, r->ninflight + 1, r->inflight_alloc);
 		r->inflight[r->ninflight++] = *w;
 	}
 	r->nwrites = 0;
+}
+
+static int start_one(struct prun *r, size_t i, struct arena *a, struct err *e);
+
+/* Renew the lease of every project of ours that runs a step, with its
+ * process group: what flush_pgids wrote, and more (harmless). */
+static int renew_running(struct prun *r, struct err *e)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (renew_lease(r, &r->v[i], e) < 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * The tick's transaction failed. When it was because the store's session
+ * was lost (a server restart, a failover, a proxy cutting an idle
+ * connection) and nothing of it was written (store_batch_lost), write it
+ * again, once, on the new session: the leases' process groups, the step
+ * rows, the state changes (their dependents were unlocked by the first
+ * writing; they only start in this same transaction) and the starts. An
+ * entry is chained to the head the new transaction reads, so the log stays
+ * whole. true when that committed.
+ */
+static bool tick_again(struct prun *r)
+{
+	struct err *e = &r->tick_err;
+	char why[sizeof(e->msg)];
+	struct arena a;
+
+	if (!store_batch_lost(r->c.store))
+		return false;
+	snprintf(why, sizeof(why), "%s", e->msg);
+	err_init(e);
+	if (store_begin_batch(r->c.store, e) < 0)
+		return false;
+	if (renew_running(r, e) < 0 || flush_steps(r, 0, e) < 0)
+		goto fail;
+	for (size_t k = 0; k < r->ninflight; k++) {
+		if (write_one(r, &r->inflight[k], e) < 0)
+			goto fail;
+		unlock_after(r, &r->inflight[k]);
+	}
+	arena_init(&a);
+	for (size_t k = 0; k < r->nstarting; k++) {
+		struct rp *rp = &r->v[r->starting[k]];
+		int rc;
+		if (rp->st != RP_ACTIVE || rp->has_lease)
+			continue;
+		rp->st = RP_QUEUED; /* what start_one finds a project to start in */
+		rc = start_one(r, r->starting[k], &a, e);
+		if (rc != 0)
+			rp->st = RP_ACTIVE; /* started, or left to tick_end's failure */
+		if (rc < 0) {
+			arena_release(&a);
+			goto fail;
+		}
+	}
+	arena_release(&a);
+	if (store_commit_batch(r->c.store, e) < 0)
+		return false;
+	if (r->o->obs && r->o->obs->note) {
+		char *note = xasprintf("the store's session was lost (%s); connected again and "
+				       "wrote what had not been written",
+				       why);
+		r->o->obs->note(r->o->obs->ctx, NULL, note);
+		free(note);
+	}
+	return true;
+fail:
+	store_abort_batch(r->c.store);
+	return false;
 }
 
 /* Commit the tick's transaction, then report what it held. */
@@ -253,8 +341,14 @@ static void tick_end(struct prun *r)
 		r->tick_ok = false;
 	if (!r->tick_ok) {
 		store_abort_batch(r->c.store);
-		prun_store_fail(r, &r->tick_err);
+		r->tick_ok = tick_again(r);
+		if (!r->tick_ok)
+			prun_store_fail(r, &r->tick_err);
 	}
+	for (size_t k = 0; k < r->nsteps; k++)
+		free(r->steps[k].log);
+	r->nsteps = 0;
+	r->steps_written = 0;
 	for (size_t k = 0; k < r->nstarting; k++) {
 		struct rp *rp = &r->v[r->starting[k]];
 		if (r->tick_ok && rp->st == RP_ACTIVE && !rp->has_lease) {
@@ -355,21 +449,18 @@ bool prun_tick_start(struct prun *r, size_t i)
 		r->tick_open = true;
 		r->tick_ok = store_begin_batch(r->c.store, &r->tick_err) == 0;
 	}
-	if (!r->tick_ok) {
-		prun_skip(r, &r->v[i], "not started: the store failed");
-		return false;
+	if (r->tick_ok) {
+		arena_init(&a);
+		rc = start_one(r, i, &a, &r->tick_err);
+		arena_release(&a);
+		if (rc < 0)
+			r->tick_ok = false;
+		if (rc == 0)
+			return false;
 	}
-	arena_init(&a);
-	rc = start_one(r, i, &a, &r->tick_err);
-	arena_release(&a);
-	if (rc < 0) {
-		r->tick_ok = false;
-		prun_skip(r, &r->v[i], "not started: the store failed");
-		return false;
-	}
-	if (rc == 0)
-		return false;
-	/* active from now; its lease is ours once the tick commits */
+	/* active from now; its lease is ours once the tick commits. (The tick
+	 * failed: tick_end starts it when it writes the tick again, or skips
+	 * it, "not started: the store failed".) */
 	r->v[i].st = RP_ACTIVE;
 	r->v[i].has_lease = false;
 	ALLOC_GROW(r->starting, r->nstarting + 1, r->starting_alloc);
