@@ -120,8 +120,8 @@ static void issues_of(struct issues *is, struct store *s, const struct plan *p,
 }
 
 static int deliver_one(struct store *s, const struct plan *p, const struct store_outbox *o,
-		       const char *owner, struct issues *is, struct notify_drain_result *r,
-		       struct err *e)
+		       const char *owner, int64_t lease, struct issues *is,
+		       struct notify_drain_result *r, struct err *e)
 {
 	int ci = plan_channel_index(p, o->channel);
 	struct notify_msg m = { o->delivery_id, o->event, o->subject, o->payload, NULL, 0 };
@@ -131,6 +131,19 @@ static int deliver_one(struct store *s, const struct plan *p, const struct store
 	int rc;
 
 	err_init(&se);
+	/* claimed a second or more ago (the batch's earlier sends took it):
+	 * hold it for a whole lease again before sending, or another
+	 * deliverer could claim it while it is being sent. Lost already: not
+	 * ours to send. */
+	now = (int64_t)time(NULL);
+	if (o->claimed_until - now <= lease) {
+		rc = store_outbox_hold(s, o->id, owner, now, lease, e);
+		if (rc != 0) {
+			if (rc == 1)
+				r->lost++;
+			return rc < 0 ? -1 : 0;
+		}
+	}
 	if (ci < 0) {
 		err_setr(&se, ERR_FAILED, REASON_NOT_FOUND,
 			 "channel '%s' is no longer in the plan", o->channel);
@@ -176,7 +189,7 @@ int notify_drain(struct store *s, const struct plan *p, int64_t lease,
 			break;
 		}
 		for (size_t i = 0; i < l.n && rc == 0; i++)
-			rc = deliver_one(s, p, &l.v[i], owner, &is, r, e);
+			rc = deliver_one(s, p, &l.v[i], owner, lease, &is, r, e);
 		n = l.n;
 		store_outboxes_release(&l);
 		if (rc < 0 || n == 0)

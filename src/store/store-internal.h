@@ -260,7 +260,7 @@ extern const char sql_step_of_run[];
 extern const char sql_step_durations[];
 extern const char sql_session_user[]; /* backends with users only */
 extern const char sql_token_add[];
-extern const char sql_outbox_add[], sql_outbox_due[], sql_outbox_due_skip_locked[], sql_outbox_claim[], sql_outbox_get[],
+extern const char sql_outbox_add[], sql_outbox_due[], sql_outbox_due_skip_locked[], sql_outbox_claim[], sql_outbox_hold[], sql_outbox_get[],
 	sql_outbox_sent[], sql_outbox_failed[], sql_outbox_all[], sql_outbox_dead[],
 	sql_outbox_retry[], sql_outbox_counts[],
 	sql_outbox_prune[], sql_schedule_prune[], sql_outbox_next[], sql_schedule_last[], sql_schedule_mark[];

@@ -104,6 +104,14 @@ static int id_row(void *ctx, const struct store_row *r)
 	return 0;
 }
 
+/* A claim made during second now lasts at least lease seconds: it ends
+ * (claimed_until <= now is free again) at the second after now + lease,
+ * since the clock read is the start of a second that is partly gone. */
+static int64_t claim_end(int64_t now, int64_t lease)
+{
+	return now + lease + 1;
+}
+
 struct claim_ctx {
 	int64_t now, lease;
 	const char *owner;
@@ -122,7 +130,7 @@ static int claim_tx(struct store *s, void *ctx, struct err *e)
 	if (store_q(s, sql, p, 3, id_row, &ids, e) < 0)
 		goto out;
 	for (size_t i = 0; i < ids.n; i++) {
-		struct store_val q[] = { sv_text(c->owner), sv_int(c->now + c->lease),
+		struct store_val q[] = { sv_text(c->owner), sv_int(claim_end(c->now, c->lease)),
 					 sv_int(ids.v[i]) };
 		struct store_val g = sv_int(ids.v[i]);
 		if (store_q(s, sql_outbox_claim, q, 3, NULL, NULL, e) < 0 ||
@@ -167,6 +175,16 @@ static int update(struct store *s, struct update_ctx *u, struct err *e)
 	if (store_in_write(s, update_tx, u, e) < 0)
 		return -1;
 	return u->changed > 0 ? 0 : 1;
+}
+
+int store_outbox_hold(struct store *s, int64_t id, const char *owner, int64_t now, int64_t lease,
+		      struct err *e)
+{
+	struct update_ctx u = { sql_outbox_hold,
+				{ sv_int(claim_end(now, lease)), sv_int(id), sv_text(owner), sv_int(now) },
+				4,
+				0 };
+	return update(s, &u, e);
 }
 
 int store_outbox_sent(struct store *s, int64_t id, const char *owner, int64_t now, struct err *e)

@@ -749,6 +749,9 @@ const char sql_outbox_due_skip_locked[] = OUTBOX_DUE " FOR UPDATE SKIP LOCKED";
 #undef OUTBOX_DUE
 const char sql_outbox_claim[] =
 	"UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE plan = :plan AND id = ?";
+const char sql_outbox_hold[] =
+	"UPDATE outbox SET claimed_until = ? WHERE plan = :plan AND id = ? AND claimed_by = ?"
+	" AND state = 'pending' AND claimed_until > ?";
 const char sql_outbox_get[] = "SELECT " OUTBOX_COLS " FROM outbox WHERE plan = :plan AND id = ?";
 const char sql_outbox_sent[] =
 	"UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL,"

@@ -838,7 +838,7 @@ void store_set_outbox_hook(struct store *s, store_outbox_fn fn, void *ctx);
 int store_outbox_add(struct store *s, const char *delivery_id, const char *channel, int64_t seq,
 		     const char *event, const char *subject, const char *payload, struct err *e);
 /*
- * Claim at most max due messages for `owner` until now + lease seconds, in
+ * Claim at most max due messages for `owner` for at least lease seconds, in
  * one write transaction (on PostgreSQL with FOR UPDATE SKIP LOCKED): pending,
  * next_at <= now, not claimed by a live lease, and the first pending one of
  * their (channel, subject) (so a subject's messages go in order). out is
@@ -846,6 +846,12 @@ int store_outbox_add(struct store *s, const char *delivery_id, const char *chann
  */
 int store_outbox_claim(struct store *s, int64_t now, const char *owner, int64_t lease, size_t max,
 		       struct store_outboxes *out, struct err *e);
+/* Hold the claimed message id for lease seconds more, from now: a
+ * deliverer does so before it sends a message it claimed a while ago, so
+ * that its claim outlives the send. 0 held, 1 the claim was lost (ran out,
+ * and another deliverer may have it), -1 error. Its own write transaction. */
+int store_outbox_hold(struct store *s, int64_t id, const char *owner, int64_t now, int64_t lease,
+		      struct err *e);
 /* The claimed message id was delivered at now (sent), or failed with why:
  * attempts + 1, then dead when dead is true, else pending again at next_at.
  * Only while owner holds the claim: 0 done, 1 the claim was lost (nothing

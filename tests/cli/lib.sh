@@ -88,6 +88,20 @@ if not eval(sys.argv[2]):
 PY
 }
 
+# start_receiver SECRET: the webhook receiver (notify_receiver.py) on a free
+# loopback port, appending what it gets to ./log and reading its mode from
+# ./control; exports HOOK_URL and HOOK_SECRET, sets RECEIVER (its pid, killed
+# at exit)
+start_receiver() {
+	/usr/bin/python3 "$TOLLGATE_SRC/tests/cli/notify_receiver.py" port log control "$1" &
+	RECEIVER=$!
+	trap 'kill $RECEIVER 2>/dev/null || true; rm -rf "$T"' EXIT
+	for _ in $(seq 200); do [ -s port ] && break; sleep 0.05; done
+	[ -s port ] || { echo "the webhook receiver did not start" >&2; exit 1; }
+	export HOOK_URL="http://127.0.0.1:$(cat port)/hook" HOOK_SECRET=$1
+	touch log
+}
+
 # done_tests: print the tally, exit non-zero on any failure
 done_tests() {
 	echo "$((checks - fails)) passed, $fails failed"

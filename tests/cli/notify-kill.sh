@@ -26,12 +26,7 @@ backend_store
 } >tollgate.yaml
 SECRET=k1ll
 echo "slow 0.002" >control
-/usr/bin/python3 "$TOLLGATE_SRC/tests/cli/notify_receiver.py" port log control "$SECRET" &
-RECEIVER=$!
-trap 'kill $RECEIVER 2>/dev/null; rm -rf "$T"' EXIT
-for _ in $(seq 200); do [ -s port ] && break; sleep 0.05; done
-export HOOK_URL="http://127.0.0.1:$(cat port)/hook" HOOK_SECRET=$SECRET
-touch log
+start_receiver "$SECRET"
 
 for i in $(seq 200); do
 	"$TOLLGATE_BIN" incident open --as ops --level 1 --env sit --project "p$(( (i - 1) % 20 + 1 ))" "n$i" >/dev/null ||

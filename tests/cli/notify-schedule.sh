@@ -33,13 +33,8 @@ schedules:
 YAML
 SECRET=s3cret
 echo ok >control
-/usr/bin/python3 "$TOLLGATE_SRC/tests/cli/notify_receiver.py" port log control "$SECRET" &
-RECEIVER=$!
-trap 'kill $RECEIVER 2>/dev/null; rm -rf "$T"' EXIT
-for _ in $(seq 200); do [ -s port ] && break; sleep 0.05; done
-export HOOK_URL="http://127.0.0.1:$(cat port)/hook" HOOK_SECRET=$SECRET
+start_receiver "$SECRET"
 export SLACK_URL="http://127.0.0.1:$(cat port)/slack/T/B/X"
-touch log
 
 expect_log() {
 	checks=$((checks + 1))
