@@ -235,8 +235,12 @@ static int begin_head(struct store *s, struct err *e)
  * COMMIT. A session lost at the COMMIT leaves it unknown whether the
  * transaction landed; when it appended entries (the last one head_seq,
  * head_hash), a new session reads the log to know: 0 it landed, -1 it did
- * not (then s->renewed: it may be written again). Without an entry, or
- * with no new session, it stays unknown and the backend's message says so.
+ * not (then s->renewed: it may be written again). It reads under the write
+ * lock: the old session's transaction may still be running on the server
+ * (the COMMIT on its way, the backend not yet told its client is gone), and
+ * the lock is only ours once that transaction has ended, committed or not.
+ * Without an entry, or with no new session (or the lock not had in time),
+ * it stays unknown and the backend's message says so.
  */
 static int commit_verified(struct store *s, bool appended, struct err *e)
 {
@@ -255,7 +259,10 @@ static int commit_verified(struct store *s, bool appended, struct err *e)
 		return -1;
 	}
 	err_init(&again);
+	if (s->be->begin(s->conn, true, &again) < 0)
+		return -1;
 	has = audit_has_entry(s, seq, hash, &again);
+	s->be->rollback(s->conn);
 	if (has == 1) {
 		err_init(e); /* it landed: the log holds its last entry */
 		return 0;

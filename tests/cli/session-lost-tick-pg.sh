@@ -11,8 +11,10 @@
 #     the session while committing): a new session finds the tick's last
 #     entry absent from the log and writes it again;
 #  3. at the COMMIT of a tick that DID land, its answer lost on the way (a
-#     proxy closes the connection once the server has committed): a new
-#     session finds the entry in the log, and it is not written twice;
+#     proxy closes the connection as the COMMIT reaches the server, and the
+#     server takes a second to commit it): a new session waits for the
+#     write lock, so for the old transaction to end, then finds the entry in
+#     the log, and it is not written twice;
 #  4. a single change (record) lost at a COMMIT that landed: it succeeded;
 #  5. a single change lost at a COMMIT that did not land: it failed, and
 #     says nothing of it was written; the log has no entry of it.
@@ -108,8 +110,15 @@ checks=$((checks + 1))
 
 # 3. at a COMMIT that landed, its answer lost: a proxy between tollgate and
 # the server closes both connections once the COMMIT of the transaction
-# holding b's healthy entry has reached the server
+# holding b's healthy entry has reached the server; a deferred trigger makes
+# that COMMIT take a second, so tollgate, connected again, asks while the
+# old transaction still runs (and holds the write lock)
 fresh
+sql "CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS \$\$
+     BEGIN PERFORM pg_sleep(1); RETURN NEW; END \$\$;
+     CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON audit DEFERRABLE INITIALLY DEFERRED
+     FOR EACH ROW WHEN (NEW.action = 'promotion.healthy' AND NEW.subject = 'b@sit')
+     EXECUTE FUNCTION slow_commit()"
 base=$(cat "$TOLLGATE_PG_DIR/url")
 pgport=${base##*:}
 pgport=${pgport%%/*}
