@@ -258,6 +258,22 @@ cmark_node *im_sublist(cmark_node *item)
 }
 
 /* Split "a, b and c" into cleaned parts. */
+/* Add one item of a list, as an id when slug is set (once). */
+static void list_add(struct tn *seq, const char *part, bool slug)
+{
+	char *sl;
+	if (!*part)
+		return;
+	if (!slug) {
+		tn_add_str(seq, part);
+		return;
+	}
+	sl = import_slug(part, 6);
+	if (!tn_has_str(seq, sl))
+		tn_add_str(seq, sl);
+	free(sl);
+}
+
 struct tn *im_split_list(const char *s, bool slug)
 {
 	struct tn *seq = tn_seq(true);
@@ -271,21 +287,13 @@ struct tn *im_split_list(const char *s, bool slug)
 			memmove(part, part + 4, strlen(part + 4) + 1);
 		and = strcasestr(part, " and ");
 		if (and) {
+			/* "Ops Lead and QA Lead": two items, each an id when asked
+			 * (the first was once added as written, an invalid id) */
 			*and = 0;
-			if (*part)
-				tn_add_str(seq, part);
+			list_add(seq, part, slug);
 			memmove(part, and + 5, strlen(and + 5) + 1);
 		}
-		if (*part) {
-			if (slug) {
-				char *sl = import_slug(part, 6);
-				if (!tn_has_str(seq, sl))
-					tn_add_str(seq, sl);
-				free(sl);
-			} else {
-				tn_add_str(seq, part);
-			}
-		}
+		list_add(seq, part, slug);
 		free(part);
 	}
 	free(copy);
@@ -856,6 +864,55 @@ static void map_envs(struct im *m, struct sec *s)
 	im_lines_add(&m->out->mapped, s->line, "%s: %zu environments", s->title, im_nenvs(m));
 }
 
+/* The id of the project a document's words name: its id, the id those
+ * words make, or its title (case aside); NULL when none. */
+static const char *project_named(struct im *m, const char *name)
+{
+	char *slug = import_slug(name, 6);
+	const char *found = NULL;
+	for (size_t i = 0; i < m->projects->n && !found; i++) {
+		const char *id = tn_get_str(m->projects->v[i], "id");
+		const char *title = tn_get_str(m->projects->v[i], "title");
+		if (!strcmp(id, name) || !strcmp(id, slug) || (title && !strcasecmp(title, name)))
+			found = id;
+	}
+	free(slug);
+	return found;
+}
+
+/* A project's dependencies as the document wrote them (a "Depends on"
+ * column) must each name another project of the plan. What names none (a
+ * word of a column that only looked like one, a project of another plan)
+ * is left out, and said. */
+static void resolve_dependencies(struct im *m)
+{
+	for (size_t i = 0; i < m->projects->n; i++) {
+		struct tn *pr = m->projects->v[i], *deps = tn_get(pr, "depends_on"), *ok;
+		const char *self = tn_get_str(pr, "id");
+		if (!deps)
+			continue;
+		ok = tn_seq(true);
+		for (size_t k = 0; k < deps->n; k++) {
+			const char *name = deps->v[k]->s ? deps->v[k]->s : "";
+			const char *id = project_named(m, name);
+			if (id && strcmp(id, self)) {
+				if (!tn_has_str(ok, id))
+					tn_add_str(ok, id);
+				continue;
+			}
+			im_lines_add(&m->out->decide, 0,
+				  "project '%s' depends on \"%s\", which is %s: left out of its depends_on",
+				  self, name, id ? "the project itself" : "no project of the plan");
+		}
+		if (ok->n)
+			tn_set(pr, "depends_on", ok);
+		else {
+			tn_free(ok);
+			tn_del(pr, "depends_on");
+		}
+	}
+}
+
 /* Every gate role held by someone: a placeholder for each role nobody has. */
 static void people_for_roles(struct im *m)
 {
@@ -1124,6 +1181,7 @@ int import_markdown_from(const char *name, const char *text, size_t len, const c
 	}
 	for (size_t i = 0; i < m.items->n; i++)
 		im_find_accounts(&m, tn_get_str(m.items->v[i], "text"));
+	resolve_dependencies(&m);
 	people_for_roles(&m);
 	alert_channels(&m);
 	if (m.total_projects && (size_t)m.total_projects != m.projects->n)
