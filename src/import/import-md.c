@@ -257,7 +257,6 @@ cmark_node *im_sublist(cmark_node *item)
 	return NULL;
 }
 
-/* Split "a, b and c" into cleaned parts. */
 /* Add one item of a list, as an id when slug is set (once). */
 static void list_add(struct tn *seq, const char *part, bool slug)
 {
@@ -274,6 +273,7 @@ static void list_add(struct tn *seq, const char *part, bool slug)
 	free(sl);
 }
 
+/* Split "a, b and c" into cleaned parts. */
 struct tn *im_split_list(const char *s, bool slug)
 {
 	struct tn *seq = tn_seq(true);

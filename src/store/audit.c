@@ -224,8 +224,8 @@ static int set_head(struct store *s, int64_t seq, const char *hash, struct err *
 
 static int hash_row(void *ctx, const struct store_row *r)
 {
-	const char *want = ctx;
-	return r->v[0].type != SV_NULL && r->v[0].s && r->v[0].len == 64 && !memcmp(r->v[0].s, want, 64) ? 1 : 0;
+	const struct store_val *v = &r->v[0];
+	return v->type != SV_NULL && v->s && v->len == 64 && !memcmp(v->s, ctx, 64);
 }
 
 int audit_has_entry(struct store *s, int64_t seq, const char *hash, struct err *e)

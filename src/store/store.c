@@ -211,6 +211,13 @@ int64_t store_write(struct store *s, enum store_write_id w, const struct store_v
 	return n;
 }
 
+/* After a failure: was the session lost, and is a new one open now? Never
+ * for a backend without sessions (SQLite). */
+static bool session_renewed(struct store *s)
+{
+	return s->be->reconnect && s->be->reconnect(s->conn);
+}
+
 /*
  * BEGIN a write transaction and read the audit head under its lock. A
  * session lost between the two (a restart, a failover, a proxy's cut: the
@@ -225,7 +232,7 @@ static int begin_head(struct store *s, struct err *e)
 		if (audit_read_head(s, e) == 0)
 			return 0;
 		s->be->rollback(s->conn);
-		if (attempt || !s->be->reconnect || !s->be->reconnect(s->conn))
+		if (attempt || !session_renewed(s))
 			return -1;
 		err_init(e);
 	}
@@ -252,7 +259,7 @@ static int commit_verified(struct store *s, bool appended, struct err *e)
 	memcpy(hash, s->head_hash, sizeof(hash));
 	if (s->be->commit(s->conn, e) == 0)
 		return 0;
-	if (!s->be->reconnect || !s->be->reconnect(s->conn))
+	if (!session_renewed(s))
 		return -1;
 	if (!appended) {
 		s->renewed = true; /* what the caller wrote again is idempotent */
@@ -287,7 +294,7 @@ bool store_batch_lost(struct store *s)
 		s->renewed = false;
 		return true;
 	}
-	return s->be->reconnect && s->be->reconnect(s->conn);
+	return session_renewed(s);
 }
 
 /* Inside a batch each change is a savepoint: an aborted one undoes only its
@@ -468,7 +475,7 @@ int store_in_write(struct store *s, int (*fn)(struct store *s, void *ctx, struct
 		/* the session was lost under fn, so nothing of it was written
 		 * (these fns only overwrite what they hand back): once more on a
 		 * new session. A failed COMMIT is not retried: it may have landed. */
-		if (attempt || !s->be->reconnect || !s->be->reconnect(s->conn))
+		if (attempt || !session_renewed(s))
 			return rc;
 		err_init(e);
 	}
